@@ -1,0 +1,100 @@
+"""Enumerations of the domain, in the words of the source documents."""
+
+from enum import StrEnum
+
+
+class Level(StrEnum):
+    """Level of engagement."""
+
+    strategic = "strategic"
+    operational = "operational"
+    tactical = "tactical"
+
+
+class Category(StrEnum):
+    """Category of person: civilian or one of the uniformed services."""
+
+    civilian = "civilian"
+    military = "military"
+    police = "police"
+    corrections = "corrections"
+    justice = "justice"
+
+
+class Gender(StrEnum):
+    female = "female"
+    male = "male"
+    other = "other"
+
+
+class Source(StrEnum):
+    """Where an expert comes from (the SPC model's modes of support)."""
+
+    standing_capacity = "standing_capacity"
+    roster = "roster"
+    secondee = "secondee"
+
+
+class OfferKind(StrEnum):
+    individual = "individual"
+    team = "team"
+
+
+class Readiness(StrEnum):
+    """Offer readiness, after the UN's capability readiness system."""
+
+    pledged = "pledged"
+    assessed = "assessed"
+    ready = "ready"
+    rapid_deployment = "rapid_deployment"
+
+
+class OfferStatus(StrEnum):
+    draft = "draft"
+    submitted = "submitted"
+    accepted = "accepted"
+    withdrawn = "withdrawn"
+    expired = "expired"
+
+
+class CostBearer(StrEnum):
+    member_state = "member_state"
+    united_nations = "united_nations"
+    shared = "shared"
+
+
+class Benchmark(StrEnum):
+    """Term of the benchmark a request is tied to."""
+
+    short_term = "short_term"
+    medium_term = "medium_term"
+    long_term = "long_term"
+
+
+class RequestStatus(StrEnum):
+    draft = "draft"
+    submitted = "submitted"
+    planning = "planning"
+    partly_filled = "partly_filled"
+    filled = "filled"
+    closed = "closed"
+    stood_down = "stood_down"
+
+
+class Role(StrEnum):
+    admin = "admin"
+    hq = "hq"
+    planner = "planner"
+    member_state = "member_state"
+
+
+# Civilian grades and uniformed ranks on one ladder of equivalence, lowest first,
+# so that a position's grade range can be met by either (P-4 ~ OF-4, ...).
+GRADE_RANK: dict[str, int] = {
+    "P-2": 1, "OF-2": 1,
+    "P-3": 2, "OF-3": 2,
+    "P-4": 3, "OF-4": 3,
+    "P-5": 4, "OF-5": 4,
+    "D-1": 5, "OF-6": 5,
+    "D-2": 6, "OF-7": 6,
+}

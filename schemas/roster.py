@@ -1,0 +1,463 @@
+"""Data models of the roster API: what clients send and what they get back.
+
+Table models live in ``service.tables`` and inherit the ``*Base`` classes here;
+nothing here inherits from a table model.
+"""
+
+import math
+from datetime import date, datetime
+from typing import Annotated, Self
+
+import pycountry
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from sqlmodel import SQLModel
+
+from schemas.enums import (
+    GRADE_RANK,
+    Benchmark,
+    Category,
+    CostBearer,
+    Gender,
+    Level,
+    OfferKind,
+    OfferStatus,
+    Readiness,
+    RequestStatus,
+    Source,
+)
+
+SKILL_CODE = r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)*$"
+ISO3 = r"^[A-Z]{3}$"
+MISSION_CODE = r"^[A-Z][A-Z0-9-]{1,19}$"
+
+
+def _language_code(code: str) -> str:
+    if pycountry.languages.get(alpha_2=code) is None:
+        raise ValueError(f"unknown language code {code!r}: use an ISO 639-1 code such as 'en', 'fr', 'ar'")
+    return code
+
+
+def _grade(grade: str) -> str:
+    if grade not in GRADE_RANK:
+        raise ValueError(f"unknown grade {grade!r}: use one of {', '.join(GRADE_RANK)}")
+    return grade
+
+
+LanguageCode = Annotated[str, Field(min_length=2, max_length=2, examples=["fr"]), AfterValidator(_language_code)]
+Grade = Annotated[str, AfterValidator(_grade)]
+Proficiency = Annotated[int, Field(ge=1, le=5, description="1 (basic) to 5 (expert)")]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SkillLevel(Strict):
+    code: str = Field(pattern=SKILL_CODE, max_length=24, examples=["SSR-POLICY"])
+    proficiency: Proficiency
+
+
+class SkillRequirement(Strict):
+    code: str = Field(pattern=SKILL_CODE, max_length=24, examples=["SSR-POLICY"])
+    min_proficiency: Proficiency = 1
+
+
+class LanguageLevel(Strict):
+    code: LanguageCode
+    level: Proficiency
+
+
+class LanguageRequirement(Strict):
+    code: LanguageCode
+    min_level: Proficiency = 3
+
+
+class Window(Strict):
+    start: date
+    end: date
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.end < self.start:
+            raise ValueError(f"end {self.end} is before start {self.start}: swap them or fix the dates")
+        return self
+
+
+def _unique_codes(items: list, what: str) -> None:
+    codes = [item.code for item in items]
+    duplicates = sorted({c for c in codes if codes.count(c) > 1})
+    if duplicates:
+        raise ValueError(f"{what} listed more than once: {', '.join(duplicates)}; list each once")
+
+
+class Page(BaseModel):
+    count: int = Field(description="number of rows matching the filters, before limit/offset")
+
+
+# --- Experts -----------------------------------------------------------------
+
+
+class ExpertBase(SQLModel):
+    full_name: str = Field(min_length=1, max_length=200)
+    email: str | None = Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    national_id: str | None = Field(default=None, max_length=64)
+    category: Category
+    nationality: str = Field(pattern=ISO3, max_length=3, description="ISO 3166-1 alpha-3")
+    gender: Gender
+    grade: str | None = Field(default=None, max_length=8, description=f"one of {', '.join(GRADE_RANK)}")
+    source: Source
+    notice_days: int = Field(default=30, ge=0, le=365, description="days needed to deploy once selected")
+    screening_valid_until: date | None = Field(
+        default=None, description="human-rights screening is valid through this date"
+    )
+    active: bool = True
+
+
+class ExpertLists(Strict):
+    skills: list[SkillLevel] = Field(default_factory=list)
+    languages: list[LanguageLevel] = Field(default_factory=list)
+    levels: list[Level] = Field(default_factory=list)
+    availability: list[Window] = Field(default_factory=list, description="windows when the expert can deploy")
+    leave: list[Window] = Field(default_factory=list, description="periods when the expert cannot deploy")
+
+    @model_validator(mode="after")
+    def _no_duplicates(self) -> Self:
+        _unique_codes(self.skills, "skills")
+        _unique_codes(self.languages, "languages")
+        return self
+
+
+class ExpertCreate(ExpertBase, ExpertLists):
+    model_config = ConfigDict(extra="forbid")
+    grade: Grade | None = None
+    state: str | None = Field(
+        default=None, pattern=ISO3, description="Member State that nominates the expert; set from the token for Member States"
+    )
+
+
+class ExpertUpdate(Strict):
+    full_name: str | None = Field(default=None, min_length=1, max_length=200)
+    email: str | None = Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    national_id: str | None = Field(default=None, max_length=64)
+    category: Category | None = None
+    nationality: str | None = Field(default=None, pattern=ISO3)
+    gender: Gender | None = None
+    grade: Grade | None = None
+    source: Source | None = None
+    notice_days: int | None = Field(default=None, ge=0, le=365)
+    screening_valid_until: date | None = None
+    active: bool | None = None
+    skills: list[SkillLevel] | None = None
+    languages: list[LanguageLevel] | None = None
+    levels: list[Level] | None = None
+    availability: list[Window] | None = None
+    leave: list[Window] | None = None
+
+    @model_validator(mode="after")
+    def _no_duplicates(self) -> Self:
+        _unique_codes(self.skills or [], "skills")
+        _unique_codes(self.languages or [], "languages")
+        return self
+
+
+class ExpertPublic(ExpertBase):
+    id: int
+    state: str | None
+    skills: list[SkillLevel]
+    languages: list[LanguageLevel]
+    levels: list[Level]
+    availability: list[Window]
+    leave: list[Window]
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class ExpertsPublic(Page):
+    data: list[ExpertPublic]
+
+
+# --- Offers ------------------------------------------------------------------
+
+
+class OfferBase(SQLModel):
+    title: str = Field(min_length=1, max_length=200)
+    kind: OfferKind
+    slots: int = Field(default=1, ge=1, le=500, description="positions the offer can fill at once")
+    category: Category
+    available_from: date
+    available_to: date
+    max_duration_days: int | None = Field(default=None, ge=1, le=3650)
+    readiness: Readiness = Readiness.pledged
+    cost_bearer: CostBearer = CostBearer.member_state
+    notice_days: int = Field(default=60, ge=0, le=365)
+    expires_on: date = Field(description="the offer must be renewed before this date")
+
+
+class OfferLists(Strict):
+    skills: list[SkillLevel] = Field(default_factory=list)
+    levels: list[Level] = Field(default_factory=list)
+    languages: list[LanguageLevel] = Field(default_factory=list)
+    excluded_missions: list[str] = Field(default_factory=list, description="caveat: mission codes excluded")
+    excluded_states: list[str] = Field(default_factory=list, description="caveat: host states excluded (ISO3)")
+    expert_ids: list[int] = Field(default_factory=list, description="named experts put forward (own state only)")
+
+    @model_validator(mode="after")
+    def _no_duplicates(self) -> Self:
+        _unique_codes(self.skills, "skills")
+        _unique_codes(self.languages, "languages")
+        return self
+
+
+def _offer_dates(available_from: date | None, available_to: date | None) -> None:
+    if available_from and available_to and available_to < available_from:
+        raise ValueError(
+            f"available_to {available_to} is before available_from {available_from}: swap them or fix the dates"
+        )
+
+
+class OfferCreate(OfferBase, OfferLists):
+    model_config = ConfigDict(extra="forbid")
+    state: str | None = Field(default=None, pattern=ISO3, description="set from the token for Member States")
+    status: OfferStatus = OfferStatus.submitted
+
+    @model_validator(mode="after")
+    def _dates(self) -> Self:
+        _offer_dates(self.available_from, self.available_to)
+        return self
+
+
+class OfferUpdate(Strict):
+    title: str | None = Field(default=None, min_length=1, max_length=200)
+    kind: OfferKind | None = None
+    slots: int | None = Field(default=None, ge=1, le=500)
+    category: Category | None = None
+    available_from: date | None = None
+    available_to: date | None = None
+    max_duration_days: int | None = Field(default=None, ge=1, le=3650)
+    readiness: Readiness | None = None
+    cost_bearer: CostBearer | None = None
+    notice_days: int | None = Field(default=None, ge=0, le=365)
+    expires_on: date | None = None
+    status: OfferStatus | None = None
+    skills: list[SkillLevel] | None = None
+    levels: list[Level] | None = None
+    languages: list[LanguageLevel] | None = None
+    excluded_missions: list[str] | None = None
+    excluded_states: list[str] | None = None
+    expert_ids: list[int] | None = None
+
+
+class OfferPublic(OfferBase, OfferLists):
+    model_config = ConfigDict(extra="ignore")
+    id: int
+    state: str
+    status: OfferStatus
+    slots_used: int
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class OffersPublic(Page):
+    data: list[OfferPublic]
+
+
+# --- Capacity requests and positions -------------------------------------------
+
+
+class PositionBase(SQLModel):
+    title: str = Field(min_length=1, max_length=200)
+    level: Level | None = Field(default=None, description="defaults to the request's level")
+    category: Category | None = Field(default=None, description="None accepts any category")
+    grade_min: str | None = Field(default=None, max_length=8)
+    grade_max: str | None = Field(default=None, max_length=8)
+    start_date: date
+    end_date: date
+    count: int = Field(default=1, ge=1, le=500)
+    group: str | None = Field(default=None, max_length=40, description="label shared by positions filled together")
+    all_or_nothing: bool = Field(default=False, description="the group is filled whole or not at all")
+    same_offer: bool = Field(default=False, description="the group is filled from one Member State offer (a team)")
+    trainees: int | None = Field(default=None, ge=1, le=100_000)
+    trainer_ratio: int | None = Field(default=None, ge=1, description="trainees per trainer, e.g. 29")
+
+
+class PositionLists(Strict):
+    required_skills: list[SkillRequirement] = Field(default_factory=list)
+    desired_skills: list[SkillRequirement] = Field(default_factory=list)
+    languages: list[LanguageRequirement] = Field(default_factory=list)
+
+
+def check_position(p: "PositionCreate | PositionUpdate") -> None:
+    """Cross-field rules of a position, shared by create and (merged) update."""
+    if p.start_date and p.end_date and p.end_date < p.start_date:
+        raise ValueError(f"end_date {p.end_date} is before start_date {p.start_date}: swap them or fix the dates")
+    if p.grade_min and p.grade_max and GRADE_RANK[p.grade_min] > GRADE_RANK[p.grade_max]:
+        raise ValueError(f"grade_min {p.grade_min} is above grade_max {p.grade_max}: swap them")
+    if (p.all_or_nothing or p.same_offer) and not p.group:
+        raise ValueError("all_or_nothing and same_offer need a group label: set 'group'")
+    _unique_codes(p.required_skills or [], "required_skills")
+    _unique_codes(p.desired_skills or [], "desired_skills")
+    _unique_codes(p.languages or [], "languages")
+    if p.trainer_ratio is None:
+        return
+    if p.trainees is None:
+        raise ValueError("trainer_ratio needs trainees: give the number of trainees too")
+    if p.trainer_ratio > p.trainees:
+        raise ValueError(
+            f"trainer_ratio {p.trainer_ratio} exceeds trainees {p.trainees}: a ratio is trainees per trainer"
+        )
+    needed = math.ceil(p.trainees / p.trainer_ratio)
+    if needed > 500:
+        raise ValueError(f"{p.trainees} trainees at 1:{p.trainer_ratio} need {needed} trainers, over 500: raise the ratio")
+
+
+class PositionCreate(PositionBase, PositionLists):
+    model_config = ConfigDict(extra="forbid")
+    grade_min: Grade | None = None
+    grade_max: Grade | None = None
+    count: int | None = Field(default=None, ge=1, le=500, description="derived from trainees and ratio when omitted")
+
+    @model_validator(mode="after")
+    def _rules(self) -> Self:
+        check_position(self)
+        if self.trainer_ratio is not None:
+            needed = math.ceil(self.trainees / self.trainer_ratio)
+            if self.count is None:
+                self.count = needed
+            elif self.count != needed:
+                raise ValueError(
+                    f"count {self.count} does not match {self.trainees} trainees at 1:{self.trainer_ratio}, "
+                    f"which need {needed} trainers: omit count or set it to {needed}"
+                )
+        elif self.count is None:
+            self.count = 1
+        return self
+
+
+class PositionUpdate(Strict):
+    title: str | None = Field(default=None, min_length=1, max_length=200)
+    level: Level | None = None
+    category: Category | None = None
+    grade_min: Grade | None = None
+    grade_max: Grade | None = None
+    start_date: date | None = None
+    end_date: date | None = None
+    count: int | None = Field(default=None, ge=1, le=500)
+    group: str | None = Field(default=None, max_length=40)
+    all_or_nothing: bool | None = None
+    same_offer: bool | None = None
+    trainees: int | None = Field(default=None, ge=1, le=100_000)
+    trainer_ratio: int | None = Field(default=None, ge=1)
+    required_skills: list[SkillRequirement] | None = None
+    desired_skills: list[SkillRequirement] | None = None
+    languages: list[LanguageRequirement] | None = None
+
+
+class PositionPublic(PositionBase, PositionLists):
+    model_config = ConfigDict(extra="ignore")
+    id: int
+    request_id: int
+    filled: int = Field(default=0, description="seats filled by approved deployments")
+    version: int
+
+
+class PositionsPublic(Page):
+    data: list[PositionPublic]
+
+
+class CapacityRequestBase(SQLModel):
+    mission: str = Field(pattern=MISSION_CODE, max_length=20, description="mission code, e.g. MINUSCA")
+    title: str = Field(min_length=1, max_length=200)
+    description: str = Field(default="", max_length=10_000)
+    level: Level
+    priority: int = Field(default=3, ge=1, le=5, description="1 is the most important, 5 the least")
+    deploy_by: date | None = Field(default=None, description="urgency: the date by which people must be in place")
+    benchmark: Benchmark | None = None
+    benchmark_note: str = Field(default="", max_length=500)
+
+
+class CapacityRequestCreate(CapacityRequestBase):
+    model_config = ConfigDict(extra="forbid")
+    status: RequestStatus = RequestStatus.submitted
+    positions: list[PositionCreate] = Field(default_factory=list, max_length=200)
+
+
+class CapacityRequestUpdate(Strict):
+    mission: str | None = Field(default=None, pattern=MISSION_CODE)
+    title: str | None = Field(default=None, min_length=1, max_length=200)
+    description: str | None = Field(default=None, max_length=10_000)
+    level: Level | None = None
+    priority: int | None = Field(default=None, ge=1, le=5)
+    deploy_by: date | None = None
+    benchmark: Benchmark | None = None
+    benchmark_note: str | None = Field(default=None, max_length=500)
+    status: RequestStatus | None = None
+
+
+class CapacityRequestPublic(CapacityRequestBase):
+    id: int
+    status: RequestStatus
+    positions: list[PositionPublic]
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class CapacityRequestsPublic(Page):
+    data: list[CapacityRequestPublic]
+
+
+# --- Reference data ------------------------------------------------------------
+
+
+class SkillBase(SQLModel):
+    code: str = Field(pattern=SKILL_CODE, max_length=24)
+    name: str = Field(min_length=1, max_length=200)
+    area: str = Field(min_length=1, max_length=100)
+    source: str = Field(default="", max_length=500, description="where in the source documents the skill comes from")
+
+
+class SkillCreate(SkillBase):
+    model_config = ConfigDict(extra="forbid")
+    levels: list[Level] = Field(min_length=1)
+
+
+class SkillPublic(SkillBase):
+    levels: list[Level]
+
+
+class SkillsPublic(Page):
+    data: list[SkillPublic]
+
+
+class MemberStateBase(SQLModel):
+    iso3: str = Field(pattern=ISO3, max_length=3)
+    name: str = Field(min_length=1, max_length=120)
+
+
+class MemberStatePublic(MemberStateBase):
+    pass
+
+
+class MemberStatesPublic(Page):
+    data: list[MemberStatePublic]
+
+
+class MissionBase(SQLModel):
+    code: str = Field(pattern=MISSION_CODE, max_length=20)
+    name: str = Field(min_length=1, max_length=200)
+    active: bool = True
+
+
+class MissionCreate(MissionBase):
+    model_config = ConfigDict(extra="forbid")
+    host_states: list[str] = Field(min_length=1)
+
+
+class MissionPublic(MissionBase):
+    host_states: list[str]
+
+
+class MissionsPublic(Page):
+    data: list[MissionPublic]
