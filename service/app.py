@@ -1,0 +1,43 @@
+"""The FastAPI application."""
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from service.db import make_engine, pending_migrations
+from service.errors import install_handlers
+from service.middleware import BodyLimitAndIdempotency, SecurityHeaders
+from service.routes import admin, experts, health, offers, reference, requests
+from service.settings import Settings, get_settings
+
+DESCRIPTION = """Roster and deployment matching for UN peace operations.
+
+Every endpoint but `/health` and the docs needs `Authorization: Bearer <token>`;
+create a token with `roster token create --role planner --name you`.
+Errors answer `{"error": ..., "detail": ...}`; validation errors list each field with the fix.
+"""
+
+
+class MigrationsPending(RuntimeError):
+    pass
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    engine = make_engine(settings.database_url, pool_size=settings.db_pool_size,
+                         connect_timeout=settings.db_connect_timeout)
+    if settings.check_migrations:
+        message = pending_migrations(engine)
+        if message:
+            raise MigrationsPending(message)
+    app = FastAPI(title="Roster and deployment matching", version="0.1.0", description=DESCRIPTION)
+    app.state.engine = engine
+    app.state.settings = settings
+    install_handlers(app)
+    for module in (health, reference, experts, offers, requests, admin):
+        app.include_router(module.router)
+    app.add_middleware(BodyLimitAndIdempotency, state=app.state, max_bytes=settings.max_body_bytes)
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"],
+                           allow_headers=["*"])
+    app.add_middleware(SecurityHeaders)
+    return app

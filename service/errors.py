@@ -1,0 +1,121 @@
+"""Domain errors carry their HTTP status; one handler renders them as ``{error, detail}``."""
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError, OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+
+class RosterError(Exception):
+    status_code = 400
+    error = "bad_request"
+
+    def __init__(self, detail: str | list | dict, headers: dict[str, str] | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.headers = headers
+
+
+class Unauthorized(RosterError):
+    status_code = 401
+    error = "unauthorized"
+
+
+class Forbidden(RosterError):
+    status_code = 403
+    error = "forbidden"
+
+
+class NotFound(RosterError):
+    status_code = 404
+    error = "not_found"
+
+
+class Conflict(RosterError):
+    status_code = 409
+    error = "conflict"
+
+
+class PreconditionFailed(RosterError):
+    status_code = 412
+    error = "precondition_failed"
+
+
+class PayloadTooLarge(RosterError):
+    status_code = 413
+    error = "payload_too_large"
+
+
+class Invalid(RosterError):
+    """Payload that is well-formed but names things that do not exist or break a rule."""
+
+    status_code = 422
+    error = "validation_error"
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__([{"field": field, "message": message}])
+
+
+class Unavailable(RosterError):
+    status_code = 503
+    error = "service_unavailable"
+
+
+def not_found(entity: str, ident: object) -> NotFound:
+    return NotFound(f"{entity} {ident} not found")
+
+
+def _body(error: str, detail: object) -> dict:
+    return {"error": error, "detail": detail}
+
+
+def _field_path(loc: tuple) -> str:
+    parts = [str(p) for p in loc if p not in ("body",)]
+    return ".".join(parts) or "body"
+
+
+def _validation_detail(exc: RequestValidationError) -> list[dict]:
+    detail = []
+    for err in exc.errors():
+        if err.get("type") == "json_invalid":
+            message = f"malformed JSON: {err.get('ctx', {}).get('error', 'cannot parse the body')}; send a valid JSON document"
+            detail.append({"field": "body", "message": message})
+            continue
+        message = err.get("msg", "invalid value").removeprefix("Value error, ")
+        if err.get("type") == "extra_forbidden":
+            message = "unknown field: remove it or check its spelling"
+        elif err.get("type") == "missing":
+            message = "field required: add it"
+        detail.append({"field": _field_path(tuple(err.get("loc", ()))), "message": message})
+    return detail
+
+
+def install_handlers(app: FastAPI) -> None:
+    @app.exception_handler(RosterError)
+    async def roster_error(_: Request, exc: RosterError) -> JSONResponse:
+        return JSONResponse(_body(exc.error, exc.detail), exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse(_body("validation_error", _validation_detail(exc)), 422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        error = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return JSONResponse(_body(error, exc.detail), exc.status_code, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(IntegrityError)
+    async def integrity_error(_: Request, exc: IntegrityError) -> JSONResponse:
+        return JSONResponse(
+            _body("conflict", "the change conflicts with data already stored (a duplicate or a reference in use)"),
+            409,
+        )
+
+    @app.exception_handler(OperationalError)
+    async def database_down(_: Request, exc: OperationalError) -> JSONResponse:
+        return JSONResponse(
+            _body("service_unavailable", "the database is unreachable; try again shortly"),
+            503,
+            headers={"Retry-After": "5"},
+        )

@@ -1,0 +1,189 @@
+"""Experts: persistence, filtering and the Member State scope."""
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import exists, func
+from sqlmodel import Session, select
+
+from schemas.enums import Category, Level, Role, Source
+from schemas.roster import ExpertCreate, ExpertPublic, ExpertUpdate, LanguageLevel, SkillLevel, Window
+from service.auth import Principal
+from service.errors import Conflict, Invalid, not_found
+from service.references import check_skills, check_states
+from service.tables import Expert, ExpertLanguage, ExpertLevel, ExpertSkill, ExpertWindow, utcnow
+
+LIST_FIELDS = {"skills", "languages", "levels", "availability", "leave"}
+
+
+@dataclass
+class ExpertFilter:
+    skills: list[tuple[str, int]] = field(default_factory=list)
+    languages: list[tuple[str, int]] = field(default_factory=list)
+    level: Level | None = None
+    category: Category | None = None
+    nationality: str | None = None
+    state: str | None = None
+    source: Source | None = None
+    active: bool | None = None
+    available_from: date | None = None
+    available_to: date | None = None
+    q: str | None = None
+
+
+def _code(item) -> str:
+    return item.code
+
+
+def to_public(expert: Expert) -> ExpertPublic:
+    """The public record; nested lists come sorted (skills and languages by code) whatever the input order."""
+    windows = {"available": [], "leave": []}
+    for w in sorted(expert.windows, key=lambda w: (w.start, w.end)):
+        windows[w.kind].append(Window(start=w.start, end=w.end))
+    return ExpertPublic(
+        **expert.model_dump(),
+        skills=[SkillLevel(code=s.code, proficiency=s.proficiency) for s in sorted(expert.skills, key=_code)],
+        languages=[LanguageLevel(code=x.code, level=x.level) for x in sorted(expert.languages, key=_code)],
+        levels=sorted({lv.level for lv in expert.levels}, key=list(Level).index),
+        availability=windows["available"],
+        leave=windows["leave"],
+    )
+
+
+def scope(statement, principal: Principal):
+    """Member States see only the experts they nominated."""
+    if principal.role == Role.member_state:
+        return statement.where(Expert.state == principal.state)
+    return statement
+
+
+def get_visible(session: Session, principal: Principal, expert_id: int) -> Expert:
+    """The expert, or 404 alike for a missing id and another state's expert."""
+    expert = session.exec(scope(select(Expert).where(Expert.id == expert_id), principal)).first()
+    if expert is None:
+        raise not_found("expert", expert_id)
+    return expert
+
+
+def _conditions(f: ExpertFilter) -> list:
+    conditions = []
+    for code, minimum in f.skills:
+        conditions.append(
+            exists().where(ExpertSkill.expert_id == Expert.id, ExpertSkill.code == code, ExpertSkill.proficiency >= minimum)
+        )
+    for code, minimum in f.languages:
+        conditions.append(
+            exists().where(ExpertLanguage.expert_id == Expert.id, ExpertLanguage.code == code, ExpertLanguage.level >= minimum)
+        )
+    if f.level is not None:
+        conditions.append(exists().where(ExpertLevel.expert_id == Expert.id, ExpertLevel.level == f.level))
+    for column, value in (
+        (Expert.category, f.category), (Expert.nationality, f.nationality), (Expert.state, f.state),
+        (Expert.source, f.source), (Expert.active, f.active),
+    ):
+        if value is not None:
+            conditions.append(column == value)
+    if f.available_from is not None and f.available_to is not None:
+        conditions += _available(f.available_from, f.available_to)
+    if f.q:
+        conditions.append(func.lower(Expert.full_name).contains(f.q.lower(), autoescape=True))
+    return conditions
+
+
+def _available(start: date, end: date) -> list:
+    """Inside one availability window for the whole range, and on no leave during it."""
+    return [
+        exists().where(
+            ExpertWindow.expert_id == Expert.id, ExpertWindow.kind == "available",
+            ExpertWindow.start <= start, ExpertWindow.end >= end,
+        ),
+        ~exists().where(
+            ExpertWindow.expert_id == Expert.id, ExpertWindow.kind == "leave",
+            ExpertWindow.start <= end, ExpertWindow.end >= start,
+        ),
+    ]
+
+
+def list_experts(session: Session, principal: Principal, f: ExpertFilter, limit: int, offset: int):
+    conditions = _conditions(f)
+    count = session.exec(scope(select(func.count()).select_from(Expert).where(*conditions), principal)).one()
+    rows = session.exec(
+        scope(select(Expert).where(*conditions), principal).order_by(Expert.id).limit(limit).offset(offset)
+    ).all()
+    return [to_public(e) for e in rows], count
+
+
+def _check_references(session: Session, data: ExpertCreate | ExpertUpdate) -> None:
+    if data.skills:
+        check_skills(session, "skills", [s.code for s in data.skills])
+    if data.nationality:
+        check_states(session, "nationality", [data.nationality])
+
+
+def _check_unique(session: Session, expert: Expert) -> None:
+    clash = select(Expert.id).where(Expert.id != expert.id) if expert.id else select(Expert.id)
+    if expert.email and session.exec(clash.where(Expert.email == expert.email)).first():
+        raise Conflict(f"an expert with e-mail {expert.email} already exists: update that record instead")
+    if expert.national_id and session.exec(
+        clash.where(Expert.nationality == expert.nationality, Expert.national_id == expert.national_id)
+    ).first():
+        raise Conflict(
+            f"an expert of nationality {expert.nationality} with national id {expert.national_id} already exists"
+        )
+
+
+def _set_lists(expert: Expert, data: dict) -> None:
+    if "skills" in data:
+        expert.skills = [ExpertSkill(code=s["code"], proficiency=s["proficiency"]) for s in data["skills"]]
+    if "languages" in data:
+        expert.languages = [ExpertLanguage(code=lang["code"], level=lang["level"]) for lang in data["languages"]]
+    if "levels" in data:
+        expert.levels = [ExpertLevel(level=lv) for lv in dict.fromkeys(data["levels"])]
+    if "availability" in data or "leave" in data:
+        kinds = {"available": data.get("availability"), "leave": data.get("leave")}
+        kept = [w for w in expert.windows if kinds[w.kind] is None]
+        new = [ExpertWindow(kind=k, start=w["start"], end=w["end"]) for k, ws in kinds.items() for w in ws or []]
+        expert.windows = kept + new
+
+
+def owner_state(principal: Principal, requested: str | None) -> str | None:
+    """Member States always act for themselves; HQ may name a state or none (UN staff)."""
+    if principal.role == Role.member_state:
+        if requested not in (None, principal.state):
+            raise Invalid("state", f"a {principal.state} token can only nominate experts for {principal.state}")
+        return principal.state
+    return requested
+
+
+def build(data: ExpertCreate, state: str | None) -> Expert:
+    """A new expert row with its skills, languages, levels and windows (not yet checked or added)."""
+    expert = Expert(**data.model_dump(exclude=LIST_FIELDS | {"state"}), state=state)
+    _set_lists(expert, data.model_dump(include=LIST_FIELDS))
+    return expert
+
+
+def create(session: Session, principal: Principal, data: ExpertCreate) -> Expert:
+    _check_references(session, data)
+    state = owner_state(principal, data.state)
+    check_states(session, "state", [state])
+    expert = build(data, state)
+    _check_unique(session, expert)
+    session.add(expert)
+    session.flush()
+    return expert
+
+
+def update(session: Session, expert: Expert, data: ExpertUpdate) -> Expert:
+    _check_references(session, data)
+    changes = data.model_dump(exclude_unset=True)
+    for name, value in changes.items():
+        if value is None and name in {"full_name", "category", "nationality", "gender", "source", "notice_days", "active"}:
+            raise Invalid(name, f"{name} cannot be null: leave it out to keep the current value")
+    expert.sqlmodel_update({k: v for k, v in changes.items() if k not in LIST_FIELDS})
+    _set_lists(expert, {k: v for k, v in changes.items() if k in LIST_FIELDS and v is not None})
+    _check_unique(session, expert)
+    expert.version += 1
+    expert.updated_at = utcnow()
+    session.add(expert)
+    session.flush()
+    return expert

@@ -1,0 +1,111 @@
+"""Member State offers: persistence, validation against reference data, the state scope."""
+
+from datetime import date
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from schemas.enums import OfferStatus, Role
+from schemas.roster import OfferCreate, OfferPublic, OfferUpdate
+from service.auth import Principal
+from service.errors import Conflict, Invalid, not_found
+from service.references import check_missions, check_skills, check_states
+from service.tables import Expert, Offer, utcnow
+
+MEMBER_STATE_STATUSES = {OfferStatus.draft, OfferStatus.submitted, OfferStatus.withdrawn}
+
+
+def to_public(offer: Offer) -> OfferPublic:
+    return OfferPublic.model_validate(offer.model_dump())
+
+
+def scope(statement, principal: Principal):
+    if principal.role == Role.member_state:
+        return statement.where(Offer.state == principal.state)
+    return statement
+
+
+def get_visible(session: Session, principal: Principal, offer_id: int) -> Offer:
+    offer = session.exec(scope(select(Offer).where(Offer.id == offer_id), principal)).first()
+    if offer is None:
+        raise not_found("offer", offer_id)
+    return offer
+
+
+def list_offers(session: Session, principal: Principal, filters: dict, limit: int, offset: int):
+    conditions = [getattr(Offer, name) == value for name, value in filters.items() if value is not None]
+    count = session.exec(scope(select(func.count()).select_from(Offer).where(*conditions), principal)).one()
+    rows = session.exec(scope(select(Offer).where(*conditions), principal).order_by(Offer.id).limit(limit).offset(offset))
+    return [to_public(o) for o in rows], count
+
+
+def _check(session: Session, principal: Principal, offer: Offer, changed: dict) -> None:
+    if "skills" in changed:
+        check_skills(session, "skills", [s["code"] for s in offer.skills])
+    if "excluded_missions" in changed:
+        check_missions(session, "excluded_missions", offer.excluded_missions)
+    if "excluded_states" in changed:
+        check_states(session, "excluded_states", offer.excluded_states)
+    if offer.available_to < offer.available_from:
+        raise Invalid("available_to", f"available_to {offer.available_to} is before available_from {offer.available_from}")
+    if "expires_on" in changed and offer.expires_on < date.today():
+        raise Invalid("expires_on", f"expires_on {offer.expires_on} is in the past: give a future date to renew")
+    if "status" in changed and principal.role == Role.member_state and offer.status not in MEMBER_STATE_STATUSES:
+        allowed = ", ".join(sorted(MEMBER_STATE_STATUSES))
+        raise Invalid("status", f"a Member State may set status to {allowed}; planners accept offers")
+    if offer.slots_used > offer.slots:
+        raise Invalid("slots", f"{offer.slots_used} slots are already in use: slots cannot go below that")
+    if "expert_ids" in changed and offer.expert_ids:
+        _check_named_experts(session, offer)
+    _check_unique(session, offer)
+
+
+def _check_named_experts(session: Session, offer: Offer) -> None:
+    ids = set(offer.expert_ids)
+    found = set(session.exec(select(Expert.id).where(Expert.id.in_(ids), Expert.state == offer.state)).all())
+    missing = sorted(ids - found)
+    if missing:
+        raise Invalid(
+            "expert_ids",
+            f"expert id(s) {', '.join(map(str, missing))} are not experts nominated by {offer.state}: "
+            "add them with POST /experts first",
+        )
+
+
+def _check_unique(session: Session, offer: Offer) -> None:
+    clash = select(Offer.id).where(Offer.state == offer.state, Offer.title == offer.title)
+    if offer.id is not None:
+        clash = clash.where(Offer.id != offer.id)
+    if session.exec(clash).first() is not None:
+        raise Conflict(f"{offer.state} already has an offer titled {offer.title!r}: renew or update that one")
+
+
+def create(session: Session, principal: Principal, data: OfferCreate) -> Offer:
+    state = principal.state if principal.role == Role.member_state else data.state
+    if principal.role == Role.member_state and data.state not in (None, principal.state):
+        raise Invalid("state", f"a {principal.state} token can only register offers for {principal.state}")
+    if state is None:
+        raise Invalid("state", "name the offering Member State (ISO3) in 'state'")
+    check_states(session, "state", [state])
+    offer = Offer(**data.model_dump(exclude={"state"}), state=state)
+    _check(session, principal, offer, data.model_dump())
+    session.add(offer)
+    session.flush()
+    return offer
+
+
+def update(session: Session, principal: Principal, offer: Offer, data: OfferUpdate) -> Offer:
+    changes = data.model_dump(exclude_unset=True)
+    nullable = {"max_duration_days"}
+    for name, value in changes.items():
+        if value is None and name not in nullable:
+            raise Invalid(name, f"{name} cannot be null: leave it out to keep the current value")
+    offer.sqlmodel_update(changes)
+    _check(session, principal, offer, changes)
+    offer.version += 1
+    offer.updated_at = utcnow()
+    session.add(offer)
+    session.flush()
+    return offer
+
+

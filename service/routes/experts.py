@@ -1,0 +1,104 @@
+"""Routes: the roster of experts."""
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Response, status
+
+from schemas.enums import Category, Level, Source
+from schemas.roster import ExpertCreate, ExpertPublic, ExpertsPublic, ExpertUpdate
+from service import audit
+from service.deps import ContributorUser, CurrentUser, SessionDep
+from service.etags import check_if_match, set_etag
+from service.references import check_skills
+from service.repositories import experts as repo
+from service.routes.params import Limit, Offset, check_range, parse_code_min
+
+router = APIRouter(prefix="/experts", tags=["experts"])
+
+
+@router.get("", response_model=ExpertsPublic)
+def list_experts(
+    session: SessionDep,
+    principal: CurrentUser,
+    skill: Annotated[list[str], Query(description="CODE or CODE:MIN, repeatable; all must hold")] = [],
+    min_proficiency: Annotated[int, Query(ge=1, le=5, description="minimum for skills given without :MIN")] = 1,
+    language: Annotated[list[str], Query(description="ISO 639-1 code or code:MIN, repeatable")] = [],
+    level: Level | None = None,
+    category: Category | None = None,
+    nationality: Annotated[str | None, Query(pattern=r"^[A-Z]{3}$")] = None,
+    state: Annotated[str | None, Query(pattern=r"^[A-Z]{3}$")] = None,
+    source: Source | None = None,
+    active: bool | None = None,
+    available_from: date | None = None,
+    available_to: date | None = None,
+    q: Annotated[str | None, Query(max_length=100, description="part of the name")] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+):
+    """List experts, filtered; Member States see only their own."""
+    check_range(available_from, available_to, "available_from", "available_to")
+    skills = parse_code_min("skill", skill, min_proficiency, upper=True)
+    check_skills(session, "skill", [code for code, _ in skills])
+    f = repo.ExpertFilter(
+        skills=skills, languages=parse_code_min("language", language, 1, upper=False), level=level,
+        category=category, nationality=nationality, state=state, source=source, active=active,
+        available_from=available_from, available_to=available_to, q=q,
+    )
+    data, count = repo.list_experts(session, principal, f, limit, offset)
+    return ExpertsPublic(data=data, count=count)
+
+
+@router.post("", response_model=ExpertPublic, status_code=status.HTTP_201_CREATED)
+def create_expert(session: SessionDep, principal: ContributorUser, body: ExpertCreate, response: Response):
+    """Add an expert to the roster (Member States nominate their own)."""
+    expert = repo.create(session, principal, body)
+    public = repo.to_public(expert)
+    audit.record(session, principal, "create", "expert", expert.id, after=public)
+    session.commit()
+    set_etag(response, expert.version)
+    response.headers["Location"] = f"/experts/{expert.id}"
+    return public
+
+
+@router.get("/{expert_id}", response_model=ExpertPublic)
+def get_expert(session: SessionDep, principal: CurrentUser, expert_id: int, response: Response):
+    """One expert, with an ETag for later updates."""
+    expert = repo.get_visible(session, principal, expert_id)
+    set_etag(response, expert.version)
+    return repo.to_public(expert)
+
+
+@router.patch("/{expert_id}", response_model=ExpertPublic)
+def update_expert(
+    session: SessionDep,
+    principal: ContributorUser,
+    expert_id: int,
+    body: ExpertUpdate,
+    response: Response,
+    if_match: Annotated[str | None, Header()] = None,
+):
+    """Change some fields of an expert; a stale If-Match answers 412."""
+    expert = repo.get_visible(session, principal, expert_id)
+    check_if_match(if_match, expert.version)
+    before = repo.to_public(expert)
+    repo.update(session, expert, body)
+    after = repo.to_public(expert)
+    audit.record(session, principal, "update", "expert", expert.id, before=before, after=after)
+    session.commit()
+    set_etag(response, expert.version)
+    return after
+
+
+@router.delete("/{expert_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_expert(
+    session: SessionDep, principal: ContributorUser, expert_id: int,
+    if_match: Annotated[str | None, Header()] = None,
+) -> Response:
+    """Remove an expert from the roster; the audit log keeps the last record."""
+    expert = repo.get_visible(session, principal, expert_id)
+    check_if_match(if_match, expert.version)
+    audit.record(session, principal, "delete", "expert", expert.id, before=repo.to_public(expert))
+    session.delete(expert)
+    session.commit()
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

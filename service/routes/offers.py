@@ -1,0 +1,74 @@
+"""Routes: Member State offers of capacity."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Response, status
+
+from schemas.enums import Category, OfferKind, OfferStatus, Readiness
+from schemas.roster import OfferCreate, OfferPublic, OffersPublic, OfferUpdate
+from service import audit
+from service.deps import ContributorUser, CurrentUser, SessionDep
+from service.etags import check_if_match, set_etag
+from service.repositories import offers as repo
+from service.routes.params import Limit, Offset
+
+router = APIRouter(prefix="/offers", tags=["offers"])
+
+
+@router.get("", response_model=OffersPublic)
+def list_offers(
+    session: SessionDep,
+    principal: CurrentUser,
+    state: Annotated[str | None, Query(pattern=r"^[A-Z]{3}$")] = None,
+    status: OfferStatus | None = None,
+    readiness: Readiness | None = None,
+    kind: OfferKind | None = None,
+    category: Category | None = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+):
+    """List offers; Member States see only their own."""
+    filters = {"state": state, "status": status, "readiness": readiness, "kind": kind, "category": category}
+    data, count = repo.list_offers(session, principal, filters, limit, offset)
+    return OffersPublic(data=data, count=count)
+
+
+@router.post("", response_model=OfferPublic, status_code=status.HTTP_201_CREATED)
+def create_offer(session: SessionDep, principal: ContributorUser, body: OfferCreate, response: Response):
+    """Register an offer (Member States offer for themselves; HQ records one for a named state)."""
+    offer = repo.create(session, principal, body)
+    public = repo.to_public(offer)
+    audit.record(session, principal, "create", "offer", offer.id, after=public)
+    session.commit()
+    set_etag(response, offer.version)
+    response.headers["Location"] = f"/offers/{offer.id}"
+    return public
+
+
+@router.get("/{offer_id}", response_model=OfferPublic)
+def get_offer(session: SessionDep, principal: CurrentUser, offer_id: int, response: Response):
+    """One offer, with an ETag for later updates."""
+    offer = repo.get_visible(session, principal, offer_id)
+    set_etag(response, offer.version)
+    return repo.to_public(offer)
+
+
+@router.patch("/{offer_id}", response_model=OfferPublic)
+def update_offer(
+    session: SessionDep,
+    principal: ContributorUser,
+    offer_id: int,
+    body: OfferUpdate,
+    response: Response,
+    if_match: Annotated[str | None, Header()] = None,
+):
+    """Change, renew (new ``expires_on``) or withdraw an offer; a stale If-Match answers 412."""
+    offer = repo.get_visible(session, principal, offer_id)
+    check_if_match(if_match, offer.version)
+    before = repo.to_public(offer)
+    repo.update(session, principal, offer, body)
+    after = repo.to_public(offer)
+    audit.record(session, principal, "update", "offer", offer.id, before=before, after=after)
+    session.commit()
+    set_etag(response, offer.version)
+    return after

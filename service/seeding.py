@@ -1,0 +1,75 @@
+"""Load reference data and the demo roster; safe to run any number of times."""
+
+from dataclasses import dataclass
+
+from sqlmodel import Session, select
+
+from seed_data.reference import load_member_states, load_missions, load_skills
+from service.repositories import experts as expert_repo
+from service.tables import CapacityRequest, Expert, MemberState, Mission, Offer, Position, Skill
+
+
+@dataclass
+class Counts:
+    added: int = 0
+    updated: int = 0
+
+    def __str__(self) -> str:
+        return f"{self.added} added, {self.updated} updated"
+
+
+def _upsert(session: Session, model, key: str, rows: list[dict]) -> Counts:
+    counts = Counts()
+    existing = {getattr(r, key): r for r in session.exec(select(model)).all()}
+    for row in rows:
+        current = existing.get(row[key])
+        if current is None:
+            session.add(model(**row))
+            counts.added += 1
+        elif {k: getattr(current, k) for k in row} != row:
+            current.sqlmodel_update(row)
+            session.add(current)
+            counts.updated += 1
+    return counts
+
+
+def seed_reference(session: Session) -> dict[str, Counts]:
+    """Member States, the skills taxonomy and missions, inserted or brought up to date."""
+    result = {
+        "member states": _upsert(session, MemberState, "iso3", [s.model_dump() for s in load_member_states()]),
+        "skills": _upsert(session, Skill, "code", [s.model_dump(mode="json") for s in load_skills()]),
+    }
+    session.flush()
+    result["missions"] = _upsert(session, Mission, "code", [m.model_dump() for m in load_missions()])
+    session.commit()
+    return result
+
+
+def seed_demo(session: Session, *, experts: int = 400, offers: int = 40, requests: int = 30,
+              seed: int = 2027) -> dict[str, Counts]:
+    """The deterministic demo roster; rows already present (same natural key) are left alone."""
+    from seed_data.demo import generate
+
+    demo = generate(experts=experts, offers=offers, requests=requests, seed=seed)
+    emails = set(session.exec(select(Expert.email)).all())
+    offer_keys = set(session.exec(select(Offer.state, Offer.title)).all())
+    request_keys = set(session.exec(select(CapacityRequest.mission, CapacityRequest.title)).all())
+    result = {"experts": Counts(), "offers": Counts(), "requests": Counts()}
+    for data in demo.experts:
+        if data.email not in emails:
+            session.add(expert_repo.build(data, data.state))
+            result["experts"].added += 1
+    for data in demo.offers:
+        if (data.state, data.title) not in offer_keys:
+            session.add(Offer(**data.model_dump(exclude={"state"}), state=data.state))
+            result["offers"].added += 1
+    for data in demo.requests:
+        if (data.mission, data.title) not in request_keys:
+            request = CapacityRequest(**data.model_dump(exclude={"positions"}))
+            request.positions = [
+                Position(**p.model_dump() | {"level": p.level or data.level}) for p in data.positions
+            ]
+            session.add(request)
+            result["requests"].added += 1
+    session.commit()
+    return result

@@ -1,0 +1,32 @@
+"""Service settings, read once from ``ROSTER_*`` environment variables."""
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ROSTER_", env_file=".env", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    database_url: str = "sqlite:///./roster.db"
+    max_body_bytes: int = 1_000_000
+    cors_origins: list[str] = []
+    db_pool_size: int = 10
+    db_connect_timeout: int = 5
+    check_migrations: bool = True
+
+    @model_validator(mode="after")
+    def _safe_outside_development(self) -> "Settings":
+        if self.environment == "production" and self.database_url.startswith("sqlite"):
+            raise ValueError(
+                "ROSTER_DATABASE_URL points at SQLite in production: set it to postgresql+psycopg://..."
+            )
+        return self
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

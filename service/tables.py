@@ -1,0 +1,260 @@
+"""Table models. Each inherits a data model from ``schemas.roster``; none is inherited from."""
+
+from datetime import date, datetime, UTC
+from enum import Enum
+
+import sqlalchemy as sa
+from sqlmodel import JSON, Field, Relationship, SQLModel
+
+from schemas.enums import (
+    Benchmark,
+    Category,
+    CostBearer,
+    Gender,
+    Level,
+    OfferKind,
+    OfferStatus,
+    Readiness,
+    RequestStatus,
+    Role,
+    Source,
+)
+from schemas.roster import (
+    CapacityRequestBase,
+    ExpertBase,
+    MemberStateBase,
+    MissionBase,
+    OfferBase,
+    PositionBase,
+    SkillBase,
+)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def enum_type(enum: type[Enum]) -> sa.Enum:
+    """A portable enum column: VARCHAR plus a CHECK constraint, never a native PG type."""
+    return sa.Enum(
+        enum, native_enum=False, create_constraint=True, length=24, validate_strings=True,
+        name=f"ck_{enum.__name__.lower()}",
+        values_callable=lambda e: [m.value for m in e],
+    )
+
+
+class Versioned(SQLModel):
+    version: int = Field(default=1)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+# --- Reference data ----------------------------------------------------------------
+
+
+class MemberState(MemberStateBase, table=True):
+    __tablename__ = "member_state"
+    iso3: str = Field(primary_key=True, max_length=3)
+
+
+class Skill(SkillBase, table=True):
+    __tablename__ = "skill"
+    code: str = Field(primary_key=True, max_length=24)
+    levels: list[str] = Field(sa_type=JSON)
+
+
+class Mission(MissionBase, table=True):
+    __tablename__ = "mission"
+    code: str = Field(primary_key=True, max_length=20)
+    host_states: list[str] = Field(sa_type=JSON)
+
+
+# --- Experts ---------------------------------------------------------------------
+
+
+class Expert(ExpertBase, Versioned, table=True):
+    __tablename__ = "expert"
+    __table_args__ = (
+        sa.UniqueConstraint("email", name="uq_expert_email"),
+        sa.UniqueConstraint("nationality", "national_id", name="uq_expert_national_id"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    state: str | None = Field(default=None, foreign_key="member_state.iso3", index=True, max_length=3)
+    nationality: str = Field(foreign_key="member_state.iso3", index=True, max_length=3)
+    category: Category = Field(sa_type=enum_type(Category), index=True)
+    gender: Gender = Field(sa_type=enum_type(Gender))
+    source: Source = Field(sa_type=enum_type(Source))
+    skills: list["ExpertSkill"] = Relationship(
+        cascade_delete=True, sa_relationship_kwargs={"lazy": "selectin", "order_by": "ExpertSkill.code"}
+    )
+    languages: list["ExpertLanguage"] = Relationship(
+        cascade_delete=True, sa_relationship_kwargs={"lazy": "selectin", "order_by": "ExpertLanguage.code"}
+    )
+    levels: list["ExpertLevel"] = Relationship(
+        cascade_delete=True, sa_relationship_kwargs={"lazy": "selectin", "order_by": "ExpertLevel.level"}
+    )
+    windows: list["ExpertWindow"] = Relationship(
+        cascade_delete=True, sa_relationship_kwargs={"lazy": "selectin", "order_by": "ExpertWindow.start"}
+    )
+
+
+class ExpertSkill(SQLModel, table=True):
+    __tablename__ = "expert_skill"
+    __table_args__ = (
+        sa.CheckConstraint("proficiency BETWEEN 1 AND 5", name="ck_expert_skill_proficiency"),
+        sa.Index("ix_expert_skill_code_proficiency", "code", "proficiency"),
+    )
+    expert_id: int = Field(foreign_key="expert.id", primary_key=True, ondelete="CASCADE")
+    code: str = Field(foreign_key="skill.code", primary_key=True, max_length=24)
+    proficiency: int
+
+
+class ExpertLanguage(SQLModel, table=True):
+    __tablename__ = "expert_language"
+    __table_args__ = (
+        sa.CheckConstraint("level BETWEEN 1 AND 5", name="ck_expert_language_level"),
+        sa.Index("ix_expert_language_code_level", "code", "level"),
+    )
+    expert_id: int = Field(foreign_key="expert.id", primary_key=True, ondelete="CASCADE")
+    code: str = Field(primary_key=True, max_length=2)
+    level: int
+
+
+class ExpertLevel(SQLModel, table=True):
+    __tablename__ = "expert_level"
+    __table_args__ = (sa.Index("ix_expert_level_level", "level"),)
+    expert_id: int = Field(foreign_key="expert.id", primary_key=True, ondelete="CASCADE")
+    level: Level = Field(sa_type=enum_type(Level), primary_key=True)
+
+
+class ExpertWindow(SQLModel, table=True):
+    """An availability window (``available``) or a period of leave (``leave``)."""
+
+    __tablename__ = "expert_window"
+    __table_args__ = (
+        sa.CheckConstraint('"end" >= start', name="ck_expert_window_order"),
+        sa.CheckConstraint("kind IN ('available', 'leave')", name="ck_expert_window_kind"),
+        sa.Index("ix_expert_window_expert_kind", "expert_id", "kind", "start", "end"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    expert_id: int = Field(foreign_key="expert.id", ondelete="CASCADE")
+    kind: str = Field(max_length=10)
+    start: date
+    end: date
+
+
+# --- Offers ----------------------------------------------------------------------
+
+
+class Offer(OfferBase, Versioned, table=True):
+    __tablename__ = "offer"
+    __table_args__ = (
+        sa.UniqueConstraint("state", "title", name="uq_offer_state_title"),
+        sa.CheckConstraint("available_to >= available_from", name="ck_offer_dates"),
+        sa.CheckConstraint("slots >= 1", name="ck_offer_slots"),
+        sa.CheckConstraint("slots_used >= 0 AND slots_used <= slots", name="ck_offer_slots_used"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    state: str = Field(foreign_key="member_state.iso3", index=True, max_length=3)
+    kind: OfferKind = Field(sa_type=enum_type(OfferKind))
+    category: Category = Field(sa_type=enum_type(Category))
+    readiness: Readiness = Field(sa_type=enum_type(Readiness), index=True)
+    cost_bearer: CostBearer = Field(sa_type=enum_type(CostBearer))
+    status: OfferStatus = Field(sa_type=enum_type(OfferStatus), index=True)
+    slots_used: int = 0
+    skills: list[dict] = Field(default_factory=list, sa_type=JSON)
+    levels: list[str] = Field(default_factory=list, sa_type=JSON)
+    languages: list[dict] = Field(default_factory=list, sa_type=JSON)
+    excluded_missions: list[str] = Field(default_factory=list, sa_type=JSON)
+    excluded_states: list[str] = Field(default_factory=list, sa_type=JSON)
+    expert_ids: list[int] = Field(default_factory=list, sa_type=JSON)
+
+
+# --- Capacity requests -------------------------------------------------------------
+
+
+class CapacityRequest(CapacityRequestBase, Versioned, table=True):
+    __tablename__ = "capacity_request"
+    __table_args__ = (sa.UniqueConstraint("mission", "title", name="uq_request_mission_title"),)
+    id: int | None = Field(default=None, primary_key=True)
+    mission: str = Field(foreign_key="mission.code", index=True, max_length=20)
+    level: Level = Field(sa_type=enum_type(Level))
+    benchmark: Benchmark | None = Field(default=None, sa_type=enum_type(Benchmark))
+    status: RequestStatus = Field(sa_type=enum_type(RequestStatus), index=True)
+    priority: int = Field(index=True)
+    positions: list["Position"] = Relationship(
+        back_populates="request",
+        cascade_delete=True,
+        sa_relationship_kwargs={"lazy": "selectin", "order_by": "Position.id"},
+    )
+
+
+class Position(PositionBase, table=True):
+    __tablename__ = "position"
+    __table_args__ = (
+        sa.CheckConstraint("end_date >= start_date", name="ck_position_dates"),
+        sa.CheckConstraint("count >= 1", name="ck_position_count"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: int = Field(foreign_key="capacity_request.id", index=True, ondelete="CASCADE")
+    level: Level | None = Field(default=None, sa_type=enum_type(Level))
+    category: Category | None = Field(default=None, sa_type=enum_type(Category))
+    required_skills: list[dict] = Field(default_factory=list, sa_type=JSON)
+    desired_skills: list[dict] = Field(default_factory=list, sa_type=JSON)
+    languages: list[dict] = Field(default_factory=list, sa_type=JSON)
+    filled: int = 0
+    version: int = 1
+    request: CapacityRequest = Relationship(back_populates="positions")
+
+
+# --- Access, audit, idempotency ------------------------------------------------------
+
+
+class ApiToken(SQLModel, table=True):
+    __tablename__ = "api_token"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "(role = 'member_state') = (state IS NOT NULL)", name="ck_api_token_state_for_member_state"
+        ),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=120)
+    role: Role = Field(sa_type=enum_type(Role))
+    state: str | None = Field(default=None, foreign_key="member_state.iso3", max_length=3)
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    prefix: str = Field(max_length=12, description="first characters, to recognise a token in lists")
+    created_at: datetime = Field(default_factory=utcnow)
+    revoked_at: datetime | None = None
+    last_used_at: datetime | None = None
+
+
+class AuditEntry(SQLModel, table=True):
+    """Append-only: the migration adds triggers that refuse UPDATE and DELETE."""
+
+    __tablename__ = "audit_log"
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    actor_token_id: int | None = Field(default=None, index=True)
+    actor_name: str = Field(max_length=120)
+    actor_role: str = Field(max_length=24)
+    actor_state: str | None = Field(default=None, max_length=3)
+    action: str = Field(max_length=24)
+    entity: str = Field(max_length=40, index=True)
+    entity_id: str = Field(max_length=40, index=True)
+    before: dict | None = Field(default=None, sa_type=JSON)
+    after: dict | None = Field(default=None, sa_type=JSON)
+
+
+class IdempotencyRecord(SQLModel, table=True):
+    __tablename__ = "idempotency_key"
+    __table_args__ = (sa.UniqueConstraint("token_hash", "key", name="uq_idempotency_token_key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64)
+    key: str = Field(max_length=200)
+    method: str = Field(max_length=8)
+    path: str = Field(max_length=500)
+    body_hash: str = Field(max_length=64)
+    status_code: int | None = None
+    response_body: str | None = Field(default=None, sa_type=sa.Text)
+    content_type: str | None = Field(default=None, max_length=100)
+    created_at: datetime = Field(default_factory=utcnow)

@@ -1,0 +1,43 @@
+"""App, client and token fixtures for route tests."""
+
+from collections.abc import Callable
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from schemas.enums import Role
+from service.app import create_app
+from service.auth import issue_token
+from service.settings import Settings
+
+Auth = Callable[..., dict[str, str]]
+
+
+@pytest.fixture
+def app(db_url: str):
+    app = create_app(Settings(database_url=db_url, environment="test"))
+    yield app
+    app.state.engine.dispose()
+
+
+@pytest.fixture
+def client(app) -> TestClient:
+    with TestClient(app, raise_server_exceptions=False) as client:
+        yield client
+
+
+@pytest.fixture
+def auth(app) -> Auth:
+    """``auth("planner")`` or ``auth("member_state", "NOR")``: headers with a fresh token for that role."""
+    cache: dict[tuple[str, str | None], dict[str, str]] = {}
+
+    def headers(role: str, state: str | None = None) -> dict[str, str]:
+        if (role, state) not in cache:
+            with Session(app.state.engine) as session:
+                _, secret = issue_token(session, role=Role(role), name=f"test {role} {state or ''}", state=state)
+                session.commit()
+            cache[role, state] = {"Authorization": f"Bearer {secret}"}
+        return cache[role, state]
+
+    return headers

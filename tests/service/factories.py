@@ -1,0 +1,75 @@
+"""Valid payloads for the API, with overrides; codes exist in the seeded reference data."""
+
+import itertools
+from typing import Any
+
+_serial = itertools.count(1)
+
+
+def expert(**overrides: Any) -> dict:
+    n = next(_serial)
+    body = {
+        "full_name": f"Amina Test {n}",
+        "email": f"expert{n}@example.org",
+        "category": "police",
+        "nationality": "SEN",
+        "gender": "female",
+        "grade": "P-4",
+        "source": "secondee",
+        "notice_days": 30,
+        "screening_valid_until": "2029-12-31",
+        "skills": [{"code": "SSR-STRATEGY", "proficiency": 4}],
+        "languages": [{"code": "en", "level": 3}, {"code": "fr", "level": 5}],
+        "levels": ["strategic"],
+        "availability": [{"start": "2027-01-01", "end": "2028-12-31"}],
+        "leave": [],
+    }
+    return body | overrides
+
+
+def offer(**overrides: Any) -> dict:
+    n = next(_serial)
+    body = {
+        "title": f"Police advisers team {n}",
+        "kind": "team",
+        "slots": 3,
+        "category": "police",
+        "available_from": "2027-01-01",
+        "available_to": "2027-12-31",
+        "max_duration_days": 365,
+        "readiness": "ready",
+        "cost_bearer": "member_state",
+        "notice_days": 45,
+        "expires_on": "2030-06-30",
+        "skills": [{"code": "SSR-STRATEGY", "proficiency": 3}],
+        "levels": ["strategic"],
+        "languages": [{"code": "en", "level": 4}],
+        "excluded_missions": [],
+        "excluded_states": [],
+    }
+    return body | overrides
+
+
+def position(**overrides: Any) -> dict:
+    body = {
+        "title": "Senior SSR adviser",
+        "start_date": "2027-03-01",
+        "end_date": "2027-12-31",
+        "required_skills": [{"code": "SSR-STRATEGY", "min_proficiency": 3}],
+        "languages": [{"code": "fr", "min_level": 4}],
+    }
+    return body | overrides
+
+
+def capacity_request(**overrides: Any) -> dict:
+    n = next(_serial)
+    body = {
+        "mission": "MINUSCA",
+        "title": f"National security strategy support {n}",
+        "level": "strategic",
+        "priority": 2,
+        "deploy_by": "2027-03-01",
+        "benchmark": "short_term",
+        "positions": [position()],
+    }
+    return body | overrides
