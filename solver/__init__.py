@@ -1,0 +1,28 @@
+"""The matching engine: instance in, plan out (see docs/solver.md).
+
+Public API: ``solve``, ``greedy``, ``alternatives``, ``check``. OR-Tools is
+imported only when ``solve`` runs, so that the checker and the candidate filter
+load without it (HiGHS and OR-Tools cannot share one process).
+"""
+
+from schemas.instance import Instance
+from schemas.plan import Alternative, Plan
+from solver.check import check
+from solver.explain import alternatives as _alternatives
+from solver.greedy import greedy
+
+
+def solve(instance: Instance, *, time_limit: float | None = None, workers: int | None = None,
+          seed: int | None = None, progress=None) -> Plan:
+    """Propose a plan: greedy hint, then CP-SAT on the objective levels in strict order."""
+    from solver.cpsat import solve as _solve
+
+    return _solve(instance, time_limit=time_limit, workers=workers, seed=seed, progress=progress)
+
+
+def alternatives(instance: Instance, plan: Plan, position_id: str, k: int = 5) -> list[Alternative]:
+    """The best k suppliers for one position, scored against the plan, with what each displaces."""
+    return _alternatives(instance, plan, position_id, k)
+
+
+__all__ = ["solve", "greedy", "alternatives", "check", "Instance", "Plan"]

@@ -1,0 +1,199 @@
+"""Candidate generation: the eligibility rules, applied in a fixed order.
+
+Each rule is a named function ``rule_<name>(sup, pos, ctx, idx)`` that returns a
+boolean mask over the supplier indices ``idx`` still in the pool (vectorised
+with numpy) and a short detail for explanations. Applying them one after the
+other gives, for free, how many suppliers each rule eliminated.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+
+from schemas.instance import Instance, Position
+from solver.suppliers import CATEGORIES, LEVEL_BIT, Suppliers, Windows, build_suppliers
+
+
+@dataclass
+class Context:
+    today: int
+    rest: int
+    forbidden: dict[str, set[int]]
+
+
+@dataclass
+class Filtered:
+    """Eligible suppliers of one position and the elimination trail that led there."""
+
+    position: Position
+    candidates: np.ndarray
+    steps: list[tuple[str, int, int, str]] = field(default_factory=list)
+    pinned: int | None = None
+
+
+def _any_window(win: Windows, idx: np.ndarray, hit: np.ndarray, n: int) -> np.ndarray:
+    flag = np.zeros(n, dtype=bool)
+    flag[win.owner[hit]] = True
+    return flag[idx]
+
+
+def rule_category(sup: Suppliers, pos: Position, ctx: Context, idx: np.ndarray):
+    if pos.category is None:
+        return None, ""
+    return sup.category[idx] == CATEGORIES[pos.category], f"are not {pos.category.value}"
+
+
+def rule_level(sup: Suppliers, pos: Position, ctx: Context, idx: np.ndarray):
+    return (sup.levels[idx] & LEVEL_BIT[pos.level]) != 0, f"do not work at {pos.level.value} level"
+
+
+def rule_skill(code: str, minimum: int):
+    def rule(sup: Suppliers, pos: Position, ctx: Context, idx: np.ndarray):
+        return sup.proficiency(sup.skills, code)[idx] >= minimum, f"lack skill {code} ≥ {minimum}"
+
+    rule.__name__ = f"skill:{code}>={minimum}"
+    return rule
+
+
+def rule_language(code: str, minimum: int):
+    def rule(sup: Suppliers, pos: Position, ctx: Context, idx: np.ndarray):
+        return sup.proficiency(sup.languages, code)[idx] >= minimum, f"do not speak {code} at level ≥ {minimum}"
+
+    rule.__name__ = f"language:{code}>={minimum}"
+    return rule
+
+
+def rule_grade(sup: Suppliers, pos: Position, ctx: Context, idx: np.ndarray):
+    if pos.grade_min is None and pos.grade_max is None:
+        return None, ""
+    g = sup.grade[idx]
+    ok = g >= 0
+    if pos.grade_min is not None:
+        ok &= g >= pos.grade_min
+    if pos.grade_max is not None:
+        ok &= g <= pos.grade_max
+    return ok, "are outside the grade range (or of unknown grade)"
+
+
+def rule_nationality(sup: Suppliers, pos: Position, ctx: Context, idx: np.ndarray):
+    if not pos.host_states:
+        return None, ""
+    return ~np.isin(sup.nationality[idx], pos.host_states), "are nationals of the host state"
+
+
+def rule_screening(sup: Suppliers, pos: Position, ctx: Context, idx: np.ndarray):
+    return sup.screening[idx] >= pos.end.toordinal(), f"are not screened through {pos.end}"
+
+
+def rule_availability(sup: Suppliers, pos: Position, ctx: Context, idx: np.ndarray):
+    s, e = pos.start.toordinal(), pos.end.toordinal()
+    av, lv = sup.availability, sup.leave
+    covered = _any_window(av, idx, (av.start <= s) & (av.end >= e), len(sup))
+    on_leave = _any_window(lv, idx, (lv.start <= e) & (lv.end >= s), len(sup))
+    return covered & ~on_leave, "are not available for the whole period (windows or leave)"
+
+
+def rule_deployed(sup: Suppliers, pos: Position, ctx: Context, idx: np.ndarray):
+    dp = sup.deployments
+    if len(dp.owner) == 0:
+        return None, ""
+    s, e = pos.start.toordinal(), pos.end.toordinal()
+    hit = (dp.start <= e + ctx.rest) & (dp.end + ctx.rest >= s) & ~sup.is_offer[dp.owner]
+    blocked = _any_window(dp, idx, hit, len(sup))
+    if not blocked.any():
+        return None, ""
+    until = dp.end[hit & np.isin(dp.owner, idx)].max()
+    return ~blocked, f"are deployed elsewhere until {date.fromordinal(int(until))}"
+
+
+def rule_notice(sup: Suppliers, pos: Position, ctx: Context, idx: np.ndarray):
+    return ctx.today + sup.notice[idx] <= pos.start.toordinal(), "cannot arrive in time (notice days)"
+
+
+def rule_offer_caveats(sup: Suppliers, pos: Position, ctx: Context, idx: np.ndarray):
+    ok = (pos.end - pos.start).days + 1 <= sup.max_duration[idx]
+    excluded = [sup.excluded_missions.get(pos.mission)]
+    excluded += [sup.excluded_states.get(h) for h in pos.host_states]
+    for ex in excluded:
+        if ex is not None:
+            ok &= ~np.isin(idx, ex)
+    return ok, "are offers whose caveats exclude this mission, state or duration"
+
+
+def rule_same_offer(sup: Suppliers, pos: Position, ctx: Context, idx: np.ndarray):
+    if not pos.same_offer:
+        return None, ""
+    return sup.is_offer[idx], "are not Member State offers (team position)"
+
+
+def rule_forbidden(sup: Suppliers, pos: Position, ctx: Context, idx: np.ndarray):
+    banned = ctx.forbidden.get(pos.id)
+    if not banned:
+        return None, ""
+    return ~np.isin(idx, list(banned)), "were rejected by a planner"
+
+
+FIXED_RULES = [rule_category, rule_level]
+LATE_RULES = [
+    rule_grade,
+    rule_nationality,
+    rule_screening,
+    rule_availability,
+    rule_deployed,
+    rule_notice,
+    rule_offer_caveats,
+    rule_same_offer,
+    rule_forbidden,
+]
+
+
+def rules_for(pos: Position) -> list:
+    """The rules of one position, in the order that explanations report them."""
+    skills = [rule_skill(c, m) for c, m in sorted(pos.required_skills.items())]
+    langs = [rule_language(c, m) for c, m in sorted(pos.languages.items())]
+    return FIXED_RULES + skills + langs + LATE_RULES
+
+
+def rule_name(rule) -> str:
+    return rule.__name__.removeprefix("rule_")
+
+
+def filter_position(sup: Suppliers, pos: Position, ctx: Context) -> Filtered:
+    idx = np.arange(len(sup))
+    steps = []
+    for rule in rules_for(pos):
+        mask, detail = rule(sup, pos, ctx, idx)
+        if mask is None:
+            continue
+        kept = idx[mask]
+        if len(kept) < len(idx):
+            steps.append((rule_name(rule), len(idx) - len(kept), len(kept), detail))
+        idx = kept
+    return Filtered(pos, idx, steps)
+
+
+def context(inst: Instance, sup: Suppliers) -> Context:
+    forbidden: dict[str, set[int]] = defaultdict(set)
+    for f in inst.forbidden:
+        if f.supplier_id in sup.index:
+            forbidden[f.position_id].add(sup.index[f.supplier_id])
+    return Context(inst.today.toordinal(), inst.parameters.rest_days, dict(forbidden))
+
+
+def generate(inst: Instance, sup: Suppliers | None = None) -> tuple[Suppliers, list[Filtered]]:
+    """Filter every position; pinned pairs join the candidates whatever the rules say."""
+    sup = sup or build_suppliers(inst)
+    ctx = context(inst, sup)
+    out = [filter_position(sup, p, ctx) for p in inst.positions]
+    by_id = {f.position.id: f for f in out}
+    for pin in inst.pins:
+        f = by_id.get(pin.position_id)
+        s = sup.index.get(pin.supplier_id)
+        if f is None or s is None:
+            continue
+        f.pinned = s
+        if s not in f.candidates:
+            f.candidates = np.append(f.candidates, s)
+    return sup, out

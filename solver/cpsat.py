@@ -1,0 +1,234 @@
+"""The CP-SAT model: one boolean per candidate pair, hard rules as ``add_<rule>``,
+soft terms as ``(literals, weights)``, objectives solved in strict order (staged)."""
+
+import time
+from collections import defaultdict
+from collections.abc import Callable
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+from schemas.plan import ModelSize, Plan, SolveStatus
+from solver.score import assemble, gender_target, state_quota
+from solver.structure import Structure, build_structure
+
+Progress = Callable[[dict], None] | None
+
+
+def add_one_supplier_per_position(model: cp_model.CpModel, st: Structure, x: list) -> None:
+    for pairs in st.pos_pairs:
+        if len(pairs) > 1:
+            model.add_at_most_one(x[k] for k in pairs)
+
+
+def add_no_overlap(model: cp_model.CpModel, st: Structure, x: list) -> None:
+    """Per supplier, per maximal clique of overlapping windows (rest gap included): at most its free slots."""
+    for pairs, cap in st.cliques:
+        if cap == 1:
+            model.add_at_most_one(x[k] for k in pairs)
+        else:
+            model.add(sum(x[k] for k in pairs) <= cap)
+
+
+def _filled(st: Structure, x: list, i: int):
+    return sum(x[k] for k in st.pos_pairs[i])
+
+
+def add_all_or_nothing(model: cp_model.CpModel, st: Structure, x: list) -> None:
+    for members in st.all_or_nothing.values():
+        first = _filled(st, x, members[0])
+        for j in members[1:]:
+            model.add(_filled(st, x, j) == first)
+
+
+def add_same_offer(model: cp_model.CpModel, st: Structure, x: list) -> None:
+    """All filled positions of a same-offer group come from one offer."""
+    for members in st.same_offer.values():
+        by_offer = defaultdict(list)
+        for i in members:
+            for k in st.pos_pairs[i]:
+                by_offer[int(st.pair_sup[k])].append(k)
+        if len(by_offer) <= 1:
+            continue
+        chosen = {o: model.new_bool_var("") for o in by_offer}
+        model.add_at_most_one(chosen.values())
+        for o, pairs in by_offer.items():
+            for k in pairs:
+                model.add_implication(x[k], chosen[o])
+
+
+def add_pins(model: cp_model.CpModel, st: Structure, x: list) -> None:
+    for k in st.pinned_pairs:
+        model.add(x[k] == 1)
+
+
+HARD_RULES = [add_one_supplier_per_position, add_no_overlap, add_all_or_nothing, add_same_offer, add_pins]
+
+
+def priority_term(st: Structure, x: list):
+    return list(x), st.priority_weight.tolist()
+
+
+def fit_term(st: Structure, x: list):
+    return list(x), st.fit.tolist()
+
+
+def spc_term(st: Structure, x: list):
+    return list(x), st.spc.tolist()
+
+
+def stability_term(st: Structure, x: list):
+    """Kept previous assignments (maximised); changes = previous total - kept."""
+    ks = np.flatnonzero(st.previous)
+    return [x[k] for k in ks], [1] * len(ks)
+
+
+def fairness_term(model: cp_model.CpModel, st: Structure, x: list):
+    """Penalty literals/ints: positions above a state's fair share, women missing from a target."""
+    w = st.inst.parameters.weights
+    quota = state_quota(st)
+    by_state = defaultdict(list)
+    for k, s in enumerate(st.pair_sup):
+        ms = st.sup.member_state[s]
+        if ms is not None:
+            by_state[ms].append(k)
+    terms, weights = [], []
+    for pairs in by_state.values():
+        if len(pairs) <= quota:
+            continue
+        over = model.new_int_var(0, len(pairs), "")
+        model.add(over >= sum(x[k] for k in pairs) - quota)
+        terms.append(over)
+        weights.append(w.state_over_share)
+    by_request = defaultdict(list)
+    for k, i in enumerate(st.pair_pos):
+        by_request[st.inst.positions[i].request_id].append(k)
+    for r, t in st.inst.parameters.gender_targets.items():
+        pairs = by_request.get(r, [])
+        if not pairs or t <= 0:
+            continue
+        short = model.new_int_var(0, len(pairs), "")
+        filled = sum(x[k] for k in pairs)
+        women = sum(x[k] for k in pairs if st.sup.female[st.pair_sup[k]])
+        model.add(100 * short >= gender_target(t) * filled - 100 * women)
+        terms.append(short)
+        weights.append(w.gender_shortfall)
+    return terms, weights
+
+
+class _Reporter(cp_model.CpSolverSolutionCallback):
+    def __init__(self, phase: str, progress: Callable[[dict], None], t0: float):
+        super().__init__()
+        self.phase, self.progress, self.t0 = phase, progress, t0
+
+    def on_solution_callback(self) -> None:
+        obj, bound = self.objective_value, self.best_objective_bound
+        self.progress({"phase": self.phase, "objective": obj, "bound": bound,
+                       "gap": _gap(obj, bound), "elapsed": round(time.perf_counter() - self.t0, 3)})
+
+
+def _gap(obj: float, bound: float) -> float:
+    return abs(bound - obj) / max(1.0, abs(bound))
+
+
+def _params(solver: cp_model.CpSolver, time_limit: float, workers: int, seed: int) -> None:
+    p = solver.parameters
+    p.max_time_in_seconds = max(0.05, time_limit)
+    p.num_workers = workers
+    p.random_seed = seed
+    if workers == 1:
+        p.linearization_level = 2
+    else:
+        p.extra_subsolvers.append("max_lp")
+
+
+def build_model(st: Structure):
+    model = cp_model.CpModel()
+    x = [model.new_bool_var("") for _ in range(st.n_pairs)]
+    for rule in HARD_RULES:
+        rule(model, st, x)
+    return model, x
+
+
+def _linear(terms, weights):
+    return sum(w * t for t, w in zip(terms, weights) if w)
+
+
+def solve_structure(st: Structure, *, time_limit: float, workers: int, seed: int,
+                    progress: Progress = None, hint: list[int] | None = None) -> Plan:
+    """Staged lexicographic solve: priority, fit, fairness, SPC, stability."""
+    t0 = time.perf_counter()
+    model, x = build_model(st)
+    fair = fairness_term(model, st, x)
+    stages = [
+        ("priority", priority_term(st, x), True),
+        ("fit", fit_term(st, x), True),
+        ("fairness", fair, False),
+        ("spc", spc_term(st, x), True),
+        ("stability", stability_term(st, x), True),
+    ]
+    stages = [s for s in stages if any(s[1][1])]
+    size = ModelSize(candidates=st.n_pairs, variables=len(model.proto.variables),
+                     constraints=len(model.proto.constraints), build_seconds=round(time.perf_counter() - t0, 3))
+    current = np.zeros(st.n_pairs, dtype=bool)
+    if hint is not None:
+        current[hint] = True
+    status, bound, gap, messages = SolveStatus.optimal, 0, 0.0, []
+    for n, (name, (terms, weights), maximise) in enumerate(stages):
+        model.clear_hints()
+        for k in range(st.n_pairs):
+            model.add_hint(x[k], bool(current[k]))
+        expr = _linear(terms, weights)
+        model.maximize(expr) if maximise else model.minimize(expr)
+        left = time_limit - (time.perf_counter() - t0)
+        share = left * (0.6 if n == 0 else 1.0 / (len(stages) - n))
+        solver = cp_model.CpSolver()
+        _params(solver, share, workers, seed)
+        cb = _Reporter(name, progress, t0) if progress else None
+        code = solver.solve(model, cb)
+        if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            if n == 0:
+                return _infeasible(st, size, t0, solver.status_name(code))
+            messages.append(f"stage {name}: {solver.status_name(code)}; kept the previous stage's plan")
+            status = SolveStatus.time_limit
+            break
+        value = int(round(solver.objective_value))
+        current = np.array(solver.boolean_values(x), dtype=bool) if st.n_pairs else current
+        if n == 0:
+            bound = int(round(solver.best_objective_bound))
+            gap = _gap(value, bound)
+        if code == cp_model.FEASIBLE:
+            status = SolveStatus.time_limit
+            messages.append(f"stage {name}: time limit, objective {value}, bound {solver.best_objective_bound:.0f}")
+        model.add(expr >= value) if maximise else model.add(expr <= value)
+    if not stages:
+        bound = 0
+    plan = assemble(st, np.flatnonzero(current), status, best_bound=bound, gap=round(gap, 6),
+                    model=size, messages=messages)
+    plan.wall_time = round(time.perf_counter() - t0, 3)
+    return plan
+
+
+def _infeasible(st: Structure, size: ModelSize, t0: float, why: str) -> Plan:
+    msg = f"no plan satisfies the pins and groups together ({why}); check pins that overlap or break a group"
+    plan = assemble(st, [], SolveStatus.infeasible, model=size, messages=[msg])
+    plan.wall_time = round(time.perf_counter() - t0, 3)
+    return plan
+
+
+def solve(inst, *, time_limit: float | None = None, workers: int | None = None, seed: int | None = None,
+          progress: Progress = None) -> Plan:
+    """Instance in, plan out: candidates, greedy hint, staged CP-SAT."""
+    from solver.greedy import greedy_pairs
+
+    t0 = time.perf_counter()
+    limit = time_limit if time_limit is not None else inst.parameters.time_limit
+    st = build_structure(inst)
+    hint = greedy_pairs(st)
+    if progress:
+        progress({"phase": "greedy", "objective": float(st.priority_weight[hint].sum()), "bound": None,
+                  "gap": None, "elapsed": round(time.perf_counter() - t0, 3)})
+    plan = solve_structure(st, time_limit=limit - (time.perf_counter() - t0), workers=workers or 2,
+                           seed=seed or 0, progress=progress, hint=hint)
+    plan.wall_time = round(time.perf_counter() - t0, 3)
+    return plan

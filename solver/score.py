@@ -1,0 +1,115 @@
+"""Objective levels of a set of chosen pairs, and the plan that reports them."""
+
+import math
+from collections import defaultdict
+
+import numpy as np
+
+from schemas.plan import Assignment, Objectives, Plan, SolveStatus
+from solver.structure import Structure
+
+
+def state_quota(st: Structure) -> int:
+    return max(1, math.floor(st.inst.parameters.max_state_share * len(st.inst.positions)))
+
+
+def gender_target(target: float) -> int:
+    return round(100 * target)
+
+
+def fairness_penalty(st: Structure, chosen: np.ndarray) -> int:
+    """State over-share plus gender shortfall, weighted."""
+    w = st.inst.parameters.weights
+    quota = state_quota(st)
+    counts = defaultdict(int)
+    for s in st.pair_sup[chosen]:
+        ms = st.sup.member_state[s]
+        if ms is not None:
+            counts[ms] += 1
+    over = sum(max(0, c - quota) for c in counts.values())
+    filled, women = defaultdict(int), defaultdict(int)
+    for k in chosen:
+        r = st.inst.positions[st.pair_pos[k]].request_id
+        filled[r] += 1
+        women[r] += int(st.sup.female[st.pair_sup[k]])
+    short = 0
+    for r, t in st.inst.parameters.gender_targets.items():
+        need = gender_target(t) * filled[r] - 100 * women[r]
+        short += max(0, -(-need // 100))
+    return w.state_over_share * over + w.gender_shortfall * short
+
+
+def objectives(st: Structure, chosen: np.ndarray) -> Objectives:
+    chosen = np.asarray(chosen, dtype=np.int64)
+    return Objectives(
+        priority=int(st.priority_weight[chosen].sum()),
+        fit=int(st.fit[chosen].sum()),
+        fairness=fairness_penalty(st, chosen),
+        spc=int(st.spc[chosen].sum()),
+        stability=int(st.previous_total - st.previous[chosen].sum()),
+    )
+
+
+def colour_slots(intervals: list[tuple[int, int, object]], fixed: list[tuple[int, int]]) -> dict[object, int]:
+    """Slot numbers (from 1) for intervals, greedy by start date (optimal on interval graphs)."""
+    items = [(s, e, key, False) for s, e, key in intervals] + [(s, e, None, True) for s, e in fixed]
+    items.sort(key=lambda t: (t[0], t[3] is False))
+    free_at: list[int] = []
+    out = {}
+    for s, e, key, is_fixed in items:
+        slot = next((i for i, f in enumerate(free_at) if f < s), None)
+        if slot is None:
+            free_at.append(e)
+            slot = len(free_at) - 1
+        else:
+            free_at[slot] = e
+        if not is_fixed:
+            out[key] = slot + 1
+    return out
+
+
+def slots_of(st: Structure, chosen: np.ndarray) -> dict[int, int]:
+    rest = st.inst.parameters.rest_days
+    by_sup = defaultdict(list)
+    for k in chosen:
+        s = int(st.pair_sup[k])
+        if st.sup.is_offer[s]:
+            p = st.inst.positions[st.pair_pos[k]]
+            by_sup[s].append((p.start.toordinal(), p.end.toordinal() + rest, int(k)))
+    dp = st.sup.deployments
+    out = {}
+    for s, ivs in by_sup.items():
+        fixed = [(int(a), int(b) + rest) for o, a, b in zip(dp.owner, dp.start, dp.end) if o == s]
+        out.update(colour_slots(ivs, fixed))
+    return out
+
+
+def breakdown(st: Structure, k: int) -> dict[str, int]:
+    return {
+        "priority": int(st.priority_weight[k]),
+        "fit": int(st.fit[k]),
+        "spc": int(st.spc[k]),
+        "stability": int(st.previous[k]),
+    }
+
+
+def assemble(st: Structure, chosen, status: SolveStatus, **extra) -> Plan:
+    """A plan from chosen pair indices: assignments with slots and scores, then explanations."""
+    from solver.explain import unfilled_reasons
+
+    chosen = np.asarray(sorted(int(k) for k in chosen), dtype=np.int64)
+    slots = slots_of(st, chosen)
+    pinned = set(st.pinned_pairs)
+    assignments = [
+        Assignment(
+            position_id=st.inst.positions[st.pair_pos[k]].id,
+            supplier_id=st.sup.ids[st.pair_sup[k]],
+            slot=slots.get(int(k), 1),
+            pinned=int(k) in pinned,
+            score=breakdown(st, int(k)),
+        )
+        for k in chosen
+    ]
+    plan = Plan(status=status, assignments=assignments, objectives=objectives(st, chosen), **extra)
+    plan.unfilled = unfilled_reasons(st, chosen)
+    return plan

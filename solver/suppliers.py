@@ -1,0 +1,140 @@
+"""Column arrays of every supplier (experts, then offers), built once per instance.
+
+Candidate rules read these arrays and decide eligibility for one position at a
+time, vectorised over suppliers: no loop over experts in Python.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+
+from schemas.enums import Category, Gender, Level, Readiness, Source
+from schemas.instance import Instance
+
+FAR_FUTURE = date(9999, 12, 31).toordinal()
+CATEGORIES = {c: i for i, c in enumerate(Category)}
+LEVEL_BIT = {lvl: 1 << i for i, lvl in enumerate(Level)}
+SOURCES = {s: i for i, s in enumerate(Source)}
+OFFER_SOURCE = len(SOURCES)
+
+
+@dataclass
+class Windows:
+    """Flattened date ranges: owner supplier index, first day, last day (ordinals)."""
+
+    owner: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+
+    @classmethod
+    def build(cls, rows: list[tuple[int, int, int]]) -> "Windows":
+        arr = np.array(rows, dtype=np.int64).reshape(-1, 3)
+        return cls(arr[:, 0].copy(), arr[:, 1].copy(), arr[:, 2].copy())
+
+
+@dataclass
+class Suppliers:
+    ids: list[str]
+    index: dict[str, int]
+    n_experts: int
+    capacity: np.ndarray
+    is_offer: np.ndarray
+    nationality: np.ndarray
+    member_state: list[str | None]
+    female: np.ndarray
+    category: np.ndarray
+    source: np.ndarray
+    rapid: np.ndarray
+    levels: np.ndarray
+    grade: np.ndarray
+    notice: np.ndarray
+    screening: np.ndarray
+    max_duration: np.ndarray
+    skills: dict[str, np.ndarray]
+    languages: dict[str, np.ndarray]
+    availability: Windows
+    leave: Windows
+    deployments: Windows
+    excluded_missions: dict[str, np.ndarray] = field(default_factory=dict)
+    excluded_states: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def proficiency(self, table: dict[str, np.ndarray], code: str) -> np.ndarray:
+        col = table.get(code)
+        return col if col is not None else np.zeros(len(self.ids), dtype=np.int8)
+
+
+def _code_columns(maps: list[dict[str, int]]) -> dict[str, np.ndarray]:
+    cols: dict[str, np.ndarray] = {}
+    for i, m in enumerate(maps):
+        for code, level in m.items():
+            if code not in cols:
+                cols[code] = np.zeros(len(maps), dtype=np.int8)
+            cols[code][i] = level
+    return cols
+
+
+def _index_lists(lists: list[list[str]]) -> dict[str, np.ndarray]:
+    found: dict[str, list[int]] = defaultdict(list)
+    for i, values in enumerate(lists):
+        for v in values:
+            found[v].append(i)
+    return {k: np.array(v, dtype=np.int64) for k, v in found.items()}
+
+
+def build_suppliers(inst: Instance) -> Suppliers:
+    """Lay out experts then offers as columns."""
+    ex, of = inst.experts, inst.offers
+    ids = [e.id for e in ex] + [o.id for o in of]
+    n_e = len(ex)
+    avail, leave, deps = [], [], []
+    for i, e in enumerate(ex):
+        if e.availability:
+            avail += [(i, w.start.toordinal(), w.end.toordinal()) for w in e.availability]
+        else:
+            avail.append((i, 0, FAR_FUTURE))
+        leave += [(i, w.start.toordinal(), w.end.toordinal()) for w in e.leave]
+    for j, o in enumerate(of):
+        avail.append((n_e + j, o.available_from.toordinal(), o.available_to.toordinal()))
+    index = {s: i for i, s in enumerate(ids)}
+    for d in inst.deployments:
+        if d.supplier_id in index:
+            deps.append((index[d.supplier_id], d.start.toordinal(), d.end.toordinal()))
+    return Suppliers(
+        ids=ids,
+        index=index,
+        n_experts=n_e,
+        capacity=np.array([1] * n_e + [o.slots for o in of], dtype=np.int64),
+        is_offer=np.array([False] * n_e + [True] * len(of)),
+        nationality=np.array([e.nationality for e in ex] + [o.state for o in of], dtype=object),
+        member_state=[e.member_state for e in ex] + [o.state for o in of],
+        female=np.array([e.gender == Gender.female for e in ex] + [False] * len(of)),
+        category=np.array([CATEGORIES[e.category] for e in ex] + [CATEGORIES[o.category] for o in of], np.int8),
+        source=np.array([SOURCES[e.source] for e in ex] + [OFFER_SOURCE] * len(of), dtype=np.int8),
+        rapid=np.array(
+            [e.source == Source.standing_capacity for e in ex]
+            + [o.readiness == Readiness.rapid_deployment for o in of]
+        ),
+        levels=np.array([sum(LEVEL_BIT[lv] for lv in set(x.levels)) for x in [*ex, *of]], dtype=np.int64),
+        grade=np.array([-1 if x.grade is None else x.grade for x in [*ex, *of]], dtype=np.int64),
+        notice=np.array([x.notice_days for x in [*ex, *of]], dtype=np.int64),
+        screening=np.array(
+            [e.screening_valid_until.toordinal() if e.screening_valid_until else -1 for e in ex]
+            + [FAR_FUTURE] * len(of),
+            dtype=np.int64,
+        ),
+        max_duration=np.array(
+            [FAR_FUTURE] * n_e + [o.max_duration_days or FAR_FUTURE for o in of], dtype=np.int64
+        ),
+        skills=_code_columns([x.skills for x in [*ex, *of]]),
+        languages=_code_columns([x.languages for x in [*ex, *of]]),
+        availability=Windows.build(avail),
+        leave=Windows.build(leave),
+        deployments=Windows.build(deps),
+        excluded_missions=_index_lists([[]] * n_e + [o.excluded_missions for o in of]),
+        excluded_states=_index_lists([[]] * n_e + [o.excluded_states for o in of]),
+    )
