@@ -9,8 +9,9 @@ from schemas.enums import Benchmark, Category, Gender, Level, Readiness, Source
 from schemas.instance import DateRange, Deployment, Expert, Instance, Offer, Parameters, Position
 
 TODAY = date(2027, 1, 4)
-SKILLS = [f"{a}-{b}" for a in ("SSR", "DDR", "DSR", "POL", "JUS", "COR", "LOG", "HR", "FIN", "IHL")
-          for b in ("PLAN", "POLICY", "TRAIN", "ADV", "OPS", "LAW")]
+SKILLS = [f"{a}-{b}" for b in ("PLAN", "POLICY", "TRAIN", "ADV", "OPS", "LAW", "AUDIT", "ICT", "MED", "ENG")
+          for a in ("SSR", "DDR", "DSR", "POL", "JUS", "COR", "LOG", "HR", "FIN", "IHL", "ROL", "PSS",
+                    "HRM", "PROC", "GEN", "CPR", "POC", "SGBV", "BDR", "INT")]
 LANGS = ["en", "fr", "ar", "es", "pt", "ru"]
 LANG_P = [0.9, 0.4, 0.15, 0.15, 0.08, 0.08]
 STATES = ["ARG", "BGD", "BRA", "CAN", "CHN", "DEU", "EGY", "ESP", "ETH", "FIN", "FRA", "GBR", "GHA", "IDN",
@@ -36,7 +37,7 @@ SIZES = {
     "small": Size(60, 8, 40, skills=12),
     "realistic": Size(2000, 300, 1500),
     "tight": Size(300, 30, 700, skills=24, group_share=0.3),
-    "large": Size(20000, 1500, 5000),
+    "large": Size(20000, 1500, 5000, skills=200),
 }
 
 
@@ -73,7 +74,7 @@ def _expert(rng, i: int, pool: list[str]) -> Expert:
     return Expert(
         id=f"E{i}", nationality=nat, gender=Gender.female if rng.random() < 0.38 else Gender.male,
         category=Category(rng.choice(CATS, p=CAT_P)), source=source,
-        skills=_skills(rng, pool, int(rng.integers(2, 6))), languages=_languages(rng), levels=_levels(rng),
+        skills=_skills(rng, pool, int(rng.integers(4, 9))), languages=_languages(rng), levels=_levels(rng),
         grade=None if rng.random() < 0.1 else int(rng.integers(1, 7)),
         notice_days=7 if source == Source.standing_capacity else int(rng.integers(14, 90)),
         availability=avail, leave=leave,
@@ -106,9 +107,9 @@ def _position(rng, i: int, req: int, pool: list[str], size: Size) -> Position:
         priority=int(rng.integers(1, 6)), deploy_by=_day(start) if rng.random() < 0.2 else None,
         benchmark=Benchmark(rng.choice(list(Benchmark))) if rng.random() < 0.5 else None,
         level=Level(rng.choice(list(Level))),
-        category=Category(rng.choice(CATS, p=CAT_P)) if rng.random() < 0.7 else None,
+        category=Category(rng.choice(CATS, p=CAT_P)) if rng.random() < 0.5 else None,
         grade_min=g, grade_max=None if g is None else g + 2,
-        required_skills={c: int(rng.integers(2, 4)) for c in rng.choice(pool, size=int(rng.integers(1, 3)),
+        required_skills={c: int(rng.integers(2, 4)) for c in rng.choice(pool, size=1 + int(rng.random() < 0.35),
                                                                             replace=False)},
         desired_skills={c: 3 for c in rng.choice(pool, size=int(rng.integers(0, 3)), replace=False)},
         languages={lang: int(rng.integers(2, 4))}, start=_day(start), end=_day(start + dur),

@@ -150,6 +150,20 @@ def build_model(st: Structure):
     return model, x
 
 
+def add_keep_tiers(model: cp_model.CpModel, st: Structure, x: list, current: np.ndarray) -> None:
+    """Keep the priority level: at least as many filled positions in every priority tier.
+
+    With strict tier weights the level's value decomposes uniquely into tier counts, so
+    this equals fixing the weighted sum, with small coefficients the LP handles well.
+    """
+    prio = np.array([p.priority for p in st.inst.positions])[st.pair_pos]
+    for tier in np.unique(prio):
+        ks = np.flatnonzero(prio == tier)
+        n = int(current[ks].sum())
+        if n:
+            model.add(sum(x[k] for k in ks) >= n)
+
+
 def _linear(terms, weights):
     return sum(w * t for t, w in zip(terms, weights) if w)
 
@@ -200,7 +214,10 @@ def solve_structure(st: Structure, *, time_limit: float, workers: int, seed: int
         if code == cp_model.FEASIBLE:
             status = SolveStatus.time_limit
             messages.append(f"stage {name}: time limit, objective {value}, bound {solver.best_objective_bound:.0f}")
-        model.add(expr >= value) if maximise else model.add(expr <= value)
+        if name == "priority":
+            add_keep_tiers(model, st, x, current)
+        else:
+            model.add(expr >= value) if maximise else model.add(expr <= value)
     if not stages:
         bound = 0
     plan = assemble(st, np.flatnonzero(current), status, best_bound=bound, gap=round(gap, 6),
