@@ -3,8 +3,13 @@
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError, OperationalError
+import logging
+
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+
+logger = logging.getLogger("roster")
 
 
 class RosterError(Exception):
@@ -111,6 +116,16 @@ def install_handlers(app: FastAPI) -> None:
             _body("conflict", "the change conflicts with data already stored (a duplicate or a reference in use)"),
             409,
         )
+
+    @app.exception_handler(DataError)
+    async def data_error(_: Request, exc: DataError) -> JSONResponse:
+        detail = [{"field": "body", "message": "a value cannot be stored (out of range or containing a NUL character): fix it"}]
+        return JSONResponse(_body("validation_error", detail), 422)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        logger.exception("unhandled error on %s %s", request.method, request.url.path)
+        return JSONResponse(_body("internal_error", "an unexpected error occurred; it has been logged"), 500)
 
     @app.exception_handler(OperationalError)
     async def database_down(_: Request, exc: OperationalError) -> JSONResponse:

@@ -13,7 +13,7 @@ from service import audit
 from service.auth import issue_token, revoke
 from service.deps import AdminUser, SessionDep
 from service.errors import not_found
-from service.routes.params import Limit, Offset
+from service.routes.params import Id, Limit, Offset
 from service.tables import ApiToken, AuditEntry
 
 router = APIRouter(tags=["administration"])
@@ -48,7 +48,7 @@ class TokensPublic(BaseModel):
 class AuditPublic(BaseModel):
     id: int
     at: datetime
-    actor_token_id: int | None
+    actor_token_id: Id | None
     actor_name: str
     actor_role: str
     actor_state: str | None
@@ -82,7 +82,7 @@ def create_token(session: SessionDep, principal: AdminUser, body: TokenCreate):
 
 
 @router.delete("/tokens/{token_id}", response_model=TokenPublic)
-def revoke_token(session: SessionDep, principal: AdminUser, token_id: int):
+def revoke_token(session: SessionDep, principal: AdminUser, token_id: Id):
     """Revoke a token at once."""
     row = revoke(session, token_id)
     if row is None:
@@ -100,7 +100,7 @@ def read_audit(
     entity: str | None = None,
     entity_id: str | None = None,
     action: str | None = None,
-    actor_token_id: int | None = None,
+    actor_token_id: Id | None = None,
     since: Annotated[datetime | None, Query(description="entries at or after this time (UTC)")] = None,
     limit: Limit = 50,
     offset: Offset = 0,

@@ -12,7 +12,7 @@ from service.deps import ContributorUser, CurrentUser, SessionDep
 from service.etags import check_if_match, set_etag
 from service.references import check_skills
 from service.repositories import experts as repo
-from service.routes.params import Limit, Offset, check_range, parse_code_min
+from service.routes.params import Id, Limit, Offset, check_range, parse_code_min
 
 router = APIRouter(prefix="/experts", tags=["experts"])
 
@@ -62,7 +62,7 @@ def create_expert(session: SessionDep, principal: ContributorUser, body: ExpertC
 
 
 @router.get("/{expert_id}", response_model=ExpertPublic)
-def get_expert(session: SessionDep, principal: CurrentUser, expert_id: int, response: Response):
+def get_expert(session: SessionDep, principal: CurrentUser, expert_id: Id, response: Response):
     """One expert, with an ETag for later updates."""
     expert = repo.get_visible(session, principal, expert_id)
     set_etag(response, expert.version)
@@ -73,7 +73,7 @@ def get_expert(session: SessionDep, principal: CurrentUser, expert_id: int, resp
 def update_expert(
     session: SessionDep,
     principal: ContributorUser,
-    expert_id: int,
+    expert_id: Id,
     body: ExpertUpdate,
     response: Response,
     if_match: Annotated[str | None, Header()] = None,
@@ -92,7 +92,7 @@ def update_expert(
 
 @router.delete("/{expert_id}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_expert(
-    session: SessionDep, principal: ContributorUser, expert_id: int,
+    session: SessionDep, principal: ContributorUser, expert_id: Id,
     if_match: Annotated[str | None, Header()] = None,
 ) -> Response:
     """Remove an expert from the roster; the audit log keeps the last record."""

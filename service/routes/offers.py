@@ -10,7 +10,7 @@ from service import audit
 from service.deps import ContributorUser, CurrentUser, SessionDep
 from service.etags import check_if_match, set_etag
 from service.repositories import offers as repo
-from service.routes.params import Limit, Offset
+from service.routes.params import Id, Limit, Offset
 
 router = APIRouter(prefix="/offers", tags=["offers"])
 
@@ -46,7 +46,7 @@ def create_offer(session: SessionDep, principal: ContributorUser, body: OfferCre
 
 
 @router.get("/{offer_id}", response_model=OfferPublic)
-def get_offer(session: SessionDep, principal: CurrentUser, offer_id: int, response: Response):
+def get_offer(session: SessionDep, principal: CurrentUser, offer_id: Id, response: Response):
     """One offer, with an ETag for later updates."""
     offer = repo.get_visible(session, principal, offer_id)
     set_etag(response, offer.version)
@@ -57,7 +57,7 @@ def get_offer(session: SessionDep, principal: CurrentUser, offer_id: int, respon
 def update_offer(
     session: SessionDep,
     principal: ContributorUser,
-    offer_id: int,
+    offer_id: Id,
     body: OfferUpdate,
     response: Response,
     if_match: Annotated[str | None, Header()] = None,

@@ -3,12 +3,13 @@
 from datetime import date
 from typing import Annotated
 
-from fastapi import Query
+from fastapi import Path, Query
 
 from service.errors import Invalid
 
 Limit = Annotated[int, Query(ge=1, le=500, description="rows per page")]
-Offset = Annotated[int, Query(ge=0, description="rows to skip")]
+Offset = Annotated[int, Query(ge=0, le=2_000_000_000, description="rows to skip")]
+Id = Annotated[int, Path(ge=1, le=2_147_483_647, description="numeric id")]
 
 
 def parse_code_min(field: str, values: list[str], default_min: int, upper: bool) -> list[tuple[str, int]]:

@@ -19,7 +19,7 @@ from service import audit
 from service.deps import CurrentUser, HqUser, SessionDep
 from service.etags import check_if_match, set_etag
 from service.repositories import requests as repo
-from service.routes.params import Limit, Offset
+from service.routes.params import Id, Limit, Offset
 
 router = APIRouter(prefix="/requests", tags=["capacity requests"])
 
@@ -54,7 +54,7 @@ def create_request(session: SessionDep, principal: HqUser, body: CapacityRequest
 
 
 @router.get("/{request_id}", response_model=CapacityRequestPublic)
-def get_request(session: SessionDep, principal: CurrentUser, request_id: int, response: Response):
+def get_request(session: SessionDep, principal: CurrentUser, request_id: Id, response: Response):
     """One capacity request with its positions."""
     request = repo.get_visible(session, principal, request_id)
     set_etag(response, request.version)
@@ -65,7 +65,7 @@ def get_request(session: SessionDep, principal: CurrentUser, request_id: int, re
 def update_request(
     session: SessionDep,
     principal: HqUser,
-    request_id: int,
+    request_id: Id,
     body: CapacityRequestUpdate,
     response: Response,
     if_match: Annotated[str | None, Header()] = None,
@@ -83,7 +83,7 @@ def update_request(
 
 
 @router.get("/{request_id}/positions", response_model=PositionsPublic)
-def list_positions(session: SessionDep, principal: CurrentUser, request_id: int):
+def list_positions(session: SessionDep, principal: CurrentUser, request_id: Id):
     """The positions of one request."""
     request = repo.get_visible(session, principal, request_id)
     data = [repo.position_public(p) for p in request.positions]
@@ -92,7 +92,7 @@ def list_positions(session: SessionDep, principal: CurrentUser, request_id: int)
 
 @router.post("/{request_id}/positions", response_model=PositionPublic, status_code=status.HTTP_201_CREATED)
 def add_position(
-    session: SessionDep, principal: HqUser, request_id: int, body: PositionCreate, response: Response
+    session: SessionDep, principal: HqUser, request_id: Id, body: PositionCreate, response: Response
 ):
     """Add a position to a request."""
     request = repo.get_visible(session, principal, request_id)
@@ -106,7 +106,7 @@ def add_position(
 
 
 @router.get("/{request_id}/positions/{position_id}", response_model=PositionPublic)
-def get_position(session: SessionDep, principal: CurrentUser, request_id: int, position_id: int, response: Response):
+def get_position(session: SessionDep, principal: CurrentUser, request_id: Id, position_id: Id, response: Response):
     """One position."""
     position = repo.get_position(repo.get_visible(session, principal, request_id), position_id)
     set_etag(response, position.version)
@@ -117,8 +117,8 @@ def get_position(session: SessionDep, principal: CurrentUser, request_id: int, p
 def update_position(
     session: SessionDep,
     principal: HqUser,
-    request_id: int,
-    position_id: int,
+    request_id: Id,
+    position_id: Id,
     body: PositionUpdate,
     response: Response,
     if_match: Annotated[str | None, Header()] = None,
@@ -137,7 +137,7 @@ def update_position(
 
 
 @router.delete("/{request_id}/positions/{position_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_position(session: SessionDep, principal: HqUser, request_id: int, position_id: int) -> Response:
+def delete_position(session: SessionDep, principal: HqUser, request_id: Id, position_id: Id) -> Response:
     """Remove a position from a request."""
     request = repo.get_visible(session, principal, request_id)
     position = repo.get_position(request, position_id)

@@ -1,0 +1,246 @@
+"""Every kind of bad input answers a 4xx that names the field and the fix, and changes nothing."""
+
+import pytest
+
+from tests.service import factories
+
+
+def _fields(response) -> list[str]:
+    return [d["field"] for d in response.json()["detail"]]
+
+
+def _message(response) -> str:
+    return " ".join(d["message"] for d in response.json()["detail"])
+
+
+BAD_EXPERTS = [
+    ("unknown skill", {"skills": [{"code": "NO-SUCH-SKILL", "proficiency": 3}]}, "skills", "GET /reference/skills"),
+    ("unknown nationality", {"nationality": "XXX"}, "nationality", "ISO3"),
+    ("proficiency above 5", {"skills": [{"code": "SSR-STRATEGY", "proficiency": 6}]}, "skills.0.proficiency", "5"),
+    ("proficiency below 1", {"skills": [{"code": "SSR-STRATEGY", "proficiency": 0}]}, "skills.0.proficiency", "1"),
+    ("unknown language", {"languages": [{"code": "zz", "level": 3}]}, "languages.0.code", "ISO 639-1"),
+    ("window end before start", {"availability": [{"start": "2027-05-01", "end": "2027-01-01"}]},
+     "availability.0", "swap"),
+    ("unknown grade", {"grade": "P-9"}, "grade", "P-4"),
+    ("unknown field", {"shoe_size": 44}, "shoe_size", "unknown field"),
+    ("missing name", {"full_name": None}, "full_name", ""),
+    ("skill twice", {"skills": [{"code": "SSR-STRATEGY", "proficiency": 3}] * 2}, "body", "more than once"),
+    ("bad category", {"category": "navy"}, "category", "civilian"),
+]
+
+
+@pytest.mark.parametrize("case", BAD_EXPERTS, ids=lambda c: c[0])
+def test_bad_expert(client, auth, case):
+    _, override, field, hint = case
+    response = client.post("/experts", json=factories.expert(**override), headers=auth("hq"))
+    assert response.status_code == 422, response.text
+    assert response.json()["error"] == "validation_error"
+    assert any(f.startswith(field) for f in _fields(response)), _fields(response)
+    assert hint in _message(response)
+    assert client.get("/experts", headers=auth("hq")).json()["count"] == 0
+
+
+BAD_POSITIONS = [
+    ("end before start", {"start_date": "2027-06-01", "end_date": "2027-01-01"}, "swap"),
+    ("count below 1", {"count": 0}, "greater than or equal to 1"),
+    ("ratio above trainees", {"trainees": 20, "trainer_ratio": 29}, "exceeds trainees"),
+    ("ratio without trainees", {"trainer_ratio": 29}, "needs trainees"),
+    ("count contradicts ratio", {"trainees": 290, "trainer_ratio": 29, "count": 3}, "need 10 trainers"),
+    ("ratio zero", {"trainees": 290, "trainer_ratio": 0}, "greater than or equal to 1"),
+    ("grades reversed", {"grade_min": "P-5", "grade_max": "P-3"}, "swap"),
+    ("group rule without group", {"all_or_nothing": True}, "group"),
+    ("unknown required skill", {"required_skills": [{"code": "NOPE", "min_proficiency": 2}]}, "unknown skill"),
+]
+
+
+@pytest.mark.parametrize("case", BAD_POSITIONS, ids=lambda c: c[0])
+def test_bad_position(client, auth, case):
+    _, override, hint = case
+    body = factories.capacity_request(positions=[factories.position(**override)])
+    response = client.post("/requests", json=body, headers=auth("hq"))
+    assert response.status_code == 422, response.text
+    assert hint in _message(response), _message(response)
+    assert all(f.startswith(("positions", "body")) for f in _fields(response))
+    assert client.get("/requests", headers=auth("hq")).json()["count"] == 0
+
+
+def test_bad_position_update_changes_nothing(client, auth):
+    hq = auth("hq")
+    request = client.post("/requests", json=factories.capacity_request(), headers=hq).json()
+    position = request["positions"][0]
+    path = f"/requests/{request['id']}/positions/{position['id']}"
+    response = client.patch(path, json={"end_date": "2026-01-01"}, headers=hq)
+    assert response.status_code == 422 and "swap" in _message(response)
+    assert client.get(path, headers=hq).json() == position
+
+
+@pytest.mark.parametrize(
+    "override, field, hint",
+    [
+        ({"mission": "NOPE"}, "mission", "GET /reference/missions"),
+        ({"mission": "UNAMID"}, "mission", "closed"),
+        ({"priority": 9}, "priority", "5"),
+        ({"level": "galactic"}, "level", "strategic"),
+    ],
+)
+def test_bad_request(client, auth, override, field, hint):
+    response = client.post("/requests", json=factories.capacity_request(**override), headers=auth("hq"))
+    assert response.status_code == 422 and field in _fields(response) and hint in _message(response)
+
+
+@pytest.mark.parametrize(
+    "override, field, hint",
+    [
+        ({"available_from": "2027-12-01", "available_to": "2027-01-01"}, "body", "swap"),
+        ({"excluded_missions": ["NOWHERE"]}, "excluded_missions", "unknown mission"),
+        ({"excluded_states": ["ZZZ"]}, "excluded_states", "unknown Member State"),
+        ({"slots": 0}, "slots", "greater than or equal to 1"),
+        ({"expires_on": "2020-01-01"}, "expires_on", "past"),
+        ({"status": "accepted"}, "status", "planners accept"),
+        ({"readiness": "maybe"}, "readiness", "rapid_deployment"),
+    ],
+)
+def test_bad_offer(client, auth, override, field, hint):
+    response = client.post("/offers", json=factories.offer(**override), headers=auth("member_state", "NOR"))
+    assert response.status_code == 422, response.text
+    assert field in _fields(response) and hint in _message(response)
+
+
+def test_malformed_json(client, auth):
+    headers = auth("hq") | {"Content-Type": "application/json"}
+    response = client.post("/experts", content=b'{"full_name": "x",', headers=headers)
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["field"] == "body" and "malformed JSON" in _message(response)
+
+
+def test_body_over_the_limit(client, auth):
+    huge = factories.expert(full_name="x" * 2_000_000)
+    response = client.post("/experts", json=huge, headers=auth("hq"))
+    assert response.status_code == 413 and "exceeds" in response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    "query, field",
+    [
+        ("skill=NOPE", "skill"),
+        ("skill=SSR-STRATEGY:9", "skill"),
+        ("available_from=2027-05-01", "available_to"),
+        ("available_from=2027-05-01&available_to=2027-01-01", "available_to"),
+        ("limit=0", "limit"),
+        ("limit=abc", "limit"),
+        ("offset=-1", "offset"),
+        ("category=navy", "category"),
+    ],
+)
+def test_bad_filters(client, auth, query, field):
+    response = client.get(f"/experts?{query}", headers=auth("planner"))
+    assert response.status_code == 422 and any(f.endswith(field) for f in _fields(response)), response.text
+
+
+@pytest.mark.parametrize("path", ["/experts/abc", "/experts/0", "/experts/99999999999999999999", "/offers/-5"])
+def test_bad_ids(client, auth, path):
+    assert client.get(path, headers=auth("hq")).status_code == 422
+
+
+def test_nul_characters_and_injection_are_inert(client, auth):
+    hq = auth("hq")
+    for q in ("\x00", "' OR 1=1 --", "{{7*7}}", "%"):
+        response = client.get("/experts", params={"q": q}, headers=hq)
+        assert response.status_code in (200, 422), response.text
+        if response.status_code == 200:
+            assert response.json()["count"] == 0
+    stored = client.post("/experts", json=factories.expert(full_name="Robert'); DROP TABLE expert;--"), headers=hq)
+    assert stored.status_code == 201
+    assert client.get("/experts", headers=hq).json()["data"][0]["full_name"] == "Robert'); DROP TABLE expert;--"
+    nul = client.post("/experts", json=factories.expert(full_name="A\x00B"), headers=hq)
+    assert nul.status_code in (201, 422)
+
+
+class TestDuplicates:
+    def test_same_email(self, client, auth):
+        body = factories.expert()
+        assert client.post("/experts", json=body, headers=auth("hq")).status_code == 201
+        again = client.post("/experts", json=body | {"full_name": "Someone else"}, headers=auth("hq"))
+        assert again.status_code == 409 and body["email"] in again.json()["detail"]
+
+    def test_same_national_id(self, client, auth):
+        client.post("/experts", json=factories.expert(national_id="A123"), headers=auth("hq"))
+        again = client.post("/experts", json=factories.expert(national_id="A123"), headers=auth("hq"))
+        assert again.status_code == 409 and "A123" in again.json()["detail"]
+
+    def test_same_offer_title(self, client, auth):
+        norway = auth("member_state", "NOR")
+        body = factories.offer()
+        assert client.post("/offers", json=body, headers=norway).status_code == 201
+        assert client.post("/offers", json=body, headers=norway).status_code == 409
+        ghana = client.post("/offers", json=body, headers=auth("member_state", "GHA"))
+        assert ghana.status_code == 201  # titles are unique per state
+
+    def test_same_request_title(self, client, auth):
+        body = factories.capacity_request()
+        assert client.post("/requests", json=body, headers=auth("hq")).status_code == 201
+        assert client.post("/requests", json=body, headers=auth("hq")).status_code == 409
+
+    def test_same_reference_codes(self, client, auth):
+        skill = {"code": "SSR-STRATEGY", "name": "x", "area": "x", "levels": ["strategic"]}
+        assert client.post("/reference/skills", json=skill, headers=auth("admin")).status_code == 409
+        mission = {"code": "MINUSCA", "name": "x", "host_states": ["CAF"]}
+        assert client.post("/reference/missions", json=mission, headers=auth("admin")).status_code == 409
+
+
+class TestETag:
+    def test_stale_if_match_fails_and_changes_nothing(self, client, auth):
+        hq = auth("hq")
+        created = client.post("/experts", json=factories.expert(), headers=hq)
+        path, first = f"/experts/{created.json()['id']}", created.headers["etag"]
+        ok = client.patch(path, json={"notice_days": 11}, headers=hq | {"If-Match": first})
+        assert ok.status_code == 200 and ok.headers["etag"] != first
+        stale = client.patch(path, json={"notice_days": 99}, headers=hq | {"If-Match": first})
+        assert stale.status_code == 412 and ok.headers["etag"] in stale.json()["detail"]
+        assert client.get(path, headers=hq).json()["notice_days"] == 11
+        assert client.delete(path, headers=hq | {"If-Match": first}).status_code == 412
+        assert client.get(path, headers=hq).status_code == 200
+
+    @pytest.mark.parametrize("kind", ["offer", "request", "position"])
+    def test_other_resources(self, client, auth, kind):
+        hq, norway = auth("hq"), auth("member_state", "NOR")
+        if kind == "offer":
+            created = client.post("/offers", json=factories.offer(), headers=norway)
+            path, headers, change = f"/offers/{created.json()['id']}", norway, {"slots": 5}
+        else:
+            created = client.post("/requests", json=factories.capacity_request(), headers=hq)
+            path, headers, change = f"/requests/{created.json()['id']}", hq, {"priority": 4}
+            if kind == "position":
+                path += f"/positions/{created.json()['positions'][0]['id']}"
+                created = client.get(path, headers=hq)
+                change = {"count": 2}
+        etag = created.headers["etag"]
+        assert client.patch(path, json=change, headers=headers | {"If-Match": etag}).status_code == 200
+        assert client.patch(path, json=change, headers=headers | {"If-Match": etag}).status_code == 412
+
+
+class TestIdempotency:
+    def test_replay_returns_first_result_and_creates_nothing(self, client, auth):
+        headers = auth("hq") | {"Idempotency-Key": "abc-1"}
+        body = factories.expert()
+        first = client.post("/experts", json=body, headers=headers)
+        second = client.post("/experts", json=body, headers=headers)
+        assert first.status_code == second.status_code == 201
+        assert second.json() == first.json() and second.headers["idempotent-replayed"] == "true"
+        assert client.get("/experts", headers=auth("hq")).json()["count"] == 1
+
+    def test_same_key_other_body_is_refused(self, client, auth):
+        headers = auth("hq") | {"Idempotency-Key": "abc-2"}
+        assert client.post("/experts", json=factories.expert(), headers=headers).status_code == 201
+        reused = client.post("/experts", json=factories.expert(), headers=headers)
+        assert reused.status_code == 422 and "new key" in reused.json()["detail"]
+        assert client.get("/experts", headers=auth("hq")).json()["count"] == 1
+
+    def test_keys_are_per_token_and_failures_free_the_key(self, client, auth):
+        body = factories.offer()
+        bad = client.post("/offers", json=body | {"slots": 0}, headers=auth("member_state", "NOR") | {"Idempotency-Key": "k"})
+        assert bad.status_code == 422
+        good = client.post("/offers", json=body, headers=auth("member_state", "NOR") | {"Idempotency-Key": "k"})
+        other = client.post("/offers", json=body, headers=auth("member_state", "GHA") | {"Idempotency-Key": "k"})
+        assert good.status_code == other.status_code == 201
+        assert good.json()["state"] == "NOR" and other.json()["state"] == "GHA"
