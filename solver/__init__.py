@@ -7,7 +7,7 @@ load without it (HiGHS and OR-Tools cannot share one process).
 
 from schemas.instance import Instance
 from schemas.plan import Alternative, Plan
-from solver.check import check
+from solver.checker import check
 from solver.explain import alternatives as _alternatives
 from solver.greedy import greedy
 
