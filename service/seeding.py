@@ -45,6 +45,14 @@ def seed_reference(session: Session) -> dict[str, Counts]:
     return result
 
 
+def _is_new(seen: set, key) -> bool:
+    """True the first time a natural key is met, in the database or earlier in this batch."""
+    if key in seen:
+        return False
+    seen.add(key)
+    return True
+
+
 def seed_demo(session: Session, *, experts: int = 400, offers: int = 40, requests: int = 30,
               seed: int = 2027) -> dict[str, Counts]:
     """The deterministic demo roster; rows already present (same natural key) are left alone."""
@@ -56,15 +64,15 @@ def seed_demo(session: Session, *, experts: int = 400, offers: int = 40, request
     request_keys = set(session.exec(select(CapacityRequest.mission, CapacityRequest.title)).all())
     result = {"experts": Counts(), "offers": Counts(), "requests": Counts()}
     for data in demo.experts:
-        if data.email not in emails:
+        if _is_new(emails, data.email):
             session.add(expert_repo.build(data, data.state))
             result["experts"].added += 1
     for data in demo.offers:
-        if (data.state, data.title) not in offer_keys:
+        if _is_new(offer_keys, (data.state, data.title)):
             session.add(Offer(**data.model_dump(exclude={"state"}), state=data.state))
             result["offers"].added += 1
     for data in demo.requests:
-        if (data.mission, data.title) not in request_keys:
+        if _is_new(request_keys, (data.mission, data.title)):
             request = CapacityRequest(**data.model_dump(exclude={"positions"}))
             request.positions = [
                 Position(**p.model_dump() | {"level": p.level or data.level}) for p in data.positions
