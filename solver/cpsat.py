@@ -164,42 +164,84 @@ def add_keep_tiers(model: cp_model.CpModel, st: Structure, x: list, current: np.
             model.add(sum(x[k] for k in ks) >= n)
 
 
-def _linear(terms, weights):
-    return sum(w * t for t, w in zip(terms, weights) if w)
+MERGE_LIMIT = 2**40
+
+
+def _level_range(terms, weights, model: cp_model.CpModel) -> int:
+    """An upper bound on a level's value (every term at its upper bound)."""
+    total = 0
+    for t, w in zip(terms, weights):
+        ub = model.proto.variables[t.index].domain[-1] if hasattr(t, "index") else 1
+        total += abs(w) * ub
+    return total
+
+
+def merge_levels(levels: list) -> list[list[tuple]]:
+    """Group consecutive lower levels into one weighted stage when strict weights stay small.
+
+    Walking up from the last level, each level's weight exceeds the whole range of the
+    levels below it in the group, so the weighted sum is exactly lexicographic.
+    """
+    groups: list[list[tuple]] = []
+    group, mult = [], 1
+    for name, terms, weights, sign, rng in reversed(levels):
+        if group and mult * (rng + 1) > MERGE_LIMIT:
+            groups.append(group)
+            group, mult = [], 1
+        group.append((name, terms, [sign * mult * w for w in weights]))
+        mult *= rng + 1
+    if group:
+        groups.append(group)
+    return [list(reversed(g)) for g in reversed(groups)]
+
+
+def _stage_expr(group):
+    return sum(w * t for _, terms, weights in group for t, w in zip(terms, weights) if w)
+
+
+def _stages(model: cp_model.CpModel, st: Structure, x: list) -> list[tuple[str, object]]:
+    fair_terms, fair_weights = fairness_term(model, st, x)
+    levels = []
+    for name, (terms, weights), sign in [("fit", fit_term(st, x), 1), ("fairness", (fair_terms, fair_weights), -1),
+                                         ("spc", spc_term(st, x), 1), ("stability", stability_term(st, x), 1)]:
+        if any(weights):
+            levels.append((name, terms, weights, sign, _level_range(terms, weights, model)))
+    stages = [("priority", _linear_priority(st, x))]
+    for group in merge_levels(levels):
+        stages.append(("+".join(g[0] for g in group), _stage_expr(group)))
+    return stages
+
+
+def _linear_priority(st: Structure, x: list):
+    terms, weights = priority_term(st, x)
+    return sum(w * t for t, w in zip(terms, weights))
+
+
+def _set_hint(model: cp_model.CpModel, x: list, current: np.ndarray) -> None:
+    model.clear_hints()
+    for k, v in enumerate(current):
+        model.add_hint(x[k], bool(v))
 
 
 def solve_structure(st: Structure, *, time_limit: float, workers: int, seed: int,
                     progress: Progress = None, hint: list[int] | None = None) -> Plan:
-    """Staged lexicographic solve: priority, fit, fairness, SPC, stability."""
+    """Staged lexicographic solve: priority, then fit, fairness, SPC, stability (merged when exact)."""
     t0 = time.perf_counter()
     model, x = build_model(st)
-    fair = fairness_term(model, st, x)
-    stages = [
-        ("priority", priority_term(st, x), True),
-        ("fit", fit_term(st, x), True),
-        ("fairness", fair, False),
-        ("spc", spc_term(st, x), True),
-        ("stability", stability_term(st, x), True),
-    ]
-    stages = [s for s in stages if any(s[1][1])]
+    stages = _stages(model, st, x) if st.n_pairs else []
     size = ModelSize(candidates=st.n_pairs, variables=len(model.proto.variables),
                      constraints=len(model.proto.constraints), build_seconds=round(time.perf_counter() - t0, 3))
     current = np.zeros(st.n_pairs, dtype=bool)
     if hint is not None:
         current[hint] = True
     status, bound, gap, messages = SolveStatus.optimal, 0, 0.0, []
-    for n, (name, (terms, weights), maximise) in enumerate(stages):
-        model.clear_hints()
-        for k in range(st.n_pairs):
-            model.add_hint(x[k], bool(current[k]))
-        expr = _linear(terms, weights)
-        model.maximize(expr) if maximise else model.minimize(expr)
+    for n, (name, expr) in enumerate(stages):
+        _set_hint(model, x, current)
+        model.maximize(expr)
         left = time_limit - (time.perf_counter() - t0)
-        share = left * (0.6 if n == 0 else 1.0 / (len(stages) - n))
         solver = cp_model.CpSolver()
-        _params(solver, share, workers, seed)
-        cb = _Reporter(name, progress, t0) if progress else None
-        code = solver.solve(model, cb)
+        _params(solver, left * (0.6 if n == 0 else 1.0 / (len(stages) - n)), workers, seed)
+        code = solver.solve(model, _Reporter(name, progress, t0) if progress else None)
         if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             if n == 0:
                 return _infeasible(st, size, t0, solver.status_name(code))
@@ -207,19 +249,16 @@ def solve_structure(st: Structure, *, time_limit: float, workers: int, seed: int
             status = SolveStatus.time_limit
             break
         value = int(round(solver.objective_value))
-        current = np.array(solver.boolean_values(x), dtype=bool) if st.n_pairs else current
+        current = np.array(solver.boolean_values(x), dtype=bool)
         if n == 0:
             bound = int(round(solver.best_objective_bound))
             gap = _gap(value, bound)
+            add_keep_tiers(model, st, x, current)
+        else:
+            model.add(expr >= value)
         if code == cp_model.FEASIBLE:
             status = SolveStatus.time_limit
             messages.append(f"stage {name}: time limit, objective {value}, bound {solver.best_objective_bound:.0f}")
-        if name == "priority":
-            add_keep_tiers(model, st, x, current)
-        else:
-            model.add(expr >= value) if maximise else model.add(expr <= value)
-    if not stages:
-        bound = 0
     plan = assemble(st, np.flatnonzero(current), status, best_bound=bound, gap=round(gap, 6),
                     model=size, messages=messages)
     plan.wall_time = round(time.perf_counter() - t0, 3)
