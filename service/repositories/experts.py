@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import exists, func
+from sqlalchemy import exists, func, or_
 from sqlmodel import Session, select
 
 from schemas.enums import Category, Level, Role, Source
@@ -91,11 +91,15 @@ def _conditions(f: ExpertFilter) -> list:
 
 
 def _available(start: date, end: date) -> list:
-    """Inside one availability window for the whole range, and on no leave during it."""
+    """Inside one availability window for the whole range (no windows: any time), on no leave during it.
+
+    The same reading as the solver's, so that a filter and a plan never disagree.
+    """
+    windows = ExpertWindow.expert_id == Expert.id, ExpertWindow.kind == "available"
     return [
-        exists().where(
-            ExpertWindow.expert_id == Expert.id, ExpertWindow.kind == "available",
-            ExpertWindow.start <= start, ExpertWindow.end >= end,
+        or_(
+            ~exists().where(*windows),
+            exists().where(*windows, ExpertWindow.start <= start, ExpertWindow.end >= end),
         ),
         ~exists().where(
             ExpertWindow.expert_id == Expert.id, ExpertWindow.kind == "leave",

@@ -62,21 +62,24 @@ def test_expert_filters(client, auth):
     ), headers=hq).json()
     on_leave = client.post("/experts", json=factories.expert(
         leave=[{"start": "2027-05-01", "end": "2027-05-15"}]), headers=hq).json()
+    any_time = client.post("/experts", json=factories.expert(availability=[], category="justice"), headers=hq).json()
 
     def ids(query: str) -> set[int]:
         body = client.get(f"/experts?{query}", headers=hq).json()
         assert body["count"] == len(body["data"])
         return {e["id"] for e in body["data"]}
 
-    assert ids("language=fr:4") == {fluent["id"], on_leave["id"]}
-    assert ids("skill=SSR-STRATEGY:3") == {fluent["id"], on_leave["id"]}
-    assert ids("skill=SSR-STRATEGY&min_proficiency=2") == {fluent["id"], english["id"], on_leave["id"]}
+    everyone = {fluent["id"], english["id"], on_leave["id"], any_time["id"]}
+    assert ids("language=fr:4") == everyone - {english["id"]}
+    assert ids("skill=SSR-STRATEGY:3") == everyone - {english["id"]}
+    assert ids("skill=SSR-STRATEGY&min_proficiency=2") == everyone
     assert ids("category=military") == {english["id"]}
-    assert ids("level=strategic&nationality=SEN") == {fluent["id"], english["id"], on_leave["id"]}
-    assert ids("available_from=2027-04-01&available_to=2027-06-30") == {fluent["id"]}
-    assert ids("available_from=2027-01-10&available_to=2027-02-10") == {fluent["id"], english["id"], on_leave["id"]}
+    assert ids("level=strategic&nationality=SEN") == everyone
+    assert ids("available_from=2027-04-01&available_to=2027-06-30") == {fluent["id"], any_time["id"]}
+    assert ids("available_from=2027-01-10&available_to=2027-02-10") == everyone
+    assert ids("available_from=2029-01-10&available_to=2029-02-10") == {any_time["id"]}
     page = client.get("/experts?limit=2&offset=1", headers=hq).json()
-    assert page["count"] == 3 and [e["id"] for e in page["data"]] == [english["id"], on_leave["id"]]
+    assert page["count"] == 4 and [e["id"] for e in page["data"]] == [english["id"], on_leave["id"]]
 
 
 def test_offer_lifecycle(client, auth):
