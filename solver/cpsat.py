@@ -206,15 +206,29 @@ def _stages(model: cp_model.CpModel, st: Structure, x: list) -> list[tuple[str, 
                                          ("spc", spc_term(st, x), 1), ("stability", stability_term(st, x), 1)]:
         if any(weights):
             levels.append((name, terms, weights, sign, _level_range(terms, weights, model)))
-    stages = [("priority", _linear_priority(st, x))]
+    stages = _priority_stages(st, x)
     for group in merge_levels(levels):
         stages.append(("+".join(g[0] for g in group), _stage_expr(group)))
     return stages
 
 
-def _linear_priority(st: Structure, x: list):
+PRIORITY_LIMIT = 2**52
+
+
+def _priority_stages(st: Structure, x: list) -> list[tuple[str, object]]:
+    """One weighted stage for the priority level; one stage per tier if the weights would lose precision."""
     terms, weights = priority_term(st, x)
-    return sum(w * t for t, w in zip(terms, weights))
+    if sum(weights) <= PRIORITY_LIMIT:
+        return [("priority", sum(w * t for t, w in zip(terms, weights)))]
+    prio = np.array([p.priority for p in st.inst.positions])[st.pair_pos]
+    return [(f"priority:{t}", sum(x[k] for k in np.flatnonzero(prio == t))) for t in np.unique(prio)]
+
+
+def _share(n: int, stages: int, left: float) -> float:
+    """Time for stage n: the first gets 60 %, the rest split what is left evenly."""
+    if n == stages - 1:
+        return left
+    return 0.6 * left if n == 0 else left / (stages - n)
 
 
 def _set_hint(model: cp_model.CpModel, x: list, current: np.ndarray) -> None:
@@ -234,13 +248,13 @@ def solve_structure(st: Structure, *, time_limit: float, workers: int, seed: int
     current = np.zeros(st.n_pairs, dtype=bool)
     if hint is not None:
         current[hint] = True
-    status, bound, gap, messages = SolveStatus.optimal, 0, 0.0, []
+    status, bound, messages = SolveStatus.optimal, 0, []
     for n, (name, expr) in enumerate(stages):
         _set_hint(model, x, current)
         model.maximize(expr)
         left = time_limit - (time.perf_counter() - t0)
         solver = cp_model.CpSolver()
-        _params(solver, left * (0.6 if n == 0 else 1.0 / (len(stages) - n)), workers, seed)
+        _params(solver, _share(n, len(stages), left), workers, seed)
         code = solver.solve(model, _Reporter(name, progress, t0) if progress else None)
         if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             if n == 0:
@@ -250,15 +264,18 @@ def solve_structure(st: Structure, *, time_limit: float, workers: int, seed: int
             break
         value = int(round(solver.objective_value))
         current = np.array(solver.boolean_values(x), dtype=bool)
-        if n == 0:
+        if name == "priority":
             bound = int(round(solver.best_objective_bound))
-            gap = _gap(value, bound)
             add_keep_tiers(model, st, x, current)
         else:
             model.add(expr >= value)
+        if name.startswith("priority:"):
+            tier = int(name.split(":")[1])
+            bound += int(round(solver.best_objective_bound)) * int(st.tier_weight[tier])
         if code == cp_model.FEASIBLE:
             status = SolveStatus.time_limit
             messages.append(f"stage {name}: time limit, objective {value}, bound {solver.best_objective_bound:.0f}")
+    gap = _gap(float(st.priority_weight[current].sum()), bound) if stages else 0.0
     plan = assemble(st, np.flatnonzero(current), status, best_bound=bound, gap=round(gap, 6),
                     model=size, messages=messages)
     plan.wall_time = round(time.perf_counter() - t0, 3)

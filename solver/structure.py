@@ -32,6 +32,7 @@ class Structure:
     same_offer: dict[str, list[int]] = field(default_factory=dict)
     pinned_pairs: list[int] = field(default_factory=list)
     previous_total: int = 0
+    tier_weight: dict[int, int] = field(default_factory=dict)
 
     @property
     def n_pairs(self) -> int:
@@ -172,6 +173,7 @@ def build_structure(inst: Instance) -> Structure:
         inst, sup, filtered, pair_pos, pair_sup, prio[pair_pos] if len(pair_pos) else prio[:0],
         cat(fit), cat(spc), previous, pos_pairs, previous_total=len(prev_keys),
     )
+    st.tier_weight = weights
     st.cliques = _supplier_cliques(st, inst.parameters.rest_days)
     st.all_or_nothing = _groups(inst, "all_or_nothing")
     st.same_offer = _groups(inst, "same_offer")
