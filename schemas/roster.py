@@ -117,7 +117,7 @@ class ExpertLists(Strict):
     skills: list[SkillLevel] = Field(default_factory=list)
     languages: list[LanguageLevel] = Field(default_factory=list)
     levels: list[Level] = Field(default_factory=list)
-    availability: list[Window] = Field(default_factory=list, description="windows when the expert can deploy; none means any time"
+    availability: list[Window] = Field(default_factory=list, description="windows when the expert can deploy; none means any time")
     leave: list[Window] = Field(default_factory=list, description="periods when the expert cannot deploy")
 
     @model_validator(mode="after")
