@@ -106,7 +106,7 @@ THEMES: dict[Level, tuple[Theme, ...]] = {
         )),
         Theme("Mentoring of integrated brigades", ('trainees', 'small-units', 'reorganized'), (
             Role("Brigade mentoring team", MIL, ("MENTORING", "SMALL-UNIT-EXERCISES"), ("NON-OFFENSIVE-TRAINING",),
-                 (4, 8), team=True),
+                 (4, 6), team=True),
             Role("Infantry instructors", MIL, ("INFANTRY-TRAINING",), ("NON-OFFENSIVE-TRAINING", "INSTRUCTION"),
                  training=True),
         )),
@@ -126,9 +126,11 @@ MISSION_LANGUAGE = {
     "MONUSCO": "fr", "MINUSCA": "fr", "BINUH": "fr", "UNOCA": "fr", "UNOWAS": "fr",
     "UNSMIL": "ar", "UNSCOL": "ar", "UNVMC": "es",
 }
+# How often a position requires the host's language rather than English (advisers can work through interpreters).
+LOCAL_LANGUAGE_SHARE = {S: 0.6, O: 0.8, T: 1.0}
 # Missions whose mandates touch the defence sector, and how often they ask for support.
 MISSION_WEIGHT = {
-    "MONUSCO": 6, "MINUSCA": 6, "UNMISS": 5, "UNIFIL": 3, "BINUH": 3, "UNSMIL": 3,
+    "MONUSCO": 6, "MINUSCA": 6, "UNMISS": 5, "UNIFIL": 3, "BINUH": 3, "UNSMIL": 2,
     "UNISFA": 2, "UNAMA": 2, "UNVMC": 2, "UNOWAS": 1, "UNOCA": 1, "UNSCOL": 1,
 }
 # Benchmarks of the defence-sector chapter (5.7.2), which requests are tied to.
@@ -216,7 +218,7 @@ def _position(rng: random.Random, role: Role, level: Level, mission: str, deploy
         category=role.category,
         start_date=start,
         end_date=end,
-        required_skills=[{"code": c, "min_proficiency": rng.choice((2, 3, 3, 4))} for c in required],
+        required_skills=[{"code": c, "min_proficiency": rng.choice((2, 2, 3, 3, 4))} for c in required],
         desired_skills=[{"code": c, "min_proficiency": 3} for c in desired],
         languages=_languages(rng, mission, level, role.training),
         **_grades(rng, role.category, level),
@@ -233,7 +235,10 @@ def _grades(rng: random.Random, category: Category | None, level: Level) -> dict
 
 
 def _languages(rng: random.Random, mission: str, level: Level, trainer: bool) -> list[dict]:
+    """The host's working language, which advisers may work around through interpretation, trainers not."""
     local = MISSION_LANGUAGE.get(mission, "en")
+    if local != "en" and rng.random() > LOCAL_LANGUAGE_SHARE[level]:
+        return [{"code": "en", "min_level": 3}]
     languages = [{"code": local, "min_level": 4 if trainer and local == "en" else 3}]
     if local != "en" and level == S and rng.random() < 0.4:
         languages.append({"code": "en", "min_level": 3})

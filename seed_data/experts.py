@@ -12,6 +12,7 @@ from seed_data.catalogue import LEVEL_ORDER, Pool, adjacent, catalogue, days, gr
 from seed_data.names import CULTURES, Culture, Nationality
 
 PERIOD_START = date(2027, 1, 1)
+PERIOD_END = date(2028, 12, 31)
 
 # Where an expert comes from: a quarter are UN staff (no nominating state).
 ORIGINS = Pool.of({"standing_capacity": 10, "un_roster": 15, "state_roster": 25, "secondee": 50})
@@ -35,6 +36,7 @@ RANKS = {
     Level.tactical: Pool.of({1: 30, 2: 45, 3: 25}),
 }
 SKILL_COUNTS = Pool.of({2: 20, 3: 30, 4: 25, 5: 15, 6: 10})
+SPECIALITIES = Pool.of({0: 5, 1: 45, 2: 50})
 FEMALE_SHARE = {
     Category.civilian: 0.42, Category.justice: 0.4, Category.corrections: 0.3,
     Category.police: 0.25, Category.military: 0.15,
@@ -139,15 +141,17 @@ def _levels(rng: random.Random, category: Category, wide: bool) -> list[Level]:
 
 
 def _skills(rng: random.Random, category: Category, levels: list[Level], rank: int) -> list[dict]:
-    """A speciality (the skills of a role missions ask for) rounded off with other skills at the same levels."""
-    roles = _roles(category, rng.choice(levels))
+    """One or two specialities (the skills of roles missions ask for), rounded off with other skills."""
     speciality: list[str] = []
-    if roles and rng.random() < 0.85:
-        role = rng.choice(roles)
-        speciality = list(role.required) + [code for code in role.desired if rng.random() < 0.5]
+    for _ in range(SPECIALITIES.pick(rng)):
+        roles = _roles(category, rng.choice(levels))
+        if roles:
+            role = rng.choice(roles)
+            wanted = list(role.required) + [code for code in role.desired if rng.random() < 0.4]
+            speciality += [code for code in wanted if code not in speciality]
     pool = catalogue().skill_pool(category, tuple(sorted(levels, key=LEVEL_ORDER.index)))
     others = [c for c in pool.sample(rng, SKILL_COUNTS.pick(rng)) if c not in speciality]
-    codes = speciality + others[: max(1, 5 - len(speciality))]
+    codes = speciality + others[: max(1, 6 - len(speciality))]
     return [
         {"code": code, "proficiency": _proficiency(rng, rank, bonus=0.5 if code in speciality else 0.0)}
         for code in codes
@@ -178,11 +182,11 @@ def _languages(rng: random.Random, nationality: Nationality, culture: Culture, u
 def _availability(rng: random.Random) -> tuple[list[dict], list[dict]]:
     shape = rng.random()
     if shape < 0.6:
-        windows = [(days(rng, PERIOD_START, 0, 90), days(rng, date(2028, 9, 1), 0, 121))]
+        windows = [(days(rng, PERIOD_START, 0, 90), _until(rng))]
     elif shape < 0.85:
         first_end = days(rng, date(2027, 9, 1), 0, 120)
         second_start = days(rng, first_end, 45, 120)
-        windows = [(days(rng, PERIOD_START, 0, 45), first_end), (second_start, days(rng, date(2028, 9, 1), 0, 121))]
+        windows = [(days(rng, PERIOD_START, 0, 45), first_end), (second_start, _until(rng))]
     else:
         start = days(rng, date(2027, 3, 1), 0, 240)
         windows = [(start, days(rng, start, 180, 540))]
@@ -192,6 +196,11 @@ def _availability(rng: random.Random) -> tuple[list[dict], list[dict]]:
         leave_start = days(rng, start, 0, max(0, (end - start).days - 30))
         leave.append({"start": leave_start, "end": min(end, leave_start + timedelta(days=rng.randint(14, 30)))})
     return [{"start": s, "end": e} for s, e in windows], leave
+
+
+def _until(rng: random.Random) -> date:
+    """End of availability: most are available until the end of the planning horizon."""
+    return PERIOD_END if rng.random() < 0.6 else days(rng, date(2028, 6, 1), 0, 200)
 
 
 def _screening(rng: random.Random, today: date) -> date | None:

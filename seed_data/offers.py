@@ -58,6 +58,8 @@ PACKAGES = (
     Package("Civilian oversight advisers", OfferKind.individual, (Category.civilian, Category.justice),
             ("CIVILIAN-OVERSIGHT", "LEGISLATIVE-OVERSIGHT", "DEF-ACCOUNTABILITY"), (S,), (1, 3)),
 )
+# Training and mentoring teams are what Member States offer most (Annex I: they are better suited to it).
+PACKAGE_POOL = Pool.of({p: 3 if Level.tactical in p.levels else 1 for p in PACKAGES})
 READINESS_NOTICE = {
     Readiness.pledged: (60, 120),
     Readiness.assessed: (45, 90),
@@ -78,7 +80,7 @@ def make_offers(rng: random.Random, count: int, today: date) -> list[OfferCreate
 
 
 def make_offer(rng: random.Random, today: date) -> OfferCreate:
-    package = rng.choice(PACKAGES)
+    package = PACKAGE_POOL.pick(rng)
     state = nationality_for(rng)
     readiness = READINESS.pick(rng)
     status = STATUSES.pick(rng)
