@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 from schemas.enums import Benchmark, Category, Level, RequestStatus
 from schemas.roster import CapacityRequestCreate, PositionCreate
-from seed_data.catalogue import Pool, catalogue, days, grade
+from seed_data.catalogue import Pool, Repeats, catalogue, days, grade
 
 S, O, T = Level.strategic, Level.operational, Level.tactical
 CIV, MIL, POL, JUS = Category.civilian, Category.military, Category.police, Category.justice
@@ -35,57 +35,61 @@ class Theme:
 
 THEMES: dict[Level, tuple[Theme, ...]] = {
     S: (
-        Theme("Defence sector review and national security strategy", ('assessment', 'roles', 'development'), (
+        Theme("Defence sector review and national security strategy", ("assessment", "roles", "development"), (
             Role("Senior defence sector reform adviser", CIV, ("DSR-SECTOR-REVIEW", "NSS-DEVELOPMENT"),
                  ("SSR-STRATEGY", "DSR-PRIORITIES", "NATIONAL-DIALOGUE")),
-            Role("Threat assessment specialist", None, ("DSR-THREAT-ASSESS",), ("DSR-MULTI-ASSESS", "DSR-SECTOR-REVIEW")),
+            Role("Threat assessment specialist", None, ("DSR-THREAT-ASSESS",),
+                 ("DSR-MULTI-ASSESS", "DSR-SECTOR-REVIEW")),
             Role("Strategy drafting adviser", CIV, ("SSR-STRATEGY", "SSR-GUIDELINES"), ("DEF-POLICY",)),
         )),
-        Theme("Defence legislation and civilian oversight", ('oversight-bodies', 'roles', 'civil-society'), (
+        Theme("Defence legislation and civilian oversight", ("oversight-bodies", "roles", "civil-society"), (
             Role("Legal adviser, defence legislation", JUS, ("DEF-LEGISLATION", "GOV-LEGISLATIVE"),
                  ("DEF-POLICY", "LEGISLATIVE-OVERSIGHT")),
             Role("Parliamentary oversight adviser", CIV, ("LEGISLATIVE-OVERSIGHT", "CIVILIAN-OVERSIGHT"),
                  ("CIVIL-SOCIETY", "GOV-LEGISLATIVE")),
             Role("Defence accountability adviser", None, ("DEF-ACCOUNTABILITY",), ("CIVILIAN-OVERSIGHT",)),
         )),
-        Theme("Force structure design and military integration", ('ddr-plan', 'reorganized', 'roles'), (
+        Theme("Force structure design and military integration", ("ddr-plan", "reorganized", "roles"), (
             Role("Force design adviser", MIL, ("FORCE-DESIGN", "DEF-DOCTRINE"), ("DEF-POLICY", "POLICE-MIL-ROLES")),
             Role("Military integration adviser", MIL, ("MIL-INTEGRATION",), ("DDR-DESIGN", "FORCE-DESIGN")),
             Role("DDR programme design adviser", CIV, ("DDR-DESIGN", "DDR-SSR-EXPERTISE"), ("MIL-INTEGRATION",)),
         )),
-        Theme("Reform priorities, sequencing and partner coordination", ('donors', 'assessment', 'development'), (
+        Theme("Reform priorities, sequencing and partner coordination", ("donors", "assessment", "development"), (
             Role("SSR coordination officer", CIV, ("SSR-COORDINATION", "CAPACITY-MATCHING"), ("DSR-PRIORITIES",)),
             Role("Reform sequencing adviser", None, ("SSR-SEQUENCING", "DSR-PRIORITIES"), ("SSR-MONITORING",)),
             Role("Monitoring and evaluation specialist", CIV, ("SSR-MONITORING",), ("SSR-COORDINATION",)),
         )),
-        Theme("Defence policy and doctrine review", ('standards', 'reorganized'), (
+        Theme("Defence policy and doctrine review", ("standards", "reorganized"), (
             Role("Defence policy adviser", CIV, ("DEF-POLICY",), ("SSR-GUIDELINES", "DEF-FINANCE")),
             Role("Doctrine adviser", MIL, ("DEF-DOCTRINE",), ("FORCE-DESIGN", "LEADER-TRAINING")),
             Role("Defence finance adviser", CIV, ("DEF-FINANCE",), ("DEF-POLICY",)),
         )),
     ),
     O: (
-        Theme("Payroll and human resource systems for the armed forces", ('payment', 'equipment'), (
+        Theme("Payroll and human resource systems for the armed forces", ("payment", "equipment"), (
             Role("Payroll systems adviser", CIV, ("PAYROLL", "ADMIN-FIN-SYSTEMS"), ("DEF-FINANCE", "HR-SYSTEMS")),
             Role("Human resource systems adviser", None, ("HR-SYSTEMS", "RECRUITMENT"), ("ID-CARDS",)),
             Role("Identification card project officer", None, ("ID-CARDS",), ("HR-SYSTEMS",), seats=(1, 2)),
         )),
-        Theme("Procurement and logistics systems", ('procurement', 'equipment', 'support'), (
+        Theme("Procurement and logistics systems", ("procurement", "equipment", "support"), (
             Role("Procurement adviser", CIV, ("PROCUREMENT",), ("ADMIN-FIN-SYSTEMS", "DEF-FINANCE")),
-            Role("Logistics officer", MIL, ("LOGISTICS", "MATERIEL-LIFECYCLE"), ("PROCUREMENT", "DEF-PLANNING"), (1, 2)),
+            Role("Logistics officer", MIL, ("LOGISTICS", "MATERIEL-LIFECYCLE"), ("PROCUREMENT", "DEF-PLANNING"),
+                 (1, 2)),
             Role("Defence planning officer", MIL, ("DEF-PLANNING",), ("RESOURCE-PLANNING",)),
         )),
-        Theme("Barracks and training centre rehabilitation", ('procurement', 'equipment', 'support'), (
+        Theme("Barracks and training centre rehabilitation", ("procurement", "equipment", "support"), (
             Role("Engineering advisory team", MIL, ("BARRACKS",), ("FACILITIES-RESTORATION",), (3, 5), team=True),
             Role("Training centre planner", MIL, ("TRAINING-CENTRES",), ("BARRACKS", "RESOURCE-PLANNING")),
             Role("Facilities restoration engineer", None, ("FACILITIES-RESTORATION",), ("BARRACKS",), (1, 2)),
         )),
-        Theme("Oversight mechanisms and public information", ('oversight', 'public-info', 'confidence', 'civil-society'), (
-            Role("Oversight mechanisms adviser", CIV, ("OVERSIGHT-MECHANISMS",), ("LEGISLATIVE-OVERSIGHT", "CIVIL-SOCIETY")),
+        Theme("Oversight mechanisms and public information",
+              ("oversight", "public-info", "confidence", "civil-society"), (
+            Role("Oversight mechanisms adviser", CIV, ("OVERSIGHT-MECHANISMS",),
+                 ("LEGISLATIVE-OVERSIGHT", "CIVIL-SOCIETY")),
             Role("Public information officer", CIV, ("PUBLIC-INFORMATION",), ("CIVIL-SOCIETY",)),
             Role("Civil society liaison officer", None, ("CIVIL-SOCIETY",), ("PUBLIC-INFORMATION",)),
         )),
-        Theme("Training and reorganization plan", ('assessment', 'reorganized', 'ddr-plan'), (
+        Theme("Training and reorganization plan", ("assessment", "reorganized", "ddr-plan"), (
             Role("Reorganization planner", MIL, ("REORGANIZATION", "DEF-PLANNING"), ("RESOURCE-PLANNING",)),
             Role("Resource planning adviser", CIV, ("RESOURCE-PLANNING", "DEF-FINANCE"), ("DDR-COORDINATION",)),
             Role("DDR coordination officer", None, ("DDR-COORDINATION",), ("REORGANIZATION",)),
@@ -93,30 +97,32 @@ THEMES: dict[Level, tuple[Theme, ...]] = {
         )),
     ),
     T: (
-        Theme("Human rights and IHL training for the armed forces", ('trainees', 'standards', 'confidence'), (
+        Theme("Human rights and IHL training for the armed forces", ("trainees", "standards", "confidence"), (
             Role("Human rights and IHL trainers", MIL, ("HUMAN-RIGHTS-TRAINING", "IHL-TRAINING"),
                  ("INSTRUCTION", "CHILD-PROTECTION"), training=True),
             Role("Course director", None, ("INSTRUCTION",), ("HUMAN-RIGHTS-TRAINING",)),
         )),
-        Theme("Protection of civilians and child protection training", ('trainees', 'confidence'), (
+        Theme("Protection of civilians and child protection training", ("trainees", "confidence"), (
             Role("Protection of civilians trainers", None, ("POC-TRAINING", "CHILD-PROTECTION"),
                  ("HUMANITARIAN-RESPONSE",), training=True),
             Role("Gender-based violence prevention specialist", POL, ("GBV-PREVENTION",), ("GENDER-TRAINING",)),
             Role("Child protection adviser", CIV, ("CHILD-PROTECTION",), ("HUMAN-RIGHTS-TRAINING",)),
         )),
-        Theme("Mentoring of integrated brigades", ('trainees', 'small-units', 'reorganized'), (
+        Theme("Mentoring of integrated brigades", ("trainees", "small-units", "reorganized"), (
             Role("Brigade mentoring team", MIL, ("MENTORING", "SMALL-UNIT-EXERCISES"), ("NON-OFFENSIVE-TRAINING",),
                  (4, 6), team=True),
             Role("Infantry instructors", MIL, ("INFANTRY-TRAINING",), ("NON-OFFENSIVE-TRAINING", "INSTRUCTION"),
                  training=True),
         )),
-        Theme("DDR implementation and integration of ex-combatants", ('ddr-plan', 'reorganized'), (
+        Theme("DDR implementation and integration of ex-combatants", ("ddr-plan", "reorganized"), (
             Role("DDR field officer", None, ("DDR-IMPLEMENTATION",), ("MIL-INTEGRATION",), (1, 3)),
             Role("Integration mentor", MIL, ("MIL-INTEGRATION", "MENTORING"), ("DISCIPLINE-STANDARDS",), (2, 4)),
         )),
-        Theme("Discipline, professional standards and gender training", ('standards', 'confidence'), (
-            Role("Professional standards mentor", None, ("DISCIPLINE-STANDARDS",), ("MENTORING", "LEADER-TRAINING"), (1, 3)),
-            Role("Gender trainers", POL, ("GENDER-TRAINING", "GBV-PREVENTION"), ("HUMAN-RIGHTS-TRAINING",), training=True),
+        Theme("Discipline, professional standards and gender training", ("standards", "confidence"), (
+            Role("Professional standards mentor", None, ("DISCIPLINE-STANDARDS",), ("MENTORING", "LEADER-TRAINING"),
+                 (1, 3)),
+            Role("Gender trainers", POL, ("GENDER-TRAINING", "GBV-PREVENTION"), ("HUMAN-RIGHTS-TRAINING",),
+                 training=True),
             Role("Leadership course instructor", MIL, ("LEADER-TRAINING", "INSTRUCTION")),
         )),
     ),
@@ -148,16 +154,18 @@ BENCHMARK_NOTES: dict[str, tuple[Benchmark, str]] = {
     "payment": (Benchmark.medium_term, "Payment and human resource systems in place and functioning."),
     "public-info": (Benchmark.medium_term, "National and international expectations managed effectively through a "
                     "public information strategy supporting the process."),
-    "donors": (Benchmark.medium_term, "Agreement within the donor community to prevent overlapping priorities and efforts."),
+    "donors": (Benchmark.medium_term, "Agreement within the donor community to prevent overlapping priorities "
+               "and efforts."),
     "small-units": (Benchmark.medium_term, "Military able to conduct small unit exercises."),
-    "reorganized": (Benchmark.long_term, "Military reorganized and able to conduct operations in accordance with plan."),
+    "reorganized": (Benchmark.long_term, "Military reorganized and able to conduct operations in accordance "
+                    "with plan."),
     "support": (Benchmark.long_term, "Support structure for the military established and functioning with limited "
                 "international assistance."),
     "confidence": (Benchmark.long_term, "Public confidence in the military restored."),
     "oversight-bodies": (Benchmark.long_term, "Oversight bodies are functioning and capable of leading, challenging, "
                          "reproaching and controlling the military."),
-    "development": (Benchmark.long_term, "National and international policies and responses are better integrated with "
-                    "long-term development frameworks."),
+    "development": (Benchmark.long_term, "National and international policies and responses are better "
+                    "integrated with long-term development frameworks."),
     "civil-society": (Benchmark.long_term, "Meaningful input by civil society actors established and legitimized."),
 }
 LEVELS = Pool.of({S: 35, O: 35, T: 30})
@@ -174,20 +182,25 @@ def make_requests(rng: random.Random, count: int, today: date) -> list[CapacityR
     """count demo capacity requests for active missions, drawn from rng."""
     active = catalogue().active_missions
     missions = Pool.of({code: weight for code, weight in MISSION_WEIGHT.items() if code in active})
-    return [make_request(rng, today, missions.pick(rng), n) for n in range(1, count + 1)]
+    repeats = Repeats()
+    return [make_request(rng, today, missions.pick(rng), n, repeats) for n in range(1, count + 1)]
 
 
-def make_request(rng: random.Random, today: date, mission: str, number: int) -> CapacityRequestCreate:
+def make_request(
+    rng: random.Random, today: date, mission: str, number: int, repeats: Repeats
+) -> CapacityRequestCreate:
+    """One request; (mission, title) is unique among those made with the same repeats."""
     cat = catalogue()
     level = LEVELS.pick(rng)
     theme = rng.choice(THEMES[level])
+    phase = repeats.number(mission, theme.title)
     deploy_by = days(rng, today, 30, 270)
     benchmark, note = BENCHMARK_NOTES[rng.choice(theme.benchmarks)] if rng.random() < 0.8 else (None, "")
     hosts = ", ".join(cat.state_names[h] for h in cat.mission_hosts[mission])
     roles = [r for r in theme.roles if rng.random() < 0.75] or [theme.roles[0]]
     return CapacityRequestCreate(
         mission=mission,
-        title=theme.title,
+        title=theme.title if phase == 1 else f"{theme.title}, phase {phase}",
         description=f"{theme.title}: support to the authorities of {hosts} under the mandate of "
         f"the {cat.mission_names[mission]}.",
         level=level,
@@ -200,7 +213,9 @@ def make_request(rng: random.Random, today: date, mission: str, number: int) -> 
     )
 
 
-def _position(rng: random.Random, role: Role, level: Level, mission: str, deploy_by: date, group: str) -> PositionCreate:
+def _position(
+    rng: random.Random, role: Role, level: Level, mission: str, deploy_by: date, group: str
+) -> PositionCreate:
     start = deploy_by + timedelta(days=rng.randint(0, 21))
     end = min(LAST_DAY, start + timedelta(days=rng.choice(DURATIONS) - 1))
     required = list(role.required) if rng.random() < 0.4 else [role.required[0]]

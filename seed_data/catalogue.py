@@ -107,6 +107,18 @@ def catalogue() -> Catalogue:
     )
 
 
+class Repeats:
+    """Counts how often a title recurs within a scope (a mission, a state), to keep natural keys unique."""
+
+    def __init__(self) -> None:
+        self._seen: dict[tuple[str, str], int] = {}
+
+    def number(self, scope: str, title: str) -> int:
+        n = self._seen.get((scope, title), 0) + 1
+        self._seen[(scope, title)] = n
+        return n
+
+
 def grade(category: Category, rank: int) -> str:
     """The grade of a rank on the ladder of equivalence (1 = P-2 / OF-2)."""
     ladder = CIVILIAN_GRADES if category == Category.civilian else UNIFORMED_GRADES

@@ -17,7 +17,9 @@ PERIOD_END = date(2028, 12, 31)
 # Where an expert comes from: a quarter are UN staff (no nominating state).
 ORIGINS = Pool.of({"standing_capacity": 10, "un_roster": 15, "state_roster": 25, "secondee": 50})
 CATEGORIES = {
-    "standing_capacity": Pool.of({Category.civilian: 50, Category.police: 25, Category.military: 15, Category.justice: 10}),
+    "standing_capacity": Pool.of({
+        Category.civilian: 50, Category.police: 25, Category.military: 15, Category.justice: 10,
+    }),
     "other": Pool.of({
         Category.civilian: 36, Category.military: 36, Category.police: 16, Category.corrections: 6, Category.justice: 6,
     }),

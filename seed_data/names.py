@@ -103,7 +103,9 @@ CULTURES: dict[str, Culture] = {
         _ENGLISH_AFRICA,
         female=_t("Thandiwe Nomvula Lerato Palesa Naledi Chipo Refilwe Anke Tshepiso Chisomo"),
         male=_t("Sipho Thabo Bongani Tatenda Johan Pieter Kagiso Lwazi Tendai Mphatso"),
-        surnames=_t("Dlamini Nkosi Ndlovu Mokoena Molefe van_der_Merwe Botha Moyo Sibanda Shikongo Banda Phiri Mwale Chanda"),
+        surnames=_t(
+            "Dlamini Nkosi Ndlovu Mokoena Molefe van_der_Merwe Botha Moyo Sibanda Shikongo Banda Phiri Mwale Chanda"
+        ),
         second_languages=(("fr", 0.08), ("pt", 0.08)),
     ),
     "mashreq": _ARAB,
@@ -203,7 +205,10 @@ CULTURES: dict[str, Culture] = {
     "hispanic": Culture(
         _t("María Ana Lucía Carmen Valentina Camila Gabriela Paula Sofía Isabel"),
         _t("Juan Carlos José Luis Diego Andrés Javier Miguel Alejandro Fernando"),
-        _t("García Rodríguez Martínez López González Fernández Pérez Sánchez Romero Torres Díaz Álvarez Herrera Castillo"),
+        _t(
+            "García Rodríguez Martínez López González Fernández Pérez Sánchez Romero Torres Díaz Álvarez Herrera "
+            "Castillo"
+        ),
         mother_tongue="es",
         second_languages=(("en", 0.6), ("fr", 0.12), ("pt", 0.1)),
     ),

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 from schemas.enums import Category, CostBearer, Level, OfferKind, OfferStatus, Readiness
 from schemas.roster import OfferCreate
-from seed_data.catalogue import LEVEL_ORDER, Pool, catalogue, days, nationality_for
+from seed_data.catalogue import LEVEL_ORDER, Pool, Repeats, catalogue, days, nationality_for
 from seed_data.names import CULTURES, Nationality
 
 S, O, T = Level.strategic, Level.operational, Level.tactical
@@ -66,7 +66,9 @@ READINESS_NOTICE = {
     Readiness.ready: (30, 60),
     Readiness.rapid_deployment: (14, 45),
 }
-READINESS = Pool.of({Readiness.pledged: 25, Readiness.assessed: 25, Readiness.ready: 30, Readiness.rapid_deployment: 20})
+READINESS = Pool.of({
+    Readiness.pledged: 25, Readiness.assessed: 25, Readiness.ready: 30, Readiness.rapid_deployment: 20,
+})
 STATUSES = Pool.of({
     OfferStatus.submitted: 50, OfferStatus.accepted: 25, OfferStatus.draft: 8,
     OfferStatus.withdrawn: 7, OfferStatus.expired: 10,
@@ -76,17 +78,21 @@ COST_BEARERS = Pool.of({CostBearer.member_state: 60, CostBearer.shared: 25, Cost
 
 def make_offers(rng: random.Random, count: int, today: date) -> list[OfferCreate]:
     """count demo offers, drawn from rng."""
-    return [make_offer(rng, today) for _ in range(count)]
+    repeats = Repeats()
+    return [make_offer(rng, today, repeats) for _ in range(count)]
 
 
-def make_offer(rng: random.Random, today: date) -> OfferCreate:
+def make_offer(rng: random.Random, today: date, repeats: Repeats) -> OfferCreate:
+    """One offer; (state, title) is unique among those made with the same repeats."""
     package = PACKAGE_POOL.pick(rng)
     state = nationality_for(rng)
+    state_name = catalogue().state_names[state.iso3]
+    rotation = repeats.number(state.iso3, package.title)
     readiness = READINESS.pick(rng)
     status = STATUSES.pick(rng)
     available_from = days(rng, today, 0, 120)
     return OfferCreate(
-        title=f"{package.title} ({catalogue().state_names[state.iso3]})",
+        title=f"{package.title} ({state_name}{'' if rotation == 1 else f', rotation {rotation}'})",
         kind=package.kind,
         slots=rng.randint(*package.slots),
         category=rng.choice(package.categories),

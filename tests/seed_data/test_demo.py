@@ -1,6 +1,9 @@
 """The demo roster generator: valid, deterministic, consistent with the reference data, plausible."""
 
 import json
+import os
+import subprocess
+import sys
 import math
 import time
 from collections import Counter
@@ -96,6 +99,15 @@ def test_emails_are_unique(demo):
     emails = [e.email for e in demo.experts]
     assert None not in emails
     assert len(set(emails)) == len(emails)
+
+
+def test_natural_keys_are_unique():
+    """The service seeds idempotently by e-mail, (state, title) and (mission, title): none may repeat."""
+    big = generate(experts=1, offers=400, requests=300)
+    offer_keys = [(o.state, o.title) for o in big.offers]
+    request_keys = [(r.mission, r.title) for r in big.requests]
+    assert len(set(offer_keys)) == len(offer_keys)
+    assert len(set(request_keys)) == len(request_keys)
 
 
 def test_emails_stay_unique_at_scale():
@@ -215,7 +227,8 @@ def test_team_positions_are_grouped(demo):
 def test_requests_vary_and_cite_chapter_benchmarks(demo):
     assert {r.level for r in demo.requests} == set(Level)
     assert len({r.priority for r in demo.requests}) >= 4
-    chapter = " ".join((Path(seed_data.__file__).parent / "sources" / "defence-sector-chapter.txt").read_text().split())
+    chapter_file = Path(seed_data.__file__).parent / "sources" / "defence-sector-chapter.txt"
+    chapter = " ".join(chapter_file.read_text(encoding="utf-8").split())
     noted = [r for r in demo.requests if r.benchmark]
     assert noted
     for r in noted:
@@ -229,3 +242,14 @@ def test_large_rosters_are_fast():
     big = generate(experts=20_000, offers=1000, requests=300)
     assert len(big.experts) == 20_000
     assert time.perf_counter() - start < 10
+
+
+def test_same_data_in_another_process(demo):
+    """No dependence on string hashing (set order) or anything else that varies between runs."""
+    script = "import json, sys; from seed_data.demo import generate; json.dump(generate().as_json(), sys.stdout)"
+    root = Path(seed_data.__file__).parent.parent
+    out = subprocess.run(
+        [sys.executable, "-c", script], cwd=root, env=os.environ | {"PYTHONHASHSEED": "12345"},
+        capture_output=True, text=True, check=True,
+    ).stdout
+    assert json.loads(out) == demo.as_json()

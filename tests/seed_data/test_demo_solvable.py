@@ -54,7 +54,9 @@ def _instance(demo: Demo) -> si.Instance:
     return si.Instance(
         today=DEFAULT_TODAY,
         experts=[_expert(n, e) for n, e in enumerate(demo.experts, 1) if e.active],
-        offers=[_offer(n, o) for n, o in enumerate(demo.offers, 1) if o.status in live and o.expires_on >= DEFAULT_TODAY],
+        offers=[
+            _offer(n, o) for n, o in enumerate(demo.offers, 1) if o.status in live and o.expires_on >= DEFAULT_TODAY
+        ],
         positions=[s for n, r in enumerate(demo.requests, 1) for s in _seats(n, r, hosts)],
     )
 
