@@ -21,6 +21,7 @@ class Context:
     today: int
     rest: int
     forbidden: dict[str, set[int]]
+    same_offer_groups: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -123,7 +124,7 @@ def rule_offer_caveats(sup: Suppliers, pos: Position, ctx: Context, idx: np.ndar
 
 
 def rule_same_offer(sup: Suppliers, pos: Position, ctx: Context, idx: np.ndarray):
-    if not pos.same_offer:
+    if not (pos.same_offer or pos.group in ctx.same_offer_groups):
         return None, ""
     return sup.is_offer[idx], "are not Member State offers (team position)"
 
@@ -179,7 +180,8 @@ def context(inst: Instance, sup: Suppliers) -> Context:
     for f in inst.forbidden:
         if f.supplier_id in sup.index:
             forbidden[f.position_id].add(sup.index[f.supplier_id])
-    return Context(inst.today.toordinal(), inst.parameters.rest_days, dict(forbidden))
+    teams = {p.group for p in inst.positions if p.group and p.same_offer}
+    return Context(inst.today.toordinal(), inst.parameters.rest_days, dict(forbidden), teams)
 
 
 def generate(inst: Instance, sup: Suppliers | None = None) -> tuple[Suppliers, list[Filtered]]:

@@ -80,7 +80,7 @@ def _overlaps(inst, plan, positions, offers) -> list[str]:
     return out
 
 
-def _groups(inst, plan, positions) -> list[str]:
+def _groups(inst, plan, offers) -> list[str]:
     out = []
     filled = {a.position_id: a.supplier_id for a in plan.assignments}
     members = defaultdict(list)
@@ -96,6 +96,8 @@ def _groups(inst, plan, positions) -> list[str]:
             used = {filled[p.id] for p in ps if p.id in filled}
             if len(used) > 1:
                 out.append(f"group {g} must come from one offer, got {sorted(used)}")
+            if used - set(offers):
+                out.append(f"group {g} is a Member State team but {sorted(used - set(offers))} are not offers")
     return out
 
 
@@ -125,5 +127,5 @@ def check(inst: Instance, plan: Plan) -> list[str]:
     given = {(a.position_id, a.supplier_id) for a in plan.assignments}
     out += [f"pin {p}/{s} is missing" for p, s in sorted(pins - given)]
     out += _overlaps(inst, plan, positions, offers)
-    out += _groups(inst, plan, positions)
+    out += _groups(inst, plan, offers)
     return out

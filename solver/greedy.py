@@ -67,9 +67,9 @@ def _undo(st: Structure, occ: Occupancy, taken: list[int]) -> None:
 
 def _try_group(st: Structure, occ: Occupancy, members: list[int]) -> list[int]:
     pos = st.inst.positions[members[0]]
-    whole = pos.all_or_nothing and pos.group is not None
+    whole = pos.group in st.all_or_nothing
     offers = [None]
-    if pos.same_offer:
+    if pos.group in st.same_offer:
         offers = sorted({int(st.pair_sup[k]) for i in members for k in st.pos_pairs[i]})
     best: list[int] = []
     for o in offers:
@@ -94,7 +94,7 @@ def greedy_pairs(st: Structure) -> list[int]:
         done.add(int(st.pair_pos[k]))
     groups = defaultdict(list)
     for i, p in enumerate(inst.positions):
-        if p.group and (p.all_or_nothing or p.same_offer):
+        if p.group in st.all_or_nothing or p.group in st.same_offer:
             groups[p.group].append(i)
     order = sorted(range(len(inst.positions)), key=lambda i: (inst.positions[i].priority, inst.positions[i].start, i))
     for i in order:

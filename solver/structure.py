@@ -142,11 +142,12 @@ def _supplier_cliques(st: "Structure", rest: int) -> list[tuple[list[int], int]]
 
 
 def _groups(inst: Instance, flag: str) -> dict[str, list[int]]:
+    """Groups where any member carries the flag: the flag holds for the whole group."""
     groups = defaultdict(list)
     for i, p in enumerate(inst.positions):
-        if p.group and getattr(p, flag):
+        if p.group:
             groups[p.group].append(i)
-    return {g: v for g, v in groups.items() if len(v) > 1 or flag == "same_offer"}
+    return {g: v for g, v in groups.items() if any(getattr(inst.positions[i], flag) for i in v)}
 
 
 def build_structure(inst: Instance) -> Structure:

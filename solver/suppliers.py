@@ -109,15 +109,16 @@ def build_suppliers(inst: Instance) -> Suppliers:
         index=index,
         n_experts=n_e,
         capacity=np.array([1] * n_e + [o.slots for o in of], dtype=np.int64),
-        is_offer=np.array([False] * n_e + [True] * len(of)),
+        is_offer=np.array([False] * n_e + [True] * len(of), dtype=bool),
         nationality=np.array([e.nationality for e in ex] + [o.state for o in of], dtype=object),
         member_state=[e.member_state for e in ex] + [o.state for o in of],
-        female=np.array([e.gender == Gender.female for e in ex] + [False] * len(of)),
+        female=np.array([e.gender == Gender.female for e in ex] + [False] * len(of), dtype=bool),
         category=np.array([CATEGORIES[e.category] for e in ex] + [CATEGORIES[o.category] for o in of], np.int8),
         source=np.array([SOURCES[e.source] for e in ex] + [OFFER_SOURCE] * len(of), dtype=np.int8),
         rapid=np.array(
             [e.source == Source.standing_capacity for e in ex]
-            + [o.readiness == Readiness.rapid_deployment for o in of]
+            + [o.readiness == Readiness.rapid_deployment for o in of],
+            dtype=bool,
         ),
         levels=np.array([sum(LEVEL_BIT[lv] for lv in set(x.levels)) for x in [*ex, *of]], dtype=np.int64),
         grade=np.array([-1 if x.grade is None else x.grade for x in [*ex, *of]], dtype=np.int64),
