@@ -98,3 +98,33 @@ GRADE_RANK: dict[str, int] = {
     "D-1": 5, "OF-6": 5,
     "D-2": 6, "OF-7": 6,
 }
+
+
+class PlanStatus(StrEnum):
+    queued = "queued"
+    running = "running"
+    succeeded = "succeeded"
+    failed = "failed"
+    cancelled = "cancelled"
+
+
+class ReviewStatus(StrEnum):
+    """A planner's decision on one proposed assignment."""
+
+    proposed = "proposed"
+    approved = "approved"
+    rejected = "rejected"
+    pinned = "pinned"
+
+
+class DeploymentStatus(StrEnum):
+    planned = "planned"
+    deployed = "deployed"
+    completed = "completed"
+    cancelled = "cancelled"
+
+
+class DeliveryStatus(StrEnum):
+    pending = "pending"
+    delivered = "delivered"
+    failed = "failed"

@@ -6,7 +6,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from service.db import make_engine, pending_migrations
 from service.errors import install_handlers
 from service.middleware import BodyLimitAndIdempotency, SecurityHeaders
-from service.routes import admin, experts, health, offers, reference, requests
+from service.routes import admin, events, experts, health, offers, reference, reports, requests
 from service.settings import Settings, get_settings
 
 DESCRIPTION = """Roster and deployment matching for UN peace operations.
@@ -33,7 +33,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.settings = settings
     install_handlers(app)
-    for module in (health, reference, experts, offers, requests, admin):
+    for module in (health, reference, experts, offers, requests, admin, events, reports):
         app.include_router(module.router)
     app.add_middleware(BodyLimitAndIdempotency, state=app.state, max_bytes=settings.max_body_bytes)
     if settings.cors_origins:

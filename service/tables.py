@@ -10,12 +10,16 @@ from schemas.enums import (
     Benchmark,
     Category,
     CostBearer,
+    DeliveryStatus,
+    DeploymentStatus,
     Gender,
     Level,
     OfferKind,
     OfferStatus,
+    PlanStatus,
     Readiness,
     RequestStatus,
+    ReviewStatus,
     Role,
     Source,
 )
@@ -258,3 +262,162 @@ class IdempotencyRecord(SQLModel, table=True):
     response_body: str | None = Field(default=None, sa_type=sa.Text)
     content_type: str | None = Field(default=None, max_length=100)
     created_at: datetime = Field(default_factory=utcnow)
+
+
+# --- Planning: plans, assignments, decisions, deployments ------------------------------
+
+
+class Plan(SQLModel, table=True):
+    """A solve job and, once it succeeded, its result. Assignments appear with the final status only."""
+
+    __tablename__ = "plan"
+    id: int | None = Field(default=None, primary_key=True)
+    status: PlanStatus = Field(sa_type=enum_type(PlanStatus), index=True)
+    parent_id: int | None = Field(default=None, foreign_key="plan.id")
+    request_ids: list[int] | None = Field(default=None, sa_type=JSON, description="None: all open requests")
+    horizon_start: date | None = None
+    horizon_end: date | None = None
+    parameters: dict = Field(default_factory=dict, sa_type=JSON)
+    created_by: str = Field(max_length=120)
+    created_by_token: int | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    progress: dict | None = Field(default=None, sa_type=JSON)
+    summary: dict | None = Field(default=None, sa_type=JSON)
+    error: str | None = Field(default=None, sa_type=sa.Text)
+    attempts: int = 0
+    cancel_requested: bool = False
+    lease_owner: str | None = Field(default=None, max_length=120)
+    lease_expires_at: datetime | None = Field(default=None, index=True)
+    instance: str | None = Field(default=None, sa_type=sa.Text, description="the solver instance, as JSON")
+    result: str | None = Field(default=None, sa_type=sa.Text, description="the solver plan, as JSON")
+
+
+class PlanAssignment(SQLModel, table=True):
+    __tablename__ = "plan_assignment"
+    __table_args__ = (
+        sa.UniqueConstraint("plan_id", "position_id", "seat", name="uq_plan_assignment_seat"),
+        sa.CheckConstraint("(expert_id IS NULL) <> (offer_id IS NULL)", name="ck_plan_assignment_one_supplier"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="plan.id", index=True, ondelete="CASCADE")
+    position_id: int = Field(foreign_key="position.id", index=True, ondelete="CASCADE")
+    seat: int = Field(ge=1)
+    expert_id: int | None = Field(default=None, foreign_key="expert.id", ondelete="CASCADE")
+    offer_id: int | None = Field(default=None, foreign_key="offer.id", ondelete="CASCADE")
+    slot: int = 1
+    supplier_key: str = Field(max_length=40, description="E17 for an expert, O5#2 for slot 2 of offer 5")
+    start_date: date
+    end_date: date
+    score: dict = Field(default_factory=dict, sa_type=JSON)
+    total: int = 0
+    review: ReviewStatus = Field(default=ReviewStatus.proposed, sa_type=enum_type(ReviewStatus))
+    reviewed_by: str | None = Field(default=None, max_length=120)
+    reviewed_at: datetime | None = None
+    deployment_id: int | None = None
+
+
+class PlanUnfilled(SQLModel, table=True):
+    __tablename__ = "plan_unfilled"
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="plan.id", index=True, ondelete="CASCADE")
+    position_id: int = Field(foreign_key="position.id", index=True, ondelete="CASCADE")
+    seat: int
+    reason: str = Field(sa_type=sa.Text)
+    detail: dict = Field(default_factory=dict, sa_type=JSON)
+
+
+class ForbiddenPair(SQLModel, table=True):
+    """A (position, supplier) pair a planner rejected: never proposed again."""
+
+    __tablename__ = "forbidden_pair"
+    __table_args__ = (sa.UniqueConstraint("position_id", "supplier", name="uq_forbidden_pair"),)
+    id: int | None = Field(default=None, primary_key=True)
+    position_id: int = Field(foreign_key="position.id", index=True, ondelete="CASCADE")
+    supplier: str = Field(max_length=40, description="E17 or O5 (a whole offer)")
+    plan_id: int | None = Field(default=None, foreign_key="plan.id", ondelete="SET NULL")
+    created_by: str = Field(max_length=120)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Deployment(SQLModel, table=True):
+    """An approved assignment. The database refuses two live deployments of one supplier that overlap."""
+
+    __tablename__ = "deployment"
+    __table_args__ = (
+        sa.CheckConstraint("end_date >= start_date", name="ck_deployment_dates"),
+        sa.CheckConstraint("(expert_id IS NULL) <> (offer_id IS NULL)", name="ck_deployment_one_supplier"),
+        sa.Index(
+            "uq_deployment_live_seat", "position_id", "seat", unique=True,
+            sqlite_where=sa.text("status <> 'cancelled'"), postgresql_where=sa.text("status <> 'cancelled'"),
+        ),
+        sa.Index("ix_deployment_supplier_dates", "supplier_key", "start_date", "end_date"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    position_id: int = Field(foreign_key="position.id", index=True)
+    request_id: int = Field(foreign_key="capacity_request.id", index=True)
+    seat: int
+    expert_id: int | None = Field(default=None, foreign_key="expert.id", index=True)
+    offer_id: int | None = Field(default=None, foreign_key="offer.id", index=True)
+    slot: int = 1
+    supplier_key: str = Field(max_length=40)
+    contributing_state: str | None = Field(default=None, foreign_key="member_state.iso3", index=True, max_length=3)
+    mission: str = Field(foreign_key="mission.code", index=True, max_length=20)
+    start_date: date
+    end_date: date = Field(index=True)
+    status: DeploymentStatus = Field(
+        default=DeploymentStatus.planned, sa_type=enum_type(DeploymentStatus), index=True
+    )
+    plan_id: int | None = Field(default=None, foreign_key="plan.id", ondelete="SET NULL")
+    assignment_id: int | None = None
+    approved_by: str = Field(max_length=120)
+    note: str = Field(default="", max_length=1000)
+    version: int = 1
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+# --- Notifications: outbox, subscriptions, deliveries ----------------------------------
+
+
+class OutboxEvent(SQLModel, table=True):
+    """A state change someone outside HQ cares about, written in the transaction of the change."""
+
+    __tablename__ = "outbox_event"
+    id: int | None = Field(default=None, primary_key=True, description="also the polling cursor")
+    at: datetime = Field(default_factory=utcnow)
+    type: str = Field(max_length=60, index=True, description="e.g. deployment.approved, offer.accepted")
+    state: str | None = Field(default=None, max_length=3, index=True,
+                              description="the Member State concerned; None: HQ only")
+    entity: str = Field(max_length=40)
+    entity_id: str = Field(max_length=40)
+    payload: dict = Field(default_factory=dict, sa_type=JSON)
+
+
+class Subscription(SQLModel, table=True):
+    __tablename__ = "subscription"
+    id: int | None = Field(default=None, primary_key=True)
+    token_id: int = Field(foreign_key="api_token.id", index=True)
+    role: str = Field(max_length=24)
+    state: str | None = Field(default=None, max_length=3)
+    url: str = Field(max_length=2000)
+    secret: str = Field(max_length=200)
+    event_types: list[str] = Field(default_factory=list, sa_type=JSON, description="empty: every type")
+    active: bool = True
+    cursor: int = Field(default=0, description="last outbox event id turned into a delivery")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Delivery(SQLModel, table=True):
+    __tablename__ = "delivery"
+    __table_args__ = (sa.UniqueConstraint("subscription_id", "event_id", name="uq_delivery_once"),)
+    id: int | None = Field(default=None, primary_key=True)
+    subscription_id: int = Field(foreign_key="subscription.id", index=True, ondelete="CASCADE")
+    event_id: int = Field(foreign_key="outbox_event.id", index=True)
+    status: DeliveryStatus = Field(default=DeliveryStatus.pending, sa_type=enum_type(DeliveryStatus), index=True)
+    attempts: int = 0
+    next_attempt_at: datetime = Field(default_factory=utcnow, index=True)
+    last_status_code: int | None = None
+    last_error: str | None = Field(default=None, max_length=1000)
+    delivered_at: datetime | None = None

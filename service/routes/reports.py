@@ -1,0 +1,5 @@
+"""Routes: reports."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["reports"])
