@@ -68,7 +68,6 @@ class Pool:
 @dataclass(frozen=True, eq=False)
 class Catalogue:
     skill_levels: dict[str, frozenset[Level]]
-    skill_names: dict[str, str]
     skill_areas: dict[str, str]
     state_names: dict[str, str]
     mission_hosts: dict[str, tuple[str, ...]]
@@ -97,7 +96,6 @@ def catalogue() -> Catalogue:
     missions = load_missions()
     return Catalogue(
         skill_levels={s.code: frozenset(s.levels) for s in skills},
-        skill_names={s.code: s.name for s in skills},
         skill_areas={s.code: s.area for s in skills},
         state_names={s.iso3: s.name for s in load_member_states()},
         mission_hosts={m.code: tuple(m.host_states) for m in missions},
@@ -135,8 +133,6 @@ def days(rng: random.Random, start: date, low: int, high: int) -> date:
     return start + timedelta(days=rng.randint(low, high))
 
 
-def nationality_for(rng: random.Random, exclude: str | None = None) -> Nationality:
-    while True:
-        nationality = catalogue().nationalities.pick(rng)
-        if nationality.iso3 != exclude:
-            return nationality
+def nationality_for(rng: random.Random) -> Nationality:
+    """A nationality, drawn by how often its state contributes experts."""
+    return catalogue().nationalities.pick(rng)

@@ -84,6 +84,17 @@ def test_annex_i_examples_are_in_the_taxonomy():
         assert level in by_code[code].levels, code
 
 
+def test_defence_chapter_examples_are_in_the_taxonomy():
+    by_code = {s.code: s for s in load_skills()}
+    expected = {
+        "CHILD-PROTECTION": Level.tactical, "GBV-PREVENTION": Level.tactical, "RECRUITMENT": Level.operational,
+        "OVERSIGHT-MECHANISMS": Level.operational, "DEF-ACCOUNTABILITY": Level.strategic,
+        "LOGISTICS": Level.operational, "HR-SYSTEMS": Level.operational,
+    }
+    for code, level in expected.items():
+        assert level in by_code[code].levels, code
+
+
 # --- Member States ----------------------------------------------------------------
 
 
