@@ -168,11 +168,14 @@ MERGE_LIMIT = 2**40
 
 
 def _level_range(terms, weights, model: cp_model.CpModel) -> int:
-    """An upper bound on a level's value (every term at its upper bound)."""
+    """An upper bound on a level's value (every term at its upper bound).
+
+    The proto's repeated fields do not support negative indices: ``domain[-1]`` reads 0.
+    """
     total = 0
     for t, w in zip(terms, weights):
-        ub = model.proto.variables[t.index].domain[-1] if hasattr(t, "index") else 1
-        total += abs(w) * ub
+        domain = model.proto.variables[t.index].domain
+        total += abs(w) * domain[len(domain) - 1]
     return total
 
 
