@@ -16,6 +16,10 @@ PERIOD_END = date(2028, 12, 31)
 
 # Where an expert comes from: a quarter are UN staff (no nominating state).
 ORIGINS = Pool.of({"standing_capacity": 10, "un_roster": 15, "state_roster": 25, "secondee": 50})
+ORIGIN_SOURCE = {
+    "standing_capacity": Source.standing_capacity, "un_roster": Source.roster,
+    "state_roster": Source.roster, "secondee": Source.secondee,
+}
 CATEGORIES = {
     "standing_capacity": Pool.of({
         Category.civilian: 50, Category.police: 25, Category.military: 15, Category.justice: 10,
@@ -90,8 +94,7 @@ def make_expert(rng: random.Random, today: date, emails: Emails) -> ExpertCreate
         nationality=nationality.iso3,
         gender=gender,
         grade=grade(category, rank),
-        source=Source.standing_capacity if origin == "standing_capacity" else (
-            Source.secondee if origin == "secondee" else Source.roster),
+        source=ORIGIN_SOURCE[origin],
         notice_days=rng.randint(7, 14) if origin == "standing_capacity" else rng.randint(30, 90),
         screening_valid_until=_screening(rng, today),
         active=rng.random() > 0.03,
