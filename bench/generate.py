@@ -87,7 +87,7 @@ def _offer(rng, i: int, pool: list[str]) -> Offer:
     a = int(rng.integers(-60, 200))
     return Offer(
         id=f"O{i}", state=str(rng.choice(STATES)), kind="team" if rng.random() < 0.4 else "individual",
-        slots=int(rng.choice([1, 2, 3, 4, 6, 8], p=[0.3, 0.25, 0.2, 0.1, 0.1, 0.05])),
+        slots=int(rng.choice([1, 2, 3, 4, 6, 8], p=[0.25, 0.2, 0.2, 0.15, 0.12, 0.08])),
         category=Category(rng.choice(CATS, p=CAT_P)), skills=_skills(rng, pool, int(rng.integers(2, 5)), 2),
         languages=_languages(rng), levels=_levels(rng), grade=int(rng.integers(1, 7)),
         available_from=_day(a), available_to=_day(a + int(rng.integers(365, 900))),

@@ -17,8 +17,8 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class DateRange(Strict):
-    """An inclusive range of days."""
+class Dated(Strict):
+    """Something with an inclusive range of days."""
 
     start: date
     end: date
@@ -28,6 +28,10 @@ class DateRange(Strict):
         if self.end < self.start:
             raise ValueError("end before start")
         return self
+
+
+class DateRange(Dated):
+    """An inclusive range of days."""
 
 
 class Expert(Strict):
@@ -72,7 +76,7 @@ class Offer(Strict):
     excluded_states: list[str] = Field(default_factory=list)
 
 
-class Position(Strict):
+class Position(Dated):
     """One seat to fill (the service expands a position of count n into n seats)."""
 
     id: str = Field(examples=["P12-1"])
@@ -89,25 +93,15 @@ class Position(Strict):
     required_skills: dict[str, int] = Field(default_factory=dict, description="skill code -> minimum")
     desired_skills: dict[str, int] = Field(default_factory=dict)
     languages: dict[str, int] = Field(default_factory=dict, description="ISO 639-1 code -> minimum level")
-    start: date
-    end: date
     group: str | None = None
     all_or_nothing: bool = False
     same_offer: bool = False
 
-    @model_validator(mode="after")
-    def _ordered(self) -> Self:
-        if self.end < self.start:
-            raise ValueError("end before start")
-        return self
 
-
-class Deployment(Strict):
+class Deployment(Dated):
     """An existing deployment that blocks a supplier (an offer: one of its slots) for a period."""
 
     supplier_id: str
-    start: date
-    end: date
 
 
 class Pin(Strict):

@@ -9,6 +9,7 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from schemas.plan import ModelSize, Plan, SolveStatus
+from solver.explain import pin_conflicts
 from solver.score import assemble, gender_target, state_quota
 from solver.structure import Structure, build_structure
 
@@ -286,8 +287,9 @@ def solve_structure(st: Structure, *, time_limit: float, workers: int, seed: int
 
 
 def _infeasible(st: Structure, size: ModelSize, t0: float, why: str) -> Plan:
-    msg = f"no plan satisfies the pins and groups together ({why}); check pins that overlap or break a group"
-    plan = assemble(st, [], SolveStatus.infeasible, model=size, messages=[msg])
+    msg = f"no plan satisfies the pins and groups together ({why})"
+    found = pin_conflicts(st.inst) or ["check pins that break an all-or-nothing or same-offer group"]
+    plan = assemble(st, [], SolveStatus.infeasible, model=size, messages=[msg, *found])
     plan.wall_time = round(time.perf_counter() - t0, 3)
     return plan
 

@@ -58,6 +58,25 @@ def _group_note(st: Structure, i: int, filled: set[int]) -> str:
     return ""
 
 
+def pin_conflicts(inst: Instance) -> list[str]:
+    """Pins that cannot hold together: one position pinned twice, or one person pinned to overlapping positions."""
+    rest = inst.parameters.rest_days
+    positions = {p.id: p for p in inst.positions}
+    slots = {o.id: o.slots for o in inst.offers}
+    out, by_position, by_supplier = [], defaultdict(list), defaultdict(list)
+    for pin in inst.pins:
+        by_position[pin.position_id].append(pin.supplier_id)
+        if pin.position_id in positions:
+            by_supplier[pin.supplier_id].append(positions[pin.position_id])
+    out += [f"{p} is pinned to {', '.join(s)}" for p, s in by_position.items() if len(s) > 1]
+    for s, ps in by_supplier.items():
+        for i, a in enumerate(ps):
+            clash = [b.id for b in ps[i + 1:] if _overlap(a, b, rest)]
+            if len(clash) >= slots.get(s, 1):
+                out.append(f"{s} is pinned to {a.id} and to overlapping {', '.join(clash)}")
+    return out
+
+
 def unfilled_reasons(st: Structure, chosen: np.ndarray) -> list[Unfilled]:
     filled = {int(st.pair_pos[k]) for k in chosen}
     held = _holders(st, chosen)

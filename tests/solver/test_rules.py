@@ -160,7 +160,8 @@ def test_conflicting_pins_are_reported_infeasible():
     pins = [Pin(position_id="P1", supplier_id="E1"), Pin(position_id="P2", supplier_id="E1")]
     plan = solver.solve(instance([expert()], [position("P1"), position("P2")], pins=pins), workers=1)
     assert plan.status == "infeasible"
-    assert plan.messages
+    assert plan.assignments == []
+    assert "E1 is pinned to P1 and to overlapping P2" in plan.messages
 
 
 def test_forbidden_pair_is_never_proposed():
