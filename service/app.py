@@ -1,12 +1,14 @@
 """The FastAPI application."""
 
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from service.db import make_engine, pending_migrations
 from service.errors import install_handlers
 from service.middleware import BodyLimitAndIdempotency, SecurityHeaders
-from service.routes import admin, events, experts, health, offers, reference, reports, requests
+from service.routes import admin, deployments, events, experts, health, offers, plans, reference, reports, requests
 from service.settings import Settings, get_settings
 
 DESCRIPTION = """Roster and deployment matching for UN peace operations.
@@ -21,6 +23,21 @@ class MigrationsPending(RuntimeError):
     pass
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI):
+    """On SQLite (or when asked), plans run one at a time in a worker thread of this process."""
+    settings = app.state.settings
+    stop = None
+    if settings.inprocess_worker:
+        from service.worker import start_thread
+
+        thread, stop = start_thread(app.state.engine, settings)
+    yield
+    if stop is not None:
+        stop.set()
+        thread.join(timeout=10)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     engine = make_engine(settings.database_url, pool_size=settings.db_pool_size,
@@ -29,11 +46,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         message = pending_migrations(engine)
         if message:
             raise MigrationsPending(message)
-    app = FastAPI(title="Roster and deployment matching", version="0.1.0", description=DESCRIPTION)
+    app = FastAPI(title="Roster and deployment matching", version="0.1.0", description=DESCRIPTION,
+                  lifespan=_lifespan)
     app.state.engine = engine
     app.state.settings = settings
     install_handlers(app)
-    for module in (health, reference, experts, offers, requests, admin, events, reports):
+    for module in (health, reference, experts, offers, requests, plans, deployments, events, reports, admin):
         app.include_router(module.router)
     app.add_middleware(BodyLimitAndIdempotency, state=app.state, max_bytes=settings.max_body_bytes)
     if settings.cors_origins:

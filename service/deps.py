@@ -52,5 +52,6 @@ def require(*roles: Role):
 
 AdminUser = Annotated[Principal, Depends(require(Role.admin))]
 HqUser = Annotated[Principal, Depends(require(Role.hq))]
+PlannerUser = Annotated[Principal, Depends(require(Role.planner))]
 ContributorUser = Annotated[Principal, Depends(require(Role.hq, Role.member_state))]
 StaffUser = Annotated[Principal, Depends(require(Role.admin, Role.hq, Role.planner))]

@@ -17,6 +17,17 @@ class Settings(BaseSettings):
     db_pool_size: int = 10
     db_connect_timeout: int = 5
     check_migrations: bool = True
+    worker: Literal["auto", "inprocess", "external"] = "auto"
+    worker_lease_seconds: float = 30.0
+    worker_poll_seconds: float = 1.0
+    reminder_days: int = 30
+
+    @property
+    def inprocess_worker(self) -> bool:
+        """SQLite runs plans in the API process, one at a time; PostgreSQL uses `roster worker` processes."""
+        if self.worker == "auto":
+            return self.database_url.startswith("sqlite")
+        return self.worker == "inprocess"
 
     @model_validator(mode="after")
     def _safe_outside_development(self) -> "Settings":

@@ -16,7 +16,7 @@ Auth = Callable[..., dict[str, str]]
 
 @pytest.fixture
 def app(db_url: str):
-    app = create_app(Settings(database_url=db_url, environment="test"))
+    app = create_app(Settings(database_url=db_url, environment="test", worker="external"))
     yield app
     app.state.engine.dispose()
 

@@ -1,0 +1,174 @@
+"""Data models of the planning API: plans, review decisions, deployments."""
+
+from datetime import date, datetime
+from typing import Self
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from schemas.enums import DeploymentStatus, PlanStatus, ReviewStatus
+from schemas.instance import Weights
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class PlanCreate(Strict):
+    request_ids: list[int] | None = Field(default=None, max_length=1000, description="None: every open request")
+    horizon_start: date | None = Field(default=None, description="only positions ending on or after this day")
+    horizon_end: date | None = Field(default=None, description="only positions starting on or before this day")
+    time_limit: float = Field(default=10.0, gt=0, le=600, description="seconds the solver may take")
+    workers: int = Field(default=2, ge=1, le=8, description="solver threads")
+    seed: int = Field(default=0, ge=0, le=2**31 - 1)
+    weights: Weights | None = None
+    rest_days: int | None = Field(default=None, ge=0, le=365)
+    max_state_share: float | None = Field(default=None, gt=0, le=1)
+    gender_targets: dict[int, float] = Field(default_factory=dict, description="request id -> share of women")
+    today: date | None = Field(default=None, description="the planning date; default: today")
+
+    @model_validator(mode="after")
+    def _checks(self) -> Self:
+        if self.horizon_start and self.horizon_end and self.horizon_end < self.horizon_start:
+            raise ValueError("horizon_end is before horizon_start: swap them")
+        for request_id, share in self.gender_targets.items():
+            if not 0 <= share <= 1:
+                raise ValueError(f"gender target {share} for request {request_id} must lie between 0 and 1")
+        return self
+
+
+class PlanPublic(BaseModel):
+    id: int
+    status: PlanStatus
+    parent_id: int | None
+    request_ids: list[int] | None
+    horizon_start: date | None
+    horizon_end: date | None
+    parameters: dict
+    created_by: str
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    progress: dict | None
+    summary: dict | None
+    error: str | None
+    attempts: int
+
+
+class PlansPublic(BaseModel):
+    data: list[PlanPublic]
+    count: int
+
+
+class Supplier(BaseModel):
+    id: str = Field(description="E17 (an expert) or O5 (an offer)")
+    kind: str
+    name: str
+    state: str | None = Field(description="the contributing Member State; None for UN staff")
+
+
+class AssignmentPublic(BaseModel):
+    id: int
+    plan_id: int
+    position_id: int
+    position_title: str
+    request_id: int
+    mission: str
+    seat: int
+    supplier: Supplier
+    slot: int
+    start_date: date
+    end_date: date
+    score: dict[str, int]
+    total: int
+    review: ReviewStatus
+    reviewed_by: str | None
+    reviewed_at: datetime | None
+    deployment_id: int | None
+
+
+class AssignmentsPublic(BaseModel):
+    data: list[AssignmentPublic]
+    count: int
+
+
+class UnfilledPublic(BaseModel):
+    position_id: int
+    position_title: str
+    request_id: int
+    mission: str
+    seat: int
+    reason: str
+    detail: dict
+
+
+class UnfilledList(BaseModel):
+    data: list[UnfilledPublic]
+    count: int
+
+
+class AlternativePublic(BaseModel):
+    supplier: Supplier
+    score: dict[str, int]
+    total: int
+    displaces: list[str] = Field(description="seats (P<position>-<seat>) that would lose this supplier")
+
+
+class AlternativesPublic(BaseModel):
+    position_id: int
+    seat: int
+    current: Supplier | None
+    data: list[AlternativePublic]
+    count: int
+
+
+class Review(Strict):
+    approve: list[int] = Field(default_factory=list, max_length=1000, description="assignment ids")
+    reject: list[int] = Field(default_factory=list, max_length=1000)
+    pin: list[int] = Field(default_factory=list, max_length=1000)
+
+    @model_validator(mode="after")
+    def _disjoint(self) -> Self:
+        ids = self.approve + self.reject + self.pin
+        twice = sorted({i for i in ids if ids.count(i) > 1})
+        if twice:
+            raise ValueError(f"assignment(s) {twice} appear more than once: decide each once")
+        if not ids:
+            raise ValueError("nothing to review: list assignment ids under approve, reject or pin")
+        return self
+
+
+class ReviewResult(BaseModel):
+    approved: list[int]
+    rejected: list[int]
+    pinned: list[int]
+    deployments: list[int]
+
+
+class DeploymentPublic(BaseModel):
+    id: int
+    position_id: int
+    request_id: int
+    seat: int
+    supplier: Supplier
+    slot: int
+    contributing_state: str | None
+    mission: str
+    start_date: date
+    end_date: date
+    status: DeploymentStatus
+    plan_id: int | None
+    approved_by: str
+    note: str
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class DeploymentsPublic(BaseModel):
+    data: list[DeploymentPublic]
+    count: int
+
+
+class DeploymentUpdate(Strict):
+    status: DeploymentStatus | None = None
+    note: str | None = Field(default=None, max_length=1000)
