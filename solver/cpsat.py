@@ -97,7 +97,10 @@ def fairness_term(model: cp_model.CpModel, st: Structure, x: list):
     for pairs in by_state.values():
         if len(pairs) <= quota:
             continue
-        over = model.new_int_var(0, len(pairs), "")
+        reach = len(np.unique(st.pair_pos[pairs]))
+        if reach <= quota:
+            continue
+        over = model.new_int_var(0, reach - quota, "")
         model.add(over >= sum(x[k] for k in pairs) - quota)
         terms.append(over)
         weights.append(w.state_over_share)
@@ -165,7 +168,7 @@ def add_keep_tiers(model: cp_model.CpModel, st: Structure, x: list, current: np.
             model.add(sum(x[k] for k in ks) >= n)
 
 
-MERGE_LIMIT = 2**40
+MERGE_LIMIT = 2**48
 
 
 def _level_range(terms, weights, model: cp_model.CpModel) -> int:
@@ -178,6 +181,16 @@ def _level_range(terms, weights, model: cp_model.CpModel) -> int:
         domain = model.proto.variables[t.index].domain
         total += abs(w) * domain[len(domain) - 1]
     return total
+
+
+def _pair_range(st: Structure, weights: list[int]) -> int:
+    """An upper bound on a per-pair level: the best pair of every position, summed."""
+    w = np.zeros(st.n_pairs, dtype=np.int64)
+    if len(weights) == st.n_pairs:
+        w[:] = weights
+    else:
+        w[np.flatnonzero(st.previous)] = weights
+    return int(sum(w[p].max() for p in st.pos_pairs if len(p)))
 
 
 def merge_levels(levels: list) -> list[list[tuple]]:
@@ -209,7 +222,8 @@ def _stages(model: cp_model.CpModel, st: Structure, x: list) -> list[tuple[str, 
     for name, (terms, weights), sign in [("fit", fit_term(st, x), 1), ("fairness", (fair_terms, fair_weights), -1),
                                          ("spc", spc_term(st, x), 1), ("stability", stability_term(st, x), 1)]:
         if any(weights):
-            levels.append((name, terms, weights, sign, _level_range(terms, weights, model)))
+            rng = _pair_range(st, weights) if name != "fairness" else _level_range(terms, weights, model)
+            levels.append((name, terms, weights, sign, rng))
     stages = _priority_stages(st, x)
     for group in merge_levels(levels):
         stages.append(("+".join(g[0] for g in group), _stage_expr(group)))

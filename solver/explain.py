@@ -6,7 +6,7 @@ import numpy as np
 
 from schemas.instance import Instance, Position
 from schemas.plan import Alternative, Competitor, Elimination, Plan, Unfilled
-from solver.structure import Structure, build_structure, tier_weights
+from solver.structure import Structure, build_structure
 
 MAX_COMPETITORS = 5
 
@@ -123,7 +123,7 @@ def alternatives(inst: Instance, plan: Plan, position_id: str, k: int = 5,
     i = next(n for n, p in enumerate(inst.positions) if p.id == position_id)
     pos = inst.positions[i]
     pos_index = {p.id: n for n, p in enumerate(inst.positions)}
-    weight = tier_weights([p.priority for p in inst.positions])
+    weight = st.tier_weight
     held = defaultdict(list)
     for a in plan.assignments:
         if a.supplier_id in st.sup.index:

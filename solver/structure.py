@@ -40,7 +40,10 @@ class Structure:
 
 
 def tier_weights(priorities: list[int]) -> dict[int, int]:
-    """Weights so that one position of priority p outweighs all positions of lower priority together."""
+    """Weights so that one position of priority p outweighs all positions of lower priority together.
+
+    Counting only positions that have a candidate keeps the weights (and the LP) small.
+    """
     counts = defaultdict(int)
     for p in priorities:
         counts[p] += 1
@@ -152,7 +155,8 @@ def _groups(inst: Instance, flag: str) -> dict[str, list[int]]:
 
 def build_structure(inst: Instance) -> Structure:
     sup, filtered = generate(inst)
-    weights = tier_weights([p.priority for p in inst.positions])
+    fillable = [f.position.priority for f in filtered if len(f.candidates)]
+    weights = {**dict.fromkeys(range(1, 6), 1), **tier_weights(fillable)}
     pos_of, sup_of, fit, spc = [], [], [], []
     for i, f in enumerate(filtered):
         pos_of.append(np.full(len(f.candidates), i, dtype=np.int64))
