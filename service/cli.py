@@ -48,6 +48,33 @@ def serve(
                 log_level="info")
 
 
+@app.command()
+def worker(
+    once: Annotated[bool, typer.Option("--once", help="run at most one plan, then exit")] = False,
+) -> None:
+    """Take queued plans and deliver webhooks until stopped (SIGTERM or Ctrl-C); run any number of these."""
+    import signal
+    import threading
+
+    from service import worker as loop
+
+    settings = get_settings()
+    engine = _engine()
+    _require_current_schema(engine)
+    if once:
+        from service import jobs
+
+        ran = jobs.work_once(engine, loop.worker_id(), settings.worker_lease_seconds)
+        typer.echo(f"plan {ran} done" if ran else "no queued plan", err=True)
+        return
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    typer.echo(f"worker {loop.worker_id()} waiting for plans", err=True)
+    loop.run(engine, stop, lease_seconds=settings.worker_lease_seconds, poll_seconds=settings.worker_poll_seconds,
+             reminder_days=settings.reminder_days)
+
+
 @db_app.command("upgrade")
 def db_upgrade(revision: Annotated[str, typer.Argument(help="target revision")] = "head") -> None:
     """Apply the migrations up to REVISION (default: the newest)."""

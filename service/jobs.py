@@ -9,6 +9,7 @@ again (or failed after ``MAX_ATTEMPTS``).
 
 import logging
 import multiprocessing
+import os
 import queue
 import traceback
 from datetime import date, datetime, timedelta
@@ -96,8 +97,23 @@ def build(engine: Engine, plan_id: int) -> tuple[Instance, bridge.Seats, dict]:
         return instance, seats, options
 
 
-def _child(instance_json: str, options: dict, out: "multiprocessing.Queue") -> None:
+def _exit_with_parent(parent: int) -> None:
+    """A solver whose worker died (SIGKILL) must not run on as an orphan."""
+    import os
+    import threading
+    import time
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+def _child(instance_json: str, options: dict, out: "multiprocessing.Queue", parent: int) -> None:
     """Runs in a child process: solve and send progress, then the plan (or the error)."""
+    _exit_with_parent(parent)
     try:
         import solver
 
@@ -136,7 +152,8 @@ def run_solver(engine: Engine, plan_id: int, worker_id: str, lease_seconds: floa
     """Solve in a child process (so it can be cancelled and never blocks a server), renewing the lease."""
     context = multiprocessing.get_context("spawn")
     out = context.Queue()
-    child = context.Process(target=_child, args=(instance.model_dump_json(), options, out), daemon=True)
+    child = context.Process(target=_child, args=(instance.model_dump_json(), options, out, os.getpid()),
+                            daemon=True)
     child.start()
     last: dict | None = None
     try:

@@ -1,0 +1,60 @@
+"""Nobody is double-booked, whatever the concurrency of approvals (SQLite and PostgreSQL)."""
+
+import threading
+from datetime import date
+
+import httpx
+from sqlmodel import Session, select
+
+from schemas.enums import DeploymentStatus, PlanStatus
+from service.tables import Deployment, Plan, PlanAssignment
+from tests.service import factories
+
+RACERS = 20
+
+
+def _plan_booking_one_person_twenty_times(client, auth, engine) -> tuple[int, list[int], int]:
+    """A (deliberately bad) plan that puts one expert in 20 overlapping positions."""
+    hq = auth("hq")
+    expert = client.post("/experts", json=factories.expert(), headers=hq).json()
+    request = client.post("/requests", headers=hq, json=factories.capacity_request(
+        positions=[factories.position(title=f"Adviser {i}") for i in range(RACERS)])).json()
+    with Session(engine) as session:
+        plan = Plan(status=PlanStatus.succeeded, created_by="test", parameters={})
+        session.add(plan)
+        session.flush()
+        rows = [PlanAssignment(plan_id=plan.id, position_id=p["id"], seat=1, expert_id=expert["id"],
+                               supplier_key=f"E{expert['id']}", start_date=date.fromisoformat(p["start_date"]),
+                               end_date=date.fromisoformat(p["end_date"]))
+                for p in request["positions"]]
+        session.add_all(rows)
+        session.commit()
+        return plan.id, [r.id for r in rows], expert["id"]
+
+
+def test_twenty_simultaneous_approvals_make_one_deployment(client, auth, engine, live_server):
+    plan_id, assignment_ids, expert_id = _plan_booking_one_person_twenty_times(client, auth, engine)
+    headers = auth("planner")
+    start = threading.Barrier(RACERS)
+    answers: list[httpx.Response] = []
+
+    def approve(assignment_id: int) -> None:
+        with httpx.Client(base_url=live_server, headers=headers, timeout=60) as http:
+            start.wait()
+            answers.append(http.post(f"/plans/{plan_id}/assignments/{assignment_id}/approve"))
+
+    threads = [threading.Thread(target=approve, args=(a,)) for a in assignment_ids]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    statuses = sorted(r.status_code for r in answers)
+    assert statuses == [200] + [409] * (RACERS - 1), [r.text for r in answers if r.status_code not in (200, 409)]
+    with Session(engine) as session:
+        live = session.exec(select(Deployment).where(Deployment.expert_id == expert_id,
+                                                     Deployment.status != DeploymentStatus.cancelled)).all()
+    assert len(live) == 1
+    losers = [r for r in answers if r.status_code == 409]
+    assert all(f"deployment {live[0].id}" in r.json()["detail"] for r in losers)
+    assert all(r.headers["x-conflicting-deployment"] == str(live[0].id) for r in losers)
