@@ -34,10 +34,10 @@ class Filtered:
     pinned: int | None = None
 
 
-def _any_window(win: Windows, idx: np.ndarray, hit: np.ndarray, n: int) -> np.ndarray:
-    flag = np.zeros(n, dtype=bool)
-    flag[win.owner[hit]] = True
-    return flag[idx]
+def _any_window(win: Windows, idx: np.ndarray, hits) -> np.ndarray:
+    """For each supplier of idx: does any of its rows satisfy hits(start, end)?"""
+    local, start, end = win.gather(idx)
+    return np.bincount(local[hits(start, end)], minlength=len(idx)) > 0
 
 
 def rule_category(sup: Suppliers, pos: Position, ctx: Context, idx: np.ndarray):
@@ -79,9 +79,10 @@ def rule_grade(sup: Suppliers, pos: Position, ctx: Context, idx: np.ndarray):
 
 
 def rule_nationality(sup: Suppliers, pos: Position, ctx: Context, idx: np.ndarray):
-    if not pos.host_states:
+    codes = [sup.nation_code[h] for h in pos.host_states if h in sup.nation_code]
+    if not codes:
         return None, ""
-    return ~np.isin(sup.nationality[idx], pos.host_states), "are nationals of the host state"
+    return ~np.isin(sup.nationality[idx], codes), "are nationals of the host state"
 
 
 def rule_screening(sup: Suppliers, pos: Position, ctx: Context, idx: np.ndarray):
@@ -90,23 +91,20 @@ def rule_screening(sup: Suppliers, pos: Position, ctx: Context, idx: np.ndarray)
 
 def rule_availability(sup: Suppliers, pos: Position, ctx: Context, idx: np.ndarray):
     s, e = pos.start.toordinal(), pos.end.toordinal()
-    av, lv = sup.availability, sup.leave
-    covered = _any_window(av, idx, (av.start <= s) & (av.end >= e), len(sup))
-    on_leave = _any_window(lv, idx, (lv.start <= e) & (lv.end >= s), len(sup))
+    covered = _any_window(sup.availability, idx, lambda a, b: (a <= s) & (b >= e))
+    on_leave = _any_window(sup.leave, idx, lambda a, b: (a <= e) & (b >= s))
     return covered & ~on_leave, "are not available for the whole period (windows or leave)"
 
 
 def rule_deployed(sup: Suppliers, pos: Position, ctx: Context, idx: np.ndarray):
-    dp = sup.deployments
-    if len(dp.owner) == 0:
+    s, e = pos.start.toordinal() - ctx.rest, pos.end.toordinal() + ctx.rest
+    local, start, end = sup.deployments.gather(idx[~sup.is_offer[idx]])
+    hit = (start <= e) & (end >= s)
+    if not hit.any():
         return None, ""
-    s, e = pos.start.toordinal(), pos.end.toordinal()
-    hit = (dp.start <= e + ctx.rest) & (dp.end + ctx.rest >= s) & ~sup.is_offer[dp.owner]
-    blocked = _any_window(dp, idx, hit, len(sup))
-    if not blocked.any():
-        return None, ""
-    until = dp.end[hit & np.isin(dp.owner, idx)].max()
-    return ~blocked, f"are deployed elsewhere until {date.fromordinal(int(until))}"
+    experts = idx[~sup.is_offer[idx]]
+    free = ~np.isin(idx, experts[local[hit]])
+    return free, f"are deployed elsewhere until {date.fromordinal(int(end[hit].max()))}"
 
 
 def rule_notice(sup: Suppliers, pos: Position, ctx: Context, idx: np.ndarray):
@@ -117,9 +115,9 @@ def rule_offer_caveats(sup: Suppliers, pos: Position, ctx: Context, idx: np.ndar
     ok = (pos.end - pos.start).days + 1 <= sup.max_duration[idx]
     excluded = [sup.excluded_missions.get(pos.mission)]
     excluded += [sup.excluded_states.get(h) for h in pos.host_states]
-    for ex in excluded:
-        if ex is not None:
-            ok &= ~np.isin(idx, ex)
+    for flags in excluded:
+        if flags is not None:
+            ok &= ~flags[idx]
     return ok, "are offers whose caveats exclude this mission, state or duration"
 
 

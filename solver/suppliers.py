@@ -22,16 +22,30 @@ OFFER_SOURCE = len(SOURCES)
 
 @dataclass
 class Windows:
-    """Flattened date ranges: owner supplier index, first day, last day (ordinals)."""
+    """Flattened date ranges sorted by owner: owner supplier index, first day, last day (ordinals).
+
+    ``ptr[s]:ptr[s + 1]`` are the rows of supplier s, so a pool of suppliers reads only its own rows.
+    """
 
     owner: np.ndarray
     start: np.ndarray
     end: np.ndarray
+    ptr: np.ndarray
 
     @classmethod
-    def build(cls, rows: list[tuple[int, int, int]]) -> "Windows":
+    def build(cls, rows: list[tuple[int, int, int]], n: int) -> "Windows":
         arr = np.array(rows, dtype=np.int64).reshape(-1, 3)
-        return cls(arr[:, 0].copy(), arr[:, 1].copy(), arr[:, 2].copy())
+        arr = arr[np.argsort(arr[:, 0], kind="stable")]
+        ptr = np.searchsorted(arr[:, 0], np.arange(n + 1))
+        return cls(arr[:, 0].copy(), arr[:, 1].copy(), arr[:, 2].copy(), ptr)
+
+    def gather(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Rows of the suppliers idx: (position in idx, start, end)."""
+        first = self.ptr[idx]
+        counts = self.ptr[idx + 1] - first
+        local = np.repeat(np.arange(len(idx)), counts)
+        rows = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts) + first[local]
+        return local, self.start[rows], self.end[rows]
 
 
 @dataclass
@@ -42,6 +56,7 @@ class Suppliers:
     capacity: np.ndarray
     is_offer: np.ndarray
     nationality: np.ndarray
+    nation_code: dict[str, int]
     member_state: list[str | None]
     female: np.ndarray
     category: np.ndarray
@@ -78,12 +93,13 @@ def _code_columns(maps: list[dict[str, int]]) -> dict[str, np.ndarray]:
     return cols
 
 
-def _index_lists(lists: list[list[str]]) -> dict[str, np.ndarray]:
-    found: dict[str, list[int]] = defaultdict(list)
+def _flag_lists(lists: list[list[str]]) -> dict[str, np.ndarray]:
+    """value -> boolean column: which suppliers list it."""
+    found: dict[str, np.ndarray] = {}
     for i, values in enumerate(lists):
         for v in values:
-            found[v].append(i)
-    return {k: np.array(v, dtype=np.int64) for k, v in found.items()}
+            found.setdefault(v, np.zeros(len(lists), dtype=bool))[i] = True
+    return found
 
 
 def build_suppliers(inst: Instance) -> Suppliers:
@@ -101,6 +117,8 @@ def build_suppliers(inst: Instance) -> Suppliers:
     for j, o in enumerate(of):
         avail.append((n_e + j, o.available_from.toordinal(), o.available_to.toordinal()))
     index = {s: i for i, s in enumerate(ids)}
+    nations = [e.nationality for e in ex] + [o.state for o in of]
+    codes: dict[str, int] = {}
     for d in inst.deployments:
         if d.supplier_id in index:
             deps.append((index[d.supplier_id], d.start.toordinal(), d.end.toordinal()))
@@ -110,7 +128,8 @@ def build_suppliers(inst: Instance) -> Suppliers:
         n_experts=n_e,
         capacity=np.array([1] * n_e + [o.slots for o in of], dtype=np.int64),
         is_offer=np.array([False] * n_e + [True] * len(of), dtype=bool),
-        nationality=np.array([e.nationality for e in ex] + [o.state for o in of], dtype=object),
+        nationality=np.array([codes.setdefault(x, len(codes)) for x in nations], dtype=np.int64),
+        nation_code=codes,
         member_state=[e.member_state for e in ex] + [o.state for o in of],
         female=np.array([e.gender == Gender.female for e in ex] + [False] * len(of), dtype=bool),
         category=np.array([CATEGORIES[e.category] for e in ex] + [CATEGORIES[o.category] for o in of], np.int8),
@@ -133,9 +152,9 @@ def build_suppliers(inst: Instance) -> Suppliers:
         ),
         skills=_code_columns([x.skills for x in [*ex, *of]]),
         languages=_code_columns([x.languages for x in [*ex, *of]]),
-        availability=Windows.build(avail),
-        leave=Windows.build(leave),
-        deployments=Windows.build(deps),
-        excluded_missions=_index_lists([[]] * n_e + [o.excluded_missions for o in of]),
-        excluded_states=_index_lists([[]] * n_e + [o.excluded_states for o in of]),
+        availability=Windows.build(avail, len(ids)),
+        leave=Windows.build(leave, len(ids)),
+        deployments=Windows.build(deps, len(ids)),
+        excluded_missions=_flag_lists([[]] * n_e + [o.excluded_missions for o in of]),
+        excluded_states=_flag_lists([[]] * n_e + [o.excluded_states for o in of]),
     )
