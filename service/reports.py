@@ -207,83 +207,88 @@ def demand(session: Session, qs: list[Quarter], f: GapFilter) -> tuple[Counter, 
 # --- Supply: experts -------------------------------------------------------------------
 
 
-def _has_free_day(start: int, end: int, busy: list[tuple[int, int]]) -> bool:
-    """Whether some day of [start, end] is outside every busy span (sorted by start)."""
+def _free_spans(start: int, end: int, busy: list[tuple[int, int]]):
+    """The parts of [start, end] outside every busy span (busy sorted by start)."""
     cursor = start
     for busy_start, busy_end in busy:
-        if busy_start > cursor:
+        if busy_end < cursor:
+            continue
+        if busy_start > end:
             break
+        if busy_start > cursor:
+            yield cursor, busy_start - 1
         cursor = max(cursor, busy_end + 1)
-        if cursor > end:
-            return False
-    return cursor <= end
+    if cursor <= end:
+        yield cursor, end
 
 
 def _free_quarters(qs: list[Quarter], screening: int, windows: list | None, busy: list) -> tuple[int, ...]:
-    """Quarters in which the expert is screened and has at least one free day."""
-    busy = sorted(busy)
-    free = []
-    for i, q in enumerate(qs):
-        if screening < q.start:
-            continue
-        spans = [(max(s, q.start), min(e, q.end)) for s, e in windows or [(q.start, q.end)]]
-        if any(s <= e and _has_free_day(s, e, busy) for s, e in spans):
-            free.append(i)
-    return tuple(free)
+    """Quarters in which the expert is screened (from the quarter's start) and has at least one free day."""
+    screened = sum(q.start <= screening for q in qs)
+    if not windows and not busy:
+        return tuple(range(screened))
+    first, last = qs[0].start, qs[-1].end
+    base = _quarter_index(date.fromordinal(first))
+    busy, hit = sorted(busy), set()
+    for start, end in windows or [(first, last)]:
+        for free_start, free_end in _free_spans(max(start, first), min(end, last), busy):
+            hit.update(range(_quarter_index(date.fromordinal(free_start)) - base,
+                             _quarter_index(date.fromordinal(free_end)) - base + 1))
+    return tuple(sorted(i for i in hit if i < screened))
 
 
-def _eligible(qs: list[Quarter]) -> list:
-    return [Expert.active.is_(True), Expert.screening_valid_until >= date.fromordinal(qs[0].start)]
+def _rows(session: Session, statement) -> list:
+    """Plain tuples, without the ORM's row processing: these queries return tens of thousands of rows."""
+    return session.connection().execute(statement).all()
 
 
-def _expert_calendars(session: Session, qs: list[Quarter]) -> dict[int, tuple[int, ...]]:
-    """For each eligible expert, the report's quarters in which they count as supply."""
-    eligible = _eligible(qs)
-    screening = dict(session.exec(select(Expert.id, Expert.screening_valid_until).where(*eligible)).all())
+def _busy_and_windows(session: Session, qs: list[Quarter], wanted: set[int]) -> tuple[dict, dict]:
+    """Availability windows, and leave plus live deployments, as ordinal spans per wanted expert."""
     windows: dict[int, list] = defaultdict(list)
     busy: dict[int, list] = defaultdict(list)
-    for eid, kind, start, end in session.exec(
-        select(ExpertWindow.expert_id, ExpertWindow.kind, ExpertWindow.start, ExpertWindow.end)
-        .join(Expert, Expert.id == ExpertWindow.expert_id).where(*eligible)
-    ):
-        (windows if kind == "available" else busy)[eid].append((start.toordinal(), end.toordinal()))
-    for eid, start, end in session.exec(
-        select(Deployment.expert_id, Deployment.start_date, Deployment.end_date)
-        .where(Deployment.expert_id.is_not(None), Deployment.status.in_(LIVE_DEPLOYMENTS),
-               Deployment.start_date <= date.fromordinal(qs[-1].end),
-               Deployment.end_date >= date.fromordinal(qs[0].start))
-    ):
-        busy[eid].append((start.toordinal(), end.toordinal()))
-    return {
-        eid: _free_quarters(qs, until.toordinal(), windows.get(eid), busy.get(eid, []))
-        for eid, until in screening.items()
-    }
+    first, last = date.fromordinal(qs[0].start), date.fromordinal(qs[-1].end)
+    for eid, kind, start, end in _rows(session, select(
+        ExpertWindow.expert_id, ExpertWindow.kind, ExpertWindow.start, ExpertWindow.end
+    )):
+        if eid in wanted:
+            (windows if kind == "available" else busy)[eid].append((start.toordinal(), end.toordinal()))
+    for eid, start, end in _rows(session, select(Deployment.expert_id, Deployment.start_date, Deployment.end_date)
+                                 .where(Deployment.expert_id.is_not(None), Deployment.status.in_(LIVE_DEPLOYMENTS),
+                                        Deployment.start_date <= last, Deployment.end_date >= first)):
+        if eid in wanted:
+            busy[eid].append((start.toordinal(), end.toordinal()))
+    return windows, busy
 
 
-def _expert_rows(session: Session, qs: list[Quarter], f: GapFilter) -> tuple[list, dict[int, list[Level]]]:
-    eligible = _eligible(qs)
+def _expert_rows(session: Session, qs: list[Quarter], f: GapFilter) -> tuple[list, dict, dict]:
+    """Skills, levels and screening of active experts screened at least to the first quarter."""
+    eligible = [Expert.active.is_(True), Expert.screening_valid_until >= date.fromordinal(qs[0].start)]
     skills = select(ExpertSkill.expert_id, ExpertSkill.code, ExpertSkill.proficiency).join(
         Expert, Expert.id == ExpertSkill.expert_id).where(*eligible)
-    levels = select(ExpertLevel.expert_id, ExpertLevel.level).join(
+    levels = select(ExpertLevel.expert_id, ExpertLevel.level, Expert.screening_valid_until).join(
         Expert, Expert.id == ExpertLevel.expert_id).where(*eligible)
     if f.skill:
         skills = skills.where(ExpertSkill.code == f.skill)
     if f.level:
         levels = levels.where(ExpertLevel.level == f.level)
     by_expert: dict[int, list[Level]] = defaultdict(list)
-    for eid, level in session.exec(levels):
-        by_expert[eid].append(Level(level))
-    return session.exec(skills).all(), by_expert
+    screening: dict[int, int] = {}
+    for eid, level, until in _rows(session, levels):
+        by_expert[eid].append(level)
+        screening[eid] = until.toordinal()
+    return [row for row in _rows(session, skills) if row[0] in by_expert], by_expert, screening
 
 
 def expert_supply(session: Session, qs: list[Quarter], f: GapFilter) -> tuple[Counter, Counter]:
     """Available experts per cell, and those of them proficient."""
-    skill_rows, levels = _expert_rows(session, qs, f)
-    calendars = _expert_calendars(session, qs)
+    skill_rows, levels, screening = _expert_rows(session, qs, f)
+    wanted = {row[0] for row in skill_rows}
+    windows, busy = _busy_and_windows(session, qs, wanted)
+    calendars = {eid: _free_quarters(qs, screening[eid], windows.get(eid), busy.get(eid, [])) for eid in wanted}
     grouped = Counter(
         (code, level, proficiency >= PROFICIENT, calendars[eid])
-        for eid, code, proficiency in skill_rows if calendars.get(eid)
-        for level in levels.get(eid, [])
+        for eid, code, proficiency in skill_rows if calendars[eid]
+        for level in levels[eid]
     )
     supply, proficient = Counter(), Counter()
     for (code, level, is_proficient, free), n in grouped.items():
