@@ -274,10 +274,10 @@ def solve_structure(st: Structure, *, time_limit: float, workers: int, seed: int
         solver = cp_model.CpSolver()
         _params(solver, _share(n, len(stages), left), workers, seed)
         code = solver.solve(model, _Reporter(name, progress, t0) if progress else None)
+        if code in (cp_model.INFEASIBLE, cp_model.MODEL_INVALID) and n == 0:
+            return _infeasible(st, size, t0, solver.status_name(code))
         if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            if n == 0:
-                return _infeasible(st, size, t0, solver.status_name(code))
-            messages.append(f"stage {name}: {solver.status_name(code)}; kept the previous stage's plan")
+            messages.append(f"stage {name}: {solver.status_name(code)}; kept the previous stage's (or greedy) plan")
             status = SolveStatus.time_limit
             break
         value = int(round(solver.objective_value))

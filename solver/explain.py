@@ -120,7 +120,9 @@ def alternatives(inst: Instance, plan: Plan, position_id: str, k: int = 5,
     """The best k suppliers for a position, scored against the fixed plan, with what each displaces."""
 
     st = structure or build_structure(inst)
-    i = next(n for n, p in enumerate(inst.positions) if p.id == position_id)
+    i = next((n for n, p in enumerate(inst.positions) if p.id == position_id), None)
+    if i is None:
+        raise KeyError(f"no position {position_id!r} in the instance")
     pos = inst.positions[i]
     pos_index = {p.id: n for n, p in enumerate(inst.positions)}
     weight = st.tier_weight

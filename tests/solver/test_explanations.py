@@ -3,9 +3,12 @@
 import subprocess
 import sys
 
+import pytest
+
 import solver
 from bench.generate import generate
 from schemas.instance import Parameters
+from schemas.plan import Plan
 from tests.solver.factory import day, expert, filled, instance, position
 
 
@@ -100,9 +103,21 @@ def test_cli_solves_and_prints_schemas(tmp_path):
     path.write_text(instance([expert()], [position()]).model_dump_json())
     out = subprocess.run([sys.executable, "-m", "solver", str(path), "--workers", "1", "--time-limit", "5"],
                          capture_output=True, text=True, check=True).stdout
-    from schemas.plan import Plan
-
     assert filled(Plan.model_validate_json(out)) == {"P1": "E1"}
     schema = subprocess.run([sys.executable, "-m", "solver", "--schema"], capture_output=True, text=True,
                             check=True).stdout
     assert '"instance"' in schema and '"plan"' in schema
+
+
+def test_alternatives_for_an_unknown_position_raise():
+    inst = instance([expert()], [position()])
+    with pytest.raises(KeyError):
+        solver.alternatives(inst, solver.greedy(inst), "P404")
+
+
+def test_a_tiny_time_limit_still_returns_a_valid_plan():
+    inst = generate("tight", 2)
+    plan = solver.solve(inst, time_limit=0.01, workers=1)
+    assert plan.status in ("optimal", "time_limit")
+    assert plan.assignments
+    assert solver.check(inst, plan) == []
