@@ -291,3 +291,47 @@ class TestDispatch:
         assert webhooks.dispatch_once(engine, client=http, batch=2) == 2
         assert webhooks.dispatch_once(engine, client=http, batch=2) == 1
         assert [r["body"]["entity_id"] for r in receiver.received] == ["0", "1", "2"]
+
+
+class TestSeveralWorkers:
+    """Two workers at once never send a delivery twice nor create it twice (row locks on PostgreSQL)."""
+
+    @staticmethod
+    def _together(*jobs) -> list:
+        results, errors = [None] * len(jobs), []
+        barrier = threading.Barrier(len(jobs))
+
+        def run(i, job):
+            barrier.wait()
+            try:
+                results[i] = job()
+            except Exception as exc:  # surfaced by the assertion below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert errors == []
+        return results
+
+    def test_concurrent_enqueue_creates_each_delivery_once(self, client, auth, engine):
+        subs = [subscribe(client, auth("hq"), f"https://hq.example.org/{n}") for n in range(4)]
+        for n in range(10):
+            emit(engine, "plan.finished", None, n)
+        added = self._together(lambda: enqueue(engine), lambda: enqueue(engine))
+        assert sum(added) == 40
+        assert all(len(deliveries(engine, sub)) == 10 for sub in subs)
+
+    def test_concurrent_dispatch_sends_each_delivery_once(self, client, auth, engine, receiver):
+        sub = subscribe(client, auth("hq"), receiver.url)
+        for n in range(20):
+            emit(engine, "plan.finished", None, n)
+        enqueue(engine)
+        with httpx.Client(trust_env=False) as one, httpx.Client(trust_env=False) as two:
+            sent = self._together(lambda: webhooks.dispatch_once(engine, client=one),
+                                  lambda: webhooks.dispatch_once(engine, client=two))
+        assert sum(sent) == 20
+        assert sorted(int(r["body"]["entity_id"]) for r in receiver.received) == list(range(20))
+        assert all(d.status == DeliveryStatus.delivered and d.attempts == 1 for d in deliveries(engine, sub))
