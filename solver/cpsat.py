@@ -249,10 +249,16 @@ def _share(n: int, stages: int, left: float) -> float:
     return 0.6 * left if n == 0 else left / (stages - n)
 
 
-def _set_hint(model: cp_model.CpModel, x: list, current: np.ndarray) -> None:
+def _set_hint(model: cp_model.CpModel, x: list, current: np.ndarray, full: list[int] | None) -> None:
+    """Hint the previous stage's complete solution (every variable), else the pairs alone."""
     model.clear_hints()
-    for k, v in enumerate(current):
-        model.add_hint(x[k], bool(v))
+    hint = model.proto.solution_hint
+    if full is not None:
+        hint.vars.extend(range(len(full)))
+        hint.values.extend(full)
+    else:
+        hint.vars.extend(v.index for v in x)
+        hint.values.extend(int(b) for b in current)
 
 
 def solve_structure(st: Structure, *, time_limit: float, workers: int, seed: int,
@@ -266,9 +272,9 @@ def solve_structure(st: Structure, *, time_limit: float, workers: int, seed: int
     current = np.zeros(st.n_pairs, dtype=bool)
     if hint is not None:
         current[hint] = True
-    status, bound, messages = SolveStatus.optimal, 0, []
+    status, bound, messages, full = SolveStatus.optimal, 0, [], None
     for n, (name, expr) in enumerate(stages):
-        _set_hint(model, x, current)
+        _set_hint(model, x, current, full)
         model.maximize(expr)
         left = time_limit - (time.perf_counter() - t0)
         solver = cp_model.CpSolver()
@@ -282,6 +288,7 @@ def solve_structure(st: Structure, *, time_limit: float, workers: int, seed: int
             break
         value = int(round(solver.objective_value))
         current = np.array(solver.boolean_values(x), dtype=bool)
+        full = list(solver.response_proto.solution)
         if name == "priority":
             bound = int(round(solver.best_objective_bound))
             add_keep_tiers(model, st, x, current)
