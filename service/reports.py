@@ -29,6 +29,7 @@ from service.tables import (
 
 DEFAULT_QUARTERS_AHEAD = 8
 MAX_YEARS = 5
+EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)
 PROFICIENT = 3
 TOP_REASONS = 10
 LIVE_DEPLOYMENTS = (DeploymentStatus.planned, DeploymentStatus.deployed)
@@ -151,9 +152,12 @@ def quarters(start: date, end: date) -> list[Quarter]:
 
 
 def resolve_range(start: date | None, end: date | None, today: date) -> tuple[date, date]:
-    """The requested range with its defaults filled in; 422 when backwards or longer than the limit."""
+    """The requested range with its defaults filled in; 422 when backwards, too long or out of bounds."""
+    for name, day in (("from", start), ("to", end)):
+        if day is not None and not EARLIEST <= day <= LATEST:
+            raise Invalid(name, f"{name} {day} is outside {EARLIEST} to {LATEST}: give a date in between")
     start = start or _quarter_start(_quarter_index(today))
-    end = end or date.fromordinal(_quarter(_quarter_index(start) + DEFAULT_QUARTERS_AHEAD).end)
+    end = end or min(date.fromordinal(_quarter(_quarter_index(start) + DEFAULT_QUARTERS_AHEAD).end), LATEST)
     if end < start:
         raise Invalid("to", f"to {end} is before from {start}: swap them")
     limit = date(start.year + MAX_YEARS, start.month, 28 if (start.month, start.day) == (2, 29) else start.day)

@@ -13,7 +13,8 @@ router = APIRouter(prefix="/reports", tags=["reports"])
 
 
 @router.get(
-    "/gaps", response_model=reports.GapReport, description=reports.DEFINITIONS,
+    "/gaps", response_model=reports.GapReport, summary="Skill gaps by level and quarter",
+    description=reports.DEFINITIONS,
     responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
 )
 def gaps(

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlmodel import Session
 
+from service import reports
 from service.tables import Deployment, Offer, Plan, PlanUnfilled, Position
 from tests.service import factories
 
@@ -121,6 +122,21 @@ def test_demand_and_supply_of_each_quarter(client, auth, world):
     assert _numbers(_cell(report, "PAYROLL", OP, "2027-Q4")) == (0, 3, 3, 0)
     assert _numbers(_cell(report, "ID-CARDS", OP, "2027-Q1")) == (5, 0, 0, 5)
     assert _cell(report, "ID-CARDS", OP, "2027-Q2") is None
+
+
+def _days(*spans: tuple[str, str]) -> list[tuple[int, int]]:
+    return [(date.fromisoformat(a).toordinal(), date.fromisoformat(b).toordinal()) for a, b in spans]
+
+
+def test_a_free_day_means_inside_a_window_and_neither_on_leave_nor_deployed():
+    qs = reports.quarters(date(2027, 1, 1), date(2027, 12, 31))
+    screened = date(2030, 1, 1).toordinal()
+    halves = _days(("2027-01-01", "2027-02-15"), ("2027-02-16", "2027-03-31"))  # leave, then a deployment
+    assert reports._free_quarters(qs, screened, None, halves) == (1, 2, 3)
+    window = _days(("2027-07-01", "2027-07-10"))
+    assert reports._free_quarters(qs, screened, window, _days(("2027-06-01", "2027-07-09"))) == (2,)
+    assert reports._free_quarters(qs, screened, window, _days(("2027-06-01", "2027-07-10"))) == ()
+    assert reports._free_quarters(qs, date(2027, 4, 1).toordinal(), None, []) == (0, 1)
 
 
 def test_cell_fields_and_positions_behind_the_demand(client, auth, world):
@@ -291,6 +307,8 @@ def test_default_range_is_this_quarter_and_eight_ahead(client, auth):
     ({"to": "2000-01-01"}, "to", "before from"),
     ({"from": "2027-01-01", "to": "2032-01-02"}, "to", "longer than 5 years"),
     ({"from": "2027-01-01", "to": "2027-13-01"}, "to", "date"),
+    ({"from": "9999-01-01"}, "from", "outside 1900-01-01 to 2999-12-31"),
+    ({"from": "2999-01-01", "to": "9999-12-31"}, "to", "outside"),
     ({"mission": "NOWHERE"}, "mission", "unknown mission"),
     ({"skill": "NO-SUCH-SKILL"}, "skill", "unknown skill"),
     ({"level": "galactic"}, "level", "strategic"),
@@ -301,6 +319,14 @@ def test_bad_parameters_answer_422_naming_the_field(client, auth, params, field,
     body = response.json()
     assert body["error"] == "validation_error"
     assert any(d["field"].endswith(field) and words in d["message"] for d in body["detail"]), body
+
+
+def test_from_alone_runs_eight_quarters_ahead_and_a_leap_day_start_is_fine(client, auth):
+    response = client.get("/reports/gaps", params={"from": "2028-02-29"}, headers=auth("hq"))
+    assert response.status_code == 200
+    assert (response.json()["to"], len(response.json()["quarters"])) == ("2030-03-31", 9)
+    response = client.get("/reports/gaps", params={"from": "2028-02-29", "to": "2033-02-28"}, headers=auth("hq"))
+    assert response.status_code == 200
 
 
 def test_five_years_exactly_is_allowed(client, auth):
