@@ -228,7 +228,7 @@ def _send(client: httpx.Client, item: Outgoing, now: datetime) -> tuple[int | No
     try:
         with client.stream("POST", item.url, content=item.body, headers=headers, timeout=TIMEOUT) as response:
             code = response.status_code
-    except httpx.HTTPError as exc:
+    except (httpx.HTTPError, httpx.InvalidURL, OSError, ValueError) as exc:
         return None, f"{type(exc).__name__}: {exc}"[:1000]
     return code, None if 200 <= code < 300 else f"HTTP {code}"
 

@@ -4,6 +4,7 @@ from datetime import datetime
 from typing import Annotated
 from urllib.parse import urlsplit
 
+import httpx
 from fastapi import APIRouter, Depends, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -44,6 +45,22 @@ def _check_types(types: list[str]) -> list[str]:
     return list(dict.fromkeys(types))
 
 
+def _webhook_url(value: str) -> str:
+    value, fix = value.strip(), "give an absolute http:// or https:// URL, e.g. https://example.org/roster-events"
+    try:
+        parts = urlsplit(value)
+        parts.port  # raises on a port out of range
+        httpx.URL(value)
+    except (ValueError, httpx.InvalidURL) as exc:
+        raise ValueError(f"not a valid URL ({exc}): {fix}") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname or any(c.isspace() for c in value):
+        raise ValueError(fix)
+    if parts.username is not None or parts.password is not None:
+        raise ValueError("remove the user name and password from the URL; deliveries are authenticated "
+                         "by X-Roster-Signature instead")
+    return value
+
+
 class SubscriptionCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     url: str = Field(max_length=2000, description="http(s) URL that receives a POST per event")
@@ -55,13 +72,7 @@ class SubscriptionCreate(BaseModel):
     @field_validator("url")
     @classmethod
     def _http_url(cls, value: str) -> str:
-        parts = urlsplit(value.strip())
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError("give an absolute http:// or https:// URL, e.g. https://example.org/roster-events")
-        if parts.username is not None or parts.password is not None:
-            raise ValueError("remove the user name and password from the URL; deliveries are authenticated "
-                             "by X-Roster-Signature instead")
-        return value.strip()
+        return _webhook_url(value)
 
     @field_validator("event_types")
     @classmethod
@@ -95,7 +106,7 @@ class DeliveryPublic(BaseModel):
     event_type: str
     status: DeliveryStatus
     attempts: int
-    next_attempt_at: datetime
+    next_attempt_at: datetime | None = Field(description="when the next attempt is due; null unless pending")
     last_status_code: int | None
     last_error: str | None
     delivered_at: datetime | None
@@ -110,17 +121,23 @@ def _public(row) -> SubscriptionPublic:
     return SubscriptionPublic.model_validate(row.model_dump())
 
 
+def _delivery(row, event_type: str) -> DeliveryPublic:
+    pending = row.status == DeliveryStatus.pending
+    return DeliveryPublic(**row.model_dump(exclude={"next_attempt_at"}), event_type=event_type,
+                          next_attempt_at=row.next_attempt_at if pending else None)
+
+
 @router.get("/events", response_model=EventsPage)
 def list_events(
     session: SessionDep,
     principal: CurrentUser,
     after: Cursor = 0,
     limit: Limit = 100,
-    type: Annotated[list[str], Query(description="event type, repeatable; none for all")] = [],
+    types: Annotated[list[str], Query(alias="type", description="event type, repeatable; none for all")] = [],
 ):
     """Events after the cursor, oldest first; Member States see their own state's only."""
     try:
-        types = _check_types(type)
+        types = _check_types(types)
     except ValueError as exc:
         raise Invalid("type", str(exc)) from None
     rows = webhooks.list_events(session, principal, after, limit, types)
@@ -176,5 +193,5 @@ def list_deliveries(
     """The recorded delivery attempts of one subscription, newest first."""
     webhooks.get_subscription(session, principal, subscription_id)
     rows, count = webhooks.list_deliveries(session, subscription_id, delivery_status, limit, offset)
-    data = [DeliveryPublic(**d.model_dump(), event_type=event_type) for d, event_type in rows]
+    data = [_delivery(d, event_type) for d, event_type in rows]
     return DeliveriesPublic(data=data, count=count)

@@ -131,6 +131,10 @@ class TestSubscriptionCrud:
         ({"url": "example.org/hook"}, "url", "https://"),
         ({"url": "https://user:pw@example.org/hook"}, "url", "remove the user name"),
         ({"url": "https://user@example.org/hook"}, "url", "remove the user name"),
+        ({"url": "https://exa mple.org/hook"}, "url", "https://"),
+        ({"url": "https://example.org:99999/hook"}, "url", "Port out of range"),
+        ({"url": "https://example.org/\u0000"}, "url", "not a valid URL"),
+        ({"url": "https:example.org"}, "url", "https://"),
         ({"url": "https://example.org/" + "a" * 2000}, "url", "2000"),
         ({"url": HOOK, "event_types": ["offer.eaten"]}, "event_types", "offer.accepted"),
         ({"url": HOOK, "secret": "short"}, "secret", "16"),
@@ -143,6 +147,9 @@ class TestSubscriptionCrud:
         assert response.status_code == 422, response.text
         detail = response.json()["detail"]
         assert detail[0]["field"] == field and hint in detail[0]["message"], detail
+
+    def test_url_is_stored_trimmed(self, client, auth):
+        assert subscribe(client, auth("hq"), url=f"  {HOOK} ")["url"] == HOOK
 
     def test_duplicate_event_types_are_stored_once(self, client, auth):
         sub = subscribe(client, auth("hq"), event_types=["plan.finished", "plan.finished"])

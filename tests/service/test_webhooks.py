@@ -210,6 +210,8 @@ class TestDispatch:
         assert failed.status == DeliveryStatus.pending and failed.attempts == 1
         assert failed.last_status_code == 500 and failed.last_error == "HTTP 500"
         assert failed.next_attempt_at == start + timedelta(seconds=10)
+        shown = client.get(f"/subscriptions/{sub}/deliveries", headers=norway).json()["data"][0]
+        assert shown["status"] == "pending" and shown["next_attempt_at"] and shown["last_error"] == "HTTP 500"
 
         assert webhooks.dispatch_once(engine, client=http, now=start + timedelta(seconds=9)) == 0
         assert len(receiver.received) == 1
@@ -222,6 +224,7 @@ class TestDispatch:
         assert done.last_error is None and done.delivered_at == start + timedelta(seconds=11)
 
         listed = client.get(f"/subscriptions/{sub}/deliveries", headers=norway).json()
+        assert listed["data"][0]["next_attempt_at"] is None and listed["data"][0]["delivered_at"]
         assert listed["count"] == 1
         assert listed["data"][0] | {"next_attempt_at": None, "delivered_at": None} == {
             "id": done.id, "event_id": done.event_id, "event_type": "deployment.approved", "status": "delivered",
@@ -260,6 +263,20 @@ class TestDispatch:
         assert delivery.status == DeliveryStatus.pending and delivery.attempts == 1
         assert delivery.last_status_code is None and "ConnectError" in delivery.last_error
         assert delivery.next_attempt_at == start + timedelta(seconds=10)
+
+    def test_unsendable_url_is_recorded_not_raised(self, client, auth, engine, http):
+        sub = subscribe(client, auth("hq"), "https://hq.example.org/h")
+        with Session(engine) as session:  # a URL stored before today's validation existed
+            row = session.get(Subscription, sub)
+            row.url = "https://hq.example.org/\x01"
+            session.add(row)
+            session.commit()
+        emit(engine, "plan.finished", None)
+        enqueue(engine)
+        assert webhooks.dispatch_once(engine, client=http) == 1
+        (delivery,) = deliveries(engine, sub)
+        assert delivery.attempts == 1 and delivery.status == DeliveryStatus.pending
+        assert delivery.last_error.startswith("InvalidURL")
 
     def test_other_states_event_never_reaches_norway(self, client, auth, engine, receiver, http):
         nor = subscribe(client, auth("member_state", "NOR"), receiver.url)
