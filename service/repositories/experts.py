@@ -11,7 +11,7 @@ from schemas.roster import ExpertCreate, ExpertPublic, ExpertUpdate, LanguageLev
 from service.auth import Principal
 from service.errors import Conflict, Invalid, not_found
 from service.references import check_skills, check_states
-from service.tables import Expert, ExpertLanguage, ExpertLevel, ExpertSkill, ExpertWindow, utcnow
+from service.tables import Deployment, Expert, ExpertLanguage, ExpertLevel, ExpertSkill, ExpertWindow, utcnow
 
 LIST_FIELDS = {"skills", "languages", "levels", "availability", "leave"}
 
@@ -148,6 +148,14 @@ def _set_lists(expert: Expert, data: dict) -> None:
         kept = [w for w in expert.windows if kinds[w.kind] is None]
         new = [ExpertWindow(kind=k, start=w["start"], end=w["end"]) for k, ws in kinds.items() for w in ws or []]
         expert.windows = kept + new
+
+
+def check_deletable(session: Session, expert: Expert) -> None:
+    """Deployment history must survive: an expert who was ever deployed is deactivated, not deleted."""
+    ids = session.exec(select(Deployment.id).where(Deployment.expert_id == expert.id).limit(5)).all()
+    if ids:
+        raise Conflict(f"expert {expert.id} has deployments ({', '.join(map(str, ids))}); "
+                       "their history is kept: set active to false instead of deleting")
 
 
 def owner_state(principal: Principal, requested: str | None) -> str | None:

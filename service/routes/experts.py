@@ -98,6 +98,7 @@ def delete_expert(
     """Remove an expert from the roster; the audit log keeps the last record."""
     expert = repo.get_visible(session, principal, expert_id)
     check_if_match(if_match, expert.version)
+    repo.check_deletable(session, expert)
     audit.record(session, principal, "delete", "expert", expert.id, before=repo.to_public(expert))
     session.delete(expert)
     session.commit()

@@ -1,8 +1,13 @@
 """App, client and token fixtures for route tests."""
 
-from collections.abc import Callable
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import pytest
+import uvicorn
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
@@ -43,31 +48,28 @@ def auth(app) -> Auth:
     return headers
 
 
-@pytest.fixture
-def live_server(app):
-    """The app served by uvicorn on a free local port, in a thread; yields its base URL."""
-    import socket
-    import threading
-
-    import uvicorn
-
+@contextmanager
+def serve(app) -> Iterator[str]:
+    """Serve ``app`` with uvicorn on a free local port in a thread; yields its base URL."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    if not _wait_started(server):
-        raise RuntimeError("the test server did not start within 10 s")
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
-
-
-def _wait_started(server, timeout: float = 10.0) -> bool:
-    import time
-
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + 10
     while not server.started and time.monotonic() < deadline:
         time.sleep(0.01)
-    return server.started
+    if not server.started:
+        raise RuntimeError("the test server did not start within 10 s")
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def live_server(app) -> Iterator[str]:
+    with serve(app) as url:
+        yield url

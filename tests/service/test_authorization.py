@@ -5,7 +5,17 @@ from dataclasses import dataclass
 from typing import Callable
 
 import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import Session
 
+from schemas.enums import Role
+from service.app import create_app
+from service.auth import issue_token
+from service.settings import Settings
+
+from service import jobs
+from service.repositories import deployments
+from service.tables import Position
 from tests.service import factories
 
 ROLES = ("none", "admin", "hq", "planner", "member_state")
@@ -18,10 +28,16 @@ class World:
     """Resources the routes act on; the Member State token in the matrix belongs to NOR, their owner."""
 
     expert: int
+    spare_expert: int
     offer: int
     request: int
     position: int
     token: int
+    plan: int
+    queued_plan: int
+    assignment: int
+    deployment: int
+    subscription: int
 
 
 def _skill() -> dict:
@@ -68,7 +84,7 @@ CASES = [
     Case("POST", "/experts", only({"hq": 201, "member_state": 201}), factories.expert),
     Case("GET", "/experts/{expert}", everyone(200)),
     Case("PATCH", "/experts/{expert}", only({"hq": 200, "member_state": 200}), lambda: {"notice_days": 9}),
-    Case("DELETE", "/experts/{expert}", only({"hq": 204, "member_state": 204})),
+    Case("DELETE", "/experts/{spare_expert}", only({"hq": 204, "member_state": 204})),
     Case("GET", "/offers", everyone(200)),
     Case("POST", "/offers", only({"hq": 201, "member_state": 201}), _hq_offer),
     Case("GET", "/offers/{offer}", everyone(200)),
@@ -82,6 +98,28 @@ CASES = [
     Case("GET", "/requests/{request}/positions/{position}", everyone(200)),
     Case("PATCH", "/requests/{request}/positions/{position}", only({"hq": 200}), lambda: {"count": 2}),
     Case("DELETE", "/requests/{request}/positions/{position}", only({"hq": 204})),
+    Case("POST", "/plans", only({"planner": 202}), lambda: {"today": "2027-01-04"}),
+    Case("GET", "/plans", only({"admin": 200, "hq": 200, "planner": 200})),
+    Case("GET", "/plans/{plan}", only({"admin": 200, "hq": 200, "planner": 200})),
+    Case("DELETE", "/plans/{queued_plan}", only({"planner": 202})),
+    Case("GET", "/plans/{plan}/events", only({"admin": 200, "hq": 200, "planner": 200})),
+    Case("GET", "/plans/{plan}/assignments", only({"admin": 200, "hq": 200, "planner": 200})),
+    Case("GET", "/plans/{plan}/unfilled", only({"admin": 200, "hq": 200, "planner": 200})),
+    Case("GET", "/plans/{plan}/positions/{position}/alternatives", only({"admin": 200, "hq": 200, "planner": 200})),
+    Case("POST", "/plans/{plan}/review", only({"planner": 200}), lambda: {"pin": [WORLD.assignment]}),
+    Case("POST", "/plans/{plan}/assignments/{assignment}/pin", only({"planner": 200})),
+    Case("POST", "/plans/{plan}/resolve", only({"planner": 202})),
+    Case("GET", "/deployments", everyone(200)),
+    Case("GET", "/deployments/ending", everyone(200)),
+    Case("GET", "/deployments/{deployment}", everyone(200)),
+    Case("PATCH", "/deployments/{deployment}", only({"planner": 200}), lambda: {"note": "checked"}),
+    Case("GET", "/events", everyone(200)),
+    Case("POST", "/subscriptions", only({"hq": 201, "member_state": 201}), lambda: {"url": "https://example.org/hook"}),
+    Case("GET", "/subscriptions", only({"admin": 200, "hq": 200, "member_state": 200})),
+    Case("GET", "/subscriptions/{subscription}", only({"admin": 200, "hq": 404, "member_state": 200})),
+    Case("DELETE", "/subscriptions/{subscription}", only({"hq": 404, "member_state": 204})),
+    Case("GET", "/subscriptions/{subscription}/deliveries", only({"admin": 200, "hq": 404, "member_state": 200})),
+    Case("GET", "/reports/gaps", everyone(200)),
     Case("GET", "/tokens", only({"admin": 200})),
     Case("POST", "/tokens", only({"admin": 201}), lambda: {"role": "planner", "name": "new"}),
     Case("DELETE", "/tokens/{token}", only({"admin": 200})),
@@ -91,23 +129,72 @@ CASES = [
 
 def test_matrix_covers_every_route(app):
     routes = {(m, p) for p, ops in app.openapi()["paths"].items() for m in ops}
-    covered = {
-        (c.method.lower(), c.path.replace("{expert}", "{expert_id}").replace("{offer}", "{offer_id}")
-         .replace("{request}", "{request_id}").replace("{position}", "{position_id}")
-         .replace("{token}", "{token_id}").replace("/MINUSCA", "/{code}"))
-        for c in CASES
-    }
+    names = {"{queued_plan}": "{plan_id}", "{spare_expert}": "{expert_id}", "/MINUSCA": "/{code}",
+             "/pin": "/{decision}"}
+    names |= {f"{{{n}}}": f"{{{n}_id}}" for n in World.__dataclass_fields__ if f"{{{n}}}" not in names}
+
+    def template(path: str) -> str:
+        for ours, theirs in names.items():
+            path = path.replace(ours, theirs)
+        return path
+
+    covered = {(c.method.lower(), template(c.path)) for c in CASES}
     assert routes - covered == set(), "add the new routes to CASES"
 
 
-@pytest.fixture
-def world(client, auth) -> World:
-    hq, norway = auth("hq"), auth("member_state", OWN_STATE)
+WORLD: World
+
+
+def _build_world(client, headers, engine) -> World:
+    hq, norway, planner, admin = headers["hq"], headers["member_state"], headers["planner"], headers["admin"]
     expert = client.post("/experts", json=factories.expert(nationality=OWN_STATE), headers=norway).json()
+    spare = client.post("/experts", json=factories.expert(nationality=OWN_STATE), headers=norway).json()
     offer = client.post("/offers", json=factories.offer(), headers=norway).json()
     request = client.post("/requests", json=factories.capacity_request(), headers=hq).json()
-    token = client.post("/tokens", json={"role": "planner", "name": "victim"}, headers=auth("admin")).json()
-    return World(expert["id"], offer["id"], request["id"], request["positions"][0]["id"], token["id"])
+    token = client.post("/tokens", json={"role": "planner", "name": "victim"}, headers=admin).json()
+    plan = client.post("/plans", json={"today": "2027-01-04", "workers": 1}, headers=planner).json()
+    assert jobs.work_once(engine, "matrix") == plan["id"]
+    assignment = client.get(f"/plans/{plan['id']}/assignments", headers=planner).json()["data"][0]
+    later = client.post("/requests", json=factories.capacity_request(), headers=hq).json()["positions"][0]
+    with Session(engine) as session:
+        deployment = deployments.create(session, position=session.get(Position, later["id"]), seat=1,
+                                        expert_id=expert["id"], offer_id=None, plan_id=None, assignment_id=None,
+                                        approved_by="test").id
+        session.commit()
+    queued = client.post("/plans", json={"today": "2027-01-04"}, headers=planner).json()
+    subscription = client.post("/subscriptions", json={"url": "https://example.org/nor"}, headers=norway).json()
+    return World(expert["id"], spare["id"], offer["id"], request["id"], request["positions"][0]["id"],
+                 token["id"], plan["id"], queued["id"], assignment["id"], deployment, subscription["id"])
+
+
+@pytest.fixture(scope="module")
+def world_db(databases, template_url) -> tuple[str, World]:
+    """One database holding the world, built once (it includes a solve); each test gets a copy."""
+    url = databases.clone(template_url)
+    app = create_app(Settings(database_url=url, environment="test", worker="external"))
+    with Session(app.state.engine) as session:
+        headers = {}
+        for role in ROLES[1:]:
+            state = OWN_STATE if role == "member_state" else None
+            _, secret = issue_token(session, role=Role(role), name=f"builder {role}", state=state)
+            headers[role] = {"Authorization": f"Bearer {secret}"}
+        session.commit()
+    with TestClient(app) as client:
+        world = _build_world(client, headers, app.state.engine)
+    app.state.engine.dispose()
+    return url, world
+
+
+@pytest.fixture
+def db_url(databases, world_db) -> str:
+    return databases.clone(world_db[0])
+
+
+@pytest.fixture
+def world(world_db) -> World:
+    global WORLD
+    WORLD = world_db[1]
+    return WORLD
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -147,7 +234,7 @@ class TestCrossStateIsolation:
         assert experts["count"] == 1 and {e["state"] for e in experts["data"]} == {"GHA"}
         assert client.get(f"/experts?state={OWN_STATE}", headers=ghana).json()["count"] == 0
         assert client.get(f"/offers?state={OWN_STATE}", headers=ghana).json()["count"] == 0
-        assert client.get("/experts", headers=auth("planner")).json()["count"] == 3
+        assert client.get("/experts", headers=auth("planner")).json()["count"] == 4
 
     def test_cannot_act_for_another_state(self, client, auth, world):
         ghana = auth("member_state", "GHA")
@@ -165,8 +252,15 @@ class TestCrossStateIsolation:
         ghana = auth("member_state", "GHA")
         assert client.get(f"/requests/{draft['id']}", headers=ghana).status_code == 404
         assert client.get(f"/requests/{open_['id']}", headers=ghana).status_code == 200
-        assert [r["id"] for r in client.get("/requests", headers=ghana).json()["data"]] == [open_["id"]]
+        listed = {r["id"]: r["status"] for r in client.get("/requests", headers=ghana).json()["data"]}
+        assert open_["id"] in listed and draft["id"] not in listed
+        assert set(listed.values()) <= {"submitted", "planning", "partly_filled"}
         assert client.get(f"/requests/{draft['id']}", headers=auth("planner")).status_code == 200
+
+    def test_an_expert_with_deployments_is_kept(self, client, auth, world):
+        refused = client.delete(f"/experts/{world.expert}", headers=auth("member_state", OWN_STATE))
+        assert refused.status_code == 409 and "active to false" in refused.json()["detail"]
+        assert client.get(f"/experts/{world.expert}", headers=auth("hq")).status_code == 200
 
     def test_revoked_and_forged_tokens_are_refused(self, client, auth):
         assert client.get("/experts", headers={"Authorization": "Bearer rst_forged"}).status_code == 401

@@ -132,3 +132,40 @@ def test_cancel_a_queued_plan(client, auth, engine, world):
     assert cancelled.status_code == 202 and cancelled.json()["status"] == "cancelled"
     assert jobs.work_once(engine, "w") is None
     assert client.delete(f"/plans/{plan['id']}", headers=planner).status_code == 409
+
+
+def test_inprocess_worker_and_progress_stream(db_url, world):
+    """On SQLite the API process runs plans itself; the SSE stream follows one to its end."""
+    import json
+
+    import httpx
+    from sqlmodel import Session
+
+    from schemas.enums import Role
+    from service.app import create_app
+    from service.auth import issue_token
+    from service.settings import Settings
+    from tests.service.conftest import serve
+
+    app = create_app(Settings(database_url=db_url, worker="inprocess", worker_poll_seconds=0.1))
+    with Session(app.state.engine) as session:
+        _, token = issue_token(session, role=Role.planner, name="sse")
+        session.commit()
+    headers = {"Authorization": f"Bearer {token}"}
+    with serve(app) as url, httpx.Client(base_url=url, headers=headers, timeout=60) as http:
+        plan = http.post("/plans", json={"workers": 1, "today": TODAY}).json()
+        events = []
+        with http.stream("GET", f"/plans/{plan['id']}/events") as stream:
+            assert stream.headers["content-type"].startswith("text/event-stream")
+            kind = None
+            for line in stream.iter_lines():
+                if line.startswith("event: "):
+                    kind = line.removeprefix("event: ")
+                elif line.startswith("data: "):
+                    events.append((kind, json.loads(line.removeprefix("data: "))))
+                    if kind == "end":
+                        break
+    assert events[-1][0] == "end" and events[-1][1]["status"] == "succeeded"
+    assert events[-1][1]["summary"]["filled"] == 5
+    assert all(kind == "progress" for kind, _ in events[:-1])
+    app.state.engine.dispose()
