@@ -69,7 +69,7 @@ def world(client, auth, engine) -> dict:
     assert response.status_code == 200, response.text
     unmiss = _request(client, auth, [_position("PAYROLL", "2027-08-01", "2027-08-31", 1)], mission="UNMISS")
 
-    _expert(client, auth, 4)  # no windows: every quarter
+    anytime = _expert(client, auth, 4)  # no windows: every quarter (a cancelled deployment does not count)
     _expert(client, auth, 2, availability=[{"start": "2027-01-01", "end": "2027-03-31"}])  # Q1 only
     _expert(client, auth, 5, leave=[{"start": "2027-04-01", "end": "2027-06-30"},  # all of Q2
                                      {"start": "2027-07-01", "end": "2027-08-15"}])  # half of Q3
@@ -82,6 +82,9 @@ def world(client, auth, engine) -> dict:
         session.add(Deployment(position_id=p1, request_id=r1["id"], seat=1, expert_id=deployed,
                                supplier_key=f"E{deployed}", mission="MINUSCA", start_date=date(2027, 1, 1),
                                end_date=date(2027, 3, 31), status="deployed", approved_by="test"))
+        session.add(Deployment(position_id=p1, request_id=r1["id"], seat=2, expert_id=anytime,
+                               supplier_key=f"E{anytime}", mission="MINUSCA", start_date=date(2027, 10, 1),
+                               end_date=date(2027, 12, 31), status="cancelled", approved_by="test"))
         session.commit()
 
     o1 = _offer(client, auth, 3, 3, "2027-04-01", "2027-09-30")  # Q2, Q3
