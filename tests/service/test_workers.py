@@ -67,6 +67,19 @@ class TestLeases:
         assert _plan(engine, plan_id).status == PlanStatus.running and _assignments(engine, plan_id) == 0
 
 
+def test_a_running_plan_stops_at_its_next_heartbeat_when_cancelled(engine):
+    plan_id = _queue(engine)
+    jobs.claim(engine, "a", lease_seconds=60)
+    with Session(engine) as session:
+        jobs.request_cancel(session, session.get(Plan, plan_id))
+        session.commit()
+    assert _plan(engine, plan_id).status == PlanStatus.running
+    jobs.execute(engine, plan_id, "a", lease_seconds=60)
+    plan = _plan(engine, plan_id)
+    assert plan.status == PlanStatus.cancelled and plan.finished_at is not None and plan.lease_owner is None
+    assert _assignments(engine, plan_id) == 0
+
+
 def test_a_plan_that_breaks_a_rule_is_never_stored(engine, monkeypatch):
     with Session(engine) as session:
         seed_demo(session, experts=40, offers=4, requests=4)
