@@ -23,11 +23,11 @@ def _run(method: str, path: Path, limit: float) -> dict:
 
 def _fmt(size: str, r: dict, best_bound: int) -> str:
     if "error" in r:
-        return f"| {size} | {r['method']} | error: {r['error']} |||||||"
+        return f"| {size} | {r['method']} | error: {r['error']} ||||||||"
     gap = r["gap"] if r["gap"] is not None else abs(best_bound - r["priority"]) / max(1, best_bound)
     bound = f"{r['bound']:,}" if r["bound"] is not None else "—"
     return (f"| {size} | {r['method']} | {r['status']} | {r['filled']}/{r['positions']} | {r['priority']:,} | "
-            f"{bound} | {100 * gap:.3f} % | {r['wall']:.2f} s | {r['peak_mb']:.0f} MiB |")
+            f"{bound} | {100 * gap:.3f} % | {r['wall']:.2f} s | {r['peak_mb']:.0f} MiB | {r['candidates']:,} |")
 
 
 def _target(size: str, r: dict) -> str | None:
@@ -44,8 +44,8 @@ def _target(size: str, r: dict) -> str | None:
 
 def run(sizes: list[str], seed: int = 0) -> int:
     OUT.mkdir(exist_ok=True)
-    lines = ["| instance | solver | status | filled | priority value | best bound | gap | wall | peak memory |",
-             "|---|---|---|---|---|---|---|---|---|"]
+    lines = ["| instance | solver | status | filled | priority value | best bound | gap | wall | peak memory | pairs |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     notes, broken = [], []
     for size in sizes:
         path = OUT / f"{size}-{seed}.json"
