@@ -8,7 +8,10 @@ from fastapi.middleware.cors import CORSMiddleware
 from service.db import make_engine, pending_migrations
 from service.errors import install_handlers
 from service.middleware import BodyLimitAndIdempotency, SecurityHeaders
-from service.routes import admin, deployments, events, experts, health, offers, plans, reference, reports, requests
+from service import web
+from service.routes import (
+    admin, deployments, events, experts, health, imports, offers, plans, reference, reports, requests,
+)
 from service.settings import Settings, get_settings
 
 DESCRIPTION = """Roster and deployment matching for UN peace operations.
@@ -51,8 +54,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.settings = settings
     install_handlers(app)
-    for module in (health, reference, experts, offers, requests, plans, deployments, events, reports, admin):
+    # imports first: its /experts/import/... paths must win over /experts/{expert_id}
+    for module in (health, imports, reference, experts, offers, requests, plans, deployments, events, reports, admin):
         app.include_router(module.router)
+    web.install(app)
     app.add_middleware(BodyLimitAndIdempotency, state=app.state, max_bytes=settings.max_body_bytes)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"],

@@ -1,0 +1,5 @@
+"""Routes: spreadsheet import and export."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["import and export"])
