@@ -230,16 +230,28 @@ def _stages(model: cp_model.CpModel, st: Structure, x: list) -> list[tuple[str, 
     return stages
 
 
-PRIORITY_LIMIT = 2**52
+PRIORITY_LIMIT = 2**61
 
 
 def _priority_stages(st: Structure, x: list) -> list[tuple[str, object]]:
-    """One weighted stage for the priority level; one stage per tier if the weights would lose precision."""
+    """One weighted stage for the priority level; one stage per tier if the weighted sum could overflow."""
     terms, weights = priority_term(st, x)
     if sum(weights) <= PRIORITY_LIMIT:
         return [("priority", sum(w * t for t, w in zip(terms, weights)))]
     prio = np.array([p.priority for p in st.inst.positions])[st.pair_pos]
     return [(f"priority:{t}", sum(x[k] for k in np.flatnonzero(prio == t))) for t in np.unique(prio)]
+
+
+def _unsolved_tiers(st: Structure, names: list[str]) -> int:
+    """Bound contribution of priority tiers whose stage never ran: every fillable position filled."""
+    total = 0
+    for name in names:
+        if name.startswith("priority"):
+            tiers = [int(name.split(":")[1])] if ":" in name else list(st.tier_weight)
+            for t in tiers:
+                n = sum(1 for f in st.filtered if f.position.priority == t and len(f.candidates))
+                total += n * st.tier_weight[t]
+    return total
 
 
 def _share(n: int, stages: int, left: float) -> float:
@@ -276,7 +288,7 @@ def solve_structure(st: Structure, *, time_limit: float, workers: int, seed: int
     for n, (name, expr) in enumerate(stages):
         _set_hint(model, x, current, full)
         model.maximize(expr)
-        left = time_limit - (time.perf_counter() - t0)
+        left = time_limit * 0.97 - (time.perf_counter() - t0)
         solver = cp_model.CpSolver()
         _params(solver, _share(n, len(stages), left), workers, seed)
         code = solver.solve(model, _Reporter(name, progress, t0) if progress else None)
@@ -285,6 +297,7 @@ def solve_structure(st: Structure, *, time_limit: float, workers: int, seed: int
         if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             messages.append(f"stage {name}: {solver.status_name(code)}; kept the previous stage's (or greedy) plan")
             status = SolveStatus.time_limit
+            bound += _unsolved_tiers(st, [s[0] for s in stages[n:]])
             break
         value = int(round(solver.objective_value))
         current = np.array(solver.boolean_values(x), dtype=bool)

@@ -125,3 +125,15 @@ def test_same_instance_and_seed_with_one_worker_gives_the_same_plan():
     assert one.status == "optimal"
     assert one.assignments == two.assignments
     assert one.objectives == two.objectives
+
+
+def test_tier_by_tier_stages_give_the_same_plan_value(monkeypatch):
+    import solver.cpsat as cpsat
+
+    inst = generate("tight", 4)
+    weighted = solver.solve(inst, workers=1, seed=0)
+    monkeypatch.setattr(cpsat, "PRIORITY_LIMIT", 10)
+    staged = solver.solve(inst, workers=1, seed=0)
+    assert staged.status == weighted.status == "optimal"
+    assert staged.objectives == weighted.objectives
+    assert staged.best_bound == weighted.best_bound
