@@ -288,7 +288,7 @@ def solve_structure(st: Structure, *, time_limit: float, workers: int, seed: int
     for n, (name, expr) in enumerate(stages):
         _set_hint(model, x, current, full)
         model.maximize(expr)
-        left = time_limit * 0.97 - (time.perf_counter() - t0)
+        left = time_limit * 0.95 - (time.perf_counter() - t0)
         solver = cp_model.CpSolver()
         _params(solver, _share(n, len(stages), left), workers, seed)
         code = solver.solve(model, _Reporter(name, progress, t0) if progress else None)
