@@ -80,7 +80,6 @@ def pin_conflicts(inst: Instance) -> list[str]:
 def unfilled_reasons(st: Structure, chosen: np.ndarray) -> list[Unfilled]:
     filled = {int(st.pair_pos[k]) for k in chosen}
     held = _holders(st, chosen)
-    rest = st.inst.parameters.rest_days
     pool = len(st.sup)
     out = []
     for i, f in enumerate(st.filtered):
@@ -89,9 +88,9 @@ def unfilled_reasons(st: Structure, chosen: np.ndarray) -> list[Unfilled]:
         steps = [Elimination(rule=r, eliminated=n, remaining=m, detail=d) for r, n, m, d in f.steps]
         comps = []
         for s in f.candidates:
-            for j in held.get(int(s), []):
-                other = st.inst.positions[j]
-                if _overlap(other, f.position, rest) and len(comps) < MAX_COMPETITORS:
+            for other_id in _load_blockers(st, int(s), f.position, held.get(int(s), [])):
+                other = st.inst.positions[st.position_index[other_id]]
+                if len(comps) < MAX_COMPETITORS:
                     comps.append(Competitor(supplier_id=st.sup.ids[s], taken_by=other.id, why=_why(other, f.position)))
         reason = _sentence(pool, steps, len(f.candidates), comps)
         note = _group_note(st, i, filled)
@@ -107,8 +106,8 @@ def _load_blockers(st: Structure, s: int, pos: Position, holders: list[int]) -> 
     rest = st.inst.parameters.rest_days
     clash = [j for j in holders if st.inst.positions[j].id != pos.id and _overlap(st.inst.positions[j], pos, rest)]
     dp = st.sup.deployments
-    busy = sum(1 for o, a, b in zip(dp.owner, dp.start, dp.end)
-               if o == s and a <= pos.end.toordinal() + rest and b + rest >= pos.start.toordinal())
+    rows = slice(dp.ptr[s], dp.ptr[s + 1])
+    busy = int(((dp.start[rows] <= pos.end.toordinal() + rest) & (dp.end[rows] + rest >= pos.start.toordinal())).sum())
     cap = int(st.sup.capacity[s])
     if len(clash) + busy < cap:
         return []

@@ -33,6 +33,7 @@ class Structure:
     pinned_pairs: list[int] = field(default_factory=list)
     previous_total: int = 0
     tier_weight: dict[int, int] = field(default_factory=dict)
+    position_index: dict[str, int] = field(default_factory=dict)
 
     @property
     def n_pairs(self) -> int:
@@ -179,6 +180,7 @@ def build_structure(inst: Instance) -> Structure:
         cat(fit), cat(spc), previous, pos_pairs, previous_total=len(prev_keys),
     )
     st.tier_weight = weights
+    st.position_index = {p.id: i for i, p in enumerate(inst.positions)}
     st.cliques = _supplier_cliques(st, inst.parameters.rest_days)
     st.all_or_nothing = _groups(inst, "all_or_nothing")
     st.same_offer = _groups(inst, "same_offer")

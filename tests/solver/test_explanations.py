@@ -121,3 +121,14 @@ def test_a_tiny_time_limit_still_returns_a_valid_plan():
     assert plan.status in ("optimal", "time_limit")
     assert plan.assignments
     assert solver.check(inst, plan) == []
+
+
+def test_an_offer_with_free_slots_is_not_named_as_taken():
+    from tests.solver.factory import offer
+
+    ps = [position("P1", priority=1), position("P2", priority=4), position("P3", priority=4, category="military")]
+    full = solver.solve(instance([], ps[:2], offers=[offer(slots=1)]), workers=1)
+    assert [(c.supplier_id, c.taken_by) for c in full.unfilled[0].competitors] == [("O1", "P1")]
+    roomy = solver.solve(instance([], ps, offers=[offer(slots=3)]), workers=1)
+    assert [u.position_id for u in roomy.unfilled] == ["P3"]
+    assert roomy.unfilled[0].competitors == []
