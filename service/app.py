@@ -8,6 +8,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from service.db import make_engine, pending_migrations
 from service.errors import install_handlers
 from service.middleware import BodyLimitAndIdempotency, SecurityHeaders
+from service.observability import Metrics, RequestContext
 from service import web
 from service.routes import (
     admin, deployments, events, experts, health, imports, offers, plans, reference, reports, requests,
@@ -53,6 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   lifespan=_lifespan)
     app.state.engine = engine
     app.state.settings = settings
+    app.state.metrics = Metrics(engine)
     install_handlers(app)
     # imports first: its /experts/import/... paths must win over /experts/{expert_id}
     for module in (health, imports, reference, experts, offers, requests, plans, deployments, events, reports, admin):
@@ -63,4 +65,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"],
                            allow_headers=["*"])
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(RequestContext, metrics=app.state.metrics)
     return app

@@ -42,10 +42,13 @@ def serve(
     """Serve the HTTP API (refuses to start on a database behind the migrations)."""
     import uvicorn
 
+    from service.observability import setup_logging
+
     _require_current_schema(_engine())
     typer.echo(f"Serving on http://{host}:{port}  (API docs: http://{host}:{port}/docs)", err=True)
+    setup_logging(get_settings().log_level)
     uvicorn.run("service.app:create_app", factory=True, host=host, port=port, workers=workers,
-                log_level="info")
+                log_config=None, access_log=False)
 
 
 @app.command()
@@ -67,6 +70,9 @@ def worker(
         ran = jobs.work_once(engine, loop.worker_id(), settings.worker_lease_seconds)
         typer.echo(f"plan {ran} done" if ran else "no queued plan", err=True)
         return
+    from service.observability import setup_logging
+
+    setup_logging(settings.log_level)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())

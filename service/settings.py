@@ -21,6 +21,7 @@ class Settings(BaseSettings):
     worker_lease_seconds: float = 30.0
     worker_poll_seconds: float = 1.0
     reminder_days: int = 30
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     @property
     def inprocess_worker(self) -> bool:

@@ -74,6 +74,8 @@ def only(statuses: dict[str, int]) -> dict[str, int]:
 
 CASES = [
     Case("GET", "/health", {role: 200 for role in ROLES}),
+    Case("GET", "/health/ready", {role: 200 for role in ROLES}),
+    Case("GET", "/metrics", only({"admin": 200})),
     Case("GET", "/reference/skills", everyone(200)),
     Case("POST", "/reference/skills", only({"admin": 201}), _skill),
     Case("GET", "/reference/member-states", everyone(200)),

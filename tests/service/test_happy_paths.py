@@ -1,12 +1,62 @@
 """Every endpoint's happy path, as the role that normally uses it."""
 
+from fastapi.testclient import TestClient
+
 from tests.service import factories
 
 
-def test_health_needs_no_token(client):
+def test_health_needs_no_token(client, auth):
     response = client.get("/health")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok", "migrations": "current"}
+    assert response.json() == {"status": "ok", "database": "ok", "migrations": "current",
+                               "worker": {"mode": "external", "queued_plans": 0}}
+    client.post("/plans", json={}, headers=auth("planner"))
+    assert client.get("/health").json()["worker"]["queued_plans"] == 1
+    assert client.get("/health/ready").status_code == 200
+
+
+def test_readiness_fails_while_migrations_are_pending(db_url):
+    from alembic import command
+
+    from service.app import create_app
+    from service.db import alembic_config
+    from service.settings import Settings
+
+    command.downgrade(alembic_config(db_url), "0001")
+    app = create_app(Settings(database_url=db_url, check_migrations=False, worker="external"))
+    with TestClient(app) as client:
+        ready = client.get("/health/ready")
+        assert ready.status_code == 503 and ready.json()["migrations"] == "pending"
+        assert "roster db upgrade" in ready.json()["detail"]
+    app.state.engine.dispose()
+
+
+def test_metrics_and_request_ids(client, auth):
+    response = client.get("/experts", headers=auth("hq") | {"X-Request-ID": "trace-42"})
+    assert response.headers["x-request-id"] == "trace-42"
+    assert len(client.get("/health").headers["x-request-id"]) == 32
+    metrics = client.get("/metrics", headers=auth("admin"))
+    assert metrics.status_code == 200 and metrics.headers["content-type"].startswith("text/plain")
+    text = metrics.text
+    assert 'roster_http_requests_total{method="GET",route="/experts",status="200"} 1.0' in text
+    assert 'roster_http_request_duration_seconds_count{method="GET",route="/experts"} 1.0' in text
+    assert "roster_plan_queue_length 0.0" in text and 'roster_plans{status="succeeded"} 0.0' in text
+    assert client.get("/metrics", headers=auth("planner")).status_code == 403
+
+
+def test_json_logs_carry_the_request_id(client, auth, caplog):
+    import json
+    import logging
+
+    from service.observability import JsonFormatter
+
+    with caplog.at_level(logging.INFO, logger="roster.access"):
+        client.get("/experts", headers=auth("hq") | {"X-Request-ID": "abc"})
+    record = next(r for r in caplog.records if r.name == "roster.access")
+    line = json.loads(JsonFormatter().format(record))
+    assert line["status"] == 200 and line["route"] == "/experts" and line["method"] == "GET"
+    assert line["request_id"] == "abc" and line["level"] == "info"
+    assert "Bearer" not in json.dumps(line) and "rst_" not in json.dumps(line)
 
 
 def test_reference_lists(client, auth):
