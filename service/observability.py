@@ -20,7 +20,7 @@ access_log = logging.getLogger("roster.access")
 class JsonFormatter(logging.Formatter):
     """One JSON object per line: time, level, logger, message, request id and any ``extra`` fields."""
 
-    RESERVED = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+    RESERVED = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "color_message"}
 
     def format(self, record: logging.LogRecord) -> str:
         entry = {
@@ -55,6 +55,7 @@ def setup_logging(level: str = "INFO") -> None:
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
     logging.getLogger("uvicorn.access").disabled = True  # replaced by roster.access, with the request id
+    logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 class Metrics:
