@@ -5,7 +5,7 @@ from collections import defaultdict
 
 import numpy as np
 
-from schemas.plan import Plan, SolveStatus
+from schemas.plan import ModelSize, Plan, SolveStatus
 from solver.score import assemble
 from solver.structure import Structure, build_structure
 
@@ -112,6 +112,6 @@ def greedy(inst) -> Plan:
     """A plan in milliseconds, as a planner would make it by hand."""
     t0 = time.perf_counter()
     st = build_structure(inst)
-    plan = assemble(st, greedy_pairs(st), SolveStatus.feasible)
+    plan = assemble(st, greedy_pairs(st), SolveStatus.feasible, model=ModelSize(candidates=st.n_pairs))
     plan.wall_time = round(time.perf_counter() - t0, 3)
     return plan
