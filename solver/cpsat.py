@@ -299,7 +299,7 @@ def solve_structure(st: Structure, *, time_limit: float, workers: int, seed: int
             status = SolveStatus.time_limit
             bound += _unsolved_tiers(st, [s[0] for s in stages[n:]])
             break
-        value = int(round(solver.objective_value))
+        value = int(solver.value(expr))
         current = np.array(solver.boolean_values(x), dtype=bool)
         full = list(solver.response_proto.solution)
         if name == "priority":
