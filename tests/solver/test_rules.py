@@ -181,3 +181,12 @@ def test_same_offer_position_is_not_given_to_an_expert():
     plan = _solve(instance([expert()], [position(group="T", same_offer=True)]))
     assert filled(plan) == {}
     assert plan.unfilled[0].eliminations[-1].rule == "same_offer"
+
+
+def test_a_pin_in_a_group_that_cannot_be_completed_is_named():
+    a = position("P1", group="G", all_or_nothing=True)
+    b = position("P2", group="G", all_or_nothing=True, required_skills={"RARE": 5})
+    pins = [Pin(position_id="P1", supplier_id="E1")]
+    plan = solver.solve(instance([expert()], [a, b], pins=pins), workers=1)
+    assert plan.status == "infeasible"
+    assert "these cannot hold together: group G is all-or-nothing; pin P1/E1" in plan.messages
