@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from schemas.enums import Benchmark, Source
 from schemas.instance import Instance, Position
 from solver.candidates import Filtered, generate
 from solver.suppliers import OFFER_SOURCE, SOURCES, Suppliers
-from schemas.enums import Benchmark, Source
 
 
 @dataclass

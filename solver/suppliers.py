@@ -4,7 +4,6 @@ Candidate rules read these arrays and decide eligibility for one position at a
 time, vectorised over suppliers: no loop over experts in Python.
 """
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 

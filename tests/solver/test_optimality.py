@@ -128,11 +128,11 @@ def test_same_instance_and_seed_with_one_worker_gives_the_same_plan():
 
 
 def test_tier_by_tier_stages_give_the_same_plan_value(monkeypatch):
-    import solver.cpsat as cpsat
+    import solver.objectives as objectives
 
     inst = generate("tight", 4)
     weighted = solver.solve(inst, workers=1, seed=0)
-    monkeypatch.setattr(cpsat, "PRIORITY_LIMIT", 10)
+    monkeypatch.setattr(objectives, "PRIORITY_LIMIT", 10)
     staged = solver.solve(inst, workers=1, seed=0)
     assert staged.status == weighted.status == "optimal"
     assert staged.objectives == weighted.objectives

@@ -1,0 +1,177 @@
+"""Objective terms as ``(literals, weights)`` and the lexicographic stages built from them."""
+
+from collections import defaultdict
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+from solver.score import gender_target, state_quota
+from solver.structure import Structure
+
+
+def priority_term(st: Structure, x: list):
+    return list(x), st.priority_weight.tolist()
+
+
+
+def fit_term(st: Structure, x: list):
+    return list(x), st.fit.tolist()
+
+
+
+def spc_term(st: Structure, x: list):
+    return list(x), st.spc.tolist()
+
+
+
+def stability_term(st: Structure, x: list):
+    """Kept previous assignments (maximised); changes = previous total - kept."""
+    ks = np.flatnonzero(st.previous)
+    return [x[k] for k in ks], [1] * len(ks)
+
+
+
+def fairness_term(model: cp_model.CpModel, st: Structure, x: list):
+    """Penalty literals/ints: positions above a state's fair share, women missing from a target."""
+    w = st.inst.parameters.weights
+    quota = state_quota(st)
+    by_state = defaultdict(list)
+    for k, s in enumerate(st.pair_sup):
+        ms = st.sup.member_state[s]
+        if ms is not None:
+            by_state[ms].append(k)
+    terms, weights = [], []
+    for pairs in by_state.values():
+        if len(pairs) <= quota:
+            continue
+        reach = len(np.unique(st.pair_pos[pairs]))
+        if reach <= quota:
+            continue
+        over = model.new_int_var(0, reach - quota, "")
+        model.add(over >= sum(x[k] for k in pairs) - quota)
+        terms.append(over)
+        weights.append(w.state_over_share)
+    by_request = defaultdict(list)
+    for k, i in enumerate(st.pair_pos):
+        by_request[st.inst.positions[i].request_id].append(k)
+    for r, t in st.inst.parameters.gender_targets.items():
+        pairs = by_request.get(r, [])
+        if not pairs or t <= 0:
+            continue
+        short = model.new_int_var(0, len(pairs), "")
+        filled = sum(x[k] for k in pairs)
+        women = sum(x[k] for k in pairs if st.sup.female[st.pair_sup[k]])
+        model.add(100 * short >= gender_target(t) * filled - 100 * women)
+        terms.append(short)
+        weights.append(w.gender_shortfall)
+    return terms, weights
+
+
+
+def add_keep_tiers(model: cp_model.CpModel, st: Structure, x: list, current: np.ndarray) -> None:
+    """Keep the priority level: at least as many filled positions in every priority tier.
+
+    With strict tier weights the level's value decomposes uniquely into tier counts, so
+    this equals fixing the weighted sum, with small coefficients the LP handles well.
+    """
+    prio = np.array([p.priority for p in st.inst.positions])[st.pair_pos]
+    for tier in np.unique(prio):
+        ks = np.flatnonzero(prio == tier)
+        n = int(current[ks].sum())
+        if n:
+            model.add(sum(x[k] for k in ks) >= n)
+
+
+
+MERGE_LIMIT = 2**48
+
+
+
+def _level_range(terms, weights, model: cp_model.CpModel) -> int:
+    """An upper bound on a level's value (every term at its upper bound).
+
+    The proto's repeated fields do not support negative indices: ``domain[-1]`` reads 0.
+    """
+    total = 0
+    for t, w in zip(terms, weights):
+        domain = model.proto.variables[t.index].domain
+        total += abs(w) * domain[len(domain) - 1]
+    return total
+
+
+
+def _pair_range(st: Structure, weights: list[int]) -> int:
+    """An upper bound on a per-pair level: the best pair of every position, summed."""
+    w = np.zeros(st.n_pairs, dtype=np.int64)
+    if len(weights) == st.n_pairs:
+        w[:] = weights
+    else:
+        w[np.flatnonzero(st.previous)] = weights
+    return int(sum(w[p].max() for p in st.pos_pairs if len(p)))
+
+
+
+def merge_levels(levels: list) -> list[list[tuple]]:
+    """Group consecutive lower levels into one weighted stage when strict weights stay small.
+
+    Walking up from the last level, each level's weight exceeds the whole range of the
+    levels below it in the group, so the weighted sum is exactly lexicographic.
+    """
+    groups: list[list[tuple]] = []
+    group, mult = [], 1
+    for name, terms, weights, sign, rng in reversed(levels):
+        if group and mult * (rng + 1) > MERGE_LIMIT:
+            groups.append(group)
+            group, mult = [], 1
+        group.append((name, terms, [sign * mult * w for w in weights]))
+        mult *= rng + 1
+    if group:
+        groups.append(group)
+    return [list(reversed(g)) for g in reversed(groups)]
+
+
+
+def _stage_expr(group):
+    return sum(w * t for _, terms, weights in group for t, w in zip(terms, weights) if w)
+
+
+
+def objective_stages(model: cp_model.CpModel, st: Structure, x: list) -> list[tuple[str, object]]:
+    fair_terms, fair_weights = fairness_term(model, st, x)
+    levels = []
+    for name, (terms, weights), sign in [("fit", fit_term(st, x), 1), ("fairness", (fair_terms, fair_weights), -1),
+                                         ("spc", spc_term(st, x), 1), ("stability", stability_term(st, x), 1)]:
+        if any(weights):
+            rng = _pair_range(st, weights) if name != "fairness" else _level_range(terms, weights, model)
+            levels.append((name, terms, weights, sign, rng))
+    stages = _priority_stages(st, x)
+    for group in merge_levels(levels):
+        stages.append(("+".join(g[0] for g in group), _stage_expr(group)))
+    return stages
+
+
+
+PRIORITY_LIMIT = 2**61
+
+
+
+def _priority_stages(st: Structure, x: list) -> list[tuple[str, object]]:
+    """One weighted stage for the priority level; one stage per tier if the weighted sum could overflow."""
+    terms, weights = priority_term(st, x)
+    if sum(weights) <= PRIORITY_LIMIT:
+        return [("priority", sum(w * t for t, w in zip(terms, weights)))]
+    prio = np.array([p.priority for p in st.inst.positions])[st.pair_pos]
+    return [(f"priority:{t}", sum(x[k] for k in np.flatnonzero(prio == t))) for t in np.unique(prio)]
+
+
+
+def unsolved_tiers(st: Structure, names: list[str]) -> int:
+    """Bound contribution of priority tiers whose stage never ran: every fillable position filled."""
+    total = 0
+    for name in names:
+        if name.startswith("priority"):
+            tiers = [int(name.split(":")[1])] if ":" in name else list(st.tier_weight)
+            for t in tiers:
+                n = sum(1 for f in st.filtered if f.position.priority == t and len(f.candidates))
+                total += n * st.tier_weight[t]
+    return total
