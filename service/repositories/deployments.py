@@ -7,11 +7,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from schemas.enums import DeploymentStatus, OfferStatus, RequestStatus, Role
-from schemas.planning import DeploymentPublic, Supplier
+from schemas.planning import DeploymentPublic, DeploymentUpdate, Supplier
 from service.auth import Principal
 from service.bridge import LIVE, supplier_key
-from service.errors import Conflict, Invalid, not_found
+from service.errors import Conflict, Invalid
 from service.outbox import emit
+from service.repositories.common import get_scoped, page
 from service.tables import CapacityRequest, Deployment, Expert, Offer, Position, utcnow
 
 NEXT = {
@@ -46,16 +47,12 @@ def scope(statement, principal: Principal):
 
 
 def get_visible(session: Session, principal: Principal, deployment_id: int) -> Deployment:
-    row = session.exec(scope(select(Deployment).where(Deployment.id == deployment_id), principal)).first()
-    if row is None:
-        raise not_found("deployment", deployment_id)
-    return row
+    return get_scoped(session, Deployment, deployment_id, principal, scope, "deployment")
 
 
 def list_deployments(session: Session, principal: Principal, conditions: list, limit: int, offset: int):
-    count = session.exec(scope(select(func.count()).select_from(Deployment).where(*conditions), principal)).one()
-    rows = session.exec(scope(select(Deployment).where(*conditions), principal)
-                        .order_by(Deployment.start_date, Deployment.id).limit(limit).offset(offset)).all()
+    order = (Deployment.start_date, Deployment.id)
+    rows, count = page(session, Deployment, principal, scope, conditions, order, limit, offset)
     return [to_public(session, d) for d in rows], count
 
 
@@ -147,6 +144,17 @@ def rollup(session: Session, position: Position, request: CapacityRequest, offer
                                         .where(Deployment.offer_id == offer.id, live)).one()
         offer.version += 1
         session.add(offer)
+
+
+def change(session: Session, deployment: Deployment, body: DeploymentUpdate) -> None:
+    """A planner's update: a lifecycle step and/or a note."""
+    if body.status is not None:
+        transition(session, deployment, body.status)
+    if body.note is not None and body.note != deployment.note:
+        deployment.note = body.note
+        deployment.version += 1
+        deployment.updated_at = utcnow()
+        session.add(deployment)
 
 
 def transition(session: Session, deployment: Deployment, status: DeploymentStatus) -> None:

@@ -9,8 +9,9 @@ from sqlmodel import Session, select
 from schemas.enums import Category, Level, Role, Source
 from schemas.roster import ExpertCreate, ExpertPublic, ExpertUpdate, LanguageLevel, SkillLevel, Window
 from service.auth import Principal
-from service.errors import Conflict, Invalid, not_found
+from service.errors import Conflict, Invalid
 from service.references import check_skills, check_states
+from service.repositories.common import get_scoped, page
 from service.tables import Deployment, Expert, ExpertLanguage, ExpertLevel, ExpertSkill, ExpertWindow, utcnow
 
 LIST_FIELDS = {"skills", "languages", "levels", "availability", "leave"}
@@ -59,10 +60,7 @@ def scope(statement, principal: Principal):
 
 def get_visible(session: Session, principal: Principal, expert_id: int) -> Expert:
     """The expert, or 404 alike for a missing id and another state's expert."""
-    expert = session.exec(scope(select(Expert).where(Expert.id == expert_id), principal)).first()
-    if expert is None:
-        raise not_found("expert", expert_id)
-    return expert
+    return get_scoped(session, Expert, expert_id, principal, scope, "expert")
 
 
 def _conditions(f: ExpertFilter) -> list:
@@ -109,11 +107,7 @@ def _available(start: date, end: date) -> list:
 
 
 def list_experts(session: Session, principal: Principal, f: ExpertFilter, limit: int, offset: int):
-    conditions = _conditions(f)
-    count = session.exec(scope(select(func.count()).select_from(Expert).where(*conditions), principal)).one()
-    rows = session.exec(
-        scope(select(Expert).where(*conditions), principal).order_by(Expert.id).limit(limit).offset(offset)
-    ).all()
+    rows, count = page(session, Expert, principal, scope, _conditions(f), (Expert.id,), limit, offset)
     return [to_public(e) for e in rows], count
 
 

@@ -2,14 +2,14 @@
 
 from datetime import date
 
-from sqlalchemy import func
 from sqlmodel import Session, select
 
 from schemas.enums import OfferStatus, Role
 from schemas.roster import OfferCreate, OfferPublic, OfferUpdate
 from service.auth import Principal
-from service.errors import Conflict, Invalid, not_found
+from service.errors import Conflict, Invalid
 from service.references import check_missions, check_skills, check_states
+from service.repositories.common import get_scoped, page
 from service.tables import Expert, Offer, utcnow
 
 MEMBER_STATE_STATUSES = {OfferStatus.draft, OfferStatus.submitted, OfferStatus.withdrawn}
@@ -26,16 +26,12 @@ def scope(statement, principal: Principal):
 
 
 def get_visible(session: Session, principal: Principal, offer_id: int) -> Offer:
-    offer = session.exec(scope(select(Offer).where(Offer.id == offer_id), principal)).first()
-    if offer is None:
-        raise not_found("offer", offer_id)
-    return offer
+    return get_scoped(session, Offer, offer_id, principal, scope, "offer")
 
 
 def list_offers(session: Session, principal: Principal, filters: dict, limit: int, offset: int):
     conditions = [getattr(Offer, name) == value for name, value in filters.items() if value is not None]
-    count = session.exec(scope(select(func.count()).select_from(Offer).where(*conditions), principal)).one()
-    rows = session.exec(scope(select(Offer).where(*conditions), principal).order_by(Offer.id).limit(limit).offset(offset))
+    rows, count = page(session, Offer, principal, scope, conditions, (Offer.id,), limit, offset)
     return [to_public(o) for o in rows], count
 
 

@@ -1,7 +1,6 @@
 """Capacity requests and their positions."""
 
 from pydantic import ValidationError
-from sqlalchemy import func
 from sqlmodel import Session, select
 
 from schemas.enums import RequestStatus, Role
@@ -16,6 +15,7 @@ from schemas.roster import (
 from service.auth import Principal
 from service.errors import Conflict, Invalid, not_found
 from service.references import check_skills
+from service.repositories.common import get_scoped, page
 from service.tables import CapacityRequest, Mission, Position, utcnow
 
 OPEN_STATUSES = (RequestStatus.submitted, RequestStatus.planning, RequestStatus.partly_filled)
@@ -39,10 +39,7 @@ def scope(statement, principal: Principal):
 
 
 def get_visible(session: Session, principal: Principal, request_id: int) -> CapacityRequest:
-    request = session.exec(scope(select(CapacityRequest).where(CapacityRequest.id == request_id), principal)).first()
-    if request is None:
-        raise not_found("capacity request", request_id)
-    return request
+    return get_scoped(session, CapacityRequest, request_id, principal, scope, "capacity request")
 
 
 def get_position(request: CapacityRequest, position_id: int) -> Position:
@@ -54,13 +51,8 @@ def get_position(request: CapacityRequest, position_id: int) -> Position:
 
 def list_requests(session: Session, principal: Principal, filters: dict, limit: int, offset: int):
     conditions = [getattr(CapacityRequest, k) == v for k, v in filters.items() if v is not None]
-    count = session.exec(
-        scope(select(func.count()).select_from(CapacityRequest).where(*conditions), principal)
-    ).one()
-    rows = session.exec(
-        scope(select(CapacityRequest).where(*conditions), principal)
-        .order_by(CapacityRequest.priority, CapacityRequest.id).limit(limit).offset(offset)
-    )
+    order = (CapacityRequest.priority, CapacityRequest.id)
+    rows, count = page(session, CapacityRequest, principal, scope, conditions, order, limit, offset)
     return [to_public(r) for r in rows], count
 
 

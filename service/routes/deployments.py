@@ -7,11 +7,11 @@ from fastapi import APIRouter, Header, Query, Response
 
 from schemas.enums import DeploymentStatus
 from schemas.planning import DeploymentPublic, DeploymentsPublic, DeploymentUpdate
-from service import audit
 from service.bridge import LIVE
 from service.deps import CurrentUser, PlannerUser, SessionDep
-from service.etags import check_if_match, set_etag
+from service.etags import set_etag
 from service.repositories import deployments as repo
+from service.routes.updates import audited_update
 from service.routes.params import Id, Limit, Offset, check_range
 from service.tables import Deployment
 
@@ -80,15 +80,6 @@ def update_deployment(
 ):
     """Move a deployment along planned → deployed → completed, or cancel it (freeing the time)."""
     deployment = repo.get_visible(session, principal, deployment_id)
-    check_if_match(if_match, deployment.version)
-    before = repo.to_public(session, deployment)
-    if body.status is not None:
-        repo.transition(session, deployment, body.status)
-    if body.note is not None:
-        deployment.note = body.note
-        session.add(deployment)
-    after = repo.to_public(session, deployment)
-    audit.record(session, principal, "update", "deployment", deployment_id, before=before, after=after)
-    session.commit()
-    set_etag(response, deployment.version)
-    return after
+    return audited_update(session, principal, response, if_match, row=deployment, entity="deployment",
+                          public=lambda d: repo.to_public(session, d),
+                          change=lambda: repo.change(session, deployment, body))

@@ -12,6 +12,7 @@ from service.deps import ContributorUser, CurrentUser, SessionDep
 from service.etags import check_if_match, set_etag
 from service.references import check_skills
 from service.repositories import experts as repo
+from service.routes.updates import audited_update
 from service.routes.params import Id, Limit, Offset, check_range, parse_code_min
 
 router = APIRouter(prefix="/experts", tags=["experts"])
@@ -80,14 +81,8 @@ def update_expert(
 ):
     """Change some fields of an expert; a stale If-Match answers 412."""
     expert = repo.get_visible(session, principal, expert_id)
-    check_if_match(if_match, expert.version)
-    before = repo.to_public(expert)
-    repo.update(session, expert, body)
-    after = repo.to_public(expert)
-    audit.record(session, principal, "update", "expert", expert.id, before=before, after=after)
-    session.commit()
-    set_etag(response, expert.version)
-    return after
+    return audited_update(session, principal, response, if_match, row=expert, entity="expert",
+                          public=repo.to_public, change=lambda: repo.update(session, expert, body))
 
 
 @router.delete("/{expert_id}", status_code=status.HTTP_204_NO_CONTENT)

@@ -8,8 +8,9 @@ from schemas.enums import Category, OfferKind, OfferStatus, Readiness
 from schemas.roster import OfferCreate, OfferPublic, OffersPublic, OfferUpdate
 from service import audit
 from service.deps import ContributorUser, CurrentUser, SessionDep
-from service.etags import check_if_match, set_etag
+from service.etags import set_etag
 from service.repositories import offers as repo
+from service.routes.updates import audited_update
 from service.routes.params import Id, Limit, Offset
 
 router = APIRouter(prefix="/offers", tags=["offers"])
@@ -64,11 +65,5 @@ def update_offer(
 ):
     """Change, renew (new ``expires_on``) or withdraw an offer; a stale If-Match answers 412."""
     offer = repo.get_visible(session, principal, offer_id)
-    check_if_match(if_match, offer.version)
-    before = repo.to_public(offer)
-    repo.update(session, principal, offer, body)
-    after = repo.to_public(offer)
-    audit.record(session, principal, "update", "offer", offer.id, before=before, after=after)
-    session.commit()
-    set_etag(response, offer.version)
-    return after
+    return audited_update(session, principal, response, if_match, row=offer, entity="offer",
+                          public=repo.to_public, change=lambda: repo.update(session, principal, offer, body))

@@ -17,8 +17,9 @@ from schemas.roster import (
 )
 from service import audit
 from service.deps import CurrentUser, HqUser, SessionDep
-from service.etags import check_if_match, set_etag
+from service.etags import set_etag
 from service.repositories import requests as repo
+from service.routes.updates import audited_update
 from service.routes.params import Id, Limit, Offset
 
 router = APIRouter(prefix="/requests", tags=["capacity requests"])
@@ -72,14 +73,8 @@ def update_request(
 ):
     """Change a request's fields or status; a stale If-Match answers 412."""
     request = repo.get_visible(session, principal, request_id)
-    check_if_match(if_match, request.version)
-    before = repo.to_public(request)
-    repo.update(session, request, body)
-    after = repo.to_public(request)
-    audit.record(session, principal, "update", "capacity_request", request.id, before=before, after=after)
-    session.commit()
-    set_etag(response, request.version)
-    return after
+    return audited_update(session, principal, response, if_match, row=request, entity="capacity_request",
+                          public=repo.to_public, change=lambda: repo.update(session, request, body))
 
 
 @router.get("/{request_id}/positions", response_model=PositionsPublic)
@@ -126,14 +121,9 @@ def update_position(
     """Change a position; the merged result is validated as a new one would be."""
     request = repo.get_visible(session, principal, request_id)
     position = repo.get_position(request, position_id)
-    check_if_match(if_match, position.version)
-    before = repo.position_public(position)
-    repo.update_position(session, request, position, body)
-    after = repo.position_public(position)
-    audit.record(session, principal, "update", "position", position.id, before=before, after=after)
-    session.commit()
-    set_etag(response, position.version)
-    return after
+    return audited_update(session, principal, response, if_match, row=position, entity="position",
+                          public=repo.position_public,
+                          change=lambda: repo.update_position(session, request, position, body))
 
 
 @router.delete("/{request_id}/positions/{position_id}", status_code=status.HTTP_204_NO_CONTENT)
