@@ -4,7 +4,7 @@ from hypothesis import HealthCheck, given, settings, target
 from hypothesis import strategies as hs
 
 import solver
-from schemas.instance import DateRange, Deployment, ForbiddenPair, Parameters, Pin
+from schemas.instance import DateRange, Deployment, ForbiddenPair, Parameters, Pin, PreviousAssignment
 from schemas.plan import Assignment, Plan
 from tests.solver.factory import day, expert, instance, offer, position
 
@@ -75,3 +75,26 @@ def test_every_solver_plan_passes_the_checker(experts, positions, slots, rest):
     assert solver.check(inst, plan) == []
     assert solver.check(inst, solver.greedy(inst)) == []
     target(float(len(plan.assignments)))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(hs.lists(experts_st, min_size=1, max_size=5, unique_by=lambda e: e.id),
+       hs.lists(positions_st, min_size=1, max_size=6, unique_by=lambda p: p.id),
+       hs.integers(0, 2), hs.integers(-60, 200))
+def test_a_resolve_with_pins_forbidden_pairs_and_deployments_passes_the_checker(experts, positions, slots, dep):
+    offers = [offer("O1", slots=slots)] if slots else []
+    deployments = [Deployment(supplier_id=experts[0].id, start=day(dep), end=day(dep + 60))]
+    inst = instance(experts, positions, offers=offers, deployments=deployments)
+    first = solver.solve(inst, workers=1, seed=0)
+    if first.assignments:
+        keep, drop = first.assignments[0], first.assignments[-1]
+        inst.pins = [Pin(position_id=keep.position_id, supplier_id=keep.supplier_id)]
+        grouped = {p.id for p in positions if p.group}
+        if drop != keep and drop.position_id not in grouped:
+            inst.forbidden = [ForbiddenPair(position_id=drop.position_id, supplier_id=drop.supplier_id)]
+    inst.previous = [PreviousAssignment(position_id=a.position_id, supplier_id=a.supplier_id)
+                     for a in first.assignments]
+    again = solver.solve(inst, workers=1, seed=0)
+    assert again.status == "optimal"
+    assert solver.check(inst, again) == []
+    target(float(len(again.assignments)))
