@@ -20,6 +20,12 @@ def _method(method: str):
         from solver import solve
 
         return lambda inst, limit: solve(inst, time_limit=limit, workers=2, seed=0)
+    if method == "resolve":
+        import ortools.sat.python.cp_model  # noqa: F401
+
+        from solver import solve
+
+        return lambda inst, limit: solve(inst, time_limit=limit, workers=2, seed=0)
     if method == "greedy":
         from solver import greedy
 
@@ -33,18 +39,38 @@ def _method(method: str):
     raise SystemExit(f"unknown method {method}")
 
 
+def _withdraw(inst, solve, time_limit: float, share: float = 0.05) -> tuple[str, dict]:
+    """Solve, then withdraw a seeded 5 % of the experts and hand the plan over as the previous one."""
+    import random
+
+    from schemas.instance import PreviousAssignment
+
+    first = solve(inst, time_limit)
+    gone = {e.id for e in random.Random(0).sample(inst.experts, int(share * len(inst.experts)))}
+    inst.experts = [e for e in inst.experts if e.id not in gone]
+    inst.deployments = [d for d in inst.deployments if d.supplier_id not in gone]
+    inst.previous = [PreviousAssignment(position_id=a.position_id, supplier_id=a.supplier_id)
+                     for a in first.assignments]
+    forced = sum(1 for a in first.assignments if a.supplier_id in gone)
+    return inst.model_dump_json(), {"forced": forced}
+
+
 def run(method: str, path: str, time_limit: float) -> dict:
     from schemas.instance import Instance
 
     solve = _method(method)
     text = Path(path).read_text()
+    extra = {}
+    if method == "resolve":
+        text, extra = _withdraw(Instance.model_validate_json(text), solve, time_limit)
     t0 = time.perf_counter()
     inst = Instance.model_validate_json(text)
     plan = solve(inst, time_limit)
     wall = time.perf_counter() - t0
     from solver import check
 
-    return {
+    return extra | {
+        "changes": plan.objectives.stability,
         "method": method,
         "status": plan.status.value,
         "filled": len(plan.assignments),
