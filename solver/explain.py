@@ -55,6 +55,9 @@ def _group_note(st: Structure, i: int, filled: set[int]) -> str:
         return f"group {pos.group} is all-or-nothing and {', '.join(empty)} has no eligible supplier"
     if members and not any(j in filled for j in members):
         return f"group {pos.group} is all-or-nothing and could not be filled whole"
+    team = st.same_offer.get(pos.group, [])
+    if team and any(j in filled for j in team):
+        return f"group {pos.group} is a team from one offer, and that offer has no slot left for it"
     return ""
 
 

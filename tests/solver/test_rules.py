@@ -133,6 +133,7 @@ def test_same_offer_group_bites():
     plan = _solve(instance([expert("E1"), expert("E2")], ps, offers=[offer("O1", slots=1), offer("O2", slots=1)]))
     assert len(plan.assignments) == 1
     assert all(a.supplier_id.startswith("O") for a in plan.assignments)
+    assert "team from one offer" in plan.unfilled[0].reason
 
 
 def test_same_offer_group_from_one_offer():
