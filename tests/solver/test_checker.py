@@ -98,3 +98,23 @@ def test_a_resolve_with_pins_forbidden_pairs_and_deployments_passes_the_checker(
     assert again.status == "optimal"
     assert solver.check(inst, again) == []
     target(float(len(again.assignments)))
+
+
+def test_candidate_filter_agrees_with_the_checker_on_every_pair():
+    from bench.generate import generate
+    from solver.candidates import generate as candidates
+    from solver.checker import _eligibility
+
+    for name, seed in (("small", 4), ("tight", 6)):
+        inst = generate(name, seed)
+        inst.deployments = []
+        sup, filtered = candidates(inst)
+        suppliers = {**{e.id: e for e in inst.experts}, **{o.id: o for o in inst.offers}}
+        offers = {o.id for o in inst.offers}
+        teams = {p.group for p in inst.positions if p.group and p.same_offer}
+        for f in filtered:
+            mine = {sup.ids[s] for s in f.candidates}
+            pos = f.position
+            theirs = {sid for sid, s in suppliers.items()
+                      if not _eligibility(inst, pos, s, sid in offers) and (sid in offers or pos.group not in teams)}
+            assert mine == theirs, pos.id
