@@ -142,4 +142,7 @@ def solve(inst, *, time_limit: float | None = None, workers: int | None = None, 
     plan = solve_structure(st, time_limit=limit - (time.perf_counter() - t0), workers=workers or 2,
                            seed=seed or 0, progress=progress, hint=hint)
     plan.wall_time = round(time.perf_counter() - t0, 3)
+    if progress:
+        progress({"phase": "done", "objective": float(plan.objectives.priority), "bound": float(plan.best_bound),
+                  "gap": plan.gap, "elapsed": plan.wall_time})
     return plan

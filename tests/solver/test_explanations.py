@@ -95,6 +95,7 @@ def test_progress_reports_phases():
     phases = [e["phase"] for e in events]
     assert phases[0] == "greedy"
     assert "priority" in phases
+    assert phases[-1] == "done"
     assert all({"objective", "bound", "gap", "elapsed"} <= set(e) for e in events)
 
 
