@@ -145,8 +145,8 @@ class ImportReport(BaseModel):
 
     @property
     def rejected(self) -> bool:
-        """True when nothing was (or would be) written because of errors."""
-        return bool(self.errors) and not self.partial
+        """True when errors kept the whole file out (always, unless partial; partial: when no row was good)."""
+        return bool(self.errors) and (not self.partial or self.created + self.updated + self.unchanged == 0)
 
 
 class FileError(Exception):
@@ -421,13 +421,20 @@ class References:
     def load(cls, session: Session) -> "References":
         return cls(set(session.exec(select(Skill.code)).all()), set(session.exec(select(MemberState.iso3)).all()))
 
-    def check(self, row: Row, data: ExpertCreate, state: str | None) -> None:
-        missing = sorted({s.code for s in data.skills} - self.skills)
-        if missing:
+    def check(self, row: Row, skills: list[str], nationality: str | None, state: str | None) -> None:
+        """Unknown codes go on the row, in columns not already reported."""
+        bad = {e.column for e in row.errors}
+        missing = sorted(set(skills) - self.skills)
+        if missing and "skills" not in bad:
             row.error("skills", f"unknown skill code(s) {', '.join(missing)}: see GET /reference/skills for valid codes")
-        for name, code in (("nationality", data.nationality), ("state", state)):
-            if code and code not in self.states:
+        for name, code in (("nationality", nationality), ("state", state)):
+            if code and code not in self.states and name not in bad:
                 row.error(name, f"unknown Member State code(s) {code}: use ISO3 codes from GET /reference/member-states")
+
+    def check_cells(self, row: Row) -> None:
+        """The same checks on a row that failed validation, so that one pass reports every bad cell."""
+        skills = [s.get("code") for s in row.payload.get("skills", []) if isinstance(s, dict)]
+        self.check(row, skills, row.payload.get("nationality"), row.payload.get("state"))
 
 
 @dataclass
@@ -482,10 +489,11 @@ def _expert_plan(session: Session, principal: Principal, rows: list[Row], presen
     refs, keys, claimed = References.load(session), ExpertKeys.load(session), {}
     for row in rows:
         if row.errors:
+            refs.check_cells(row)
             continue
         data: ExpertCreate = row.payload
         row.state = _owner(row, principal, data)
-        refs.check(row, data, row.state)
+        refs.check(row, [s.code for s in data.skills], data.nationality, row.state)
         row.target = _match_expert(row, data, keys, principal, claimed)
 
 
