@@ -38,7 +38,9 @@ SIZES = {
     "realistic": Size(2000, 300, 1500),
     "tight": Size(300, 30, 700, skills=24, group_share=0.3),
     "large": Size(20000, 1500, 5000, skills=200),
+    "dense": Size(20000, 1500, 5000, skills=80),
 }
+DEFAULT_SIZES = ["small", "realistic", "tight", "large"]
 
 
 def _day(offset: int) -> date:
