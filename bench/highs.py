@@ -73,7 +73,8 @@ def solve_highs(inst, time_limit: float) -> Plan:
     col = np.array(h.getSolution().col_value[: st.n_pairs])
     chosen = np.flatnonzero(col > 0.5)
     optimal = h.getModelStatus() == highspy.HighsModelStatus.kOptimal
-    bound = int(round(info.mip_dual_bound)) if np.isfinite(info.mip_dual_bound) else 0
+    trivial = sum(int(st.priority_weight[p[0]]) for p in st.pos_pairs if len(p))
+    bound = min(int(round(info.mip_dual_bound)), trivial) if np.isfinite(info.mip_dual_bound) else trivial
     value = int(st.priority_weight[chosen].sum())
     plan = assemble(st, chosen, SolveStatus.optimal if optimal else SolveStatus.time_limit, model=size,
                     best_bound=bound, gap=round(abs(bound - value) / max(1, abs(bound)), 6))

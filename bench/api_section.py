@@ -1,0 +1,368 @@
+"""API load against a baseline measured in the same run: ``python -m bench.api_section``.
+
+On a fresh PostgreSQL database with the demo roster scaled to 20,000 experts, wrk drives in turn the
+bare FastAPI app (bench/bare_app.py, the framework's ceiling), ``GET /experts/{id}``, the filtered
+expert list, ``POST /offers`` and the bare app again; then the two reads again while a large plan
+solves in a ``roster worker``. Both servers run with the same uvicorn settings (workers, log level,
+no access log). Prints requests per second, p50 / p95 / p99 and the ratio to the bare endpoint.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from sqlalchemy import func, make_url, text
+from sqlmodel import Session, select
+
+from schemas.enums import Role
+from service.auth import issue_token
+from service.db import make_engine, upgrade
+from service.seeding import seed_demo, seed_reference
+from service.tables import Expert, Offer
+
+DEFAULT_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+ROOT = Path(__file__).resolve().parent.parent
+# Present in most of the demo roster: RECRUITMENT is the most common skill, English the most common
+# language, and most availability windows run from early 2027 into 2028.
+LIST_QUERY = "/experts?skill=RECRUITMENT:3&language=en:3&available_from=2027-03-01&available_to=2027-09-30"
+READ_P99_MS, WRITE_P99_MS, READ_RATIO, SOLVE_SLOWDOWN = 50.0, 100.0, 0.5, 2.0
+
+LUA_COMMON = r"""
+local threads = {}
+local count = 0
+function setup(thread)
+  count = count + 1
+  thread:set("tid", count)
+  table.insert(threads, thread)
+end
+function init(args)
+  math.randomseed(tid * 7919 + os.time())
+  serial = 0
+  wrk.headers["Authorization"] = "Bearer __TOKEN__"
+end
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    'WRKJSON {"requests":%d,"duration_us":%d,"p50_us":%d,"p95_us":%d,"p99_us":%d,"max_us":%d,' ..
+    '"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d}\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(95),
+    latency:percentile(99), latency.max, e.connect, e.read, e.write, e.status, e.timeout))
+end
+"""
+
+LUA_BY_ID = r"""
+function request()
+  return wrk.format("GET", "/experts/" .. math.random(__LO__, __HI__))
+end
+"""
+
+LUA_POST_OFFER = r"""
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+local template = '{"title":"Bench offer %s-%d-%d","kind":"individual","slots":1,"category":"police",' ..
+  '"available_from":"2027-03-01","available_to":"2027-12-31","max_duration_days":365,"readiness":"ready",' ..
+  '"cost_bearer":"member_state","notice_days":30,"expires_on":"2029-06-30",' ..
+  '"skills":[{"code":"SSR-STRATEGY","proficiency":3}],"levels":["strategic"],' ..
+  '"languages":[{"code":"en","level":4}],"excluded_missions":[],"excluded_states":[]}'
+function request()
+  serial = serial + 1
+  return wrk.format(nil, "/offers", nil, string.format(template, "__NONCE__", tid, serial))
+end
+"""
+
+
+@dataclass
+class Load:
+    """One wrk run's figures."""
+
+    requests: int
+    seconds: float
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    errors: int
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+
+def _options(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench.api_section", description=__doc__.splitlines()[0])
+    parser.add_argument("--experts", type=int, default=20_000)
+    parser.add_argument("--duration", type=int, default=10, help="seconds measured per endpoint")
+    parser.add_argument("--warmup", type=int, default=3, help="seconds of load before each measurement")
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+    parser.add_argument("--api-workers", type=int, default=2, help="uvicorn processes for both servers")
+    parser.add_argument("--solve-seconds", type=float, default=20.0, help="time limit of the plan in the mixed run")
+    parser.add_argument("--server", default=os.environ.get("ROSTER_BENCH_DATABASE_URL", DEFAULT_SERVER),
+                        help="PostgreSQL server URL on which a throw-away database is created")
+    parser.add_argument("--database", help="use this existing, seeded database URL instead (kept)")
+    return parser.parse_known_args(argv)[0]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def _database(opts: argparse.Namespace):
+    """A fresh database URL on the server, migrated, dropped at the end (or the one given, kept)."""
+    if opts.database:
+        yield opts.database
+        return
+    name = f"roster_bench_{uuid.uuid4().hex[:10]}"
+    admin = make_engine(opts.server).execution_options(isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        url = make_url(opts.server).set(database=name).render_as_string(hide_password=False)
+        upgrade(url)
+        yield url
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _prepare(url: str, experts: int) -> dict:
+    """Seed reference and demo data (unless already there); tokens; the range of expert ids."""
+    engine = make_engine(url)
+    with Session(engine) as session:
+        if session.exec(select(func.count()).select_from(Expert)).one() < experts:
+            started = time.perf_counter()
+            seed_reference(session)
+            seed_demo(session, experts=experts, offers=300, requests=200)
+            print(f"seeded {experts} experts, 300 offers, 200 requests in {time.perf_counter() - started:.0f} s",
+                  flush=True)
+        _, planner = issue_token(session, role=Role.planner, name="bench planner")
+        _, member = issue_token(session, role=Role.member_state, name="bench NOR", state="NOR")
+        lo, hi = session.exec(select(func.min(Expert.id), func.max(Expert.id))).one()
+        session.commit()
+    engine.dispose()
+    return {"planner": planner, "member": member, "lo": lo, "hi": hi}
+
+
+def _count_offers(url: str) -> int:
+    engine = make_engine(url)
+    with Session(engine) as session:
+        count = session.exec(select(func.count()).select_from(Offer)).one()
+    engine.dispose()
+    return count
+
+
+@contextmanager
+def _process(command: list[str], env: dict, log: Path):
+    """A child process in its own group, logging to ``log``, ended with SIGTERM (SIGKILL after 10 s)."""
+    with open(log, "ab") as out:
+        child = subprocess.Popen(command, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+                                 start_new_session=True)
+    try:
+        yield child
+    finally:
+        if child.poll() is None:
+            os.killpg(child.pid, signal.SIGTERM)
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(child.pid, signal.SIGKILL)
+                child.wait(timeout=10)
+
+
+def _wait_http(base: str, path: str, child: subprocess.Popen, log: Path, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if child.poll() is not None:
+            raise RuntimeError(f"{base} exited with {child.returncode}:\n{log.read_text()[-2000:]}")
+        try:
+            if httpx.get(base + path, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"{base}{path} did not answer 200 within {seconds:.0f} s:\n{log.read_text()[-2000:]}")
+
+
+def _service_env(url: str, **extra: str) -> dict:
+    return os.environ | {"ROSTER_DATABASE_URL": url, "ROSTER_ENVIRONMENT": "production", "ROSTER_WORKER": "external",
+                         "ROSTER_LOG_LEVEL": "WARNING", "PYTHONUNBUFFERED": "1"} | extra
+
+
+def _script(folder: Path, name: str, token: str, body: str = "", **values: object) -> Path:
+    source = LUA_COMMON.replace("__TOKEN__", token) + body
+    for key, value in values.items():
+        source = source.replace(f"__{key.upper()}__", str(value))
+    path = folder / f"{name}.lua"
+    path.write_text(source)
+    return path
+
+
+def _wrk(opts: argparse.Namespace, url: str, script: Path, seconds: int) -> Load:
+    command = ["wrk", f"-t{opts.threads}", f"-c{opts.connections}", f"-d{seconds}s", "--timeout", "10s",
+               "-s", str(script), url]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60, check=False)
+    line = next((x for x in done.stdout.splitlines() if x.startswith("WRKJSON ")), None)
+    if done.returncode != 0 or line is None:
+        raise RuntimeError(f"wrk failed ({done.returncode}): {done.stdout[-1000:]} {done.stderr[-1000:]}")
+    r = json.loads(line.removeprefix("WRKJSON "))
+    errors = r["connect"] + r["read"] + r["write"] + r["status"] + r["timeout"]
+    return Load(requests=r["requests"], seconds=r["duration_us"] / 1e6, p50_ms=r["p50_us"] / 1000,
+                p95_ms=r["p95_us"] / 1000, p99_ms=r["p99_us"] / 1000, errors=errors)
+
+
+def _measure(opts: argparse.Namespace, url: str, script: Path) -> Load:
+    if opts.warmup:
+        _wrk(opts, url, script, opts.warmup)
+    return _wrk(opts, url, script, opts.duration)
+
+
+def _row(endpoint: str, load: Load, bare_rps: float | None, target: str, ok: bool) -> dict:
+    return {"endpoint": endpoint, "rps": round(load.rps, 1), "p50_ms": round(load.p50_ms, 1),
+            "p95_ms": round(load.p95_ms, 1), "p99_ms": round(load.p99_ms, 1),
+            "ratio_to_bare": round(load.rps / bare_rps, 2) if bare_rps else None, "errors": load.errors,
+            "target": target, "ok": ok and load.errors == 0}
+
+
+def _read_row(endpoint: str, load: Load, bare_rps: float) -> dict:
+    ok = load.rps >= READ_RATIO * bare_rps and load.p99_ms < READ_P99_MS
+    return _row(endpoint, load, bare_rps, f">= {READ_RATIO:g} x bare, p99 < {READ_P99_MS:g} ms, no errors", ok)
+
+
+def _plan_status(api: str, token: str, plan_id: int) -> str:
+    answer = httpx.get(f"{api}/plans/{plan_id}", headers={"Authorization": f"Bearer {token}"}, timeout=10)
+    return answer.json()["status"]
+
+
+def _start_plan(api: str, token: str, solve_seconds: float) -> int:
+    """Queue a plan over every open request and wait until a worker runs it."""
+    answer = httpx.post(f"{api}/plans", headers={"Authorization": f"Bearer {token}"}, timeout=30,
+                        json={"time_limit": solve_seconds, "workers": 2})
+    answer.raise_for_status()
+    plan_id = answer.json()["id"]
+    deadline = time.monotonic() + 60
+    while (status := _plan_status(api, token, plan_id)) == "queued":
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"plan {plan_id} was not taken by the worker within 60 s")
+        time.sleep(0.2)
+    if status != "running":
+        raise RuntimeError(f"plan {plan_id} is {status} before the load started")
+    return plan_id
+
+
+def _mixed(opts, api: str, url: str, tokens: dict, reads: dict, log: Path) -> list[dict]:
+    """The two reads again while a large plan solves; p99 must stay within twice its idle value."""
+    rows = []
+    with _process([sys.executable, "-m", "service.cli", "worker"], _service_env(url), log):
+        for endpoint, (target, script, idle) in reads.items():
+            plan_id = _start_plan(api, tokens["planner"], opts.solve_seconds)
+            load = _wrk(opts, target, script, opts.duration)
+            status = _plan_status(api, tokens["planner"], plan_id)
+            limit = SOLVE_SLOWDOWN * idle.p99_ms
+            row = _row(f"{endpoint} while solving", load, None,
+                       f"p99 <= {SOLVE_SLOWDOWN:g} x idle ({limit:.1f} ms), plan still running",
+                       load.p99_ms <= limit and status == "running")
+            row["ratio_to_bare"] = None
+            row["p99_vs_idle"] = round(load.p99_ms / idle.p99_ms, 2)
+            rows.append(row)
+            _wait_plan_end(api, tokens["planner"], plan_id, opts.solve_seconds + 120)
+    return rows
+
+
+def _wait_plan_end(api: str, token: str, plan_id: int, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while _plan_status(api, token, plan_id) in ("queued", "running"):
+        if time.monotonic() > deadline:
+            httpx.delete(f"{api}/plans/{plan_id}", headers={"Authorization": f"Bearer {token}"}, timeout=10)
+            return
+        time.sleep(0.5)
+
+
+def run(argv: list[str] | None = None) -> list[dict]:
+    """Measure every endpoint in turn; one row each, with its target and whether it was met."""
+    opts = _options(argv or [])
+    if shutil.which("wrk") is None:
+        raise RuntimeError("wrk is not installed: `apt-get install -y wrk` (Debian's package) and run again")
+    with ExitStack() as stack, _database(opts) as url:
+        folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="roster-bench-")))
+        tokens = _prepare(url, opts.experts)
+        api, bare = f"http://127.0.0.1:{_free_port()}", f"http://127.0.0.1:{_free_port()}"
+        workers = str(opts.api_workers)
+        serve = [sys.executable, "-m", "service.cli", "serve", "--host", "127.0.0.1", "--port", api.rsplit(":", 1)[1],
+                 "--workers", workers]
+        plain = [sys.executable, "-m", "uvicorn", "bench.bare_app:app", "--host", "127.0.0.1",
+                 "--port", bare.rsplit(":", 1)[1], "--workers", workers, "--log-level", "warning", "--no-access-log"]
+        api_log, bare_log = folder / "api.log", folder / "bare.log"
+        api_child = stack.enter_context(_process(serve, _service_env(url), api_log))
+        bare_child = stack.enter_context(_process(plain, os.environ | {"PYTHONUNBUFFERED": "1"}, bare_log))
+        _wait_http(api, "/health", api_child, api_log)
+        _wait_http(bare, "/bare", bare_child, bare_log)
+
+        static = _script(folder, "static", tokens["planner"])
+        by_id = _script(folder, "by_id", tokens["planner"], LUA_BY_ID, lo=tokens["lo"], hi=tokens["hi"])
+        post = _script(folder, "post", tokens["member"], LUA_POST_OFFER, nonce=uuid.uuid4().hex[:8])
+        offers_before = _count_offers(url)
+
+        bare_first = _measure(opts, bare + "/bare", static)
+        get_one = _measure(opts, api, by_id)
+        listed = _measure(opts, api + LIST_QUERY, static)
+        posted = _measure(opts, api, post)
+        offers_made = _count_offers(url) - offers_before
+        bare_last = _measure(opts, bare + "/bare", static)
+        ceiling = max(bare_first.rps, bare_last.rps)
+
+        rows = [
+            _row("bare GET /bare (first)", bare_first, ceiling, "baseline, no errors", True),
+            _read_row("GET /experts/{id}", get_one, ceiling),
+            _read_row("GET /experts?skill&language&available", listed, ceiling),
+            _row("POST /offers", posted, ceiling, f"p99 < {WRITE_P99_MS:g} ms, no errors, each a new offer",
+                 posted.p99_ms < WRITE_P99_MS and offers_made >= posted.requests),
+            _row("bare GET /bare (last)", bare_last, ceiling, "baseline, no errors", True),
+        ]
+        rows[3]["offers_created"] = offers_made
+        reads = {"GET /experts/{id}": (api, by_id, get_one),
+                 "GET /experts?skill&language&available": (api + LIST_QUERY, static, listed)}
+        rows += _mixed(opts, api, url, tokens, reads, folder / "worker.log")
+    return rows
+
+
+def table(rows: list[dict]) -> str:
+    header = f"{'endpoint':46} {'req/s':>8} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'x bare':>6} {'errors':>6}  ok  target"
+    lines = [header, "-" * len(header)]
+    for r in rows:
+        ratio = f"{r['ratio_to_bare']:.2f}" if r["ratio_to_bare"] is not None else (
+            f"{r['p99_vs_idle']:.2f}*" if "p99_vs_idle" in r else "-")
+        lines.append(f"{r['endpoint']:46} {r['rps']:8.0f} {r['p50_ms']:7.1f} {r['p95_ms']:7.1f} {r['p99_ms']:7.1f} "
+                     f"{ratio:>6} {r['errors']:6d}  {'yes' if r['ok'] else 'NO ':3} {r['target']}")
+    lines.append("* under solve: p99 divided by the idle p99 of the same endpoint")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print the table; exit code 1 if a target is missed."""
+    argv = sys.argv[1:] if argv is None else argv
+    try:
+        rows = run(argv)
+    except RuntimeError as exc:
+        print(f"api section failed: {exc}", file=sys.stderr)
+        return 1
+    print(table(rows))
+    return 0 if all(r["ok"] for r in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
