@@ -6,6 +6,7 @@ import numpy as np
 
 from schemas.instance import Instance, Position
 from schemas.plan import Alternative, Competitor, Elimination, Plan, Unfilled
+from solver.score import breakdown
 from solver.structure import Structure, build_structure
 
 MAX_COMPETITORS = 5
@@ -135,8 +136,7 @@ def alternatives(inst: Instance, plan: Plan, position_id: str, k: int = 5,
     alts = []
     for pair in st.pos_pairs[i]:
         s = int(st.pair_sup[pair])
-        score = {"priority": int(st.priority_weight[pair]), "fit": int(st.fit[pair]),
-                 "spc": int(st.spc[pair]), "stability": int(st.previous[pair])}
+        score = breakdown(st, int(pair))
         displaces = _load_blockers(st, s, pos, held.get(s, []))
         lost = sum(weight[inst.positions[pos_index[d]].priority] for d in displaces)
         total = score["priority"] - lost
