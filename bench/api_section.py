@@ -71,14 +71,14 @@ end
 LUA_POST_OFFER = r"""
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
-local template = '{"title":"Bench offer %s-%d-%d","kind":"individual","slots":1,"category":"police",' ..
+local template = '{"title":"Bench offer %s-%d-%d-%d","kind":"individual","slots":1,"category":"police",' ..
   '"available_from":"2027-03-01","available_to":"2027-12-31","max_duration_days":365,"readiness":"ready",' ..
   '"cost_bearer":"member_state","notice_days":30,"expires_on":"2029-06-30",' ..
   '"skills":[{"code":"SSR-STRATEGY","proficiency":3}],"levels":["strategic"],' ..
   '"languages":[{"code":"en","level":4}],"excluded_missions":[],"excluded_states":[]}'
 function request()
   serial = serial + 1
-  return wrk.format(nil, "/offers", nil, string.format(template, "__NONCE__", tid, serial))
+  return wrk.format(nil, "/offers", nil, string.format(template, "__NONCE__", os.time(), tid, serial))
 end
 """
 
@@ -154,6 +154,8 @@ def _prepare(url: str, experts: int) -> dict:
         _, member = issue_token(session, role=Role.member_state, name="bench NOR", state="NOR")
         lo, hi = session.exec(select(func.min(Expert.id), func.max(Expert.id))).one()
         session.commit()
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text("VACUUM ANALYZE"))  # planner statistics, as a live database has them
     engine.dispose()
     return {"planner": planner, "member": member, "lo": lo, "hi": hi}
 
