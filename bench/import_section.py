@@ -1,0 +1,128 @@
+"""The import benchmark: a 10,000-row XLSX of demo experts into a fresh SQLite database, parse + validate + write.
+
+``python -m bench.import_section [--rows N] [--repeat R]`` prints a table; the target is 10 s for 10,000 rows.
+"""
+
+import argparse
+import io
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROWS = 10_000
+REPEAT = 3
+TARGET_SECONDS = 10.0
+
+
+def _cells(expert) -> list:
+    """One demo expert as a row of the import file, in the template's column order."""
+    d = expert.model_dump(mode="json")
+    pairs = lambda items, a, b: "; ".join(f"{i[a]}:{i[b]}" for i in items)  # noqa: E731
+    windows = lambda items: "; ".join(f"{w['start']}..{w['end']}" for w in items)  # noqa: E731
+    return [d["full_name"], d["email"], d["national_id"], d["category"], d["nationality"], d["gender"], d["grade"],
+            d["source"], d["notice_days"], expert.screening_valid_until, d["active"], d["state"],
+            pairs(d["skills"], "code", "proficiency"), pairs(d["languages"], "code", "level"), "; ".join(d["levels"]),
+            windows(d["availability"]), windows(d["leave"])]
+
+
+def experts_xlsx(rows: int) -> bytes:
+    """A realistic import file: the demo roster's experts, written with the template's header."""
+    import openpyxl
+
+    from seed_data.demo import generate
+    from service.imports import EXPERT_COLUMNS
+
+    book = openpyxl.Workbook(write_only=True)
+    sheet = book.create_sheet("experts")
+    sheet.append([c.name for c in EXPERT_COLUMNS])
+    for expert in generate(experts=rows, offers=0, requests=0).experts:
+        sheet.append(_cells(expert))
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _template(folder: Path) -> Path:
+    from sqlmodel import Session
+
+    from service.db import make_engine, upgrade
+    from service.seeding import seed_reference
+
+    path = folder / "template.db"
+    upgrade(f"sqlite:///{path}")
+    engine = make_engine(f"sqlite:///{path}")
+    with Session(engine) as session:
+        seed_reference(session)
+    engine.dispose()
+    return path
+
+
+def _timed_import(database: Path, content: bytes, times: int = 1) -> tuple[list[float], object]:
+    """Seconds of each of ``times`` imports of the same file into one database (the first creates)."""
+    from sqlmodel import Session
+
+    from schemas.enums import Role
+    from service.auth import Principal
+    from service.db import make_engine
+    from service.imports import run_import
+
+    engine = make_engine(f"sqlite:///{database}")
+    principal = Principal(token_id=None, name="bench", role=Role.hq)
+    seconds, report = [], None
+    for _ in range(times):
+        started = time.perf_counter()
+        with Session(engine, expire_on_commit=False) as session:
+            report = run_import(session, principal, "experts", content)
+        seconds.append(time.perf_counter() - started)
+    engine.dispose()
+    return seconds, report
+
+
+def run(args: list[str]) -> list[dict]:
+    """Rows of the table: new rows into a fresh database (median of R), then the same file again (updates)."""
+    parser = argparse.ArgumentParser(prog="bench import")
+    parser.add_argument("--rows", type=int, default=ROWS)
+    parser.add_argument("--repeat", type=int, default=REPEAT)
+    options, _ = parser.parse_known_args(args)
+    content = experts_xlsx(options.rows)
+    fresh, again = [], []
+    with tempfile.TemporaryDirectory() as folder:
+        template = _template(Path(folder))
+        for i in range(options.repeat):
+            database = Path(folder) / f"run{i}.db"
+            shutil.copyfile(template, database)
+            seconds, report = _timed_import(database, content, times=2 if i == 0 else 1)
+            if report.errors or (report.created + report.unchanged) != options.rows:
+                raise RuntimeError(f"the import did not take every row: {report.errors[:3]}")
+            fresh.append(seconds[0])
+            again += seconds[1:]
+    size = f"{len(content) / 1e6:.1f} MB"
+    return [
+        {"case": f"XLSX ({size}), new experts, fresh database", "rows": options.rows,
+         "seconds": round(statistics.median(fresh), 2), "target": TARGET_SECONDS,
+         "ok": statistics.median(fresh) <= TARGET_SECONDS},
+        {"case": "the same file again (all unchanged)", "rows": options.rows, "seconds": round(again[0], 2),
+         "target": None, "ok": None},
+    ]
+
+
+def _table(rows: list[dict]) -> str:
+    lines = ["| case | rows | seconds | target | ok |", "|---|---|---|---|---|"]
+    for r in rows:
+        target = f"≤ {r['target']:.0f} s" if r["target"] else "—"
+        ok = "—" if r["ok"] is None else "MET" if r["ok"] else "MISSED"
+        lines.append(f"| {r['case']} | {r['rows']:,} | {r['seconds']:.2f} | {target} | {ok} |")
+    return "\n".join(lines)
+
+
+def main(args: list[str] | None = None) -> int:
+    rows = run(sys.argv[1:] if args is None else args)
+    print(_table(rows))
+    return 0 if all(r["ok"] is not False for r in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
