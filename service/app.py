@@ -9,7 +9,7 @@ from service.db import make_engine, pending_migrations
 from service.errors import install_handlers
 from service.middleware import BodyLimitAndIdempotency, SecurityHeaders
 from service.observability import Metrics, RequestContext
-from service import web
+from service import openapi, web
 from service.routes import (
     admin, deployments, events, experts, health, imports, offers, plans, reference, reports, requests,
 )
@@ -60,6 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (health, imports, reference, experts, offers, requests, plans, deployments, events, reports, admin):
         app.include_router(module.router)
     web.install(app)
+    openapi.install(app)
     app.add_middleware(BodyLimitAndIdempotency, state=app.state, max_bytes=settings.max_body_bytes)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"],

@@ -143,7 +143,8 @@ def list_unfilled(session: SessionDep, _: StaffUser, plan_id: Id):
     return UnfilledList(data=data, count=len(data))
 
 
-@router.get("/{plan_id}/positions/{position_id}/alternatives", response_model=AlternativesPublic)
+@router.get("/{plan_id}/positions/{position_id}/alternatives", response_model=AlternativesPublic,
+            responses={409: {"description": "The plan has not succeeded (yet)"}})
 def position_alternatives(
     session: SessionDep, _: StaffUser, plan_id: Id, position_id: Id,
     seat: Annotated[int | None, Query(ge=1, le=500, description="default: the first unfilled seat")] = None,

@@ -169,3 +169,15 @@ def test_inprocess_worker_and_progress_stream(db_url, world):
     assert events[-1][1]["summary"]["filled"] == 5
     assert all(kind == "progress" for kind, _ in events[:-1])
     app.state.engine.dispose()
+
+
+def test_alternatives_of_an_unfinished_plan_answer_a_documented_409(client, auth, app, world):
+    """Found by fuzzing: the 409 was answered but not documented."""
+    planner = auth("planner")
+    plan = client.post("/plans", json={"today": TODAY}, headers=planner).json()
+    position = world["german"]["positions"][0]["id"]
+    response = client.get(f"/plans/{plan['id']}/positions/{position}/alternatives", headers=planner)
+    assert response.status_code == 409 and "once it succeeded" in response.json()["detail"]
+    documented = app.openapi()["paths"]["/plans/{plan_id}/positions/{position_id}/alternatives"]["get"]
+    assert documented["responses"]["409"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/Error"}
