@@ -9,6 +9,7 @@ from service.db import make_engine, pending_migrations
 from service.errors import install_handlers
 from service.middleware import BodyLimitAndIdempotency, SecurityHeaders
 from service.observability import Metrics, RequestContext
+from service.ratelimit import FailedSignIns
 from service import openapi, web
 from service.routes import (
     admin, deployments, events, experts, health, imports, offers, plans, reference, reports, requests,
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.settings = settings
     app.state.metrics = Metrics(engine)
+    app.state.failed_sign_ins = FailedSignIns()
     install_handlers(app)
     # imports first: its /experts/import/... paths must win over /experts/{expert_id}
     for module in (health, imports, reference, experts, offers, requests, plans, deployments, events, reports, admin):

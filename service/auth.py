@@ -1,6 +1,7 @@
 """API tokens: random, stored only as SHA-256 hashes, revocable, one role each."""
 
 import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass
 
@@ -42,8 +43,10 @@ def issue_token(session: Session, *, role: Role, name: str, state: str | None = 
 
 
 def authenticate(session: Session, secret: str) -> Principal | None:
-    row = session.exec(select(ApiToken).where(ApiToken.token_hash == hash_token(secret))).first()
-    if row is None or row.revoked_at is not None:
+    """Look the token up by its hash; only hashes are stored, and they are compared in constant time."""
+    digest = hash_token(secret)
+    row = session.exec(select(ApiToken).where(ApiToken.token_hash == digest)).first()
+    if row is None or not hmac.compare_digest(row.token_hash, digest) or row.revoked_at is not None:
         return None
     return Principal(token_id=row.id, name=row.name, role=Role(row.role), state=row.state)
 

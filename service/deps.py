@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from schemas.enums import Role
 from service.auth import Principal, authenticate
-from service.errors import Forbidden, Unauthorized
+from service.errors import Forbidden, TooManyRequests, Unauthorized
 
 bearer = HTTPBearer(auto_error=False, description="an API token from `roster token create`")
 
@@ -23,16 +23,28 @@ SessionDep = Annotated[Session, Depends(get_session)]
 
 
 def current_principal(
+    request: Request,
     session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
     challenge = {"WWW-Authenticate": "Bearer"}
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("send 'Authorization: Bearer <token>'; create one with `roster token create`", challenge)
-    principal = authenticate(session, credentials.credentials)
+    return sign_in(request, session, credentials.credentials)
+
+
+def sign_in(request: Request, session: Session, secret: str) -> Principal:
+    """The token's principal; 401 for a bad token, 429 after too many bad tokens from one client."""
+    limiter, client = request.app.state.failed_sign_ins, request.client.host if request.client else "unknown"
+    if wait := limiter.retry_after(client):
+        raise TooManyRequests(f"too many failed sign-ins from this client: retry in {wait} s",
+                              {"Retry-After": str(wait)})
+    principal = authenticate(session, secret)
     session.rollback()  # authentication reads only; release the connection's snapshot
     if principal is None:
-        raise Unauthorized("the token is unknown or revoked; ask an admin for a new one", challenge)
+        limiter.failed(client)
+        raise Unauthorized("the token is unknown or revoked; ask an admin for a new one",
+                           {"WWW-Authenticate": "Bearer"})
     return principal
 
 

@@ -47,6 +47,11 @@ class PreconditionFailed(RosterError):
     error = "precondition_failed"
 
 
+class TooManyRequests(RosterError):
+    status_code = 429
+    error = "too_many_requests"
+
+
 class PayloadTooLarge(RosterError):
     status_code = 413
     error = "payload_too_large"

@@ -30,6 +30,7 @@ WHY = {
     "412": "If-Match names a stale version",
     "413": "The body is over the size limit",
     "422": "The input is invalid; each field is named with the fix",
+    "429": "Too many failed sign-ins from this client; wait Retry-After seconds",
     "503": "The database is unreachable; retry shortly",
 }
 
@@ -38,7 +39,7 @@ def _errors(path: str, method: str, op: dict) -> list[str]:
     codes = ["503"]
     if path in PUBLIC:
         return codes
-    codes += ["401", "403", "422"]
+    codes += ["401", "403", "422", "429"]
     if "{" in path:
         codes.append("404")
     if method in ("post", "patch", "delete", "put"):

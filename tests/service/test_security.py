@@ -1,0 +1,72 @@
+"""Security checks: sign-in throttling, headers, CORS, tokens kept secret."""
+
+import logging
+
+from fastapi.testclient import TestClient
+
+from service.app import create_app
+from service.ratelimit import FailedSignIns
+from service.settings import Settings
+
+
+def test_repeated_bad_tokens_are_refused_for_a_while(client, auth):
+    good = auth("hq")
+    for _ in range(10):
+        assert client.get("/experts", headers={"Authorization": "Bearer rst_guess"}).status_code == 401
+    refused = client.get("/experts", headers={"Authorization": "Bearer rst_guess"})
+    assert refused.status_code == 429 and int(refused.headers["retry-after"]) > 0
+    assert "too many failed sign-ins" in refused.json()["detail"]
+    assert client.get("/experts", headers=good).status_code == 429  # even a good token waits: same client
+    assert client.get("/health").status_code == 200
+
+
+def test_missing_tokens_do_not_count_as_guesses(client, auth):
+    for _ in range(20):
+        assert client.get("/experts").status_code == 401
+    assert client.get("/experts", headers=auth("hq")).status_code == 200
+
+
+def test_the_block_lifts_after_its_time():
+    limiter = FailedSignIns(limit=3, window=60, block=300)
+    for t in (0, 1, 2):
+        limiter.failed("10.0.0.1", now=t)
+    assert limiter.retry_after("10.0.0.1", now=3) > 0
+    assert limiter.retry_after("10.0.0.2", now=3) == 0
+    assert limiter.retry_after("10.0.0.1", now=303) == 0
+
+
+def test_failures_spread_over_time_are_not_blocked():
+    limiter = FailedSignIns(limit=3, window=60, block=300)
+    for t in (0, 61, 122, 183):
+        limiter.failed("10.0.0.1", now=t)
+    assert limiter.retry_after("10.0.0.1", now=184) == 0
+
+
+def test_security_headers(client, auth):
+    for response in (client.get("/health"), client.get("/experts", headers=auth("hq")), client.get("/nowhere")):
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["x-frame-options"] == "DENY"
+        assert response.headers["referrer-policy"] == "no-referrer"
+
+
+def test_cors_is_closed_unless_configured(client, db_url):
+    preflight = {"Origin": "https://evil.example", "Access-Control-Request-Method": "GET"}
+    closed = client.options("/experts", headers=preflight)
+    assert "access-control-allow-origin" not in closed.headers
+    app = create_app(Settings(database_url=db_url, worker="external", cors_origins=["https://hq.un.example"]))
+    with TestClient(app) as open_client:
+        allowed = open_client.options("/experts", headers=preflight | {"Origin": "https://hq.un.example"})
+        assert allowed.headers["access-control-allow-origin"] == "https://hq.un.example"
+        other = open_client.options("/experts", headers=preflight)
+        assert "access-control-allow-origin" not in other.headers
+    app.state.engine.dispose()
+
+
+def test_tokens_never_reach_the_logs(client, auth, caplog):
+    secret = auth("hq")["Authorization"].removeprefix("Bearer ")
+    with caplog.at_level(logging.DEBUG):
+        client.get("/experts", headers=auth("hq"))
+        client.get("/experts", headers={"Authorization": "Bearer rst_wrong-one"})
+        client.post("/tokens", json={"role": "planner", "name": "x"}, headers=auth("admin"))
+    logged = "\n".join(f"{r.getMessage()} {vars(r)}" for r in caplog.records)
+    assert secret not in logged and "rst_wrong-one" not in logged
