@@ -163,6 +163,8 @@ def filter_position(sup: Suppliers, pos: Position, ctx: Context) -> Filtered:
     idx = np.arange(len(sup))
     steps = []
     for rule in rules_for(pos):
+        if len(idx) == 0:
+            break
         mask, detail = rule(sup, pos, ctx, idx)
         if mask is None:
             continue
