@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy import insert
+from sqlalchemy import func, insert, text
 from sqlmodel import Session, select
 
 from schemas.enums import GRADE_RANK, Category, CostBearer, Gender, Level, OfferKind, OfferStatus, Readiness, Role, Source
@@ -526,14 +526,14 @@ CHUNK = 1000
 def _insert_experts(session: Session, principal: Principal, rows: list[Row]) -> None:
     """New experts and their lists in a few multi-row INSERTs (the ORM would build an object per cell)."""
     now = utcnow()
+    ids = _new_expert_ids(session, len(rows))
     stamps = {"version": 1, "created_at": now, "updated_at": now}
-    base = [r.payload.model_dump(exclude=expert_repo.LIST_FIELDS | {"state"}) | {"state": r.state} | stamps
-            for r in rows]
-    ids = session.execute(insert(Expert).returning(Expert.id, sort_by_parameter_order=True), base).scalars().all()
-    children: dict[type, list[dict]] = {ExpertSkill: [], ExpertLanguage: [], ExpertLevel: [], ExpertWindow: []}
-    audits = []
+    children: dict[type, list[dict]] = {Expert: [], ExpertSkill: [], ExpertLanguage: [], ExpertLevel: [],
+                                        ExpertWindow: [], AuditEntry: []}
     for expert_id, row in zip(ids, rows):
         data: ExpertCreate = row.payload
+        children[Expert].append(data.model_dump(exclude=expert_repo.LIST_FIELDS | {"state"})
+                                | {"id": expert_id, "state": row.state} | stamps)
         children[ExpertSkill] += [{"expert_id": expert_id, "code": s.code, "proficiency": s.proficiency}
                                   for s in data.skills]
         children[ExpertLanguage] += [{"expert_id": expert_id, "code": x.code, "level": x.level} for x in data.languages]
@@ -542,11 +542,21 @@ def _insert_experts(session: Session, principal: Principal, rows: list[Row]) -> 
                                    for kind, windows in (("available", data.availability), ("leave", data.leave))
                                    for w in windows]
         after = data.model_dump(mode="json") | {"id": expert_id, "state": row.state, "version": 1}
-        audits.append(_audit_row(principal, "expert", expert_id, after, now))
+        children[AuditEntry].append(_audit_row(principal, "expert", expert_id, after, now))
+    connection = session.connection()
     for table, values in children.items():
         if values:
-            session.execute(insert(table), values)
-    session.execute(insert(AuditEntry), audits)
+            connection.execute(insert(table.__table__), values)
+
+
+def _new_expert_ids(session: Session, count: int) -> list[int]:
+    """Ids for new experts, taken before inserting so that the lists can be inserted with them in bulk."""
+    if session.get_bind().dialect.name == "postgresql":
+        sequence = text("SELECT nextval(pg_get_serial_sequence('expert', 'id')) FROM generate_series(1, :n)")
+        return list(session.execute(sequence, {"n": count}).scalars())
+    # SQLite: the transaction began with BEGIN IMMEDIATE (service.db), so no other writer can take these ids
+    last = session.execute(select(func.max(Expert.id))).scalar() or 0
+    return list(range(last + 1, last + count + 1))
 
 
 def _audit_row(principal: Principal, entity: str, entity_id: int, after: dict, at: datetime) -> dict:

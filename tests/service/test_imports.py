@@ -99,6 +99,17 @@ class TestGoodFiles:
             audits = session.exec(select(AuditEntry).where(AuditEntry.action == "import")).all()
         assert sorted(a.entity_id for a in audits) == sorted(str(e["id"]) for e in listed["data"])
 
+    def test_imported_ids_do_not_collide_with_the_api(self, client, auth, engine):
+        from tests.service import factories
+
+        before = client.post("/experts", json=factories.expert(), headers=auth("hq")).json()["id"]
+        assert post(client, auth("hq"), "experts", as_csv(EXPERT_HEADER, [expert_row(1), expert_row(2)])).status_code == 200
+        after = client.post("/experts", json=factories.expert(), headers=auth("hq"))
+        assert after.status_code == 201, after.text
+        with Session(engine) as session:
+            imported = session.exec(select(Expert.id).where(Expert.email.like("import%"))).all()
+        assert len(set(imported) | {before, after.json()["id"]}) == 4 and after.json()["id"] > max(imported)
+
     def test_offers_import(self, client, auth, fmt):
         content = BUILDERS[fmt](OFFER_HEADER, [offer_row(1), offer_row(2, excluded_states="MLI; HTI")])
         response = post(client, auth("hq"), "offers", content)
