@@ -58,9 +58,15 @@ def rule_skill(code: str, minimum: int):
     return rule
 
 
+LANGUAGE_NAMES = {"ar": "Arabic", "en": "English", "es": "Spanish", "fr": "French", "pt": "Portuguese",
+                  "ru": "Russian", "zh": "Chinese"}
+
+
 def rule_language(code: str, minimum: int):
+    name = LANGUAGE_NAMES.get(code, code)
+
     def rule(sup: Suppliers, pos: Position, ctx: Context, idx: np.ndarray):
-        return sup.proficiency(sup.languages, code)[idx] >= minimum, f"do not speak {code} at level ≥ {minimum}"
+        return sup.proficiency(sup.languages, code)[idx] >= minimum, f"do not speak {name} at level ≥ {minimum}"
 
     rule.__name__ = f"language:{code}>={minimum}"
     return rule

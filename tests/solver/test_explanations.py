@@ -32,7 +32,7 @@ def test_a_position_blocked_only_by_language_says_so():
     (u,) = plan.unfilled
     assert [e.rule for e in u.eliminations] == ["language:fr>=3"]
     assert u.eliminations[0].eliminated == 3
-    assert u.reason == "3 do not speak fr at level ≥ 3; 0 left"
+    assert u.reason == "3 do not speak French at level ≥ 3; 0 left"
 
 
 def test_rules_are_reported_in_order_with_the_remaining_pool():
@@ -41,7 +41,7 @@ def test_rules_are_reported_in_order_with_the_remaining_pool():
     (u,) = solver.solve(instance(experts, [position()]), workers=1).unfilled
     assert [(e.rule, e.eliminated, e.remaining) for e in u.eliminations] == [
         ("skill:SSR-POLICY>=3", 1, 3), ("language:fr>=3", 2, 1), ("notice", 1, 0)]
-    assert u.reason.startswith("1 lack skill SSR-POLICY ≥ 3; of the 3 left, 2 do not speak fr")
+    assert u.reason.startswith("1 lack skill SSR-POLICY ≥ 3; of the 3 left, 2 do not speak French")
 
 
 def test_competitor_names_the_position_that_took_the_candidate_and_why():
