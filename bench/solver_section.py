@@ -64,7 +64,7 @@ def run(sizes: list[str], seed: int = 0) -> int:
         best = max([r["bound"] for r in results if r.get("bound")] or [1])
         for r in results:
             lines.append(_fmt(size, r, best))
-            print(lines[-1], file=sys.stderr, flush=True)
+            print(f"  ran {size}/{r['method']}", file=sys.stderr, flush=True)
             for v in r.get("violations", [])[:10]:
                 broken.append(f"{size}/{r['method']}: {v}")
             if "error" in r:
