@@ -1,0 +1,97 @@
+"""Turn posted forms into API payloads, and API errors back into messages beside the fields."""
+
+from pydantic import ValidationError
+from starlette.datastructures import FormData
+
+from service.errors import RosterError
+
+POSITION_FIELDS = ("title", "level", "category", "grade_min", "grade_max", "start_date", "end_date", "count",
+                   "group", "trainees", "trainer_ratio")
+POSITION_FLAGS = ("all_or_nothing", "same_offer")
+REQUEST_FIELDS = ("mission", "title", "description", "level", "priority", "deploy_by", "benchmark",
+                  "benchmark_note", "status")
+
+
+def _number(text: str) -> int | str:
+    return int(text) if text.strip().isdigit() else text.strip()
+
+
+def parse_codes(text: str, minimum: str) -> list[dict]:
+    """``SSR-POLICY:3, DDR-DESIGN`` -> [{code, <minimum>: 3}, {code}]; bad numbers go on for the API to refuse."""
+    items = []
+    for part in text.replace(";", ",").split(","):
+        code, _, level = part.strip().partition(":")
+        if not code.strip():
+            continue
+        item = {"code": code.strip()}
+        if level.strip():
+            item[minimum] = _number(level)
+        items.append(item)
+    return items
+
+
+def format_codes(items: list, minimum: str) -> str:
+    """The inverse of parse_codes, for filling the form in again."""
+    parts = []
+    for item in (dict(x) for x in items or []):
+        parts.append(f"{item['code']}:{item[minimum]}" if minimum in item else str(item["code"]))
+    return ", ".join(parts)
+
+
+class FormErrors(Exception):
+    """Messages already keyed by form field."""
+
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        super().__init__(errors)
+        self.errors = errors
+
+
+def request_values(form: FormData) -> dict:
+    """The request's own fields as posted (blank ones left out)."""
+    return {name: str(form[name]).strip() for name in REQUEST_FIELDS if str(form.get(name, "")).strip()}
+
+
+def position_rows(form: FormData) -> list[dict]:
+    """Every position row of the form, as posted: {index, id, remove, values}."""
+    indexes = sorted({int(key.split(".")[1]) for key in form if key.startswith("positions.")
+                      and key.split(".")[1].isdigit()})
+    rows = []
+    for i in indexes:
+        get = lambda name: str(form.get(f"positions.{i}.{name}", "")).strip()  # noqa: E731
+        values = {name: get(name) for name in POSITION_FIELDS if get(name)}
+        values |= {flag: True for flag in POSITION_FLAGS if get(flag)}
+        values["required_skills"] = parse_codes(get("required_skills"), "min_proficiency")
+        values["desired_skills"] = parse_codes(get("desired_skills"), "min_proficiency")
+        values["languages"] = parse_codes(get("languages"), "min_level")
+        for name in ("count", "trainees", "trainer_ratio"):
+            if name in values:
+                values[name] = _number(values[name])
+        rows.append({"index": i, "id": get("id"), "remove": bool(get("remove")), "values": values,
+                     "blank": not get("title") and not get("start_date")})
+    return rows
+
+
+def field_key(loc: tuple) -> str:
+    """positions.0.required_skills.1.code -> positions.0.required_skills (the form's field)."""
+    parts = [str(p) for p in loc if p != "body"]
+    if parts and parts[0] == "positions":
+        return ".".join(parts[:3])
+    return parts[0] if parts else "form"
+
+
+def errors_of(exc: Exception, prefix: str = "") -> dict[str, list[str]]:
+    """{form field: [messages]} from a pydantic ValidationError or a RosterError."""
+    found: dict[str, list[str]] = {}
+    if isinstance(exc, ValidationError):
+        for err in exc.errors():
+            message = err.get("msg", "invalid value").removeprefix("Value error, ")
+            if err.get("type") == "missing":
+                message = "required: fill it in"
+            found.setdefault(prefix + field_key(tuple(err.get("loc", ()))), []).append(message)
+    elif isinstance(exc, RosterError) and isinstance(exc.detail, list):
+        for d in exc.detail:
+            field = str(d.get("field", "form")).removeprefix("body.").removeprefix("body")
+            found.setdefault(prefix + field_key(tuple(field.split("."))) if field else "form", []).append(d["message"])
+    else:
+        found["form"] = [str(getattr(exc, "detail", exc))]
+    return found

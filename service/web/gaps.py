@@ -1,0 +1,70 @@
+"""Page: the skill × level × quarter heatmap of demand against supply, with its CSV export."""
+
+from datetime import date
+
+from fastapi import APIRouter, Request, Response
+from sqlmodel import select
+
+from schemas.enums import Level, Role
+from service import reports
+from service.deps import SessionDep
+from service.tables import CapacityRequest, Mission, Position
+from service.web import render
+from service.web.session import CurrentViewer
+
+router = APIRouter(prefix="/ui")
+
+
+def _report(session, viewer, start: date | None, end: date | None, mission: str | None, level: str | None,
+            skill: str | None):
+    """The report exactly as GET /reports/gaps builds it, for the same filters and role."""
+    start, end = reports.resolve_range(start, end, date.today())
+    f = reports.GapFilter(mission=mission or None, level=Level(level) if level in set(Level) else None,
+                          skill=skill.strip().upper() if skill and skill.strip() else None)
+    reports.check_filter(session, f)
+    return reports.gap_report(session, start, end, f, open_only=viewer.principal.role == Role.member_state), f
+
+
+def _heatmap(report: reports.GapReport) -> dict:
+    """Rows: skill · level with any demand; columns: quarters; z: the gap; each cell's positions kept for links."""
+    rows = sorted({(c.skill, c.level.value) for c in report.cells if c.demand},
+                  key=lambda key: (key[0], list(Level).index(Level(key[1]))))
+    index = {key: i for i, key in enumerate(rows)}
+    column = {q: j for j, q in enumerate(report.quarters)}
+    z = [[None] * len(report.quarters) for _ in rows]
+    cells = [[None] * len(report.quarters) for _ in rows]
+    for c in report.cells:
+        key = (c.skill, c.level.value)
+        if key in index:
+            i, j = index[key], column[c.quarter]
+            z[i][j] = c.gap
+            cells[i][j] = {"demand": c.demand, "supply": c.supply, "gap": c.gap, "positions": c.positions}
+    labels = [f"{skill} · {level}" for skill, level in rows]
+    return {"x": report.quarters, "y": labels, "z": z, "cells": cells}
+
+
+@router.get("/gaps")
+def gaps(request: Request, session: SessionDep, viewer: CurrentViewer, start: date | None = None,
+         end: date | None = None, mission: str | None = None, level: str | None = None, skill: str | None = None):
+    """The heatmap, the cells as a table, and the positions behind each cell."""
+    report, f = _report(session, viewer, start, end, mission, level, skill)
+    wanted = {p for c in report.cells for p in c.positions}
+    positions = {p.id: {"id": p.id, "title": p.title, "request_id": r.id, "request": r.title, "mission": r.mission,
+                        "start": p.start_date.isoformat(), "end": p.end_date.isoformat(), "open": p.count - p.filled}
+                 for p, r in session.exec(select(Position, CapacityRequest).join(CapacityRequest)
+                                          .where(Position.id.in_(wanted))).all()} if wanted else {}
+    missions = session.exec(select(Mission.code).order_by(Mission.code)).all()
+    params = render.query(start=report.from_.isoformat(), end=report.to.isoformat(), mission=f.mission,
+                          level=f.level.value if f.level else None, skill=f.skill)
+    return render.page(request, "gaps.html", viewer, title="Skill gaps", report=report, filters=f,
+                       heatmap=_heatmap(report) | {"positions": positions}, missions=missions, levels=list(Level),
+                       csv_url=f"/ui/gaps.csv?{params}", demand_cells=[c for c in report.cells if c.demand])
+
+
+@router.get("/gaps.csv")
+def gaps_csv(session: SessionDep, viewer: CurrentViewer, start: date | None = None, end: date | None = None,
+             mission: str | None = None, level: str | None = None, skill: str | None = None):
+    """The same report as CSV, one row per cell (as GET /reports/gaps?format=csv)."""
+    report, _ = _report(session, viewer, start, end, mission, level, skill)
+    return Response(reports.to_csv(report), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{reports.csv_filename(report)}"'})

@@ -1,0 +1,53 @@
+"""Page: a Member State's offers and experts — readiness, expiry, one-click renewal, status."""
+
+from datetime import date, timedelta
+
+from fastapi import APIRouter, Request
+
+from schemas.roster import OfferUpdate
+from service import audit
+from service.deps import SessionDep
+from service.errors import RosterError
+from service.repositories import experts as expert_repo
+from service.repositories import offers as repo
+from service.web import forms, render
+from service.web.session import ContributorViewer, CurrentViewer, PostedForm
+
+router = APIRouter(prefix="/ui/offers")
+MAX_ROWS = 200
+RENEWAL = timedelta(days=365)
+SOON = timedelta(days=60)
+
+
+def renewed_until(expires_on: date, today: date) -> date:
+    """A renewal runs a year from the later of today and the current expiry."""
+    return max(expires_on, today) + RENEWAL
+
+
+@router.get("")
+def offers(request: Request, session: SessionDep, viewer: CurrentViewer):
+    """Offers and experts in the viewer's scope (a Member State sees only its own)."""
+    data, count = repo.list_offers(session, viewer.principal, {}, MAX_ROWS, 0)
+    experts, expert_count = expert_repo.list_experts(session, viewer.principal, expert_repo.ExpertFilter(),
+                                                     MAX_ROWS, 0)
+    today = date.today()
+    return render.page(request, "offers.html", viewer, title="Offers", offers=data, count=count,
+                       experts=experts, expert_count=expert_count, soon=today + SOON,
+                       renewal={o.id: renewed_until(o.expires_on, today) for o in data})
+
+
+@router.post("/{offer_id}/renew")
+def renew(request: Request, session: SessionDep, viewer: ContributorViewer, form: PostedForm, offer_id: int):
+    """Renew an offer for a year, as PATCH /offers/{id} with a new expires_on."""
+    offer = repo.get_visible(session, viewer.principal, offer_id)
+    before = repo.to_public(offer)
+    try:
+        repo.update(session, viewer.principal, offer, OfferUpdate(expires_on=renewed_until(offer.expires_on,
+                                                                                         date.today())))
+        audit.record(session, viewer.principal, "update", "offer", offer.id, before=before, after=repo.to_public(offer))
+        session.commit()
+    except RosterError as exc:
+        session.rollback()
+        return render.redirect("/ui/offers", "Not renewed: " + " ".join(
+            m for ms in forms.errors_of(exc).values() for m in ms))
+    return render.redirect("/ui/offers", f"“{offer.title}” renewed until {offer.expires_on}.")

@@ -1,0 +1,154 @@
+"""Pages: start a plan, watch it run, review its proposals, unfilled seats and alternatives."""
+
+from collections import defaultdict
+from datetime import date
+
+from fastapi import APIRouter, Request, Response
+from pydantic import ValidationError
+from sqlmodel import Session, select
+
+from schemas.enums import PlanStatus, ReviewStatus
+from schemas.planning import PlanCreate, Review
+from service import jobs, review
+from service.deps import SessionDep
+from service.errors import Conflict, RosterError
+from service.repositories import plans as repo
+from service.routes.plans import _enqueue, plan_events
+from service.tables import CapacityRequest, PlanAssignment, Position
+from service.web import forms, render
+from service.web.explain import plain_reasons
+from service.web.session import PlannerViewer, PostedForm, StaffViewer
+
+router = APIRouter(prefix="/ui/plans")
+DECISIONS = ("approve", "reject", "pin")
+
+
+def _start_form(request: Request, session: Session, viewer, values: dict, errors: dict, status_code: int = 200):
+    plans, count = repo.list_plans(session, 20, 0)
+    return render.page(request, "plans.html", viewer, status_code=status_code, title="Plans", plans=plans,
+                       count=count, values=values, errors=errors)
+
+
+@router.get("")
+def list_plans(request: Request, session: SessionDep, viewer: StaffViewer):
+    """Recent plans, and (for planners) the form that starts one."""
+    return _start_form(request, session, viewer, {"today": date.today().isoformat(), "time_limit": 10}, {})
+
+
+@router.post("")
+def start_plan(request: Request, session: SessionDep, viewer: PlannerViewer, form: PostedForm):
+    """Queue a plan as POST /plans does, then watch it."""
+    values = {k: str(form.get(k, "")).strip() for k in ("today", "time_limit", "horizon_start", "horizon_end")}
+    try:
+        body = PlanCreate.model_validate({k: v for k, v in values.items() if v})
+        plan = _enqueue(session, viewer.principal, body, None, Response())
+    except (ValidationError, RosterError) as exc:
+        session.rollback()
+        return _start_form(request, session, viewer, values, forms.errors_of(exc), 422)
+    return render.redirect(f"/ui/plans/{plan.id}")
+
+
+@router.get("/{plan_id}/events")
+async def events(request: Request, viewer: StaffViewer, plan_id: int):
+    """The plan's progress as Server-Sent Events (the API's stream, authenticated by the session cookie)."""
+    return await plan_events(request, viewer.principal, plan_id)
+
+
+@router.get("/{plan_id}")
+def show_plan(request: Request, session: SessionDep, viewer: StaffViewer, plan_id: int):
+    """A running plan's progress, or a finished plan's review."""
+    plan = repo.to_public(repo.get(session, plan_id))
+    context = {"plan": plan, "title": f"Plan {plan.id}", "finished": plan.status in jobs.FINISHED}
+    if plan.status == PlanStatus.succeeded:
+        context |= _review_context(session, repo.get(session, plan_id))
+    return render.page(request, "plan.html", viewer, **context)
+
+
+def _review_context(session: Session, plan) -> dict:
+    assignments = repo.assignments(session, plan, [])
+    by_request = defaultdict(list)
+    for a in assignments:
+        by_request[a.request_id].append(a)
+    ids = set(by_request) | {u.request_id for u in repo.unfilled(session, plan)}
+    requests = {r.id: r for r in session.exec(select(CapacityRequest).where(CapacityRequest.id.in_(ids))).all()}
+    unfilled = defaultdict(list)
+    for u in repo.unfilled(session, plan):
+        unfilled[u.position_id].append(u)
+    open_count = sum(a.review in (ReviewStatus.proposed, ReviewStatus.pinned) for a in assignments)
+    return {"groups": sorted(by_request.items(), key=lambda kv: (requests[kv[0]].priority, kv[0])),
+            "requests": requests, "unfilled": list(unfilled.values()), "open_count": open_count,
+            "reasons": plain_reasons, "score_terms": sorted({k for a in assignments for k in a.score})}
+
+
+@router.post("/{plan_id}/review")
+def review_plan(request: Request, session: SessionDep, viewer: PlannerViewer, form: PostedForm, plan_id: int):
+    """One decision (a row's button) or one decision for every ticked row, all or nothing as the API."""
+    one = str(form.get("one", ""))
+    if one:
+        decision, _, assignment = one.partition(":")
+        ids = [int(assignment)] if assignment.isdigit() else []
+    else:
+        decision = str(form.get("bulk", ""))
+        ids = [int(v) for v in form.getlist("selected") if str(v).isdigit()]
+    if decision not in DECISIONS:
+        return render.redirect(f"/ui/plans/{plan_id}", "Choose approve, reject or pin.")
+    if not ids:
+        return render.redirect(f"/ui/plans/{plan_id}", "Tick at least one assignment first.")
+    try:
+        result = review.apply(session, repo.get(session, plan_id), Review(**{decision: ids}), viewer.principal)
+    except (ValidationError, RosterError) as exc:
+        session.rollback()
+        return render.redirect(f"/ui/plans/{plan_id}", "Nothing changed: " + " ".join(
+            m for ms in forms.errors_of(exc).values() for m in ms))
+    done = len(result.approved) + len(result.rejected) + len(result.pinned)
+    past = {"approve": "approved", "reject": "rejected", "pin": "pinned"}[decision]
+    extra = f" ({len(result.deployments)} deployment{'s' if len(result.deployments) != 1 else ''} planned)" \
+        if result.deployments else ""
+    return render.redirect(f"/ui/plans/{plan_id}", f"{done} assignment{'s' if done != 1 else ''} {past}{extra}.")
+
+
+@router.get("/{plan_id}/positions/{position_id}/alternatives")
+def alternatives(request: Request, session: SessionDep, viewer: StaffViewer, plan_id: int, position_id: int,
+                 seat: int | None = None):
+    """The ranked alternatives for one seat, why it is empty (if it is), and one click to swap."""
+    plan = repo.get(session, plan_id)
+    options = repo.alternatives(session, plan, position_id, seat, 10)
+    why = [u for u in repo.unfilled(session, plan) if u.position_id == position_id and u.seat == options.seat]
+    current = session.exec(select(PlanAssignment).where(
+        PlanAssignment.plan_id == plan_id, PlanAssignment.position_id == position_id,
+        PlanAssignment.seat == options.seat)).first()
+    holder = repo.assignments(session, plan, [PlanAssignment.id == current.id])[0] if current else None
+    position = session.get(Position, position_id)
+    return render.page(request, "alternatives.html", viewer, title=f"Alternatives for position {position_id}",
+                       plan=repo.to_public(plan), options=options, unfilled=why[0] if why else None,
+                       current=holder, position=position, request_row=session.get(CapacityRequest, position.request_id),
+                       reasons=plain_reasons)
+
+
+@router.post("/{plan_id}/positions/{position_id}/swap")
+def swap(request: Request, session: SessionDep, viewer: PlannerViewer, form: PostedForm, plan_id: int,
+         position_id: int):
+    """Swap in an alternative: reject what holds this seat and what holds that supplier, then re-solve."""
+    plan = repo.get(session, plan_id)
+    seat = int(form.get("seat", "0")) if str(form.get("seat", "")).isdigit() else 0
+    displaced = {str(v) for v in form.getlist("displaces")}
+    if plan.status != PlanStatus.succeeded:
+        raise Conflict(f"plan {plan_id} is {plan.status}: only a succeeded plan can be changed")
+    rows = session.exec(select(PlanAssignment).where(
+        PlanAssignment.plan_id == plan_id,
+        PlanAssignment.review.in_((ReviewStatus.proposed, ReviewStatus.pinned)))).all()
+    chosen = [a.id for a in rows if (a.position_id, a.seat) == (position_id, seat)
+              or f"P{a.position_id}-{a.seat}" in displaced]
+    try:
+        if chosen:
+            review.apply(session, plan, Review(reject=chosen), viewer.principal)
+        stored = dict(plan.parameters)
+        body = PlanCreate(request_ids=plan.request_ids, horizon_start=plan.horizon_start,
+                          horizon_end=plan.horizon_end,
+                          **{k: stored[k] for k in ("time_limit", "workers", "seed", "today") if k in stored})
+        child = _enqueue(session, viewer.principal, body, plan.id, Response())
+    except (ValidationError, RosterError) as exc:
+        session.rollback()
+        return render.redirect(f"/ui/plans/{plan_id}/positions/{position_id}/alternatives?seat={seat}",
+                               "Nothing changed: " + " ".join(m for ms in forms.errors_of(exc).values() for m in ms))
+    return render.redirect(f"/ui/plans/{child.id}", f"Rejected {len(chosen)} proposal(s); re-solving as plan {child.id}.")

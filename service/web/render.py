@@ -1,0 +1,64 @@
+"""Jinja2 templates and the small helpers they share."""
+
+from datetime import date
+from pathlib import Path
+from urllib.parse import urlencode
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.templating import Jinja2Templates
+
+from schemas.enums import Role
+from service.web.session import Viewer
+
+HERE = Path(__file__).parent
+templates = Jinja2Templates(directory=HERE / "templates")
+
+NAV = [
+    ("Requests", "/ui/requests", None),
+    ("Plans", "/ui/plans", (Role.admin, Role.hq, Role.planner)),
+    ("Deployments", "/ui/deployments", None),
+    ("Gaps", "/ui/gaps", None),
+    ("Offers", "/ui/offers", None),
+]
+
+
+def words(value: object) -> str:
+    """An enum value in plain words: partly_filled -> partly filled."""
+    return str(getattr(value, "value", value) or "").replace("_", " ")
+
+
+def query(**params) -> str:
+    return urlencode({k: v for k, v in params.items() if v not in (None, "")})
+
+
+templates.env.filters["words"] = words
+templates.env.globals["query"] = query
+
+
+def page(request: Request, name: str, viewer: Viewer | None, status_code: int = 200, **context) -> HTMLResponse:
+    nav = [(label, href) for label, href, roles in NAV if viewer and (roles is None or viewer.can(*roles))]
+    return templates.TemplateResponse(
+        request, name, {"viewer": viewer, "nav": nav, "notice": request.query_params.get("notice"),
+                        "today": date.today(), **context},
+        status_code=status_code,
+    )
+
+
+def redirect(url: str, notice: str | None = None) -> RedirectResponse:
+    if notice:
+        url += ("&" if "?" in url else "?") + urlencode({"notice": notice})
+    return RedirectResponse(url, status_code=303)
+
+
+def messages(detail: object) -> list[str]:
+    """An error's detail (a sentence, or the API's list of {field, message}) as sentences."""
+    if isinstance(detail, list):
+        return [f"{d['field']}: {d['message']}" if isinstance(d, dict) else str(d) for d in detail]
+    return [str(detail)]
+
+
+def error_page(request: Request, status_code: int, detail: object) -> HTMLResponse:
+    titles = {401: "Sign in needed", 403: "Not allowed", 404: "Not found", 409: "Conflict"}
+    return page(request, "error.html", None, status_code=status_code,
+                title=titles.get(status_code, "Something went wrong"), messages=messages(detail))

@@ -1,0 +1,88 @@
+"""Who is looking at a page: the API token in an HttpOnly cookie, and the CSRF token its forms carry."""
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from starlette.datastructures import FormData
+
+from schemas.enums import Role
+from service.auth import Principal, authenticate
+from service.deps import SessionDep
+from service.errors import Forbidden
+
+COOKIE = "roster_session"
+SIGNIN_COOKIE = "roster_signin"  # double-submit token of the sign-in form, before anyone is signed in
+CSRF_FIELD = "csrf"
+
+
+class SignInRequired(Exception):
+    """No valid session cookie: the page answers with a redirect to the sign-in form."""
+
+
+@dataclass(frozen=True)
+class Viewer:
+    principal: Principal
+    csrf: str
+
+    def can(self, *roles: Role) -> bool:
+        return self.principal.role in roles
+
+
+def csrf_for(secret: str) -> str:
+    """The CSRF token of a session: derived from the (HttpOnly, never readable by a script) API token."""
+    return hmac.new(secret.encode(), b"roster-ui-csrf", hashlib.sha256).hexdigest()
+
+
+def new_signin_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def cookie_options(request: Request) -> dict:
+    return {"httponly": True, "samesite": "strict", "secure": request.url.scheme == "https", "path": "/"}
+
+
+def viewer(request: Request, session: SessionDep) -> Viewer:
+    secret = request.cookies.get(COOKIE)
+    principal = authenticate(session, secret) if secret else None
+    session.rollback()
+    if principal is None:
+        raise SignInRequired()
+    return Viewer(principal, csrf_for(secret))
+
+
+CurrentViewer = Annotated[Viewer, Depends(viewer)]
+
+
+def require(*roles: Role):
+    """A page dependency that lets only these roles in, with the API's 403 message."""
+    allowed = ", ".join(r.value for r in roles)
+
+    def check(v: CurrentViewer) -> Viewer:
+        if not v.can(*roles):
+            raise Forbidden(f"role {v.principal.role.value} may not do this; it needs one of: {allowed}")
+        return v
+
+    return check
+
+
+StaffViewer = Annotated[Viewer, Depends(require(Role.admin, Role.hq, Role.planner))]
+PlannerViewer = Annotated[Viewer, Depends(require(Role.planner))]
+HqViewer = Annotated[Viewer, Depends(require(Role.hq))]
+ContributorViewer = Annotated[Viewer, Depends(require(Role.hq, Role.member_state))]
+
+
+async def checked_form(request: Request) -> FormData:
+    """The posted form, once its CSRF field matches the session's; 403 otherwise."""
+    form = await request.form()
+    secret = request.cookies.get(COOKIE, "")
+    sent = str(form.get(CSRF_FIELD, ""))
+    if not secret or not hmac.compare_digest(sent, csrf_for(secret)):
+        raise Forbidden("the form's CSRF token is missing or stale: reload the page and try again")
+    return form
+
+
+PostedForm = Annotated[FormData, Depends(checked_form)]

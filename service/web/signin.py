@@ -1,0 +1,75 @@
+"""Sign in with an API token, sign out, and the landing page of each role."""
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse
+
+from schemas.enums import Role
+from service.auth import authenticate
+from service.deps import SessionDep
+from service.web import render
+from service.web.session import (
+    COOKIE,
+    SIGNIN_COOKIE,
+    CurrentViewer,
+    PostedForm,
+    cookie_options,
+    new_signin_token,
+)
+
+router = APIRouter(prefix="/ui")
+
+LANDING = {Role.planner: "/ui/plans", Role.member_state: "/ui/offers", Role.hq: "/ui/requests",
+           Role.admin: "/ui/requests"}
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only a local page: never another site (an open redirect)."""
+    if target and target.startswith("/ui") and not target.startswith("//"):
+        return target
+    return None
+
+
+def _form(request: Request, status_code: int = 200, error: str | None = None, next_: str | None = None):
+    token = new_signin_token()
+    response = render.page(request, "signin.html", None, status_code=status_code, error=error,
+                           signin_csrf=token, next=_safe_next(next_))
+    response.set_cookie(SIGNIN_COOKIE, token, max_age=3600, **cookie_options(request) | {"path": "/ui/signin"})
+    return response
+
+
+@router.get("")
+def landing(viewer: CurrentViewer) -> RedirectResponse:
+    """Each role starts where its work is."""
+    return RedirectResponse(LANDING[viewer.principal.role], status_code=303)
+
+
+@router.get("/signin")
+def signin_form(request: Request, next: str | None = None):
+    """The sign-in form."""
+    return _form(request, next_=next)
+
+
+@router.post("/signin")
+def signin(request: Request, session: SessionDep, token: str = Form(""), csrf: str = Form(""),
+           next: str = Form("")):
+    """Check the token; keep it in an HttpOnly, SameSite=Strict cookie."""
+    expected = request.cookies.get(SIGNIN_COOKIE)
+    if not expected or csrf != expected:
+        return _form(request, 403, "The form expired: sign in again.", next)
+    principal = authenticate(session, token.strip()) if token.strip() else None
+    session.rollback()
+    if principal is None:
+        return _form(request, 401, "This token is unknown or revoked: ask an admin for a new one "
+                                   "(roster token create).", next)
+    response = RedirectResponse(_safe_next(next) or LANDING[principal.role], status_code=303)
+    response.set_cookie(COOKIE, token.strip(), **cookie_options(request))
+    response.delete_cookie(SIGNIN_COOKIE, path="/ui/signin")
+    return response
+
+
+@router.post("/signout")
+def signout(request: Request, _: PostedForm) -> RedirectResponse:
+    """Forget the session cookie."""
+    response = RedirectResponse("/ui/signin", status_code=303)
+    response.delete_cookie(COOKIE, path="/", httponly=True, samesite="strict")
+    return response

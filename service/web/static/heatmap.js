@@ -1,0 +1,37 @@
+// Gap heatmap with plotly; a click on a cell lists the positions behind its demand, with links.
+(function () {
+  const data = JSON.parse(document.getElementById("heatmap-data").textContent);
+  const element = document.getElementById("heatmap");
+  if (!data.y.length) { element.textContent = "No open demand in this range."; element.style.minHeight = "0"; return; }
+  const hover = data.cells.map((row, i) => row.map(function (c, j) {
+    return c ? data.y[i] + " · " + data.x[j] + "<br>demand " + c.demand + " · supply " + c.supply + " · gap " + c.gap : "";
+  }));
+  Plotly.newPlot(element, [{
+    type: "heatmap", x: data.x, y: data.y, z: data.z, text: hover, hoverinfo: "text", xgap: 2, ygap: 2,
+    colorscale: [[0, "#e8f3ea"], [0.01, "#fde9c8"], [0.5, "#f08a4b"], [1, "#9e1b12"]], zmin: 0,
+    colorbar: { title: { text: "gap" } },
+  }], {
+    height: Math.max(320, 90 + 22 * data.y.length), margin: { l: 230, r: 20, t: 10, b: 50 },
+    yaxis: { automargin: true, autorange: "reversed" }, xaxis: { side: "bottom" },
+  }, { responsive: true, displaylogo: false });
+  const box = document.getElementById("cell-positions");
+  const list = document.getElementById("cell-list");
+  const title = document.getElementById("cell-title");
+  element.on("plotly_click", function (event) {
+    const point = event.points[0];
+    const idx = point.pointNumber || point.pointIndex;
+    const cell = data.cells[idx[0]][idx[1]];
+    if (!cell) return;
+    title.textContent = data.y[idx[0]] + " in " + data.x[idx[1]] + ": demand " + cell.demand + ", supply " + cell.supply;
+    list.replaceChildren(...cell.positions.map(function (id) {
+      const p = data.positions[id] || { id: id, title: "position " + id };
+      const item = document.createElement("li");
+      const link = document.createElement("a");
+      link.href = "/ui/requests/" + p.request_id + "#position-" + id;
+      link.textContent = p.title + " — " + p.request + " (" + p.mission + ", " + p.start + " → " + p.end + ", " + p.open + " open)";
+      item.appendChild(link);
+      return item;
+    }));
+    box.hidden = false;
+  });
+})();

@@ -1,0 +1,34 @@
+// "Add another position": copy the last position block with a fresh index and empty fields.
+(function () {
+  const button = document.getElementById("add-position");
+  const holder = document.getElementById("positions");
+  if (!button || !holder) return;
+  button.addEventListener("click", function () {
+    const blocks = holder.querySelectorAll("fieldset.position");
+    const last = blocks[blocks.length - 1];
+    const next = Math.max(...Array.from(blocks, b => Number(b.dataset.index))) + 1;
+    const copy = last.cloneNode(true);
+    const old = "positions." + last.dataset.index + ".";
+    const oldId = "f-positions-" + last.dataset.index + "-";
+    copy.dataset.index = next;
+    copy.querySelector("legend").textContent = "Position " + (blocks.length + 1) + " (new)";
+    copy.querySelectorAll(".field-error").forEach(e => e.remove());
+    copy.querySelectorAll("input, select, textarea, label").forEach(function (el) {
+      if (el.name) el.name = el.name.replace(old, "positions." + next + ".");
+      if (el.id) el.id = el.id.replace(oldId, "f-positions-" + next + "-");
+      if (el.htmlFor) el.htmlFor = el.htmlFor.replace(oldId, "f-positions-" + next + "-");
+      el.removeAttribute("aria-invalid"); el.removeAttribute("aria-describedby");
+      if (el.type === "hidden" && el.name.endsWith(".id")) el.remove();
+      else if (el.type === "checkbox") el.checked = false;
+      else if (el.tagName === "SELECT") el.selectedIndex = 0;
+      else if (el.tagName !== "LABEL") el.value = "";
+    });
+    copy.querySelectorAll("label.check").forEach(function (l) {
+      const box = l.querySelector("input");
+      if (box && box.name.endsWith(".remove")) l.remove();
+    });
+    holder.appendChild(copy);
+    const first = copy.querySelector("input:not([type=hidden])");
+    if (first) first.focus();
+  });
+})();
