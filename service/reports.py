@@ -4,12 +4,12 @@ import csv
 import io
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
-from pydantic import BaseModel, Field
 from sqlmodel import Session, select
 
 from schemas.enums import DeploymentStatus, Level, OfferStatus, PlanStatus
+from schemas.reports import GapCell, GapReport, LatestPlan, ReasonCount, Totals, UnfilledSeat
 from service.errors import Invalid
 from service.references import check_missions, check_skills
 from service.repositories.requests import OPEN_STATUSES
@@ -35,7 +35,7 @@ TOP_REASONS = 10
 LIVE_DEPLOYMENTS = (DeploymentStatus.planned, DeploymentStatus.deployed)
 OFFER_STATUSES = (OfferStatus.submitted, OfferStatus.accepted)
 CSV_COLUMNS = ["skill", "skill_name", "area", "level", "quarter", "demand", "supply", "supply_proficient",
-               "gap", "ratio", "positions"]
+               "gap", "ratio", "unfilled", "positions"]
 
 DEFINITIONS = f"""Demand against supply by skill × level of engagement × calendar quarter: the matrix that
 shows donors the technical gaps.
@@ -52,8 +52,10 @@ shows donors the technical gaps.
   a live (planned or deployed) deployment. Plus the free slots (`slots - slots_used`) of submitted or accepted
   offers of the skill and level, not expired by the quarter's start, whose availability overlaps the quarter.
   Supply does not depend on the mission.
-- **gap** = max(demand - supply, 0); **ratio** = supply / demand (null without demand). Only cells with demand or
-  supply appear, largest gap first. Totals sum the cells.
+- **gap** = max(demand - supply, 0); **ratio** = supply / demand (null without demand); **unfilled** = the seats
+  of the cell the newest succeeded plan left empty (where skills exist on paper but languages, dates, screening
+  or competing priorities kept people away). Only cells with demand or supply appear, largest gap first, then
+  most unfilled. Totals sum the cells.
 - **Unfilled**: the seats the newest succeeded plan left empty, with its reason; `top_reasons` counts, per rule
   (`skill`, `language`, `availability`, ...), the seats it was the biggest eliminator of (`competition` when
   no rule eliminated anyone but eligible suppliers went elsewhere, `other` when the plan gave no detail).
@@ -61,59 +63,6 @@ shows donors the technical gaps.
 - **Filters**: `mission` (demand and unfilled), `level`, `skill` (everything).
 - **CSV**: send `Accept: text/csv` or `?format=csv` for one row per cell; `positions` is space-separated.
 """
-
-
-# --- The response --------------------------------------------------------------------
-
-
-class GapCell(BaseModel):
-    skill: str
-    skill_name: str
-    area: str
-    level: Level
-    quarter: str = Field(examples=["2027-Q1"])
-    demand: int = Field(description="open seats requiring the skill at this level in the quarter")
-    supply: int = Field(description="available experts plus free offer slots")
-    supply_proficient: int = Field(description=f"the part of supply at proficiency ≥ {PROFICIENT}")
-    gap: int
-    ratio: float | None = Field(description="supply / demand; null without demand")
-    positions: list[int] = Field(description="ids of the positions behind the demand")
-
-
-class Totals(BaseModel):
-    demand: int
-    supply: int
-    gap: int
-
-
-class LatestPlan(BaseModel):
-    id: int
-    finished_at: datetime | None
-
-
-class UnfilledSeat(BaseModel):
-    position_id: int
-    request_id: int
-    title: str
-    mission: str
-    seat: int
-    reason: str
-
-
-class ReasonCount(BaseModel):
-    rule: str = Field(examples=["skill", "language", "availability"])
-    count: int = Field(description="unfilled seats this rule was the biggest eliminator of")
-
-
-class GapReport(BaseModel):
-    from_: date = Field(alias="from", serialization_alias="from")
-    to: date
-    quarters: list[str]
-    cells: list[GapCell]
-    totals: Totals
-    latest_plan: LatestPlan | None
-    unfilled: list[UnfilledSeat]
-    top_reasons: list[ReasonCount]
 
 
 @dataclass(frozen=True)
@@ -333,7 +282,7 @@ def offer_supply(session: Session, qs: list[Quarter], f: GapFilter) -> tuple[Cou
 # --- Cells -----------------------------------------------------------------------------
 
 
-def _cells(session: Session, qs: list[Quarter], f: GapFilter) -> list[GapCell]:
+def _cells(session: Session, qs: list[Quarter], f: GapFilter, empty: Counter) -> list[GapCell]:
     seats, positions = demand(session, qs, f)
     people, people_proficient = expert_supply(session, qs, f)
     slots, slots_proficient = offer_supply(session, qs, f)
@@ -347,10 +296,10 @@ def _cells(session: Session, qs: list[Quarter], f: GapFilter) -> list[GapCell]:
         cells.append(GapCell(
             skill=code, skill_name=name, area=area, level=level, quarter=qs[i].label, demand=d, supply=s,
             supply_proficient=proficient[key], gap=max(d - s, 0), ratio=round(s / d, 2) if d else None,
-            positions=sorted(positions.get(key, ())),
+            unfilled=empty[key], positions=sorted(positions.get(key, ())),
         ))
     order = list(Level).index
-    cells.sort(key=lambda c: (-c.gap, c.skill, order(c.level), c.quarter))
+    cells.sort(key=lambda c: (-c.gap, -c.unfilled, c.skill, order(c.level), c.quarter))
     return cells
 
 
@@ -374,11 +323,13 @@ def main_rule(detail: dict) -> str:
     return "competition" if detail.get("competitors") else "other"
 
 
-def _unfilled(session: Session, plan_id: int, f: GapFilter, open_only: bool) -> tuple[list, list]:
+def _unfilled(session: Session, plan_id: int, f: GapFilter, open_only: bool,
+              qs: list[Quarter]) -> tuple[list, list, Counter]:
+    """The plan's empty seats, its top reasons, and the empty seats per cell."""
     statement = (
         select(PlanUnfilled.position_id, Position.request_id, Position.title, CapacityRequest.mission,
                PlanUnfilled.seat, PlanUnfilled.reason, PlanUnfilled.detail, Position.level,
-               CapacityRequest.level, Position.required_skills)
+               CapacityRequest.level, Position.required_skills, Position.start_date, Position.end_date)
         .join(Position, Position.id == PlanUnfilled.position_id)
         .join(CapacityRequest, CapacityRequest.id == Position.request_id)
         .where(PlanUnfilled.plan_id == plan_id)
@@ -388,17 +339,21 @@ def _unfilled(session: Session, plan_id: int, f: GapFilter, open_only: bool) -> 
         statement = statement.where(CapacityRequest.mission == f.mission)
     if open_only:
         statement = statement.where(CapacityRequest.status.in_(OPEN_STATUSES))
-    seats, rules = [], Counter()
-    for pid, rid, title, mission, seat, reason, detail, level, request_level, required in session.exec(statement):
-        if f.level and (level or request_level) != f.level:
-            continue
-        if f.skill and f.skill not in {r["code"] for r in required or []}:
+    seats, rules, per_cell = [], Counter(), Counter()
+    for (pid, rid, title, mission, seat, reason, detail, level, request_level, required, start,
+         end) in session.exec(statement):
+        level = Level(level or request_level)
+        codes = {r["code"] for r in required or []}
+        if (f.level and level != f.level) or (f.skill and f.skill not in codes):
             continue
         seats.append(UnfilledSeat(position_id=pid, request_id=rid, title=title, mission=mission, seat=seat,
                                   reason=reason))
         rules[main_rule(detail or {})] += 1
+        for code in {f.skill} if f.skill else codes:
+            for i in _overlapping(qs, start.toordinal(), end.toordinal()):
+                per_cell[code, level, i] += 1
     top = sorted(rules.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_REASONS]
-    return seats, [ReasonCount(rule=rule, count=n) for rule, n in top]
+    return seats, [ReasonCount(rule=rule, count=n) for rule, n in top], per_cell
 
 
 # --- The report ------------------------------------------------------------------------
@@ -407,9 +362,9 @@ def _unfilled(session: Session, plan_id: int, f: GapFilter, open_only: bool) -> 
 def gap_report(session: Session, start: date, end: date, f: GapFilter, *, open_only: bool = False) -> GapReport:
     """Demand against supply per skill × level × quarter, with the latest plan's unfilled seats."""
     qs = quarters(start, end)
-    cells = _cells(session, qs, f)
     plan = _latest_plan(session)
-    unfilled, reasons = _unfilled(session, plan.id, f, open_only) if plan else ([], [])
+    unfilled, reasons, empty = _unfilled(session, plan.id, f, open_only, qs) if plan else ([], [], Counter())
+    cells = _cells(session, qs, f, empty)
     totals = Totals(demand=sum(c.demand for c in cells), supply=sum(c.supply for c in cells),
                     gap=sum(c.gap for c in cells))
     return GapReport.model_validate({

@@ -58,7 +58,7 @@ def fairness_term(model: cp_model.CpModel, st: Structure, x: list):
         pairs = by_request.get(r, [])
         if not pairs or t <= 0:
             continue
-        short = model.new_int_var(0, len(pairs), "")
+        short = model.new_int_var(0, len(np.unique(st.pair_pos[pairs])), "")
         filled = sum(x[k] for k in pairs)
         women = sum(x[k] for k in pairs if st.sup.female[st.pair_sup[k]])
         model.add(100 * short >= gender_target(t) * filled - 100 * women)

@@ -13,6 +13,7 @@ from tests.service import factories
 
 YEAR = {"from": "2027-01-01", "to": "2027-12-31"}
 OP = "operational"
+YEAR_QUARTERS = ("2027-Q1", "2027-Q2", "2027-Q3", "2027-Q4")
 
 
 def _request(client, auth, positions: list[dict], **overrides) -> dict:
@@ -200,7 +201,7 @@ def test_csv_has_the_json_numbers(client, auth, world):
     assert response.headers["content-disposition"] == 'attachment; filename="gaps-2027-01-01-2027-12-31.csv"'
     rows = list(csv.DictReader(io.StringIO(response.text)))
     assert list(rows[0]) == ["skill", "skill_name", "area", "level", "quarter", "demand", "supply",
-                             "supply_proficient", "gap", "ratio", "positions"]
+                             "supply_proficient", "gap", "ratio", "unfilled", "positions"]
     assert [
         (r["skill"], r["level"], r["quarter"], int(r["demand"]), int(r["supply"]), int(r["supply_proficient"]),
          int(r["gap"]), float(r["ratio"]) if r["ratio"] else None, [int(p) for p in r["positions"].split()])
@@ -347,3 +348,16 @@ def test_no_token_is_401(client):
     response = client.get("/reports/gaps")
     assert response.status_code == 401
     assert response.json()["error"] == "unauthorized"
+
+
+def test_cells_count_the_seats_the_latest_plan_left_empty(client, auth, world, plans):
+    """Unfilled per cell: a seat counts in every quarter its position overlaps, like demand."""
+    report = _report(client, auth)
+    empty = {q: (_cell(report, "PAYROLL", OP, q) or {}).get("unfilled") for q in YEAR_QUARTERS}
+    assert empty == {"2027-Q1": 4, "2027-Q2": 4, "2027-Q3": 1, "2027-Q4": 1}  # p1 ×3 (Q1–Q2), closed ×1 (all)
+    assert _cell(report, "ID-CARDS", OP, "2027-Q1")["unfilled"] == 1
+    ms = _report(client, auth, role=("member_state", "NOR"))
+    assert _cell(ms, "PAYROLL", OP, "2027-Q1")["unfilled"] == 3 and _cell(ms, "PAYROLL", OP, "2027-Q3")["unfilled"] == 0
+    rows = list(csv.DictReader(io.StringIO(client.get("/reports/gaps", params=YEAR | {"format": "csv"},
+                                                      headers=auth("planner")).text)))
+    assert {r["quarter"]: int(r["unfilled"]) for r in rows if (r["skill"], r["level"]) == ("PAYROLL", OP)} == empty

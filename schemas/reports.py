@@ -1,0 +1,58 @@
+"""The gap report's data model: demand against supply per skill × level × quarter."""
+
+from datetime import date, datetime
+
+from pydantic import BaseModel, Field
+
+from schemas.enums import Level
+
+
+class GapCell(BaseModel):
+    skill: str
+    skill_name: str
+    area: str
+    level: Level
+    quarter: str = Field(examples=["2027-Q1"])
+    demand: int = Field(description="open seats requiring the skill at this level in the quarter")
+    supply: int = Field(description="available experts plus free offer slots")
+    supply_proficient: int = Field(description="the part of supply at proficiency 3 or more")
+    gap: int
+    ratio: float | None = Field(description="supply / demand; null without demand")
+    unfilled: int = Field(default=0, description="seats of this cell the latest plan left empty")
+    positions: list[int] = Field(description="ids of the positions behind the demand")
+
+
+class Totals(BaseModel):
+    demand: int
+    supply: int
+    gap: int
+
+
+class LatestPlan(BaseModel):
+    id: int
+    finished_at: datetime | None
+
+
+class UnfilledSeat(BaseModel):
+    position_id: int
+    request_id: int
+    title: str
+    mission: str
+    seat: int
+    reason: str
+
+
+class ReasonCount(BaseModel):
+    rule: str = Field(examples=["skill", "language", "availability"])
+    count: int = Field(description="unfilled seats this rule was the biggest eliminator of")
+
+
+class GapReport(BaseModel):
+    from_: date = Field(alias="from", serialization_alias="from")
+    to: date
+    quarters: list[str]
+    cells: list[GapCell]
+    totals: Totals
+    latest_plan: LatestPlan | None
+    unfilled: list[UnfilledSeat]
+    top_reasons: list[ReasonCount]
