@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from enum import Enum
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError
@@ -509,15 +510,13 @@ def _write_experts(session: Session, principal: Principal, rows: list[Row], pres
         _report(progress, "writing", min(start + CHUNK, len(new)), len(good))
     counts["created"] = len(new)
     updates = [r for r in good if r.target is not None]
-    existing = {}
-    for start in range(0, len(updates), CHUNK):
-        ids = [r.target for r in updates[start:start + CHUNK]]
-        existing.update({e.id: e for e in session.exec(select(Expert).where(Expert.id.in_(ids))).all()})
     fields = (present & UPDATABLE_EXPERT) - {"state"}
-    for done, row in enumerate(updates, start=len(new) + 1):
-        _update_expert(session, principal, row, existing[row.target], fields, counts)
-        if done % PROGRESS_EVERY == 0:
-            _report(progress, "writing", done, len(good))
+    for start in range(0, len(updates), CHUNK):
+        chunk = updates[start:start + CHUNK]
+        stored = _stored_experts(session, [r.target for r in chunk])
+        for row in chunk:
+            _update_expert(session, principal, row, stored[row.target], fields, counts)
+        _report(progress, "writing", len(new) + start + len(chunk), len(good))
 
 
 CHUNK = 1000
@@ -566,17 +565,47 @@ def _audit_row(principal: Principal, entity: str, entity_id: int, after: dict, a
             "entity": entity, "entity_id": str(entity_id), "before": None, "after": after}
 
 
-def _update_expert(session: Session, principal: Principal, row: Row, expert: Expert, fields: set[str],
+def _plain(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def _stored_experts(session: Session, ids: list[int]) -> dict[int, dict]:
+    """The stored experts as JSON-like dicts shaped like the import payload, read without the ORM."""
+    connection, table = session.connection(), Expert.__table__
+    records = {
+        r["id"]: {k: _plain(v) for k, v in r.items()} | {name: [] for name in expert_repo.LIST_FIELDS}
+        for r in connection.execute(select(table).where(table.c.id.in_(ids))).mappings()
+    }
+    for eid, code, proficiency in connection.execute(select(ExpertSkill.expert_id, ExpertSkill.code,
+                                                            ExpertSkill.proficiency).where(ExpertSkill.expert_id.in_(ids))):
+        records[eid]["skills"].append({"code": code, "proficiency": proficiency})
+    for eid, code, level in connection.execute(select(ExpertLanguage.expert_id, ExpertLanguage.code,
+                                                      ExpertLanguage.level).where(ExpertLanguage.expert_id.in_(ids))):
+        records[eid]["languages"].append({"code": code, "level": level})
+    for eid, level in connection.execute(select(ExpertLevel.expert_id, ExpertLevel.level)
+                                         .where(ExpertLevel.expert_id.in_(ids))):
+        records[eid]["levels"].append(_plain(level))
+    for eid, kind, start, end in connection.execute(select(ExpertWindow.expert_id, ExpertWindow.kind, ExpertWindow.start,
+                                                           ExpertWindow.end).where(ExpertWindow.expert_id.in_(ids))):
+        records[eid]["availability" if kind == "available" else "leave"].append(
+            {"start": start.isoformat(), "end": end.isoformat()})
+    return records
+
+
+def _update_expert(session: Session, principal: Principal, row: Row, stored: dict, fields: set[str],
                    counts: dict) -> None:
-    if "state" in row.cells and principal.role != Role.member_state and row.state != expert.state:
-        row.error("state", f"the expert is nominated by {expert.state or 'nobody (UN staff)'}; an import cannot "
+    if "state" in row.cells and principal.role != Role.member_state and row.state != stored["state"]:
+        row.error("state", f"the expert is nominated by {stored['state'] or 'nobody (UN staff)'}; an import cannot "
                            "change that: put that state, or leave the state column out")
         return
-    before = expert_repo.to_public(expert)
-    diff = changes(before.model_dump(mode="json"), row.payload.model_dump(mode="json"), fields)
+    diff = changes(stored, row.payload.model_dump(mode="json"), fields)
     if not diff:
         counts["unchanged"] += 1
         return
+    expert = session.get(Expert, row.target)
+    before = expert_repo.to_public(expert)
     try:
         with session.begin_nested():
             expert_repo.update(session, expert, ExpertUpdate.model_validate(diff))
