@@ -4,6 +4,7 @@ from collections import defaultdict
 
 import numpy as np
 from ortools.sat.python import cp_model
+from ortools.sat.python.cp_model import LinearExpr
 
 from solver.score import gender_target, state_quota
 from solver.structure import Structure
@@ -48,7 +49,7 @@ def fairness_term(model: cp_model.CpModel, st: Structure, x: list):
         if reach <= quota:
             continue
         over = model.new_int_var(0, reach - quota, "")
-        model.add(over >= sum(x[k] for k in pairs) - quota)
+        model.add(over >= LinearExpr.sum([x[k] for k in pairs]) - quota)
         terms.append(over)
         weights.append(w.state_over_share)
     by_request = defaultdict(list)
@@ -59,8 +60,8 @@ def fairness_term(model: cp_model.CpModel, st: Structure, x: list):
         if not pairs or t <= 0:
             continue
         short = model.new_int_var(0, len(np.unique(st.pair_pos[pairs])), "")
-        filled = sum(x[k] for k in pairs)
-        women = sum(x[k] for k in pairs if st.sup.female[st.pair_sup[k]])
+        filled = LinearExpr.sum([x[k] for k in pairs])
+        women = LinearExpr.sum([x[k] for k in pairs if st.sup.female[st.pair_sup[k]]])
         model.add(100 * short >= gender_target(t) * filled - 100 * women)
         terms.append(short)
         weights.append(w.gender_shortfall)
@@ -79,7 +80,7 @@ def add_keep_tiers(model: cp_model.CpModel, st: Structure, x: list, current: np.
         ks = np.flatnonzero(prio == tier)
         n = int(current[ks].sum())
         if n:
-            model.add(sum(x[k] for k in ks) >= n)
+            model.add(LinearExpr.sum([x[k] for k in ks]) >= n)
 
 
 
@@ -132,7 +133,8 @@ def merge_levels(levels: list) -> list[list[tuple]]:
 
 
 def _stage_expr(group):
-    return sum(w * t for _, terms, weights in group for t, w in zip(terms, weights) if w)
+    pairs = [(t, w) for _, terms, weights in group for t, w in zip(terms, weights) if w]
+    return LinearExpr.weighted_sum([t for t, _ in pairs], [w for _, w in pairs])
 
 
 
@@ -159,9 +161,9 @@ def _priority_stages(st: Structure, x: list) -> list[tuple[str, object]]:
     """One weighted stage for the priority level; one stage per tier if the weighted sum could overflow."""
     terms, weights = priority_term(st, x)
     if sum(weights) <= PRIORITY_LIMIT:
-        return [("priority", sum(w * t for t, w in zip(terms, weights)))]
+        return [("priority", LinearExpr.weighted_sum(terms, weights))]
     prio = np.array([p.priority for p in st.inst.positions])[st.pair_pos]
-    return [(f"priority:{t}", sum(x[k] for k in np.flatnonzero(prio == t))) for t in np.unique(prio)]
+    return [(f"priority:{t}", LinearExpr.sum([x[k] for k in np.flatnonzero(prio == t)])) for t in np.unique(prio)]
 
 
 

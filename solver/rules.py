@@ -3,6 +3,7 @@
 from collections import defaultdict
 
 from ortools.sat.python import cp_model
+from ortools.sat.python.cp_model import LinearExpr
 
 from solver.structure import Structure
 
@@ -20,12 +21,12 @@ def add_no_overlap(model: cp_model.CpModel, st: Structure, x: list) -> None:
         if cap == 1:
             model.add_at_most_one(x[k] for k in pairs)
         else:
-            model.add(sum(x[k] for k in pairs) <= cap)
+            model.add(LinearExpr.sum([x[k] for k in pairs]) <= cap)
 
 
 
 def _filled(st: Structure, x: list, i: int):
-    return sum(x[k] for k in st.pos_pairs[i])
+    return LinearExpr.sum([x[k] for k in st.pos_pairs[i]])
 
 
 
