@@ -81,7 +81,7 @@ def worker(
         signal.signal(sig, lambda *_: stop.set())
     typer.echo(f"worker {loop.worker_id()} waiting for plans", err=True)
     loop.run(engine, stop, lease_seconds=settings.worker_lease_seconds, poll_seconds=settings.worker_poll_seconds,
-             reminder_days=settings.reminder_days)
+             reminder_days=settings.reminder_days, allow_private_webhooks=settings.allow_private_webhooks)
 
 
 @db_app.command("upgrade")

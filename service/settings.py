@@ -22,6 +22,14 @@ class Settings(BaseSettings):
     worker_poll_seconds: float = 1.0
     reminder_days: int = 30
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    webhooks_to_private_addresses: bool | None = None
+
+    @property
+    def allow_private_webhooks(self) -> bool:
+        """Webhooks to private or loopback addresses: allowed in development and test, refused in production."""
+        if self.webhooks_to_private_addresses is None:
+            return self.environment != "production"
+        return self.webhooks_to_private_addresses
 
     @property
     def inprocess_worker(self) -> bool:

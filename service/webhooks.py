@@ -2,11 +2,14 @@
 
 import hashlib
 import hmac
+import ipaddress
 import json
 import logging
 import secrets
+import socket
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 import httpx
 from fastapi.encoders import jsonable_encoder
@@ -218,8 +221,25 @@ def _claim(engine: Engine, now: datetime, batch: int) -> list[Outgoing]:
     return claimed
 
 
-def _send(client: httpx.Client, item: Outgoing, now: datetime) -> tuple[int | None, str | None]:
+def private_target(url: str) -> str | None:
+    """Why ``url`` must not be called from inside the network (it resolves to a private address), or None."""
+    host = urlsplit(url).hostname or ""
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
+    except (socket.gaierror, UnicodeError) as exc:
+        return f"cannot resolve {host}: {exc}"
+    for address in sorted(addresses):
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+        if not ip.is_global or ip.is_multicast:
+            return f"refused: {host} resolves to {ip}, a private or reserved address"
+    return None
+
+
+def _send(client: httpx.Client, item: Outgoing, now: datetime,
+          allow_private: bool = True) -> tuple[int | None, str | None]:
     """One POST; the status code (None on a network error) and an error text unless it was 2xx."""
+    if not allow_private and (why := private_target(item.url)):
+        return None, why
     headers = {
         "Content-Type": "application/json", "User-Agent": USER_AGENT,
         "X-Roster-Event": item.event_type, "X-Roster-Delivery": str(item.delivery_id),
@@ -251,8 +271,12 @@ def _record(engine: Engine, item: Outgoing, code: int | None, error: str | None,
 
 
 def dispatch_once(engine: Engine, *, client: httpx.Client | None = None, now: datetime | None = None,
-                  batch: int = 50) -> int:
-    """Send the due pending deliveries once each; returns how many were attempted."""
+                  batch: int = 50, allow_private: bool = True) -> int:
+    """Send the due pending deliveries once each; returns how many were attempted.
+
+    ``allow_private=False`` (production) refuses targets that resolve to private, loopback or
+    link-local addresses, so a subscriber cannot make the service call into its own network.
+    """
     now = now or utcnow()
     claimed = _claim(engine, now, batch)
     if not claimed:
@@ -261,7 +285,7 @@ def dispatch_once(engine: Engine, *, client: httpx.Client | None = None, now: da
     client = client or httpx.Client(timeout=TIMEOUT, follow_redirects=False)
     try:
         for item in claimed:
-            code, error = _send(client, item, now)
+            code, error = _send(client, item, now, allow_private)
             if error:
                 logger.info("webhook delivery %s to %s failed: %s", item.delivery_id, item.url, error)
             _record(engine, item, code, error, now)

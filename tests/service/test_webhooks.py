@@ -189,6 +189,31 @@ class TestDispatch:
         assert webhooks.dispatch_once(engine) == 1
         assert len(receiver.received) == 1 and receiver.bad_signatures == 0
 
+    def test_production_refuses_private_targets(self, client, auth, engine, receiver, http):
+        sub = subscribe(client, auth("member_state", "NOR"), receiver.url)
+        emit(engine, "offer.accepted", "NOR")
+        enqueue(engine)
+        assert webhooks.dispatch_once(engine, client=http, allow_private=False) == 1
+        assert receiver.received == []
+        (delivery,) = deliveries(engine, sub)
+        assert delivery.status == DeliveryStatus.pending and "private or reserved address" in delivery.last_error
+
+    def test_private_target_check(self):
+        assert "127.0.0.1" in webhooks.private_target("http://127.0.0.1:9/hook")
+        assert "private" in webhooks.private_target("http://10.1.2.3/hook")
+        assert "private" in webhooks.private_target("http://[::1]/hook")
+        assert "169.254.169.254" in webhooks.private_target("http://169.254.169.254/latest/meta-data")
+        assert webhooks.private_target("http://8.8.8.8/hook") is None
+
+    def test_the_setting_follows_the_environment(self):
+        from service.settings import Settings
+
+        assert Settings(environment="development").allow_private_webhooks is True
+        production = Settings(environment="production", database_url="postgresql+psycopg://x@y/z")
+        assert production.allow_private_webhooks is False
+        assert Settings(environment="production", database_url="postgresql+psycopg://x@y/z",
+                        webhooks_to_private_addresses=True).allow_private_webhooks is True
+
     def test_wrong_secret_is_refused_by_the_receiver(self, client, auth, engine, receiver, http):
         sub = subscribe(client, auth("hq"), receiver.url, secret="another-secret-entirely")
         emit(engine, "plan.finished", None)
