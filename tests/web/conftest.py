@@ -1,0 +1,100 @@
+"""A real server on a free port with the demo data, and Debian's Chromium driven by Playwright."""
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session
+
+from schemas.enums import Role
+from service.app import create_app
+from service.auth import issue_token
+from service.seeding import seed_demo
+from service.settings import Settings
+from tests.service.conftest import serve
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--no-first-run"]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+TODAY = "2027-01-04"  # the demo data is anchored on this day
+
+
+@pytest.fixture(scope="session")
+def web_app(databases, template_url):
+    """One app for the whole web suite: a database with the demo roster, plans run by an in-process worker."""
+    url = databases.clone(template_url)
+    app = create_app(Settings(database_url=url, environment="test", worker="inprocess", worker_poll_seconds=0.1))
+    with Session(app.state.engine) as session:
+        seed_demo(session)
+    yield app
+    app.state.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def base_url(web_app) -> Iterator[str]:
+    with serve(web_app) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def token(web_app):
+    """``token("planner")`` or ``token("member_state", "NOR")``: a fresh secret for that role."""
+    cache: dict = {}
+
+    def secret(role: str, state: str | None = None) -> str:
+        if (role, state) not in cache:
+            with Session(web_app.state.engine) as session:
+                _, cache[role, state] = issue_token(session, role=Role(role), name=f"web {role} {state or ''}".strip(),
+                                                    state=state)
+                session.commit()
+        return cache[role, state]
+
+    return secret
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        print(f"SKIPPED browser tests: {CHROMIUM} is missing (apt-get install chromium)")
+        pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, base_url):
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, base_url=base_url)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def shots(tmp_path_factory):
+    """``shots(page, "name")``: a screenshot in the run's folder; with ROSTER_KEEP_SCREENSHOTS=1 also in docs/."""
+    folder = tmp_path_factory.mktemp("screenshots")
+    keep = os.environ.get("ROSTER_KEEP_SCREENSHOTS") == "1"
+
+    def take(page, name: str, full_page: bool = False) -> Path:
+        path = folder / f"{name}.png"
+        page.screenshot(path=path, full_page=full_page)
+        if keep:
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, SCREENSHOTS / path.name)
+        return path
+
+    return take
+
+
+def sign_in(page, secret: str):
+    page.goto("/ui/signin")
+    page.get_by_label("API token").fill(secret)
+    page.get_by_role("button", name="Sign in").click()
