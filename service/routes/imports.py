@@ -22,6 +22,7 @@ IMPORT_RULES = """Send the file as multipart form data in the field `file`: CSV 
 XLSX (the first sheet, or the one named `{kind}`), with a header row naming the columns below in any order;
 columns left out keep their stored value on re-import, or take the API's default. Download a template from
 `GET /{kind}/import/template?format=xlsx` (its `help` sheet repeats this table). Lists are separated by `;`.
+Empty rows, and rows whose first cell starts with `#`, are skipped. At most 50,000 rows a file.
 
 Rows are validated one by one with the API's rules (`POST /{kind}`). The answer lists every bad cell as
 `{{line, column, value, message}}`, the header being line 1.
