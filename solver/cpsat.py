@@ -1,5 +1,6 @@
 """The staged CP-SAT solve: priority first, then the lower objective levels, each stage hinted."""
 
+import logging
 import time
 from collections.abc import Callable
 
@@ -14,6 +15,7 @@ from solver.score import assemble
 from solver.structure import Structure, build_structure
 
 Progress = Callable[[dict], None] | None
+logger = logging.getLogger(__name__)
 
 
 
@@ -24,9 +26,18 @@ class _Reporter(cp_model.CpSolverSolutionCallback):
 
     def on_solution_callback(self) -> None:
         obj, bound = self.objective_value, self.best_objective_bound
-        self.progress({"phase": self.phase, "objective": obj, "bound": bound,
-                       "gap": _gap(obj, bound), "elapsed": round(time.perf_counter() - self.t0, 3)})
+        _notify(self.progress, {"phase": self.phase, "objective": obj, "bound": bound,
+                                "gap": _gap(obj, bound), "elapsed": round(time.perf_counter() - self.t0, 3)})
 
+
+def _notify(progress: Progress, event: dict) -> None:
+    """Report progress; a failing listener must not stop the solve."""
+    if progress is None:
+        return
+    try:
+        progress(event)
+    except Exception:  # noqa: BLE001 - the listener is the caller's code
+        logger.exception("progress callback failed")
 
 
 def _gap(obj: float, bound: float) -> float:
@@ -136,13 +147,11 @@ def solve(inst, *, time_limit: float | None = None, workers: int | None = None, 
     limit = time_limit if time_limit is not None else inst.parameters.time_limit
     st = build_structure(inst)
     hint = greedy_pairs(st)
-    if progress:
-        progress({"phase": "greedy", "objective": float(st.priority_weight[hint].sum()), "bound": None,
-                  "gap": None, "elapsed": round(time.perf_counter() - t0, 3)})
+    _notify(progress, {"phase": "greedy", "objective": float(st.priority_weight[hint].sum()), "bound": None,
+                       "gap": None, "elapsed": round(time.perf_counter() - t0, 3)})
     plan = solve_structure(st, time_limit=limit - (time.perf_counter() - t0), workers=workers or 2,
                            seed=seed or 0, progress=progress, hint=hint)
     plan.wall_time = round(time.perf_counter() - t0, 3)
-    if progress:
-        progress({"phase": "done", "objective": float(plan.objectives.priority), "bound": float(plan.best_bound),
-                  "gap": plan.gap, "elapsed": plan.wall_time})
+    _notify(progress, {"phase": "done", "objective": float(plan.objectives.priority),
+                       "bound": float(plan.best_bound), "gap": plan.gap, "elapsed": plan.wall_time})
     return plan

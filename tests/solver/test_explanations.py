@@ -133,3 +133,11 @@ def test_an_offer_with_free_slots_is_not_named_as_taken():
     roomy = solver.solve(instance([], ps, offers=[offer(slots=3)]), workers=1)
     assert [u.position_id for u in roomy.unfilled] == ["P3"]
     assert roomy.unfilled[0].competitors == []
+
+
+def test_a_failing_progress_listener_does_not_stop_the_solve():
+    def broken(event):
+        raise RuntimeError("listener bug")
+
+    plan = solver.solve(generate("small", 1), workers=1, progress=broken)
+    assert plan.status == "optimal" and plan.assignments
