@@ -18,7 +18,6 @@ Progress = Callable[[dict], None] | None
 logger = logging.getLogger(__name__)
 
 
-
 class _Reporter(cp_model.CpSolverSolutionCallback):
     def __init__(self, phase: str, progress: Callable[[dict], None], t0: float):
         super().__init__()
@@ -44,7 +43,6 @@ def _gap(obj: float, bound: float) -> float:
     return abs(bound - obj) / max(1.0, abs(bound))
 
 
-
 def _params(solver: cp_model.CpSolver, time_limit: float, workers: int, seed: int) -> None:
     p = solver.parameters
     p.max_time_in_seconds = max(0.05, time_limit)
@@ -56,13 +54,11 @@ def _params(solver: cp_model.CpSolver, time_limit: float, workers: int, seed: in
         p.extra_subsolvers.append("max_lp")
 
 
-
 def _share(n: int, stages: int, left: float) -> float:
     """Time for stage n: the first gets 60 %, the rest split what is left evenly."""
     if n == stages - 1:
         return left
     return 0.6 * left if n == 0 else left / (stages - n)
-
 
 
 def _set_hint(model: cp_model.CpModel, x: list, current: np.ndarray, full: list[int] | None) -> None:
@@ -75,7 +71,6 @@ def _set_hint(model: cp_model.CpModel, x: list, current: np.ndarray, full: list[
     else:
         hint.vars.extend(v.index for v in x)
         hint.values.extend(int(b) for b in current)
-
 
 
 def solve_structure(st: Structure, *, time_limit: float, workers: int, seed: int,
@@ -125,7 +120,6 @@ def solve_structure(st: Structure, *, time_limit: float, workers: int, seed: int
     return plan
 
 
-
 def _infeasible(st: Structure, size: ModelSize, t0: float, why: str) -> Plan:
     msg = f"no plan satisfies the pins and groups together ({why})"
     found = pin_conflicts(st.inst)
@@ -135,7 +129,6 @@ def _infeasible(st: Structure, size: ModelSize, t0: float, why: str) -> Plan:
     plan = assemble(st, [], SolveStatus.infeasible, model=size, messages=[msg, *found])
     plan.wall_time = round(time.perf_counter() - t0, 3)
     return plan
-
 
 
 def solve(inst, *, time_limit: float | None = None, workers: int | None = None, seed: int | None = None,

@@ -14,22 +14,18 @@ def priority_term(st: Structure, x: list):
     return list(x), st.priority_weight.tolist()
 
 
-
 def fit_term(st: Structure, x: list):
     return list(x), st.fit.tolist()
-
 
 
 def spc_term(st: Structure, x: list):
     return list(x), st.spc.tolist()
 
 
-
 def stability_term(st: Structure, x: list):
     """Kept previous assignments (maximised); changes = previous total - kept."""
     ks = np.flatnonzero(st.previous)
     return [x[k] for k in ks], [1] * len(ks)
-
 
 
 def fairness_term(model: cp_model.CpModel, st: Structure, x: list):
@@ -68,7 +64,6 @@ def fairness_term(model: cp_model.CpModel, st: Structure, x: list):
     return terms, weights
 
 
-
 def add_keep_tiers(model: cp_model.CpModel, st: Structure, x: list, current: np.ndarray) -> None:
     """Keep the priority level: at least as many filled positions in every priority tier.
 
@@ -83,9 +78,7 @@ def add_keep_tiers(model: cp_model.CpModel, st: Structure, x: list, current: np.
             model.add(LinearExpr.sum([x[k] for k in ks]) >= n)
 
 
-
 MERGE_LIMIT = 2**48
-
 
 
 def _level_range(terms, weights, model: cp_model.CpModel) -> int:
@@ -100,7 +93,6 @@ def _level_range(terms, weights, model: cp_model.CpModel) -> int:
     return total
 
 
-
 def _pair_range(st: Structure, weights: list[int]) -> int:
     """An upper bound on a per-pair level: the best pair of every position, summed."""
     w = np.zeros(st.n_pairs, dtype=np.int64)
@@ -109,7 +101,6 @@ def _pair_range(st: Structure, weights: list[int]) -> int:
     else:
         w[np.flatnonzero(st.previous)] = weights
     return int(sum(w[p].max() for p in st.pos_pairs if len(p)))
-
 
 
 def merge_levels(levels: list) -> list[list[tuple]]:
@@ -131,11 +122,9 @@ def merge_levels(levels: list) -> list[list[tuple]]:
     return [list(reversed(g)) for g in reversed(groups)]
 
 
-
 def _stage_expr(group):
     pairs = [(t, w) for _, terms, weights in group for t, w in zip(terms, weights) if w]
     return LinearExpr.weighted_sum([t for t, _ in pairs], [w for _, w in pairs])
-
 
 
 def objective_stages(model: cp_model.CpModel, st: Structure, x: list) -> list[tuple[str, object]]:
@@ -152,9 +141,7 @@ def objective_stages(model: cp_model.CpModel, st: Structure, x: list) -> list[tu
     return stages
 
 
-
 PRIORITY_LIMIT = 2**61
-
 
 
 def _priority_stages(st: Structure, x: list) -> list[tuple[str, object]]:
@@ -164,7 +151,6 @@ def _priority_stages(st: Structure, x: list) -> list[tuple[str, object]]:
         return [("priority", LinearExpr.weighted_sum(terms, weights))]
     prio = np.array([p.priority for p in st.inst.positions])[st.pair_pos]
     return [(f"priority:{t}", LinearExpr.sum([x[k] for k in np.flatnonzero(prio == t)])) for t in np.unique(prio)]
-
 
 
 def unsolved_tiers(st: Structure, names: list[str]) -> int:

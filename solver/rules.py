@@ -14,7 +14,6 @@ def add_one_supplier_per_position(model: cp_model.CpModel, st: Structure, x: lis
             model.add_at_most_one(x[k] for k in pairs)
 
 
-
 def add_no_overlap(model: cp_model.CpModel, st: Structure, x: list) -> None:
     """Per supplier, per maximal clique of overlapping windows (rest gap included): at most its free slots."""
     for pairs, cap in st.cliques:
@@ -24,14 +23,11 @@ def add_no_overlap(model: cp_model.CpModel, st: Structure, x: list) -> None:
             model.add(LinearExpr.sum([x[k] for k in pairs]) <= cap)
 
 
-
 def _filled(st: Structure, x: list, i: int):
     return LinearExpr.sum([x[k] for k in st.pos_pairs[i]])
 
 
-
 Guards = dict[int, str] | None
-
 
 
 def _guard(model: cp_model.CpModel, guards: Guards, name: str) -> list:
@@ -43,14 +39,12 @@ def _guard(model: cp_model.CpModel, guards: Guards, name: str) -> list:
     return [lit]
 
 
-
 def add_all_or_nothing(model: cp_model.CpModel, st: Structure, x: list, guards: Guards = None) -> None:
     for group, members in st.all_or_nothing.items():
         lits = _guard(model, guards, f"group {group} is all-or-nothing")
         first = _filled(st, x, members[0])
         for j in members[1:]:
             model.add(_filled(st, x, j) == first).only_enforce_if(lits)
-
 
 
 def add_same_offer(model: cp_model.CpModel, st: Structure, x: list, guards: Guards = None) -> None:
@@ -70,12 +64,10 @@ def add_same_offer(model: cp_model.CpModel, st: Structure, x: list, guards: Guar
                 model.add_implication(x[k], chosen[o])
 
 
-
 def add_pins(model: cp_model.CpModel, st: Structure, x: list, guards: Guards = None) -> None:
     for k in st.pinned_pairs:
         pair = f"{st.inst.positions[st.pair_pos[k]].id}/{st.sup.ids[st.pair_sup[k]]}"
         model.add(x[k] == 1).only_enforce_if(_guard(model, guards, f"pin {pair}"))
-
 
 
 def conflicting_commitments(st: Structure) -> list[str]:
@@ -96,9 +88,7 @@ def conflicting_commitments(st: Structure) -> list[str]:
     return sorted(guards[i] for i in solver.sufficient_assumptions_for_infeasibility())
 
 
-
 HARD_RULES = [add_one_supplier_per_position, add_no_overlap, add_all_or_nothing, add_same_offer, add_pins]
-
 
 
 def build_model(st: Structure):
