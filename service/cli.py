@@ -170,7 +170,9 @@ def token_hint() -> None:
 
 # --- Import, export, solve, check ------------------------------------------------------------
 
-export_app = typer.Typer(help="Export plans, deployments and the gap report to CSV or XLSX.", no_args_is_help=True)
+export_app = typer.Typer(help="Export plans, deployments and the gap report to CSV or XLSX.\n\nExit codes: 0 written; "
+                                "1 failure (no such plan, database behind the migrations); 2 usage error.",
+                         no_args_is_help=True)
 app.add_typer(export_app, name="export")
 
 
@@ -285,6 +287,12 @@ def _exporting(what: str):
     return Console(stderr=True).status(f"exporting {what}…")
 
 
+def _current_engine():
+    engine = _engine()
+    _require_current_schema(engine)
+    return engine
+
+
 FormatOption = Annotated[FileFormat | None, typer.Option("--format", help="csv or xlsx; default: from --output, else xlsx")]
 OutputOption = Annotated[Path | None, typer.Option("--output", "-o", help="file to write ('-': stdout); default: the "
                                                                            "API's file name in this folder")]
@@ -305,7 +313,7 @@ def export_plan(
     fmt = _format(output, format)
     if sheet not in exports.PLAN_SHEETS:
         _fail(f"--sheet {sheet!r}: use assignments or unfilled", 2)
-    with Session(_engine()) as session, _exporting(f"plan {plan_id}"):
+    with Session(_current_engine()) as session, _exporting(f"plan {plan_id}"):
         plan = session.get(Plan, plan_id)
         if plan is None:
             _fail(f"no plan with id {plan_id}: see GET /plans")
@@ -333,7 +341,7 @@ def export_deployments(
         wanted = DeploymentStatus(status) if status else None
     except ValueError:
         _fail(f"--status {status!r}: use one of {', '.join(s.value for s in DeploymentStatus)}", 2)
-    with Session(_engine()) as session, _exporting("deployments"):
+    with Session(_current_engine()) as session, _exporting("deployments"):
         page = routes.list_deployments(session, _principal(session, state), mission=mission, expert_id=None,
                                        offer_id=None, request_id=None, state=contributing.upper() if contributing
                                        else None, status=wanted, active_from=None, active_to=None,
@@ -358,7 +366,7 @@ def export_gaps(
     from service.routes.imports import gap_report
 
     fmt = _format(output, format)
-    with Session(_engine()) as session, _exporting("the gap report"):
+    with Session(_current_engine()) as session, _exporting("the gap report"):
         try:
             report = gap_report(session, _principal(session, state), _date("--from", start), _date("--to", end),
                                 mission, None, skill)

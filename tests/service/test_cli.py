@@ -169,3 +169,11 @@ def test_help_on_every_command(db_url):
     for path in paths:
         result = _cli(db_url, *path, "--help")
         assert result.exit_code == 0 and "Usage:" in result.stdout, path
+
+
+def test_import_and_export_refuse_a_database_behind_migrations(databases, files):
+    url = databases.empty()
+    path = files("x.csv", as_csv(EXPERT_HEADER, [expert_row(1)]))
+    for args in (("import", "experts", path), ("export", "deployments", "-o", "-"), ("export", "plan", "1", "-o", "-")):
+        result = _cli(url, *args)
+        assert result.exit_code == 1 and "roster db upgrade" in result.stderr, args
