@@ -177,3 +177,11 @@ def test_import_and_export_refuse_a_database_behind_migrations(databases, files)
     for args in (("import", "experts", path), ("export", "deployments", "-o", "-"), ("export", "plan", "1", "-o", "-")):
         result = _cli(url, *args)
         assert result.exit_code == 1 and "roster db upgrade" in result.stderr, args
+
+
+def test_solve_progress_line():
+    from service.cli import _progress_text
+
+    line = _progress_text(3, {"phase": "solving", "objective": 1200, "bound": 1300, "gap": 0.077, "elapsed": 2.5})
+    assert line == "plan 3: solving, objective 1,200, bound 1,300, gap 7.70 %, 2.5 s"
+    assert _progress_text(3, {}) == "plan 3: …, 0.0 s"
