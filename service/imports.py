@@ -33,6 +33,7 @@ from service.tables import (
 Kind = Literal["experts", "offers"]
 Progress = Callable[[str, int, int], None]
 MAX_ROWS = 50_000
+MAX_UNPACKED_BYTES = 200_000_000  # an XLSX is a zip: refuse one that unpacks to more (a "zip bomb")
 PROGRESS_EVERY = 500
 
 
@@ -168,8 +169,17 @@ Rows = list[tuple[int, list[Any]]]  # (line, cells)
 
 
 def _xlsx_rows(content: bytes, kind: Kind) -> Iterator[tuple[int, tuple]]:
+    import zipfile
+
     import openpyxl
 
+    try:
+        unpacked = sum(member.file_size for member in zipfile.ZipFile(io.BytesIO(content)).infolist())
+    except zipfile.BadZipFile:
+        unpacked = 0  # openpyxl says what is wrong below
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise _file_error(f"the XLSX file unpacks to {unpacked:,} bytes, over {MAX_UNPACKED_BYTES:,}: "
+                          "split it or send CSV")
     try:
         book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 - any unreadable workbook is the caller's file error

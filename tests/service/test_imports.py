@@ -187,6 +187,13 @@ class TestBadFiles:
         assert "XLSX" in response.json()["errors"][0]["message"]
         assert post(client, auth("hq"), "experts", b"").json()["errors"][0]["message"].startswith("the file is empty")
 
+    def test_an_xlsx_that_unpacks_too_big_is_refused(self, client, auth, monkeypatch):
+        from service import imports
+
+        monkeypatch.setattr(imports, "MAX_UNPACKED_BYTES", 1000)
+        response = post(client, auth("hq"), "experts", as_xlsx(EXPERT_HEADER, [expert_row(1)]))
+        assert response.status_code == 422 and "unpacks to" in response.json()["errors"][0]["message"]
+
     def test_duplicates_within_the_file(self, client, auth, engine):
         rows = [expert_row(1), expert_row(2, email="import1@example.org")]
         errors = post(client, auth("hq"), "experts", as_csv(EXPERT_HEADER, rows)).json()["errors"]
