@@ -18,9 +18,16 @@ COLOURS = {"planned": "#d08c00", "deployed": "#1e7d3a", "completed": "#5b6775", 
 
 
 def _chart_rows(data) -> list[dict]:
-    return [{"id": d.id, "person": f"{d.supplier.name} ({d.supplier.id})", "mission": d.mission,
+    return [{"id": d.id, "person": _who(d), "mission": d.mission,
              "start": d.start_date.isoformat(), "end": (d.end_date + timedelta(days=1)).isoformat(),
              "status": d.status.value, "state": d.contributing_state or ""} for d in data]
+
+
+def _who(d) -> str:
+    """A person, or one slot of an offer (a team's slots are separate rows)."""
+    if d.supplier.kind == "offer":
+        return f"{d.supplier.name} ({d.supplier.id}, slot {d.slot})"
+    return f"{d.supplier.name} ({d.supplier.id})"
 
 
 @router.get("")

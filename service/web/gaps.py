@@ -13,6 +13,7 @@ from service.web import render
 from service.web.session import CurrentViewer
 
 router = APIRouter(prefix="/ui")
+COVERAGE_CAP = 10  # supply ten times the demand is as green as it gets
 
 
 def _report(session, viewer, start: date | None, end: date | None, mission: str | None, level: str | None,
@@ -26,7 +27,7 @@ def _report(session, viewer, start: date | None, end: date | None, mission: str 
 
 
 def _heatmap(report: reports.GapReport) -> dict:
-    """Rows: skill · level with any demand; columns: quarters; z: the gap; each cell's positions kept for links."""
+    """Rows: skill · level with any demand; columns: quarters; z: supply ÷ demand (capped); positions kept for links."""
     rows = sorted({(c.skill, c.level.value) for c in report.cells if c.demand},
                   key=lambda key: (key[0], list(Level).index(Level(key[1]))))
     index = {key: i for i, key in enumerate(rows)}
@@ -37,7 +38,7 @@ def _heatmap(report: reports.GapReport) -> dict:
         key = (c.skill, c.level.value)
         if key in index:
             i, j = index[key], column[c.quarter]
-            z[i][j] = c.gap
+            z[i][j] = min(c.ratio, COVERAGE_CAP) if c.ratio is not None else None
             cells[i][j] = {"demand": c.demand, "supply": c.supply, "gap": c.gap, "positions": c.positions}
     labels = [f"{skill} · {level}" for skill, level in rows]
     return {"x": report.quarters, "y": labels, "z": z, "cells": cells}

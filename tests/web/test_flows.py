@@ -1,6 +1,7 @@
 """The planners' pages in Chromium: each flow clicks through the real server and saves a screenshot."""
 
 import re
+from datetime import date, timedelta
 
 from playwright.sync_api import expect
 
@@ -56,9 +57,7 @@ def test_planner_starts_reviews_and_explores(page, token, shots):
 
 def test_planner_approves_in_bulk_then_reads_the_gantt(page, token, shots):
     sign_in(page, token("planner"))
-    page.goto("/ui/plans")
-    page.locator("tbody a", has_text="Plan").first.click()
-    expect(page.get_by_role("heading", name="Proposed assignments")).to_be_visible(timeout=PLAN_TIMEOUT)
+    _start_plan(page)
     open_boxes = page.locator("input[name=selected]")
     for i in range(min(12, open_boxes.count())):
         open_boxes.nth(i * 2 if i * 2 < open_boxes.count() else i).check()
@@ -66,9 +65,12 @@ def test_planner_approves_in_bulk_then_reads_the_gantt(page, token, shots):
     expect(page.locator(".notice")).to_contain_text("approved")
 
     page.get_by_role("link", name="Deployments").click()
-    page.get_by_label("Reminders as of").fill(TODAY)
-    page.get_by_role("button", name="Show", exact=True).click()
     rows = page.locator("#deployments-table tbody tr")
+    expect(rows.first.locator("td")).to_have_count(7)
+    first_end = min(date.fromisoformat(d) for d in rows.locator("td:nth-child(6)").all_inner_texts())
+    page.get_by_label("Reminders as of").fill((first_end - timedelta(days=20)).isoformat())
+    page.get_by_role("button", name="Show", exact=True).click()
+    expect(page.locator("#reminders li").first).to_contain_text(first_end.isoformat())
     assert rows.count() >= 2
     expect(page.locator("#gantt-person .main-svg").first).to_be_visible()
     bars = page.locator("#gantt-person g.point")
