@@ -383,15 +383,16 @@ def validate(rows: list[Row], model: type[BaseModel], kind: Kind) -> None:
     """Parse each row's payload into the API's create model; errors go on the row."""
     known = {c.name: c for c in COLUMNS[kind]}
     for row in rows:
-        if row.errors:
-            continue
         try:
-            row.payload = model.model_validate(row.payload)
+            validated = model.model_validate(row.payload)
         except ValidationError as exc:
             for err in exc.errors():
                 loc = err.get("loc", ())
                 name = str(loc[0]) if loc else _guess_column(str(err.get("msg", "")), list(known))
                 row.error(name, _describe(row, known.get(name), err))
+            continue
+        if not row.errors:
+            row.payload = validated
 
 
 def _roster_error(row: Row, exc: RosterError, default_column: str) -> None:
@@ -405,7 +406,7 @@ def _roster_error(row: Row, exc: RosterError, default_column: str) -> None:
 # --- Comparing records ------------------------------------------------------------------------
 
 
-def _normal(name: str, value: Any) -> Any:
+def _normal(value: Any) -> Any:
     """Lists compared without regard to order (the API stores and returns them sorted)."""
     if isinstance(value, list):
         return sorted(value, key=lambda v: repr(sorted(v.items())) if isinstance(v, dict) else repr(v))
@@ -415,7 +416,7 @@ def _normal(name: str, value: Any) -> Any:
 def changes(current: dict, wanted: dict, present: set[str]) -> dict:
     """The fields given in the file whose value differs from the stored record."""
     return {name: wanted[name] for name in present
-            if name in wanted and _normal(name, wanted[name]) != _normal(name, current.get(name))}
+            if name in wanted and _normal(wanted[name]) != _normal(current.get(name))}
 
 
 # --- Experts -------------------------------------------------------------------------------

@@ -181,6 +181,12 @@ class TestBadFiles:
         assert {(e["line"], e["column"]) for e in body["errors"]} == {(1, "shoe_size"), (1, "gender")}
         assert body["rows"] == 0
 
+    def test_a_value_without_a_header_and_a_bad_cell_on_one_row(self, client, auth):
+        content = as_csv(EXPERT_HEADER, [expert_row(1, gender="x")]).replace(b"\r\n", b",stray\r\n", 2)
+        content = content.replace(b"leave,stray", b"leave,", 1)
+        errors = post(client, auth("hq"), "experts", content).json()["errors"]
+        assert {(e["line"], e["column"], e["value"]) for e in errors} == {(2, "#18", "stray"), (2, "gender", "x")}
+
     def test_not_a_spreadsheet(self, client, auth):
         response = post(client, auth("hq"), "experts", b"PK\x03\x04 not really a zip")
         assert response.status_code == 422
