@@ -393,6 +393,8 @@ class OutboxEvent(SQLModel, table=True):
     entity: str = Field(max_length=40)
     entity_id: str = Field(max_length=40)
     payload: dict = Field(default_factory=dict, sa_type=JSON)
+    txid: int | None = Field(default=None, sa_type=sa.BigInteger, index=True,
+                             description="PostgreSQL: the writing transaction, so readers never skip a late commit")
 
 
 class Subscription(SQLModel, table=True):

@@ -19,6 +19,7 @@ from sqlmodel import Session, select
 from schemas.enums import DeliveryStatus, Role
 from service.auth import Principal
 from service.errors import not_found
+from service.outbox import committed
 from service.tables import Delivery, OutboxEvent, Subscription, utcnow
 
 logger = logging.getLogger("roster.webhooks")
@@ -46,7 +47,8 @@ def list_events(session: Session, principal: Principal, after: int, limit: int, 
     conditions = [OutboxEvent.id > after, *event_visibility(principal.role, principal.state)]
     if types:
         conditions.append(OutboxEvent.type.in_(types))
-    return list(session.exec(select(OutboxEvent).where(*conditions).order_by(OutboxEvent.id).limit(limit)).all())
+    statement = committed(select(OutboxEvent).where(*conditions), session)
+    return list(session.exec(statement.order_by(OutboxEvent.id).limit(limit)).all())
 
 
 # --- Subscriptions -------------------------------------------------------------------------

@@ -1,5 +1,7 @@
 """The event feed (``GET /events``) and webhook subscriptions: cursors, visibility, CRUD and isolation."""
 
+import os
+
 import pytest
 from sqlmodel import Session, select
 
@@ -245,3 +247,24 @@ class TestSubscriptionIsolation:
         assert response.status_code == expected, response.text
         if expected in (401, 403):
             assert response.json()["error"] in ("unauthorized", "forbidden") and response.json()["detail"]
+
+
+@pytest.mark.skipif(not os.environ.get("ROSTER_TEST_DATABASE_URL"),
+                    reason="PostgreSQL only: SQLite serialises writers, so its event ids follow commit order")
+def test_a_poller_never_skips_an_event_that_commits_late(client, auth, engine):
+    """Ids are taken at insert: event 1's transaction may commit after event 2's. Hold 2 back until then."""
+    from service.outbox import emit
+
+    planner = auth("planner")
+    slow = Session(engine)
+    emit(slow, "plan.finished", state=None, entity="plan", entity_id=1, payload={})
+    slow.flush()  # takes the smaller id, not committed yet
+    with Session(engine) as fast:
+        emit(fast, "plan.finished", state=None, entity="plan", entity_id=2, payload={})
+        fast.commit()
+    first = client.get("/events?after=0", headers=planner).json()
+    assert first["data"] == [] and first["next_cursor"] == 0
+    slow.commit()
+    slow.close()
+    second = client.get("/events?after=0", headers=planner).json()
+    assert [e["entity_id"] for e in second["data"]] == ["1", "2"]
