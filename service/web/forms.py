@@ -76,7 +76,25 @@ def field_key(loc: tuple) -> str:
     parts = [str(p) for p in loc if p != "body"]
     if parts and parts[0] == "positions":
         return ".".join(parts[:3])
-    return parts[0] if parts else "form"
+    return parts[0] if parts else ""
+
+
+def _key(prefix: str, loc: tuple, message: str) -> str:
+    inner = field_key(loc)
+    key = prefix + inner if inner else (prefix.rstrip(".") or "form")
+    return _beside_field(key, message)
+
+
+def _beside_field(key: str, message: str) -> str:
+    """A cross-field rule's message ("end_date … is before start_date …") goes beside the field it names first."""
+    first = message.split(" ", 1)[0]
+    parts = key.split(".")
+    is_row = len(parts) == 2 and parts[0] == "positions"
+    if is_row and first in POSITION_FIELDS + POSITION_FLAGS:
+        return f"{key}.{first}"
+    if key in ("form", "") and first in REQUEST_FIELDS:
+        return first
+    return key
 
 
 def errors_of(exc: Exception, prefix: str = "") -> dict[str, list[str]]:
@@ -87,11 +105,11 @@ def errors_of(exc: Exception, prefix: str = "") -> dict[str, list[str]]:
             message = err.get("msg", "invalid value").removeprefix("Value error, ")
             if err.get("type") == "missing":
                 message = "required: fill it in"
-            found.setdefault(prefix + field_key(tuple(err.get("loc", ()))), []).append(message)
+            found.setdefault(_key(prefix, tuple(err.get("loc", ())), message), []).append(message)
     elif isinstance(exc, RosterError) and isinstance(exc.detail, list):
         for d in exc.detail:
-            field = str(d.get("field", "form")).removeprefix("body.").removeprefix("body")
-            found.setdefault(prefix + field_key(tuple(field.split("."))) if field else "form", []).append(d["message"])
+            loc = tuple(p for p in str(d.get("field", "")).split(".") if p)
+            found.setdefault(_key(prefix, loc, d["message"]), []).append(d["message"])
     else:
         found["form"] = [str(getattr(exc, "detail", exc))]
     return found

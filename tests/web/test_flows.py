@@ -159,7 +159,8 @@ def test_hq_creates_a_request_and_sees_the_api_messages(page, token, shots):
     position.get_by_label("Required skills (CODE:min, …)").fill("NOT-A-SKILL:3")
     page.get_by_role("button", name="Create request").click()
     expect(page.locator("#form-errors")).to_be_visible()
-    expect(page.locator("fieldset.position").first.locator(".field-error")).to_contain_text("end_date 2027-03-01 is before start_date")
+    expect(page.locator("#err-positions-0-end_date")).to_contain_text("end_date 2027-03-01 is before start_date")
+    expect(page.locator("fieldset.position").first.get_by_label("End date")).to_have_attribute("aria-invalid", "true")
     shots(page, "request-form-errors", full_page=True)
 
     position = page.locator("fieldset.position").first
@@ -185,6 +186,13 @@ def test_hq_creates_a_request_and_sees_the_api_messages(page, token, shots):
     page.get_by_role("button", name="Save changes").click()
     expect(page.locator(".notice")).to_have_text("Request saved.")
     expect(page.locator(".card")).to_contain_text("priority 1")
+
+    page.get_by_role("link", name="Edit request and positions").click()
+    page.locator("fieldset.position").nth(1).get_by_label("End date").fill("2027-01-31")
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.locator("#err-positions-1-end_date")).to_contain_text("is before start_date 2027-04-01")
+    page.get_by_role("link", name="← Back").click()
+    expect(page.locator("tbody")).to_contain_text("2027-04-01 → 2027-09-30")
 
     page.goto("/ui/requests")
     page.get_by_label("Mission").select_option("MINUSCA")

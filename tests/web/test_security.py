@@ -1,0 +1,87 @@
+"""Sign-in, cookies, CSRF and roles on the pages, over plain HTTP against the real server."""
+
+import re
+
+import httpx
+import pytest
+
+
+@pytest.fixture
+def http(base_url):
+    with httpx.Client(base_url=base_url, follow_redirects=False, timeout=10) as client:
+        yield client
+
+
+def _sign_in(http: httpx.Client, secret: str) -> httpx.Response:
+    form = http.get("/ui/signin")
+    csrf = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)
+    return http.post("/ui/signin", data={"token": secret, "csrf": csrf})
+
+
+def _csrf(http: httpx.Client, path: str) -> str:
+    return re.search(r'name="csrf" value="([^"]+)"', http.get(path).text).group(1)
+
+
+def test_root_and_pages_lead_to_sign_in(http):
+    assert http.get("/").headers["location"] == "/ui"
+    answer = http.get("/ui/requests")
+    assert answer.status_code == 303 and answer.headers["location"] == "/ui/signin?next=%2Fui%2Frequests"
+    assert http.get("/requests").status_code == 401  # the API itself still wants its Bearer token
+
+
+def test_session_cookie_is_httponly_and_strict(http, token):
+    answer = _sign_in(http, token("planner"))
+    assert answer.status_code == 303 and answer.headers["location"] == "/ui/plans"
+    cookie = next(c for c in answer.headers.get_list("set-cookie") if c.startswith("roster_session="))
+    assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Path=/" in cookie
+    assert "Secure" not in cookie  # plain http on localhost; https requests get Secure
+    assert http.get("/ui/plans").status_code == 200
+
+
+def test_sign_in_form_needs_its_own_csrf_token(http, token):
+    http.get("/ui/signin")
+    answer = http.post("/ui/signin", data={"token": token("planner"), "csrf": "forged"})
+    assert answer.status_code == 403 and "roster_session" not in answer.headers.get("set-cookie", "")
+
+
+def test_posts_without_the_csrf_token_are_refused(http, token):
+    api = {"Authorization": f"Bearer {token('planner')}"}
+    plans_before = http.get("/plans", headers=api).json()["count"]
+    _sign_in(http, token("planner"))
+    refused = http.post("/ui/plans", data={"today": "2027-01-04", "time_limit": "5"})
+    assert refused.status_code == 403 and "CSRF" in refused.text
+    forged = http.post("/ui/plans", data={"today": "2027-01-04", "csrf": "0" * 64})
+    assert forged.status_code == 403
+    assert http.get("/plans", headers=api).json()["count"] == plans_before
+
+
+def test_roles_are_enforced_as_in_the_api(http, token):
+    _sign_in(http, token("member_state", "NOR"))
+    csrf = _csrf(http, "/ui/offers")
+    assert http.post("/ui/plans", data={"csrf": csrf, "today": "2027-01-04"}).status_code == 403
+    assert http.get("/ui/plans").status_code == 403
+    assert http.get("/ui/requests/new").status_code == 403
+    assert http.post("/ui/requests/new", data={"csrf": csrf, "title": "x"}).status_code == 403
+    other = http.get("/offers", headers={"Authorization": f"Bearer {token('planner')}"}, params={"state": "GHA"})
+    ghana_offer = other.json()["data"][0]["id"]
+    assert http.post(f"/ui/offers/{ghana_offer}/renew", data={"csrf": csrf}).status_code == 404
+
+
+def test_sign_out_forgets_the_session(http, token):
+    _sign_in(http, token("hq"))
+    csrf = _csrf(http, "/ui/requests")
+    answer = http.post("/ui/signout", data={"csrf": csrf})
+    assert answer.status_code == 303 and 'roster_session=""' in answer.headers["set-cookie"]
+    assert http.get("/ui/requests").status_code == 303
+
+
+def test_every_asset_is_served_by_the_app(http, token):
+    _sign_in(http, token("planner"))
+    for path in ("/ui/gaps", "/ui/deployments", "/ui/plans", "/ui/requests"):
+        html = http.get(path).text
+        sources = re.findall(r'(?:src|href)="([^"#]+)"', html)
+        assert sources and all(s.startswith(("/", "?")) for s in sources), sources
+    plotly = http.get("/ui/static/plotly.min.js")
+    assert plotly.status_code == 200 and plotly.headers["content-type"].startswith("text/javascript")
+    assert len(plotly.content) > 1_000_000
+    assert http.get("/ui/static/app.css").status_code == 200
