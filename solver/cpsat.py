@@ -73,6 +73,19 @@ def _set_hint(model: cp_model.CpModel, x: list, current: np.ndarray, full: list[
         hint.values.extend(int(b) for b in current)
 
 
+def _keep(model: cp_model.CpModel, st: Structure, x: list, stage: tuple[str, object],
+          solver: cp_model.CpSolver, current: np.ndarray) -> int:
+    """Hold the stage's level in the stages after it; return its share of the priority bound."""
+    name, expr = stage
+    if name == "priority":
+        add_keep_tiers(model, st, x, current)
+        return int(round(solver.best_objective_bound))
+    model.add(expr >= int(solver.value(expr)))
+    if name.startswith("priority:"):
+        return int(round(solver.best_objective_bound)) * int(st.tier_weight[int(name.split(":")[1])])
+    return 0
+
+
 def solve_structure(st: Structure, *, time_limit: float, workers: int, seed: int,
                     progress: Progress = None, hint: list[int] | None = None) -> Plan:
     """Staged lexicographic solve: priority, then fit, fairness, SPC, stability (merged when exact)."""
@@ -88,9 +101,8 @@ def solve_structure(st: Structure, *, time_limit: float, workers: int, seed: int
     for n, (name, expr) in enumerate(stages):
         _set_hint(model, x, current, full)
         model.maximize(expr)
-        left = time_limit * 0.95 - (time.perf_counter() - t0)
         solver = cp_model.CpSolver()
-        _params(solver, _share(n, len(stages), left), workers, seed)
+        _params(solver, _share(n, len(stages), time_limit * 0.95 - (time.perf_counter() - t0)), workers, seed)
         code = solver.solve(model, _Reporter(name, progress, t0) if progress else None)
         if code in (cp_model.INFEASIBLE, cp_model.MODEL_INVALID) and n == 0:
             return _infeasible(st, size, t0, solver.status_name(code))
@@ -99,20 +111,13 @@ def solve_structure(st: Structure, *, time_limit: float, workers: int, seed: int
             status = SolveStatus.time_limit
             bound += unsolved_tiers(st, [s[0] for s in stages[n:]])
             break
-        value = int(solver.value(expr))
         current = np.array(solver.boolean_values(x), dtype=bool)
         full = list(solver.response_proto.solution)
-        if name == "priority":
-            bound = int(round(solver.best_objective_bound))
-            add_keep_tiers(model, st, x, current)
-        else:
-            model.add(expr >= value)
-        if name.startswith("priority:"):
-            tier = int(name.split(":")[1])
-            bound += int(round(solver.best_objective_bound)) * int(st.tier_weight[tier])
+        bound += _keep(model, st, x, (name, expr), solver, current)
         if code == cp_model.FEASIBLE:
             status = SolveStatus.time_limit
-            messages.append(f"stage {name}: time limit, objective {value}, bound {solver.best_objective_bound:.0f}")
+            messages.append(f"stage {name}: time limit, objective {solver.value(expr)}, "
+                            f"bound {solver.best_objective_bound:.0f}")
     gap = _gap(float(st.priority_weight[current].sum()), bound) if stages else 0.0
     plan = assemble(st, np.flatnonzero(current), status, best_bound=bound, gap=round(gap, 6),
                     model=size, messages=messages)
