@@ -6,7 +6,11 @@ Each section is a module with ``main(args) -> exit code``; add new ones to SECTI
 import importlib
 import sys
 
-SECTIONS = {"solver": "bench.solver_section"}
+SECTIONS = {
+    "solver": "bench.solver_section",
+    "import": "bench.import_section",
+    "api": "bench.api_section",
+}
 
 
 def main(argv: list[str]) -> int:
