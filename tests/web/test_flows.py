@@ -212,3 +212,23 @@ def test_pages_fit_a_narrow_screen(browser, base_url, token):
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, f"{path} scrolls sideways by {overflow}px"
     context.close()
+
+
+def test_planner_swaps_in_an_alternative(page, token, shots):
+    sign_in(page, token("planner"))
+    _start_plan(page)
+    row = page.locator("table.assignments tbody tr").filter(has=page.locator(".badge.proposed")).first
+    seat = f'tr[data-position="{row.get_attribute("data-position")}"][data-seat="{row.get_attribute("data-seat")}"]'
+    replaced = row.locator("td").nth(2).inner_text().split(" (offer")[0].split(" (expert")[0]
+    supplier = row.get_attribute("data-supplier")
+    row.get_by_role("link", name="Alternatives").click()
+    expect(page.get_by_role("heading", name="In the plan now")).to_be_visible()
+    expect(page.locator("section.card")).to_contain_text(replaced)
+    swap = page.locator("#alternatives").get_by_role("button", name=re.compile("Swap in")).first
+    expect(swap).to_be_visible()
+    swap.click()
+    expect(page.locator(".notice")).to_contain_text(re.compile(r"Rejected \d+ proposal\(s\); re-solving as plan \d+"))
+    expect(page.get_by_role("heading", name="Proposed assignments")).to_be_visible(timeout=PLAN_TIMEOUT)
+    expect(page.locator("section.card").first).to_contain_text("re-solved from")
+    same_seat = page.locator(f"table.assignments {seat}")
+    assert supplier not in same_seat.evaluate_all("rows => rows.map(r => r.dataset.supplier)")
