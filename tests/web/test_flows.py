@@ -10,11 +10,14 @@ from tests.web.conftest import TODAY, sign_in
 PLAN_TIMEOUT = 90_000
 
 
-def _start_plan(page) -> str:
+def _start_plan(page, shots=None) -> str:
     page.get_by_label("Planning date").fill(TODAY)
     page.get_by_label("Time limit (seconds)").fill("5")
     page.get_by_role("button", name="Start plan").click()
     expect(page).to_have_url(re.compile(r"/ui/plans/\d+$"))
+    if shots is not None:  # the solver process takes a second or more to start: the live view shows first
+        expect(page.locator("#progress-text")).to_contain_text("Status:")
+        shots(page, "plan-progress")
     expect(page.get_by_role("heading", name="Proposed assignments")).to_be_visible(timeout=PLAN_TIMEOUT)
     return page.url
 
@@ -22,7 +25,7 @@ def _start_plan(page) -> str:
 def test_planner_starts_reviews_and_explores(page, token, shots):
     sign_in(page, token("planner"))
     expect(page).to_have_url(re.compile(r"/ui/plans$"))
-    plan_url = _start_plan(page)
+    plan_url = _start_plan(page, shots)
     expect(page.locator("h1 .badge")).to_have_text("succeeded")
     shots(page, "plan-review")
 
@@ -112,6 +115,7 @@ def test_gap_heatmap_links_cells_to_positions_and_exports_csv(page, token, shots
 
 def test_member_state_sees_only_its_own_offers_and_renews_one(page, token, shots):
     page.goto("/ui/signin")
+    expect(page.get_by_label("API token")).to_be_focused()
     page.keyboard.type(token("member_state", "NOR"))  # the token field has the focus: keyboard only
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(r"/ui/offers$"))

@@ -85,3 +85,21 @@ def test_every_asset_is_served_by_the_app(http, token):
     assert plotly.status_code == 200 and plotly.headers["content-type"].startswith("text/javascript")
     assert len(plotly.content) > 1_000_000
     assert http.get("/ui/static/app.css").status_code == 200
+
+
+def test_plan_progress_streams_to_the_session_cookie(http, token):
+    api = {"Authorization": f"Bearer {token('planner')}"}
+    queued = http.post("/plans", headers=api, json={"today": "2027-01-04", "time_limit": 5})
+    plan_id = queued.json()["id"]
+    _sign_in(http, token("planner"))
+    with http.stream("GET", f"/ui/plans/{plan_id}/events", timeout=90) as stream:
+        assert stream.headers["content-type"].startswith("text/event-stream")
+        body = ""
+        for chunk in stream.iter_text():
+            body += chunk
+            if "event: end" in body:
+                break
+    assert "event: end" in body and '"status": "succeeded"' in body
+    http.cookies.clear()
+    _sign_in(http, token("member_state", "NOR"))
+    assert http.get(f"/ui/plans/{plan_id}/events").status_code == 403
