@@ -10,7 +10,7 @@ import io
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import Enum
 from typing import Any, Literal
 
@@ -168,18 +168,27 @@ def _file_error(message: str, column: str = "file", line: int = 1, value: str | 
 Rows = list[tuple[int, list[Any]]]  # (line, cells)
 
 
-def _xlsx_rows(content: bytes, kind: Kind) -> Iterator[tuple[int, tuple]]:
+def _xlsx_rows(content: bytes, kind: Kind) -> Iterator[tuple[int, list]]:
+    """The rows of the sheet named ``kind`` (else the first), read by the plain reader, else by openpyxl."""
     import zipfile
 
-    import openpyxl
-
     try:
-        unpacked = sum(member.file_size for member in zipfile.ZipFile(io.BytesIO(content)).infolist())
+        archive = zipfile.ZipFile(io.BytesIO(content))
+        unpacked = sum(member.file_size for member in archive.infolist())
     except zipfile.BadZipFile:
-        unpacked = 0  # openpyxl says what is wrong below
+        archive, unpacked = None, 0  # openpyxl says what is wrong below
     if unpacked > MAX_UNPACKED_BYTES:
         raise _file_error(f"the XLSX file unpacks to {unpacked:,} bytes, over {MAX_UNPACKED_BYTES:,}: "
                           "split it or send CSV")
+    try:
+        return list(_plain_xlsx_rows(archive, kind))
+    except Exception:  # noqa: BLE001 - anything the plain reader does not know, openpyxl reads
+        return list(_openpyxl_rows(content, kind))
+
+
+def _openpyxl_rows(content: bytes, kind: Kind) -> Iterator[tuple[int, tuple]]:
+    import openpyxl
+
     try:
         book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 - any unreadable workbook is the caller's file error
@@ -190,6 +199,87 @@ def _xlsx_rows(content: bytes, kind: Kind) -> Iterator[tuple[int, tuple]]:
         yield from enumerate(sheet.iter_rows(values_only=True), start=1)
     finally:
         book.close()
+
+
+EXCEL_EPOCH = date(1899, 12, 30)
+MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+RELATIONSHIP = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+
+
+def _sheet_path(archive, kind: Kind) -> str:
+    from xml.etree import ElementTree
+
+    workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+    properties = workbook.find(f"{MAIN}workbookPr")
+    if properties is not None and properties.get("date1904") in ("1", "true"):
+        raise ValueError("the 1904 date system: openpyxl reads it")
+    sheets = workbook.find(f"{MAIN}sheets")
+    sheet = next((s for s in sheets if s.get("name") == kind), sheets[0])
+    relations = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    target = next(r.get("Target") for r in relations if r.get("Id") == sheet.get(RELATIONSHIP))
+    return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+
+
+def _shared_strings(archive) -> list[str]:
+    from xml.etree import ElementTree
+
+    if "xl/sharedStrings.xml" not in archive.namelist():
+        return []
+    strings = []
+    for _, item in ElementTree.iterparse(archive.open("xl/sharedStrings.xml")):
+        if item.tag == f"{MAIN}si":
+            runs = [item.find(f"{MAIN}t")] if item.find(f"{MAIN}t") is not None else item.findall(f"{MAIN}r/{MAIN}t")
+            strings.append("".join(t.text or "" for t in runs))
+            item.clear()
+    return strings
+
+
+def _column_index(reference: str) -> int:
+    index = 0
+    for char in reference:
+        if char.isdigit():
+            break
+        index = index * 26 + ord(char) - 64
+    return index - 1
+
+
+def _plain_xlsx_rows(archive, kind: Kind) -> Iterator[tuple[int, list]]:
+    """Cell values straight from the sheet's XML: several times faster than openpyxl on big files.
+
+    Numbers stay numbers (a date cell is its serial number; date columns convert it).
+    """
+    from xml.etree import ElementTree
+
+    if archive is None:
+        raise ValueError("not a zip")
+    strings = _shared_strings(archive)
+    value_tag, text_tag = f"{MAIN}v", f"{MAIN}is"
+    cells: list = []
+    for _, element in ElementTree.iterparse(archive.open(_sheet_path(archive, kind))):
+        tag = element.tag
+        if tag == f"{MAIN}c":
+            index = _column_index(element.get("r")) if element.get("r") else len(cells)
+            cells.extend([None] * (index + 1 - len(cells)))
+            cells[index] = _xml_value(element, strings, value_tag, text_tag)
+        elif tag == f"{MAIN}row":
+            yield int(element.get("r")), cells
+            cells = []
+            element.clear()
+
+
+def _xml_value(cell, strings: list[str], value_tag: str, text_tag: str) -> Any:
+    kind, value = cell.get("t", "n"), cell.findtext(value_tag)
+    if kind == "s":
+        return strings[int(value)]
+    if kind == "inlineStr":
+        text = cell.find(text_tag)
+        return None if text is None else "".join(t.text or "" for t in text.iter(f"{MAIN}t"))
+    if value is None or kind in ("str", "e", "d"):
+        return value
+    if kind == "b":
+        return value == "1"
+    number = float(value)
+    return int(number) if number.is_integer() else number
 
 
 def _decode(content: bytes) -> str:
@@ -316,6 +406,8 @@ def _cell(column: Column, value: Any) -> Any:
         return int(value) if isinstance(value, float) and value.is_integer() else value
     if kind == "date" and isinstance(value, date):
         return value.date() if isinstance(value, datetime) else value
+    if kind == "date" and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return EXCEL_EPOCH + timedelta(days=int(value))  # a date cell read as its serial number
     text = _text(value)
     return text.upper() if kind == "code" else text.lower() if kind == "choice" else text
 

@@ -318,3 +318,58 @@ def test_who_may_import(client, auth, role, status):
 
 def test_import_without_a_token_is_401(client):
     assert post(client, {}, "offers", as_csv(OFFER_HEADER, [offer_row(1)])).status_code == 401
+
+
+class TestXlsxReader:
+    @staticmethod
+    def _workbook(write_only: bool, epoch=None) -> bytes:
+        from datetime import datetime
+
+        book = openpyxl.Workbook(write_only=write_only)
+        sheet = book.create_sheet("experts") if write_only else book.active
+        if epoch is not None:
+            book.epoch = epoch
+        sheet.append(["full_name", "notice_days", "active", "screening_valid_until", "grade"])
+        sheet.append(["Zoé Ünïcode", 14, True, datetime(2029, 6, 30), None])
+        sheet.append([])
+        sheet.append(["Two", 2.5, False, None, "P-4"])
+        out = io.BytesIO()
+        book.save(out)
+        return out.getvalue()
+
+    @pytest.mark.parametrize("write_only", [False, True])
+    def test_the_plain_reader_reads_what_openpyxl_reads(self, write_only):
+        from service.imports import EXCEL_EPOCH, _openpyxl_rows, _xlsx_rows
+
+        content = self._workbook(write_only)
+
+        def trimmed(rows) -> dict:
+            out = {}
+            for line, cells in rows:
+                cells = [(c.date() - EXCEL_EPOCH).days if hasattr(c, "date") else c for c in cells]
+                while cells and cells[-1] is None:
+                    cells.pop()
+                if cells:
+                    out[line] = cells
+            return out
+
+        plain = trimmed(_xlsx_rows(content, "experts"))
+        assert plain == trimmed(_openpyxl_rows(content, "experts"))
+        assert plain[2] == ["Zoé Ünïcode", 14, True, 47299] and plain[4] == ["Two", 2.5, False, None, "P-4"]
+        assert set(plain) == {1, 2, 4}
+
+    def test_a_1904_workbook_is_read_by_openpyxl_with_its_dates_right(self, client, auth, engine):
+        from openpyxl.utils.datetime import CALENDAR_MAC_1904
+
+        header = ["full_name", "category", "nationality", "gender", "source", "screening_valid_until"]
+        book = openpyxl.Workbook()
+        book.epoch = CALENDAR_MAC_1904
+        from datetime import datetime
+
+        book.active.append(header)
+        book.active.append(["Mac User", "police", "SEN", "female", "roster", datetime(2029, 6, 30)])
+        out = io.BytesIO()
+        book.save(out)
+        assert post(client, auth("hq"), "experts", out.getvalue()).status_code == 200
+        with Session(engine) as session:
+            assert str(session.exec(select(Expert.screening_valid_until)).one()) == "2029-06-30"
