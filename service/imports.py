@@ -182,8 +182,10 @@ def _xlsx_rows(content: bytes, kind: Kind) -> Iterator[tuple[int, list]]:
                           "split it or send CSV")
     try:
         return list(_plain_xlsx_rows(archive, kind))
+    except FileError:
+        raise
     except Exception:  # noqa: BLE001 - anything the plain reader does not know, openpyxl reads
-        return list(_openpyxl_rows(content, kind))
+        return _openpyxl_rows(content, kind)
 
 
 def _openpyxl_rows(content: bytes, kind: Kind) -> Iterator[tuple[int, tuple]]:
@@ -262,7 +264,10 @@ def _plain_xlsx_rows(archive, kind: Kind) -> Iterator[tuple[int, list]]:
             cells.extend([None] * (index + 1 - len(cells)))
             cells[index] = _xml_value(element, strings, value_tag, text_tag)
         elif tag == f"{MAIN}row":
-            yield int(element.get("r")), cells
+            line = int(element.get("r"))
+            if line > MAX_ROWS + 100:
+                raise _file_error(f"row {line} is beyond the limit of {MAX_ROWS:,} rows: split the file", line=line)
+            yield line, cells
             cells = []
             element.clear()
 

@@ -200,6 +200,15 @@ class TestBadFiles:
         response = post(client, auth("hq"), "experts", as_xlsx(EXPERT_HEADER, [expert_row(1)]))
         assert response.status_code == 422 and "unpacks to" in response.json()["errors"][0]["message"]
 
+    def test_too_many_rows(self, client, auth, engine, monkeypatch, fmt):
+        from service import imports
+
+        monkeypatch.setattr(imports, "MAX_ROWS", 2)
+        rows = [expert_row(n) for n in range(1, 150)]
+        response = post(client, auth("hq"), "experts", experts_file(fmt, rows), partial="true")
+        assert response.status_code == 422 and "split the file" in response.json()["errors"][0]["message"]
+        assert count(engine, Expert) == 0
+
     def test_duplicates_within_the_file(self, client, auth, engine):
         rows = [expert_row(1), expert_row(2, email="import1@example.org")]
         errors = post(client, auth("hq"), "experts", as_csv(EXPERT_HEADER, rows)).json()["errors"]
