@@ -17,7 +17,10 @@ def _start_plan(page, shots=None) -> str:
     expect(page).to_have_url(re.compile(r"/ui/plans/\d+$"))
     if shots is not None:  # the solver process takes a second or more to start: the live view shows first
         expect(page.locator("#progress-text")).to_contain_text("Status:")
-        shots(page, "plan-progress")
+        page.wait_for_function("() => !document.getElementById('progress')"
+                               " || document.getElementById('progress-text').textContent.includes('running')")
+        if page.locator("#progress").count():
+            shots(page, "plan-progress")
     expect(page.get_by_role("heading", name="Proposed assignments")).to_be_visible(timeout=PLAN_TIMEOUT)
     return page.url
 
@@ -207,14 +210,18 @@ def test_hq_creates_a_request_and_sees_the_api_messages(page, token, shots):
     shots(page, "requests")
 
 
-def test_pages_fit_a_narrow_screen(browser, base_url, token):
+def test_pages_fit_a_narrow_screen(browser, base_url, token, shots):
     context = browser.new_context(viewport={"width": 390, "height": 844}, base_url=base_url)
     page = context.new_page()
     sign_in(page, token("hq"))
-    for path in ("/ui/requests", "/ui/offers", "/ui/gaps"):
+    for path in ("/ui/requests", "/ui/requests/1", "/ui/requests/new", "/ui/plans", "/ui/deployments", "/ui/gaps",
+                 "/ui/offers"):
         page.goto(path)
+        expect(page.locator("main h1")).to_be_visible()
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, f"{path} scrolls sideways by {overflow}px"
+        if path == "/ui/deployments":
+            shots(page, "deployments-narrow")
     context.close()
 
 

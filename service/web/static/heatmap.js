@@ -11,7 +11,7 @@
     colorscale: [[0, "#9e1b12"], [0.099, "#e8743b"], [0.1, "#f2b84b"], [0.3, "#f7e7a1"], [1, "#2e8b57"]],
     zmin: 0, zmax: 10, colorbar: { title: { text: "supply ÷ demand" }, tickvals: [0, 1, 3, 5, 10], ticktext: ["0", "1", "3", "5", "≥ 10"] },
   }], {
-    height: Math.max(320, 90 + 22 * data.y.length), margin: { l: 230, r: 20, t: 10, b: 50 },
+    height: Math.max(320, 90 + 22 * data.y.length), margin: { l: 10, r: 20, t: 10, b: 50 },
     yaxis: { automargin: true, autorange: "reversed" }, xaxis: { side: "bottom" },
   }, { responsive: true, displaylogo: false });
   const box = document.getElementById("cell-positions");

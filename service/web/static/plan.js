@@ -4,10 +4,12 @@
   if (box && window.EventSource) {
     const text = document.getElementById("progress-text");
     const bar = document.getElementById("progress-bar");
+    const badge = document.getElementById("plan-status");
     const source = new EventSource(box.dataset.events);
     source.addEventListener("progress", function (e) {
       const state = JSON.parse(e.data);
       const p = state.progress || {};
+      badge.textContent = state.status; badge.className = "badge " + state.status;
       let line = "Status: " + state.status + (p.phase ? " · " + p.phase : "");
       if (p.elapsed !== undefined) { line += " · " + Number(p.elapsed).toFixed(1) + " s"; bar.value = p.elapsed; }
       if (p.objective !== undefined) line += " · objective " + p.objective;
