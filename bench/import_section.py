@@ -1,6 +1,7 @@
 """The import benchmark: a 10,000-row XLSX of demo experts into a fresh SQLite database, parse + validate + write.
 
-``python -m bench.import_section [--rows N] [--repeat R]`` prints a table; the target is 10 s for 10,000 rows.
+``python -m bench.import_section [--rows N] [--repeat R]`` prints a table; the target is 10 s (wall) for 10,000 rows.
+CPU seconds are shown beside: far below the wall time, the machine was busy with something else.
 """
 
 import argparse
@@ -60,8 +61,8 @@ def _template(folder: Path) -> Path:
     return path
 
 
-def _timed_import(database: Path, content: bytes, times: int = 1) -> tuple[list[float], object]:
-    """Seconds of each of ``times`` imports of the same file into one database (the first creates)."""
+def _timed_import(database: Path, content: bytes, times: int = 1) -> tuple[list[tuple[float, float]], object]:
+    """(wall, CPU) seconds of each of ``times`` imports of the same file into one database (the first creates)."""
     from sqlmodel import Session
 
     from schemas.enums import Role
@@ -73,10 +74,10 @@ def _timed_import(database: Path, content: bytes, times: int = 1) -> tuple[list[
     principal = Principal(token_id=None, name="bench", role=Role.hq)
     seconds, report = [], None
     for _ in range(times):
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         with Session(engine, expire_on_commit=False) as session:
             report = run_import(session, principal, "experts", content)
-        seconds.append(time.perf_counter() - started)
+        seconds.append((time.perf_counter() - started, time.process_time() - cpu))
     engine.dispose()
     return seconds, report
 
@@ -99,22 +100,22 @@ def run(args: list[str]) -> list[dict]:
                 raise RuntimeError(f"the import did not take every row: {report.errors[:3]}")
             fresh.append(seconds[0])
             again += seconds[1:]
-    size = f"{len(content) / 1e6:.1f} MB"
+    size, wall = f"{len(content) / 1e6:.1f} MB", statistics.median(w for w, _ in fresh)
     return [
-        {"case": f"XLSX ({size}), new experts, fresh database", "rows": options.rows,
-         "seconds": round(statistics.median(fresh), 2), "target": TARGET_SECONDS,
-         "ok": statistics.median(fresh) <= TARGET_SECONDS},
-        {"case": "the same file again (all unchanged)", "rows": options.rows, "seconds": round(again[0], 2),
-         "target": None, "ok": None},
+        {"case": f"XLSX ({size}), new experts, fresh database", "rows": options.rows, "seconds": round(wall, 2),
+         "cpu_seconds": round(statistics.median(c for _, c in fresh), 2), "target": TARGET_SECONDS,
+         "ok": wall <= TARGET_SECONDS},
+        {"case": "the same file again (all unchanged)", "rows": options.rows, "seconds": round(again[0][0], 2),
+         "cpu_seconds": round(again[0][1], 2), "target": None, "ok": None},
     ]
 
 
 def _table(rows: list[dict]) -> str:
-    lines = ["| case | rows | seconds | target | ok |", "|---|---|---|---|---|"]
+    lines = ["| case | rows | seconds | CPU seconds | target | ok |", "|---|---|---|---|---|---|"]
     for r in rows:
         target = f"≤ {r['target']:.0f} s" if r["target"] else "—"
         ok = "—" if r["ok"] is None else "MET" if r["ok"] else "MISSED"
-        lines.append(f"| {r['case']} | {r['rows']:,} | {r['seconds']:.2f} | {target} | {ok} |")
+        lines.append(f"| {r['case']} | {r['rows']:,} | {r['seconds']:.2f} | {r['cpu_seconds']:.2f} | {target} | {ok} |")
     return "\n".join(lines)
 
 
