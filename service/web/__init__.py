@@ -53,7 +53,7 @@ def install(app: FastAPI) -> None:
     """Add the pages and their static files to ``app``."""
     from service.web import deployments, gaps, offers, plans, requests, signin
 
-    @app.get("/", include_in_schema=False)
+    @app.api_route("/", methods=["GET", "HEAD"], include_in_schema=False)
     def home() -> RedirectResponse:
         return RedirectResponse("/ui", status_code=307)
 

@@ -113,3 +113,8 @@ def errors_of(exc: Exception, prefix: str = "") -> dict[str, list[str]]:
     else:
         found["form"] = [str(getattr(exc, "detail", exc))]
     return found
+
+
+def summary(exc: Exception) -> str:
+    """Every message of an error in one line, for a notice after a redirect."""
+    return " ".join(m for messages in errors_of(exc).values() for m in messages)

@@ -48,6 +48,5 @@ def renew(request: Request, session: SessionDep, viewer: ContributorViewer, form
         session.commit()
     except RosterError as exc:
         session.rollback()
-        return render.redirect("/ui/offers", "Not renewed: " + " ".join(
-            m for ms in forms.errors_of(exc).values() for m in ms))
+        return render.redirect("/ui/offers", "Not renewed: " + forms.summary(exc))
     return render.redirect("/ui/offers", f"“{offer.title}” renewed until {offer.expires_on}.")

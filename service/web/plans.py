@@ -11,9 +11,9 @@ from schemas.enums import PlanStatus, ReviewStatus
 from schemas.planning import PlanCreate, Review
 from service import jobs, review
 from service.deps import SessionDep
-from service.errors import Conflict, RosterError
+from service.errors import RosterError
 from service.repositories import plans as repo
-from service.routes.plans import _enqueue, plan_events
+from service.routes.plans import create_plan, plan_events, resolve_plan
 from service.tables import CapacityRequest, PlanAssignment, Position
 from service.web import forms, render
 from service.web.explain import plain_reasons
@@ -41,7 +41,7 @@ def start_plan(request: Request, session: SessionDep, viewer: PlannerViewer, for
     values = {k: str(form.get(k, "")).strip() for k in ("today", "time_limit", "horizon_start", "horizon_end")}
     try:
         body = PlanCreate.model_validate({k: v for k, v in values.items() if v})
-        plan = _enqueue(session, viewer.principal, body, None, Response())
+        plan = create_plan(session, viewer.principal, body, Response())
     except (ValidationError, RosterError) as exc:
         session.rollback()
         return _start_form(request, session, viewer, values, forms.errors_of(exc), 422)
@@ -98,8 +98,7 @@ def review_plan(request: Request, session: SessionDep, viewer: PlannerViewer, fo
         result = review.apply(session, repo.get(session, plan_id), Review(**{decision: ids}), viewer.principal)
     except (ValidationError, RosterError) as exc:
         session.rollback()
-        return render.redirect(f"/ui/plans/{plan_id}", "Nothing changed: " + " ".join(
-            m for ms in forms.errors_of(exc).values() for m in ms))
+        return render.redirect(f"/ui/plans/{plan_id}", "Nothing changed: " + forms.summary(exc))
     done = len(result.approved) + len(result.rejected) + len(result.pinned)
     past = {"approve": "approved", "reject": "rejected", "pin": "pinned"}[decision]
     extra = f" ({len(result.deployments)} deployment{'s' if len(result.deployments) != 1 else ''} planned)" \
@@ -132,8 +131,6 @@ def swap(request: Request, session: SessionDep, viewer: PlannerViewer, form: Pos
     plan = repo.get(session, plan_id)
     seat = int(form.get("seat", "0")) if str(form.get("seat", "")).isdigit() else 0
     displaced = {str(v) for v in form.getlist("displaces")}
-    if plan.status != PlanStatus.succeeded:
-        raise Conflict(f"plan {plan_id} is {plan.status}: only a succeeded plan can be changed")
     rows = session.exec(select(PlanAssignment).where(
         PlanAssignment.plan_id == plan_id,
         PlanAssignment.review.in_((ReviewStatus.proposed, ReviewStatus.pinned)))).all()
@@ -142,13 +139,10 @@ def swap(request: Request, session: SessionDep, viewer: PlannerViewer, form: Pos
     try:
         if chosen:
             review.apply(session, plan, Review(reject=chosen), viewer.principal)
-        stored = dict(plan.parameters)
-        body = PlanCreate(request_ids=plan.request_ids, horizon_start=plan.horizon_start,
-                          horizon_end=plan.horizon_end,
-                          **{k: stored[k] for k in ("time_limit", "workers", "seed", "today") if k in stored})
-        child = _enqueue(session, viewer.principal, body, plan.id, Response())
+        child = resolve_plan(session, viewer.principal, plan_id, Response())
     except (ValidationError, RosterError) as exc:
         session.rollback()
         return render.redirect(f"/ui/plans/{plan_id}/positions/{position_id}/alternatives?seat={seat}",
-                               "Nothing changed: " + " ".join(m for ms in forms.errors_of(exc).values() for m in ms))
-    return render.redirect(f"/ui/plans/{child.id}", f"Rejected {len(chosen)} proposal(s); re-solving as plan {child.id}.")
+                               "Nothing changed: " + forms.summary(exc))
+    return render.redirect(f"/ui/plans/{child.id}",
+                           f"Rejected {len(chosen)} proposal(s); re-solving as plan {child.id}.")

@@ -98,7 +98,8 @@ def test_gap_heatmap_links_cells_to_positions_and_exports_csv(page, token, shots
         const gd = document.getElementById('heatmap'), z = gd.data[0].z;
         for (let i = 0; i < z.length; i++) for (let j = 0; j < z[i].length; j++) if (z[i][j] !== null) {
             const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis, box = gd.getBoundingClientRect();
-            return {x: box.left + xa._offset + xa.d2p(gd.data[0].x[j]), y: box.top + ya._offset + ya.d2p(gd.data[0].y[i])};
+            return {x: box.left + xa._offset + xa.d2p(gd.data[0].x[j]),
+                    y: box.top + ya._offset + ya.d2p(gd.data[0].y[i])};
         }
     }""")
     page.mouse.click(target["x"], target["y"])
