@@ -111,8 +111,9 @@ def _apply(session: Session, viewer: Viewer, stored: CapacityRequest, values: di
             _apply_row(session, viewer, stored, row)
         except (ValidationError, RosterError) as exc:
             raise forms.FormErrors(forms.errors_of(exc, prefix)) from exc
-    audit.record(session, viewer.principal, "update", "capacity_request", stored.id, before=before,
-                 after=repo.to_public(stored))
+    after = repo.to_public(stored)
+    if after != before:
+        audit.record(session, viewer.principal, "update", "capacity_request", stored.id, before=before, after=after)
 
 
 def _apply_row(session: Session, viewer: Viewer, stored: CapacityRequest, row: dict) -> None:

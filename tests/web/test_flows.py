@@ -46,6 +46,10 @@ def test_planner_starts_reviews_and_explores(page, token, shots):
     expect(page.locator(".notice")).to_have_text("1 assignment rejected.")
     expect(page.locator("table.assignments .badge.rejected")).to_have_count(1)
 
+    page.locator("table.assignments button", has_text="Pin").first.click()
+    expect(page.locator(".notice")).to_have_text("1 assignment pinned.")
+    expect(page.locator("table.assignments .badge.pinned")).to_have_count(1)
+
     unfilled = page.locator(".unfilled").first
     expect(unfilled).to_contain_text("Why:")
     unfilled.get_by_role("link", name=re.compile("Alternatives for seat")).click()

@@ -4,6 +4,7 @@ import re
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 
 
 @pytest.fixture
@@ -103,3 +104,19 @@ def test_plan_progress_streams_to_the_session_cookie(http, token):
     http.cookies.clear()
     _sign_in(http, token("member_state", "NOR"))
     assert http.get(f"/ui/plans/{plan_id}/events").status_code == 403
+
+
+def test_cookie_is_secure_over_https(web_app, token):
+    client = TestClient(web_app, base_url="https://roster.example", follow_redirects=False)
+    answer = _sign_in(client, token("planner"))
+    cookie = next(c for c in answer.headers.get_list("set-cookie") if c.startswith("roster_session="))
+    assert "Secure" in cookie and "HttpOnly" in cookie
+
+
+def test_missing_pages_answer_html_and_the_api_keeps_json(http, token):
+    _sign_in(http, token("hq"))
+    page = http.get("/ui/requests/999999")
+    assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+    assert "capacity request 999999 not found" in page.text
+    api = http.get("/requests/999999", headers={"Authorization": f"Bearer {token('hq')}"})
+    assert api.status_code == 404 and api.json()["error"] == "not_found"
