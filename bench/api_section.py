@@ -93,10 +93,16 @@ class Load:
     p95_ms: float
     p99_ms: float
     errors: int
+    cpu_seconds: float = 0.0
 
     @property
     def rps(self) -> float:
         return self.requests / self.seconds if self.seconds else 0.0
+
+    @property
+    def cpu_ms(self) -> float:
+        """Server CPU per request: unlike req/s, it barely moves when other programs share the machine."""
+        return 1000 * self.cpu_seconds / self.requests if self.requests else 0.0
 
 
 def _options(argv: list[str]) -> argparse.Namespace:
@@ -112,6 +118,19 @@ def _options(argv: list[str]) -> argparse.Namespace:
                         help="PostgreSQL server URL on which a throw-away database is created")
     parser.add_argument("--database", help="use this existing, seeded database URL instead (kept)")
     return parser.parse_known_args(argv)[0]
+
+
+def _group_cpu_seconds(pgid: int) -> float:
+    """User + system CPU seconds used so far by the live processes of a process group (Linux /proc)."""
+    ticks = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid:  # fields after the name: state ppid pgrp ... utime(11) stime(12)
+            ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def _free_port() -> int:
@@ -227,16 +246,20 @@ def _wrk(opts: argparse.Namespace, url: str, script: Path, seconds: int) -> Load
                 p95_ms=r["p95_us"] / 1000, p99_ms=r["p99_us"] / 1000, errors=errors)
 
 
-def _measure(opts: argparse.Namespace, url: str, script: Path) -> Load:
+def _measure(opts: argparse.Namespace, url: str, script: Path, server: subprocess.Popen) -> Load:
     if opts.warmup:
         _wrk(opts, url, script, opts.warmup)
-    return _wrk(opts, url, script, opts.duration)
+    before = _group_cpu_seconds(server.pid)
+    load = _wrk(opts, url, script, opts.duration)
+    load.cpu_seconds = _group_cpu_seconds(server.pid) - before
+    return load
 
 
 def _row(endpoint: str, load: Load, bare_rps: float | None, target: str, ok: bool) -> dict:
     return {"endpoint": endpoint, "rps": round(load.rps, 1), "p50_ms": round(load.p50_ms, 1),
             "p95_ms": round(load.p95_ms, 1), "p99_ms": round(load.p99_ms, 1),
             "ratio_to_bare": round(load.rps / bare_rps, 2) if bare_rps else None, "errors": load.errors,
+            "cpu_ms_per_request": round(load.cpu_ms, 2),
             "target": target, "ok": ok and load.errors == 0}
 
 
@@ -273,6 +296,7 @@ def _mixed(opts, api: str, url: str, tokens: dict, reads: dict, log: Path) -> li
         for endpoint, (target, script, idle) in reads.items():
             plan_id = _start_plan(api, tokens["planner"], opts.solve_seconds)
             load = _wrk(opts, target, script, opts.duration)
+            load.cpu_seconds = float("nan")
             status = _plan_status(api, tokens["planner"], plan_id)
             limit = SOLVE_SLOWDOWN * idle.p99_ms
             row = _row(f"{endpoint} while solving", load, None,
@@ -319,12 +343,12 @@ def run(argv: list[str] | None = None) -> list[dict]:
         post = _script(folder, "post", tokens["member"], LUA_POST_OFFER, nonce=uuid.uuid4().hex[:8])
         offers_before = _count_offers(url)
 
-        bare_first = _measure(opts, bare + "/bare", static)
-        get_one = _measure(opts, api, by_id)
-        listed = _measure(opts, api + LIST_QUERY, static)
-        posted = _measure(opts, api, post)
+        bare_first = _measure(opts, bare + "/bare", static, bare_child)
+        get_one = _measure(opts, api, by_id, api_child)
+        listed = _measure(opts, api + LIST_QUERY, static, api_child)
+        posted = _measure(opts, api, post, api_child)
         offers_made = _count_offers(url) - offers_before
-        bare_last = _measure(opts, bare + "/bare", static)
+        bare_last = _measure(opts, bare + "/bare", static, bare_child)
         ceiling = max(bare_first.rps, bare_last.rps)
 
         rows = [
@@ -343,14 +367,17 @@ def run(argv: list[str] | None = None) -> list[dict]:
 
 
 def table(rows: list[dict]) -> str:
-    header = f"{'endpoint':46} {'req/s':>8} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'x bare':>6} {'errors':>6}  ok  target"
+    header = (f"{'endpoint':46} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'x bare':>6} {'errors':>6} "
+              f"{'cpu ms/req':>10}  ok  target")
     lines = [header, "-" * len(header)]
     for r in rows:
         ratio = f"{r['ratio_to_bare']:.2f}" if r["ratio_to_bare"] is not None else (
             f"{r['p99_vs_idle']:.2f}*" if "p99_vs_idle" in r else "-")
-        lines.append(f"{r['endpoint']:46} {r['rps']:8.0f} {r['p50_ms']:7.1f} {r['p95_ms']:7.1f} {r['p99_ms']:7.1f} "
-                     f"{ratio:>6} {r['errors']:6d}  {'yes' if r['ok'] else 'NO ':3} {r['target']}")
+        cpu = "-" if r["cpu_ms_per_request"] != r["cpu_ms_per_request"] else f"{r['cpu_ms_per_request']:.2f}"
+        lines.append(f"{r['endpoint']:46} {r['rps']:7.0f} {r['p50_ms']:7.1f} {r['p95_ms']:7.1f} {r['p99_ms']:7.1f} "
+                     f"{ratio:>6} {r['errors']:6d} {cpu:>10}  {'yes' if r['ok'] else 'NO ':3} {r['target']}")
     lines.append("* under solve: p99 divided by the idle p99 of the same endpoint")
+    lines.append("cpu ms/req: CPU of the server's processes (not PostgreSQL's) per request, whatever else runs here")
     return "\n".join(lines)
 
 

@@ -38,10 +38,10 @@ def wait_until(condition, seconds: float, interval: float = 0.05, what: str = "t
 
 
 class ServerProcess:
-    """``roster serve`` (one uvicorn process) on a fixed free port; start, kill, start again."""
+    """``roster serve`` on a fixed free port; start, kill, start again."""
 
-    def __init__(self, db_url: str, log: Path, **env: str) -> None:
-        self.port = free_port()
+    def __init__(self, db_url: str, log: Path, workers: int = 1, **env: str) -> None:
+        self.port, self.workers = free_port(), workers
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
         self.env = os.environ | {
@@ -53,7 +53,8 @@ class ServerProcess:
     def start(self, ready_within: float = 30) -> None:
         with open(self.log, "ab") as out:
             self.child = subprocess.Popen(
-                [sys.executable, "-m", "service.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+                [sys.executable, "-m", "service.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port),
+                 "--workers", str(self.workers)],
                 env=self.env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
             )
         wait_until(self._healthy, ready_within, what=f"GET {self.url}/health answering 200")
