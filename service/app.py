@@ -63,7 +63,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router)
     web.install(app)
     openapi.install(app)
-    app.add_middleware(BodyLimitAndIdempotency, state=app.state, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodyLimitAndIdempotency, state=app.state, max_bytes=settings.max_body_bytes,
+                       max_import_bytes=settings.max_import_bytes)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"],
                            allow_headers=["*"])

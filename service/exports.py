@@ -43,12 +43,22 @@ def _plain(value: Any) -> Any:
     return value
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """Text a spreadsheet would run as a formula (=HYPERLINK(...), +cmd, @SUM) gets a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def to_csv(table: Table) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(table.columns)
     for row in table.rows:
-        writer.writerow(["" if v is None else (v.isoformat() if isinstance(v, datetime) else v)
+        writer.writerow([spreadsheet_safe("" if v is None else (v.isoformat() if isinstance(v, datetime) else v))
                          for v in map(_plain, row)])
     return out.getvalue().encode("utf-8")
 

@@ -60,18 +60,24 @@ def _replay(body: bytes) -> Receive:
 class BodyLimitAndIdempotency:
     """Refuse bodies over ``max_bytes`` with 413; replay POSTs that carry a known Idempotency-Key."""
 
-    def __init__(self, app: ASGIApp, state, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, state, max_bytes: int, max_import_bytes: int | None = None) -> None:
         self.app, self.state, self.max_bytes = app, state, max_bytes
+        self.max_import_bytes = max_import_bytes or max_bytes
+
+    def limit(self, path: str) -> int:
+        """Spreadsheet uploads may be larger than other bodies."""
+        return self.max_import_bytes if path.endswith("/import") else self.max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS", "DELETE"):
             return await self.app(scope, receive, send)
         headers = Headers(scope=scope)
-        too_big = {"error": "payload_too_large", "detail": f"the body exceeds {self.max_bytes} bytes: send less"}
+        limit = self.limit(scope["path"])
+        too_big = {"error": "payload_too_large", "detail": f"the body exceeds {limit} bytes: send less"}
         declared = headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > self.max_bytes:
+        if declared.isdigit() and int(declared) > limit:
             return await _send_json(send, 413, too_big)
-        body = await _read_body(receive, self.max_bytes)
+        body = await _read_body(receive, limit)
         if body is None:
             return await _send_json(send, 413, too_big)
         key = headers.get("idempotency-key")

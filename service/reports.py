@@ -401,6 +401,8 @@ def prefers_csv(accept: str | None) -> bool:
 
 def to_csv(report: GapReport) -> str:
     """One row per cell under a header row."""
+    from service.exports import spreadsheet_safe  # exports builds on this module
+
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
     writer.writeheader()
@@ -408,7 +410,7 @@ def to_csv(report: GapReport) -> str:
         row = cell.model_dump(mode="json")
         row["ratio"] = "" if cell.ratio is None else cell.ratio
         row["positions"] = " ".join(str(p) for p in cell.positions)
-        writer.writerow(row)
+        writer.writerow({k: spreadsheet_safe(v) for k, v in row.items()})
     return out.getvalue()
 
 

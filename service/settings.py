@@ -13,6 +13,7 @@ class Settings(BaseSettings):
     environment: Literal["development", "test", "production"] = "development"
     database_url: str = "sqlite:///./roster.db"
     max_body_bytes: int = 1_000_000
+    max_import_bytes: int = 16_000_000
     cors_origins: list[str] = []
     db_pool_size: int = 10
     db_connect_timeout: int = 5

@@ -1,5 +1,7 @@
 """Every role against every route, asserting the exact status; plus the cross-state isolation rule."""
 
+import csv
+import io
 import itertools
 from dataclasses import dataclass
 from typing import Callable
@@ -17,6 +19,7 @@ from service import jobs
 from service.repositories import deployments
 from service.tables import Position
 from tests.service import factories
+from tests.service.test_imports import EXPERT_HEADER, OFFER_HEADER, expert_row, offer_row
 
 ROLES = ("none", "admin", "hq", "planner", "member_state")
 OWN_STATE = "NOR"
@@ -52,12 +55,29 @@ def _hq_offer() -> dict:
     return factories.offer(state=OWN_STATE)
 
 
+def _csv_file(header: list[str], row: dict) -> dict:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=header)
+    writer.writeheader()
+    writer.writerow(row)
+    return {"file": ("rows.csv", out.getvalue().encode(), "text/csv")}
+
+
+def _expert_file() -> dict:
+    return _csv_file(EXPERT_HEADER, expert_row(next(_serial)))
+
+
+def _offer_file() -> dict:
+    return _csv_file(OFFER_HEADER, offer_row(next(_serial)))
+
+
 @dataclass
 class Case:
     method: str
     path: str
     expected: dict[str, int]
     body: Callable[[], dict] | None = None
+    files: Callable[[], dict] | None = None
 
     @property
     def id(self) -> str:
@@ -122,6 +142,13 @@ CASES = [
     Case("DELETE", "/subscriptions/{subscription}", only({"hq": 404, "member_state": 204})),
     Case("GET", "/subscriptions/{subscription}/deliveries", only({"admin": 200, "hq": 404, "member_state": 200})),
     Case("GET", "/reports/gaps", everyone(200)),
+    Case("POST", "/experts/import", only({"hq": 200, "member_state": 200}), files=_expert_file),
+    Case("POST", "/offers/import", only({"hq": 200, "member_state": 200}), files=_offer_file),
+    Case("GET", "/experts/import/template", only({"hq": 200, "member_state": 200})),
+    Case("GET", "/offers/import/template", only({"hq": 200, "member_state": 200})),
+    Case("GET", "/plans/{plan}/export", only({"admin": 200, "hq": 200, "planner": 200})),
+    Case("GET", "/deployments/export", everyone(200)),
+    Case("GET", "/reports/gaps/export", everyone(200)),
     Case("GET", "/tokens", only({"admin": 200})),
     Case("POST", "/tokens", only({"admin": 201}), lambda: {"role": "planner", "name": "new"}),
     Case("DELETE", "/tokens/{token}", only({"admin": 200})),
@@ -205,7 +232,8 @@ def test_role_on_route(client, auth, world, case: Case, role: str):
     headers = {} if role == "none" else auth(role, OWN_STATE if role == "member_state" else None)
     path = case.path.format(**vars(world))
     body = case.body() if case.body else None
-    response = client.request(case.method, path, headers=headers, json=body)
+    files = case.files() if case.files else None
+    response = client.request(case.method, path, headers=headers, json=body, files=files)
     assert response.status_code == case.expected[role], response.text
     if response.status_code in (401, 403):
         assert response.json()["error"] in ("unauthorized", "forbidden") and response.json()["detail"]

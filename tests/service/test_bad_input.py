@@ -244,3 +244,13 @@ class TestIdempotency:
         other = client.post("/offers", json=body, headers=auth("member_state", "GHA") | {"Idempotency-Key": "k"})
         assert good.status_code == other.status_code == 201
         assert good.json()["state"] == "NOR" and other.json()["state"] == "GHA"
+
+
+def test_spreadsheet_uploads_may_be_larger_than_other_bodies(client, auth):
+    hq = auth("hq")
+    big_csv = b"full_name,shoe_size\n" + (b"x" * 1_600 + b",1\n") * 1_000  # 1.6 MB: over the JSON limit only
+    response = client.post("/experts/import", files={"file": ("big.csv", big_csv, "text/csv")}, headers=hq)
+    assert response.status_code == 422 and "shoe_size" in response.text
+    huge = b"full_name\n" + b"x" * 17_000_000
+    response = client.post("/experts/import", files={"file": ("huge.csv", huge, "text/csv")}, headers=hq)
+    assert response.status_code == 413

@@ -125,3 +125,13 @@ def test_text_that_looks_like_a_formula_stays_text():
     sheet = openpyxl.load_workbook(io.BytesIO(content))["t"]
     assert (sheet["A2"].value, sheet["A2"].data_type) == ('=HYPERLINK("http://x")', "s")
     assert (sheet["B2"].value, sheet["A3"].value, sheet["B3"].value) == (3, "plain", None)
+
+
+def test_csv_cells_that_a_spreadsheet_would_run_are_defused():
+    """HQ opens these files in Excel: a name like =HYPERLINK(...) must arrive as text, not a formula."""
+    from service.exports import Table, to_csv
+
+    table = Table(name="t", columns=["name", "n"], rows=[["=HYPERLINK(\"http://x\")", -3], ["@SUM(A1)", 2],
+                                                         ["+cmd", 1], ["Amina", 0]])
+    rows = list(csv.reader(io.StringIO(to_csv(table).decode())))
+    assert rows[1:] == [["'=HYPERLINK(\"http://x\")", "-3"], ["'@SUM(A1)", "2"], ["'+cmd", "1"], ["Amina", "0"]]
