@@ -3,7 +3,7 @@
 from datetime import date, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Depends, Header, Query, Response
 
 from schemas.enums import DeploymentStatus
 from schemas.planning import DeploymentPublic, DeploymentsPublic, DeploymentUpdate
@@ -18,10 +18,7 @@ from service.tables import Deployment
 router = APIRouter(prefix="/deployments", tags=["deployments"])
 
 
-@router.get("", response_model=DeploymentsPublic)
-def list_deployments(
-    session: SessionDep,
-    principal: CurrentUser,
+def deployment_filters(
     mission: str | None = None,
     expert_id: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
     offer_id: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
@@ -30,16 +27,24 @@ def list_deployments(
     status: DeploymentStatus | None = None,
     active_from: Annotated[date | None, Query(description="deployments overlapping [active_from, active_to]")] = None,
     active_to: date | None = None,
-    limit: Limit = 50,
-    offset: Offset = 0,
-):
-    """Deployments, by start date; Member States see those of their own experts and offers."""
+) -> list:
+    """The filters of the deployment list (and its export), as query conditions."""
     check_range(active_from, active_to, "active_from", "active_to")
     conditions = [getattr(Deployment, name) == value for name, value in {
         "mission": mission, "expert_id": expert_id, "offer_id": offer_id, "request_id": request_id,
         "contributing_state": state, "status": status}.items() if value is not None]
     if active_from is not None:
         conditions += [Deployment.start_date <= active_to, Deployment.end_date >= active_from]
+    return conditions
+
+
+DeploymentFilters = Annotated[list, Depends(deployment_filters)]
+
+
+@router.get("", response_model=DeploymentsPublic)
+def list_deployments(session: SessionDep, principal: CurrentUser, conditions: DeploymentFilters,
+                     limit: Limit = 50, offset: Offset = 0):
+    """Deployments, by start date; Member States see those of their own experts and offers."""
     data, count = repo.list_deployments(session, principal, conditions, limit, offset)
     return DeploymentsPublic(data=data, count=count)
 

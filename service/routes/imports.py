@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, File, Query, Response, UploadFile
 from fastapi.responses import JSONResponse
 
-from schemas.enums import DeploymentStatus, Level, Role
+from schemas.enums import Level, Role
 from service import exports, imports, reports
 from service.deps import ContributorUser, CurrentUser, SessionDep, StaffUser
 from service.repositories import plans as plan_repo
@@ -128,21 +128,11 @@ def export_plan(
 def export_deployments(
     session: SessionDep,
     principal: CurrentUser,
+    conditions: deployment_routes.DeploymentFilters,
     format: ExportFormat = "xlsx",
-    mission: str | None = None,
-    expert_id: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
-    offer_id: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
-    request_id: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
-    state: Annotated[str | None, Query(pattern=r"^[A-Z]{3}$", description="contributing Member State")] = None,
-    status: DeploymentStatus | None = None,
-    active_from: Annotated[date | None, Query(description="deployments overlapping [active_from, active_to]")] = None,
-    active_to: date | None = None,
 ):
     """Every deployment GET /deployments would list with the same filters (no paging); Member States see their own."""
-    page = deployment_routes.list_deployments(
-        session, principal, mission=mission, expert_id=expert_id, offer_id=offer_id, request_id=request_id,
-        state=state, status=status, active_from=active_from, active_to=active_to, limit=MAX_EXPORT_ROWS, offset=0,
-    )
+    page = deployment_routes.list_deployments(session, principal, conditions, limit=MAX_EXPORT_ROWS, offset=0)
     content = exports.render([exports.deployments_table(page.data)], format)
     return _attachment(content, format, f"deployments.{format}")
 
