@@ -18,6 +18,7 @@ from tests.service.conftest import serve
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--no-first-run"]
+TIMEOUT_MS = 20_000
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 TODAY = "2027-01-04"  # the demo data is anchored on this day
 DOCUMENTED = {"plan-progress", "plan-review", "alternatives", "deployments-gantt", "gaps-heatmap",
@@ -62,8 +63,9 @@ def browser():
     if not os.path.exists(CHROMIUM):
         print(f"SKIPPED browser tests: {CHROMIUM} is missing (apt-get install chromium)")
         pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=TIMEOUT_MS)  # a loaded CI machine is slower than the 5 s default
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
         yield browser
@@ -74,7 +76,7 @@ def browser():
 def page(browser, base_url):
     context = browser.new_context(viewport={"width": 1280, "height": 800}, base_url=base_url)
     page = context.new_page()
-    page.set_default_timeout(15_000)
+    page.set_default_timeout(TIMEOUT_MS)
     yield page
     context.close()
 
