@@ -12,13 +12,13 @@ MEDIAN_WITHIN_MS = 20.0
 
 
 def _median_ms(url: str) -> float:
-    """Median time of sequential requests on one kept-alive connection."""
+    """Median time of sequential requests on one kept-alive connection (401s: no database work in the way)."""
     with httpx.Client(timeout=10) as client:
         client.get(url)
         times = []
         for _ in range(REQUESTS):
             started = time.perf_counter()
-            assert client.get(url).status_code == 200
+            assert client.get(url).status_code == 401
             times.append((time.perf_counter() - started) * 1000)
     return statistics.median(times)
 
@@ -29,10 +29,10 @@ def test_several_workers_answer_without_a_delayed_ack_stall(db_url, server_log):
     server = ServerProcess(db_url, server_log, workers=2)
     server.start()
     try:
-        median = _median_ms(server.url + "/health")
+        median = _median_ms(server.url + "/experts")
     finally:
         server.stop()
     assert median < MEDIAN_WITHIN_MS, (
-        f"GET /health took {median:.0f} ms (median of {REQUESTS}) with --workers 2: each response waits for a "
+        f"GET /experts (401) took {median:.0f} ms (median of {REQUESTS}) with --workers 2: each response waits for a "
         "delayed ACK (no TCP_NODELAY); depend on uvicorn[standard] (uvloop sets it) or set it in `roster serve`"
     )
