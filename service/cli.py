@@ -342,9 +342,9 @@ def export_deployments(
     except ValueError:
         _fail(f"--status {status!r}: use one of {', '.join(s.value for s in DeploymentStatus)}", 2)
     with Session(_current_engine()) as session, _exporting("deployments"):
-        page = routes.list_deployments(session, _principal(session, state), mission=mission, expert_id=None,
-                                       offer_id=None, request_id=None, state=contributing.upper() if contributing
-                                       else None, status=wanted, active_from=None, active_to=None,
+        conditions = routes.deployment_filters(mission=mission, state=contributing.upper() if contributing else None,
+                                               status=wanted)
+        page = routes.list_deployments(session, _principal(session, state), conditions,
                                        limit=MAX_EXPORT_ROWS, offset=0)
         content = exports.render([exports.deployments_table(page.data)], fmt)
     _write(content, output, f"deployments.{fmt}")
