@@ -163,6 +163,7 @@ def token_hint() -> None:
         "\nTo get a token, run in another terminal:\n"
         "  TOKEN=$(.venv/bin/roster token create --role planner --name me)\n"
         "  curl -H \"Authorization: Bearer $TOKEN\" http://127.0.0.1:8000/experts?limit=5\n"
+        "Or open http://127.0.0.1:8000/ui and paste the token (plan with the date 2027-01-04 for the demo).\n"
         "Roles: admin, hq, planner, member_state (with --state ISO3, e.g. --state NOR).\n",
         err=True,
     )

@@ -4,8 +4,8 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
 from schemas.enums import Role
-from service.auth import authenticate
-from service.deps import SessionDep
+from service.deps import SessionDep, sign_in
+from service.errors import TooManyRequests, Unauthorized
 from service.web import render
 from service.web.session import (
     COOKIE,
@@ -56,9 +56,13 @@ def signin(request: Request, session: SessionDep, token: str = Form(""), csrf: s
     expected = request.cookies.get(SIGNIN_COOKIE)
     if not expected or csrf != expected:
         return _form(request, 403, "The form expired: sign in again.", next)
-    principal = authenticate(session, token.strip()) if token.strip() else None
-    session.rollback()
-    if principal is None:
+    if not token.strip():
+        return _form(request, 401, "Paste a token: ask an admin for one (roster token create).", next)
+    try:
+        principal = sign_in(request, session, token.strip())  # the API's check, throttle included
+    except TooManyRequests as exc:
+        return _form(request, 429, f"Too many failed sign-ins from this computer: {exc.detail}.", next)
+    except Unauthorized:
         return _form(request, 401, "This token is unknown or revoked: ask an admin for a new one "
                                    "(roster token create).", next)
     response = RedirectResponse(_safe_next(next) or LANDING[principal.role], status_code=303)

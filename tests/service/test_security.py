@@ -70,3 +70,16 @@ def test_tokens_never_reach_the_logs(client, auth, caplog):
         client.post("/tokens", json={"role": "planner", "name": "x"}, headers=auth("admin"))
     logged = "\n".join(f"{r.getMessage()} {vars(r)}" for r in caplog.records)
     assert secret not in logged and "rst_wrong-one" not in logged
+
+
+def test_the_web_sign_in_form_is_throttled_like_the_api(client, auth):
+    def attempt(secret: str):
+        form = client.get("/ui/signin")
+        csrf = form.text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+        return client.post("/ui/signin", data={"token": secret, "csrf": csrf}, follow_redirects=False)
+
+    for _ in range(10):
+        assert attempt("rst_guess").status_code == 401
+    refused = attempt("rst_guess")
+    assert refused.status_code == 429 and "Too many failed sign-ins" in refused.text
+    assert client.get("/experts", headers={"Authorization": "Bearer rst_guess"}).status_code == 429
