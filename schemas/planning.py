@@ -13,6 +13,14 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class SeatPin(Strict):
+    """A planner's choice: this supplier in this seat, kept by the plan whatever else moves."""
+
+    position_id: int = Field(ge=1, le=2_147_483_647)
+    seat: int = Field(default=1, ge=1, le=500)
+    supplier: str = Field(pattern=r"^[EO][1-9][0-9]{0,9}$", description="E17 for an expert, O5 for an offer")
+
+
 class PlanCreate(Strict):
     request_ids: list[int] | None = Field(default=None, max_length=1000, description="None: every open request")
     horizon_start: date | None = Field(default=None, description="only positions ending on or after this day")
@@ -25,11 +33,16 @@ class PlanCreate(Strict):
     max_state_share: float | None = Field(default=None, gt=0, le=1)
     gender_targets: dict[int, float] = Field(default_factory=dict, description="request id -> share of women")
     today: date | None = Field(default=None, description="the planning date; default: today")
+    pins: list[SeatPin] = Field(default_factory=list, max_length=500,
+                                description="suppliers the planner puts in given seats (e.g. a swap)")
 
     @model_validator(mode="after")
     def _checks(self) -> Self:
         if self.horizon_start and self.horizon_end and self.horizon_end < self.horizon_start:
             raise ValueError("horizon_end is before horizon_start: swap them")
+        seats = [(p.position_id, p.seat) for p in self.pins]
+        if len(set(seats)) != len(seats):
+            raise ValueError("a seat is pinned twice: pin each seat once")
         for request_id, share in self.gender_targets.items():
             if not 0 <= share <= 1:
                 raise ValueError(f"gender target {share} for request {request_id} must lie between 0 and 1")

@@ -118,7 +118,8 @@ def _seat(p: Position, r: CapacityRequest, seat_id: str, host_states: list[str])
 
 
 def build_instance(
-    session: Session, *, today: date, scope: Scope, parameters: si.Parameters, parent_plan_id: int | None = None
+    session: Session, *, today: date, scope: Scope, parameters: si.Parameters, parent_plan_id: int | None = None,
+    pins: list[dict] = (),
 ) -> tuple[si.Instance, Seats]:
     """The solver's view of the open positions in scope and everyone who might fill them."""
     rows = _positions(session, scope)
@@ -151,7 +152,20 @@ def build_instance(
     )
     if parent_plan_id is not None:
         instance.pins, instance.previous = _carried_over(session, parent_plan_id, seats, instance)
+    _pin_by_planner(instance, seats, pins)
     return instance, seats
+
+
+def _pin_by_planner(instance: si.Instance, seats: Seats, pins: list[dict]) -> None:
+    """The planner's pins win over what the parent plan held in those seats, and over old rejections."""
+    chosen = {seats.seat_id(p["position_id"], p["seat"]): p["supplier"] for p in pins}
+    chosen = {seat: supplier for seat, supplier in chosen.items() if seat in seats.by_id}
+    if not chosen:
+        return
+    instance.pins = [p for p in instance.pins if p.position_id not in chosen]
+    instance.previous = [p for p in instance.previous if p.position_id not in chosen]
+    instance.forbidden = [f for f in instance.forbidden if chosen.get(f.position_id) != f.supplier_id]
+    instance.pins += [si.Pin(position_id=seat, supplier_id=supplier) for seat, supplier in chosen.items()]
 
 
 def _forbidden(session: Session, position_ids: set[int], seats: Seats) -> list[si.ForbiddenPair]:

@@ -82,7 +82,7 @@ def _holds_lease(session: Session, plan_id: int, worker_id: str, engine: Engine)
 def solver_parameters(plan: Plan) -> tuple[Parameters, dict]:
     """The solver's parameters and the run options (workers, seed) from a plan's stored parameters."""
     stored = dict(plan.parameters)
-    options = {k: stored.pop(k) for k in ("workers", "seed", "today") if k in stored}
+    options = {k: stored.pop(k) for k in ("workers", "seed", "today", "pins") if k in stored}
     return Parameters.model_validate(stored), options
 
 
@@ -93,7 +93,7 @@ def build(engine: Engine, plan_id: int) -> tuple[Instance, bridge.Seats, dict]:
         today = date.fromisoformat(options["today"]) if "today" in options else date.today()
         scope = bridge.Scope(plan.request_ids, plan.horizon_start, plan.horizon_end)
         instance, seats = bridge.build_instance(session, today=today, scope=scope, parameters=parameters,
-                                                parent_plan_id=plan.parent_id)
+                                                parent_plan_id=plan.parent_id, pins=options.get("pins", []))
         return instance, seats, options
 
 

@@ -15,9 +15,9 @@ from schemas.planning import (
 )
 from service.auth import Principal
 from service.bridge import Seats, parse_supplier
-from service.errors import Conflict, not_found
+from service.errors import Conflict, Invalid, not_found
 from service.repositories.deployments import supplier
-from service.tables import CapacityRequest, Plan, PlanAssignment, PlanUnfilled, Position
+from service.tables import CapacityRequest, Expert, Offer, Plan, PlanAssignment, PlanUnfilled, Position
 
 ROLES_THAT_READ = (Role.admin, Role.hq, Role.planner)
 
@@ -101,6 +101,20 @@ def _first_unfilled(result: SolverPlan, seats: list[str]) -> str:
 def _supplier(session: Session, supplier_id: str):
     expert_id, offer_id = parse_supplier(supplier_id)
     return supplier(session, expert_id, offer_id)
+
+
+def check_pins(session: Session, pins: list) -> None:
+    """Every pinned seat exists and every pinned supplier is on the roster (active expert or offer)."""
+    for i, pin in enumerate(pins):
+        position = session.get(Position, pin.position_id)
+        if position is None:
+            raise Invalid(f"pins.{i}.position_id", f"position {pin.position_id} does not exist")
+        if pin.seat > position.count:
+            raise Invalid(f"pins.{i}.seat", f"position {pin.position_id} has {position.count} seat(s), not {pin.seat}")
+        expert_id, offer_id = parse_supplier(pin.supplier)
+        found = session.get(Expert, expert_id) if expert_id else session.get(Offer, offer_id)
+        if found is None or (expert_id and not found.active):
+            raise Invalid(f"pins.{i}.supplier", f"{pin.supplier} is not an active expert or an offer on the roster")
 
 
 def visible_to(principal: Principal) -> bool:

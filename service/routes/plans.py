@@ -41,6 +41,8 @@ def _parameters(body: PlanCreate) -> dict:
         stored["gender_targets"] = {str(k): v for k, v in body.gender_targets.items()}
     if body.today is not None:
         stored["today"] = body.today.isoformat()
+    if body.pins:
+        stored["pins"] = [p.model_dump() for p in body.pins]
     return stored
 
 
@@ -50,6 +52,7 @@ def _enqueue(session: Session, principal, body: PlanCreate, parent_id: int | Non
         missing = sorted(set(body.request_ids) - found)
         if missing:
             raise Invalid("request_ids", f"unknown request id(s) {missing}: see GET /requests")
+    repo.check_pins(session, body.pins)
     plan = Plan(status=PlanStatus.queued, parent_id=parent_id, request_ids=body.request_ids,
                 horizon_start=body.horizon_start, horizon_end=body.horizon_end, parameters=_parameters(body),
                 created_by=principal.name, created_by_token=principal.token_id)
@@ -176,9 +179,12 @@ def resolve_plan(session: SessionDep, principal: PlannerUser, plan_id: Id, respo
     parent = repo.get(session, plan_id)
     if parent.status != PlanStatus.succeeded:
         raise Conflict(f"plan {plan_id} is {parent.status}: only a succeeded plan can be re-solved")
-    if body is None:
-        stored = dict(parent.parameters)
-        body = PlanCreate(request_ids=parent.request_ids, horizon_start=parent.horizon_start,
-                          horizon_end=parent.horizon_end, **{k: stored[k] for k in
-                                                             ("time_limit", "workers", "seed", "today") if k in stored})
-    return _enqueue(session, principal, body, parent.id, response)
+    return _enqueue(session, principal, body or resolve_body(parent), parent.id, response)
+
+
+def resolve_body(parent: Plan, pins: list | None = None) -> PlanCreate:
+    """The parent plan's scope and settings, for a re-solve (optionally with planner pins)."""
+    stored = dict(parent.parameters)
+    kept = {k: stored[k] for k in ("time_limit", "workers", "seed", "today") if k in stored}
+    return PlanCreate(request_ids=parent.request_ids, horizon_start=parent.horizon_start,
+                      horizon_end=parent.horizon_end, pins=pins or [], **kept)

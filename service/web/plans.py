@@ -8,12 +8,12 @@ from pydantic import ValidationError
 from sqlmodel import Session, select
 
 from schemas.enums import PlanStatus, ReviewStatus
-from schemas.planning import PlanCreate, Review
+from schemas.planning import PlanCreate, Review, SeatPin
 from service import jobs, review
 from service.deps import SessionDep
 from service.errors import RosterError
 from service.repositories import plans as repo
-from service.routes.plans import create_plan, plan_events, resolve_plan
+from service.routes.plans import create_plan, plan_events, resolve_body, resolve_plan
 from service.tables import CapacityRequest, PlanAssignment, Position
 from service.web import forms, render
 from service.web.explain import plain_reasons
@@ -127,22 +127,16 @@ def alternatives(request: Request, session: SessionDep, viewer: StaffViewer, pla
 @router.post("/{plan_id}/positions/{position_id}/swap")
 def swap(request: Request, session: SessionDep, viewer: PlannerViewer, form: PostedForm, plan_id: int,
          position_id: int):
-    """Swap in an alternative: reject what holds this seat and what holds that supplier, then re-solve."""
+    """Swap in an alternative: re-solve with that supplier pinned to this seat; the rest moves as little as it can."""
     plan = repo.get(session, plan_id)
     seat = int(form.get("seat", "0")) if str(form.get("seat", "")).isdigit() else 0
-    displaced = {str(v) for v in form.getlist("displaces")}
-    rows = session.exec(select(PlanAssignment).where(
-        PlanAssignment.plan_id == plan_id,
-        PlanAssignment.review.in_((ReviewStatus.proposed, ReviewStatus.pinned)))).all()
-    chosen = [a.id for a in rows if (a.position_id, a.seat) == (position_id, seat)
-              or f"P{a.position_id}-{a.seat}" in displaced]
+    supplier = str(form.get("supplier", ""))
     try:
-        if chosen:
-            review.apply(session, plan, Review(reject=chosen), viewer.principal)
-        child = resolve_plan(session, viewer.principal, plan_id, Response())
+        body = resolve_body(plan, [SeatPin(position_id=position_id, seat=seat, supplier=supplier)])
+        child = resolve_plan(session, viewer.principal, plan_id, Response(), body)
     except (ValidationError, RosterError) as exc:
         session.rollback()
         return render.redirect(f"/ui/plans/{plan_id}/positions/{position_id}/alternatives?seat={seat}",
                                "Nothing changed: " + forms.summary(exc))
     return render.redirect(f"/ui/plans/{child.id}",
-                           f"Rejected {len(chosen)} proposal(s); re-solving as plan {child.id}.")
+                           f"{supplier} pinned to seat {seat} of position {position_id}; re-solving as plan {child.id}.")

@@ -181,3 +181,34 @@ def test_alternatives_of_an_unfinished_plan_answer_a_documented_409(client, auth
     documented = app.openapi()["paths"]["/plans/{plan_id}/positions/{position_id}/alternatives"]["get"]
     assert documented["responses"]["409"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/Error"}
+
+
+def test_a_planner_pin_puts_the_chosen_alternative_in_the_seat(client, auth, engine, world):
+    """The exact swap: re-solve with an alternative pinned to a seat; nothing else is rejected."""
+    planner = auth("planner")
+    plan = _run(client, engine, planner, body={"workers": 1, "today": TODAY})
+    held = next(a for a in client.get(f"/plans/{plan['id']}/assignments", headers=planner).json()["data"]
+                if a["request_id"] == world["strategic"]["id"])
+    options = client.get(f"/plans/{plan['id']}/positions/{held['position_id']}/alternatives?seat={held['seat']}",
+                         headers=planner).json()
+    assert options["current"]["id"] == held["supplier"]["id"] and options["data"]
+    chosen = next(o["supplier"]["id"] for o in options["data"] if o["supplier"]["id"] != held["supplier"]["id"])
+    pin = {"position_id": held["position_id"], "seat": held["seat"], "supplier": chosen}
+    second = _run(client, engine, planner, path=f"/plans/{plan['id']}/resolve",
+                  body={"workers": 1, "today": TODAY, "pins": [pin]})
+    seat = [a for a in client.get(f"/plans/{second['id']}/assignments", headers=planner).json()["data"]
+            if (a["position_id"], a["seat"]) == (held["position_id"], held["seat"])]
+    assert [(a["supplier"]["id"], a["review"]) for a in seat] == [(chosen, "pinned")]
+    assert client.get(f"/plans/{plan['id']}/assignments?review=rejected", headers=planner).json()["count"] == 0
+
+
+@pytest.mark.parametrize("pin, field", [
+    ({"position_id": 999999, "seat": 1, "supplier": "E1"}, "pins.0.position_id"),
+    ({"seat": 9, "supplier": "E1"}, "pins.0.seat"),
+    ({"seat": 1, "supplier": "E999999"}, "pins.0.supplier"),
+    ({"seat": 1, "supplier": "X1"}, "pins.0.supplier"),
+])
+def test_bad_pins_are_refused(client, auth, world, pin, field):
+    pin = {"position_id": world["german"]["positions"][0]["id"]} | pin
+    response = client.post("/plans", json={"today": TODAY, "pins": [pin]}, headers=auth("planner"))
+    assert response.status_code == 422 and response.json()["detail"][0]["field"] == field, response.text

@@ -240,11 +240,13 @@ def test_planner_swaps_in_an_alternative(page, token, shots):
     row.get_by_role("link", name="Alternatives").click()
     expect(page.get_by_role("heading", name="In the plan now")).to_be_visible()
     expect(page.locator("section.card")).to_contain_text(replaced)
-    swap = page.locator("#alternatives").get_by_role("button", name=re.compile("Swap in")).first
-    expect(swap).to_be_visible()
-    swap.click()
-    expect(page.locator(".notice")).to_contain_text(re.compile(r"Rejected \d+ proposal\(s\); re-solving as plan \d+"))
+    expect(page.locator("#alternatives").get_by_role("button", name=re.compile("Swap in")).first).to_be_visible()
+    forms = page.locator("#alternatives form")
+    offered = [forms.nth(i).locator('input[name="supplier"]').get_attribute("value") for i in range(forms.count())]
+    chosen = next(s for s in offered if s != supplier)
+    forms.nth(offered.index(chosen)).get_by_role("button", name=re.compile("Swap in")).click()
+    expect(page.locator(".notice")).to_contain_text(re.compile(rf"{chosen} pinned to seat \d+ .*re-solving as plan \d+"))
     expect(page.get_by_role("heading", name="Proposed assignments")).to_be_visible(timeout=PLAN_TIMEOUT)
     expect(page.locator("section.card").first).to_contain_text("re-solved from")
     same_seat = page.locator(f"table.assignments {seat}")
-    assert supplier not in same_seat.evaluate_all("rows => rows.map(r => r.dataset.supplier)")
+    assert same_seat.evaluate_all("rows => rows.map(r => r.dataset.supplier)") == [chosen]
