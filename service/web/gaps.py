@@ -39,7 +39,8 @@ def _heatmap(report: reports.GapReport) -> dict:
         if key in index:
             i, j = index[key], column[c.quarter]
             z[i][j] = min(c.ratio, COVERAGE_CAP) if c.ratio is not None else None
-            cells[i][j] = {"demand": c.demand, "supply": c.supply, "gap": c.gap, "positions": c.positions}
+            cells[i][j] = {"demand": c.demand, "supply": c.supply, "gap": c.gap, "unfilled": c.unfilled,
+                           "positions": c.positions}
     labels = [f"{skill} · {level}" for skill, level in rows]
     return {"x": report.quarters, "y": labels, "z": z, "cells": cells}
 

@@ -4,7 +4,8 @@
   const element = document.getElementById("heatmap");
   if (!data.y.length) { element.textContent = "No open demand in this range."; element.style.minHeight = "0"; return; }
   const hover = data.cells.map((row, i) => row.map(function (c, j) {
-    return c ? data.y[i] + " · " + data.x[j] + "<br>demand " + c.demand + " · supply " + c.supply + " · gap " + c.gap : "";
+    return c ? data.y[i] + " · " + data.x[j] + "<br>demand " + c.demand + " · supply " + c.supply + " · gap " + c.gap +
+      (c.unfilled ? "<br>left unfilled by the latest plan: " + c.unfilled : "") : "";
   }));
   Plotly.newPlot(element, [{
     type: "heatmap", x: data.x, y: data.y, z: data.z, text: hover, hoverinfo: "text", xgap: 2, ygap: 2,
