@@ -2,15 +2,23 @@
 
 import hashlib
 import json
+import logging
+from datetime import UTC, timedelta
 
 import anyio
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, select
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.auth import hash_token
-from service.tables import IdempotencyRecord
+from service.tables import IdempotencyRecord, utcnow
+
+logger = logging.getLogger("roster")
+DATABASE_DOWN = {"error": "service_unavailable", "detail": "the database is unreachable; try again shortly"}
+# Answers that carry a secret shown once (a token, a webhook secret) are never stored for replay.
+NEVER_REPLAYED = ("/tokens", "/subscriptions")
 
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
@@ -82,7 +90,7 @@ class BodyLimitAndIdempotency:
             return await _send_json(send, 413, too_big)
         key = headers.get("idempotency-key")
         authorization = headers.get("authorization", "")
-        if scope["method"] != "POST" or not key or not authorization:
+        if scope["method"] != "POST" or not key or not authorization or scope["path"] in NEVER_REPLAYED:
             return await self.app(scope, _replay(body), send)
         await self._idempotent(scope, body, key, hash_token(authorization), send)
 
@@ -90,7 +98,10 @@ class BodyLimitAndIdempotency:
         if len(key) > 200:
             return await _send_json(send, 400, {"error": "bad_request", "detail": "Idempotency-Key is over 200 characters"})
         fingerprint = hashlib.sha256(scope["method"].encode() + scope["path"].encode() + b"\0" + body).hexdigest()
-        claim = await anyio.to_thread.run_sync(self._claim, token_hash, key, scope, fingerprint)
+        try:
+            claim = await anyio.to_thread.run_sync(self._claim, token_hash, key, scope, fingerprint)
+        except OperationalError:  # outside the app's exception handlers: answer as they would
+            return await _send_json(send, 503, DATABASE_DOWN, [(b"retry-after", b"5")])
         if claim is not None:
             status, payload, content_type = claim
             extra = [(b"idempotent-replayed", b"true")]
@@ -99,6 +110,7 @@ class BodyLimitAndIdempotency:
             headers = [(b"content-type", content_type.encode()), (b"content-length", str(len(payload)).encode()), *extra]
             await send({"type": "http.response.start", "status": status, "headers": headers})
             return await send({"type": "http.response.body", "body": payload.encode()})
+        scope.setdefault("state", {})["idempotency"] = (token_hash, key)
         captured: dict = {"status": 500, "body": b"", "content_type": "application/json"}
 
         async def capture(message: Message) -> None:
@@ -112,7 +124,10 @@ class BodyLimitAndIdempotency:
         try:
             await self.app(scope, _replay(body), capture)
         finally:
-            await anyio.to_thread.run_sync(self._settle, token_hash, key, captured)
+            try:
+                await anyio.to_thread.run_sync(self._settle, token_hash, key, captured)
+            except OperationalError:  # the answer went out; the claim stays pending until it goes stale
+                logger.warning("could not settle an Idempotency-Key: the database is unreachable")
 
     def _claim(self, token_hash: str, key: str, scope: Scope, fingerprint: str):
         """Reserve the key, or return (status, body, content type) of what to answer instead."""
@@ -135,9 +150,29 @@ class BodyLimitAndIdempotency:
                 detail = f"Idempotency-Key {key!r} was already used for a different request: use a new key"
                 return 422, json.dumps({"error": "idempotency_key_reused", "detail": detail}), None
             if stored.status_code is None:
+                if self._take_over(session, stored):
+                    return None
                 detail = f"a request with Idempotency-Key {key!r} is still in progress: retry in a moment"
                 return 409, json.dumps({"error": "conflict", "detail": detail}), None
             return stored.status_code, stored.response_body, stored.content_type
+
+    def _take_over(self, session: Session, stored: IdempotencyRecord) -> bool:
+        """A claim pending for longer than a request can take belongs to a process that died: claim it again.
+
+        The conditional update lets exactly one of several concurrent retries win.
+        """
+        stale = timedelta(seconds=self.state.settings.idempotency_pending_seconds)
+        created = stored.created_at if stored.created_at.tzinfo else stored.created_at.replace(tzinfo=UTC)
+        if utcnow() - created < stale:
+            return False
+        taken = session.exec(
+            update(IdempotencyRecord)
+            .where(IdempotencyRecord.id == stored.id, IdempotencyRecord.status_code.is_(None),
+                   IdempotencyRecord.created_at == stored.created_at)
+            .values(created_at=utcnow())
+        ).rowcount
+        session.commit()
+        return taken == 1
 
     def _settle(self, token_hash: str, key: str, captured: dict) -> None:
         """Keep successful answers for replay; free the key after a failure so it can be retried."""
@@ -147,8 +182,8 @@ class BodyLimitAndIdempotency:
                     IdempotencyRecord.token_hash == token_hash, IdempotencyRecord.key == key
                 )
             ).one_or_none()
-            if record is None:
-                return
+            if record is None or record.status_code is not None:
+                return  # settled by the route already, in the transaction of its write
             if 200 <= captured["status"] < 300:
                 record.status_code = captured["status"]
                 record.response_body = captured["body"].decode()

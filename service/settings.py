@@ -20,6 +20,7 @@ class Settings(BaseSettings):
     check_migrations: bool = True
     worker: Literal["auto", "inprocess", "external"] = "auto"
     worker_lease_seconds: float = 30.0
+    idempotency_pending_seconds: float = 60.0
     worker_poll_seconds: float = 1.0
     reminder_days: int = 30
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

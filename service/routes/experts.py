@@ -3,11 +3,11 @@
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response, status
+from fastapi import APIRouter, Header, Query, Request, Response, status
 
 from schemas.enums import Category, Level, Source
 from schemas.roster import ExpertCreate, ExpertPublic, ExpertsPublic, ExpertUpdate
-from service import audit
+from service import audit, idempotency
 from service.deps import ContributorUser, CurrentUser, SessionDep
 from service.etags import check_if_match, set_etag
 from service.references import check_skills
@@ -51,11 +51,13 @@ def list_experts(
 
 
 @router.post("", response_model=ExpertPublic, status_code=status.HTTP_201_CREATED)
-def create_expert(session: SessionDep, principal: ContributorUser, body: ExpertCreate, response: Response):
+def create_expert(session: SessionDep, principal: ContributorUser, body: ExpertCreate, response: Response,
+                  request: Request):
     """Add an expert to the roster (Member States nominate their own)."""
     expert = repo.create(session, principal, body)
     public = repo.to_public(expert)
     audit.record(session, principal, "create", "expert", expert.id, after=public)
+    idempotency.settle(session, request, status.HTTP_201_CREATED, public)
     session.commit()
     set_etag(response, expert.version)
     response.headers["Location"] = f"/experts/{expert.id}"

@@ -2,11 +2,11 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response, status
+from fastapi import APIRouter, Header, Query, Request, Response, status
 
 from schemas.enums import Category, OfferKind, OfferStatus, Readiness
 from schemas.roster import OfferCreate, OfferPublic, OffersPublic, OfferUpdate
-from service import audit
+from service import audit, idempotency
 from service.deps import ContributorUser, CurrentUser, SessionDep
 from service.etags import set_etag
 from service.repositories import offers as repo
@@ -35,11 +35,13 @@ def list_offers(
 
 
 @router.post("", response_model=OfferPublic, status_code=status.HTTP_201_CREATED)
-def create_offer(session: SessionDep, principal: ContributorUser, body: OfferCreate, response: Response):
+def create_offer(session: SessionDep, principal: ContributorUser, body: OfferCreate, response: Response,
+                 request: Request):
     """Register an offer (Member States offer for themselves; HQ records one for a named state)."""
     offer = repo.create(session, principal, body)
     public = repo.to_public(offer)
     audit.record(session, principal, "create", "offer", offer.id, after=public)
+    idempotency.settle(session, request, status.HTTP_201_CREATED, public)
     session.commit()
     set_etag(response, offer.version)
     response.headers["Location"] = f"/offers/{offer.id}"

@@ -20,7 +20,7 @@ from schemas.planning import (
     ReviewResult,
     UnfilledList,
 )
-from service import audit, jobs, review
+from service import audit, idempotency, jobs, review
 from service.deps import PlannerUser, SessionDep, StaffUser
 from service.errors import Conflict, Invalid
 from service.repositories import plans as repo
@@ -46,7 +46,8 @@ def _parameters(body: PlanCreate) -> dict:
     return stored
 
 
-def _enqueue(session: Session, principal, body: PlanCreate, parent_id: int | None, response: Response) -> PlanPublic:
+def _enqueue(session: Session, principal, body: PlanCreate, parent_id: int | None, response: Response,
+             request: Request | None = None) -> PlanPublic:
     if body.request_ids:
         found = set(session.exec(select(CapacityRequest.id).where(CapacityRequest.id.in_(body.request_ids))).all())
         missing = sorted(set(body.request_ids) - found)
@@ -58,16 +59,20 @@ def _enqueue(session: Session, principal, body: PlanCreate, parent_id: int | Non
                 created_by=principal.name, created_by_token=principal.token_id)
     session.add(plan)
     session.flush()
-    audit.record(session, principal, "create", "plan", plan.id, after=repo.to_public(plan))
+    public = repo.to_public(plan)
+    audit.record(session, principal, "create", "plan", plan.id, after=public)
+    if request is not None:
+        idempotency.settle(session, request, status.HTTP_202_ACCEPTED, public)
     session.commit()
     response.headers["Location"] = f"/plans/{plan.id}"
-    return repo.to_public(plan)
+    return public
 
 
 @router.post("", response_model=PlanPublic, status_code=status.HTTP_202_ACCEPTED)
-def create_plan(session: SessionDep, principal: PlannerUser, body: PlanCreate, response: Response):
+def create_plan(session: SessionDep, principal: PlannerUser, body: PlanCreate, response: Response,
+                request: Request = None):
     """Queue a plan for the open requests in scope; follow it at /plans/{id} or /plans/{id}/events."""
-    return _enqueue(session, principal, body, None, response)
+    return _enqueue(session, principal, body, None, response, request)
 
 
 @router.get("", response_model=PlansPublic)
@@ -174,12 +179,12 @@ def review_one(session: SessionDep, principal: PlannerUser, plan_id: Id, assignm
 
 @router.post("/{plan_id}/resolve", response_model=PlanPublic, status_code=status.HTTP_202_ACCEPTED)
 def resolve_plan(session: SessionDep, principal: PlannerUser, plan_id: Id, response: Response,
-                 body: PlanCreate | None = None):
+                 body: PlanCreate | None = None, request: Request = None):
     """A new plan from this one: approvals and pins stay, rejections are excluded, the rest moves little."""
     parent = repo.get(session, plan_id)
     if parent.status != PlanStatus.succeeded:
         raise Conflict(f"plan {plan_id} is {parent.status}: only a succeeded plan can be re-solved")
-    return _enqueue(session, principal, body or resolve_body(parent), parent.id, response)
+    return _enqueue(session, principal, body or resolve_body(parent), parent.id, response, request)
 
 
 def resolve_body(parent: Plan, pins: list | None = None) -> PlanCreate:

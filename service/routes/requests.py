@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response, status
+from fastapi import APIRouter, Header, Query, Request, Response, status
 
 from schemas.enums import Level, RequestStatus
 from schemas.roster import (
@@ -15,7 +15,7 @@ from schemas.roster import (
     PositionsPublic,
     PositionUpdate,
 )
-from service import audit
+from service import audit, idempotency
 from service.deps import CurrentUser, HqUser, SessionDep
 from service.etags import set_etag
 from service.repositories import requests as repo
@@ -43,11 +43,13 @@ def list_requests(
 
 
 @router.post("", response_model=CapacityRequestPublic, status_code=status.HTTP_201_CREATED)
-def create_request(session: SessionDep, principal: HqUser, body: CapacityRequestCreate, response: Response):
+def create_request(session: SessionDep, principal: HqUser, body: CapacityRequestCreate, response: Response,
+                   http: Request):
     """Submit a capacity request for a mission, with its positions."""
     request = repo.create(session, body)
     public = repo.to_public(request)
     audit.record(session, principal, "create", "capacity_request", request.id, after=public)
+    idempotency.settle(session, http, status.HTTP_201_CREATED, public)
     session.commit()
     set_etag(response, request.version)
     response.headers["Location"] = f"/requests/{request.id}"
@@ -87,13 +89,14 @@ def list_positions(session: SessionDep, principal: CurrentUser, request_id: Id):
 
 @router.post("/{request_id}/positions", response_model=PositionPublic, status_code=status.HTTP_201_CREATED)
 def add_position(
-    session: SessionDep, principal: HqUser, request_id: Id, body: PositionCreate, response: Response
+    session: SessionDep, principal: HqUser, request_id: Id, body: PositionCreate, response: Response, http: Request
 ):
     """Add a position to a request."""
     request = repo.get_visible(session, principal, request_id)
     position = repo.add_position(session, request, body)
     public = repo.position_public(position)
     audit.record(session, principal, "create", "position", position.id, after=public)
+    idempotency.settle(session, http, status.HTTP_201_CREATED, public)
     session.commit()
     set_etag(response, position.version)
     response.headers["Location"] = f"/requests/{request_id}/positions/{position.id}"

@@ -83,3 +83,21 @@ def test_the_web_sign_in_form_is_throttled_like_the_api(client, auth):
     refused = attempt("rst_guess")
     assert refused.status_code == 429 and "Too many failed sign-ins" in refused.text
     assert client.get("/experts", headers={"Authorization": "Bearer rst_guess"}).status_code == 429
+
+
+def test_answers_with_secrets_are_never_stored_for_replay(client, auth, engine):
+    """A token (or webhook secret) is shown once: the Idempotency-Key store must not keep a copy."""
+    from sqlmodel import Session, select
+
+    from service.tables import IdempotencyRecord
+
+    admin = auth("admin") | {"Idempotency-Key": "same-key"}
+    first = client.post("/tokens", json={"role": "planner", "name": "a"}, headers=admin)
+    second = client.post("/tokens", json={"role": "planner", "name": "a"}, headers=admin)
+    assert first.status_code == second.status_code == 201
+    assert "idempotent-replayed" not in second.headers and first.json()["token"] != second.json()["token"]
+    hook = client.post("/subscriptions", json={"url": "https://example.org/h"}, headers=auth("hq") | {"Idempotency-Key": "k"})
+    assert hook.status_code == 201
+    with Session(engine) as session:
+        stored = " ".join(r.response_body or "" for r in session.exec(select(IdempotencyRecord)).all())
+    assert first.json()["token"] not in stored and hook.json()["secret"] not in stored
