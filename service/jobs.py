@@ -114,6 +114,7 @@ def _exit_with_parent(parent: int) -> None:
 def _child(instance_json: str, options: dict, out: "multiprocessing.Queue", parent: int) -> None:
     """Runs in a child process: solve and send progress, then the plan (or the error)."""
     _exit_with_parent(parent)
+    os.nice(10)  # solving is batch work: API processes on the same machine answer first
     try:
         import solver
 
