@@ -1,13 +1,12 @@
 """Engines, sessions and the migration check."""
 
-from collections.abc import Iterator
+from functools import lru_cache
 from pathlib import Path
 
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
-from sqlmodel import Session
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -51,7 +50,9 @@ def alembic_config(url: str) -> Config:
     return config
 
 
+@lru_cache(maxsize=1)
 def head_revision() -> str:
+    """The newest migration; read from the scripts once per process (health checks ask often)."""
     return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
 
 
@@ -76,7 +77,3 @@ def upgrade(url: str, revision: str = "head") -> None:
 
     command.upgrade(alembic_config(url), revision)
 
-
-def session_scope(engine: Engine) -> Iterator[Session]:
-    with Session(engine, expire_on_commit=False) as session:
-        yield session

@@ -8,7 +8,7 @@ from service.errors import Invalid
 from service.tables import MemberState, Mission, Skill
 
 
-def _missing(session: Session, model, key, codes: Iterable[str]) -> list[str]:
+def _missing(session: Session, key, codes: Iterable[str]) -> list[str]:
     wanted = set(codes)
     if not wanted:
         return []
@@ -17,13 +17,13 @@ def _missing(session: Session, model, key, codes: Iterable[str]) -> list[str]:
 
 
 def check_skills(session: Session, field: str, codes: Iterable[str]) -> None:
-    missing = _missing(session, Skill, Skill.code, codes)
+    missing = _missing(session, Skill.code, codes)
     if missing:
         raise Invalid(field, f"unknown skill code(s) {', '.join(missing)}: see GET /reference/skills for valid codes")
 
 
 def check_states(session: Session, field: str, codes: Iterable[str | None]) -> None:
-    missing = _missing(session, MemberState, MemberState.iso3, [c for c in codes if c])
+    missing = _missing(session, MemberState.iso3, [c for c in codes if c])
     if missing:
         raise Invalid(
             field, f"unknown Member State code(s) {', '.join(missing)}: use ISO3 codes from GET /reference/member-states"
@@ -31,6 +31,6 @@ def check_states(session: Session, field: str, codes: Iterable[str | None]) -> N
 
 
 def check_missions(session: Session, field: str, codes: Iterable[str]) -> None:
-    missing = _missing(session, Mission, Mission.code, codes)
+    missing = _missing(session, Mission.code, codes)
     if missing:
         raise Invalid(field, f"unknown mission code(s) {', '.join(missing)}: see GET /reference/missions")

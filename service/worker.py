@@ -8,7 +8,7 @@ import threading
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from service import jobs, reminders
+from service import jobs, reminders, webhooks
 
 logger = logging.getLogger("roster.worker")
 
@@ -21,10 +21,6 @@ def tick(engine: Engine, name: str, lease_seconds: float, reminder_days: int, al
     """One round of work; True if a plan ran (so the next round should not wait)."""
     ran = jobs.work_once(engine, name, lease_seconds) is not None
     reminders.emit_ending_soon(engine, within_days=reminder_days)
-    try:
-        from service import webhooks
-    except ImportError:  # notifications not installed in this build
-        return ran
     with Session(engine) as session:
         webhooks.enqueue(session)
         session.commit()

@@ -1,5 +1,6 @@
 """Deployments: created by approvals, never double-booked, with a lifecycle that frees time on cancel."""
 
+from collections.abc import Iterable
 from datetime import date
 
 from sqlalchemy import func
@@ -25,18 +26,34 @@ ROLLUP_STATUSES = (RequestStatus.submitted, RequestStatus.planning, RequestStatu
                    RequestStatus.filled)
 
 
+SupplierKey = tuple[int | None, int | None]  # (expert id, offer id), one of them None
+
+
+def suppliers(session: Session, keys: Iterable[SupplierKey]) -> dict[SupplierKey, Supplier]:
+    """Names and states of many suppliers in two column queries (no ORM objects, no child collections)."""
+    keys = set(keys)
+    expert_ids = {e for e, _ in keys if e is not None}
+    offer_ids = {o for e, o in keys if e is None}
+    experts = {i: (name, state) for i, name, state in session.exec(
+        select(Expert.id, Expert.full_name, Expert.state).where(Expert.id.in_(expert_ids))).all()} if expert_ids else {}
+    offers = {i: (title, state) for i, title, state in session.exec(
+        select(Offer.id, Offer.title, Offer.state).where(Offer.id.in_(offer_ids))).all()} if offer_ids else {}
+    found = {}
+    for expert_id, offer_id in keys:
+        kind, ident, rows = ("expert", expert_id, experts) if expert_id is not None else ("offer", offer_id, offers)
+        name, state = rows.get(ident, ("(removed)", None))
+        found[expert_id, offer_id] = Supplier(id=f"{kind[0].upper()}{ident}", kind=kind, name=name, state=state)
+    return found
+
+
 def supplier(session: Session, expert_id: int | None, offer_id: int | None) -> Supplier:
-    if expert_id is not None:
-        expert = session.get(Expert, expert_id)
-        return Supplier(id=f"E{expert_id}", kind="expert", name=expert.full_name if expert else "(removed)",
-                        state=expert.state if expert else None)
-    offer = session.get(Offer, offer_id)
-    return Supplier(id=f"O{offer_id}", kind="offer", name=offer.title if offer else "(removed)",
-                    state=offer.state if offer else None)
+    return suppliers(session, [(expert_id, offer_id)])[expert_id, offer_id]
 
 
-def to_public(session: Session, d: Deployment) -> DeploymentPublic:
-    return DeploymentPublic(**d.model_dump(), supplier=supplier(session, d.expert_id, d.offer_id))
+def to_public(session: Session, d: Deployment, known: dict[SupplierKey, Supplier] | None = None) -> DeploymentPublic:
+    key = (d.expert_id, d.offer_id)
+    found = known[key] if known is not None else supplier(session, *key)
+    return DeploymentPublic(**d.model_dump(), supplier=found)
 
 
 def scope(statement, principal: Principal):
@@ -53,7 +70,8 @@ def get_visible(session: Session, principal: Principal, deployment_id: int) -> D
 def list_deployments(session: Session, principal: Principal, conditions: list, limit: int, offset: int):
     order = (Deployment.start_date, Deployment.id)
     rows, count = page(session, Deployment, principal, scope, conditions, order, limit, offset)
-    return [to_public(session, d) for d in rows], count
+    known = suppliers(session, [(d.expert_id, d.offer_id) for d in rows])
+    return [to_public(session, d, known) for d in rows], count
 
 
 def conflicting(session: Session, key: str, start: date, end: date) -> Deployment | None:

@@ -3,7 +3,6 @@
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from schemas.enums import Role
 from schemas.instance import Instance
 from schemas.plan import Plan as SolverPlan
 from schemas.planning import (
@@ -13,13 +12,11 @@ from schemas.planning import (
     PlanPublic,
     UnfilledPublic,
 )
-from service.auth import Principal
 from service.bridge import Seats, parse_supplier
 from service.errors import Conflict, Invalid, not_found
-from service.repositories.deployments import supplier
+from service.repositories.deployments import suppliers
 from service.tables import CapacityRequest, Expert, Offer, Plan, PlanAssignment, PlanUnfilled, Position
 
-ROLES_THAT_READ = (Role.admin, Role.hq, Role.planner)
 
 
 def to_public(plan: Plan) -> PlanPublic:
@@ -49,11 +46,12 @@ def assignments(session: Session, plan: Plan, conditions: list) -> list[Assignme
     rows = session.exec(select(PlanAssignment).where(PlanAssignment.plan_id == plan.id, *conditions)
                         .order_by(PlanAssignment.position_id, PlanAssignment.seat)).all()
     context = _context(session, {a.position_id for a in rows})
+    known = suppliers(session, [(a.expert_id, a.offer_id) for a in rows])
     return [
         AssignmentPublic(
             **a.model_dump(exclude={"expert_id", "offer_id", "supplier_key"}),
             position_title=context[a.position_id][0].title, request_id=context[a.position_id][1].id,
-            mission=context[a.position_id][1].mission, supplier=supplier(session, a.expert_id, a.offer_id),
+            mission=context[a.position_id][1].mission, supplier=known[a.expert_id, a.offer_id],
         )
         for a in rows
     ]
@@ -87,20 +85,16 @@ def alternatives(session: Session, plan: Plan, position_id: int, seat: int | Non
         raise not_found(f"seat of position {position_id} in plan {plan.id}", seat)
     current = next((a.supplier_id for a in result.assignments if a.position_id == seat_id), None)
     options = solver.alternatives(instance, result, seat_id, k)
-    data = [AlternativePublic(supplier=_supplier(session, o.supplier_id), score=o.score, total=o.total,
+    known = suppliers(session, [parse_supplier(s) for s in [o.supplier_id for o in options] + [current] if s])
+    data = [AlternativePublic(supplier=known[parse_supplier(o.supplier_id)], score=o.score, total=o.total,
                               displaces=o.displaces) for o in options]
     return AlternativesPublic(position_id=position_id, seat=int(seat_id.rsplit("-", 1)[1]),
-                              current=_supplier(session, current) if current else None, data=data, count=len(data))
+                              current=known[parse_supplier(current)] if current else None, data=data, count=len(data))
 
 
 def _first_unfilled(result: SolverPlan, seats: list[str]) -> str:
     filled = {a.position_id for a in result.assignments}
     return next((s for s in seats if s not in filled), seats[0])
-
-
-def _supplier(session: Session, supplier_id: str):
-    expert_id, offer_id = parse_supplier(supplier_id)
-    return supplier(session, expert_id, offer_id)
 
 
 def check_pins(session: Session, pins: list) -> None:
@@ -116,6 +110,3 @@ def check_pins(session: Session, pins: list) -> None:
         if found is None or (expert_id and not found.active):
             raise Invalid(f"pins.{i}.supplier", f"{pin.supplier} is not an active expert or an offer on the roster")
 
-
-def visible_to(principal: Principal) -> bool:
-    return principal.role in ROLES_THAT_READ
