@@ -5,11 +5,12 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from service.db import make_engine, pending_migrations
+from service.db import make_engine, pending_migrations, read_engine
 from service.errors import install_handlers
 from service.middleware import BodyLimitAndIdempotency, SecurityHeaders
 from service.observability import Metrics, RequestContext
 from service.ratelimit import FailedSignIns
+from service.readcache import VersionedCache
 from service import openapi, web
 from service.routes import (
     admin, deployments, events, experts, health, imports, offers, plans, reference, reports, requests,
@@ -41,6 +42,8 @@ async def _lifespan(app: FastAPI):
     if stop is not None:
         stop.set()
         thread.join(timeout=10)
+    if app.state.read_engine is not app.state.engine:
+        app.state.read_engine.dispose()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -54,6 +57,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="Roster and deployment matching", version="0.1.0", description=DESCRIPTION,
                   lifespan=_lifespan)
     app.state.engine = engine
+    app.state.read_engine = read_engine(engine, pool_size=settings.db_pool_size,
+                                        connect_timeout=settings.db_connect_timeout)
+    app.state.roster_cache = VersionedCache()
     app.state.settings = settings
     app.state.metrics = Metrics(engine)
     app.state.failed_sign_ins = FailedSignIns()

@@ -3,6 +3,7 @@
 import hashlib
 import hmac
 import secrets
+import time
 from dataclasses import dataclass
 
 from sqlmodel import Session, select
@@ -42,13 +43,56 @@ def issue_token(session: Session, *, role: Role, name: str, state: str | None = 
     return row, secret
 
 
-def authenticate(session: Session, secret: str) -> Principal | None:
-    """Look the token up by its hash; only hashes are stored, and they are compared in constant time."""
+class RecentTokens:
+    """Tokens verified in the last few seconds, so that a burst of requests costs one look-up per token.
+
+    Only good tokens are kept (bad ones go to the database and the failed sign-in throttle every time).
+    A token revoked in this process is forgotten at once; one revoked by another process (a second
+    server, the CLI) is refused there within ``seconds``.
+    """
+
+    MAX_ENTRIES = 10_000
+
+    def __init__(self, clock=time.monotonic) -> None:
+        self.clock = clock
+        self._entries: dict[str, tuple[float, Principal]] = {}
+
+    def get(self, digest: str, seconds: float) -> Principal | None:
+        entry = self._entries.get(digest)
+        if entry is None or self.clock() - entry[0] >= seconds:
+            return None
+        return entry[1]
+
+    def put(self, digest: str, principal: Principal) -> None:
+        if len(self._entries) >= self.MAX_ENTRIES:
+            self._entries.clear()
+        self._entries[digest] = (self.clock(), principal)
+
+    def forget(self, digest: str) -> None:
+        self._entries.pop(digest, None)
+
+
+recent_tokens = RecentTokens()
+
+
+def authenticate(session: Session, secret: str, cache_seconds: float = 0.0) -> Principal | None:
+    """Look the token up by its hash; only hashes are stored, and they are compared in constant time.
+
+    With ``cache_seconds``, a token verified that recently is not looked up again.
+    """
     digest = hash_token(secret)
-    row = session.exec(select(ApiToken).where(ApiToken.token_hash == digest)).first()
+    if cache_seconds > 0 and (principal := recent_tokens.get(digest, cache_seconds)) is not None:
+        return principal
+    row = session.exec(
+        select(ApiToken.id, ApiToken.name, ApiToken.role, ApiToken.state, ApiToken.token_hash, ApiToken.revoked_at)
+        .where(ApiToken.token_hash == digest)
+    ).first()
     if row is None or not hmac.compare_digest(row.token_hash, digest) or row.revoked_at is not None:
         return None
-    return Principal(token_id=row.id, name=row.name, role=Role(row.role), state=row.state)
+    principal = Principal(token_id=row.id, name=row.name, role=Role(row.role), state=row.state)
+    if cache_seconds > 0:
+        recent_tokens.put(digest, principal)
+    return principal
 
 
 def revoke(session: Session, token_id: int) -> ApiToken | None:
@@ -56,4 +100,6 @@ def revoke(session: Session, token_id: int) -> ApiToken | None:
     if row is not None and row.revoked_at is None:
         row.revoked_at = utcnow()
         session.add(row)
+    if row is not None:
+        recent_tokens.forget(row.token_hash)
     return row

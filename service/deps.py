@@ -1,28 +1,45 @@
 """Annotated dependencies: the database session, the caller, one alias per role check."""
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
+import anyio
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
 from schemas.enums import Role
-from service.auth import Principal, authenticate
+from service.auth import Principal, authenticate, hash_token, recent_tokens
 from service.errors import Forbidden, TooManyRequests, Unauthorized
 
 bearer = HTTPBearer(auto_error=False, description="an API token from `roster token create`")
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    with Session(request.app.state.engine, expire_on_commit=False) as session:
+READ_ONLY = ("GET", "HEAD")
+
+
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """A session on the read-only engine for GET and HEAD, on the transactional engine for the rest.
+
+    Made on the event loop (no I/O until first used); closed there too when closing cannot wait on
+    the database (autocommit, or never connected), else in a worker thread.
+    """
+    state = request.app.state
+    autocommit = request.method in READ_ONLY and state.read_engine is not state.engine
+    session = Session(state.read_engine if autocommit else state.engine, expire_on_commit=False)
+    try:
         yield session
+    finally:
+        if autocommit or not session.in_transaction():
+            session.close()
+        else:
+            await anyio.to_thread.run_sync(session.close)
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
-def current_principal(
+async def current_principal(
     request: Request,
     session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
@@ -30,19 +47,31 @@ def current_principal(
     challenge = {"WWW-Authenticate": "Bearer"}
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("send 'Authorization: Bearer <token>'; create one with `roster token create`", challenge)
-    return sign_in(request, session, credentials.credentials)
+    secret = credentials.credentials
+    seconds = request.app.state.settings.token_cache_seconds
+    if not _throttled(request) and (principal := recent_tokens.get(hash_token(secret), seconds)):
+        return principal  # verified moments ago: no database, no worker thread
+    return await anyio.to_thread.run_sync(sign_in, request, session, secret)
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _throttled(request: Request) -> int:
+    """Seconds this client must wait after too many failed sign-ins, or 0."""
+    return request.app.state.failed_sign_ins.retry_after(_client(request))
 
 
 def sign_in(request: Request, session: Session, secret: str) -> Principal:
     """The token's principal; 401 for a bad token, 429 after too many bad tokens from one client."""
-    limiter, client = request.app.state.failed_sign_ins, request.client.host if request.client else "unknown"
-    if wait := limiter.retry_after(client):
+    if wait := _throttled(request):
         raise TooManyRequests(f"too many failed sign-ins from this client: retry in {wait} s",
                               {"Retry-After": str(wait)})
-    principal = authenticate(session, secret)
+    principal = authenticate(session, secret, request.app.state.settings.token_cache_seconds)
     session.rollback()  # authentication reads only; release the connection's snapshot
     if principal is None:
-        limiter.failed(client)
+        request.app.state.failed_sign_ins.failed(_client(request))
         raise Unauthorized("the token is unknown or revoked; ask an admin for a new one",
                            {"WWW-Authenticate": "Bearer"})
     return principal
@@ -54,7 +83,7 @@ CurrentUser = Annotated[Principal, Depends(current_principal)]
 def require(*roles: Role):
     allowed = ", ".join(r.value for r in roles)
 
-    def check(principal: CurrentUser) -> Principal:
+    async def check(principal: CurrentUser) -> Principal:
         if principal.role not in roles:
             raise Forbidden(f"role {principal.role.value} may not do this; it needs one of: {allowed}")
         return principal

@@ -3,7 +3,7 @@
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -23,6 +23,7 @@ class Settings(BaseSettings):
     idempotency_pending_seconds: float = 60.0
     worker_poll_seconds: float = 1.0
     reminder_days: int = 30
+    token_cache_seconds: float = Field(default=1.0, ge=0, le=60)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     webhooks_to_private_addresses: bool | None = None
 

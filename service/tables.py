@@ -423,3 +423,11 @@ class Delivery(SQLModel, table=True):
     last_status_code: int | None = None
     last_error: str | None = Field(default=None, max_length=1000)
     delivered_at: datetime | None = None
+
+
+class DataVersion(SQLModel, table=True):
+    """Counters moved on by database triggers whenever the data they name changes (migration 0004)."""
+
+    __tablename__ = "data_version"
+    name: str = Field(primary_key=True, max_length=24)
+    version: int = Field(sa_type=sa.BigInteger)

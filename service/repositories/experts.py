@@ -3,15 +3,15 @@
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import exists, func, or_
+from sqlalchemy import Date, Integer, String, bindparam, cast, exists, func, literal, null, or_, union_all
 from sqlmodel import Session, select
 
 from schemas.enums import Category, Level, Role, Source
 from schemas.roster import ExpertCreate, ExpertPublic, ExpertUpdate, LanguageLevel, SkillLevel, Window
 from service.auth import Principal
-from service.errors import Conflict, Invalid
+from service.errors import Conflict, Invalid, not_found
 from service.references import check_skills, check_states
-from service.repositories.common import get_scoped, page
+from service.repositories.common import get_scoped
 from service.tables import Deployment, Expert, ExpertLanguage, ExpertLevel, ExpertSkill, ExpertWindow, utcnow
 
 LIST_FIELDS = {"skills", "languages", "levels", "availability", "leave"}
@@ -106,9 +106,64 @@ def _available(start: date, end: date) -> list:
     ]
 
 
-def list_experts(session: Session, principal: Principal, f: ExpertFilter, limit: int, offset: int):
-    rows, count = page(session, Expert, principal, scope, _conditions(f), (Expert.id,), limit, offset)
-    return [to_public(e) for e in rows], count
+# --- Reads without ORM objects: two queries for any number of experts -------------------------
+# Built once, with bound parameters, so that a read neither rebuilds nor recompiles them.
+
+_IDS = bindparam("ids", expanding=True)
+_NONE_TEXT, _NONE_INT, _NONE_DATE = cast(null(), String), cast(null(), Integer), cast(null(), Date)
+LISTS_OF = union_all(
+    select(ExpertSkill.expert_id, literal("skills"), ExpertSkill.code, ExpertSkill.proficiency, _NONE_DATE,
+           _NONE_DATE).where(ExpertSkill.expert_id.in_(_IDS)),
+    select(ExpertLanguage.expert_id, literal("languages"), ExpertLanguage.code, ExpertLanguage.level, _NONE_DATE,
+           _NONE_DATE).where(ExpertLanguage.expert_id.in_(_IDS)),
+    select(ExpertLevel.expert_id, literal("levels"), ExpertLevel.level, _NONE_INT, _NONE_DATE,
+           _NONE_DATE).where(ExpertLevel.expert_id.in_(_IDS)),
+    select(ExpertWindow.expert_id, ExpertWindow.kind, _NONE_TEXT, _NONE_INT, ExpertWindow.start,
+           ExpertWindow.end).where(ExpertWindow.expert_id.in_(_IDS)),
+)
+ROW = select(*Expert.__table__.columns).where(Expert.id == bindparam("id"))
+SCOPED_ROW = ROW.where(Expert.state == bindparam("state"))
+
+
+def _lists_of(session: Session, ids: list[int]) -> dict[int, dict]:
+    """Skills, languages, levels and windows of these experts, in one query, sorted as ``to_public`` sorts."""
+    lists = {i: {"skills": [], "languages": [], "levels": [], "available": [], "leave": []} for i in ids}
+    for expert_id, kind, code, number, start, end in session.exec(LISTS_OF, params={"ids": ids}):
+        lists[expert_id][kind].append((code, number) if start is None else (start, end))
+    return lists
+
+
+def _public_row(row, lists: dict) -> ExpertPublic:
+    levels = {code for code, _ in lists["levels"]}
+    return ExpertPublic(
+        **row._mapping,
+        skills=[SkillLevel(code=c, proficiency=n) for c, n in sorted(lists["skills"])],
+        languages=[LanguageLevel(code=c, level=n) for c, n in sorted(lists["languages"])],
+        levels=[lv for lv in Level if lv.value in levels],
+        availability=[Window(start=s, end=e) for s, e in sorted(lists["available"])],
+        leave=[Window(start=s, end=e) for s, e in sorted(lists["leave"])],
+    )
+
+
+def read_public(session: Session, principal: Principal, expert_id: int) -> ExpertPublic:
+    """``to_public(get_visible(...))`` in two plain queries: the expert's row, then all its lists."""
+    if principal.role == Role.member_state:
+        row = session.exec(SCOPED_ROW, params={"id": expert_id, "state": principal.state}).first()
+    else:
+        row = session.exec(ROW, params={"id": expert_id}).first()
+    if row is None:
+        raise not_found("expert", expert_id)
+    return _public_row(row, _lists_of(session, [expert_id])[expert_id])
+
+
+def list_public(session: Session, principal: Principal, f: ExpertFilter, limit: int, offset: int):
+    """One page of visible experts matching the filter, and how many match: three queries in all."""
+    conditions = _conditions(f)
+    count = session.exec(scope(select(func.count()).select_from(Expert).where(*conditions), principal)).one()
+    rows = session.exec(scope(select(*Expert.__table__.columns).where(*conditions), principal)
+                        .order_by(Expert.id).limit(limit).offset(offset)).all()
+    lists = _lists_of(session, [r.id for r in rows]) if rows else {}
+    return [_public_row(r, lists[r.id]) for r in rows], count
 
 
 def _check_references(session: Session, data: ExpertCreate | ExpertUpdate) -> None:

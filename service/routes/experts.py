@@ -10,6 +10,7 @@ from schemas.roster import ExpertCreate, ExpertPublic, ExpertsPublic, ExpertUpda
 from service import audit, idempotency
 from service.deps import ContributorUser, CurrentUser, SessionDep
 from service.etags import check_if_match, set_etag
+from service.readcache import audience, roster_answer
 from service.references import check_skills
 from service.repositories import experts as repo
 from service.routes.updates import audited_update
@@ -22,6 +23,7 @@ router = APIRouter(prefix="/experts", tags=["experts"])
 def list_experts(
     session: SessionDep,
     principal: CurrentUser,
+    request: Request,
     skill: Annotated[list[str], Query(description="CODE or CODE:MIN, repeatable; all must hold")] = [],
     min_proficiency: Annotated[int, Query(ge=1, le=5, description="minimum for skills given without :MIN")] = 1,
     language: Annotated[list[str], Query(description="ISO 639-1 code or code:MIN, repeatable")] = [],
@@ -40,14 +42,19 @@ def list_experts(
     """List experts, filtered; Member States see only their own."""
     check_range(available_from, available_to, "available_from", "available_to")
     skills = parse_code_min("skill", skill, min_proficiency, upper=True)
-    check_skills(session, "skill", [code for code, _ in skills])
     f = repo.ExpertFilter(
         skills=skills, languages=parse_code_min("language", language, 1, upper=False), level=level,
         category=category, nationality=nationality, state=state, source=source, active=active,
         available_from=available_from, available_to=available_to, q=q,
     )
-    data, count = repo.list_experts(session, principal, f, limit, offset)
-    return ExpertsPublic(data=data, count=count)
+
+    def compute():
+        check_skills(session, "skill", [code for code, _ in skills])
+        data, count = repo.list_public(session, principal, f, limit, offset)
+        return ExpertsPublic(data=data, count=count), None
+
+    key = ("experts", audience(principal), repr(f), limit, offset)
+    return roster_answer(request, session, key, compute)
 
 
 @router.post("", response_model=ExpertPublic, status_code=status.HTTP_201_CREATED)
@@ -65,11 +72,14 @@ def create_expert(session: SessionDep, principal: ContributorUser, body: ExpertC
 
 
 @router.get("/{expert_id}", response_model=ExpertPublic)
-def get_expert(session: SessionDep, principal: CurrentUser, expert_id: Id, response: Response):
+def get_expert(session: SessionDep, principal: CurrentUser, expert_id: Id, request: Request):
     """One expert, with an ETag for later updates."""
-    expert = repo.get_visible(session, principal, expert_id)
-    set_etag(response, expert.version)
-    return repo.to_public(expert)
+
+    def compute():
+        public = repo.read_public(session, principal, expert_id)
+        return public, public.version
+
+    return roster_answer(request, session, ("expert", audience(principal), expert_id), compute)
 
 
 @router.patch("/{expert_id}", response_model=ExpertPublic)

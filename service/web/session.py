@@ -47,7 +47,7 @@ def cookie_options(request: Request) -> dict:
 
 def viewer(request: Request, session: SessionDep) -> Viewer:
     secret = request.cookies.get(COOKIE)
-    principal = authenticate(session, secret) if secret else None
+    principal = authenticate(session, secret, request.app.state.settings.token_cache_seconds) if secret else None
     session.rollback()
     if principal is None:
         raise SignInRequired()

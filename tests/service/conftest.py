@@ -24,6 +24,7 @@ def app(db_url: str):
     app = create_app(Settings(database_url=db_url, environment="test", worker="external"))
     yield app
     app.state.engine.dispose()
+    app.state.read_engine.dispose()
 
 
 @pytest.fixture

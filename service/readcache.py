@@ -1,0 +1,88 @@
+"""Answers computed from the expert roster, kept in memory while the roster stands still.
+
+Database triggers move ``data_version.experts`` on in the transaction of every change to the roster
+or to the skills taxonomy (migration 0004), whoever writes: the API, an import, the CLI. A request
+reads that counter (one small query), then either serves the answer kept for that version or
+computes one and keeps it. The counter is read *before* the data, so a kept answer is at least as
+new as its version: no answer older than a change the counter already shows is ever served.
+"""
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+
+from fastapi import Request, Response
+from pydantic import BaseModel
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from schemas.enums import Role
+from service.auth import Principal
+from service.etags import etag
+from service.tables import DataVersion
+
+ROSTER = "experts"
+
+
+class VersionedCache:
+    """A least-recently-used map of JSON answers, each valid for one version of the data."""
+
+    def __init__(self, max_bytes: int = 64 * 2**20) -> None:
+        self.max_bytes = max_bytes
+        self._entries: OrderedDict[Hashable, tuple[int, bytes, int | None]] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def get(self, key: Hashable, version: int) -> tuple[bytes, int | None] | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None or entry[0] != version:
+                self.misses += 1
+                return None
+            self._entries.move_to_end(key)
+            self.hits += 1
+            return entry[1], entry[2]
+
+    def put(self, key: Hashable, version: int, body: bytes, tag: int | None) -> None:
+        with self._lock:
+            old = self._entries.get(key)
+            if old is not None:
+                if old[0] > version:
+                    return  # a newer answer is already kept
+                self._size -= len(old[1])
+            self._entries[key] = (version, body, tag)
+            self._entries.move_to_end(key)
+            self._size += len(body)
+            while self._size > self.max_bytes and self._entries:
+                _, (_, dropped, _) = self._entries.popitem(last=False)
+                self._size -= len(dropped)
+
+
+VERSION = select(DataVersion.version).where(DataVersion.name == ROSTER)
+
+
+def roster_version(engine: Engine) -> int:
+    """The counter, read on a connection of its own: cheaper than a session when the answer is kept."""
+    with engine.connect() as connection:
+        return connection.execute(VERSION).scalar_one()
+
+
+def audience(principal: Principal) -> str:
+    """Who sees the same answers: each Member State its own, every other role the whole roster."""
+    return principal.state if principal.role == Role.member_state else "*"
+
+
+def roster_answer(request: Request, session: Session, key: Hashable,
+                  compute: Callable[[], tuple[BaseModel, int | None]]) -> Response:
+    """The JSON answer for ``key`` at the roster's current version; ``compute`` gives (model, ETag version)."""
+    cache: VersionedCache = request.app.state.roster_cache
+    version = roster_version(request.app.state.read_engine)
+    kept = cache.get(key, version)
+    if kept is None:
+        model, tag = compute()
+        kept = model.model_dump_json().encode(), tag
+        cache.put(key, version, *kept)
+    body, tag = kept
+    headers = {"ETag": etag(tag)} if tag is not None else None
+    return Response(body, media_type="application/json", headers=headers)

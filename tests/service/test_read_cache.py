@@ -1,0 +1,155 @@
+"""Kept answers of the expert roster, and recently verified tokens: never staler than the rules allow."""
+
+import pytest
+from sqlalchemy import text
+from sqlmodel import Session, select
+
+from schemas.enums import Role
+from service import auth as auth_module
+from service.auth import Principal
+from service.readcache import VersionedCache, roster_version
+from service.repositories import experts as repo
+from service.tables import ApiToken, Expert, ExpertSkill, Skill, utcnow
+from tests.service import factories
+
+RICH = dict(
+    skills=[{"code": "SSR-STRATEGY", "proficiency": 4}, {"code": "DDR-DESIGN", "proficiency": 2}],
+    languages=[{"code": "fr", "level": 5}, {"code": "ar", "level": 2}, {"code": "en", "level": 3}],
+    levels=["tactical", "strategic"],
+    availability=[{"start": "2028-01-01", "end": "2028-12-31"}, {"start": "2027-01-01", "end": "2027-06-30"}],
+    leave=[{"start": "2027-03-01", "end": "2027-03-15"}],
+)
+
+
+def _change(app, statement: str, **params) -> None:
+    """A write by another process: the CLI, an import, a second server."""
+    with Session(app.state.engine) as session:
+        session.exec(text(statement), params=params)
+        session.commit()
+
+
+def test_plain_reads_give_the_same_record_as_the_orm(app, client, auth):
+    ids = [client.post("/experts", json=factories.expert(**RICH), headers=auth("hq")).json()["id"],
+           client.post("/experts", json=factories.expert(skills=[], languages=[], levels=[], availability=[]),
+                       headers=auth("hq")).json()["id"]]
+    planner = Principal(token_id=0, name="t", role=Role.planner)
+    with Session(app.state.engine) as session:
+        for expert_id in ids:
+            assert repo.read_public(session, planner, expert_id) == repo.to_public(session.get(Expert, expert_id))
+        listed, count = repo.list_public(session, planner, repo.ExpertFilter(), limit=500, offset=0)
+        orm = [repo.to_public(e) for e in session.exec(select(Expert).order_by(Expert.id)).all()]
+    assert listed == orm and count == len(orm) >= 2
+    assert [s.code for s in listed[-2].skills] == ["DDR-DESIGN", "SSR-STRATEGY"]
+    assert [lv.value for lv in listed[-2].levels] == ["strategic", "tactical"]
+
+
+def test_a_change_by_any_writer_is_served_at_once(app, client, auth):
+    planner = auth("planner")
+    expert = client.post("/experts", json=factories.expert(), headers=auth("hq")).json()
+    url, query = f"/experts/{expert['id']}", "/experts?skill=DDR-DESIGN:2"
+    assert client.get(url, headers=planner).json()["full_name"] == expert["full_name"]
+    assert client.get(query, headers=planner).json()["count"] == 0
+    hits = app.state.roster_cache.hits
+    assert client.get(url, headers=planner).json()["full_name"] == expert["full_name"]
+    assert app.state.roster_cache.hits == hits + 1  # unchanged roster: the kept answer
+
+    _change(app, "UPDATE expert SET full_name = 'Renamed Elsewhere', version = version + 1 WHERE id = :id",
+            id=expert["id"])
+    again = client.get(url, headers=planner)
+    assert again.json()["full_name"] == "Renamed Elsewhere" and again.headers["ETag"] == '"2"'
+    _change(app, "INSERT INTO expert_skill (expert_id, code, proficiency) VALUES (:id, 'DDR-DESIGN', 3)",
+            id=expert["id"])
+    assert [s["code"] for s in client.get(url, headers=planner).json()["skills"]] == ["DDR-DESIGN", "SSR-STRATEGY"]
+    assert [e["id"] for e in client.get(query, headers=planner).json()["data"]] == [expert["id"]]
+
+
+def test_every_roster_table_moves_the_version(app, client, auth):
+    expert_id = client.post("/experts", json=factories.expert(), headers=auth("hq")).json()["id"]
+    changes = [
+        "UPDATE expert SET notice_days = 7 WHERE id = :id",
+        "UPDATE expert_skill SET proficiency = 5 WHERE expert_id = :id",
+        "DELETE FROM expert_language WHERE expert_id = :id AND code = 'fr'",
+        "INSERT INTO expert_level (expert_id, level) VALUES (:id, 'tactical')",
+        "DELETE FROM expert_window WHERE expert_id = :id",
+    ]
+    for statement in changes:
+        before = roster_version(app.state.read_engine)
+        _change(app, statement, id=expert_id)
+        assert roster_version(app.state.read_engine) > before, statement
+
+
+def test_a_new_skill_code_is_accepted_by_the_filter_at_once(app, client, auth):
+    planner = auth("planner")
+    refused = client.get("/experts?skill=CYBER-OPS", headers=planner)
+    assert refused.status_code == 422 and "unknown skill code(s) CYBER-OPS" in str(refused.json()["detail"])
+    with Session(app.state.engine) as session:
+        session.add(Skill(code="CYBER-OPS", name="Cyber operations", area="test", levels=["operational"]))
+        session.commit()
+    assert client.get("/experts?skill=CYBER-OPS", headers=planner).status_code == 200
+
+
+def test_kept_answers_never_cross_member_states(client, auth):
+    own = client.post("/experts", json=factories.expert(), headers=auth("member_state", "NOR")).json()
+    for _ in range(2):  # the second time from the kept answers
+        assert client.get(f"/experts/{own['id']}", headers=auth("planner")).status_code == 200
+        assert client.get(f"/experts/{own['id']}", headers=auth("member_state", "NOR")).status_code == 200
+        assert client.get(f"/experts/{own['id']}", headers=auth("member_state", "GHA")).status_code == 404
+        assert client.get("/experts", headers=auth("member_state", "GHA")).json()["count"] == 0
+        assert client.get("/experts", headers=auth("member_state", "NOR")).json()["count"] == 1
+
+
+def test_versioned_cache_keeps_the_newest_and_its_size_bounded():
+    cache = VersionedCache(max_bytes=10)
+    cache.put("a", 2, b"new", 1)
+    cache.put("a", 1, b"old", 1)  # a slower request computed at an older version: not kept
+    assert cache.get("a", 2) == (b"new", 1) and cache.get("a", 1) is None
+    cache.put("b", 2, b"12345678", None)
+    assert cache.get("a", 2) is None and cache.get("b", 2) == (b"12345678", None)  # least recently used went
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    now = [1000.0]
+    monkeypatch.setattr(auth_module.recent_tokens, "clock", lambda: now[0])
+    return now
+
+
+def test_a_token_revoked_by_another_process_is_refused_within_the_cache_time(app, client, auth, clock):
+    headers = auth("planner")
+    assert client.get("/experts", headers=headers).status_code == 200
+    with Session(app.state.engine) as session:  # e.g. `roster token revoke` on another machine
+        token = session.exec(select(ApiToken).where(ApiToken.name == "test planner ")).one()
+        token.revoked_at = utcnow()
+        session.add(token)
+        session.commit()
+    seconds = app.state.settings.token_cache_seconds
+    clock[0] += seconds / 2
+    assert client.get("/experts", headers=headers).status_code == 200  # still within the cache time
+    clock[0] += seconds / 2
+    assert client.get("/experts", headers=headers).status_code == 401
+
+
+def test_bad_tokens_are_never_kept(client, clock):
+    forged = {"Authorization": "Bearer rst_forged"}
+    assert [client.get("/experts", headers=forged).status_code for _ in range(3)] == [401, 401, 401]
+    assert auth_module.recent_tokens.get(auth_module.hash_token("rst_forged"), 60) is None
+
+
+def test_no_cache_time_means_every_request_checks_the_database(db_url):
+    from fastapi.testclient import TestClient
+
+    from service.app import create_app
+    from service.auth import issue_token
+    from service.settings import Settings
+
+    app = create_app(Settings(database_url=db_url, environment="test", worker="external", token_cache_seconds=0))
+    with Session(app.state.engine) as session:
+        row, secret = issue_token(session, role=Role.planner, name="short lived")
+        token_id = row.id
+        session.commit()
+    headers = {"Authorization": f"Bearer {secret}"}
+    with TestClient(app) as client:
+        assert client.get("/experts", headers=headers).status_code == 200
+        _change(app, "UPDATE api_token SET revoked_at = :at WHERE id = :id", at=utcnow(), id=token_id)
+        assert client.get("/experts", headers=headers).status_code == 401
+    app.state.engine.dispose()
