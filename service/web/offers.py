@@ -28,7 +28,7 @@ def renewed_until(expires_on: date, today: date) -> date:
 def offers(request: Request, session: SessionDep, viewer: CurrentViewer):
     """Offers and experts in the viewer's scope (a Member State sees only its own)."""
     data, count = repo.list_offers(session, viewer.principal, {}, MAX_ROWS, 0)
-    experts, expert_count = expert_repo.list_experts(session, viewer.principal, expert_repo.ExpertFilter(),
+    experts, expert_count = expert_repo.list_public(session, viewer.principal, expert_repo.ExpertFilter(),
                                                      MAX_ROWS, 0)
     today = date.today()
     return render.page(request, "offers.html", viewer, title="Offers", offers=data, count=count,
