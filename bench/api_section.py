@@ -3,7 +3,7 @@
 On a fresh PostgreSQL database with the demo roster scaled to 20,000 experts, wrk drives in turn the
 bare FastAPI app (bench/bare_app.py, the framework's ceiling), ``GET /experts/{id}``, the filtered
 expert list (the same query, then a new page each time, which the roster cache has not kept yet),
-``POST /offers`` and the bare app again; then the two reads again while a large plan
+``POST /offers``, the bare app again, and the bare app after one ``SELECT 1`` (for information); then the two reads again while a large plan
 solves in a ``roster worker``. Both servers run with the same uvicorn settings (workers, log level,
 no access log). Prints requests per second, p50 / p95 / p99 and the ratio to the bare endpoint.
 """
@@ -347,7 +347,8 @@ def run(argv: list[str] | None = None) -> list[dict]:
                  "--port", bare.rsplit(":", 1)[1], "--workers", workers, "--log-level", "warning", "--no-access-log"]
         api_log, bare_log = folder / "api.log", folder / "bare.log"
         api_child = stack.enter_context(_process(serve, _service_env(url), api_log))
-        bare_child = stack.enter_context(_process(plain, os.environ | {"PYTHONUNBUFFERED": "1"}, bare_log))
+        bare_env = os.environ | {"PYTHONUNBUFFERED": "1", "BENCH_DATABASE_URL": url}
+        bare_child = stack.enter_context(_process(plain, bare_env, bare_log))
         _wait_http(api, "/health", api_child, api_log)
         _wait_http(bare, "/bare", bare_child, bare_log)
 
@@ -364,6 +365,7 @@ def run(argv: list[str] | None = None) -> list[dict]:
         posted = _measure(opts, api, post, api_child)
         offers_made = _count_offers(url) - offers_before
         bare_last = _measure(opts, bare + "/bare", static, bare_child)
+        bare_db = _measure(opts, bare + "/bare-db", static, bare_child)
         ceiling = max(bare_first.rps, bare_last.rps)
 
         rows = [
@@ -375,6 +377,8 @@ def run(argv: list[str] | None = None) -> list[dict]:
             _row("POST /offers", posted, ceiling, f"p99 < {WRITE_P99_MS:g} ms, no errors, each a new offer",
                  posted.p99_ms < WRITE_P99_MS and offers_made >= posted.requests),
             _row("bare GET /bare (last)", bare_last, ceiling, "baseline, no errors", True),
+            _row("bare GET /bare-db (one SELECT 1)", bare_db, ceiling, "information: the ceiling of one round trip",
+                 True),
         ]
         rows[4]["offers_created"] = offers_made
         reads = {"GET /experts/{id}": (api, by_id, get_one),

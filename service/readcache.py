@@ -10,11 +10,12 @@ new as its version: no answer older than a change the counter already shows is e
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from typing import Any
 
 from fastapi import Request, Response
 from pydantic import BaseModel
 from sqlalchemy import Engine
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from schemas.enums import Role
 from service.auth import Principal
@@ -25,16 +26,19 @@ ROSTER = "experts"
 
 
 class VersionedCache:
-    """A least-recently-used map of JSON answers, each valid for one version of the data."""
+    """A least-recently-used map of values (JSON answers, counts), each valid for one version of the data."""
+
+    OTHER_SIZE = 100  # bytes counted for a value that is not a body
 
     def __init__(self, max_bytes: int = 64 * 2**20) -> None:
         self.max_bytes = max_bytes
-        self._entries: OrderedDict[Hashable, tuple[int, bytes, int | None]] = OrderedDict()
+        self._entries: OrderedDict[Hashable, tuple[int, Any, int | None]] = OrderedDict()
         self._size = 0
         self._lock = threading.Lock()
         self.hits = self.misses = 0
 
-    def get(self, key: Hashable, version: int) -> tuple[bytes, int | None] | None:
+    def get(self, key: Hashable, version: int) -> tuple[Any, int | None] | None:
+        """(value, ETag version) kept for ``key`` at exactly this version, or None."""
         with self._lock:
             entry = self._entries.get(key)
             if entry is None or entry[0] != version:
@@ -44,19 +48,30 @@ class VersionedCache:
             self.hits += 1
             return entry[1], entry[2]
 
-    def put(self, key: Hashable, version: int, body: bytes, tag: int | None) -> None:
+    def put(self, key: Hashable, version: int, value: Any, tag: int | None = None) -> None:
         with self._lock:
             old = self._entries.get(key)
             if old is not None:
                 if old[0] > version:
                     return  # a newer answer is already kept
-                self._size -= len(old[1])
-            self._entries[key] = (version, body, tag)
+                self._size -= self._sizeof(old[1])
+            self._entries[key] = (version, value, tag)
             self._entries.move_to_end(key)
-            self._size += len(body)
+            self._size += self._sizeof(value)
             while self._size > self.max_bytes and self._entries:
                 _, (_, dropped, _) = self._entries.popitem(last=False)
-                self._size -= len(dropped)
+                self._size -= self._sizeof(dropped)
+
+    def remember(self, key: Hashable, version: int, compute: Callable[[], Any]) -> Any:
+        """The value kept for ``key`` at this version, computed and kept if there is none."""
+        if (kept := self.get(key, version)) is not None:
+            return kept[0]
+        value = compute()
+        self.put(key, version, value)
+        return value
+
+    def _sizeof(self, value: Any) -> int:
+        return len(value) if isinstance(value, bytes) else self.OTHER_SIZE
 
 
 VERSION = select(DataVersion.version).where(DataVersion.name == ROSTER)
@@ -73,14 +88,17 @@ def audience(principal: Principal) -> str:
     return principal.state if principal.role == Role.member_state else "*"
 
 
-def roster_answer(request: Request, session: Session, key: Hashable,
-                  compute: Callable[[], tuple[BaseModel, int | None]]) -> Response:
-    """The JSON answer for ``key`` at the roster's current version; ``compute`` gives (model, ETag version)."""
+def roster_answer(request: Request, key: Hashable,
+                  compute: Callable[[int], tuple[BaseModel, int | None]]) -> Response:
+    """The JSON answer for ``key`` at the roster's current version.
+
+    ``compute(version)`` gives (model, ETag version); it may keep parts of its work at that version too.
+    """
     cache: VersionedCache = request.app.state.roster_cache
     version = roster_version(request.app.state.read_engine)
     kept = cache.get(key, version)
     if kept is None:
-        model, tag = compute()
+        model, tag = compute(version)
         kept = model.model_dump_json().encode(), tag
         cache.put(key, version, *kept)
     body, tag = kept

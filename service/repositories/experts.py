@@ -156,14 +156,17 @@ def read_public(session: Session, principal: Principal, expert_id: int) -> Exper
     return _public_row(row, _lists_of(session, [expert_id])[expert_id])
 
 
-def list_public(session: Session, principal: Principal, f: ExpertFilter, limit: int, offset: int):
-    """One page of visible experts matching the filter, and how many match: three queries in all."""
-    conditions = _conditions(f)
-    count = session.exec(scope(select(func.count()).select_from(Expert).where(*conditions), principal)).one()
-    rows = session.exec(scope(select(*Expert.__table__.columns).where(*conditions), principal)
+def count_experts(session: Session, principal: Principal, f: ExpertFilter) -> int:
+    """How many visible experts match the filter."""
+    return session.exec(scope(select(func.count()).select_from(Expert).where(*_conditions(f)), principal)).one()
+
+
+def page_experts(session: Session, principal: Principal, f: ExpertFilter, limit: int, offset: int):
+    """One page of visible experts matching the filter, by id: two queries."""
+    rows = session.exec(scope(select(*Expert.__table__.columns).where(*_conditions(f)), principal)
                         .order_by(Expert.id).limit(limit).offset(offset)).all()
     lists = _lists_of(session, [r.id for r in rows]) if rows else {}
-    return [_public_row(r, lists[r.id]) for r in rows], count
+    return [_public_row(r, lists[r.id]) for r in rows]
 
 
 def _check_references(session: Session, data: ExpertCreate | ExpertUpdate) -> None:

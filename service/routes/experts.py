@@ -48,13 +48,15 @@ def list_experts(
         available_from=available_from, available_to=available_to, q=q,
     )
 
-    def compute():
-        check_skills(session, "skill", [code for code, _ in skills])
-        data, count = repo.list_public(session, principal, f, limit, offset)
-        return ExpertsPublic(data=data, count=count), None
+    search = ("experts", audience(principal), repr(f))
 
-    key = ("experts", audience(principal), repr(f), limit, offset)
-    return roster_answer(request, session, key, compute)
+    def compute(version: int):
+        check_skills(session, "skill", [code for code, _ in skills])
+        count = request.app.state.roster_cache.remember(
+            (*search, "count"), version, lambda: repo.count_experts(session, principal, f))
+        return ExpertsPublic(data=repo.page_experts(session, principal, f, limit, offset), count=count), None
+
+    return roster_answer(request, (*search, limit, offset), compute)
 
 
 @router.post("", response_model=ExpertPublic, status_code=status.HTTP_201_CREATED)
@@ -75,11 +77,11 @@ def create_expert(session: SessionDep, principal: ContributorUser, body: ExpertC
 def get_expert(session: SessionDep, principal: CurrentUser, expert_id: Id, request: Request):
     """One expert, with an ETag for later updates."""
 
-    def compute():
+    def compute(_version: int):
         public = repo.read_public(session, principal, expert_id)
         return public, public.version
 
-    return roster_answer(request, session, ("expert", audience(principal), expert_id), compute)
+    return roster_answer(request, ("expert", audience(principal), expert_id), compute)
 
 
 @router.patch("/{expert_id}", response_model=ExpertPublic)

@@ -28,8 +28,9 @@ def renewed_until(expires_on: date, today: date) -> date:
 def offers(request: Request, session: SessionDep, viewer: CurrentViewer):
     """Offers and experts in the viewer's scope (a Member State sees only its own)."""
     data, count = repo.list_offers(session, viewer.principal, {}, MAX_ROWS, 0)
-    experts, expert_count = expert_repo.list_public(session, viewer.principal, expert_repo.ExpertFilter(),
-                                                     MAX_ROWS, 0)
+    everyone = expert_repo.ExpertFilter()
+    experts = expert_repo.page_experts(session, viewer.principal, everyone, MAX_ROWS, 0)
+    expert_count = expert_repo.count_experts(session, viewer.principal, everyone)
     today = date.today()
     return render.page(request, "offers.html", viewer, title="Offers", offers=data, count=count,
                        experts=experts, expert_count=expert_count, soon=today + SOON,

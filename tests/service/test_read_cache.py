@@ -36,7 +36,8 @@ def test_plain_reads_give_the_same_record_as_the_orm(app, client, auth):
     with Session(app.state.engine) as session:
         for expert_id in ids:
             assert repo.read_public(session, planner, expert_id) == repo.to_public(session.get(Expert, expert_id))
-        listed, count = repo.list_public(session, planner, repo.ExpertFilter(), limit=500, offset=0)
+        listed = repo.page_experts(session, planner, repo.ExpertFilter(), limit=500, offset=0)
+        count = repo.count_experts(session, planner, repo.ExpertFilter())
         orm = [repo.to_public(e) for e in session.exec(select(Expert).order_by(Expert.id)).all()]
     assert listed == orm and count == len(orm) >= 2
     assert [s.code for s in listed[-2].skills] == ["DDR-DESIGN", "SSR-STRATEGY"]
@@ -105,6 +106,21 @@ def test_versioned_cache_keeps_the_newest_and_its_size_bounded():
     assert cache.get("a", 2) == (b"new", 1) and cache.get("a", 1) is None
     cache.put("b", 2, b"12345678", None)
     assert cache.get("a", 2) is None and cache.get("b", 2) == (b"12345678", None)  # least recently used went
+    calls, counts = [], VersionedCache()
+    assert [counts.remember("n", v, lambda: calls.append(v) or v * 10) for v in (5, 5, 6)] == [50, 50, 60]
+    assert calls == [5, 6]  # computed once per version
+
+
+def test_pages_of_one_search_share_its_count(client, auth):
+    planner = auth("planner")
+    for _ in range(3):
+        client.post("/experts", json=factories.expert(skills=[{"code": "DDR-DESIGN", "proficiency": 4}]),
+                    headers=auth("hq"))
+    pages = [client.get(f"/experts?skill=DDR-DESIGN&limit=2&offset={o}", headers=planner).json() for o in (0, 2)]
+    assert [p["count"] for p in pages] == [3, 3] and [len(p["data"]) for p in pages] == [2, 1]
+    client.post("/experts", json=factories.expert(skills=[{"code": "DDR-DESIGN", "proficiency": 5}]),
+                headers=auth("hq"))
+    assert client.get("/experts?skill=DDR-DESIGN&limit=2&offset=2", headers=planner).json()["count"] == 4
 
 
 @pytest.fixture
