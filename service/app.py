@@ -2,6 +2,7 @@
 
 from contextlib import asynccontextmanager
 
+import anyio
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
@@ -33,6 +34,9 @@ class MigrationsPending(RuntimeError):
 async def _lifespan(app: FastAPI):
     """On SQLite (or when asked), plans run one at a time in a worker thread of this process."""
     settings = app.state.settings
+    # Blocking work (routes, database calls) runs in this many threads: a few overlap the database
+    # waits; many more only fight over the interpreter lock and slow every request down.
+    anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threads
     stop = None
     if settings.inprocess_worker:
         from service.worker import start_thread

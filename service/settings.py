@@ -24,6 +24,7 @@ class Settings(BaseSettings):
     worker_poll_seconds: float = 1.0
     reminder_days: int = 30
     token_cache_seconds: float = Field(default=1.0, ge=0, le=60)
+    threads: int = Field(default=4, ge=1, le=200, description="threads per server process for blocking work")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     webhooks_to_private_addresses: bool | None = None
 

@@ -106,14 +106,16 @@ def _available(start: date, end: date) -> list:
     ]
 
 
-# --- Reads without ORM objects: two queries for any number of experts -------------------------
+# --- Reads without ORM objects: one query for an expert, two for a page ------------------------
 # Built once, with bound parameters, so that a read neither rebuilds nor recompiles them.
 
 _IDS = bindparam("ids", expanding=True)
 _NONE_TEXT, _NONE_INT, _NONE_DATE = cast(null(), String), cast(null(), Integer), cast(null(), Date)
+LIST_COLUMNS = ("kind", "code", "number", "start", "end")
 LISTS_OF = union_all(
-    select(ExpertSkill.expert_id, literal("skills"), ExpertSkill.code, ExpertSkill.proficiency, _NONE_DATE,
-           _NONE_DATE).where(ExpertSkill.expert_id.in_(_IDS)),
+    select(ExpertSkill.expert_id, literal("skills").label("kind"), ExpertSkill.code.label("code"),
+           ExpertSkill.proficiency.label("number"), _NONE_DATE.label("start"),
+           _NONE_DATE.label("end")).where(ExpertSkill.expert_id.in_(_IDS)),
     select(ExpertLanguage.expert_id, literal("languages"), ExpertLanguage.code, ExpertLanguage.level, _NONE_DATE,
            _NONE_DATE).where(ExpertLanguage.expert_id.in_(_IDS)),
     select(ExpertLevel.expert_id, literal("levels"), ExpertLevel.level, _NONE_INT, _NONE_DATE,
@@ -121,22 +123,37 @@ LISTS_OF = union_all(
     select(ExpertWindow.expert_id, ExpertWindow.kind, _NONE_TEXT, _NONE_INT, ExpertWindow.start,
            ExpertWindow.end).where(ExpertWindow.expert_id.in_(_IDS)),
 )
-ROW = select(*Expert.__table__.columns).where(Expert.id == bindparam("id"))
-SCOPED_ROW = ROW.where(Expert.state == bindparam("state"))
+EXPERT_COLUMNS = tuple(Expert.__table__.columns)
+_LISTS = LISTS_OF.subquery("lists")
+ROW_WITH_LISTS = (
+    select(*EXPERT_COLUMNS, *(_LISTS.c[name] for name in LIST_COLUMNS))
+    .select_from(Expert.__table__.outerjoin(_LISTS, _LISTS.c.expert_id == Expert.id))
+    .where(Expert.id == bindparam("id"))
+)
+SCOPED_ROW_WITH_LISTS = ROW_WITH_LISTS.where(Expert.state == bindparam("state"))
+
+
+def _no_lists() -> dict[str, list]:
+    return {"skills": [], "languages": [], "levels": [], "available": [], "leave": []}
+
+
+def _add(lists: dict[str, list], kind: str, code, number, start, end) -> None:
+    lists[kind].append((code, number) if start is None else (start, end))
 
 
 def _lists_of(session: Session, ids: list[int]) -> dict[int, dict]:
-    """Skills, languages, levels and windows of these experts, in one query, sorted as ``to_public`` sorts."""
-    lists = {i: {"skills": [], "languages": [], "levels": [], "available": [], "leave": []} for i in ids}
-    for expert_id, kind, code, number, start, end in session.exec(LISTS_OF, params={"ids": ids}):
-        lists[expert_id][kind].append((code, number) if start is None else (start, end))
+    """Skills, languages, levels and windows of these experts, in one query."""
+    lists = {i: _no_lists() for i in ids}
+    for expert_id, *item in session.exec(LISTS_OF, params={"ids": ids}):
+        _add(lists[expert_id], *item)
     return lists
 
 
 def _public_row(row, lists: dict) -> ExpertPublic:
+    """The public record from the expert's columns and lists, sorted as ``to_public`` sorts them."""
     levels = {code for code, _ in lists["levels"]}
     return ExpertPublic(
-        **row._mapping,
+        **{column.name: value for column, value in zip(EXPERT_COLUMNS, row)},
         skills=[SkillLevel(code=c, proficiency=n) for c, n in sorted(lists["skills"])],
         languages=[LanguageLevel(code=c, level=n) for c, n in sorted(lists["languages"])],
         levels=[lv for lv in Level if lv.value in levels],
@@ -146,14 +163,19 @@ def _public_row(row, lists: dict) -> ExpertPublic:
 
 
 def read_public(session: Session, principal: Principal, expert_id: int) -> ExpertPublic:
-    """``to_public(get_visible(...))`` in two plain queries: the expert's row, then all its lists."""
+    """``to_public(get_visible(...))`` in one plain query: the expert's row once per item of its lists."""
+    params = {"id": expert_id, "ids": [expert_id]}
     if principal.role == Role.member_state:
-        row = session.exec(SCOPED_ROW, params={"id": expert_id, "state": principal.state}).first()
+        rows = session.exec(SCOPED_ROW_WITH_LISTS, params=params | {"state": principal.state}).all()
     else:
-        row = session.exec(ROW, params={"id": expert_id}).first()
-    if row is None:
+        rows = session.exec(ROW_WITH_LISTS, params=params).all()
+    if not rows:
         raise not_found("expert", expert_id)
-    return _public_row(row, _lists_of(session, [expert_id])[expert_id])
+    lists = _no_lists()
+    for row in rows:
+        if row.kind is not None:
+            _add(lists, *row[len(EXPERT_COLUMNS):])
+    return _public_row(rows[0], lists)
 
 
 def count_experts(session: Session, principal: Principal, f: ExpertFilter) -> int:
