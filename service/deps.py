@@ -4,6 +4,7 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 import anyio
+import anyio.lowlevel
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
@@ -16,6 +17,20 @@ bearer = HTTPBearer(auto_error=False, description="an API token from `roster tok
 
 
 READ_ONLY = ("GET", "HEAD")
+_closing = anyio.lowlevel.RunVar[anyio.CapacityLimiter]("closing sessions")
+
+
+def _closing_limiter() -> anyio.CapacityLimiter:
+    """Threads for closing sessions, apart from the routes' threads.
+
+    A route that failed may leave its transaction open, holding locks that the routes now running
+    wait for; if its rollback queued behind them for a route thread, none would ever finish.
+    """
+    try:
+        return _closing.get()
+    except LookupError:
+        _closing.set(limiter := anyio.CapacityLimiter(8))
+        return limiter
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:
@@ -33,7 +48,7 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
         if autocommit or not session.in_transaction():
             session.close()
         else:
-            await anyio.to_thread.run_sync(session.close)
+            await anyio.to_thread.run_sync(session.close, limiter=_closing_limiter())
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
