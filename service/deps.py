@@ -37,7 +37,7 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     """A session on the read-only engine for GET and HEAD, on the transactional engine for the rest.
 
     Made on the event loop (no I/O until first used); closed there too when closing cannot wait on
-    the database (autocommit, or never connected), else in a worker thread.
+    the database (autocommit, or never connected), else on a thread kept for closing sessions.
     """
     state = request.app.state
     autocommit = request.method in READ_ONLY and state.read_engine is not state.engine
