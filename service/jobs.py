@@ -111,10 +111,25 @@ def _exit_with_parent(parent: int) -> None:
     threading.Thread(target=watch, daemon=True).start()
 
 
+def _lowest_priority() -> None:
+    """Solving is batch work: API processes on the same machine answer first.
+
+    Linux's autogroup scheduler shares the CPU between sessions before nice counts inside one, so
+    the solver also takes a session of its own and gives that session the lowest priority.
+    """
+    os.nice(19)
+    try:
+        os.setsid()
+        with open("/proc/self/autogroup", "w") as autogroup:
+            autogroup.write("19")
+    except OSError:
+        pass  # not Linux, or no autogroup: the nice above is what counts
+
+
 def _child(instance_json: str, options: dict, out: "multiprocessing.Queue", parent: int) -> None:
     """Runs in a child process: solve and send progress, then the plan (or the error)."""
     _exit_with_parent(parent)
-    os.nice(10)  # solving is batch work: API processes on the same machine answer first
+    _lowest_priority()
     try:
         import solver
 

@@ -169,3 +169,13 @@ def test_a_worker_killed_mid_solve_is_replaced(engine, db_url):
     assert plan.attempts == 2
     assert plan.status == PlanStatus.succeeded, plan.error
     assert _assignments(engine, plan_id) == plan.summary["filled"] > 0
+
+
+def test_the_solver_runs_at_the_lowest_priority_in_a_session_of_its_own():
+    probe = ("import os; from service.jobs import _lowest_priority; _lowest_priority(); "
+             "print(os.getpriority(os.PRIO_PROCESS, 0), os.getsid(0) == os.getpid()); "
+             "print(open('/proc/self/autogroup').read().strip() if os.path.exists('/proc/self/autogroup') else '')")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=30, check=True)
+    niceness, own_session, *autogroup = done.stdout.split()
+    assert (niceness, own_session) == ("19", "True"), done.stdout
+    assert not autogroup or autogroup[-2:] == ["nice", "19"], done.stdout  # where Linux shares CPU by session
