@@ -62,14 +62,13 @@ def worker(
     import signal
     import threading
 
-    from service import worker as loop
+    from service import jobs, worker as loop
 
     settings = get_settings()
     engine = _engine()
     _require_current_schema(engine)
+    jobs.lowest_priority(own_session=False)
     if once:
-        from service import jobs
-
         ran = jobs.work_once(engine, loop.worker_id(), settings.worker_lease_seconds)
         typer.echo(f"plan {ran} done" if ran else "no queued plan", err=True)
         return

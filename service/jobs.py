@@ -111,17 +111,21 @@ def _exit_with_parent(parent: int) -> None:
     threading.Thread(target=watch, daemon=True).start()
 
 
-def _lowest_priority() -> None:
-    """Solving is batch work: API processes on the same machine answer first.
+def lowest_priority(own_session: bool) -> None:
+    """Batch work (solving, the worker loop): API processes on the same machine answer first.
 
     Linux's autogroup scheduler shares the CPU between sessions before nice counts inside one, so
-    the solver also takes a session of its own and gives that session the lowest priority.
+    the session's priority is lowered too, but only that of a session this process leads: one of
+    its own if ``own_session`` (the solver), or one it was started in by a supervisor (``setsid``).
+    A worker started from a shell leaves the shell's session alone.
     """
     os.nice(19)
     try:
-        os.setsid()
-        with open("/proc/self/autogroup", "w") as autogroup:
-            autogroup.write("19")
+        if own_session:
+            os.setsid()
+        if os.getsid(0) == os.getpid():
+            with open("/proc/self/autogroup", "w") as autogroup:
+                autogroup.write("19")
     except OSError:
         pass  # not Linux, or no autogroup: the nice above is what counts
 
@@ -129,7 +133,7 @@ def _lowest_priority() -> None:
 def _child(instance_json: str, options: dict, out: "multiprocessing.Queue", parent: int) -> None:
     """Runs in a child process: solve and send progress, then the plan (or the error)."""
     _exit_with_parent(parent)
-    _lowest_priority()
+    lowest_priority(own_session=True)
     try:
         import solver
 

@@ -171,11 +171,26 @@ def test_a_worker_killed_mid_solve_is_replaced(engine, db_url):
     assert _assignments(engine, plan_id) == plan.summary["filled"] > 0
 
 
-def test_the_solver_runs_at_the_lowest_priority_in_a_session_of_its_own():
-    probe = ("import os; from service.jobs import _lowest_priority; _lowest_priority(); "
+def _priority_after(own_session: bool, **popen) -> tuple[str, bool, str]:
+    probe = ("import os; from service.jobs import lowest_priority; "
+             f"lowest_priority(own_session={own_session}); "
              "print(os.getpriority(os.PRIO_PROCESS, 0), os.getsid(0) == os.getpid()); "
-             "print(open('/proc/self/autogroup').read().strip() if os.path.exists('/proc/self/autogroup') else '')")
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=30, check=True)
-    niceness, own_session, *autogroup = done.stdout.split()
-    assert (niceness, own_session) == ("19", "True"), done.stdout
-    assert not autogroup or autogroup[-2:] == ["nice", "19"], done.stdout  # where Linux shares CPU by session
+             "print(open('/proc/self/autogroup').read().strip() if os.path.exists('/proc/self/autogroup') else '-')")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=30, check=True,
+                          **popen)
+    first, autogroup = done.stdout.splitlines()
+    niceness, leads = first.split()
+    return niceness, leads == "True", autogroup
+
+
+def test_the_solver_runs_at_the_lowest_priority_in_a_session_of_its_own():
+    niceness, leads, autogroup = _priority_after(own_session=True)
+    assert (niceness, leads) == ("19", True)
+    assert autogroup == "-" or autogroup.endswith("nice 19")  # where Linux shares the CPU by session first
+
+
+def test_a_worker_lowers_its_session_only_when_it_leads_it():
+    ours = open("/proc/self/autogroup").read().strip() if os.path.exists("/proc/self/autogroup") else "-"
+    assert _priority_after(own_session=False) == ("19", False, ours)  # from a shell: the shell's session untouched
+    niceness, leads, autogroup = _priority_after(own_session=False, start_new_session=True)  # under a supervisor
+    assert (niceness, leads) == ("19", True) and (autogroup == "-" or autogroup.endswith("nice 19"))
