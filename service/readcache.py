@@ -26,19 +26,19 @@ ROSTER = "experts"
 
 
 class VersionedCache:
-    """A least-recently-used map of values (JSON answers, counts), each valid for one version of the data."""
+    """A least-recently-used map of values (answers, counts), each valid for one version of the data."""
 
-    OTHER_SIZE = 100  # bytes counted for a value that is not a body
+    OTHER_SIZE = 100  # bytes counted for a value that holds no body
 
     def __init__(self, max_bytes: int = 64 * 2**20) -> None:
         self.max_bytes = max_bytes
-        self._entries: OrderedDict[Hashable, tuple[int, Any, int | None]] = OrderedDict()
+        self._entries: OrderedDict[Hashable, tuple[int, Any]] = OrderedDict()
         self._size = 0
         self._lock = threading.Lock()
         self.hits = self.misses = 0
 
-    def get(self, key: Hashable, version: int) -> tuple[Any, int | None] | None:
-        """(value, ETag version) kept for ``key`` at exactly this version, or None."""
+    def get(self, key: Hashable, version: int) -> Any | None:
+        """The value kept for ``key`` at exactly this version, or None."""
         with self._lock:
             entry = self._entries.get(key)
             if entry is None or entry[0] != version:
@@ -46,32 +46,33 @@ class VersionedCache:
                 return None
             self._entries.move_to_end(key)
             self.hits += 1
-            return entry[1], entry[2]
+            return entry[1]
 
-    def put(self, key: Hashable, version: int, value: Any, tag: int | None = None) -> None:
+    def put(self, key: Hashable, version: int, value: Any) -> None:
         with self._lock:
             old = self._entries.get(key)
             if old is not None:
                 if old[0] > version:
-                    return  # a newer answer is already kept
+                    return  # a newer value is already kept
                 self._size -= self._sizeof(old[1])
-            self._entries[key] = (version, value, tag)
+            self._entries[key] = (version, value)
             self._entries.move_to_end(key)
             self._size += self._sizeof(value)
             while self._size > self.max_bytes and self._entries:
-                _, (_, dropped, _) = self._entries.popitem(last=False)
+                _, (_, dropped) = self._entries.popitem(last=False)
                 self._size -= self._sizeof(dropped)
 
     def remember(self, key: Hashable, version: int, compute: Callable[[], Any]) -> Any:
         """The value kept for ``key`` at this version, computed and kept if there is none."""
         if (kept := self.get(key, version)) is not None:
-            return kept[0]
+            return kept
         value = compute()
         self.put(key, version, value)
         return value
 
     def _sizeof(self, value: Any) -> int:
-        return len(value) if isinstance(value, bytes) else self.OTHER_SIZE
+        """An answer, (body, ETag version), counts its body's bytes."""
+        return len(value[0]) if isinstance(value, tuple) else self.OTHER_SIZE
 
 
 VERSION = select(DataVersion.version).where(DataVersion.name == ROSTER)
@@ -94,13 +95,12 @@ def roster_answer(request: Request, key: Hashable,
 
     ``compute(version)`` gives (model, ETag version); it may keep parts of its work at that version too.
     """
-    cache: VersionedCache = request.app.state.roster_cache
     version = roster_version(request.app.state.read_engine)
-    kept = cache.get(key, version)
-    if kept is None:
+
+    def render() -> tuple[bytes, int | None]:
         model, tag = compute(version)
-        kept = model.model_dump_json().encode(), tag
-        cache.put(key, version, *kept)
-    body, tag = kept
+        return model.model_dump_json().encode(), tag
+
+    body, tag = request.app.state.roster_cache.remember(key, version, render)
     headers = {"ETag": etag(tag)} if tag is not None else None
     return Response(body, media_type="application/json", headers=headers)

@@ -101,10 +101,10 @@ def test_kept_answers_never_cross_member_states(client, auth):
 
 def test_versioned_cache_keeps_the_newest_and_its_size_bounded():
     cache = VersionedCache(max_bytes=10)
-    cache.put("a", 2, b"new", 1)
-    cache.put("a", 1, b"old", 1)  # a slower request computed at an older version: not kept
+    cache.put("a", 2, (b"new", 1))
+    cache.put("a", 1, (b"old", 1))  # a slower request computed at an older version: not kept
     assert cache.get("a", 2) == (b"new", 1) and cache.get("a", 1) is None
-    cache.put("b", 2, b"12345678", None)
+    cache.put("b", 2, (b"12345678", None))
     assert cache.get("a", 2) is None and cache.get("b", 2) == (b"12345678", None)  # least recently used went
     calls, counts = [], VersionedCache()
     assert [counts.remember("n", v, lambda: calls.append(v) or v * 10) for v in (5, 5, 6)] == [50, 50, 60]
