@@ -12,6 +12,7 @@ from service.middleware import BodyLimitAndIdempotency, SecurityHeaders
 from service.observability import Metrics, RequestContext
 from service.ratelimit import FailedSignIns
 from service.readcache import VersionedCache
+from service.readpool import read_pool
 from service import openapi, web
 from service.routes import (
     admin, deployments, events, experts, health, imports, offers, plans, reference, reports, requests,
@@ -37,6 +38,8 @@ async def _lifespan(app: FastAPI):
     # Blocking work (routes, database calls) runs in this many threads: a few overlap the database
     # waits; many more only fight over the interpreter lock and slow every request down.
     anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threads
+    app.state.read_pool = read_pool(app.state.engine, size=settings.db_pool_size,
+                                    timeout=settings.db_connect_timeout)  # bound to this event loop
     stop = None
     if settings.inprocess_worker:
         from service.worker import start_thread
@@ -46,6 +49,9 @@ async def _lifespan(app: FastAPI):
     if stop is not None:
         stop.set()
         thread.join(timeout=10)
+    if app.state.read_pool is not None:
+        await app.state.read_pool.close()
+        app.state.read_pool = None
     if app.state.read_engine is not app.state.engine:
         app.state.read_engine.dispose()
 
@@ -64,6 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.read_engine = read_engine(engine, pool_size=settings.db_pool_size,
                                         connect_timeout=settings.db_connect_timeout)
     app.state.roster_cache = VersionedCache()
+    app.state.read_pool = None  # made by the lifespan, on the event loop that will use it
     app.state.settings = settings
     app.state.metrics = Metrics(engine)
     app.state.failed_sign_ins = FailedSignIns()

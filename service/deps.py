@@ -56,7 +56,6 @@ SessionDep = Annotated[Session, Depends(get_session)]
 
 async def current_principal(
     request: Request,
-    session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
     challenge = {"WWW-Authenticate": "Bearer"}
@@ -66,7 +65,7 @@ async def current_principal(
     seconds = request.app.state.settings.token_cache_seconds
     if not _throttled(request) and (principal := recent_tokens.get(hash_token(secret), seconds)):
         return principal  # verified moments ago: no database, no worker thread
-    return await anyio.to_thread.run_sync(sign_in, request, session, secret)
+    return await anyio.to_thread.run_sync(_sign_in_on_read_engine, request, secret)
 
 
 def _client(request: Request) -> str:
@@ -90,6 +89,12 @@ def sign_in(request: Request, session: Session, secret: str) -> Principal:
         raise Unauthorized("the token is unknown or revoked; ask an admin for a new one",
                            {"WWW-Authenticate": "Bearer"})
     return principal
+
+
+def _sign_in_on_read_engine(request: Request, secret: str) -> Principal:
+    """Signs in on a session of its own, so that routes that read on the event loop need none."""
+    with Session(request.app.state.read_engine) as session:
+        return sign_in(request, session, secret)
 
 
 CurrentUser = Annotated[Principal, Depends(current_principal)]

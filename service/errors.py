@@ -5,6 +5,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 import logging
 
+import psycopg
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -132,10 +133,13 @@ def install_handlers(app: FastAPI) -> None:
         logger.exception("unhandled error on %s %s", request.method, request.url.path)
         return JSONResponse(_body("internal_error", "an unexpected error occurred; it has been logged"), 500)
 
-    @app.exception_handler(OperationalError)
-    async def database_down(_: Request, exc: OperationalError) -> JSONResponse:
+    async def database_down(_: Request, exc: Exception) -> JSONResponse:
         return JSONResponse(
             _body("service_unavailable", "the database is unreachable; try again shortly"),
             503,
             headers={"Retry-After": "5"},
         )
+
+    # SQLAlchemy's, and psycopg's own from the reads made on the event loop (service/readpool.py)
+    for down in (OperationalError, psycopg.OperationalError):
+        app.add_exception_handler(down, database_down)

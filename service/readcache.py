@@ -12,14 +12,15 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any
 
+import anyio
 from fastapi import Request, Response
 from pydantic import BaseModel
-from sqlalchemy import Engine
 from sqlmodel import select
 
 from schemas.enums import Role
 from service.auth import Principal
 from service.etags import etag
+from service.readpool import fetch
 from service.tables import DataVersion
 
 ROSTER = "experts"
@@ -75,13 +76,12 @@ class VersionedCache:
         return len(value[0]) if isinstance(value, tuple) else self.OTHER_SIZE
 
 
-VERSION = select(DataVersion.version).where(DataVersion.name == ROSTER)
+ROSTER_VERSION = select(DataVersion.version).where(DataVersion.name == ROSTER)
 
 
-def roster_version(engine: Engine) -> int:
-    """The counter, read on a connection of its own: cheaper than a session when the answer is kept."""
-    with engine.connect() as connection:
-        return connection.execute(VERSION).scalar_one()
+async def roster_version(state) -> int:
+    """The counter: one small read, on the event loop where the database allows it."""
+    return (await fetch(state, ROSTER_VERSION))[0][0]
 
 
 def audience(principal: Principal) -> str:
@@ -89,18 +89,26 @@ def audience(principal: Principal) -> str:
     return principal.state if principal.role == Role.member_state else "*"
 
 
-def roster_answer(request: Request, key: Hashable,
-                  compute: Callable[[int], tuple[BaseModel, int | None]]) -> Response:
-    """The JSON answer for ``key`` at the roster's current version.
-
-    ``compute(version)`` gives (model, ETag version); it may keep parts of its work at that version too.
-    """
-    version = roster_version(request.app.state.read_engine)
-
-    def render() -> tuple[bytes, int | None]:
-        model, tag = compute(version)
-        return model.model_dump_json().encode(), tag
-
-    body, tag = request.app.state.roster_cache.remember(key, version, render)
+def json_answer(body: bytes, tag: int | None) -> Response:
     headers = {"ETag": etag(tag)} if tag is not None else None
     return Response(body, media_type="application/json", headers=headers)
+
+
+def rendered(model: BaseModel, tag: int | None) -> tuple[bytes, int | None]:
+    """An answer as kept: its JSON body and the version its ETag names, if any."""
+    return model.model_dump_json().encode(), tag
+
+
+async def roster_answer(request: Request, key: Hashable,
+                        compute: Callable[[int], tuple[BaseModel, int | None]]) -> Response:
+    """The JSON answer for ``key`` at the roster's current version.
+
+    ``compute(version)`` gives (model, ETag version) and runs on a worker thread, only when no answer
+    is kept; it may keep parts of its work at that version too.
+    """
+    state = request.app.state
+    version = await roster_version(state)
+    if (kept := state.roster_cache.get(key, version)) is None:
+        kept = rendered(*await anyio.to_thread.run_sync(compute, version))
+        state.roster_cache.put(key, version, kept)
+    return json_answer(*kept)

@@ -1,15 +1,18 @@
 """Experts: persistence, filtering and the Member State scope."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import Date, Integer, String, bindparam, cast, exists, func, literal, null, or_, union_all
+from sqlalchemy.sql import Select
 from sqlmodel import Session, select
 
 from schemas.enums import Category, Level, Role, Source
 from schemas.roster import ExpertCreate, ExpertPublic, ExpertUpdate, LanguageLevel, SkillLevel, Window
 from service.auth import Principal
-from service.errors import Conflict, Invalid, not_found
+from service.errors import Conflict, Invalid
+from service.readcache import ROSTER_VERSION
 from service.references import check_skills, check_states
 from service.repositories.common import get_scoped
 from service.tables import Deployment, Expert, ExpertLanguage, ExpertLevel, ExpertSkill, ExpertWindow, utcnow
@@ -112,25 +115,35 @@ def _available(start: date, end: date) -> list:
 _IDS = bindparam("ids", expanding=True)
 _NONE_TEXT, _NONE_INT, _NONE_DATE = cast(null(), String), cast(null(), Integer), cast(null(), Date)
 LIST_COLUMNS = ("kind", "code", "number", "start", "end")
-LISTS_OF = union_all(
-    select(ExpertSkill.expert_id, literal("skills").label("kind"), ExpertSkill.code.label("code"),
-           ExpertSkill.proficiency.label("number"), _NONE_DATE.label("start"),
-           _NONE_DATE.label("end")).where(ExpertSkill.expert_id.in_(_IDS)),
-    select(ExpertLanguage.expert_id, literal("languages"), ExpertLanguage.code, ExpertLanguage.level, _NONE_DATE,
-           _NONE_DATE).where(ExpertLanguage.expert_id.in_(_IDS)),
-    select(ExpertLevel.expert_id, literal("levels"), ExpertLevel.level, _NONE_INT, _NONE_DATE,
-           _NONE_DATE).where(ExpertLevel.expert_id.in_(_IDS)),
-    select(ExpertWindow.expert_id, ExpertWindow.kind, _NONE_TEXT, _NONE_INT, ExpertWindow.start,
-           ExpertWindow.end).where(ExpertWindow.expert_id.in_(_IDS)),
-)
+
+
+def _lists_where(of) -> Select:
+    """Skills, languages, levels and windows as rows of one shape, for the experts ``of(expert_id)`` admits."""
+    return union_all(
+        select(ExpertSkill.expert_id, literal("skills").label("kind"), ExpertSkill.code.label("code"),
+               ExpertSkill.proficiency.label("number"), _NONE_DATE.label("start"),
+               _NONE_DATE.label("end")).where(of(ExpertSkill.expert_id)),
+        select(ExpertLanguage.expert_id, literal("languages"), ExpertLanguage.code, ExpertLanguage.level,
+               _NONE_DATE, _NONE_DATE).where(of(ExpertLanguage.expert_id)),
+        select(ExpertLevel.expert_id, literal("levels"), ExpertLevel.level, _NONE_INT, _NONE_DATE,
+               _NONE_DATE).where(of(ExpertLevel.expert_id)),
+        select(ExpertWindow.expert_id, ExpertWindow.kind, _NONE_TEXT, _NONE_INT, ExpertWindow.start,
+               ExpertWindow.end).where(of(ExpertWindow.expert_id)),
+    )
+
+
+LISTS_OF = _lists_where(lambda column: column.in_(_IDS))
 EXPERT_COLUMNS = tuple(Expert.__table__.columns)
-_LISTS = LISTS_OF.subquery("lists")
+_LISTS = _lists_where(lambda column: column == bindparam("id")).subquery("lists")
+# The roster's version, then the expert's columns, then one item of its lists (or nulls) per row:
+# one statement, so the version and the data come from the same snapshot.
 ROW_WITH_LISTS = (
-    select(*EXPERT_COLUMNS, *(_LISTS.c[name] for name in LIST_COLUMNS))
+    select(ROSTER_VERSION.scalar_subquery(), *EXPERT_COLUMNS, *(_LISTS.c[name] for name in LIST_COLUMNS))
     .select_from(Expert.__table__.outerjoin(_LISTS, _LISTS.c.expert_id == Expert.id))
     .where(Expert.id == bindparam("id"))
 )
 SCOPED_ROW_WITH_LISTS = ROW_WITH_LISTS.where(Expert.state == bindparam("state"))
+_FIRST_LIST_COLUMN = 1 + len(EXPERT_COLUMNS)
 
 
 def _no_lists() -> dict[str, list]:
@@ -149,7 +162,7 @@ def _lists_of(session: Session, ids: list[int]) -> dict[int, dict]:
     return lists
 
 
-def _public_row(row, lists: dict) -> ExpertPublic:
+def _public_row(row: Sequence, lists: dict) -> ExpertPublic:
     """The public record from the expert's columns and lists, sorted as ``to_public`` sorts them."""
     levels = {code for code, _ in lists["levels"]}
     return ExpertPublic(
@@ -162,20 +175,24 @@ def _public_row(row, lists: dict) -> ExpertPublic:
     )
 
 
-def read_public(session: Session, principal: Principal, expert_id: int) -> ExpertPublic:
-    """``to_public(get_visible(...))`` in one plain query: the expert's row once per item of its lists."""
-    params = {"id": expert_id, "ids": [expert_id]}
+def one_expert(principal: Principal, expert_id: int) -> tuple[Select, dict]:
+    """The statement and parameters that read an expert the principal may see (no rows if none)."""
     if principal.role == Role.member_state:
-        rows = session.exec(SCOPED_ROW_WITH_LISTS, params=params | {"state": principal.state}).all()
-    else:
-        rows = session.exec(ROW_WITH_LISTS, params=params).all()
-    if not rows:
-        raise not_found("expert", expert_id)
+        return SCOPED_ROW_WITH_LISTS, {"id": expert_id, "state": principal.state}
+    return ROW_WITH_LISTS, {"id": expert_id}
+
+
+def roster_version_of(rows: Sequence[tuple]) -> int:
+    return rows[0][0]
+
+
+def public_of(rows: Sequence[tuple]) -> ExpertPublic:
+    """The public record from the rows of ``one_expert`` (at least one)."""
     lists = _no_lists()
     for row in rows:
-        if row.kind is not None:
-            _add(lists, *row[len(EXPERT_COLUMNS):])
-    return _public_row(rows[0], lists)
+        if row[_FIRST_LIST_COLUMN] is not None:
+            _add(lists, *row[_FIRST_LIST_COLUMN:])
+    return _public_row(rows[0][1:_FIRST_LIST_COLUMN], lists)
 
 
 def count_experts(session: Session, principal: Principal, f: ExpertFilter) -> int:

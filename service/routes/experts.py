@@ -10,7 +10,9 @@ from schemas.roster import ExpertCreate, ExpertPublic, ExpertsPublic, ExpertUpda
 from service import audit, idempotency
 from service.deps import ContributorUser, CurrentUser, SessionDep
 from service.etags import check_if_match, set_etag
-from service.readcache import audience, roster_answer
+from service.errors import not_found
+from service.readcache import audience, json_answer, rendered, roster_answer
+from service.readpool import fetch
 from service.references import check_skills
 from service.repositories import experts as repo
 from service.routes.updates import audited_update
@@ -20,7 +22,7 @@ router = APIRouter(prefix="/experts", tags=["experts"])
 
 
 @router.get("", response_model=ExpertsPublic)
-def list_experts(
+async def list_experts(
     session: SessionDep,
     principal: CurrentUser,
     request: Request,
@@ -56,7 +58,7 @@ def list_experts(
             (*search, "count"), version, lambda: repo.count_experts(session, principal, f))
         return ExpertsPublic(data=repo.page_experts(session, principal, f, limit, offset), count=count), None
 
-    return roster_answer(request, (*search, limit, offset), compute)
+    return await roster_answer(request, (*search, limit, offset), compute)
 
 
 @router.post("", response_model=ExpertPublic, status_code=status.HTTP_201_CREATED)
@@ -74,14 +76,19 @@ def create_expert(session: SessionDep, principal: ContributorUser, body: ExpertC
 
 
 @router.get("/{expert_id}", response_model=ExpertPublic)
-def get_expert(session: SessionDep, principal: CurrentUser, expert_id: Id, request: Request):
+async def get_expert(principal: CurrentUser, expert_id: Id, request: Request):
     """One expert, with an ETag for later updates."""
+    state = request.app.state
+    rows = await fetch(state, *repo.one_expert(principal, expert_id))
+    if not rows:
+        raise not_found("expert", expert_id)
 
-    def compute(_version: int):
-        public = repo.read_public(session, principal, expert_id)
-        return public, public.version
+    def render():
+        public = repo.public_of(rows)
+        return rendered(public, public.version)
 
-    return roster_answer(request, ("expert", audience(principal), expert_id), compute)
+    key = ("expert", audience(principal), expert_id)
+    return json_answer(*state.roster_cache.remember(key, repo.roster_version_of(rows), render))
 
 
 @router.patch("/{expert_id}", response_model=ExpertPublic)

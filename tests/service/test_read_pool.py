@@ -1,0 +1,73 @@
+"""Reads on the event loop, on PostgreSQL: connections replaced when they die, a bounded wait for one."""
+
+import asyncio
+import os
+
+import psycopg
+import pytest
+from sqlalchemy import text
+from sqlmodel import Session
+
+from service.readpool import APPLICATION_NAME, ReadPool, read_pool
+from tests.service import factories
+
+pytestmark = pytest.mark.skipif(not os.environ.get("ROSTER_TEST_DATABASE_URL"),
+                                reason="the read pool serves PostgreSQL only; on SQLite reads run on a thread")
+
+
+def test_connections_killed_while_idle_are_replaced_without_an_error(app, client, auth):
+    expert_id = client.post("/experts", json=factories.expert(), headers=auth("hq")).json()["id"]
+    planner = auth("planner")
+    assert client.get(f"/experts/{expert_id}", headers=planner).status_code == 200
+    with Session(app.state.engine) as session:  # as a restart of the database would
+        killed = session.exec(text("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                                   "WHERE application_name = :name AND datname = current_database()"),
+                              params={"name": APPLICATION_NAME}).one()[0]
+    assert killed >= 1
+    assert client.get(f"/experts/{expert_id}", headers=planner).status_code == 200
+    assert client.get("/experts", headers=planner).json()["count"] >= 1
+
+
+def test_a_database_error_on_the_event_loop_answers_503(client, auth, monkeypatch):
+    async def down(*_args):
+        raise psycopg.OperationalError("connection refused")
+
+    monkeypatch.setattr(ReadPool, "rows", down)
+    for url in ("/experts/1", "/experts?skill=DDR-DESIGN"):
+        answer = client.get(url, headers=auth("planner"))
+        assert answer.status_code == 503 and answer.headers["Retry-After"] == "5"
+        assert answer.json() == {"error": "service_unavailable",
+                                 "detail": "the database is unreachable; try again shortly"}
+
+
+def _pool(engine, size: int, timeout: float) -> ReadPool:
+    pool = read_pool(engine, size=size, timeout=timeout)
+    assert pool is not None
+    return pool
+
+
+def test_a_read_waits_a_bounded_time_for_a_free_connection(engine):
+    async def scenario() -> None:
+        pool = _pool(engine, size=1, timeout=0.2)
+        held = await pool._take()
+        with pytest.raises(psycopg.OperationalError, match="no database connection came free within 0.2 s"):
+            await pool.rows("SELECT 1", {})
+        pool._slots.put_nowait(held)
+        assert await pool.rows("SELECT 1", {}) == [(1,)]
+        await pool.close()
+
+    asyncio.run(scenario())
+
+
+def test_a_read_cancelled_midway_frees_its_connection(engine):
+    async def scenario() -> None:
+        pool = _pool(engine, size=1, timeout=1)
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(pool.rows("SELECT pg_sleep(30)", {}), 0.3)
+        assert await pool.rows("SELECT 2", {}) == [(2,)]  # the only slot came back, with a new connection
+        with pytest.raises(psycopg.errors.DivisionByZero):
+            await pool.rows("SELECT 1 / 0", {})
+        assert await pool.rows("SELECT 3", {}) == [(3,)]  # a failed statement keeps its connection usable
+        await pool.close()
+
+    asyncio.run(scenario())
