@@ -3,10 +3,20 @@
 from typing import Any
 
 from fastapi.encoders import jsonable_encoder
+from pydantic import BaseModel
 from sqlmodel import Session
 
 from service.auth import Principal
 from service.tables import AuditEntry
+
+
+def _json(value: Any) -> Any:
+    """The value as JSON data; a model is dumped as ``jsonable_encoder`` would, without walking it twice."""
+    if value is None:
+        return None
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json", by_alias=True)
+    return jsonable_encoder(value)
 
 
 def record(
@@ -29,7 +39,7 @@ def record(
             action=action,
             entity=entity,
             entity_id=str(entity_id),
-            before=jsonable_encoder(before) if before is not None else None,
-            after=jsonable_encoder(after) if after is not None else None,
+            before=_json(before),
+            after=_json(after),
         )
     )
