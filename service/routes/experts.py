@@ -4,6 +4,7 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request, Response, status
+from sqlmodel import Session
 
 from schemas.enums import Category, Level, Source
 from schemas.roster import ExpertCreate, ExpertPublic, ExpertsPublic, ExpertUpdate
@@ -23,7 +24,6 @@ router = APIRouter(prefix="/experts", tags=["experts"])
 
 @router.get("", response_model=ExpertsPublic)
 async def list_experts(
-    session: SessionDep,
     principal: CurrentUser,
     request: Request,
     skill: Annotated[list[str], Query(description="CODE or CODE:MIN, repeatable; all must hold")] = [],
@@ -52,11 +52,12 @@ async def list_experts(
 
     search = ("experts", audience(principal), repr(f))
 
-    def compute(version: int):
-        check_skills(session, "skill", [code for code, _ in skills])
-        count = request.app.state.roster_cache.remember(
-            (*search, "count"), version, lambda: repo.count_experts(session, principal, f))
-        return ExpertsPublic(data=repo.page_experts(session, principal, f, limit, offset), count=count), None
+    def compute(version: int):  # on a worker thread, only when no answer is kept
+        with Session(request.app.state.read_engine) as session:
+            check_skills(session, "skill", [code for code, _ in skills])
+            count = request.app.state.roster_cache.remember(
+                (*search, "count"), version, lambda: repo.count_experts(session, principal, f))
+            return ExpertsPublic(data=repo.page_experts(session, principal, f, limit, offset), count=count), None
 
     return await roster_answer(request, (*search, limit, offset), compute)
 
