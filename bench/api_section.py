@@ -3,9 +3,9 @@
 On a fresh PostgreSQL database with the demo roster scaled to 20,000 experts, wrk drives in turn the
 bare FastAPI app (bench/bare_app.py, the framework's ceiling), ``GET /experts/{id}``, the filtered
 expert list (the same query, then a new period each time, which the roster cache has not kept yet),
-``POST /offers``, the bare app again, and the bare app after one ``SELECT 1`` (for information); then the two reads again while a large plan
-solves in a ``roster worker``. Both servers run with the same uvicorn settings (workers, log level,
-no access log). Prints requests per second, p50 / p95 / p99 and the ratio to the bare endpoint.
+``POST /offers``, the bare app again, then for information the bare app on the event loop and after
+one ``SELECT 1``; then the two reads again while a large plan solves in a ``roster worker``. Both
+servers run with the same uvicorn settings (workers, log level, no access log). Prints requests per second, p50 / p95 / p99 and the ratio to the bare endpoint.
 """
 
 import argparse
@@ -106,6 +106,7 @@ class Load:
     p99_ms: float
     errors: int
     cpu_seconds: float = 0.0
+    db_cpu_seconds: float = 0.0
 
     @property
     def rps(self) -> float:
@@ -115,6 +116,10 @@ class Load:
     def cpu_ms(self) -> float:
         """Server CPU per request: unlike req/s, it barely moves when other programs share the machine."""
         return 1000 * self.cpu_seconds / self.requests if self.requests else 0.0
+
+    @property
+    def db_cpu_ms(self) -> float:
+        return 1000 * self.db_cpu_seconds / self.requests if self.requests else 0.0
 
 
 def _options(argv: list[str]) -> argparse.Namespace:
@@ -132,15 +137,17 @@ def _options(argv: list[str]) -> argparse.Namespace:
     return parser.parse_known_args(argv)[0]
 
 
-def _group_cpu_seconds(pgid: int) -> float:
-    """User + system CPU seconds used so far by the live processes of a process group (Linux /proc)."""
+def _cpu_seconds(pgid: int | None = None) -> float:
+    """User + system CPU seconds used so far by the live processes of a process group, or by
+    PostgreSQL's processes if no group is given (Linux /proc)."""
     ticks = 0
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
+            name, rest = stat.read_text().rsplit(")", 1)
         except OSError:
             continue
-        if int(fields[2]) == pgid:  # fields after the name: state ppid pgrp ... utime(11) stime(12)
+        fields = rest.split()  # after the name: state ppid pgrp ... utime(11) stime(12)
+        if (int(fields[2]) == pgid) if pgid is not None else name.endswith("(postgres"):
             ticks += int(fields[11]) + int(fields[12])
     return ticks / os.sysconf("SC_CLK_TCK")
 
@@ -261,9 +268,9 @@ def _wrk(opts: argparse.Namespace, url: str, script: Path, seconds: int) -> Load
 def _measure(opts: argparse.Namespace, url: str, script: Path, server: subprocess.Popen) -> Load:
     if opts.warmup:
         _wrk(opts, url, script, opts.warmup)
-    before = _group_cpu_seconds(server.pid)
+    before, db_before = _cpu_seconds(server.pid), _cpu_seconds()
     load = _wrk(opts, url, script, opts.duration)
-    load.cpu_seconds = _group_cpu_seconds(server.pid) - before
+    load.cpu_seconds, load.db_cpu_seconds = _cpu_seconds(server.pid) - before, _cpu_seconds() - db_before
     return load
 
 
@@ -271,7 +278,7 @@ def _row(endpoint: str, load: Load, bare_rps: float | None, target: str, ok: boo
     return {"endpoint": endpoint, "rps": round(load.rps, 1), "p50_ms": round(load.p50_ms, 1),
             "p95_ms": round(load.p95_ms, 1), "p99_ms": round(load.p99_ms, 1),
             "ratio_to_bare": round(load.rps / bare_rps, 2) if bare_rps else None, "errors": load.errors,
-            "cpu_ms_per_request": round(load.cpu_ms, 2),
+            "cpu_ms_per_request": round(load.cpu_ms, 2), "db_cpu_ms_per_request": round(load.db_cpu_ms, 2),
             "target": target, "ok": ok and load.errors == 0}
 
 
@@ -307,10 +314,10 @@ def _mixed(opts, api: str, url: str, tokens: dict, reads: dict, log: Path) -> li
     with _process([sys.executable, "-m", "service.cli", "worker"], _service_env(url), log) as worker:
         for endpoint, (target, script, idle) in reads.items():
             plan_id = _start_plan(api, tokens["planner"], opts.solve_seconds)
-            solver_before = _group_cpu_seconds(worker.pid)
+            solver_before = _cpu_seconds(worker.pid)
             load = _wrk(opts, target, script, opts.duration)
-            load.cpu_seconds = float("nan")
-            solver_cpu = _group_cpu_seconds(worker.pid) - solver_before
+            load.cpu_seconds = load.db_cpu_seconds = float("nan")  # the worker's share cannot be told apart
+            solver_cpu = _cpu_seconds(worker.pid) - solver_before
             status = _plan_status(api, tokens["planner"], plan_id)
             limit = SOLVE_SLOWDOWN * idle.p99_ms
             row = _row(f"{endpoint} while solving", load, None,
@@ -368,6 +375,7 @@ def run(argv: list[str] | None = None) -> list[dict]:
         posted = _measure(opts, api, post, api_child)
         offers_made = _count_offers(url) - offers_before
         bare_last = _measure(opts, bare + "/bare", static, bare_child)
+        bare_async = _measure(opts, bare + "/bare-async", static, bare_child)
         bare_db = _measure(opts, bare + "/bare-db", static, bare_child)
         ceiling = max(bare_first.rps, bare_last.rps)
 
@@ -379,8 +387,10 @@ def run(argv: list[str] | None = None) -> list[dict]:
             _row("POST /offers", posted, ceiling, f"p99 < {WRITE_P99_MS:g} ms, no errors, each a new offer",
                  posted.p99_ms < WRITE_P99_MS and offers_made >= posted.requests),
             _row("bare GET /bare (last)", bare_last, ceiling, "baseline, no errors", True),
-            _row("bare GET /bare-db (one SELECT 1)", bare_db, ceiling, "information: the ceiling of one round trip",
-                 True),
+            _row("bare GET /bare-async (async def)", bare_async, ceiling,
+                 "information: the framework's ceiling on the event loop", True),
+            _row("bare GET /bare-db (async, one SELECT 1)", bare_db, ceiling,
+                 "information: the ceiling of one round trip", True),
         ]
         rows[4]["offers_created"] = offers_made
         reads = {"GET /experts/{id}": (api, by_id, get_one),
@@ -389,18 +399,23 @@ def run(argv: list[str] | None = None) -> list[dict]:
     return rows
 
 
+def _ms(value: float) -> str:
+    return "-" if value != value else f"{value:.2f}"  # NaN: not measured
+
+
 def table(rows: list[dict]) -> str:
     header = (f"{'endpoint':46} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'x bare':>6} {'errors':>6} "
-              f"{'cpu ms/req':>10}  ok  target")
+              f"{'cpu ms/req':>10} {'pg ms/req':>9}  ok  target")
     lines = [header, "-" * len(header)]
     for r in rows:
         ratio = f"{r['ratio_to_bare']:.2f}" if r["ratio_to_bare"] is not None else (
             f"{r['p99_vs_idle']:.2f}*" if "p99_vs_idle" in r else "-")
-        cpu = "-" if r["cpu_ms_per_request"] != r["cpu_ms_per_request"] else f"{r['cpu_ms_per_request']:.2f}"
+        cpu, db = (_ms(r[name]) for name in ("cpu_ms_per_request", "db_cpu_ms_per_request"))
         lines.append(f"{r['endpoint']:46} {r['rps']:7.0f} {r['p50_ms']:7.1f} {r['p95_ms']:7.1f} {r['p99_ms']:7.1f} "
-                     f"{ratio:>6} {r['errors']:6d} {cpu:>10}  {'yes' if r['ok'] else 'NO ':3} {r['target']}")
+                     f"{ratio:>6} {r['errors']:6d} {cpu:>10} {db:>9}  {'yes' if r['ok'] else 'NO ':3} {r['target']}")
     lines.append("* under solve: p99 divided by the idle p99 of the same endpoint")
-    lines.append("cpu ms/req: CPU of the server's processes (not PostgreSQL's) per request, whatever else runs here")
+    lines.append("cpu ms/req: CPU of the server's processes per request; pg ms/req: of PostgreSQL's processes "
+                 "(whatever else they serve); both measured whatever else runs here")
     return "\n".join(lines)
 
 

@@ -1,16 +1,19 @@
 """The framework's ceiling: a FastAPI app answering a constant JSON body, served like the service.
 
-The route is a plain ``def``, as the service's routes are, so both pay the same thread-pool hop and
-JSON serialisation; only the service's own work (middleware, authentication, queries) differs.
-Run it with ``uvicorn bench.bare_app:app``. With ``BENCH_DATABASE_URL`` set, ``/bare-db`` also
-answers after one database round trip on an autocommit pool, as the service's reads make.
+``/bare`` is a plain ``def``, as most of the service's routes are, so both pay the same thread-pool
+hop and JSON serialisation; only the service's own work (middleware, authentication, queries)
+differs. ``/bare-async`` is the same on the event loop, as the roster reads are. Run it with
+``uvicorn bench.bare_app:app``. With ``BENCH_DATABASE_URL`` set, ``/bare-db`` also answers after one
+``SELECT 1`` made as the roster reads make theirs (``service.readpool``, on the event loop).
 """
 
 import os
-from functools import cache
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import make_url
+
+from service.readpool import ReadPool
 
 BODY = {
     "id": 1,
@@ -21,7 +24,20 @@ BODY = {
     "languages": [{"code": "en", "level": 3}, {"code": "fr", "level": 5}],
 }
 
-app = FastAPI(title="bare", openapi_url=None, docs_url=None, redoc_url=None)
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI):
+    url = os.environ.get("BENCH_DATABASE_URL")
+    app.state.pool = None
+    if url:
+        conninfo = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+        app.state.pool = ReadPool(conninfo, size=10, timeout=5)
+    yield
+    if app.state.pool is not None:
+        await app.state.pool.close()
+
+
+app = FastAPI(title="bare", openapi_url=None, docs_url=None, redoc_url=None, lifespan=_lifespan)
 
 
 @app.get("/bare")
@@ -30,15 +46,14 @@ def bare() -> dict:
     return BODY
 
 
-@cache
-def _engine() -> Engine:
-    return create_engine(os.environ["BENCH_DATABASE_URL"], pool_size=10, max_overflow=10,
-                         isolation_level="AUTOCOMMIT")
+@app.get("/bare-async")
+async def bare_async() -> dict:
+    """The same, without the thread-pool hop."""
+    return BODY
 
 
 @app.get("/bare-db")
-def bare_db() -> dict:
+async def bare_db() -> dict:
     """The same document, after one ``SELECT 1``: the ceiling of an endpoint that reads the database once."""
-    with _engine().connect() as connection:
-        connection.exec_driver_sql("SELECT 1").scalar_one()
+    await app.state.pool.rows("SELECT 1", {})
     return BODY
