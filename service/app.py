@@ -59,7 +59,7 @@ async def _lifespan(app: FastAPI):
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     engine = make_engine(settings.database_url, pool_size=settings.db_pool_size,
-                         connect_timeout=settings.db_connect_timeout, pre_ping=False)
+                         connect_timeout=settings.db_connect_timeout)
     if settings.check_migrations:
         message = pending_migrations(engine)
         if message:

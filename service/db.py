@@ -11,13 +11,13 @@ from sqlalchemy import Engine, create_engine, event
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def make_engine(url: str, *, pool_size: int = 10, connect_timeout: int = 5, pre_ping: bool = True,
-                **options) -> Engine:
+def make_engine(url: str, *, pool_size: int = 10, connect_timeout: int = 5, **options) -> Engine:
     """An engine with the per-dialect settings the service relies on.
 
-    The API turns ``pre_ping`` off: it costs a round trip per request, and a connection found dead
-    raises a disconnect error, which answers 503 and makes the pool drop every older connection.
-    Workers and the CLI keep it, so that a database restart costs them nothing.
+    On PostgreSQL, each checkout pings its connection first: a round trip that spares a request the
+    connection that died with a database restart (a write cannot be retried behind the client's
+    back). The busiest reads skip it: they run on the event loop and read again on a new connection
+    when theirs is found dead (service/readpool.py).
     """
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
@@ -28,7 +28,7 @@ def make_engine(url: str, *, pool_size: int = 10, connect_timeout: int = 5, pre_
         url,
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=pre_ping,
+        pool_pre_ping=True,
         pool_timeout=connect_timeout,
         connect_args={"connect_timeout": connect_timeout},
         **options,
@@ -42,7 +42,7 @@ def read_engine(engine: Engine, *, pool_size: int = 10, connect_timeout: int = 5
     if engine.dialect.name != "postgresql":
         return engine
     return make_engine(engine.url.render_as_string(hide_password=False), pool_size=pool_size,
-                       connect_timeout=connect_timeout, pre_ping=False, isolation_level="AUTOCOMMIT")
+                       connect_timeout=connect_timeout, isolation_level="AUTOCOMMIT")
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

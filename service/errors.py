@@ -123,10 +123,12 @@ def install_handlers(app: FastAPI) -> None:
             409,
         )
 
-    @app.exception_handler(DataError)
-    async def data_error(_: Request, exc: DataError) -> JSONResponse:
+    async def data_error(_: Request, exc: Exception) -> JSONResponse:
         detail = [{"field": "body", "message": "a value cannot be stored (out of range or containing a NUL character): fix it"}]
         return JSONResponse(_body("validation_error", detail), 422)
+
+    for bad_value in (DataError, psycopg.DataError):  # psycopg's own: reads made on the event loop
+        app.add_exception_handler(bad_value, data_error)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -39,7 +39,6 @@ class ReadPool:
         self._slots: asyncio.Queue[psycopg.AsyncConnection | None] = asyncio.Queue()
         for _ in range(size):
             self._slots.put_nowait(None)
-        self._size = size
 
     async def rows(self, sql: str, params: dict[str, Any]) -> list[tuple]:
         connection = await self._take()
@@ -82,8 +81,13 @@ class ReadPool:
                 f"no database connection came free within {self._timeout} s") from None
 
     async def close(self) -> None:
-        for _ in range(self._size):
-            if (connection := await self._slots.get()) is not None:
+        """Close the idle connections; one still reading goes with the process (shutdown never waits on it)."""
+        while True:
+            try:
+                connection = self._slots.get_nowait()
+            except asyncio.QueueEmpty:
+                return
+            if connection is not None:
                 await connection.close()
 
 

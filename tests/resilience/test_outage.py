@@ -130,7 +130,8 @@ def test_database_outage_answers_503_then_recovers_by_itself(cluster, cluster_db
     server.start()
     try:
         calls = _calls(server.url, planner, hq)
-        assert calls["POST /experts"]().status_code == 201
+        first = calls["POST /experts"]()
+        assert first.status_code == 201
         assert calls["GET /experts"]().status_code == 200
 
         cluster.stop("fast")
@@ -153,6 +154,8 @@ def test_database_outage_answers_503_then_recovers_by_itself(cluster, cluster_db
                    what="GET /experts answering 200 after PostgreSQL came back")
         assert calls["POST /experts"]().status_code == 201
         assert calls["POST /experts with Idempotency-Key"]().status_code == 201
+        one = httpx.get(f"{server.url}/experts/{first.json()['id']}", headers=planner, timeout=10)
+        assert one.status_code == 200 and one.json()["id"] == first.json()["id"]
         assert httpx.get(server.url + "/health", timeout=10).json()["database"] == "ok"
     finally:
         server.stop()
