@@ -2,9 +2,10 @@
 
 Database triggers move ``data_version.experts`` on in the transaction of every change to the roster
 or to the skills taxonomy (migration 0004), whoever writes: the API, an import, the CLI. A request
-reads that counter (one small query), then either serves the answer kept for that version or
-computes one and keeps it. The counter is read *before* the data, so a kept answer is at least as
-new as its version: no answer older than a change the counter already shows is ever served.
+reads that counter (one small query, or a column of the statement that reads the data), then either
+serves the answer kept for that version or computes one and keeps it. The counter is read *before*
+the data, or in the same snapshot, so a kept answer is at least as new as its version: no answer
+older than a change the counter already shows is ever served.
 """
 
 import threading

@@ -91,6 +91,9 @@ class ReadPool:
                 await connection.close()
 
 
+_closing: set[asyncio.Task] = set()  # the loop keeps only weak references to tasks
+
+
 def _close_later(connection: psycopg.AsyncConnection) -> None:
     async def close() -> None:
         try:
@@ -98,7 +101,9 @@ def _close_later(connection: psycopg.AsyncConnection) -> None:
         except psycopg.Error:  # already gone with the server
             logger.debug("closing a failed read connection", exc_info=True)
 
-    asyncio.get_running_loop().create_task(close())
+    task = asyncio.get_running_loop().create_task(close())
+    _closing.add(task)
+    task.add_done_callback(_closing.discard)
 
 
 def read_pool(engine: Engine, *, size: int, timeout: float) -> ReadPool | None:
