@@ -11,9 +11,7 @@ import os
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from sqlalchemy import make_url
-
-from service.readpool import ReadPool
+from service.readpool import read_pool
 
 BODY = {
     "id": 1,
@@ -28,10 +26,7 @@ BODY = {
 @asynccontextmanager
 async def _lifespan(app: FastAPI):
     url = os.environ.get("BENCH_DATABASE_URL")
-    app.state.pool = None
-    if url:
-        conninfo = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-        app.state.pool = ReadPool(conninfo, size=10, timeout=5)
+    app.state.pool = read_pool(url, size=10, timeout=5) if url else None
     yield
     if app.state.pool is not None:
         await app.state.pool.close()

@@ -38,7 +38,7 @@ async def _lifespan(app: FastAPI):
     # Blocking work (routes, database calls) runs in this many threads: a few overlap the database
     # waits; many more only fight over the interpreter lock and slow every request down.
     anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threads
-    app.state.read_pool = read_pool(app.state.engine, size=settings.db_pool_size,
+    app.state.read_pool = read_pool(app.state.engine.url, size=settings.db_pool_size,
                                     timeout=settings.db_connect_timeout)  # bound to this event loop
     stop = None
     if settings.inprocess_worker:

@@ -15,7 +15,7 @@ from typing import Any
 
 import anyio
 import psycopg
-from sqlalchemy import Engine
+from sqlalchemy import URL, Engine, make_url
 from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
 from sqlalchemy.sql import Executable
 
@@ -106,12 +106,13 @@ def _close_later(connection: psycopg.AsyncConnection) -> None:
     task.add_done_callback(_closing.discard)
 
 
-def read_pool(engine: Engine, *, size: int, timeout: float) -> ReadPool | None:
-    """A pool on the engine's PostgreSQL database, or None for other databases."""
-    if engine.dialect.name != "postgresql":
+def read_pool(url: str | URL, *, size: int, timeout: float) -> ReadPool | None:
+    """A pool on the PostgreSQL database of this SQLAlchemy URL, or None for other databases."""
+    url = make_url(url)
+    if url.get_backend_name() != "postgresql":
         return None
-    url = engine.url.set(drivername="postgresql")
-    return ReadPool(url.render_as_string(hide_password=False), size=size, timeout=timeout)
+    conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    return ReadPool(conninfo, size=size, timeout=timeout)
 
 
 @lru_cache(maxsize=64)
@@ -130,7 +131,7 @@ async def fetch(state, statement: Executable, params: dict[str, Any] | None = No
     """The rows of a prebuilt statement without expanding parameters, read on ``state``'s pool if it
     has one, else on its read engine in a worker thread. Columns come by position."""
     params = params or {}
-    if (pool := getattr(state, "read_pool", None)) is not None:
+    if (pool := state.read_pool) is not None:
         sql, literals = _sql(statement)
         return await pool.rows(sql, literals | params)
     return await anyio.to_thread.run_sync(_rows_now, state.read_engine, statement, params)

@@ -46,7 +46,7 @@ def test_database_errors_on_the_event_loop_answer_as_on_a_thread(client, auth, m
 
 
 def _pool(engine, size: int, timeout: float) -> ReadPool:
-    pool = read_pool(engine, size=size, timeout=timeout)
+    pool = read_pool(engine.url, size=size, timeout=timeout)
     assert pool is not None
     return pool
 
