@@ -6,14 +6,13 @@ from typing import Annotated
 import anyio
 import anyio.lowlevel
 from fastapi import Depends, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import HTTPBearer
 from sqlmodel import Session
 
 from schemas.enums import Role
 from service.auth import Principal, authenticate, hash_token, recent_tokens
 from service.errors import Forbidden, TooManyRequests, Unauthorized
 
-bearer = HTTPBearer(auto_error=False, description="an API token from `roster token create`")
 
 
 READ_ONLY = ("GET", "HEAD")
@@ -54,18 +53,22 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
-async def current_principal(
-    request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-) -> Principal:
-    challenge = {"WWW-Authenticate": "Bearer"}
-    if credentials is None or credentials.scheme.lower() != "bearer":
-        raise Unauthorized("send 'Authorization: Bearer <token>'; create one with `roster token create`", challenge)
-    secret = credentials.credentials
-    seconds = request.app.state.settings.token_cache_seconds
-    if not _throttled(request) and (principal := recent_tokens.get(hash_token(secret), seconds)):
-        return principal  # verified moments ago: no database, no worker thread
-    return await anyio.to_thread.run_sync(_sign_in_on_read_engine, request, secret)
+class BearerPrincipal(HTTPBearer):
+    """The caller, from ``Authorization: Bearer <token>``.
+
+    One dependency that both reads the header and signs in (FastAPI's own ``HTTPBearer`` would be a
+    second one to solve on every request); it documents the scheme in OpenAPI all the same.
+    """
+
+    async def __call__(self, request: Request) -> Principal:
+        scheme, _, secret = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not (secret := secret.strip()):
+            raise Unauthorized("send 'Authorization: Bearer <token>'; create one with `roster token create`",
+                               {"WWW-Authenticate": "Bearer"})
+        seconds = request.app.state.settings.token_cache_seconds
+        if not _throttled(request) and (principal := recent_tokens.get(hash_token(secret), seconds)):
+            return principal  # verified moments ago: no database, no worker thread
+        return await anyio.to_thread.run_sync(_sign_in_on_read_engine, request, secret)
 
 
 def _client(request: Request) -> str:
@@ -97,6 +100,7 @@ def _sign_in_on_read_engine(request: Request, secret: str) -> Principal:
         return sign_in(request, session, secret)
 
 
+current_principal = BearerPrincipal(scheme_name="HTTPBearer", description="an API token from `roster token create`")
 CurrentUser = Annotated[Principal, Depends(current_principal)]
 
 

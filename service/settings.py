@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     threads: int = Field(default=4, ge=1, le=200, description="threads per server process for blocking work")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     webhooks_to_private_addresses: bool | None = None
+    opentelemetry: bool = Field(default=False, description="FastAPI's own OpenTelemetry traces, metrics and logs, "
+                                "sent to the providers configured in this process; /metrics serves Prometheus either way")
 
     @property
     def allow_private_webhooks(self) -> bool:
