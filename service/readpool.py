@@ -19,6 +19,8 @@ from sqlalchemy import URL, Engine, make_url
 from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
 from sqlalchemy.sql import Executable
 
+from service.background import detach
+
 logger = logging.getLogger(__name__)
 
 _DIALECT = PGDialect_psycopg()
@@ -36,9 +38,11 @@ class ReadPool:
 
     def __init__(self, conninfo: str, *, size: int, timeout: float) -> None:
         self._conninfo, self._timeout = conninfo, timeout
-        self._slots: asyncio.Queue[psycopg.AsyncConnection | None] = asyncio.Queue()
-        for _ in range(size):
-            self._slots.put_nowait(None)
+        # First come, first served: a read that had to wait is never overtaken by one that just arrived
+        # (with a queue of connections, newcomers kept taking each freed one, and a few reads waited
+        # about a second, until the next sign-in freed several at once).
+        self._slots = asyncio.Semaphore(size)
+        self._idle: list[psycopg.AsyncConnection] = []  # the most recently used last, taken first
 
     async def rows(self, sql: str, params: dict[str, Any]) -> list[tuple]:
         connection = await self._take()
@@ -67,31 +71,31 @@ class ReadPool:
         finally:
             if not healthy and connection is not None:
                 _close_later(connection)  # failed, or cancelled mid-read: its state is unknown
-            self._slots.put_nowait(connection if healthy else None)
+            self._give(connection if healthy else None)
 
     async def _take(self) -> psycopg.AsyncConnection | None:
-        try:
-            return self._slots.get_nowait()
-        except asyncio.QueueEmpty:
-            pass
-        try:
-            return await asyncio.wait_for(self._slots.get(), self._timeout)
-        except TimeoutError:
-            raise psycopg.OperationalError(
-                f"no database connection came free within {self._timeout} s") from None
+        """An idle connection, or None for a free slot that opens a new one."""
+        if self._slots.locked():
+            try:
+                async with asyncio.timeout(self._timeout):
+                    await self._slots.acquire()
+            except TimeoutError:
+                raise psycopg.OperationalError(
+                    f"no database connection came free within {self._timeout} s") from None
+        else:
+            await self._slots.acquire()  # free: returns at once
+        return self._idle.pop() if self._idle else None
+
+    def _give(self, connection: psycopg.AsyncConnection | None) -> None:
+        """Free the slot, keeping the connection for the next read if there is one."""
+        if connection is not None:
+            self._idle.append(connection)
+        self._slots.release()
 
     async def close(self) -> None:
         """Close the idle connections; one still reading goes with the process (shutdown never waits on it)."""
-        while True:
-            try:
-                connection = self._slots.get_nowait()
-            except asyncio.QueueEmpty:
-                return
-            if connection is not None:
-                await connection.close()
-
-
-_closing: set[asyncio.Task] = set()  # the loop keeps only weak references to tasks
+        while self._idle:
+            await self._idle.pop().close()
 
 
 def _close_later(connection: psycopg.AsyncConnection) -> None:
@@ -101,9 +105,7 @@ def _close_later(connection: psycopg.AsyncConnection) -> None:
         except psycopg.Error:  # already gone with the server
             logger.debug("closing a failed read connection", exc_info=True)
 
-    task = asyncio.get_running_loop().create_task(close())
-    _closing.add(task)
-    task.add_done_callback(_closing.discard)
+    detach(close())
 
 
 def read_pool(url: str | URL, *, size: int, timeout: float) -> ReadPool | None:

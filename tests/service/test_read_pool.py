@@ -57,7 +57,7 @@ def test_a_read_waits_a_bounded_time_for_a_free_connection(engine):
         held = await pool._take()
         with pytest.raises(psycopg.OperationalError, match="no database connection came free within 0.2 s"):
             await pool.rows("SELECT 1", {})
-        pool._slots.put_nowait(held)
+        pool._give(held)
         assert await pool.rows("SELECT 1", {}) == [(1,)]
         await pool.close()
 
@@ -73,6 +73,28 @@ def test_a_read_cancelled_midway_frees_its_connection(engine):
         with pytest.raises(psycopg.errors.DivisionByZero):
             await pool.rows("SELECT 1 / 0", {})
         assert await pool.rows("SELECT 3", {}) == [(3,)]  # a failed statement keeps its connection usable
+        await pool.close()
+
+    asyncio.run(scenario())
+
+
+def test_a_read_that_waited_is_served_before_one_that_just_arrived(engine):
+    async def scenario() -> None:
+        pool = _pool(engine, size=1, timeout=5)
+        held = await pool._take()
+        served = []
+
+        async def read(name: str) -> None:
+            await pool.rows("SELECT 1", {})
+            served.append(name)
+
+        waiting = asyncio.create_task(read("waited"))
+        for _ in range(5):  # let it run until it waits for the only connection
+            await asyncio.sleep(0)
+        arrived = asyncio.create_task(read("arrived"))  # ready to run before the waiter is woken
+        pool._give(held)
+        await asyncio.gather(waiting, arrived)
+        assert served == ["waited", "arrived"]
         await pool.close()
 
     asyncio.run(scenario())
