@@ -48,7 +48,9 @@ class RecentTokens:
 
     Only good tokens are kept (bad ones go to the database and the failed sign-in throttle every time).
     A token revoked in this process is forgotten at once; one revoked by another process (a second
-    server, the CLI) is refused there within ``seconds``.
+    server, the CLI) is refused here within ``seconds``. A token in steady use is verified again once
+    half its time has gone (``due``), in the background, so that its time rarely runs out: otherwise
+    every request that arrived just after would wait for a look-up of its own.
     """
 
     MAX_ENTRIES = 10_000
@@ -56,6 +58,7 @@ class RecentTokens:
     def __init__(self, clock=time.monotonic) -> None:
         self.clock = clock
         self._entries: dict[str, tuple[float, Principal]] = {}
+        self._verifying: set[str] = set()
 
     def get(self, digest: str, seconds: float) -> Principal | None:
         entry = self._entries.get(digest)
@@ -63,13 +66,23 @@ class RecentTokens:
             return None
         return entry[1]
 
+    def due(self, digest: str, seconds: float) -> bool:
+        """Whether to verify this kept token again now: true once, when half its time has gone."""
+        entry = self._entries.get(digest)
+        if entry is None or digest in self._verifying or self.clock() - entry[0] < seconds / 2:
+            return False
+        self._verifying.add(digest)
+        return True
+
     def put(self, digest: str, principal: Principal) -> None:
         if len(self._entries) >= self.MAX_ENTRIES:
             self._entries.clear()
         self._entries[digest] = (self.clock(), principal)
+        self._verifying.discard(digest)
 
     def forget(self, digest: str) -> None:
         self._entries.pop(digest, None)
+        self._verifying.discard(digest)
 
 
 recent_tokens = RecentTokens()

@@ -1,5 +1,6 @@
 """Annotated dependencies: the database session, the caller, one alias per role check."""
 
+import logging
 from collections.abc import AsyncIterator
 from typing import Annotated
 
@@ -7,14 +8,16 @@ import anyio
 import anyio.lowlevel
 from fastapi import Depends, Request
 from fastapi.security import HTTPBearer
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from schemas.enums import Role
 from service.auth import Principal, authenticate, hash_token, recent_tokens
+from service.background import detach
 from service.errors import Forbidden, TooManyRequests, Unauthorized
 
-
-
+logger = logging.getLogger("roster")
 READ_ONLY = ("GET", "HEAD")
 _closing = anyio.lowlevel.RunVar[anyio.CapacityLimiter]("closing sessions")
 
@@ -65,10 +68,30 @@ class BearerPrincipal(HTTPBearer):
         if scheme.lower() != "bearer" or not (secret := secret.strip()):
             raise Unauthorized("send 'Authorization: Bearer <token>'; create one with `roster token create`",
                                {"WWW-Authenticate": "Bearer"})
-        seconds = request.app.state.settings.token_cache_seconds
-        if not _throttled(request) and (principal := recent_tokens.get(hash_token(secret), seconds)):
+        seconds, digest = request.app.state.settings.token_cache_seconds, hash_token(secret)
+        if not _throttled(request) and (principal := recent_tokens.get(digest, seconds)):
+            if recent_tokens.due(digest, seconds):
+                detach(_verify_again(request.app.state.read_engine, secret, digest))
             return principal  # verified moments ago: no database, no worker thread
         return await anyio.to_thread.run_sync(_sign_in_on_read_engine, request, secret)
+
+
+async def _verify_again(engine: Engine, secret: str, digest: str) -> None:
+    """Look a kept token up again, keeping it afresh or forgetting it (revoked, or it could not be checked)."""
+
+    def look_up() -> Principal | None:
+        with Session(engine) as session:
+            return authenticate(session, secret)
+
+    try:
+        principal = await anyio.to_thread.run_sync(look_up)
+    except SQLAlchemyError as error:  # the next request signs in as usual, and meets the error there
+        logger.warning("could not verify a token again: %s", type(error).__name__)
+        principal = None
+    if principal is None:
+        recent_tokens.forget(digest)
+    else:
+        recent_tokens.put(digest, principal)
 
 
 def _client(request: Request) -> str:

@@ -1,5 +1,6 @@
 """Kept answers of the expert roster, and recently verified tokens: never staler than the rules allow."""
 
+import asyncio
 import json
 
 import pytest
@@ -8,6 +9,7 @@ from sqlmodel import Session, select
 
 from schemas.enums import Role
 from service import auth as auth_module
+from service import deps as deps_module
 from service.auth import Principal
 from service.readcache import ROSTER_VERSION, VersionedCache
 from service.repositories import experts as repo
@@ -145,16 +147,51 @@ def clock(monkeypatch):
 def test_a_token_revoked_by_another_process_is_refused_within_the_cache_time(app, client, auth, clock):
     headers = auth("planner")
     assert client.get("/experts", headers=headers).status_code == 200
-    with Session(app.state.engine) as session:  # e.g. `roster token revoke` on another machine
-        token = session.exec(select(ApiToken).where(ApiToken.name == "test planner ")).one()
-        token.revoked_at = utcnow()
-        session.add(token)
-        session.commit()
+    _revoke(app, "test planner ")
     seconds = app.state.settings.token_cache_seconds
     clock[0] += seconds / 2
     assert client.get("/experts", headers=headers).status_code == 200  # still within the cache time
     clock[0] += seconds / 2
     assert client.get("/experts", headers=headers).status_code == 401
+
+
+def _revoke(app, name: str) -> None:
+    """As `roster token revoke` on another machine would."""
+    with Session(app.state.engine) as session:
+        token = session.exec(select(ApiToken).where(ApiToken.name == name)).one()
+        token.revoked_at = utcnow()
+        session.add(token)
+        session.commit()
+
+
+@pytest.fixture
+def verifications(monkeypatch):
+    """The background verifications requests start, to be run by the test."""
+    started = []
+    monkeypatch.setattr(deps_module, "detach", started.append)
+    return started
+
+
+@pytest.mark.parametrize("revoked", [False, True])
+def test_a_token_in_steady_use_is_verified_again_before_its_time_runs_out(app, client, auth, clock, verifications,
+                                                                          revoked):
+    headers = auth("planner")
+    digest = auth_module.hash_token(headers["Authorization"].removeprefix("Bearer "))
+    seconds = app.state.settings.token_cache_seconds
+    assert client.get("/experts", headers=headers).status_code == 200
+    clock[0] += seconds * 0.4
+    assert client.get("/experts", headers=headers).status_code == 200 and verifications == []
+    if revoked:
+        _revoke(app, "test planner ")
+    clock[0] += seconds * 0.2  # over half its time: the next requests are served and start one verification
+    assert [client.get("/experts", headers=headers).status_code for _ in range(3)] == [200, 200, 200]
+    assert len(verifications) == 1
+    asyncio.run(verifications.pop())
+    if revoked:  # forgotten as soon as the look-up saw it, before its time ran out
+        assert client.get("/experts", headers=headers).status_code == 401
+    else:  # kept afresh: past the first sign-in's time, still no look-up on the request's path
+        clock[0] += seconds * 0.6
+        assert auth_module.recent_tokens.get(digest, seconds) is not None
 
 
 def test_bad_tokens_are_never_kept(client, clock):
