@@ -7,6 +7,7 @@ differs. ``/bare-async`` is the same on the event loop, as the roster reads are.
 ``SELECT 1`` made as the roster reads make theirs (``service.readpool``, on the event loop).
 """
 
+import gc
 import os
 from contextlib import asynccontextmanager
 
@@ -52,3 +53,7 @@ async def bare_db() -> dict:
     """The same document, after one ``SELECT 1``: the ceiling of an endpoint that reads the database once."""
     await app.state.pool.rows("SELECT 1", {})
     return BODY
+
+
+gc.collect()  # as service.app.served_app does: start-up objects out of the collector's passes
+gc.freeze()

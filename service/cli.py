@@ -50,7 +50,7 @@ def serve(
     _require_current_schema(_engine())
     typer.echo(f"Serving on http://{host}:{port}  (API docs: http://{host}:{port}/docs)", err=True)
     setup_logging(get_settings().log_level)
-    uvicorn.run("service.app:create_app", factory=True, host=host, port=port, workers=workers,
+    uvicorn.run("service.app:served_app", factory=True, host=host, port=port, workers=workers,
                 log_config=None, access_log=False)
 
 

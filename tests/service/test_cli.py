@@ -185,3 +185,29 @@ def test_solve_progress_line():
     line = _progress_text(3, {"phase": "solving", "objective": 1200, "bound": 1300, "gap": 0.077, "elapsed": 2.5})
     assert line == "plan 3: solving, objective 1,200, bound 1,300, gap 7.70 %, 2.5 s"
     assert _progress_text(3, {}) == "plan 3: …, 0.0 s"
+
+
+def test_serve_runs_each_process_with_its_start_up_objects_out_of_the_collectors_passes(db_url, monkeypatch):
+    import gc
+
+    import uvicorn
+
+    from service.app import served_app
+
+    runs = []
+    monkeypatch.setattr(uvicorn, "run", lambda target, **options: runs.append((target, options)))
+    monkeypatch.setattr("service.observability.setup_logging", lambda level: None)
+    assert _cli(db_url, "serve", "--workers", "2").exit_code == 0
+    [(target, options)] = runs
+    assert target == "service.app:served_app" and options["factory"] and options["workers"] == 2
+
+    monkeypatch.setenv("ROSTER_DATABASE_URL", db_url)
+    get_settings.cache_clear()
+    frozen = gc.get_freeze_count()
+    app = served_app()
+    try:
+        assert gc.get_freeze_count() > frozen
+    finally:
+        gc.unfreeze()
+        app.state.engine.dispose()
+        get_settings.cache_clear()
