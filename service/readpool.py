@@ -42,39 +42,41 @@ class ReadPool:
         # (with a queue of connections, newcomers kept taking each freed one, and a few reads waited
         # about a second, until the next sign-in freed several at once).
         self._slots = asyncio.Semaphore(size)
-        self._idle: list[psycopg.AsyncConnection] = []  # the most recently used last, taken first
+        self._idle: list[psycopg.AsyncCursor] = []  # on their connections; the most recently used last, taken first
 
     async def rows(self, sql: str, params: dict[str, Any]) -> list[tuple]:
-        connection = await self._take()
+        cursor = await self._take()
         healthy = False
         try:
             while True:
-                fresh = connection is None
+                fresh = cursor is None
                 if fresh:
                     connection = await psycopg.AsyncConnection.connect(
                         self._conninfo, autocommit=True, connect_timeout=max(1, round(self._timeout)),
                         application_name=APPLICATION_NAME)
+                    cursor = connection.cursor()  # kept with its connection: a new one per read costs a fifth
                 try:
-                    found = await (await connection.execute(sql, params)).fetchall()
+                    await cursor.execute(sql, params)
+                    found = await cursor.fetchall()
                 except psycopg.OperationalError:
-                    if fresh or not connection.broken:
+                    if fresh or not cursor.connection.broken:
                         raise
                     # it died while idle, as when the database restarts: read once more on a new one
-                    _close_later(connection)
-                    connection = None
+                    _close_later(cursor.connection)
+                    cursor = None
                     continue
                 healthy = True
                 return found
         except psycopg.Error:
-            healthy = connection is not None and not (connection.broken or connection.closed)
+            healthy = cursor is not None and not (cursor.connection.broken or cursor.connection.closed)
             raise
         finally:
-            if not healthy and connection is not None:
-                _close_later(connection)  # failed, or cancelled mid-read: its state is unknown
-            self._give(connection if healthy else None)
+            if not healthy and cursor is not None:
+                _close_later(cursor.connection)  # failed, or cancelled mid-read: its state is unknown
+            self._give(cursor if healthy else None)
 
-    async def _take(self) -> psycopg.AsyncConnection | None:
-        """An idle connection, or None for a free slot that opens a new one."""
+    async def _take(self) -> psycopg.AsyncCursor | None:
+        """An idle connection's cursor, or None for a free slot that opens a new connection."""
         if self._slots.locked():
             try:
                 async with asyncio.timeout(self._timeout):
@@ -86,16 +88,16 @@ class ReadPool:
             await self._slots.acquire()  # free: returns at once
         return self._idle.pop() if self._idle else None
 
-    def _give(self, connection: psycopg.AsyncConnection | None) -> None:
-        """Free the slot, keeping the connection for the next read if there is one."""
-        if connection is not None:
-            self._idle.append(connection)
+    def _give(self, cursor: psycopg.AsyncCursor | None) -> None:
+        """Free the slot, keeping the connection (with its cursor) for the next read if there is one."""
+        if cursor is not None:
+            self._idle.append(cursor)
         self._slots.release()
 
     async def close(self) -> None:
         """Close the idle connections; one still reading goes with the process (shutdown never waits on it)."""
         while self._idle:
-            await self._idle.pop().close()
+            await self._idle.pop().connection.close()
 
 
 def _close_later(connection: psycopg.AsyncConnection) -> None:
