@@ -2,8 +2,8 @@
 
 import json
 import logging
+import os
 import time
-import uuid
 from contextvars import ContextVar
 from datetime import UTC, datetime
 
@@ -98,12 +98,21 @@ class RequestContext:
 
     def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
         self.app, self.metrics = app, metrics
+        self._series: dict[tuple[str, str, int], tuple] = {}  # (count, latency) per method, route and status
+
+    def _observe(self, method: str, route: str, status: int, elapsed: float) -> None:
+        key = (method, route, status)
+        if (series := self._series.get(key)) is None:  # labels() validates and locks: once per series
+            series = self._series[key] = (self.metrics.requests.labels(method, route, str(status)),
+                                          self.metrics.latency.labels(method, route))
+        series[0].inc()
+        series[1].observe(elapsed)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
-        rid = incoming if 0 < len(incoming) <= 100 and incoming.isprintable() else uuid.uuid4().hex
+        incoming = next((value for name, value in scope["headers"] if name == b"x-request-id"), b"").decode("latin-1")
+        rid = incoming if 0 < len(incoming) <= 100 and incoming.isprintable() else os.urandom(16).hex()
         token = request_id.set(rid)
         status, started = 500, time.perf_counter()
 
@@ -119,9 +128,9 @@ class RequestContext:
         finally:
             elapsed = time.perf_counter() - started
             route = getattr(scope.get("route"), "path", None) or "unmatched"
-            self.metrics.requests.labels(scope["method"], route, str(status)).inc()
-            self.metrics.latency.labels(scope["method"], route).observe(elapsed)
-            access_log.info("%s %s %s", scope["method"], scope["path"], status,
-                            extra={"request_id": rid, "method": scope["method"], "path": scope["path"], "route": route,
-                                   "status": status, "duration_ms": round(elapsed * 1000, 1)})
+            self._observe(scope["method"], route, status, elapsed)
+            if access_log.isEnabledFor(logging.INFO):
+                access_log.info("%s %s %s", scope["method"], scope["path"], status,
+                                extra={"request_id": rid, "method": scope["method"], "path": scope["path"],
+                                       "route": route, "status": status, "duration_ms": round(elapsed * 1000, 1)})
             request_id.reset(token)
