@@ -2,35 +2,44 @@
 
 from collections.abc import Iterable
 
-from sqlmodel import Session, select
+from sqlalchemy import literal, select, union_all
+from sqlmodel import Session
 
 from service.errors import Invalid
 from service.tables import MemberState, Mission, Skill
 
+# kind: (the codes' column, what to say about unknown ones)
+KINDS = {
+    "skill": (Skill.__table__.c.code, "unknown skill code(s) {}: see GET /reference/skills for valid codes"),
+    "state": (MemberState.__table__.c.iso3,
+              "unknown Member State code(s) {}: use ISO3 codes from GET /reference/member-states"),
+    "mission": (Mission.__table__.c.code, "unknown mission code(s) {}: see GET /reference/missions"),
+}
 
-def _missing(session: Session, key, codes: Iterable[str]) -> list[str]:
-    wanted = set(codes)
-    if not wanted:
-        return []
-    found = set(session.exec(select(key).where(key.in_(wanted))).all())
-    return sorted(wanted - found)
+
+def check(session: Session, *wanted: tuple[str, str, Iterable[str | None]]) -> None:
+    """Each (field, kind, codes) names reference data that exists, all looked up in one query;
+    else Invalid for the first field, in the order given, that names a code that does not."""
+    asked = [(field, kind, codes) for field, kind, given in wanted if (codes := {c for c in given if c})]
+    if not asked:
+        return
+    parts = [select(literal(i), KINDS[kind][0]).where(KINDS[kind][0].in_(codes))
+             for i, (_, kind, codes) in enumerate(asked)]
+    found: dict[int, set[str]] = {}
+    for i, code in session.connection().execute(union_all(*parts) if len(parts) > 1 else parts[0]):
+        found.setdefault(i, set()).add(code)
+    for i, (field, kind, codes) in enumerate(asked):
+        if missing := sorted(codes - found.get(i, set())):
+            raise Invalid(field, KINDS[kind][1].format(", ".join(missing)))
 
 
 def check_skills(session: Session, field: str, codes: Iterable[str]) -> None:
-    missing = _missing(session, Skill.code, codes)
-    if missing:
-        raise Invalid(field, f"unknown skill code(s) {', '.join(missing)}: see GET /reference/skills for valid codes")
+    check(session, (field, "skill", codes))
 
 
 def check_states(session: Session, field: str, codes: Iterable[str | None]) -> None:
-    missing = _missing(session, MemberState.iso3, [c for c in codes if c])
-    if missing:
-        raise Invalid(
-            field, f"unknown Member State code(s) {', '.join(missing)}: use ISO3 codes from GET /reference/member-states"
-        )
+    check(session, (field, "state", codes))
 
 
 def check_missions(session: Session, field: str, codes: Iterable[str]) -> None:
-    missing = _missing(session, Mission.code, codes)
-    if missing:
-        raise Invalid(field, f"unknown mission code(s) {', '.join(missing)}: see GET /reference/missions")
+    check(session, (field, "mission", codes))

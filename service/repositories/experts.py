@@ -13,7 +13,7 @@ from schemas.roster import ExpertCreate, ExpertPublic, ExpertUpdate, LanguageLev
 from service.auth import Principal
 from service.errors import Conflict, Invalid
 from service.readcache import ROSTER_VERSION
-from service.references import check_skills, check_states
+from service.references import check
 from service.repositories.common import get_scoped
 from service.tables import Deployment, Expert, ExpertLanguage, ExpertLevel, ExpertSkill, ExpertWindow, utcnow
 
@@ -208,11 +208,10 @@ def page_experts(session: Session, principal: Principal, f: ExpertFilter, limit:
     return [_public_row(r, lists[r.id]) for r in rows]
 
 
-def _check_references(session: Session, data: ExpertCreate | ExpertUpdate) -> None:
-    if data.skills:
-        check_skills(session, "skills", [s.code for s in data.skills])
-    if data.nationality:
-        check_states(session, "nationality", [data.nationality])
+def _check_references(session: Session, data: ExpertCreate | ExpertUpdate, *also: tuple) -> None:
+    """The skills, nationality and ``also`` (field, kind, codes) exist: one query for all."""
+    check(session, ("skills", "skill", [s.code for s in data.skills or []]), ("nationality", "state", [data.nationality]),
+          *also)
 
 
 def _check_unique(session: Session, expert: Expert) -> None:
@@ -266,9 +265,8 @@ def build(data: ExpertCreate, state: str | None) -> Expert:
 
 
 def create(session: Session, principal: Principal, data: ExpertCreate) -> Expert:
-    _check_references(session, data)
     state = owner_state(principal, data.state)
-    check_states(session, "state", [state])
+    _check_references(session, data, ("state", "state", [state]))
     expert = build(data, state)
     _check_unique(session, expert)
     session.add(expert)

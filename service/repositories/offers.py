@@ -8,7 +8,7 @@ from schemas.enums import OfferStatus, Role
 from schemas.roster import OfferCreate, OfferPublic, OfferUpdate
 from service.auth import Principal
 from service.errors import Conflict, Invalid
-from service.references import check_missions, check_skills, check_states
+from service.references import check
 from service.repositories.common import get_scoped, page
 from service.tables import Expert, Offer, utcnow
 
@@ -36,12 +36,13 @@ def list_offers(session: Session, principal: Principal, filters: dict, limit: in
 
 
 def _check(session: Session, principal: Principal, offer: Offer, changed: dict) -> None:
-    if "skills" in changed:
-        check_skills(session, "skills", [s["code"] for s in offer.skills])
-    if "excluded_missions" in changed:
-        check_missions(session, "excluded_missions", offer.excluded_missions)
-    if "excluded_states" in changed:
-        check_states(session, "excluded_states", offer.excluded_states)
+    references = {
+        "state": ("state", [offer.state]),
+        "skills": ("skill", [s["code"] for s in offer.skills]),
+        "excluded_missions": ("mission", offer.excluded_missions),
+        "excluded_states": ("state", offer.excluded_states),
+    }
+    check(session, *((field, kind, codes) for field, (kind, codes) in references.items() if field in changed))
     if offer.available_to < offer.available_from:
         raise Invalid("available_to", f"available_to {offer.available_to} is before available_from {offer.available_from}")
     if "expires_on" in changed and offer.expires_on < date.today():
@@ -82,7 +83,6 @@ def create(session: Session, principal: Principal, data: OfferCreate) -> Offer:
         raise Invalid("state", f"a {principal.state} token can only register offers for {principal.state}")
     if state is None:
         raise Invalid("state", "name the offering Member State (ISO3) in 'state'")
-    check_states(session, "state", [state])
     offer = Offer(**data.model_dump(exclude={"state"}), state=state)
     _check(session, principal, offer, data.model_dump())
     session.add(offer)

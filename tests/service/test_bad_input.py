@@ -254,3 +254,23 @@ def test_spreadsheet_uploads_may_be_larger_than_other_bodies(client, auth):
     huge = b"full_name\n" + b"x" * 17_000_000
     response = client.post("/experts/import", files={"file": ("huge.csv", huge, "text/csv")}, headers=hq)
     assert response.status_code == 413
+
+
+def test_reference_codes_are_looked_up_in_one_query_and_the_first_wrong_field_is_named(engine):
+    from sqlalchemy import event
+    from sqlmodel import Session
+
+    from service.errors import Invalid
+    from service.references import check
+
+    statements = []
+    event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    wanted = [("state", "state", ["NOR", None]), ("skills", "skill", ["SSR-STRATEGY", "NO-SUCH-SKILL"]),
+              ("excluded_missions", "mission", ["NOWHERE"])]
+    with Session(engine) as session:
+        with pytest.raises(Invalid) as raised:
+            check(session, *wanted)
+        check(session, *wanted[:1], ("skills", "skill", ["SSR-STRATEGY"]), ("nothing", "mission", []))
+    assert raised.value.detail == [{"field": "skills", "message": "unknown skill code(s) NO-SUCH-SKILL: "
+                                                                  "see GET /reference/skills for valid codes"}]
+    assert len([s for s in statements if s.startswith("SELECT")]) == 2  # one per check, whatever the number of fields
