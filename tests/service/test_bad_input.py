@@ -1,7 +1,11 @@
 """Every kind of bad input answers a 4xx that names the field and the fix, and changes nothing."""
 
 import pytest
+from sqlalchemy import event
+from sqlmodel import Session
 
+from service.errors import Invalid
+from service.references import check
 from tests.service import factories
 
 
@@ -257,12 +261,6 @@ def test_spreadsheet_uploads_may_be_larger_than_other_bodies(client, auth):
 
 
 def test_reference_codes_are_looked_up_in_one_query_and_the_first_wrong_field_is_named(engine):
-    from sqlalchemy import event
-    from sqlmodel import Session
-
-    from service.errors import Invalid
-    from service.references import check
-
     statements = []
     event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
     wanted = [("state", "state", ["NOR", None]), ("skills", "skill", ["SSR-STRATEGY", "NO-SUCH-SKILL"]),

@@ -1,14 +1,17 @@
 """The operator commands: import, export, solve, check, and --help everywhere, through typer's CliRunner."""
 
 import csv
+import gc
 import io
 import json
 
 import openpyxl
 import pytest
+import uvicorn
 from sqlmodel import Session, func, select
 from typer.testing import CliRunner
 
+from service.app import served_app
 from service.cli import app as cli
 from service.settings import get_settings
 from service.tables import AuditEntry, Expert, Plan, PlanAssignment
@@ -188,12 +191,6 @@ def test_solve_progress_line():
 
 
 def test_serve_runs_each_process_with_its_start_up_objects_out_of_the_collectors_passes(db_url, monkeypatch):
-    import gc
-
-    import uvicorn
-
-    from service.app import served_app
-
     runs = []
     monkeypatch.setattr(uvicorn, "run", lambda target, **options: runs.append((target, options)))
     monkeypatch.setattr("service.observability.setup_logging", lambda level: None)
