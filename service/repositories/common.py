@@ -2,7 +2,8 @@
 
 from collections.abc import Callable
 
-from sqlalchemy import func
+from sqlalchemy import UniqueConstraint, func
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from service.auth import Principal
@@ -26,3 +27,12 @@ def page(session: Session, model, principal: Principal, scope: Scope, conditions
     rows = session.exec(scope(select(model).where(*conditions), principal)
                         .order_by(*order_by).limit(limit).offset(offset)).all()
     return list(rows), count
+
+
+def violates(error: IntegrityError, constraint: UniqueConstraint) -> bool:
+    """Whether the database refused a write for this unique constraint: PostgreSQL names it, SQLite
+    lists its columns."""
+    if getattr(getattr(error.orig, "diag", None), "constraint_name", None) == constraint.name:
+        return True
+    columns = ", ".join(f"{constraint.table.name}.{column.name}" for column in constraint.columns)
+    return f"UNIQUE constraint failed: {columns}" in str(error.orig)

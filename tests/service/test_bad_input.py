@@ -272,3 +272,19 @@ def test_reference_codes_are_looked_up_in_one_query_and_the_first_wrong_field_is
     assert raised.value.detail == [{"field": "skills", "message": "unknown skill code(s) NO-SUCH-SKILL: "
                                                                   "see GET /reference/skills for valid codes"}]
     assert len([s for s in statements if s.startswith("SELECT")]) == 2  # one per check, whatever the number of fields
+
+
+def test_a_state_cannot_have_two_offers_with_one_title(client, auth):
+    nor = auth("member_state", "NOR")
+    taken = "NOR already has an offer titled 'Police advisers': renew or update that one"
+    assert client.post("/offers", json=factories.offer(title="Police advisers"), headers=nor).status_code == 201
+    again = client.post("/offers", json=factories.offer(title="Police advisers"), headers=nor)
+    assert again.status_code == 409 and again.json() == {"error": "conflict", "detail": taken}
+    other = client.post("/offers", json=factories.offer(title="Formed units"), headers=nor).json()
+    renamed = client.patch(f"/offers/{other['id']}", json={"title": "Police advisers"}, headers=nor)
+    assert renamed.status_code == 409 and renamed.json()["detail"] == taken
+    assert client.get(f"/offers/{other['id']}", headers=nor).json() == other  # unchanged
+    titles = [o["title"] for o in client.get("/offers", headers=nor).json()["data"]]
+    assert sorted(titles) == ["Formed units", "Police advisers"]
+    another_state = client.post("/offers", json=factories.offer(title="Police advisers", state="SEN"), headers=auth("hq"))
+    assert another_state.status_code == 201
