@@ -556,7 +556,7 @@ def _insert_experts(session: Session, principal: Principal, rows: list[Row]) -> 
                                    for kind, windows in (("available", data.availability), ("leave", data.leave))
                                    for w in windows]
         after = data.model_dump(mode="json") | {"id": expert_id, "state": row.state, "version": 1}
-        children[AuditEntry].append(_audit_row(principal, "expert", expert_id, after, now))
+        children[AuditEntry].append(audit.row(principal, "import", "expert", expert_id, after=after, at=now))
     connection = session.connection()
     for table, values in children.items():
         if values:
@@ -571,13 +571,6 @@ def _new_expert_ids(session: Session, count: int) -> list[int]:
     # SQLite: the transaction began with BEGIN IMMEDIATE (service.db), so no other writer can take these ids
     last = session.execute(select(func.max(Expert.id))).scalar() or 0
     return list(range(last + 1, last + count + 1))
-
-
-def _audit_row(principal: Principal, entity: str, entity_id: int, after: dict, at: datetime) -> dict:
-    """The audit entry ``audit.record`` would add, as a row for a multi-row INSERT."""
-    return {"at": at, "actor_token_id": principal.token_id, "actor_name": principal.name,
-            "actor_role": principal.role.value, "actor_state": principal.state, "action": "import",
-            "entity": entity, "entity_id": str(entity_id), "before": None, "after": after}
 
 
 def _plain(value: Any) -> Any:
@@ -669,7 +662,7 @@ def _write_offers(session: Session, principal: Principal, rows: list[Row], prese
             with session.begin_nested():
                 if row.target is None:
                     offer = offer_repo.create(session, principal, row.payload.model_copy(update={"state": row.state}))
-                    audit.record(session, principal, "import", "offer", offer.id, after=offer_repo.to_public(offer))
+                    audit.record(session, principal, "import", "offer", offer.id, after=offer)
                     counts["created"] += 1
                 else:
                     _update_offer(session, principal, row, fields, counts)

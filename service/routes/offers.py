@@ -38,13 +38,12 @@ def list_offers(
 def create_offer(session: SessionDep, principal: ContributorUser, body: OfferCreate, response: Response,
                  request: Request):
     """Register an offer (Member States offer for themselves; HQ records one for a named state)."""
-    offer = repo.create(session, principal, body)
-    public = repo.to_public(offer)
-    audit.record(session, principal, "create", "offer", offer.id, after=public)
+    public = repo.create(session, principal, body)
+    audit.record(session, principal, "create", "offer", public.id, after=public)
     idempotency.settle(session, request, status.HTTP_201_CREATED, public)
     session.commit()
-    set_etag(response, offer.version)
-    response.headers["Location"] = f"/offers/{offer.id}"
+    set_etag(response, public.version)
+    response.headers["Location"] = f"/offers/{public.id}"
     return public
 
 

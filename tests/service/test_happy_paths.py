@@ -138,6 +138,11 @@ def test_offer_lifecycle(client, auth):
     assert created.status_code == 201, created.text
     offer = created.json()
     assert offer["state"] == "NOR" and offer["status"] == "submitted" and offer["slots_used"] == 0
+    assert created.headers["location"] == f"/offers/{offer['id']}"
+    stored = client.get(created.headers["location"], headers=norway)
+    assert stored.json() == offer and stored.headers["etag"] == created.headers["etag"]  # the answer is what was stored
+    trail = client.get(f"/audit?entity=offer&entity_id={offer['id']}", headers=auth("admin")).json()["data"]
+    assert [(e["action"], e["actor_state"], e["after"]) for e in trail] == [("create", "NOR", offer)]
     renewed = client.patch(f"/offers/{offer['id']}", json={"expires_on": "2031-06-30"}, headers=norway)
     assert renewed.status_code == 200 and renewed.json()["expires_on"] == "2031-06-30"
     listed = client.get("/offers?readiness=ready&state=NOR", headers=auth("planner")).json()
