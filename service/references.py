@@ -1,8 +1,9 @@
 """Checks that a payload names reference data that exists (skills, states, missions)."""
 
 from collections.abc import Iterable
+from functools import cache
 
-from sqlalchemy import literal, select, union_all
+from sqlalchemy import bindparam, literal, select, union_all
 from sqlmodel import Session
 
 from service.errors import Invalid
@@ -17,16 +18,24 @@ KINDS = {
 }
 
 
+@cache
+def _look_up(kinds: tuple[str, ...]):
+    """(i, code) for each code found of the i-th kind: built once per sequence of kinds asked."""
+    parts = [select(literal(i), KINDS[kind][0]).where(KINDS[kind][0].in_(bindparam(f"codes_{i}", expanding=True)))
+             for i, kind in enumerate(kinds)]
+    return union_all(*parts) if len(parts) > 1 else parts[0]
+
+
 def check(session: Session, *wanted: tuple[str, str, Iterable[str | None]]) -> None:
     """Each (field, kind, codes) names reference data that exists, all looked up in one query;
     else Invalid for the first field, in the order given, that names a code that does not."""
     asked = [(field, kind, codes) for field, kind, given in wanted if (codes := {c for c in given if c})]
     if not asked:
         return
-    parts = [select(literal(i), KINDS[kind][0]).where(KINDS[kind][0].in_(codes))
-             for i, (_, kind, codes) in enumerate(asked)]
+    statement = _look_up(tuple(kind for _, kind, _ in asked))
     found: dict[int, set[str]] = {}
-    for i, code in session.connection().execute(union_all(*parts) if len(parts) > 1 else parts[0]):
+    for i, code in session.connection().execute(statement, {f"codes_{i}": list(codes)
+                                                            for i, (_, _, codes) in enumerate(asked)}):
         found.setdefault(i, set()).add(code)
     for i, (field, kind, codes) in enumerate(asked):
         if missing := sorted(codes - found.get(i, set())):
