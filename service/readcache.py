@@ -90,9 +90,12 @@ def audience(principal: Principal) -> str:
     return principal.state if principal.role == Role.member_state else "*"
 
 
-def json_answer(body: bytes, tag: int | None) -> Response:
-    headers = {"ETag": etag(tag)} if tag is not None else None
-    return Response(body, media_type="application/json", headers=headers)
+def json_answer(body: bytes, tag: int | None, status_code: int = 200, location: str | None = None) -> Response:
+    """The rendered JSON as the response itself: FastAPI neither validates nor serialises it again."""
+    headers = {"ETag": etag(tag)} if tag is not None else {}
+    if location is not None:
+        headers["Location"] = location
+    return Response(body, status_code, headers, media_type="application/json")
 
 
 def rendered(model: BaseModel, tag: int | None) -> tuple[bytes, int | None]:

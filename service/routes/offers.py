@@ -7,8 +7,9 @@ from fastapi import APIRouter, Header, Query, Request, Response, status
 from schemas.enums import Category, OfferKind, OfferStatus, Readiness
 from schemas.roster import OfferCreate, OfferPublic, OffersPublic, OfferUpdate
 from service import audit, idempotency
-from service.deps import ContributorUser, CurrentUser, SessionDep
+from service.deps import ContributorUser, CurrentUser, SessionDep, write_session
 from service.etags import set_etag
+from service.readcache import json_answer
 from service.repositories import offers as repo
 from service.routes.updates import audited_update
 from service.routes.params import Id, Limit, Offset
@@ -35,16 +36,15 @@ def list_offers(
 
 
 @router.post("", response_model=OfferPublic, status_code=status.HTTP_201_CREATED)
-def create_offer(session: SessionDep, principal: ContributorUser, body: OfferCreate, response: Response,
-                 request: Request):
+def create_offer(principal: ContributorUser, body: OfferCreate, request: Request):
     """Register an offer (Member States offer for themselves; HQ records one for a named state)."""
-    public = repo.create(session, principal, body)
-    audit.record(session, principal, "create", "offer", public.id, after=public)
-    idempotency.settle(session, request, status.HTTP_201_CREATED, public)
-    session.commit()
-    set_etag(response, public.version)
-    response.headers["Location"] = f"/offers/{public.id}"
-    return public
+    with write_session(request) as session:
+        public = repo.create(session, principal, body)
+        audit.record(session, principal, "create", "offer", public.id, after=public)
+        idempotency.settle(session, request, status.HTTP_201_CREATED, public)
+        session.commit()
+    return json_answer(public.model_dump_json().encode(), public.version, status.HTTP_201_CREATED,
+                       location=f"/offers/{public.id}")
 
 
 @router.get("/{offer_id}", response_model=OfferPublic)
