@@ -4,6 +4,7 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request, Response, status
+from pydantic import BaseModel, Field
 from sqlmodel import Session
 
 from schemas.enums import Category, Level, Source
@@ -16,39 +17,44 @@ from service.readcache import audience, json_answer, rendered, roster_answer
 from service.readpool import fetch
 from service.references import check_skills
 from service.repositories import experts as repo
+from service.routes.lean import lean_get
 from service.routes.updates import audited_update
 from service.routes.params import Id, Limit, Offset, check_range, parse_code_min
 
 router = APIRouter(prefix="/experts", tags=["experts"])
 
 
-@router.get("", response_model=ExpertsPublic)
-async def list_experts(
-    principal: CurrentUser,
-    request: Request,
-    skill: Annotated[list[str], Query(description="CODE or CODE:MIN, repeatable; all must hold")] = [],
-    min_proficiency: Annotated[int, Query(ge=1, le=5, description="minimum for skills given without :MIN")] = 1,
-    language: Annotated[list[str], Query(description="ISO 639-1 code or code:MIN, repeatable")] = [],
-    level: Level | None = None,
-    category: Category | None = None,
-    nationality: Annotated[str | None, Query(pattern=r"^[A-Z]{3}$")] = None,
-    state: Annotated[str | None, Query(pattern=r"^[A-Z]{3}$")] = None,
-    source: Source | None = None,
-    active: bool | None = None,
-    available_from: date | None = None,
-    available_to: date | None = None,
-    q: Annotated[str | None, Query(max_length=100, description="part of the name")] = None,
-    limit: Limit = 50,
-    offset: Offset = 0,
-):
+class ExpertSearch(BaseModel):
+    """The filters of ``GET /experts``, validated at once (one model, not a parameter each)."""
+
+    skill: list[str] = Field([], description="CODE or CODE:MIN, repeatable; all must hold")
+    min_proficiency: int = Field(1, ge=1, le=5, description="minimum for skills given without :MIN")
+    language: list[str] = Field([], description="ISO 639-1 code or code:MIN, repeatable")
+    level: Level | None = None
+    category: Category | None = None
+    nationality: str | None = Field(None, pattern=r"^[A-Z]{3}$")
+    state: str | None = Field(None, pattern=r"^[A-Z]{3}$")
+    source: Source | None = None
+    active: bool | None = None
+    available_from: date | None = None
+    available_to: date | None = None
+    q: str | None = Field(None, max_length=100, description="part of the name")
+    limit: int = Field(50, ge=1, le=500, description="rows per page")
+    offset: int = Field(0, ge=0, le=2_000_000_000, description="rows to skip")
+
+
+@lean_get(router, "", response_model=ExpertsPublic)
+async def list_experts(principal: CurrentUser, request: Request, search: Annotated[ExpertSearch, Query()]):
     """List experts, filtered; Member States see only their own."""
-    check_range(available_from, available_to, "available_from", "available_to")
-    skills = parse_code_min("skill", skill, min_proficiency, upper=True)
+    s = search
+    check_range(s.available_from, s.available_to, "available_from", "available_to")
+    skills = parse_code_min("skill", s.skill, s.min_proficiency, upper=True)
     f = repo.ExpertFilter(
-        skills=skills, languages=parse_code_min("language", language, 1, upper=False), level=level,
-        category=category, nationality=nationality, state=state, source=source, active=active,
-        available_from=available_from, available_to=available_to, q=q,
+        skills=skills, languages=parse_code_min("language", s.language, 1, upper=False), level=s.level,
+        category=s.category, nationality=s.nationality, state=s.state, source=s.source, active=s.active,
+        available_from=s.available_from, available_to=s.available_to, q=s.q,
     )
+    limit, offset = s.limit, s.offset
 
     search = ("experts", audience(principal), repr(f))
 
@@ -76,7 +82,7 @@ def create_expert(session: SessionDep, principal: ContributorUser, body: ExpertC
     return public
 
 
-@router.get("/{expert_id}", response_model=ExpertPublic)
+@lean_get(router, "/{expert_id}", response_model=ExpertPublic)
 async def get_expert(principal: CurrentUser, expert_id: Id, request: Request):
     """One expert, with an ETag for later updates."""
     state = request.app.state
