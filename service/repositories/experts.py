@@ -135,14 +135,23 @@ def _lists_where(of) -> Select:
 LISTS_OF = _lists_where(lambda column: column.in_(_IDS))
 EXPERT_COLUMNS = tuple(Expert.__table__.columns)
 _LISTS = _lists_where(lambda column: column == bindparam("id")).subquery("lists")
-# The roster's version, then the expert's columns, then one item of its lists (or nulls) per row:
-# one statement, so the version and the data come from the same snapshot.
-ROW_WITH_LISTS = (
-    select(ROSTER_VERSION.scalar_subquery(), *EXPERT_COLUMNS, *(_LISTS.c[name] for name in LIST_COLUMNS))
-    .select_from(Expert.__table__.outerjoin(_LISTS, _LISTS.c.expert_id == Expert.id))
-    .where(Expert.id == bindparam("id"))
-)
-SCOPED_ROW_WITH_LISTS = ROW_WITH_LISTS.where(Expert.state == bindparam("state"))
+_LIST_ITEM = tuple(_LISTS.c[name] for name in LIST_COLUMNS)
+
+
+def _expert_then_lists(*visible) -> Select:
+    """The expert's row (the roster's version, its columns, nulls), then a row per item of its lists
+    (nulls, the item): one statement, so the version and the data come from the same snapshot, and
+    the expert's columns are sent once, not with every item."""
+    expert = (select(ROSTER_VERSION.scalar_subquery(), *EXPERT_COLUMNS, *(cast(null(), c.type) for c in _LIST_ITEM))
+              .where(Expert.id == bindparam("id"), *visible))
+    items = select(cast(null(), Integer), *(cast(null(), c.type) for c in EXPERT_COLUMNS), *_LIST_ITEM)
+    if visible:
+        items = items.where(exists().where(Expert.id == bindparam("id"), *visible))
+    return union_all(expert, items)
+
+
+ROW_WITH_LISTS = _expert_then_lists()
+SCOPED_ROW_WITH_LISTS = _expert_then_lists(Expert.state == bindparam("state"))
 _FIRST_LIST_COLUMN = 1 + len(EXPERT_COLUMNS)
 
 
@@ -182,17 +191,22 @@ def one_expert(principal: Principal, expert_id: int) -> tuple[Select, dict]:
     return ROW_WITH_LISTS, {"id": expert_id}
 
 
+def _expert_row(rows: Sequence[tuple]) -> tuple:
+    """Of the rows of ``one_expert``, the expert's own: the one that carries the roster's version."""
+    return next(row for row in rows if row[0] is not None)
+
+
 def roster_version_of(rows: Sequence[tuple]) -> int:
-    return rows[0][0]
+    return _expert_row(rows)[0]
 
 
 def public_of(rows: Sequence[tuple]) -> ExpertPublic:
     """The public record from the rows of ``one_expert`` (at least one)."""
     lists = _no_lists()
     for row in rows:
-        if row[_FIRST_LIST_COLUMN] is not None:
+        if row[0] is None:
             _add(lists, *row[_FIRST_LIST_COLUMN:])
-    return _public_row(rows[0][1:_FIRST_LIST_COLUMN], lists)
+    return _public_row(_expert_row(rows)[1:_FIRST_LIST_COLUMN], lists)
 
 
 def count_experts(session: Session, principal: Principal, f: ExpertFilter) -> int:
