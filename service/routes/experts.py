@@ -39,22 +39,21 @@ class ExpertSearch(BaseModel):
     available_from: date | None = None
     available_to: date | None = None
     q: str | None = Field(None, max_length=100, description="part of the name")
-    limit: int = Field(50, ge=1, le=500, description="rows per page")
-    offset: int = Field(0, ge=0, le=2_000_000_000, description="rows to skip")
+    limit: Limit = 50
+    offset: Offset = 0
 
 
 @lean_get(router, "", response_model=ExpertsPublic)
-async def list_experts(principal: CurrentUser, request: Request, search: Annotated[ExpertSearch, Query()]):
+async def list_experts(principal: CurrentUser, request: Request, query: Annotated[ExpertSearch, Query()]):
     """List experts, filtered; Member States see only their own."""
-    s = search
-    check_range(s.available_from, s.available_to, "available_from", "available_to")
-    skills = parse_code_min("skill", s.skill, s.min_proficiency, upper=True)
+    check_range(query.available_from, query.available_to, "available_from", "available_to")
+    skills = parse_code_min("skill", query.skill, query.min_proficiency, upper=True)
     f = repo.ExpertFilter(
-        skills=skills, languages=parse_code_min("language", s.language, 1, upper=False), level=s.level,
-        category=s.category, nationality=s.nationality, state=s.state, source=s.source, active=s.active,
-        available_from=s.available_from, available_to=s.available_to, q=s.q,
+        skills=skills, languages=parse_code_min("language", query.language, 1, upper=False), level=query.level,
+        category=query.category, nationality=query.nationality, state=query.state, source=query.source,
+        active=query.active, available_from=query.available_from, available_to=query.available_to, q=query.q,
     )
-    limit, offset = s.limit, s.offset
+    limit, offset = query.limit, query.offset
 
     search = ("experts", audience(principal), repr(f))
 

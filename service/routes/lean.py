@@ -78,6 +78,8 @@ def _argument(name: str, hint: Any, path_names: set[str]) -> Argument:
 
 
 class LeanRoute(APIRoute):
+    """An ``APIRoute`` whose handler supplies the endpoint's arguments as worked out when it is made."""
+
     def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
         endpoint = self.endpoint
         if not inspect.iscoroutinefunction(endpoint):

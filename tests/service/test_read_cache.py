@@ -13,7 +13,7 @@ from service import deps as deps_module
 from service.auth import Principal
 from service.readcache import ROSTER_VERSION, VersionedCache
 from service.repositories import experts as repo
-from service.tables import ApiToken, Expert, ExpertSkill, Skill, utcnow
+from service.tables import ApiToken, Expert, Skill, utcnow
 from tests.service import factories
 
 RICH = dict(
