@@ -1,12 +1,13 @@
 """API load against a baseline measured in the same run: ``python -m bench.api_section``.
 
-On a fresh PostgreSQL database with the demo roster scaled to 20,000 experts, wrk drives in turn the
-bare FastAPI app (bench/bare_app.py, the framework's ceiling), ``GET /experts/{id}``, the filtered
-expert list (the same query, then a new period each time, which the roster cache has not kept yet),
-``POST /offers``, the bare app again, then for information the bare app on the event loop and after
-one ``SELECT 1``; then the two reads again while a large plan solves in a ``roster worker``. Both
-servers run with the same uvicorn settings (workers, log level, no access log). Prints requests per
-second, p50 / p95 / p99 and the ratio to the bare endpoint.
+On a fresh PostgreSQL database with the demo roster scaled to 20,000 experts, wrk drives in turn, for
+several rounds, the bare FastAPI app (bench/bare_app.py, the framework's ceiling), ``GET /experts/{id}``,
+the filtered expert list and ``POST /offers``; each figure is the median over the rounds, so that a
+noisy moment on a shared machine weighs on one round, not on the result. Then, once and for
+information: the list with a new period each time (which the roster cache has not kept yet), the bare
+app on the event loop and after one ``SELECT 1``; then the two reads again while a large plan solves
+in a ``roster worker``. Both servers run with the same uvicorn settings (workers, log level, no access
+log). Prints requests per second, p50 / p95 / p99 and the ratio to the bare endpoint.
 """
 
 import argparse
@@ -15,6 +16,7 @@ import os
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -109,6 +111,19 @@ class Load:
     cpu_seconds: float = 0.0
     db_cpu_seconds: float = 0.0
 
+    @classmethod
+    def median(cls, loads: list["Load"]) -> "Load":
+        """Each figure's median over several runs (errors: their total)."""
+        middle = sorted(loads, key=lambda load: load.rps)[len(loads) // 2]
+
+        def median(figure: str) -> float:
+            return statistics.median(getattr(load, figure) for load in loads)
+
+        return cls(requests=middle.requests, seconds=middle.seconds, p50_ms=median("p50_ms"), p95_ms=median("p95_ms"),
+                   p99_ms=median("p99_ms"), errors=sum(load.errors for load in loads),
+                   cpu_seconds=median("cpu_ms") * middle.requests / 1000,
+                   db_cpu_seconds=median("db_cpu_ms") * middle.requests / 1000)
+
     @property
     def rps(self) -> float:
         return self.requests / self.seconds if self.seconds else 0.0
@@ -126,7 +141,8 @@ class Load:
 def _options(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.api_section", description=__doc__.splitlines()[0])
     parser.add_argument("--experts", type=int, default=20_000)
-    parser.add_argument("--duration", type=int, default=10, help="seconds measured per endpoint")
+    parser.add_argument("--duration", type=int, default=10, help="seconds measured per endpoint and round")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of bare, reads and writes; medians reported")
     parser.add_argument("--warmup", type=int, default=3, help="seconds of load before each measurement")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
@@ -369,27 +385,29 @@ def run(argv: list[str] | None = None) -> list[dict]:
         periods = _script(folder, "periods", tokens["planner"], LUA_LIST_PERIODS, query=LIST_QUERY.split("&available")[0])
         offers_before = _count_offers(url)
 
-        bare_first = _measure(opts, bare + "/bare", static, bare_child)
-        get_one = _measure(opts, api, by_id, api_child)
-        listed = _measure(opts, api + LIST_QUERY, static, api_child)
-        varied = _measure(opts, api, periods, api_child)
-        posted = _measure(opts, api, post, api_child)
+        rounds: dict[str, list[Load]] = {"bare": [], "by id": [], "list": [], "post": []}
+        for _ in range(opts.rounds):
+            rounds["bare"].append(_measure(opts, bare + "/bare", static, bare_child))
+            rounds["by id"].append(_measure(opts, api, by_id, api_child))
+            rounds["list"].append(_measure(opts, api + LIST_QUERY, static, api_child))
+            rounds["post"].append(_measure(opts, api, post, api_child))
         offers_made = _count_offers(url) - offers_before
-        bare_last = _measure(opts, bare + "/bare", static, bare_child)
+        bare_load, get_one, listed, posted = (Load.median(loads) for loads in rounds.values())
+        varied = _measure(opts, api, periods, api_child)
         bare_async = _measure(opts, bare + "/bare-async", static, bare_child)
         bare_db = _measure(opts, bare + "/bare-db", static, bare_child)
-        ceiling = max(bare_first.rps, bare_last.rps)
+        ceiling, each = bare_load.rps, ", ".join(f"{load.rps:.0f}" for load in rounds["bare"])
 
         post_row = _row("POST /offers", posted, ceiling, f"p99 < {WRITE_P99_MS:g} ms, no errors, each a new offer",
-                        posted.p99_ms < WRITE_P99_MS and offers_made >= posted.requests)
+                        posted.p99_ms < WRITE_P99_MS and offers_made >= sum(load.requests for load in rounds["post"]))
         post_row["offers_created"] = offers_made
         rows = [
-            _row("bare GET /bare (first)", bare_first, ceiling, "baseline, no errors", True),
+            _row(f"bare GET /bare (median of {opts.rounds})", bare_load, ceiling, f"baseline, no errors (req/s: {each})",
+                 True),
             _read_row("GET /experts/{id}", get_one, ceiling),
             _read_row("GET /experts?skill&language&available", listed, ceiling),
-            _row("  the same, a new period each time", varied, ceiling, "information: answers not kept yet", True),
             post_row,
-            _row("bare GET /bare (last)", bare_last, ceiling, "baseline, no errors", True),
+            _row("GET /experts?... a new period each time", varied, ceiling, "information: answers not kept yet", True),
             _row("bare GET /bare-async (async def)", bare_async, ceiling,
                  "information: the framework's ceiling on the event loop", True),
             _row("bare GET /bare-db (async, one SELECT 1)", bare_db, ceiling,
@@ -415,7 +433,7 @@ def table(rows: list[dict]) -> str:
         cpu, db = (_ms(r[name]) for name in ("cpu_ms_per_request", "db_cpu_ms_per_request"))
         lines.append(f"{r['endpoint']:46} {r['rps']:7.0f} {r['p50_ms']:7.1f} {r['p95_ms']:7.1f} {r['p99_ms']:7.1f} "
                      f"{ratio:>6} {r['errors']:6d} {cpu:>10} {db:>9}  {'yes' if r['ok'] else 'NO ':3} {r['target']}")
-    lines.append("* under solve: p99 divided by the idle p99 of the same endpoint")
+    lines.append("bare, reads and POST: medians over the rounds; * under solve: p99 divided by the idle p99 of the same endpoint")
     lines.append("cpu ms/req: CPU of the server's processes per request; pg ms/req: of PostgreSQL's processes "
                  "(whatever else they serve); both measured whatever else runs here")
     return "\n".join(lines)
