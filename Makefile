@@ -26,7 +26,7 @@ dev: $(VENV)/.dev-installed
 run: install
 	$(BIN)/roster db upgrade
 	$(BIN)/roster seed --demo
-	@$(BIN)/roster token hint
+	@$(BIN)/roster token hint --host $(HOST) --port $(PORT)
 	$(BIN)/roster serve --host $(HOST) --port $(PORT)
 
 test: dev

@@ -156,13 +156,16 @@ def token_revoke(token_id: Annotated[int, typer.Argument(help="id from `roster t
 
 
 @token_app.command("hint")
-def token_hint() -> None:
+def token_hint(
+    host: Annotated[str, typer.Option(help="address the server listens on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port the server listens on")] = 8000,
+) -> None:
     """Say how to get a token and make a first request."""
     typer.echo(
         "\nTo get a token, run in another terminal:\n"
         "  TOKEN=$(.venv/bin/roster token create --role planner --name me)\n"
-        "  curl -H \"Authorization: Bearer $TOKEN\" http://127.0.0.1:8000/experts?limit=5\n"
-        "Or open http://127.0.0.1:8000/ui and paste the token (plan with the date 2027-01-04 for the demo).\n"
+        f"  curl -H \"Authorization: Bearer $TOKEN\" http://{host}:{port}/experts?limit=5\n"
+        f"Or open http://{host}:{port}/ui and paste the token (plan with the date 2027-01-04 for the demo).\n"
         "Roles: admin, hq, planner, member_state (with --state ISO3, e.g. --state NOR).\n",
         err=True,
     )

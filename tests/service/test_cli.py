@@ -208,3 +208,8 @@ def test_serve_runs_each_process_with_its_start_up_objects_out_of_the_collectors
         gc.unfreeze()
         app.state.engine.dispose()
         get_settings.cache_clear()
+
+
+def test_the_token_hint_names_the_address_served():
+    said = CliRunner().invoke(cli, ["token", "hint", "--host", "0.0.0.0", "--port", "8768"])
+    assert said.exit_code == 0 and "http://0.0.0.0:8768/experts?limit=5" in said.output and ":8000" not in said.output
