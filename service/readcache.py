@@ -50,6 +50,11 @@ class VersionedCache:
             self.hits += 1
             return entry[1]
 
+    def holds(self, key: Hashable) -> bool:
+        """Whether a value is kept for ``key`` at some version (maybe not the current one)."""
+        with self._lock:
+            return key in self._entries
+
     def put(self, key: Hashable, version: int, value: Any) -> None:
         with self._lock:
             old = self._entries.get(key)

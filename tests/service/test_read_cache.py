@@ -13,6 +13,7 @@ from service import deps as deps_module
 from service.auth import Principal
 from service.readcache import ROSTER_VERSION, VersionedCache
 from service.repositories import experts as repo
+from service.routes import experts as expert_routes
 from service.tables import ApiToken, Expert, Skill, utcnow
 from tests.service import factories
 
@@ -76,6 +77,30 @@ def test_a_change_by_any_writer_is_served_at_once(app, client, auth):
             id=expert["id"])
     assert [s["code"] for s in client.get(url, headers=planner).json()["skills"]] == ["DDR-DESIGN", "SSR-STRATEGY"]
     assert [e["id"] for e in client.get(query, headers=planner).json()["data"]] == [expert["id"]]
+
+
+def test_a_kept_expert_is_answered_after_reading_the_version_alone(app, client, auth, monkeypatch):
+    expert = client.post("/experts", json=factories.expert(nationality="SEN"), headers=auth("member_state", "SEN")).json()
+    url = f"/experts/{expert['id']}"
+    full_reads = []
+    read = expert_routes.fetch
+
+    async def counted(state, statement, params=None):
+        full_reads.append(params)
+        return await read(state, statement, params)
+
+    monkeypatch.setattr(expert_routes, "fetch", counted)
+    first = client.get(url, headers=auth("planner"))
+    assert first.status_code == 200 and len(full_reads) == 1
+    again = client.get(url, headers=auth("planner"))
+    assert (again.json(), again.headers["ETag"], len(full_reads)) == (first.json(), first.headers["ETag"], 1)
+    assert client.get(url, headers=auth("member_state", "SEN")).json() == first.json()
+    assert len(full_reads) == 2  # another audience keeps its own answers
+    assert client.get(url, headers=auth("member_state", "NOR")).status_code == 404 and len(full_reads) == 3
+
+    _change(app, "UPDATE expert SET notice_days = 9 WHERE id = :id", id=expert["id"])
+    changed = client.get(url, headers=auth("planner"))
+    assert changed.json()["notice_days"] == 9 and len(full_reads) == 4
 
 
 def test_every_roster_table_moves_the_version(app, client, auth):
