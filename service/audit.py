@@ -46,5 +46,5 @@ def record(
 
     A plain INSERT, not an ORM object: an entry is never read back by the request that writes it.
     """
-    session.connection().execute(_INSERT, row(principal, action, entity, entity_id,
-                                                     before=_json(before), after=_json(after)))
+    values = row(principal, action, entity, entity_id, before=_json(before), after=_json(after))
+    session.connection().execute(_INSERT, values)
