@@ -1,4 +1,4 @@
-"""ETag and If-Match for optimistic concurrency on updates."""
+"""ETag and If-Match for optimistic concurrency on updates; JSON answers that carry their ETag."""
 
 from fastapi import Response
 
@@ -22,3 +22,11 @@ def check_if_match(if_match: str | None, version: int) -> None:
         raise PreconditionFailed(
             f"the resource changed since you read it (now at ETag {etag(version)}): GET it again and retry"
         )
+
+
+def json_answer(body: bytes, tag: int | None, status_code: int = 200, location: str | None = None) -> Response:
+    """The rendered JSON as the response itself: FastAPI neither validates nor serialises it again."""
+    headers = {"ETag": etag(tag)} if tag is not None else {}
+    if location is not None:
+        headers["Location"] = location
+    return Response(body, status_code, headers, media_type="application/json")

@@ -20,7 +20,7 @@ from sqlmodel import select
 
 from schemas.enums import Role
 from service.auth import Principal
-from service.etags import etag
+from service.etags import json_answer
 from service.readpool import fetch
 from service.tables import DataVersion
 
@@ -93,14 +93,6 @@ async def roster_version(state) -> int:
 def audience(principal: Principal) -> str:
     """Who sees the same answers: each Member State its own, every other role the whole roster."""
     return principal.state if principal.role == Role.member_state else "*"
-
-
-def json_answer(body: bytes, tag: int | None, status_code: int = 200, location: str | None = None) -> Response:
-    """The rendered JSON as the response itself: FastAPI neither validates nor serialises it again."""
-    headers = {"ETag": etag(tag)} if tag is not None else {}
-    if location is not None:
-        headers["Location"] = location
-    return Response(body, status_code, headers, media_type="application/json")
 
 
 def rendered(model: BaseModel, tag: int | None) -> tuple[bytes, int | None]:

@@ -11,9 +11,9 @@ from schemas.enums import Category, Level, Source
 from schemas.roster import ExpertCreate, ExpertPublic, ExpertsPublic, ExpertUpdate
 from service import audit, idempotency
 from service.deps import ContributorUser, CurrentUser, SessionDep
-from service.etags import check_if_match, set_etag
+from service.etags import check_if_match, json_answer, set_etag
 from service.errors import not_found
-from service.readcache import audience, json_answer, rendered, roster_answer, roster_version
+from service.readcache import audience, rendered, roster_answer, roster_version
 from service.readpool import fetch
 from service.references import check_skills
 from service.repositories import experts as repo
@@ -53,7 +53,6 @@ async def list_experts(principal: CurrentUser, request: Request, query: Annotate
         category=query.category, nationality=query.nationality, state=query.state, source=query.source,
         active=query.active, available_from=query.available_from, available_to=query.available_to, q=query.q,
     )
-    limit, offset = query.limit, query.offset
 
     search = ("experts", audience(principal), repr(f))
 
@@ -62,9 +61,9 @@ async def list_experts(principal: CurrentUser, request: Request, query: Annotate
             check_skills(session, "skill", [code for code, _ in skills])
             count = request.app.state.roster_cache.remember(
                 (*search, "count"), version, lambda: repo.count_experts(session, principal, f))
-            return ExpertsPublic(data=repo.page_experts(session, principal, f, limit, offset), count=count), None
+            return ExpertsPublic(data=repo.page_experts(session, principal, f, query.limit, query.offset), count=count), None
 
-    return await roster_answer(request, (*search, limit, offset), compute)
+    return await roster_answer(request, (*search, query.limit, query.offset), compute)
 
 
 @router.post("", response_model=ExpertPublic, status_code=status.HTTP_201_CREATED)

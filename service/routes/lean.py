@@ -84,16 +84,15 @@ class LeanRoute(APIRoute):
         endpoint = self.endpoint
         if not inspect.iscoroutinefunction(endpoint):
             raise TypeError(f"a LeanRoute endpoint is async: {endpoint.__name__}")
-        hints = get_type_hints(endpoint, include_extras=True)
-        arguments = [(name, _argument(name, hints[name], set(self.param_convertors)))
-                     for name in inspect.signature(endpoint).parameters]
-        awaited = {name for name, make in arguments if inspect.iscoroutinefunction(make)
-                   or inspect.iscoroutinefunction(getattr(make, "__call__", None))}
+        hints, path_names = get_type_hints(endpoint, include_extras=True), set(self.param_convertors)
+        arguments = []  # (name, how to make it from the request, whether that is awaited)
+        for name in inspect.signature(endpoint).parameters:
+            make = _argument(name, hints[name], path_names)
+            awaited = inspect.iscoroutinefunction(make) or inspect.iscoroutinefunction(make.__call__)
+            arguments.append((name, make, awaited))
 
         async def handler(request: Request) -> Response:
-            kwargs = {}
-            for name, make in arguments:
-                kwargs[name] = await make(request) if name in awaited else make(request)
+            kwargs = {name: await make(request) if awaited else make(request) for name, make, awaited in arguments}
             return await endpoint(**kwargs)
 
         return handler

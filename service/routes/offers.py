@@ -8,8 +8,7 @@ from schemas.enums import Category, OfferKind, OfferStatus, Readiness
 from schemas.roster import OfferCreate, OfferPublic, OffersPublic, OfferUpdate
 from service import audit, idempotency
 from service.deps import ContributorUser, CurrentUser, SessionDep, write_session
-from service.etags import set_etag
-from service.readcache import json_answer
+from service.etags import json_answer, set_etag
 from service.repositories import offers as repo
 from service.routes.updates import audited_update
 from service.routes.params import Id, Limit, Offset
