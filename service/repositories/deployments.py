@@ -3,14 +3,14 @@
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import func
+from sqlalchemy import func, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from schemas.enums import DeploymentStatus, OfferStatus, RequestStatus, Role
 from schemas.planning import DeploymentPublic, DeploymentUpdate, Supplier
 from service.auth import Principal
-from service.bridge import LIVE, supplier_key
+from service.bridge import LIVE, supplier_id, supplier_key
 from service.errors import Conflict, Invalid
 from service.outbox import emit
 from service.repositories.common import get_scoped, page
@@ -104,6 +104,7 @@ def create(session: Session, *, position: Position, seat: int, expert_id: int | 
         raise Conflict(f"seat {seat} of position {position.id} is already filled by deployment {taken.id}",
                        headers={"X-Conflicting-Deployment": str(taken.id)})
     request = session.get(CapacityRequest, position.request_id)
+    _take_turns(session, supplier_id(expert_id, offer_id))
     offer = session.get(Offer, offer_id) if offer_id is not None else None
     slot = _free_slot(session, offer, position.start_date, position.end_date) if offer else 1
     key = supplier_key(expert_id, offer_id, slot)
@@ -126,6 +127,15 @@ def create(session: Session, *, position: Position, seat: int, expert_id: int | 
     rollup(session, position, request, offer)
     _announce_approval(session, deployment, offer)
     return deployment
+
+
+def _take_turns(session: Session, supplier: str) -> None:
+    """Bookings of one supplier wait for each other until their transactions end (PostgreSQL; SQLite
+    runs one writer at a time). Then each sees the others' committed deployments and answers 409
+    naming the one it clashes with; inserting at once instead, two would each wait on the other's
+    row in the double-booking constraint, and PostgreSQL would end the deadlock with an error."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"booking {supplier}"})
 
 
 def _announce_approval(session: Session, d: Deployment, offer: Offer | None) -> None:
