@@ -5,7 +5,8 @@ from typing import Any
 
 from fastapi.encoders import jsonable_encoder
 from pydantic import BaseModel
-from sqlalchemy import insert
+from sqlalchemy import CTE, ColumnElement, String, bindparam, cast, func, insert, select
+from sqlalchemy.dialects.postgresql import JSON, JSONB
 from sqlmodel import Session
 
 from service.auth import Principal
@@ -48,3 +49,22 @@ def record(
     """
     values = row(principal, action, entity, entity_id, before=_json(before), after=_json(after))
     session.connection().execute(_INSERT, values)
+
+
+_GIVEN = [c for c in AuditEntry.__table__.c if c.name not in ("id", "entity_id", "after")]
+
+
+def insert_made(made_id: ColumnElement[int]) -> CTE:
+    """A PostgreSQL CTE that records the creation of the row whose new id is ``made_id`` (a column of a
+    CTE that inserts it), in the same statement: the values of ``row`` as ``audit_{name}``, with
+    ``audit_after`` the row as JSON text whose ``id`` the new id replaces."""
+    after = func.jsonb_build_object("id", made_id)
+    after = cast(cast(bindparam("audit_after", type_=String), JSONB).op("||")(after), JSON)
+    values = select(*(bindparam(f"audit_{c.name}", type_=c.type) for c in _GIVEN), cast(made_id, String), after)
+    return insert(AuditEntry.__table__).from_select([*(c.name for c in _GIVEN), "entity_id", "after"], values).cte()
+
+
+def made_params(principal: Principal, action: str, entity: str, after: str, at: datetime) -> dict:
+    """The values for ``insert_made``: ``after`` is JSON text."""
+    values = row(principal, action, entity, None, at=at) | {"after": after}
+    return {f"audit_{name}": value for name, value in values.items() if name != "entity_id"}

@@ -116,12 +116,14 @@ def install_handlers(app: FastAPI) -> None:
         error = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         return JSONResponse(_body(error, exc.detail), exc.status_code, headers=getattr(exc, "headers", None))
 
-    @app.exception_handler(IntegrityError)
-    async def integrity_error(_: Request, exc: IntegrityError) -> JSONResponse:
+    async def integrity_error(_: Request, exc: Exception) -> JSONResponse:
         return JSONResponse(
             _body("conflict", "the change conflicts with data already stored (a duplicate or a reference in use)"),
             409,
         )
+
+    for conflict in (IntegrityError, psycopg.IntegrityError):  # psycopg's own: writes made on the event loop
+        app.add_exception_handler(conflict, integrity_error)
 
     async def data_error(_: Request, exc: Exception) -> JSONResponse:
         detail = [{"field": "body", "message": "a value cannot be stored (out of range or containing a NUL character): fix it"}]

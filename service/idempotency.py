@@ -15,8 +15,17 @@ from sqlmodel import Session
 from service.tables import IdempotencyRecord
 
 
+def claimed(request: Request) -> bool:
+    """Whether the request came with an Idempotency-Key (claimed by the middleware): its answer is to be kept."""
+    return _claim(request) is not None
+
+
+def _claim(request: Request) -> tuple[str, str] | None:
+    return request.scope.get("state", {}).get("idempotency")
+
+
 def settle(session: Session, request: Request, status: int, body: object) -> None:
-    claim = request.scope.get("state", {}).get("idempotency")
+    claim = _claim(request)
     if claim is None:
         return
     token_hash, key = claim

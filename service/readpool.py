@@ -9,6 +9,7 @@ connections handed out in turn 0.9 to 1.0 x.
 
 import asyncio
 import logging
+import select
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
@@ -32,7 +33,9 @@ class ReadPool:
 
     A connection found dead (the database restarted since its last use) is replaced and the read made
     again on a new one; any other failed connection is closed and its slot opens a new one on its
-    next use. So the pool recovers by itself when the database comes back; while it is down, each
+    next use. A statement that changes data is never sent twice: a connection that the server closed
+    while idle is replaced before it is sent, and one that fails after fails the write, whose outcome
+    is then unknown. So the pool recovers by itself when the database comes back; while it is down, each
     read fails at once (or after ``timeout`` seconds) with ``psycopg.OperationalError``: a 503.
     """
 
@@ -44,11 +47,15 @@ class ReadPool:
         self._slots = asyncio.Semaphore(size)
         self._idle: list[psycopg.AsyncCursor] = []  # on their connections; the most recently used last, taken first
 
-    async def rows(self, sql: str, params: dict[str, Any]) -> list[tuple]:
+    async def rows(self, sql: str, params: dict[str, Any], *, changes: bool = False) -> list[tuple]:
+        """The rows of one statement, which commits by itself; ``changes`` for one that changes data."""
         cursor = await self._take()
         healthy = False
         try:
             while True:
+                if changes and cursor is not None and _closed_while_idle(cursor.connection):
+                    _close_later(cursor.connection)
+                    cursor = None
                 fresh = cursor is None
                 if fresh:
                     connection = await psycopg.AsyncConnection.connect(
@@ -60,7 +67,7 @@ class ReadPool:
                     await cursor.execute(sql, params)
                     found = await cursor.fetchall()
                 except psycopg.OperationalError:
-                    if fresh or not cursor.connection.broken:
+                    if fresh or changes or not cursor.connection.broken:
                         raise
                     # it died while idle, as when the database restarts: read once more on a new one
                     _close_later(cursor.connection)
@@ -99,6 +106,14 @@ class ReadPool:
         """Close the idle connections; one still reading goes with the process (shutdown never waits on it)."""
         while self._idle:
             await self._idle.pop().connection.close()
+
+
+def _closed_while_idle(connection: psycopg.AsyncConnection) -> bool:
+    """Whether the server said something to an idle connection: it only does so to close it (as when
+    the database restarts), or for notices we never ask for."""
+    waiting = select.poll()  # not select.select: a busy process may hold descriptors past its limit of 1024
+    waiting.register(connection.fileno(), select.POLLIN)
+    return bool(waiting.poll(0))
 
 
 def _close_later(connection: psycopg.AsyncConnection) -> None:
@@ -140,3 +155,10 @@ async def fetch(state, statement: Executable, params: dict[str, Any] | None = No
         sql, literals = _sql(statement)
         return await pool.rows(sql, literals | params)
     return await anyio.to_thread.run_sync(_rows_now, state.read_engine, statement, params)
+
+
+async def change(pool: ReadPool, statement: Executable, params: dict[str, Any]) -> list[tuple]:
+    """The rows a prebuilt statement that changes data returns (no expanding parameters), made on the
+    event loop: it commits by itself, and is never sent twice."""
+    sql, literals = _sql(statement)
+    return await pool.rows(sql, literals | params, changes=True)

@@ -3,7 +3,8 @@
 from collections.abc import Iterable
 from functools import cache
 
-from sqlalchemy import bindparam, literal, select, union_all
+from sqlalchemy import Integer, any_, bindparam, func, literal, select, union_all
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Session
 
 from service.errors import Invalid
@@ -26,10 +27,34 @@ def _look_up(kinds: tuple[str, ...]):
     return union_all(*parts) if len(parts) > 1 else parts[0]
 
 
+def asked_for(wanted: Iterable[tuple[str, str, Iterable[str | None]]]) -> list[tuple[str, str, set[str]]]:
+    """(field, kind, codes) for each field that names any code, the codes without repeats or blanks."""
+    return [(field, kind, codes) for field, kind, given in wanted if (codes := {c for c in given if c})]
+
+
+@cache
+def all_exist(kinds: tuple[str, ...]):
+    """A PostgreSQL condition: every code of ``codes_{i}`` (an array) exists as reference data of the i-th
+    kind, ``wanted_{i}`` being how many there are; with ``all_exist_params`` for a write made in one
+    statement (which field names an unknown code, ``check`` says)."""
+    def found(i: int, column) -> object:
+        codes = bindparam(f"codes_{i}", type_=ARRAY(column.type))
+        return select(func.count()).where(column == any_(codes)).scalar_subquery()
+
+    return tuple(found(i, KINDS[kind][0]) == bindparam(f"wanted_{i}", type_=Integer) for i, kind in enumerate(kinds))
+
+
+def all_exist_params(asked: list[tuple[str, str, set[str]]]) -> dict[str, object]:
+    params: dict[str, object] = {}
+    for i, (_, _, codes) in enumerate(asked):
+        params[f"codes_{i}"], params[f"wanted_{i}"] = sorted(codes), len(codes)
+    return params
+
+
 def check(session: Session, *wanted: tuple[str, str, Iterable[str | None]]) -> None:
     """Each (field, kind, codes) names reference data that exists, all looked up in one query;
     else Invalid for the first field, in the order given, that names a code that does not."""
-    asked = [(field, kind, codes) for field, kind, given in wanted if (codes := {c for c in given if c})]
+    asked = asked_for(wanted)
     if not asked:
         return
     statement = _look_up(tuple(kind for _, kind, _ in asked))

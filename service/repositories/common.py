@@ -2,6 +2,8 @@
 
 from collections.abc import Callable
 
+import psycopg
+
 from sqlalchemy import UniqueConstraint, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
@@ -29,10 +31,11 @@ def page(session: Session, model, principal: Principal, scope: Scope, conditions
     return list(rows), count
 
 
-def violates(error: IntegrityError, constraint: UniqueConstraint) -> bool:
+def violates(error: IntegrityError | psycopg.IntegrityError, constraint: UniqueConstraint) -> bool:
     """Whether the database refused a write for this unique constraint: PostgreSQL names it, SQLite
     lists its columns."""
-    if getattr(getattr(error.orig, "diag", None), "constraint_name", None) == constraint.name:
+    orig = getattr(error, "orig", error)  # SQLAlchemy's wraps the driver's; psycopg's own is raised on the event loop
+    if getattr(getattr(orig, "diag", None), "constraint_name", None) == constraint.name:
         return True
     columns = ", ".join(f"{constraint.table.name}.{column.name}" for column in constraint.columns)
-    return f"UNIQUE constraint failed: {columns}" in str(error.orig)
+    return f"UNIQUE constraint failed: {columns}" in str(orig)

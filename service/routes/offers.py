@@ -2,11 +2,13 @@
 
 from typing import Annotated
 
+import anyio
 from fastapi import APIRouter, Header, Query, Request, Response, status
 
 from schemas.enums import Category, OfferKind, OfferStatus, Readiness
 from schemas.roster import OfferCreate, OfferPublic, OffersPublic, OfferUpdate
 from service import audit, idempotency
+from service.auth import Principal
 from service.deps import ContributorUser, CurrentUser, SessionDep, write_session
 from service.etags import json_answer, set_etag
 from service.repositories import offers as repo
@@ -35,15 +37,25 @@ def list_offers(
 
 
 @router.post("", response_model=OfferPublic, status_code=status.HTTP_201_CREATED)
-def create_offer(principal: ContributorUser, body: OfferCreate, request: Request):
+async def create_offer(principal: ContributorUser, body: OfferCreate, request: Request):
     """Register an offer (Member States offer for themselves; HQ records one for a named state)."""
+    public = None
+    if (pool := request.app.state.read_pool) is not None and not idempotency.claimed(request):
+        public = await repo.create_on_loop(pool, principal, body)  # one statement, no thread
+    if public is None:
+        public = await anyio.to_thread.run_sync(_create, principal, body, request)
+    return json_answer(public.model_dump_json().encode(), public.version, status.HTTP_201_CREATED,
+                       location=f"/offers/{public.id}")
+
+
+def _create(principal: Principal, body: OfferCreate, request: Request) -> OfferPublic:
+    """The offer, its audit entry and the answer kept for its Idempotency-Key, in one transaction."""
     with write_session(request) as session:
         public = repo.create(session, principal, body)
         audit.record(session, principal, "create", "offer", public.id, after=public)
         idempotency.settle(session, request, status.HTTP_201_CREATED, public)
         session.commit()
-    return json_answer(public.model_dump_json().encode(), public.version, status.HTTP_201_CREATED,
-                       location=f"/offers/{public.id}")
+    return public
 
 
 @router.get("/{offer_id}", response_model=OfferPublic)

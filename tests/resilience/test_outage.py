@@ -109,7 +109,7 @@ def _timed(call) -> tuple[httpx.Response | None, float]:
 
 
 def _calls(url: str, planner: dict, hq: dict) -> dict:
-    """The requests tried while the database is down: reads, a write, a write with an Idempotency-Key.
+    """The requests tried while the database is down: reads, writes, a write with an Idempotency-Key.
 
     Each on a new connection, so that a server closing one connection after an error spoils only that answer.
     """
@@ -121,6 +121,9 @@ def _calls(url: str, planner: dict, hq: dict) -> dict:
         "POST /experts with Idempotency-Key": lambda: httpx.post(
             f"{url}/experts", json=factories.expert(), headers=hq | {"Idempotency-Key": uuid.uuid4().hex},
             timeout=timeout),
+        # on PostgreSQL, written in one statement on the event loop (service/repositories/offers.py)
+        "POST /offers": lambda: httpx.post(f"{url}/offers", json=factories.offer(state="NOR"), headers=hq,
+                                           timeout=timeout),
     }
 
 
@@ -154,6 +157,10 @@ def test_database_outage_answers_503_then_recovers_by_itself(cluster, cluster_db
                    what="GET /experts answering 200 after PostgreSQL came back")
         assert calls["POST /experts"]().status_code == 201
         assert calls["POST /experts with Idempotency-Key"]().status_code == 201
+        assert calls["POST /offers"]().status_code == 201
+        cluster.stop("fast")  # a restart between two requests: connections closed while idle, no error seen
+        cluster.start()
+        assert calls["POST /offers"]().status_code == 201  # not sent on a dead connection (nor twice)
         one = httpx.get(f"{server.url}/experts/{first.json()['id']}", headers=planner, timeout=10)
         assert one.status_code == 200 and one.json()["id"] == first.json()["id"]
         assert httpx.get(server.url + "/health", timeout=10).json()["database"] == "ok"

@@ -1,6 +1,8 @@
 """Reads on the event loop, on PostgreSQL: connections replaced when they die, a bounded wait for one."""
 
 import asyncio
+import select
+import uuid
 import os
 
 import psycopg
@@ -98,3 +100,57 @@ def test_a_read_that_waited_is_served_before_one_that_just_arrived(engine):
         await pool.close()
 
     asyncio.run(scenario())
+
+
+@pytest.fixture
+def scratch(engine):
+    """A table of its own for a test's writes, dropped afterwards."""
+    name = f"pool_writes_{uuid.uuid4().hex[:8]}"
+    with engine.begin() as connection:
+        connection.execute(text(f"CREATE TABLE {name} (n integer)"))
+    yield name
+    with engine.begin() as connection:
+        connection.execute(text(f"DROP TABLE {name}"))
+
+
+def _terminate(engine, pid: int) -> None:
+    with engine.begin() as connection:
+        assert connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar_one()
+
+
+def _written(engine, table: str) -> int:
+    with engine.connect() as connection:
+        return connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
+
+
+def test_a_write_on_a_connection_closed_while_idle_is_sent_once_on_a_new_one(engine, scratch):
+    async def scenario() -> None:
+        pool = _pool(engine, size=1, timeout=5)
+        [(pid,)] = await pool.rows("SELECT pg_backend_pid()", {})
+        _terminate(engine, pid)  # as a restart of the database would
+        select.select([pool._idle[-1].connection.fileno()], [], [], 5)  # until the server's goodbye arrives
+        written = await pool.rows(f"INSERT INTO {scratch} VALUES (1) RETURNING pg_backend_pid()", {}, changes=True)
+        assert written != [(pid,)]
+        await pool.close()
+
+    asyncio.run(scenario())
+    assert _written(engine, scratch) == 1
+
+
+def test_a_write_whose_connection_fails_midway_fails_and_is_not_sent_again(engine, scratch):
+    """Its outcome is unknown (it may have committed): the caller hears so (503) rather than a second write."""
+    async def scenario() -> None:
+        pool = _pool(engine, size=1, timeout=5)
+        [(pid,)] = await pool.rows("SELECT pg_backend_pid()", {})
+        write = asyncio.create_task(pool.rows(f"INSERT INTO {scratch} SELECT 1 FROM pg_sleep(3)", {}, changes=True))
+        async with await psycopg.AsyncConnection.connect(pool._conninfo, autocommit=True) as watcher:
+            while not (await (await watcher.execute("SELECT state = 'active' FROM pg_stat_activity WHERE pid = %s",
+                                                    [pid])).fetchone())[0]:
+                await asyncio.sleep(0.01)  # polled until the write runs
+        _terminate(engine, pid)
+        with pytest.raises(psycopg.OperationalError):
+            await write
+        await pool.close()
+
+    asyncio.run(scenario())
+    assert _written(engine, scratch) == 0  # sent again, it would have written a row 3 s later
