@@ -1,11 +1,11 @@
 """Domain errors carry their HTTP status; one handler renders them as ``{error, detail}``."""
 
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
 import logging
 
 import psycopg
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -137,7 +137,17 @@ def install_handlers(app: FastAPI) -> None:
         logger.exception("unhandled error on %s %s", request.method, request.url.path)
         return JSONResponse(_body("internal_error", "an unexpected error occurred; it has been logged"), 500)
 
-    async def database_down(_: Request, exc: Exception) -> JSONResponse:
+    async def database_down(request: Request, exc: Exception) -> JSONResponse:
+        cause = getattr(exc, "orig", exc)  # SQLAlchemy's wraps the driver's
+        where = f"{request.method} {request.url.path}"
+        if (getattr(cause, "sqlstate", None) or "").startswith("40"):  # a deadlock or serialization failure
+            logger.warning("%s: the database undid the transaction (%s), answered 409", where, type(cause).__name__)
+            return JSONResponse(
+                _body("conflict", "the change met another one made at the same moment and was undone: send it again"),
+                409,
+                headers={"Retry-After": "1"},
+            )
+        logger.warning("%s: database unreachable (%s), answered 503", where, type(cause).__name__)
         return JSONResponse(
             _body("service_unavailable", "the database is unreachable; try again shortly"),
             503,

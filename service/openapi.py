@@ -26,7 +26,8 @@ WHY = {
     "401": "No token, or an unknown or revoked one",
     "403": "The token's role may not do this",
     "404": "No such resource, or one the caller may not see",
-    "409": "Conflicts with stored data (a duplicate, a double booking, a decided assignment)",
+    "409": "Conflicts with stored data (a duplicate, a double booking, a decided assignment), or met another "
+           "change made at the same moment and was undone (send it again)",
     "412": "If-Match names a stale version",
     "413": "The body is over the size limit",
     "422": "The input is invalid; each field is named with the fix",

@@ -1,11 +1,16 @@
 """Every kind of bad input answers a 4xx that names the field and the fix, and changes nothing."""
 
+import logging
+
+import psycopg
 import pytest
 from sqlalchemy import event
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from service.errors import Invalid
 from service.references import check
+from service.repositories import offers as offers_repo
 from tests.service import factories
 
 
@@ -288,3 +293,23 @@ def test_a_state_cannot_have_two_offers_with_one_title(client, auth):
     assert sorted(titles) == ["Formed units", "Police advisers"]
     another_state = client.post("/offers", json=factories.offer(title="Police advisers", state="SEN"), headers=auth("hq"))
     assert another_state.status_code == 201
+
+
+@pytest.mark.parametrize("cause, status, error", [
+    (psycopg.errors.DeadlockDetected("deadlock detected"), 409, "conflict"),
+    (psycopg.errors.SerializationFailure("could not serialize access due to concurrent update"), 409, "conflict"),
+    (psycopg.OperationalError("connection refused"), 503, "service_unavailable"),
+])
+def test_a_transaction_the_database_undid_is_a_conflict_to_send_again_not_an_outage(client, auth, monkeypatch, caplog,
+                                                                                    cause, status, error):
+    def failing(*_args):
+        raise OperationalError("SELECT offer.id FROM offer", {}, cause)
+
+    monkeypatch.setattr(offers_repo, "list_offers", failing)
+    with caplog.at_level(logging.WARNING, logger="roster"):
+        answer = client.get("/offers", headers=auth("planner"))
+    assert answer.status_code == status and answer.json()["error"] == error, answer.text
+    assert ("send it again" in answer.json()["detail"]) == (status == 409) and answer.headers["retry-after"]
+    logged = [r.getMessage() for r in caplog.records if r.name == "roster"]
+    assert logged == ["GET /offers: " + ("the database undid the transaction" if status == 409
+                                          else "database unreachable") + f" ({type(cause).__name__}), answered {status}"]
