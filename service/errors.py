@@ -1,6 +1,8 @@
 """Domain errors carry their HTTP status; one handler renders them as ``{error, detail}``."""
 
 import logging
+import time
+from collections.abc import Callable
 
 import psycopg
 from fastapi import FastAPI, Request
@@ -102,6 +104,23 @@ def _validation_detail(exc: RequestValidationError) -> list[dict]:
     return detail
 
 
+class Sparse:
+    """Warnings at most one every ``seconds``; the next one kept says how many were left out."""
+
+    def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.seconds, self._clock, self._next, self._left_out = seconds, clock, float("-inf"), 0
+
+    def warning(self, message: str, *args: object) -> None:
+        now = self._clock()
+        if now < self._next:
+            self._left_out += 1
+            return
+        if self._left_out:
+            message += f" ({self._left_out} more like it since the last line)"
+        logger.warning(message, *args)
+        self._next, self._left_out = now + self.seconds, 0
+
+
 def install_handlers(app: FastAPI) -> None:
     @app.exception_handler(RosterError)
     async def roster_error(_: Request, exc: RosterError) -> JSONResponse:
@@ -137,6 +156,8 @@ def install_handlers(app: FastAPI) -> None:
         logger.exception("unhandled error on %s %s", request.method, request.url.path)
         return JSONResponse(_body("internal_error", "an unexpected error occurred; it has been logged"), 500)
 
+    outages = Sparse(seconds=10)  # while the database is down, every request fails: a line for each would flood
+
     async def database_down(request: Request, exc: Exception) -> JSONResponse:
         cause = getattr(exc, "orig", exc)  # SQLAlchemy's wraps the driver's
         where = f"{request.method} {request.url.path}"
@@ -147,7 +168,7 @@ def install_handlers(app: FastAPI) -> None:
                 409,
                 headers={"Retry-After": "1"},
             )
-        logger.warning("%s: database unreachable (%s), answered 503", where, type(cause).__name__)
+        outages.warning("%s: database unreachable (%s), answered 503", where, type(cause).__name__)
         return JSONResponse(
             _body("service_unavailable", "the database is unreachable; try again shortly"),
             503,

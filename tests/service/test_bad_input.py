@@ -8,7 +8,7 @@ from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
-from service.errors import Invalid
+from service.errors import Invalid, Sparse
 from service.references import check
 from service.repositories import offers as offers_repo
 from tests.service import factories
@@ -313,3 +313,26 @@ def test_a_transaction_the_database_undid_is_a_conflict_to_send_again_not_an_out
     logged = [r.getMessage() for r in caplog.records if r.name == "roster"]
     assert logged == ["GET /offers: " + ("the database undid the transaction" if status == 409
                                           else "database unreachable") + f" ({type(cause).__name__}), answered {status}"]
+
+
+def test_an_outage_is_logged_once_in_a_while_not_once_a_request(client, auth, monkeypatch, caplog):
+    def failing(*_args):
+        raise OperationalError("SELECT offer.id FROM offer", {}, psycopg.OperationalError("connection refused"))
+
+    monkeypatch.setattr(offers_repo, "list_offers", failing)
+    with caplog.at_level(logging.WARNING, logger="roster"):
+        answers = [client.get("/offers", headers=auth("planner")).status_code for _ in range(3)]
+    assert answers == [503] * 3
+    assert [r.getMessage() for r in caplog.records if r.name == "roster"] == [
+        "GET /offers: database unreachable (OperationalError), answered 503"]
+
+
+def test_sparse_warnings_say_how_many_were_left_out(caplog):
+    now = [100.0]
+    sparse = Sparse(seconds=10, clock=lambda: now[0])
+    with caplog.at_level(logging.WARNING, logger="roster"):
+        for at in (100.0, 101.0, 109.9, 110.0, 125.0):
+            now[0] = at
+            sparse.warning("%s down", "db")
+    assert [r.getMessage() for r in caplog.records] == [
+        "db down", "db down (2 more like it since the last line)", "db down"]
