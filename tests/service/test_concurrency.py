@@ -1,4 +1,4 @@
-"""Nobody is double-booked, whatever the concurrency of approvals (SQLite and PostgreSQL)."""
+"""Nobody is double-booked and nothing is written twice, whatever the concurrency (SQLite and PostgreSQL)."""
 
 import threading
 from datetime import date
@@ -7,7 +7,7 @@ import httpx
 from sqlmodel import Session, select
 
 from schemas.enums import DeploymentStatus, PlanStatus
-from service.tables import Deployment, Plan, PlanAssignment
+from service.tables import AuditEntry, Deployment, Offer, Plan, PlanAssignment
 from tests.service import factories
 
 RACERS = 20
@@ -58,3 +58,31 @@ def test_twenty_simultaneous_approvals_make_one_deployment(client, auth, engine,
     losers = [r for r in answers if r.status_code == 409]
     assert all(f"deployment {live[0].id}" in r.json()["detail"] for r in losers)
     assert all(r.headers["x-conflicting-deployment"] == str(live[0].id) for r in losers)
+
+
+def test_simultaneous_offers_each_written_once_with_their_audit_entries_and_one_per_title(auth, engine, live_server):
+    """On PostgreSQL these are single statements on the event loop's pool; on SQLite, transactions on threads."""
+    headers = auth("member_state", "NOR")
+    titles = ["Racing title"] * (RACERS // 2) + [f"Own title {i}" for i in range(RACERS // 2)]
+    start = threading.Barrier(RACERS)
+    answers: dict[str, list[httpx.Response]] = {title: [] for title in titles}
+
+    def offer(title: str) -> None:
+        with httpx.Client(base_url=live_server, headers=headers, timeout=60) as http:
+            start.wait()
+            answers[title].append(http.post("/offers", json=factories.offer(title=title)))
+
+    threads = [threading.Thread(target=offer, args=(title,)) for title in titles]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    raced = sorted(r.status_code for r in answers.pop("Racing title"))
+    assert raced == [201] + [409] * (RACERS // 2 - 1)
+    assert all(r.status_code == 201 for (r,) in answers.values()), [r.text for (r,) in answers.values()]
+    with Session(engine) as session:
+        offers = session.exec(select(Offer.title, Offer.id).where(Offer.state == "NOR")).all()
+        noted = session.exec(select(AuditEntry.entity_id).where(AuditEntry.entity == "offer")).all()
+    assert sorted(title for title, _ in offers) == sorted(["Racing title", *answers])
+    assert sorted(noted) == sorted(str(offer_id) for _, offer_id in offers)  # one entry each, no other
