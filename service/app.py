@@ -2,6 +2,7 @@
 
 import gc
 from contextlib import asynccontextmanager
+from functools import partial
 
 import anyio
 from fastapi import FastAPI
@@ -12,7 +13,7 @@ from service.errors import install_handlers
 from service.middleware import BodyLimitAndIdempotency, SecurityHeaders
 from service.observability import Metrics, RequestContext
 from service.ratelimit import FailedSignIns
-from service.readcache import VersionedCache
+from service.readcache import SharedRead, VersionedCache, read_roster_version
 from service.readpool import read_pool
 from service import openapi, web
 from service.routes import (
@@ -45,6 +46,7 @@ async def _lifespan(app: FastAPI):
     anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threads
     app.state.read_pool = read_pool(app.state.engine.url, size=settings.db_pool_size,
                                     timeout=settings.db_connect_timeout)  # bound to this event loop
+    app.state.roster_version = SharedRead(partial(read_roster_version, app.state))  # this loop's too
     stop = None
     if settings.inprocess_worker:
         from service.worker import start_thread
@@ -75,7 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.read_engine = read_engine(engine, pool_size=settings.db_pool_size,
                                         connect_timeout=settings.db_connect_timeout)
     app.state.roster_cache = VersionedCache()
-    app.state.read_pool = None  # made by the lifespan, on the event loop that will use it
+    app.state.read_pool = app.state.roster_version = None  # made by the lifespan, on the event loop that will use them
     app.state.settings = settings
     app.state.metrics = Metrics(engine)
     app.state.failed_sign_ins = FailedSignIns()

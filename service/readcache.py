@@ -8,9 +8,10 @@ the data, or in the same snapshot, so a kept answer is at least as new as its ve
 older than a change the counter already shows is ever served.
 """
 
+import asyncio
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Awaitable, Callable, Hashable
 from typing import Any
 
 import anyio
@@ -85,9 +86,54 @@ class VersionedCache:
 ROSTER_VERSION = select(DataVersion.version).where(DataVersion.name == ROSTER)
 
 
-async def roster_version(state) -> int:
-    """The counter: one small read, on the event loop where the database allows it."""
+class SharedRead:
+    """One read shared by every request that asks while an earlier one is on its way.
+
+    A request never joins a read already sent: it waits for the next one, sent when the current one is
+    back, so what it gets was read after it arrived (a counter read this way is never older than a
+    change committed before the request). Under load, one read answers a whole queue of requests.
+    """
+
+    def __init__(self, read: Callable[[], Awaitable[Any]]) -> None:
+        self._read = read
+        self._next: asyncio.Future | None = None  # the read that requests arriving now will share
+        self._sender: asyncio.Task | None = None
+
+    async def __call__(self) -> Any:
+        if self._next is None:
+            self._next = asyncio.get_running_loop().create_future()
+            self._next.add_done_callback(_retrieved)
+            if self._sender is None or self._sender.done():
+                self._sender = asyncio.create_task(self._send())
+        return await asyncio.shield(self._next)  # a request cancelled does not cancel the others' read
+
+    async def _send(self) -> None:
+        while (batch := self._next) is not None:
+            self._next = None  # who asks from now on waits for the next read
+            try:
+                batch.set_result(await self._read())
+            except asyncio.CancelledError:
+                batch.cancel()
+                raise
+            except Exception as error:  # noqa: BLE001 - every request of the batch meets it
+                batch.set_exception(error)
+
+
+def _retrieved(future: asyncio.Future) -> None:
+    """Marks an error as seen even if every request that shared the read was cancelled meanwhile."""
+    if not future.cancelled():
+        future.exception()
+
+
+async def read_roster_version(state) -> int:
     return (await fetch(state, ROSTER_VERSION))[0][0]
+
+
+async def roster_version(state) -> int:
+    """The counter: one small read, on the event loop where the database allows it, shared by the
+    requests that ask at once (``SharedRead``, made by the app's lifespan)."""
+    shared = state.roster_version
+    return await (shared() if shared is not None else read_roster_version(state))
 
 
 def audience(principal: Principal) -> str:

@@ -11,7 +11,7 @@ from schemas.enums import Role
 from service import auth as auth_module
 from service import deps as deps_module
 from service.auth import Principal
-from service.readcache import ROSTER_VERSION, VersionedCache
+from service.readcache import ROSTER_VERSION, SharedRead, VersionedCache
 from service.repositories import experts as repo
 from service.routes import experts as expert_routes
 from service.tables import ApiToken, Expert, Skill, utcnow
@@ -148,6 +148,57 @@ def test_versioned_cache_keeps_the_newest_and_its_size_bounded():
     calls, counts = [], VersionedCache()
     assert [counts.remember("n", v, lambda: calls.append(v) or v * 10) for v in (5, 5, 6)] == [50, 50, 60]
     assert calls == [5, 6]  # computed once per version
+
+
+class _Reads:
+    """A read whose answers the test hands out one by one: (how many reads were sent, ...)."""
+
+    def __init__(self) -> None:
+        self.sent, self.answers = 0, asyncio.Queue()
+
+    async def __call__(self) -> int:
+        self.sent += 1
+        answer = await self.answers.get()
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+
+async def _settle() -> None:
+    for _ in range(5):  # let every ready task run until it waits
+        await asyncio.sleep(0)
+
+
+def test_a_shared_read_never_answers_a_request_with_a_read_sent_before_it_arrived():
+    async def scenario() -> None:
+        reads = _Reads()
+        shared = SharedRead(reads)
+        first = asyncio.create_task(shared())
+        await _settle()
+        assert reads.sent == 1
+        later = [asyncio.create_task(shared()) for _ in range(3)]  # while the first read is on its way
+        await _settle()
+        assert reads.sent == 1  # they wait for the next one...
+        reads.answers.put_nowait(1)
+        await _settle()
+        assert first.done() and not any(t.done() for t in later)  # ...not the one sent before they came
+        assert reads.sent == 2
+        reads.answers.put_nowait(2)
+        assert await first == 1 and await asyncio.gather(*later) == [2, 2, 2]  # one read for the three
+
+        failing = [asyncio.create_task(shared()) for _ in range(2)]
+        await _settle()
+        reads.answers.put_nowait(OSError("database gone"))
+        for task in failing:
+            with pytest.raises(OSError, match="database gone"):
+                await task
+        gone, staying = asyncio.create_task(shared()), asyncio.create_task(shared())
+        await _settle()
+        gone.cancel()  # a client that went away does not cancel the read of the others
+        reads.answers.put_nowait(3)
+        assert await staying == 3 and gone.cancelled() and reads.sent == 4
+
+    asyncio.run(scenario())
 
 
 def test_pages_of_one_search_share_its_count(client, auth):
