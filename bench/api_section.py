@@ -7,8 +7,9 @@ noisy moment on a shared machine weighs on one round, not on the result. Then, o
 information: the list with a new period each time (which the roster cache has not kept yet), the bare
 app on the event loop and after one ``SELECT 1``; then the two reads again while a large plan solves
 in a ``roster worker`` (once its instance is built; the CPU that the worker and its solver used meanwhile
-is printed: both run at the lowest priority, so they take what the API leaves). Both servers run with the same uvicorn settings (workers, log level, no access
-log). Prints requests per second, p50 / p95 / p99 and the ratio to the bare endpoint.
+is printed: both run at the lowest priority, so they take what the API leaves). Both servers run with
+the same uvicorn settings (workers, log level, no access log). Prints requests per second, p50 / p95 /
+p99 and the ratio to the bare endpoint.
 """
 
 import argparse

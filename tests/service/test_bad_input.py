@@ -311,8 +311,8 @@ def test_a_transaction_the_database_undid_is_a_conflict_to_send_again_not_an_out
     assert answer.status_code == status and answer.json()["error"] == error, answer.text
     assert ("send it again" in answer.json()["detail"]) == (status == 409) and answer.headers["retry-after"]
     logged = [r.getMessage() for r in caplog.records if r.name == "roster"]
-    assert logged == ["GET /offers: " + ("the database undid the transaction" if status == 409
-                                          else "database unreachable") + f" ({type(cause).__name__}), answered {status}"]
+    said = "the database undid the transaction" if status == 409 else "database unreachable"
+    assert logged == [f"GET /offers: {said} ({type(cause).__name__}), answered {status}"]
 
 
 def test_an_outage_is_logged_once_in_a_while_not_once_a_request(client, auth, monkeypatch, caplog):
