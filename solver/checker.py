@@ -101,6 +101,21 @@ def _groups(inst, plan, offers) -> list[str]:
     return out
 
 
+def pins_against_rules(inst: Instance) -> list[str]:
+    """Pins that break an eligibility rule (the data changed since, or the planner chose so): a pin
+    overrides the rules, so the plan keeps them, and says which rules each one breaks."""
+    positions = {p.id: p for p in inst.positions}
+    experts = {e.id: e for e in inst.experts}
+    offers = {o.id: o for o in inst.offers}
+    out = []
+    for pin in inst.pins:
+        pos = positions.get(pin.position_id)
+        sup = experts.get(pin.supplier_id) or offers.get(pin.supplier_id)
+        if pos is not None and sup is not None and (broken := _eligibility(inst, pos, sup, pin.supplier_id in offers)):
+            out.append(f"pin {pin.position_id}/{pin.supplier_id} kept although it breaks: {', '.join(broken)}")
+    return out
+
+
 def check(inst: Instance, plan: Plan) -> list[str]:
     """Every hard-rule violation in the plan (empty list: the plan is valid)."""
     positions = {p.id: p for p in inst.positions}

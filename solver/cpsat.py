@@ -8,6 +8,7 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from schemas.plan import ModelSize, Plan, SolveStatus
+from solver.checker import pins_against_rules
 from solver.explain import pin_conflicts
 from solver.objectives import add_keep_tiers, objective_stages, unsolved_tiers
 from solver.rules import build_model, conflicting_commitments
@@ -150,6 +151,7 @@ def solve(inst, *, time_limit: float | None = None, workers: int | None = None, 
     plan = solve_structure(st, time_limit=limit - (time.perf_counter() - t0), workers=workers or 2,
                            seed=seed or 0, progress=progress, hint=hint)
     plan.wall_time = round(time.perf_counter() - t0, 3)
+    plan.messages += pins_against_rules(inst)
     _notify(progress, {"phase": "done", "objective": float(plan.objectives.priority),
                        "bound": float(plan.best_bound), "gap": plan.gap, "elapsed": plan.wall_time})
     return plan

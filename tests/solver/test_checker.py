@@ -118,3 +118,14 @@ def test_candidate_filter_agrees_with_the_checker_on_every_pair():
             theirs = {sid for sid, s in suppliers.items()
                       if not _eligibility(inst, pos, s, sid in offers) and (sid in offers or pos.group not in teams)}
             assert mine == theirs, pos.id
+
+
+def test_a_pin_that_breaks_a_rule_is_kept_and_the_plan_says_which_rules():
+    """A pin overrides the rules (the expert's data may have changed since it was pinned): kept, but said."""
+    inst = instance([expert("E1", languages={"en": 5}), expert("E2")], [position("P1"), position("P2", start=day(400),
+                                                                                           end=day(500))],
+                    pins=[Pin(position_id="P1", supplier_id="E1"), Pin(position_id="P2", supplier_id="E2")])
+    plan = solver.solve(inst, time_limit=5, workers=1)
+    assert {(a.position_id, a.supplier_id) for a in plan.assignments} == {("P1", "E1"), ("P2", "E2")}
+    assert [m for m in plan.messages if m.startswith("pin ")] == ["pin P1/E1 kept although it breaks: language fr"]
+    assert solver.check(inst, plan) == []  # pinned pairs are not violations

@@ -5,6 +5,10 @@ import re
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from schemas.enums import PlanStatus
+from service.tables import Plan, utcnow
 
 
 @pytest.fixture
@@ -120,3 +124,20 @@ def test_missing_pages_answer_html_and_the_api_keeps_json(http, token):
     assert "capacity request 999999 not found" in page.text
     api = http.get("/requests/999999", headers={"Authorization": f"Bearer {token('hq')}"})
     assert api.status_code == 404 and api.json()["error"] == "not_found"
+
+
+def test_the_plan_page_lists_the_solver_s_notes_as_text(http, token, web_app):
+    notes = ["pin 7/E12 kept although it breaks: language fr", "<b>not markup</b>"]
+    summary = {"solver_status": "optimal", "seats": 1, "filled": 1, "unfilled": 0, "wall_time": 0.5,
+               "objectives": {}, "best_bound": 0, "gap": 0.0, "model": {}, "messages": notes}
+    with Session(web_app.state.engine) as session:
+        plan = Plan(status=PlanStatus.succeeded, created_by="test", parameters={"today": "2027-01-04"},
+                    summary=summary, finished_at=utcnow())
+        session.add(plan)
+        session.commit()
+        plan_id = plan.id
+    _sign_in(http, token("planner"))
+    page = http.get(f"/ui/plans/{plan_id}")
+    assert page.status_code == 200 and "Notes from the solver" in page.text
+    assert f"<li>{notes[0]}</li>" in page.text
+    assert "<li>&lt;b&gt;not markup&lt;/b&gt;</li>" in page.text and notes[1] not in page.text
