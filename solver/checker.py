@@ -101,12 +101,15 @@ def _groups(inst, plan, offers) -> list[str]:
     return out
 
 
+def _by_id(inst: Instance) -> tuple[dict, dict, dict]:
+    """The instance's positions, experts and offers, each by id."""
+    return ({p.id: p for p in inst.positions}, {e.id: e for e in inst.experts}, {o.id: o for o in inst.offers})
+
+
 def pins_against_rules(inst: Instance) -> list[str]:
     """Pins that break an eligibility rule (the data changed since, or the planner chose so): a pin
     overrides the rules, so the plan keeps them, and says which rules each one breaks."""
-    positions = {p.id: p for p in inst.positions}
-    experts = {e.id: e for e in inst.experts}
-    offers = {o.id: o for o in inst.offers}
+    positions, experts, offers = _by_id(inst)
     out = []
     for pin in inst.pins:
         pos = positions.get(pin.position_id)
@@ -118,9 +121,7 @@ def pins_against_rules(inst: Instance) -> list[str]:
 
 def check(inst: Instance, plan: Plan) -> list[str]:
     """Every hard-rule violation in the plan (empty list: the plan is valid)."""
-    positions = {p.id: p for p in inst.positions}
-    experts = {e.id: e for e in inst.experts}
-    offers = {o.id: o for o in inst.offers}
+    positions, experts, offers = _by_id(inst)
     pins = {(p.position_id, p.supplier_id) for p in inst.pins}
     forbidden = {(f.position_id, f.supplier_id) for f in inst.forbidden}
     out = []

@@ -3,7 +3,6 @@
 from collections.abc import Callable
 
 import psycopg
-
 from sqlalchemy import UniqueConstraint, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select

@@ -61,7 +61,8 @@ async def list_experts(principal: CurrentUser, request: Request, query: Annotate
             check_skills(session, "skill", [code for code, _ in skills])
             count = request.app.state.roster_cache.remember(
                 (*search, "count"), version, lambda: repo.count_experts(session, principal, f))
-            return ExpertsPublic(data=repo.page_experts(session, principal, f, query.limit, query.offset), count=count), None
+            data = repo.page_experts(session, principal, f, query.limit, query.offset)
+            return ExpertsPublic(data=data, count=count), None
 
     return await roster_answer(request, (*search, query.limit, query.offset), compute)
 
