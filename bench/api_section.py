@@ -33,10 +33,10 @@ from sqlalchemy import func, make_url, text
 from sqlmodel import Session, select
 
 from schemas.enums import Role
-from service.auth import issue_token
-from service.db import make_engine, upgrade
+from service.platform.auth import issue_token
+from service.platform.db import make_engine, upgrade
 from service.seeding import seed_demo, seed_reference
-from service.tables import Expert, Offer
+from service.platform.tables import Expert, Offer
 
 DEFAULT_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 ROOT = Path(__file__).resolve().parent.parent

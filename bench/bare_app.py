@@ -4,7 +4,7 @@
 hop and JSON serialisation; only the service's own work (middleware, authentication, queries)
 differs. ``/bare-async`` is the same on the event loop, as the roster reads are. Run it with
 ``uvicorn bench.bare_app:app``. With ``BENCH_DATABASE_URL`` set, ``/bare-db`` also answers after one
-``SELECT 1`` made as the roster reads make theirs (``service.readpool``, on the event loop).
+``SELECT 1`` made as the roster reads make theirs (``service.platform.readpool``, on the event loop).
 """
 
 import gc
@@ -12,7 +12,7 @@ import os
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from service.readpool import read_pool
+from service.platform.readpool import read_pool
 
 BODY = {
     "id": 1,

@@ -34,7 +34,7 @@ def experts_xlsx(rows: int) -> bytes:
     import openpyxl
 
     from seed_data.demo import generate
-    from service.imports import EXPERT_COLUMNS
+    from service.spreadsheets.imports import EXPERT_COLUMNS
 
     book = openpyxl.Workbook(write_only=True)
     sheet = book.create_sheet("experts")
@@ -49,7 +49,7 @@ def experts_xlsx(rows: int) -> bytes:
 def _template(folder: Path) -> Path:
     from sqlmodel import Session
 
-    from service.db import make_engine, upgrade
+    from service.platform.db import make_engine, upgrade
     from service.seeding import seed_reference
 
     path = folder / "template.db"
@@ -66,9 +66,9 @@ def _timed_import(database: Path, content: bytes, times: int = 1) -> tuple[list[
     from sqlmodel import Session
 
     from schemas.enums import Role
-    from service.auth import Principal
-    from service.db import make_engine
-    from service.imports import run_import
+    from service.platform.auth import Principal
+    from service.platform.db import make_engine
+    from service.spreadsheets.imports import run_import
 
     engine = make_engine(f"sqlite:///{database}")
     principal = Principal(token_id=None, name="bench", role=Role.hq)

@@ -1,6 +1,6 @@
 """Data models of the roster API: what clients send and what they get back.
 
-Table models live in ``service.tables`` and inherit the ``*Base`` classes here;
+Table models live in ``service.platform.tables`` and inherit the ``*Base`` classes here;
 nothing here inherits from a table model.
 """
 

@@ -8,18 +8,27 @@ import anyio
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from service.db import make_engine, pending_migrations, read_engine
-from service.errors import install_handlers
-from service.middleware import BodyLimitAndIdempotency, SecurityHeaders
-from service.observability import Metrics, RequestContext
-from service.ratelimit import FailedSignIns
-from service.readcache import SharedRead, VersionedCache, read_roster_version
-from service.readpool import read_pool
-from service import openapi, web
-from service.routes import (
-    admin, deployments, events, experts, health, imports, offers, plans, reference, reports, requests,
-)
-from service.settings import Settings, get_settings
+from service.platform.db import make_engine, pending_migrations, read_engine
+from service.platform.errors import install_handlers
+from service.platform.middleware import BodyLimitAndIdempotency, SecurityHeaders
+from service.platform.observability import Metrics, RequestContext
+from service.platform.ratelimit import FailedSignIns
+from service.platform.readcache import SharedRead, VersionedCache, read_roster_version
+from service.platform.readpool import read_pool
+from service import web
+from service.accounts import routes as accounts
+from service.deployments import routes as deployments
+from service.health import routes as health
+from service.notifications import routes as events
+from service.offers import routes as offers
+from service.planning import routes as plans
+from service.platform import openapi
+from service.reference import routes as reference
+from service.reports import routes as reports
+from service.requests import routes as requests
+from service.roster import routes as experts
+from service.spreadsheets import routes as imports
+from service.platform.settings import Settings, get_settings
 
 DESCRIPTION = """Roster and deployment matching for UN peace operations.
 
@@ -49,7 +58,7 @@ async def _lifespan(app: FastAPI):
     app.state.roster_version = SharedRead(partial(read_roster_version, app.state))  # this loop's too
     stop = None
     if settings.inprocess_worker:
-        from service.worker import start_thread
+        from service.planning.worker import start_thread
 
         thread, stop = start_thread(app.state.engine, settings)
     yield
@@ -84,7 +93,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_handlers(app)
     # Each request tries the routes in this order: the busiest first (every router passed costs a little).
     # imports before deployments: GET /deployments/export must not reach /deployments/{deployment_id}.
-    for module in (experts, offers, requests, plans, imports, deployments, reference, events, reports, admin, health):
+    for module in (experts, offers, requests, plans, imports, deployments, reference, events, reports, accounts, health):
         app.include_router(module.router)
     web.install(app)
     openapi.install(app)

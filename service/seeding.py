@@ -5,8 +5,8 @@ from dataclasses import dataclass
 from sqlmodel import Session, select
 
 from seed_data.reference import load_member_states, load_missions, load_skills
-from service.repositories import experts as expert_repo
-from service.tables import CapacityRequest, Expert, MemberState, Mission, Offer, Position, Skill
+from service.roster import repository as expert_repo
+from service.platform.tables import CapacityRequest, Expert, MemberState, Mission, Offer, Position, Skill
 
 
 @dataclass

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import make_url, text
 from sqlmodel import Session
 
-from service.db import make_engine, upgrade
+from service.platform.db import make_engine, upgrade
 from service.seeding import seed_reference
 
 SERVER_URL = os.environ.get("ROSTER_TEST_DATABASE_URL") or None

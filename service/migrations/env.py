@@ -3,8 +3,8 @@
 from alembic import context
 from sqlmodel import SQLModel
 
-import service.tables  # noqa: F401  (registers the tables on the metadata)
-from service.db import make_engine
+import service.platform.tables  # noqa: F401  (registers the tables on the metadata)
+from service.platform.db import make_engine
 
 config = context.config
 target_metadata = SQLModel.metadata

@@ -8,7 +8,7 @@ from fastapi.responses import FileResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from service.errors import RosterError
+from service.platform.errors import RosterError
 from service.web import render
 from service.web.session import SignInRequired
 

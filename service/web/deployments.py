@@ -5,10 +5,10 @@ from datetime import date, timedelta
 from fastapi import APIRouter, Request
 
 from schemas.enums import DeploymentStatus
-from service.bridge import LIVE
-from service.deps import SessionDep
-from service.repositories import deployments as repo
-from service.tables import Deployment
+from service.deployments.repository import LIVE
+from service.platform.deps import SessionDep
+from service.deployments import repository as repo
+from service.platform.tables import Deployment
 from service.web import render
 from service.web.session import CurrentViewer
 

@@ -3,7 +3,7 @@
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
-from service.errors import RosterError
+from service.platform.errors import RosterError
 
 POSITION_FIELDS = ("title", "level", "category", "grade_min", "grade_max", "start_date", "end_date", "count",
                    "group", "trainees", "trainer_ratio")

@@ -6,9 +6,9 @@ from fastapi import APIRouter, Request, Response
 from sqlmodel import select
 
 from schemas.enums import Level, Role
-from service import reports
-from service.deps import SessionDep
-from service.tables import CapacityRequest, Mission, Position
+from service.reports import gaps as reports
+from service.platform.deps import SessionDep
+from service.platform.tables import CapacityRequest, Mission, Position
 from service.web import render
 from service.web.session import CurrentViewer
 

@@ -5,11 +5,11 @@ from datetime import date, timedelta
 from fastapi import APIRouter, Request
 
 from schemas.roster import OfferUpdate
-from service import audit
-from service.deps import SessionDep
-from service.errors import RosterError
-from service.repositories import experts as expert_repo
-from service.repositories import offers as repo
+from service.platform import audit
+from service.platform.deps import SessionDep
+from service.platform.errors import RosterError
+from service.roster import repository as expert_repo
+from service.offers import repository as repo
 from service.web import forms, render
 from service.web.session import ContributorViewer, CurrentViewer, PostedForm
 

@@ -9,12 +9,13 @@ from sqlmodel import Session, select
 
 from schemas.enums import PlanStatus, ReviewStatus
 from schemas.planning import PlanCreate, Review, SeatPin
-from service import jobs, review
-from service.deps import SessionDep
-from service.errors import RosterError
-from service.repositories import plans as repo
-from service.routes.plans import create_plan, plan_events, resolve_body, resolve_plan
-from service.tables import CapacityRequest, PlanAssignment, Position
+from service.planning import jobs
+from service.planning import review
+from service.platform.deps import SessionDep
+from service.platform.errors import RosterError
+from service.planning import repository as repo
+from service.planning.routes import create_plan, plan_events, resolve_body, resolve_plan
+from service.platform.tables import CapacityRequest, PlanAssignment, Position
 from service.web import forms, render
 from service.web.explain import plain_reasons
 from service.web.session import PlannerViewer, PostedForm, StaffViewer

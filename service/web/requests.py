@@ -6,11 +6,11 @@ from sqlmodel import Session, select
 
 from schemas.enums import GRADE_RANK, Benchmark, Category, Level, RequestStatus
 from schemas.roster import CapacityRequestCreate, CapacityRequestUpdate, PositionCreate, PositionUpdate
-from service import audit
-from service.deps import SessionDep
-from service.errors import PreconditionFailed, RosterError
-from service.repositories import requests as repo
-from service.tables import CapacityRequest, Mission
+from service.platform import audit
+from service.platform.deps import SessionDep
+from service.platform.errors import PreconditionFailed, RosterError
+from service.requests import repository as repo
+from service.platform.tables import CapacityRequest, Mission
 from service.web import forms, render
 from service.web.session import CurrentViewer, HqViewer, PostedForm, Viewer
 

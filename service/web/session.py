@@ -10,9 +10,9 @@ from fastapi import Depends, Request
 from starlette.datastructures import FormData
 
 from schemas.enums import Role
-from service.auth import Principal, authenticate
-from service.deps import SessionDep
-from service.errors import Forbidden
+from service.platform.auth import Principal, authenticate
+from service.platform.deps import SessionDep
+from service.platform.errors import Forbidden
 
 COOKIE = "roster_session"
 SIGNIN_COOKIE = "roster_signin"  # double-submit token of the sign-in form, before anyone is signed in

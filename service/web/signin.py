@@ -4,8 +4,8 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
 from schemas.enums import Role
-from service.deps import SessionDep, sign_in
-from service.errors import TooManyRequests, Unauthorized
+from service.platform.deps import SessionDep, sign_in
+from service.platform.errors import TooManyRequests, Unauthorized
 from service.web import render
 from service.web.session import (
     COOKIE,

@@ -16,9 +16,9 @@ from sqlmodel import Session
 
 from schemas.enums import Role
 from service.app import create_app
-from service.auth import issue_token
+from service.platform.auth import issue_token
 from service.seeding import seed_demo
-from service.settings import Settings
+from service.platform.settings import Settings
 
 CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance]
 ROLES = ("none", "admin", "hq", "planner", "member_state")

@@ -13,8 +13,8 @@ import pytest
 from sqlmodel import Session
 
 from schemas.enums import Role
-from service.auth import issue_token
-from service.db import make_engine
+from service.platform.auth import issue_token
+from service.platform.db import make_engine
 
 ROOT = Path(__file__).resolve().parents[2]
 

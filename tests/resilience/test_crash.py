@@ -10,8 +10,8 @@ import httpx
 from sqlmodel import Session, select
 
 from schemas.enums import Role
-from service.db import make_engine
-from service.tables import Expert
+from service.platform.db import make_engine
+from service.platform.tables import Expert
 from tests.resilience.conftest import ServerProcess, bearer, wait_until
 from tests.service import factories
 

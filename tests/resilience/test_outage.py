@@ -20,7 +20,7 @@ from sqlalchemy import create_engine, text
 from sqlmodel import Session
 
 from schemas.enums import Role
-from service.db import make_engine, upgrade
+from service.platform.db import make_engine, upgrade
 from service.seeding import seed_reference
 from tests.resilience.conftest import ServerProcess, bearer, free_port, wait_until
 from tests.service import factories

@@ -13,8 +13,8 @@ from sqlmodel import Session
 
 from schemas.enums import Role
 from service.app import create_app
-from service.auth import issue_token
-from service.settings import Settings
+from service.platform.auth import issue_token
+from service.platform.settings import Settings
 
 Auth = Callable[..., dict[str, str]]
 

@@ -12,12 +12,12 @@ from sqlmodel import Session
 
 from schemas.enums import Role
 from service.app import create_app
-from service.auth import issue_token
-from service.settings import Settings
+from service.platform.auth import issue_token
+from service.platform.settings import Settings
 
-from service import jobs
-from service.repositories import deployments
-from service.tables import Position
+from service.planning import jobs
+from service.deployments import repository as deployments
+from service.platform.tables import Position
 from tests.service import factories
 from tests.service.test_imports import EXPERT_HEADER, OFFER_HEADER, expert_row, offer_row
 

@@ -8,9 +8,9 @@ from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
-from service.errors import Invalid, Sparse
-from service.references import check
-from service.repositories import offers as offers_repo
+from service.platform.errors import Invalid, Sparse
+from service.reference.repository import check
+from service.offers import repository as offers_repo
 from tests.service import factories
 
 

@@ -13,8 +13,8 @@ from typer.testing import CliRunner
 
 from service.app import served_app
 from service.cli import app as cli
-from service.settings import get_settings
-from service.tables import AuditEntry, Expert, Plan, PlanAssignment
+from service.platform.settings import get_settings
+from service.platform.tables import AuditEntry, Expert, Plan, PlanAssignment
 from tests.service.test_imports import EXPERT_HEADER, as_csv, as_xlsx, expert_row
 
 
@@ -183,7 +183,7 @@ def test_import_and_export_refuse_a_database_behind_migrations(databases, files)
 
 
 def test_solve_progress_line():
-    from service.cli import _progress_text
+    from service.cli.planning import _progress_text
 
     line = _progress_text(3, {"phase": "solving", "objective": 1200, "bound": 1300, "gap": 0.077, "elapsed": 2.5})
     assert line == "plan 3: solving, objective 1,200, bound 1,300, gap 7.70 %, 2.5 s"
@@ -193,7 +193,7 @@ def test_solve_progress_line():
 def test_serve_runs_each_process_with_its_start_up_objects_out_of_the_collectors_passes(db_url, monkeypatch):
     runs = []
     monkeypatch.setattr(uvicorn, "run", lambda target, **options: runs.append((target, options)))
-    monkeypatch.setattr("service.observability.setup_logging", lambda level: None)
+    monkeypatch.setattr("service.platform.observability.setup_logging", lambda level: None)
     assert _cli(db_url, "serve", "--workers", "2").exit_code == 0
     [(target, options)] = runs
     assert target == "service.app:served_app" and options["factory"] and options["workers"] == 2

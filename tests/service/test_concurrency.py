@@ -7,7 +7,7 @@ import httpx
 from sqlmodel import Session, select
 
 from schemas.enums import DeploymentStatus, PlanStatus
-from service.tables import AuditEntry, Deployment, Offer, Plan, PlanAssignment
+from service.platform.tables import AuditEntry, Deployment, Offer, Plan, PlanAssignment
 from tests.service import factories
 
 RACERS = 20

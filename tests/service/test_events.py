@@ -5,8 +5,8 @@ import os
 import pytest
 from sqlmodel import Session, select
 
-from service import outbox
-from service.tables import AuditEntry, OutboxEvent, Subscription
+from service.notifications import outbox
+from service.platform.tables import AuditEntry, OutboxEvent, Subscription
 
 HOOK = "https://receiver.example.org/roster"
 
@@ -205,7 +205,7 @@ class TestSubscriptionIsolation:
         assert ids(auth("admin")) == sorted(subs.values())
 
     def test_same_state_other_token_shares_subscriptions(self, client, subs, app):
-        from service.auth import issue_token
+        from service.platform.auth import issue_token
         from schemas.enums import Role
 
         with Session(app.state.engine) as session:
@@ -253,7 +253,7 @@ class TestSubscriptionIsolation:
                     reason="PostgreSQL only: SQLite serialises writers, so its event ids follow commit order")
 def test_a_poller_never_skips_an_event_that_commits_late(client, auth, engine):
     """Ids are taken at insert: event 1's transaction may commit after event 2's. Hold 2 back until then."""
-    from service.outbox import emit
+    from service.notifications.outbox import emit
 
     planner = auth("planner")
     slow = Session(engine)

@@ -19,8 +19,8 @@ def test_readiness_fails_while_migrations_are_pending(db_url):
     from alembic import command
 
     from service.app import create_app
-    from service.db import alembic_config
-    from service.settings import Settings
+    from service.platform.db import alembic_config
+    from service.platform.settings import Settings
 
     command.downgrade(alembic_config(db_url), "0001")
     app = create_app(Settings(database_url=db_url, check_migrations=False, worker="external"))
@@ -48,7 +48,7 @@ def test_json_logs_carry_the_request_id(client, auth, caplog):
     import json
     import logging
 
-    from service.observability import JsonFormatter
+    from service.platform.observability import JsonFormatter
 
     with caplog.at_level(logging.INFO, logger="roster.access"):
         client.get("/experts", headers=auth("hq") | {"X-Request-ID": "abc"})

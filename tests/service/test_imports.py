@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 from sqlmodel import Session, func, select
 
-from service.tables import AuditEntry, Expert, Offer
+from service.platform.tables import AuditEntry, Expert, Offer
 
 EXPERT_HEADER = ["full_name", "email", "national_id", "category", "nationality", "gender", "grade", "source",
                  "notice_days", "screening_valid_until", "active", "state", "skills", "languages", "levels",
@@ -195,14 +195,14 @@ class TestBadFiles:
         assert post(client, auth("hq"), "experts", b"").json()["errors"][0]["message"].startswith("the file is empty")
 
     def test_an_xlsx_that_unpacks_too_big_is_refused(self, client, auth, monkeypatch):
-        from service import imports
+        from service.spreadsheets import imports
 
         monkeypatch.setattr(imports, "MAX_UNPACKED_BYTES", 1000)
         response = post(client, auth("hq"), "experts", as_xlsx(EXPERT_HEADER, [expert_row(1)]))
         assert response.status_code == 422 and "unpacks to" in response.json()["errors"][0]["message"]
 
     def test_too_many_rows(self, client, auth, engine, monkeypatch, fmt):
-        from service import imports
+        from service.spreadsheets import imports
 
         monkeypatch.setattr(imports, "MAX_ROWS", 2)
         rows = [expert_row(n) for n in range(1, 150)]
@@ -349,7 +349,7 @@ class TestXlsxReader:
 
     @pytest.mark.parametrize("write_only", [False, True])
     def test_the_reader_reads_what_openpyxl_reads(self, write_only):
-        from service.imports import _xlsx_rows
+        from service.spreadsheets.imports import _xlsx_rows
 
         content = self._workbook(write_only)
 

@@ -6,8 +6,8 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from service.app import create_app
-from service.routes.lean import LeanRoute
-from service.settings import Settings
+from service.platform.lean import LeanRoute
+from service.platform.settings import Settings
 from tests.service import factories
 
 URLS = [

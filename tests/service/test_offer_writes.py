@@ -5,8 +5,8 @@ import pytest
 from sqlalchemy import event, func
 from sqlmodel import Session, select
 
-from service.routes import offers as offer_routes
-from service.tables import AuditEntry, Offer
+from service.offers import routes as offer_routes
+from service.platform.tables import AuditEntry, Offer
 from tests.service import factories
 
 

@@ -10,10 +10,10 @@ from typer.testing import CliRunner
 
 from service.app import MigrationsPending, create_app
 from service.cli import app as cli
-from service.db import alembic_config, head_revision, make_engine, pending_migrations, upgrade
+from service.platform.db import alembic_config, head_revision, make_engine, pending_migrations, upgrade
 from service.seeding import seed_demo, seed_reference
-from service.settings import Settings, get_settings
-from service.tables import AuditEntry, CapacityRequest, Expert, Offer, Position
+from service.platform.settings import Settings, get_settings
+from service.platform.tables import AuditEntry, CapacityRequest, Expert, Offer, Position
 
 
 def test_migrations_from_empty_to_head_and_back(databases):

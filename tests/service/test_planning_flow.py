@@ -2,7 +2,7 @@
 
 import pytest
 
-from service import jobs
+from service.planning import jobs
 from tests.service import factories
 
 TODAY = "2027-01-04"
@@ -143,8 +143,8 @@ def test_inprocess_worker_and_progress_stream(db_url, world):
 
     from schemas.enums import Role
     from service.app import create_app
-    from service.auth import issue_token
-    from service.settings import Settings
+    from service.platform.auth import issue_token
+    from service.platform.settings import Settings
     from tests.service.conftest import serve
 
     app = create_app(Settings(database_url=db_url, worker="inprocess", worker_poll_seconds=0.1))

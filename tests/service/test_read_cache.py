@@ -8,13 +8,13 @@ from sqlalchemy import text
 from sqlmodel import Session, select
 
 from schemas.enums import Role
-from service import auth as auth_module
-from service import deps as deps_module
-from service.auth import Principal
-from service.readcache import ROSTER_VERSION, SharedRead, VersionedCache
-from service.repositories import experts as repo
-from service.routes import experts as expert_routes
-from service.tables import ApiToken, Expert, Skill, utcnow
+from service.platform import auth as auth_module
+from service.platform import deps as deps_module
+from service.platform.auth import Principal
+from service.platform.readcache import ROSTER_VERSION, SharedRead, VersionedCache
+from service.roster import repository as repo
+from service.roster import routes as expert_routes
+from service.platform.tables import ApiToken, Expert, Skill, utcnow
 from tests.service import factories
 
 RICH = dict(
@@ -280,8 +280,8 @@ def test_no_cache_time_means_every_request_checks_the_database(db_url):
     from fastapi.testclient import TestClient
 
     from service.app import create_app
-    from service.auth import issue_token
-    from service.settings import Settings
+    from service.platform.auth import issue_token
+    from service.platform.settings import Settings
 
     app = create_app(Settings(database_url=db_url, environment="test", worker="external", token_cache_seconds=0))
     with Session(app.state.engine) as session:

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import Session
 
-from service.readpool import APPLICATION_NAME, ReadPool, read_pool
+from service.platform.readpool import APPLICATION_NAME, ReadPool, read_pool
 from tests.service import factories
 
 pytestmark = pytest.mark.skipif(not os.environ.get("ROSTER_TEST_DATABASE_URL"),

@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlmodel import Session
 
-from service import reports
-from service.tables import Deployment, Offer, Plan, PlanUnfilled, Position
+from service.reports import gaps as reports
+from service.platform.tables import Deployment, Offer, Plan, PlanUnfilled, Position
 from tests.service import factories
 
 YEAR = {"from": "2027-01-01", "to": "2027-12-31"}

@@ -5,8 +5,8 @@ import logging
 from fastapi.testclient import TestClient
 
 from service.app import create_app
-from service.ratelimit import FailedSignIns
-from service.settings import Settings
+from service.platform.ratelimit import FailedSignIns
+from service.platform.settings import Settings
 
 
 def test_repeated_bad_tokens_are_refused_for_a_while(client, auth):
@@ -89,7 +89,7 @@ def test_answers_with_secrets_are_never_stored_for_replay(client, auth, engine):
     """A token (or webhook secret) is shown once: the Idempotency-Key store must not keep a copy."""
     from sqlmodel import Session, select
 
-    from service.tables import IdempotencyRecord
+    from service.platform.tables import IdempotencyRecord
 
     admin = auth("admin") | {"Idempotency-Key": "same-key"}
     first = client.post("/tokens", json={"role": "planner", "name": "a"}, headers=admin)

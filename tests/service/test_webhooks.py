@@ -13,8 +13,9 @@ import pytest
 from sqlmodel import Session, select
 
 from schemas.enums import DeliveryStatus
-from service import outbox, webhooks
-from service.tables import Delivery, OutboxEvent, Subscription, utcnow
+from service.notifications import outbox
+from service.notifications import webhooks
+from service.platform.tables import Delivery, OutboxEvent, Subscription, utcnow
 
 SECRET = "receiver-secret-0123456789"
 
@@ -206,7 +207,7 @@ class TestDispatch:
         assert webhooks.private_target("http://8.8.8.8/hook") is None
 
     def test_the_setting_follows_the_environment(self):
-        from service.settings import Settings
+        from service.platform.settings import Settings
 
         assert Settings(environment="development").allow_private_webhooks is True
         production = Settings(environment="production", database_url="postgresql+psycopg://x@y/z")

@@ -14,9 +14,9 @@ from sqlmodel import Session, select
 
 from schemas.enums import PlanStatus
 from schemas.plan import Assignment, Plan as SolverPlan, SolveStatus
-from service import jobs
+from service.planning import jobs
 from service.seeding import seed_demo
-from service.tables import Plan, PlanAssignment, utcnow
+from service.platform.tables import Plan, PlanAssignment, utcnow
 
 TODAY = "2027-01-04"
 
@@ -172,7 +172,7 @@ def test_a_worker_killed_mid_solve_is_replaced(engine, db_url):
 
 
 def _priority_after(own_session: bool, **popen) -> tuple[str, bool, str]:
-    probe = ("import os; from service.jobs import lowest_priority; "
+    probe = ("import os; from service.planning.jobs import lowest_priority; "
              f"lowest_priority(own_session={own_session}); "
              "print(os.getpriority(os.PRIO_PROCESS, 0), os.getsid(0) == os.getpid()); "
              "print(open('/proc/self/autogroup').read().strip() if os.path.exists('/proc/self/autogroup') else '-')")

@@ -10,9 +10,9 @@ from sqlmodel import Session
 
 from schemas.enums import Role
 from service.app import create_app
-from service.auth import issue_token
+from service.platform.auth import issue_token
 from service.seeding import seed_demo
-from service.settings import Settings
+from service.platform.settings import Settings
 from tests.service.conftest import serve
 
 CHROMIUM = "/usr/bin/chromium"

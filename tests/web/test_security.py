@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from schemas.enums import PlanStatus
-from service.tables import Plan, utcnow
+from service.platform.tables import Plan, utcnow
 
 
 @pytest.fixture

@@ -1,0 +1,201 @@
+"""Deployments: created by approvals, never double-booked, with a lifecycle that frees time on cancel."""
+
+from collections.abc import Iterable
+from datetime import date
+
+from sqlalchemy import func, text
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from schemas.enums import DeploymentStatus, OfferStatus, RequestStatus, Role
+from schemas.planning import DeploymentPublic, DeploymentUpdate, Supplier
+from service.platform.auth import Principal
+from schemas.ids import SupplierId
+from service.platform.errors import Conflict, Invalid
+from service.notifications.outbox import emit
+from service.platform.queries import get_scoped, page
+from service.platform.tables import CapacityRequest, Deployment, Expert, Offer, Position, utcnow
+
+NEXT = {
+    DeploymentStatus.planned: {DeploymentStatus.deployed, DeploymentStatus.cancelled},
+    DeploymentStatus.deployed: {DeploymentStatus.completed, DeploymentStatus.cancelled},
+    DeploymentStatus.completed: set(),
+    DeploymentStatus.cancelled: set(),
+}
+ROLLUP_STATUSES = (RequestStatus.submitted, RequestStatus.planning, RequestStatus.partly_filled,
+                   RequestStatus.filled)
+
+
+LIVE = (DeploymentStatus.planned, DeploymentStatus.deployed)
+
+
+def suppliers(session: Session, ids: Iterable[SupplierId]) -> dict[SupplierId, Supplier]:
+    """Names and states of many suppliers in two column queries (no ORM objects, no child collections)."""
+    ids = set(ids)
+    expert_ids = {s.expert for s in ids if s.expert is not None}
+    offer_ids = {s.offer for s in ids if s.offer is not None}
+    experts = {i: (name, state) for i, name, state in session.exec(
+        select(Expert.id, Expert.full_name, Expert.state).where(Expert.id.in_(expert_ids))).all()} if expert_ids else {}
+    offers = {i: (title, state) for i, title, state in session.exec(
+        select(Offer.id, Offer.title, Offer.state).where(Offer.id.in_(offer_ids))).all()} if offer_ids else {}
+    found = {}
+    for s in ids:
+        name, state = (experts if s.kind == "expert" else offers).get(s.number, ("(removed)", None))
+        found[s] = Supplier(id=str(s), kind=s.kind, name=name, state=state)
+    return found
+
+
+def to_public(session: Session, d: Deployment, known: dict[SupplierId, Supplier] | None = None) -> DeploymentPublic:
+    key = SupplierId.of(d.expert_id, d.offer_id)
+    found = (known if known is not None else suppliers(session, [key]))[key]
+    return DeploymentPublic(**d.model_dump(), supplier=found)
+
+
+def scope(statement, principal: Principal):
+    """Member States see the deployments of their own experts and offers."""
+    if principal.role == Role.member_state:
+        return statement.where(Deployment.contributing_state == principal.state)
+    return statement
+
+
+def get_visible(session: Session, principal: Principal, deployment_id: int) -> Deployment:
+    return get_scoped(session, Deployment, deployment_id, principal, scope, "deployment")
+
+
+def list_deployments(session: Session, principal: Principal, conditions: list, limit: int, offset: int):
+    order = (Deployment.start_date, Deployment.id)
+    rows, count = page(session, Deployment, principal, scope, conditions, order, limit, offset)
+    known = suppliers(session, [SupplierId.of(d.expert_id, d.offer_id) for d in rows])
+    return [to_public(session, d, known) for d in rows], count
+
+
+def conflicting(session: Session, key: str, start: date, end: date) -> Deployment | None:
+    """A live deployment of the same person (or offer slot) overlapping the period."""
+    return session.exec(select(Deployment).where(
+        Deployment.supplier_key == key, Deployment.status.in_(LIVE),
+        Deployment.start_date <= end, Deployment.end_date >= start,
+    )).first()
+
+
+def _double_booked(d: Deployment) -> Conflict:
+    return Conflict(f"{d.supplier_key} is already deployed from {d.start_date} to {d.end_date} "
+                    f"(deployment {d.id}); cancel that deployment or choose someone else",
+                    headers={"X-Conflicting-Deployment": str(d.id)})
+
+
+def _free_slot(session: Session, offer: Offer, start: date, end: date) -> int:
+    for slot in range(1, offer.slots + 1):
+        if conflicting(session, SupplierId(offer=offer.id).booking_key(slot), start, end) is None:
+            return slot
+    raise Conflict(f"all {offer.slots} slots of offer {offer.id} are deployed between {start} and {end}")
+
+
+def create(session: Session, *, position: Position, seat: int, expert_id: int | None, offer_id: int | None,
+           plan_id: int | None, assignment_id: int | None, approved_by: str) -> Deployment:
+    """A new planned deployment; 409 if the seat is taken or the supplier is busy at that time."""
+    taken = session.exec(select(Deployment).where(
+        Deployment.position_id == position.id, Deployment.seat == seat, Deployment.status.in_(LIVE))).first()
+    if taken is not None:
+        raise Conflict(f"seat {seat} of position {position.id} is already filled by deployment {taken.id}",
+                       headers={"X-Conflicting-Deployment": str(taken.id)})
+    request = session.get(CapacityRequest, position.request_id)
+    supplier = SupplierId.of(expert_id, offer_id)
+    _take_turns(session, str(supplier))
+    offer = session.get(Offer, offer_id) if offer_id is not None else None
+    slot = _free_slot(session, offer, position.start_date, position.end_date) if offer else 1
+    key = supplier.booking_key(slot)
+    clash = conflicting(session, key, position.start_date, position.end_date)
+    if clash is not None:
+        raise _double_booked(clash)
+    state = offer.state if offer else session.get(Expert, expert_id).state
+    deployment = Deployment(
+        position_id=position.id, request_id=request.id, seat=seat, expert_id=expert_id, offer_id=offer_id,
+        slot=slot, supplier_key=key, contributing_state=state, mission=request.mission,
+        start_date=position.start_date, end_date=position.end_date, plan_id=plan_id,
+        assignment_id=assignment_id, approved_by=approved_by,
+    )
+    try:
+        with session.begin_nested():
+            session.add(deployment)
+    except IntegrityError:
+        clash = conflicting(session, key, position.start_date, position.end_date)
+        raise (_double_booked(clash) if clash else Conflict("the seat or the supplier was just taken")) from None
+    rollup(session, position, request, offer)
+    _announce_approval(session, deployment, offer)
+    return deployment
+
+
+def _take_turns(session: Session, supplier: str) -> None:
+    """Bookings of one supplier wait for each other until their transactions end (PostgreSQL; SQLite
+    runs one writer at a time). Then each sees the others' committed deployments and answers 409
+    naming the one it clashes with; inserting at once instead, two would each wait on the other's
+    row in the double-booking constraint, and PostgreSQL would end the deadlock with an error."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"booking {supplier}"})
+
+
+def _announce_approval(session: Session, d: Deployment, offer: Offer | None) -> None:
+    payload = {"deployment_id": d.id, "mission": d.mission, "position_id": d.position_id,
+               "start_date": d.start_date, "end_date": d.end_date, "supplier": d.supplier_key}
+    emit(session, "deployment.approved", state=d.contributing_state, entity="deployment", entity_id=d.id,
+         payload=payload)
+    if offer is not None and offer.status != OfferStatus.accepted:
+        offer.status = OfferStatus.accepted
+        emit(session, "offer.accepted", state=offer.state, entity="offer", entity_id=offer.id,
+             payload={"offer_id": offer.id, "title": offer.title, "deployment_id": d.id})
+
+
+def rollup(session: Session, position: Position, request: CapacityRequest, offer: Offer | None) -> None:
+    """Bring the position's fill, the request's status and the offer's slots in line with live deployments."""
+    session.flush()
+    live = Deployment.status.in_(LIVE)
+    position.filled = session.exec(select(func.count()).select_from(Deployment)
+                                   .where(Deployment.position_id == position.id, live)).one()
+    session.add(position)
+    if request.status in ROLLUP_STATUSES:
+        positions = session.exec(select(Position).where(Position.request_id == request.id)).all()
+        if all(p.filled >= p.count for p in positions):
+            request.status = RequestStatus.filled
+        elif any(p.filled for p in positions):
+            request.status = RequestStatus.partly_filled
+        elif request.status in (RequestStatus.partly_filled, RequestStatus.filled):
+            request.status = RequestStatus.planning
+        request.version += 1
+        request.updated_at = utcnow()
+        session.add(request)
+    if offer is not None:
+        offer.slots_used = session.exec(select(func.count(func.distinct(Deployment.slot)))
+                                        .where(Deployment.offer_id == offer.id, live)).one()
+        offer.version += 1
+        session.add(offer)
+
+
+def change(session: Session, deployment: Deployment, body: DeploymentUpdate) -> None:
+    """A planner's update: a lifecycle step and/or a note."""
+    if body.status is not None:
+        transition(session, deployment, body.status)
+    if body.note is not None and body.note != deployment.note:
+        deployment.note = body.note
+        deployment.version += 1
+        deployment.updated_at = utcnow()
+        session.add(deployment)
+
+
+def transition(session: Session, deployment: Deployment, status: DeploymentStatus) -> None:
+    """planned → deployed → completed, or cancelled from planned or deployed (which frees the time)."""
+    current = DeploymentStatus(deployment.status)
+    if status == current:
+        return
+    if status not in NEXT[current]:
+        allowed = ", ".join(sorted(NEXT[current])) or "nothing (it is final)"
+        raise Invalid("status", f"a {current} deployment can move to {allowed}, not {status}")
+    deployment.status = status
+    deployment.version += 1
+    deployment.updated_at = utcnow()
+    session.add(deployment)
+    position = session.get(Position, deployment.position_id)
+    offer = session.get(Offer, deployment.offer_id) if deployment.offer_id else None
+    rollup(session, position, session.get(CapacityRequest, deployment.request_id), offer)
+    kind = "deployment.cancelled" if status == DeploymentStatus.cancelled else "deployment.status_changed"
+    emit(session, kind, state=deployment.contributing_state, entity="deployment", entity_id=deployment.id,
+         payload={"deployment_id": deployment.id, "status": status, "mission": deployment.mission})

@@ -1,0 +1,297 @@
+"""Webhooks: who may see which event, subscriptions, turning events into deliveries, and sending them signed."""
+
+import hashlib
+import hmac
+import ipaddress
+import json
+import logging
+import secrets
+import socket
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+import httpx
+from fastapi.encoders import jsonable_encoder
+from sqlalchemy import Engine, exists, func, or_, update
+from sqlmodel import Session, select
+
+from schemas.enums import DeliveryStatus, Role
+from service.platform.auth import Principal
+from service.platform.errors import not_found
+from service.notifications.outbox import committed
+from service.platform.tables import Delivery, OutboxEvent, Subscription, utcnow
+
+logger = logging.getLogger("roster.webhooks")
+
+TIMEOUT = 5.0
+MAX_ATTEMPTS = 8
+FIRST_RETRY = timedelta(seconds=10)
+MAX_RETRY = timedelta(hours=1)
+LOOKBACK = timedelta(minutes=2)
+ENQUEUE_BATCH = 500
+USER_AGENT = "roster-webhooks/1"
+
+
+# --- Visibility: the same rule for polling and for webhooks --------------------------------
+
+
+def event_visibility(role: Role | str, state: str | None) -> list:
+    """Conditions on OutboxEvent: a Member State sees its own state's events, every other role sees all."""
+    if Role(role) == Role.member_state:
+        return [OutboxEvent.state == state]
+    return []
+
+
+def list_events(session: Session, principal: Principal, after: int, limit: int, types: list[str]) -> list[OutboxEvent]:
+    conditions = [OutboxEvent.id > after, *event_visibility(principal.role, principal.state)]
+    if types:
+        conditions.append(OutboxEvent.type.in_(types))
+    statement = committed(select(OutboxEvent).where(*conditions), session)
+    return list(session.exec(statement.order_by(OutboxEvent.id).limit(limit)).all())
+
+
+# --- Subscriptions -------------------------------------------------------------------------
+
+
+def subscription_scope(statement, principal: Principal):
+    """HQ and each Member State see the subscriptions of their own role and state; admins see all."""
+    if principal.role == Role.admin:
+        return statement
+    return statement.where(Subscription.role == principal.role.value, Subscription.state == principal.state)
+
+
+def get_subscription(session: Session, principal: Principal, subscription_id: int) -> Subscription:
+    """The subscription, or 404 alike for a missing id and another owner's subscription."""
+    row = session.exec(subscription_scope(select(Subscription).where(Subscription.id == subscription_id), principal)).first()
+    if row is None:
+        raise not_found("subscription", subscription_id)
+    return row
+
+
+def list_subscriptions(session: Session, principal: Principal, active: bool | None) -> list[Subscription]:
+    statement = subscription_scope(select(Subscription), principal)
+    if active is not None:
+        statement = statement.where(Subscription.active == active)
+    return list(session.exec(statement.order_by(Subscription.id)).all())
+
+
+def create_subscription(
+    session: Session, principal: Principal, *, url: str, event_types: list[str], secret: str | None
+) -> Subscription:
+    """A new active subscription; it receives events written from now on."""
+    latest = session.exec(select(func.max(OutboxEvent.id))).one() or 0
+    row = Subscription(
+        token_id=principal.token_id, role=principal.role.value, state=principal.state, url=url,
+        secret=secret or secrets.token_urlsafe(32), event_types=event_types, cursor=latest,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def deactivate(session: Session, subscription: Subscription) -> None:
+    """Stop a subscription; its pending deliveries end as failed so that none stays pending for ever."""
+    subscription.active = False
+    session.add(subscription)
+    session.exec(
+        update(Delivery)
+        .where(Delivery.subscription_id == subscription.id, Delivery.status == DeliveryStatus.pending)
+        .values(status=DeliveryStatus.failed, last_error="subscription deactivated")
+    )
+    session.flush()
+
+
+def list_deliveries(session: Session, subscription_id: int, status: DeliveryStatus | None, limit: int, offset: int):
+    conditions = [Delivery.subscription_id == subscription_id]
+    if status is not None:
+        conditions.append(Delivery.status == status)
+    count = session.exec(select(func.count()).select_from(Delivery).where(*conditions)).one()
+    rows = session.exec(
+        select(Delivery, OutboxEvent.type).join(OutboxEvent, OutboxEvent.id == Delivery.event_id)
+        .where(*conditions).order_by(Delivery.id.desc()).limit(limit).offset(offset)
+    ).all()
+    return rows, count
+
+
+# --- Enqueue: outbox events become deliveries ----------------------------------------------
+
+
+def _for_update(session: Session, statement, **options):
+    """Row locks on PostgreSQL, so that several workers share the work; SQLite runs one worker."""
+    if session.get_bind().dialect.name == "postgresql":
+        return statement.with_for_update(skip_locked=True, **options)
+    return statement
+
+
+def _subscription_events(subscription: Subscription) -> list:
+    conditions = event_visibility(subscription.role, subscription.state)
+    if subscription.event_types:
+        conditions.append(OutboxEvent.type.in_(subscription.event_types))
+    return conditions
+
+
+def _new_events(session: Session, subscription: Subscription, top: int, now: datetime) -> tuple[list[int], int]:
+    """Ids of matching events past the cursor (and late commits behind it), and the new cursor."""
+    undelivered = ~exists().where(Delivery.subscription_id == subscription.id, Delivery.event_id == OutboxEvent.id)
+    # An event whose transaction committed after a later id was enqueued sits behind the cursor: look back briefly.
+    late = (OutboxEvent.id <= subscription.cursor) & (OutboxEvent.at >= max(now - LOOKBACK, subscription.created_at))
+    ids = session.exec(
+        select(OutboxEvent.id)
+        .where(or_(OutboxEvent.id > subscription.cursor, late), OutboxEvent.id <= top, undelivered,
+               *_subscription_events(subscription))
+        .order_by(OutboxEvent.id).limit(ENQUEUE_BATCH)
+    ).all()
+    cursor = ids[-1] if len(ids) == ENQUEUE_BATCH else top
+    return list(ids), max(cursor, subscription.cursor)
+
+
+def enqueue(session: Session, *, now: datetime | None = None) -> int:
+    """Add a pending delivery per new event and active subscription that may see it; the caller commits."""
+    now = now or utcnow()
+    top = session.exec(select(func.max(OutboxEvent.id))).one() or 0
+    subscriptions = session.exec(
+        _for_update(session, select(Subscription).where(Subscription.active).order_by(Subscription.id))
+    ).all()
+    added = 0
+    for subscription in subscriptions:
+        ids, subscription.cursor = _new_events(session, subscription, top, now)
+        session.add_all(Delivery(subscription_id=subscription.id, event_id=i, next_attempt_at=now) for i in ids)
+        session.add(subscription)
+        added += len(ids)
+    session.flush()
+    return added
+
+
+# --- Dispatch: send due deliveries -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """What one attempt needs, read while the delivery is claimed."""
+
+    delivery_id: int
+    event_type: str
+    url: str
+    secret: str
+    body: bytes
+
+
+def event_body(event: OutboxEvent) -> bytes:
+    """The exact bytes that are signed and sent."""
+    document = {
+        "id": event.id, "type": event.type, "at": event.at, "state": event.state,
+        "entity": event.entity, "entity_id": event.entity_id, "payload": event.payload,
+    }
+    return json.dumps(jsonable_encoder(document), separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def sign(secret: str, body: bytes) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def verify_signature(secret: str, body: bytes, header: str) -> bool:
+    """True if ``header`` is ``sha256=<hex>`` of ``body`` under ``secret`` (constant-time compare)."""
+    return hmac.compare_digest(sign(secret, body).encode(), (header or "").strip().encode())
+
+
+def backoff(attempts: int) -> timedelta:
+    """The wait after the ``attempts``-th failed attempt: 10 s, 20 s, 40 s, ... at most an hour."""
+    return min(FIRST_RETRY * 2 ** (attempts - 1), MAX_RETRY)
+
+
+def _claim(engine: Engine, now: datetime, batch: int) -> list[Outgoing]:
+    """Take due deliveries and hold them for a lease, so that other workers skip them while we send."""
+    lease = now + timedelta(seconds=TIMEOUT * batch + 60)
+    with Session(engine) as session:
+        rows = session.exec(
+            _for_update(
+                session,
+                select(Delivery, Subscription, OutboxEvent)
+                .join(Subscription, Subscription.id == Delivery.subscription_id)
+                .join(OutboxEvent, OutboxEvent.id == Delivery.event_id)
+                .where(Delivery.status == DeliveryStatus.pending, Delivery.next_attempt_at <= now, Subscription.active)
+                .order_by(Delivery.next_attempt_at, Delivery.id).limit(batch),
+                of=Delivery,
+            )
+        ).all()
+        claimed = [Outgoing(d.id, e.type, s.url, s.secret, event_body(e)) for d, s, e in rows]
+        for delivery, _, _ in rows:
+            delivery.next_attempt_at = lease
+            session.add(delivery)
+        session.commit()
+    return claimed
+
+
+def private_target(url: str) -> str | None:
+    """Why ``url`` must not be called from inside the network (it resolves to a private address), or None."""
+    host = urlsplit(url).hostname or ""
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
+    except (socket.gaierror, UnicodeError) as exc:
+        return f"cannot resolve {host}: {exc}"
+    for address in sorted(addresses):
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+        if not ip.is_global or ip.is_multicast:
+            return f"refused: {host} resolves to {ip}, a private or reserved address"
+    return None
+
+
+def _send(client: httpx.Client, item: Outgoing, now: datetime,
+          allow_private: bool = True) -> tuple[int | None, str | None]:
+    """One POST; the status code (None on a network error) and an error text unless it was 2xx."""
+    if not allow_private and (why := private_target(item.url)):
+        return None, why
+    headers = {
+        "Content-Type": "application/json", "User-Agent": USER_AGENT,
+        "X-Roster-Event": item.event_type, "X-Roster-Delivery": str(item.delivery_id),
+        "X-Roster-Timestamp": str(int(now.timestamp())), "X-Roster-Signature": sign(item.secret, item.body),
+    }
+    try:
+        with client.stream("POST", item.url, content=item.body, headers=headers, timeout=TIMEOUT) as response:
+            code = response.status_code
+    except (httpx.HTTPError, httpx.InvalidURL, OSError, ValueError) as exc:
+        return None, f"{type(exc).__name__}: {exc}"[:1000]
+    return code, None if 200 <= code < 300 else f"HTTP {code}"
+
+
+def _record(engine: Engine, item: Outgoing, code: int | None, error: str | None, now: datetime) -> None:
+    with Session(engine) as session:
+        delivery = session.get(Delivery, item.delivery_id)
+        if delivery is None or delivery.status != DeliveryStatus.pending:
+            return
+        delivery.attempts += 1
+        delivery.last_status_code, delivery.last_error = code, error
+        if error is None:
+            delivery.status, delivery.delivered_at = DeliveryStatus.delivered, now
+        elif delivery.attempts >= MAX_ATTEMPTS:
+            delivery.status = DeliveryStatus.failed
+        else:
+            delivery.next_attempt_at = now + backoff(delivery.attempts)
+        session.add(delivery)
+        session.commit()
+
+
+def dispatch_once(engine: Engine, *, client: httpx.Client | None = None, now: datetime | None = None,
+                  batch: int = 50, allow_private: bool = True) -> int:
+    """Send the due pending deliveries once each; returns how many were attempted.
+
+    ``allow_private=False`` (production) refuses targets that resolve to private, loopback or
+    link-local addresses, so a subscriber cannot make the service call into its own network.
+    """
+    now = now or utcnow()
+    claimed = _claim(engine, now, batch)
+    if not claimed:
+        return 0
+    own_client = client is None
+    client = client or httpx.Client(timeout=TIMEOUT, follow_redirects=False)
+    try:
+        for item in claimed:
+            code, error = _send(client, item, now, allow_private)
+            if error:
+                logger.info("webhook delivery %s to %s failed: %s", item.delivery_id, item.url, error)
+            _record(engine, item, code, error, now)
+    finally:
+        if own_client:
+            client.close()
+    return len(claimed)

@@ -1,0 +1,82 @@
+"""Routes: Member State offers of capacity."""
+
+from typing import Annotated
+
+import anyio
+from fastapi import APIRouter, Header, Query, Request, Response, status
+
+from schemas.enums import Category, OfferKind, OfferStatus, Readiness
+from schemas.roster import OfferCreate, OfferPublic, OffersPublic, OfferUpdate
+from service.platform import audit
+from service.platform import idempotency
+from service.platform.auth import Principal
+from service.platform.deps import ContributorUser, CurrentUser, SessionDep, write_session
+from service.platform.etags import json_answer, set_etag
+from service.offers import repository as repo
+from service.platform.updates import audited_update
+from service.platform.params import Id, Limit, Offset
+
+router = APIRouter(prefix="/offers", tags=["offers"])
+
+
+@router.get("", response_model=OffersPublic)
+def list_offers(
+    session: SessionDep,
+    principal: CurrentUser,
+    state: Annotated[str | None, Query(pattern=r"^[A-Z]{3}$")] = None,
+    status: OfferStatus | None = None,
+    readiness: Readiness | None = None,
+    kind: OfferKind | None = None,
+    category: Category | None = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+):
+    """List offers; Member States see only their own."""
+    filters = {"state": state, "status": status, "readiness": readiness, "kind": kind, "category": category}
+    data, count = repo.list_offers(session, principal, filters, limit, offset)
+    return OffersPublic(data=data, count=count)
+
+
+@router.post("", response_model=OfferPublic, status_code=status.HTTP_201_CREATED)
+async def create_offer(principal: ContributorUser, body: OfferCreate, request: Request):
+    """Register an offer (Member States offer for themselves; HQ records one for a named state)."""
+    public = None
+    if (pool := request.app.state.read_pool) is not None and not idempotency.claimed(request):
+        public = await repo.create_on_loop(pool, principal, body)  # one statement, no thread
+    if public is None:
+        public = await anyio.to_thread.run_sync(_create, principal, body, request)
+    return json_answer(public.model_dump_json().encode(), public.version, status.HTTP_201_CREATED,
+                       location=f"/offers/{public.id}")
+
+
+def _create(principal: Principal, body: OfferCreate, request: Request) -> OfferPublic:
+    """The offer, its audit entry and the answer kept for its Idempotency-Key, in one transaction."""
+    with write_session(request) as session:
+        public = repo.create(session, principal, body)
+        audit.record(session, principal, "create", "offer", public.id, after=public)
+        idempotency.settle(session, request, status.HTTP_201_CREATED, public)
+        session.commit()
+    return public
+
+
+@router.get("/{offer_id}", response_model=OfferPublic)
+def get_offer(session: SessionDep, principal: CurrentUser, offer_id: Id, response: Response):
+    """One offer, with an ETag for later updates."""
+    offer = repo.get_visible(session, principal, offer_id)
+    set_etag(response, offer.version)
+    return repo.to_public(offer)
+
+
+@router.patch("/{offer_id}", response_model=OfferPublic)
+def update_offer(
+    session: SessionDep,
+    principal: ContributorUser,
+    offer_id: Id,
+    body: OfferUpdate,
+    response: Response,
+    if_match: Annotated[str | None, Header()] = None,
+):
+    """Change, renew (new ``expires_on``) or withdraw an offer; a stale If-Match answers 412."""
+    offer = repo.get_visible(session, principal, offer_id)
+    return audited_update(session, principal, response, if_match, row=offer, entity="offer",
+                          public=repo.to_public, change=lambda: repo.update(session, principal, offer, body))

@@ -1,0 +1,205 @@
+"""The only bridge between database rows and the solver: rows → Instance, Plan → rows.
+
+Seats: a position of count n becomes seats 1 … n (``schemas.ids.SeatId``); seats already held by
+a live deployment are left out (the deployment blocks its supplier's time instead).
+Suppliers: an expert or an offer (``schemas.ids.SupplierId``; an offer's slots numbered from 1).
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import or_
+from sqlmodel import Session, select
+
+from schemas import instance as si
+from schemas.enums import GRADE_RANK, OfferStatus, ReviewStatus
+from schemas.ids import SeatId, SupplierId
+from schemas.plan import Plan as SolverPlan
+from service.deployments.repository import LIVE
+from service.requests.repository import OPEN_STATUSES
+from service.platform.tables import (
+    CapacityRequest,
+    Deployment,
+    Expert,
+    ForbiddenPair,
+    Mission,
+    Offer,
+    PlanAssignment,
+    PlanUnfilled,
+    Position,
+)
+
+@dataclass
+class Scope:
+    request_ids: list[int] | None = None
+    horizon_start: date | None = None
+    horizon_end: date | None = None
+
+
+@dataclass
+class Seats:
+    """Seat id → (position, seat number), and the positions the instance covers."""
+
+    by_id: dict[str, tuple[Position, int]] = field(default_factory=dict)
+
+    def seat_id(self, position_id: int, seat: int) -> str:
+        return str(SeatId(position_id, seat))
+
+
+def supplier_id(expert_id: int | None, offer_id: int | None) -> str:
+    return str(SupplierId.of(expert_id, offer_id))
+
+
+def _positions(session: Session, scope: Scope) -> list[tuple[Position, CapacityRequest]]:
+    statement = (
+        select(Position, CapacityRequest)
+        .join(CapacityRequest, Position.request_id == CapacityRequest.id)
+        .where(CapacityRequest.status.in_(OPEN_STATUSES))
+    )
+    if scope.request_ids is not None:
+        statement = statement.where(CapacityRequest.id.in_(scope.request_ids))
+    if scope.horizon_start is not None:
+        statement = statement.where(Position.end_date >= scope.horizon_start)
+    if scope.horizon_end is not None:
+        statement = statement.where(Position.start_date <= scope.horizon_end)
+    return list(session.exec(statement.order_by(Position.id)).all())
+
+
+def _grade(grade: str | None) -> int | None:
+    return GRADE_RANK.get(grade) if grade else None
+
+
+def _expert(e: Expert) -> si.Expert:
+    windows = {"available": [], "leave": []}
+    for w in e.windows:
+        windows[w.kind].append(si.DateRange(start=w.start, end=w.end))
+    return si.Expert(
+        id=supplier_id(e.id, None), nationality=e.nationality, gender=e.gender, category=e.category,
+        source=e.source, skills={s.code: s.proficiency for s in e.skills},
+        languages={lang.code: lang.level for lang in e.languages}, levels=[lv.level for lv in e.levels],
+        grade=_grade(e.grade), notice_days=e.notice_days, availability=windows["available"],
+        leave=windows["leave"], screening_valid_until=e.screening_valid_until, member_state=e.state,
+    )
+
+
+def _offer(o: Offer) -> si.Offer:
+    return si.Offer(
+        id=supplier_id(None, o.id), state=o.state, kind=o.kind, slots=o.slots, category=o.category,
+        skills={s["code"]: s["proficiency"] for s in o.skills},
+        languages={lang["code"]: lang["level"] for lang in o.languages}, levels=o.levels,
+        available_from=o.available_from, available_to=o.available_to, max_duration_days=o.max_duration_days,
+        notice_days=o.notice_days, readiness=o.readiness, excluded_missions=o.excluded_missions,
+        excluded_states=o.excluded_states,
+    )
+
+
+def _seat(p: Position, r: CapacityRequest, seat_id: str, host_states: list[str]) -> si.Position:
+    return si.Position(
+        id=seat_id, request_id=str(r.id), mission=r.mission, host_states=host_states, priority=r.priority,
+        deploy_by=r.deploy_by, benchmark=r.benchmark, level=p.level or r.level, category=p.category,
+        grade_min=_grade(p.grade_min), grade_max=_grade(p.grade_max),
+        required_skills={s["code"]: s["min_proficiency"] for s in p.required_skills},
+        desired_skills={s["code"]: s["min_proficiency"] for s in p.desired_skills},
+        languages={lang["code"]: lang["min_level"] for lang in p.languages},
+        start=p.start_date, end=p.end_date, group=f"R{r.id}:{p.group}" if p.group else None,
+        all_or_nothing=p.all_or_nothing, same_offer=p.same_offer,
+    )
+
+
+def build_instance(
+    session: Session, *, today: date, scope: Scope, parameters: si.Parameters, parent_plan_id: int | None = None,
+    pins: list[dict] = (),
+) -> tuple[si.Instance, Seats]:
+    """The solver's view of the open positions in scope and everyone who might fill them."""
+    rows = _positions(session, scope)
+    live = session.exec(select(Deployment).where(Deployment.status.in_(LIVE))).all()
+    taken = {(d.position_id, d.seat) for d in live}
+    hosts = {m.code: m.host_states for m in session.exec(select(Mission)).all()}
+    seats = Seats()
+    positions = []
+    for p, r in rows:
+        for n in range(1, p.count + 1):
+            if (p.id, n) not in taken:
+                sid = seats.seat_id(p.id, n)
+                seats.by_id[sid] = (p, n)
+                positions.append(_seat(p, r, sid, hosts.get(r.mission, [])))
+    experts = session.exec(select(Expert).where(Expert.active == True).order_by(Expert.id)).all()  # noqa: E712
+    offers = session.exec(
+        select(Offer).where(Offer.status.in_((OfferStatus.submitted, OfferStatus.accepted)),
+                            Offer.expires_on >= today).order_by(Offer.id)
+    ).all()
+    position_ids = {p.id for p, _ in rows}
+    instance = si.Instance(
+        today=today,
+        experts=[_expert(e) for e in experts],
+        offers=[_offer(o) for o in offers],
+        positions=positions,
+        deployments=[si.Deployment(supplier_id=supplier_id(d.expert_id, d.offer_id), start=d.start_date,
+                                   end=d.end_date) for d in live],
+        forbidden=_forbidden(session, position_ids, seats),
+        parameters=parameters,
+    )
+    if parent_plan_id is not None:
+        instance.pins, instance.previous = _carried_over(session, parent_plan_id, seats, instance)
+    _pin_by_planner(instance, seats, pins)
+    return instance, seats
+
+
+def _pin_by_planner(instance: si.Instance, seats: Seats, pins: list[dict]) -> None:
+    """The planner's pins win over what the parent plan held in those seats, and over old rejections."""
+    chosen = {seats.seat_id(p["position_id"], p["seat"]): p["supplier"] for p in pins}
+    chosen = {seat: supplier for seat, supplier in chosen.items() if seat in seats.by_id}
+    if not chosen:
+        return
+    instance.pins = [p for p in instance.pins if p.position_id not in chosen]
+    instance.previous = [p for p in instance.previous if p.position_id not in chosen]
+    instance.forbidden = [f for f in instance.forbidden if chosen.get(f.position_id) != f.supplier_id]
+    instance.pins += [si.Pin(position_id=seat, supplier_id=supplier) for seat, supplier in chosen.items()]
+
+
+def _forbidden(session: Session, position_ids: set[int], seats: Seats) -> list[si.ForbiddenPair]:
+    rejected = session.exec(select(ForbiddenPair).where(ForbiddenPair.position_id.in_(position_ids))).all()
+    by_position: dict[int, list[str]] = {}
+    for sid, (p, _) in seats.by_id.items():
+        by_position.setdefault(p.id, []).append(sid)
+    return [si.ForbiddenPair(position_id=sid, supplier_id=f.supplier)
+            for f in rejected for sid in by_position.get(f.position_id, [])]
+
+
+def _carried_over(session: Session, plan_id: int, seats: Seats, instance: si.Instance):
+    """Pins (kept) and the previous proposals (changed as little as possible) of the parent plan."""
+    known = {s.id for s in instance.experts} | {o.id for o in instance.offers}
+    rows = session.exec(select(PlanAssignment).where(
+        PlanAssignment.plan_id == plan_id,
+        or_(PlanAssignment.review == ReviewStatus.proposed, PlanAssignment.review == ReviewStatus.pinned),
+    )).all()
+    pins, previous = [], []
+    for a in rows:
+        sid, supplier = seats.seat_id(a.position_id, a.seat), supplier_id(a.expert_id, a.offer_id)
+        if sid not in seats.by_id or supplier not in known:
+            continue
+        previous.append(si.PreviousAssignment(position_id=sid, supplier_id=supplier))
+        if a.review == ReviewStatus.pinned:
+            pins.append(si.Pin(position_id=sid, supplier_id=supplier))
+    return pins, previous
+
+
+def plan_rows(plan_id: int, result: SolverPlan, seats: Seats) -> tuple[list[PlanAssignment], list[PlanUnfilled]]:
+    """The solver's plan as rows of the plan tables."""
+    assignments = []
+    for a in result.assignments:
+        position, seat = seats.by_id[a.position_id]
+        supplier = SupplierId.parse(a.supplier_id)
+        assignments.append(PlanAssignment(
+            plan_id=plan_id, position_id=position.id, seat=seat, expert_id=supplier.expert, offer_id=supplier.offer,
+            slot=a.slot, supplier_key=supplier.booking_key(a.slot),
+            start_date=position.start_date, end_date=position.end_date, score=a.score,
+            total=sum(a.score.values()),
+            review=ReviewStatus.pinned if a.pinned else ReviewStatus.proposed,
+        ))
+    unfilled = []
+    for u in result.unfilled:
+        position, seat = seats.by_id[u.position_id]
+        unfilled.append(PlanUnfilled(plan_id=plan_id, position_id=position.id, seat=seat, reason=u.reason,
+                                     detail=u.model_dump(mode="json")))
+    return assignments, unfilled

@@ -1,0 +1,283 @@
+"""Plans as jobs: enqueue, claim under a lease, solve in a child process, store in one transaction.
+
+Any number of workers may share a PostgreSQL database: a worker claims a queued plan (or one
+whose lease expired) with ``SELECT … FOR UPDATE SKIP LOCKED``, renews the lease while the
+solver runs, and writes the whole result in one transaction that first checks it still holds
+the lease — so a plan is visible complete or not at all, and a dead worker's plan is taken up
+again (or failed after ``MAX_ATTEMPTS``).
+"""
+
+import logging
+import multiprocessing
+import os
+import queue
+import traceback
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import Engine, or_
+from sqlmodel import Session, select
+
+from schemas.enums import PlanStatus
+from schemas.instance import Instance, Parameters
+from schemas.plan import Plan as SolverPlan
+from service.planning import bridge
+from service.notifications.outbox import emit
+from service.platform.tables import Plan, utcnow
+
+logger = logging.getLogger("roster.jobs")
+MAX_ATTEMPTS = 2
+PROGRESS_EVERY = 1.0  # seconds between progress writes
+FINISHED = (PlanStatus.succeeded, PlanStatus.failed, PlanStatus.cancelled)
+
+
+def claim(engine: Engine, worker_id: str, lease_seconds: float, now: datetime | None = None) -> int | None:
+    """Take the oldest queued plan, or one whose worker's lease ran out; None if there is none."""
+    now = now or utcnow()
+    with Session(engine) as session:
+        statement = (
+            select(Plan)
+            .where(or_(Plan.status == PlanStatus.queued,
+                       (Plan.status == PlanStatus.running) & (Plan.lease_expires_at < now)))
+            .order_by(Plan.id).limit(1)
+        )
+        if engine.dialect.name == "postgresql":
+            statement = statement.with_for_update(skip_locked=True)
+        plan = session.exec(statement).first()
+        if plan is None:
+            return None
+        if plan.status == PlanStatus.running and plan.attempts >= MAX_ATTEMPTS:
+            _finish(session, plan, PlanStatus.failed,
+                    error=f"the worker running this plan stopped {plan.attempts} times (lost its lease); "
+                          "start a new plan")
+            session.commit()
+            return None
+        if plan.status == PlanStatus.running:
+            logger.warning("plan %s: lease of %s expired, taken over by %s", plan.id, plan.lease_owner, worker_id)
+        plan.status, plan.lease_owner = PlanStatus.running, worker_id
+        plan.lease_expires_at = now + timedelta(seconds=lease_seconds)
+        plan.attempts += 1
+        plan.started_at = plan.started_at or now
+        plan.progress = {"phase": "building", "elapsed": 0.0}
+        session.add(plan)
+        session.commit()
+        return plan.id
+
+
+def _finish(session: Session, plan: Plan, status: PlanStatus, *, error: str | None = None) -> None:
+    plan.status, plan.error, plan.finished_at = status, error, utcnow()
+    plan.lease_owner = plan.lease_expires_at = None
+    session.add(plan)
+
+
+def _holds_lease(session: Session, plan_id: int, worker_id: str, engine: Engine) -> Plan | None:
+    statement = select(Plan).where(Plan.id == plan_id)
+    if engine.dialect.name == "postgresql":
+        statement = statement.with_for_update()
+    plan = session.exec(statement).one()
+    if plan.status != PlanStatus.running or plan.lease_owner != worker_id:
+        return None
+    return plan
+
+
+def solver_parameters(plan: Plan) -> tuple[Parameters, dict]:
+    """The solver's parameters and the run options (workers, seed) from a plan's stored parameters."""
+    stored = dict(plan.parameters)
+    options = {k: stored.pop(k) for k in ("workers", "seed", "today", "pins") if k in stored}
+    return Parameters.model_validate(stored), options
+
+
+def build(engine: Engine, plan_id: int) -> tuple[Instance, bridge.Seats, dict]:
+    with Session(engine) as session:
+        plan = session.get(Plan, plan_id)
+        parameters, options = solver_parameters(plan)
+        today = date.fromisoformat(options["today"]) if "today" in options else date.today()
+        scope = bridge.Scope(plan.request_ids, plan.horizon_start, plan.horizon_end)
+        instance, seats = bridge.build_instance(session, today=today, scope=scope, parameters=parameters,
+                                                parent_plan_id=plan.parent_id, pins=options.get("pins", []))
+        return instance, seats, options
+
+
+def _exit_with_parent(parent: int) -> None:
+    """A solver whose worker died (SIGKILL) must not run on as an orphan."""
+    import os
+    import threading
+    import time
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+def lowest_priority(own_session: bool) -> None:
+    """Batch work (solving, the worker loop): API processes on the same machine answer first.
+
+    Linux's autogroup scheduler shares the CPU between sessions before nice counts inside one, so
+    the session's priority is lowered too, but only that of a session this process leads: one of
+    its own if ``own_session`` (the solver), or one it was started in by a supervisor (``setsid``).
+    A worker started from a shell leaves the shell's session alone.
+    """
+    os.nice(19)
+    try:
+        if own_session:
+            os.setsid()
+        if os.getsid(0) == os.getpid():
+            with open("/proc/self/autogroup", "w") as autogroup:
+                autogroup.write("19")
+    except OSError:
+        pass  # not Linux, or no autogroup: the nice above is what counts
+
+
+def _child(instance_json: str, options: dict, out: "multiprocessing.Queue", parent: int) -> None:
+    """Runs in a child process: solve and send progress, then the plan (or the error)."""
+    _exit_with_parent(parent)
+    lowest_priority(own_session=True)
+    try:
+        import solver
+
+        instance = Instance.model_validate_json(instance_json)
+        plan = solver.solve(instance, workers=options.get("workers"), seed=options.get("seed"),
+                            progress=lambda p: out.put(("progress", p)))
+        out.put(("result", plan.model_dump_json()))
+    except Exception:  # noqa: BLE001 - the parent records it as the plan's failure
+        out.put(("error", traceback.format_exc(limit=5)))
+
+
+class Cancelled(Exception):
+    pass
+
+
+class LeaseLost(Exception):
+    pass
+
+
+def _heartbeat(engine: Engine, plan_id: int, worker_id: str, lease_seconds: float, progress: dict | None) -> None:
+    with Session(engine) as session:
+        plan = _holds_lease(session, plan_id, worker_id, engine)
+        if plan is None:
+            raise LeaseLost(plan_id)
+        if plan.cancel_requested:
+            raise Cancelled(plan_id)
+        plan.lease_expires_at = utcnow() + timedelta(seconds=lease_seconds)
+        if progress is not None:
+            plan.progress = progress
+        session.add(plan)
+        session.commit()
+
+
+def run_solver(engine: Engine, plan_id: int, worker_id: str, lease_seconds: float, instance: Instance,
+               options: dict) -> SolverPlan:
+    """Solve in a child process (so it can be cancelled and never blocks a server), renewing the lease."""
+    context = multiprocessing.get_context("spawn")
+    out = context.Queue()
+    child = context.Process(target=_child, args=(instance.model_dump_json(), options, out, os.getpid()),
+                            daemon=True)
+    child.start()
+    last: dict | None = None
+    try:
+        while True:
+            try:
+                kind, payload = out.get(timeout=PROGRESS_EVERY)
+            except queue.Empty:
+                if not child.is_alive():
+                    raise RuntimeError(f"the solver process died (exit code {child.exitcode})") from None
+                _heartbeat(engine, plan_id, worker_id, lease_seconds, last)
+                last = None
+                continue
+            if kind == "progress":
+                last = {k: v for k, v in payload.items() if k in ("phase", "objective", "bound", "gap", "elapsed")}
+                continue
+            if kind == "error":
+                raise RuntimeError(f"the solver failed:\n{payload}")
+            return SolverPlan.model_validate_json(payload)
+    finally:
+        if child.is_alive():
+            child.terminate()
+        child.join(timeout=5)
+
+
+def store(engine: Engine, plan_id: int, worker_id: str, instance: Instance, seats: bridge.Seats,
+          result: SolverPlan) -> bool:
+    """Write the whole result in one transaction, if this worker still holds the lease."""
+    import solver
+
+    violations = solver.check(instance, result)
+    with Session(engine) as session:
+        plan = _holds_lease(session, plan_id, worker_id, engine)
+        if plan is None:
+            return False
+        if violations:
+            _finish(session, plan, PlanStatus.failed,
+                    error="the plan broke hard rules and was not stored: " + "; ".join(violations[:10]))
+            session.commit()
+            return True
+        assignments, unfilled = bridge.plan_rows(plan_id, result, seats)
+        session.add_all(assignments + unfilled)
+        plan.summary = summary(result, len(seats.by_id))
+        plan.instance, plan.result = instance.model_dump_json(), result.model_dump_json()
+        plan.progress = {"phase": "done", "elapsed": result.wall_time}
+        _finish(session, plan, PlanStatus.succeeded)
+        emit(session, "plan.finished", state=None, entity="plan", entity_id=plan_id, payload=plan.summary)
+        session.commit()
+        return True
+
+
+def summary(result: SolverPlan, seats: int) -> dict:
+    return {
+        "solver_status": result.status, "seats": seats, "filled": len(result.assignments),
+        "unfilled": len(result.unfilled), "objectives": result.objectives.model_dump(),
+        "best_bound": result.best_bound, "gap": result.gap, "wall_time": result.wall_time,
+        "model": result.model.model_dump(), "messages": result.messages,
+    }
+
+
+def execute(engine: Engine, plan_id: int, worker_id: str, lease_seconds: float) -> None:
+    """Run one claimed plan to its end: succeeded, failed or cancelled."""
+    try:
+        instance, seats, options = build(engine, plan_id)
+        _heartbeat(engine, plan_id, worker_id, lease_seconds, {"phase": "solving", "elapsed": 0.0,
+                                                                "seats": len(seats.by_id)})
+        result = run_solver(engine, plan_id, worker_id, lease_seconds, instance, options)
+        store(engine, plan_id, worker_id, instance, seats, result)
+    except LeaseLost:
+        logger.warning("plan %s: lease lost by %s; result discarded", plan_id, worker_id)
+    except Cancelled:
+        _end(engine, plan_id, worker_id, PlanStatus.cancelled, None)
+    except Exception as exc:  # noqa: BLE001 - recorded as the plan's failure
+        logger.exception("plan %s failed", plan_id)
+        _end(engine, plan_id, worker_id, PlanStatus.failed, str(exc)[:4000])
+
+
+def _end(engine: Engine, plan_id: int, worker_id: str, status: PlanStatus, error: str | None) -> None:
+    with Session(engine) as session:
+        plan = _holds_lease(session, plan_id, worker_id, engine)
+        if plan is not None:
+            _finish(session, plan, status, error=error)
+            session.commit()
+
+
+def work_once(engine: Engine, worker_id: str, lease_seconds: float = 30) -> int | None:
+    """Claim and run one plan; the plan's id, or None if the queue was empty."""
+    plan_id = claim(engine, worker_id, lease_seconds)
+    if plan_id is not None:
+        execute(engine, plan_id, worker_id, lease_seconds)
+    return plan_id
+
+
+def request_cancel(session: Session, plan: Plan) -> None:
+    """Queued plans end at once; a running plan's worker stops at its next heartbeat."""
+    if plan.status == PlanStatus.queued:
+        _finish(session, plan, PlanStatus.cancelled)
+    elif plan.status == PlanStatus.running:
+        plan.cancel_requested = True
+        session.add(plan)
+
+
+def queue_length(session: Session) -> int:
+    from sqlalchemy import func
+
+    return session.exec(select(func.count()).select_from(Plan).where(Plan.status == PlanStatus.queued)).one()
+
+

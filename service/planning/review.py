@@ -1,0 +1,82 @@
+"""A planner's review of a plan: approve (→ deployment), reject (→ forbidden pair), pin."""
+
+from sqlmodel import Session, select
+
+from schemas.enums import PlanStatus, ReviewStatus
+from schemas.planning import Review, ReviewResult
+from service.platform import audit
+from service.platform.auth import Principal
+from schemas.ids import SupplierId
+from service.platform.errors import Conflict, Invalid
+from service.notifications.outbox import emit
+from service.deployments import repository as deployments
+from service.platform.tables import ForbiddenPair, Offer, Plan, PlanAssignment, Position, utcnow
+
+OPEN_DECISIONS = (ReviewStatus.proposed, ReviewStatus.pinned)
+
+
+def _assignments(session: Session, plan: Plan, ids: list[int]) -> dict[int, PlanAssignment]:
+    rows = session.exec(select(PlanAssignment).where(PlanAssignment.plan_id == plan.id,
+                                                     PlanAssignment.id.in_(ids))).all()
+    found = {a.id: a for a in rows}
+    missing = sorted(set(ids) - found.keys())
+    if missing:
+        raise Invalid("body", f"assignment(s) {missing} are not part of plan {plan.id}: see GET /plans/{plan.id}/assignments")
+    decided = sorted(a.id for a in rows if a.review not in OPEN_DECISIONS)
+    if decided:
+        raise Conflict(f"assignment(s) {decided} were already approved or rejected")
+    return found
+
+
+def apply(session: Session, plan: Plan, review: Review, principal: Principal) -> ReviewResult:
+    """Apply every decision or none: one conflict (409) rolls back the whole review."""
+    if plan.status != PlanStatus.succeeded:
+        raise Conflict(f"plan {plan.id} is {plan.status}: only a succeeded plan can be reviewed")
+    rows = _assignments(session, plan, review.approve + review.reject + review.pin)
+    result = ReviewResult(approved=[], rejected=[], pinned=[], deployments=[])
+    for aid in review.approve:
+        result.deployments.append(_approve(session, plan, rows[aid], principal).id)
+        result.approved.append(aid)
+    for aid in review.reject:
+        _reject(session, plan, rows[aid], principal)
+        result.rejected.append(aid)
+    for aid in review.pin:
+        _decide(rows[aid], ReviewStatus.pinned, principal)
+        result.pinned.append(aid)
+    for a in rows.values():
+        session.add(a)
+        audit.record(session, principal, ReviewStatus(a.review).value,
+                     "plan_assignment", a.id, after={"plan_id": plan.id, "position_id": a.position_id,
+                                                     "seat": a.seat, "supplier": a.supplier_key,
+                                                     "deployment_id": a.deployment_id})
+    session.commit()
+    return result
+
+
+def _decide(a: PlanAssignment, status: ReviewStatus, principal: Principal) -> None:
+    a.review, a.reviewed_by, a.reviewed_at = status, principal.name, utcnow()
+
+
+def _approve(session: Session, plan: Plan, a: PlanAssignment, principal: Principal):
+    position = session.get(Position, a.position_id)
+    deployment = deployments.create(
+        session, position=position, seat=a.seat, expert_id=a.expert_id, offer_id=a.offer_id,
+        plan_id=plan.id, assignment_id=a.id, approved_by=principal.name,
+    )
+    _decide(a, ReviewStatus.approved, principal)
+    a.deployment_id = deployment.id
+    return deployment
+
+
+def _reject(session: Session, plan: Plan, a: PlanAssignment, principal: Principal) -> None:
+    _decide(a, ReviewStatus.rejected, principal)
+    supplier = str(SupplierId.of(a.expert_id, a.offer_id))
+    exists = session.exec(select(ForbiddenPair).where(ForbiddenPair.position_id == a.position_id,
+                                                      ForbiddenPair.supplier == supplier)).first()
+    if exists is None:
+        session.add(ForbiddenPair(position_id=a.position_id, supplier=supplier, plan_id=plan.id,
+                                  created_by=principal.name))
+    if a.offer_id is not None:
+        offer = session.get(Offer, a.offer_id)
+        emit(session, "offer.declined", state=offer.state, entity="offer", entity_id=offer.id,
+             payload={"offer_id": offer.id, "title": offer.title, "position_id": a.position_id})

@@ -1,0 +1,56 @@
+"""The worker loop: plans, webhook deliveries and end-of-mission reminders."""
+
+import logging
+import os
+import socket
+import threading
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from service.planning import jobs
+from service.deployments import reminders
+from service.notifications import webhooks
+
+logger = logging.getLogger("roster.worker")
+
+
+def worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident() % 100000}"
+
+
+def tick(engine: Engine, name: str, lease_seconds: float, reminder_days: int, allow_private: bool = True) -> bool:
+    """One round of work; True if a plan ran (so the next round should not wait)."""
+    ran = jobs.work_once(engine, name, lease_seconds) is not None
+    reminders.emit_ending_soon(engine, within_days=reminder_days)
+    with Session(engine) as session:
+        webhooks.enqueue(session)
+        session.commit()
+    webhooks.dispatch_once(engine, allow_private=allow_private)
+    return ran
+
+
+def run(engine: Engine, stop: threading.Event, *, lease_seconds: float, poll_seconds: float,
+        reminder_days: int, allow_private_webhooks: bool = True) -> None:
+    """Work until ``stop`` is set; errors in one round are logged and the loop goes on."""
+    name = worker_id()
+    logger.info("worker %s started", name)
+    while not stop.is_set():
+        try:
+            if tick(engine, name, lease_seconds, reminder_days, allow_private_webhooks):
+                continue
+        except Exception:  # noqa: BLE001 - a worker must survive one bad round (e.g. database restart)
+            logger.exception("worker round failed")
+        stop.wait(poll_seconds)
+    logger.info("worker %s stopped", name)
+
+
+def start_thread(engine: Engine, settings) -> tuple[threading.Thread, threading.Event]:
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=run, args=(engine, stop), name="roster-worker", daemon=True,
+        kwargs={"lease_seconds": settings.worker_lease_seconds, "poll_seconds": settings.worker_poll_seconds,
+                "reminder_days": settings.reminder_days, "allow_private_webhooks": settings.allow_private_webhooks},
+    )
+    thread.start()
+    return thread, stop

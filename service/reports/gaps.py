@@ -1,0 +1,418 @@
+"""The gap report: demand for skills by level and quarter against the supply of people and offer slots."""
+
+import csv
+import io
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+from sqlmodel import Session, select
+
+from schemas.enums import DeploymentStatus, Level, OfferStatus, PlanStatus
+from schemas.reports import GapCell, GapReport, LatestPlan, ReasonCount, Totals, UnfilledSeat
+from service.platform.errors import Invalid
+from service.reference.repository import check_missions, check_skills
+from service.requests.repository import OPEN_STATUSES
+from service.platform.tables import (
+    CapacityRequest,
+    Deployment,
+    Expert,
+    ExpertLevel,
+    ExpertSkill,
+    ExpertWindow,
+    Offer,
+    Plan,
+    PlanUnfilled,
+    Position,
+    Skill,
+)
+
+DEFAULT_QUARTERS_AHEAD = 8
+MAX_YEARS = 5
+EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)
+PROFICIENT = 3
+TOP_REASONS = 10
+LIVE_DEPLOYMENTS = (DeploymentStatus.planned, DeploymentStatus.deployed)
+OFFER_STATUSES = (OfferStatus.submitted, OfferStatus.accepted)
+CSV_COLUMNS = ["skill", "skill_name", "area", "level", "quarter", "demand", "supply", "supply_proficient",
+               "gap", "ratio", "unfilled", "positions"]
+
+DEFINITIONS = f"""Demand against supply by skill × level of engagement × calendar quarter: the matrix that
+shows donors the technical gaps.
+
+- **Range**: `from` and `to` (default: the quarter containing today through {DEFAULT_QUARTERS_AHEAD} quarters
+  ahead; `from` alone runs {DEFAULT_QUARTERS_AHEAD} quarters ahead of its own quarter). Every calendar quarter
+  (`2027-Q1`) the range touches is reported whole. `to` before `from`, or a range over {MAX_YEARS} years, is 422.
+- **Demand** of a cell: the open seats (`count - filled`) of positions of open requests (submitted, planning,
+  partly filled) that require the skill, at the position's level, whose dates overlap the quarter. A position
+  counts in every quarter it overlaps.
+- **Supply** of a cell: active experts holding the skill (any proficiency; `supply_proficient` counts those at
+  ≥ {PROFICIENT}) who work at the level, whose screening is valid at least to the quarter's start and who have at
+  least one free day in the quarter: inside an availability window (no windows: any time), not on leave, not in
+  a live (planned or deployed) deployment. Plus the free slots (`slots - slots_used`) of submitted or accepted
+  offers of the skill and level, not expired by the quarter's start, whose availability overlaps the quarter.
+  Supply does not depend on the mission.
+- **gap** = max(demand - supply, 0); **ratio** = supply / demand (null without demand); **unfilled** = the seats
+  of the cell the newest succeeded plan left empty (where skills exist on paper but languages, dates, screening
+  or competing priorities kept people away). Only cells with demand or supply appear, largest gap first, then
+  most unfilled. Totals sum the cells.
+- **Unfilled**: the seats the newest succeeded plan left empty, with its reason; `top_reasons` counts, per rule
+  (`skill`, `language`, `availability`, ...), the seats it was the biggest eliminator of (`competition` when
+  no rule eliminated anyone but eligible suppliers went elsewhere, `other` when the plan gave no detail).
+  Member States see unfilled seats of open requests only.
+- **Filters**: `mission` (demand and unfilled), `level`, `skill` (everything).
+- **CSV**: send `Accept: text/csv` or `?format=csv` for one row per cell; `positions` is space-separated.
+"""
+
+
+@dataclass(frozen=True)
+class GapFilter:
+    mission: str | None = None
+    level: Level | None = None
+    skill: str | None = None
+
+
+# --- Quarters --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Quarter:
+    label: str
+    start: int
+    end: int
+
+
+def _quarter_index(day: date) -> int:
+    return day.year * 4 + (day.month - 1) // 3
+
+
+def _quarter_start(index: int) -> date:
+    return date(index // 4, index % 4 * 3 + 1, 1)
+
+
+def _quarter(index: int) -> Quarter:
+    start = _quarter_start(index)
+    return Quarter(f"{start.year}-Q{index % 4 + 1}", start.toordinal(), _quarter_start(index + 1).toordinal() - 1)
+
+
+def quarters(start: date, end: date) -> list[Quarter]:
+    """Every calendar quarter the range touches, whole."""
+    return [_quarter(i) for i in range(_quarter_index(start), _quarter_index(end) + 1)]
+
+
+def resolve_range(start: date | None, end: date | None, today: date) -> tuple[date, date]:
+    """The requested range with its defaults filled in; 422 when backwards, too long or out of bounds."""
+    for name, day in (("from", start), ("to", end)):
+        if day is not None and not EARLIEST <= day <= LATEST:
+            raise Invalid(name, f"{name} {day} is outside {EARLIEST} to {LATEST}: give a date in between")
+    start = start or _quarter_start(_quarter_index(today))
+    end = end or min(date.fromordinal(_quarter(_quarter_index(start) + DEFAULT_QUARTERS_AHEAD).end), LATEST)
+    if end < start:
+        raise Invalid("to", f"to {end} is before from {start}: swap them")
+    limit = date(start.year + MAX_YEARS, start.month, 28 if (start.month, start.day) == (2, 29) else start.day)
+    if end > limit:
+        raise Invalid("to", f"from {start} to {end} is longer than {MAX_YEARS} years: ask for {limit} or earlier")
+    return start, end
+
+
+def check_filter(session: Session, f: GapFilter) -> None:
+    if f.mission:
+        check_missions(session, "mission", [f.mission])
+    if f.skill:
+        check_skills(session, "skill", [f.skill])
+
+
+# --- Demand ----------------------------------------------------------------------------
+
+Key = tuple[str, Level, int]  # skill code, level, quarter index in the report
+
+
+def _overlapping(qs: list[Quarter], start: int, end: int) -> list[int]:
+    return [i for i, q in enumerate(qs) if q.start <= end and q.end >= start]
+
+
+def demand(session: Session, qs: list[Quarter], f: GapFilter) -> tuple[Counter, dict[Key, set[int]]]:
+    """Open seats per cell, and the positions behind them."""
+    statement = (
+        select(Position.id, Position.level, CapacityRequest.level, Position.required_skills, Position.count,
+               Position.filled, Position.start_date, Position.end_date)
+        .join(CapacityRequest, CapacityRequest.id == Position.request_id)
+        .where(CapacityRequest.status.in_(OPEN_STATUSES), Position.count > Position.filled,
+               Position.start_date <= date.fromordinal(qs[-1].end),
+               Position.end_date >= date.fromordinal(qs[0].start))
+    )
+    if f.mission:
+        statement = statement.where(CapacityRequest.mission == f.mission)
+    seats, positions = Counter(), defaultdict(set)
+    for pid, level, request_level, required, count, filled, start, end in session.exec(statement):
+        level = Level(level or request_level)
+        if f.level and level != f.level:
+            continue
+        for code in {r["code"] for r in required or []}:
+            if f.skill and code != f.skill:
+                continue
+            for i in _overlapping(qs, start.toordinal(), end.toordinal()):
+                seats[code, level, i] += count - filled
+                positions[code, level, i].add(pid)
+    return seats, positions
+
+
+# --- Supply: experts -------------------------------------------------------------------
+
+
+def _free_spans(start: int, end: int, busy: list[tuple[int, int]]):
+    """The parts of [start, end] outside every busy span (busy sorted by start)."""
+    cursor = start
+    for busy_start, busy_end in busy:
+        if busy_end < cursor:
+            continue
+        if busy_start > end:
+            break
+        if busy_start > cursor:
+            yield cursor, busy_start - 1
+        cursor = max(cursor, busy_end + 1)
+    if cursor <= end:
+        yield cursor, end
+
+
+def _free_quarters(qs: list[Quarter], screening: int, windows: list | None, busy: list) -> tuple[int, ...]:
+    """Quarters in which the expert is screened (from the quarter's start) and has at least one free day."""
+    screened = sum(q.start <= screening for q in qs)
+    if not windows and not busy:
+        return tuple(range(screened))
+    first, last = qs[0].start, qs[-1].end
+    base = _quarter_index(date.fromordinal(first))
+    busy, hit = sorted(busy), set()
+    for start, end in windows or [(first, last)]:
+        for free_start, free_end in _free_spans(max(start, first), min(end, last), busy):
+            hit.update(range(_quarter_index(date.fromordinal(free_start)) - base,
+                             _quarter_index(date.fromordinal(free_end)) - base + 1))
+    return tuple(sorted(i for i in hit if i < screened))
+
+
+def _rows(session: Session, statement) -> list:
+    """Plain tuples, without the ORM's row processing: these queries return tens of thousands of rows."""
+    return session.connection().execute(statement).all()
+
+
+def _busy_and_windows(session: Session, qs: list[Quarter], wanted: set[int]) -> tuple[dict, dict]:
+    """Availability windows, and leave plus live deployments, as ordinal spans per wanted expert."""
+    windows: dict[int, list] = defaultdict(list)
+    busy: dict[int, list] = defaultdict(list)
+    first, last = date.fromordinal(qs[0].start), date.fromordinal(qs[-1].end)
+    for eid, kind, start, end in _rows(session, select(
+        ExpertWindow.expert_id, ExpertWindow.kind, ExpertWindow.start, ExpertWindow.end
+    )):
+        if eid in wanted:
+            (windows if kind == "available" else busy)[eid].append((start.toordinal(), end.toordinal()))
+    for eid, start, end in _rows(session, select(Deployment.expert_id, Deployment.start_date, Deployment.end_date)
+                                 .where(Deployment.expert_id.is_not(None), Deployment.status.in_(LIVE_DEPLOYMENTS),
+                                        Deployment.start_date <= last, Deployment.end_date >= first)):
+        if eid in wanted:
+            busy[eid].append((start.toordinal(), end.toordinal()))
+    return windows, busy
+
+
+def _expert_rows(session: Session, qs: list[Quarter], f: GapFilter) -> tuple[list, dict, dict]:
+    """Skills, levels and screening of active experts screened at least to the first quarter."""
+    eligible = [Expert.active.is_(True), Expert.screening_valid_until >= date.fromordinal(qs[0].start)]
+    skills = select(ExpertSkill.expert_id, ExpertSkill.code, ExpertSkill.proficiency).join(
+        Expert, Expert.id == ExpertSkill.expert_id).where(*eligible)
+    levels = select(ExpertLevel.expert_id, ExpertLevel.level, Expert.screening_valid_until).join(
+        Expert, Expert.id == ExpertLevel.expert_id).where(*eligible)
+    if f.skill:
+        skills = skills.where(ExpertSkill.code == f.skill)
+    if f.level:
+        levels = levels.where(ExpertLevel.level == f.level)
+    by_expert: dict[int, list[Level]] = defaultdict(list)
+    screening: dict[int, int] = {}
+    for eid, level, until in _rows(session, levels):
+        by_expert[eid].append(level)
+        screening[eid] = until.toordinal()
+    return [row for row in _rows(session, skills) if row[0] in by_expert], by_expert, screening
+
+
+def expert_supply(session: Session, qs: list[Quarter], f: GapFilter) -> tuple[Counter, Counter]:
+    """Available experts per cell, and those of them proficient."""
+    skill_rows, levels, screening = _expert_rows(session, qs, f)
+    wanted = {row[0] for row in skill_rows}
+    windows, busy = _busy_and_windows(session, qs, wanted)
+    calendars = {eid: _free_quarters(qs, screening[eid], windows.get(eid), busy.get(eid, [])) for eid in wanted}
+    grouped = Counter(
+        (code, level, proficiency >= PROFICIENT, calendars[eid])
+        for eid, code, proficiency in skill_rows if calendars[eid]
+        for level in levels[eid]
+    )
+    supply, proficient = Counter(), Counter()
+    for (code, level, is_proficient, free), n in grouped.items():
+        for i in free:
+            supply[code, level, i] += n
+            if is_proficient:
+                proficient[code, level, i] += n
+    return supply, proficient
+
+
+# --- Supply: offers --------------------------------------------------------------------
+
+
+def offer_supply(session: Session, qs: list[Quarter], f: GapFilter) -> tuple[Counter, Counter]:
+    """Free offer slots per cell, and those of them offered at proficiency ≥ 3."""
+    first, last = date.fromordinal(qs[0].start), date.fromordinal(qs[-1].end)
+    rows = session.exec(
+        select(Offer.skills, Offer.levels, Offer.slots, Offer.slots_used, Offer.available_from,
+               Offer.available_to, Offer.expires_on)
+        .where(Offer.status.in_(OFFER_STATUSES), Offer.expires_on >= first, Offer.slots > Offer.slots_used,
+               Offer.available_from <= last, Offer.available_to >= first)
+    )
+    supply, proficient = Counter(), Counter()
+    for skills, levels, slots, used, start, end, expires in rows:
+        quarters_open = [i for i in _overlapping(qs, start.toordinal(), end.toordinal())
+                         if expires.toordinal() >= qs[i].start]
+        for s in skills or []:
+            for level in {Level(lv) for lv in levels or []}:
+                if (f.skill and s["code"] != f.skill) or (f.level and level != f.level):
+                    continue
+                for i in quarters_open:
+                    supply[s["code"], level, i] += slots - used
+                    if s["proficiency"] >= PROFICIENT:
+                        proficient[s["code"], level, i] += slots - used
+    return supply, proficient
+
+
+# --- Cells -----------------------------------------------------------------------------
+
+
+def _cells(session: Session, qs: list[Quarter], f: GapFilter, empty: Counter) -> list[GapCell]:
+    seats, positions = demand(session, qs, f)
+    people, people_proficient = expert_supply(session, qs, f)
+    slots, slots_proficient = offer_supply(session, qs, f)
+    supply, proficient = people + slots, people_proficient + slots_proficient
+    names = {code: (name, area) for code, name, area in session.exec(select(Skill.code, Skill.name, Skill.area))}
+    cells = []
+    for key in seats.keys() | supply.keys():
+        code, level, i = key
+        d, s = seats[key], supply[key]
+        name, area = names.get(code, (code, ""))
+        cells.append(GapCell(
+            skill=code, skill_name=name, area=area, level=level, quarter=qs[i].label, demand=d, supply=s,
+            supply_proficient=proficient[key], gap=max(d - s, 0), ratio=round(s / d, 2) if d else None,
+            unfilled=empty[key], positions=sorted(positions.get(key, ())),
+        ))
+    order = list(Level).index
+    cells.sort(key=lambda c: (-c.gap, -c.unfilled, c.skill, order(c.level), c.quarter))
+    return cells
+
+
+# --- Unfilled seats of the latest plan ---------------------------------------------------
+
+
+def _latest_plan(session: Session) -> LatestPlan | None:
+    row = session.exec(
+        select(Plan.id, Plan.finished_at).where(Plan.status == PlanStatus.succeeded)
+        .order_by(Plan.finished_at.desc().nulls_last(), Plan.id.desc()).limit(1)
+    ).first()
+    return LatestPlan(id=row[0], finished_at=row[1]) if row else None
+
+
+def main_rule(detail: dict) -> str:
+    """The rule that eliminated the most suppliers (the first on ties), by its name before any ':'."""
+    steps = [s for s in detail.get("eliminations") or [] if s.get("eliminated", 0) > 0]
+    if steps:
+        biggest = max(steps, key=lambda s: s["eliminated"])  # max keeps the first of equals
+        return str(biggest.get("rule", "other")).split(":", 1)[0] or "other"
+    return "competition" if detail.get("competitors") else "other"
+
+
+def _unfilled(session: Session, plan_id: int, f: GapFilter, open_only: bool,
+              qs: list[Quarter]) -> tuple[list, list, Counter]:
+    """The plan's empty seats, its top reasons, and the empty seats per cell."""
+    statement = (
+        select(PlanUnfilled.position_id, Position.request_id, Position.title, CapacityRequest.mission,
+               PlanUnfilled.seat, PlanUnfilled.reason, PlanUnfilled.detail, Position.level,
+               CapacityRequest.level, Position.required_skills, Position.start_date, Position.end_date)
+        .join(Position, Position.id == PlanUnfilled.position_id)
+        .join(CapacityRequest, CapacityRequest.id == Position.request_id)
+        .where(PlanUnfilled.plan_id == plan_id)
+        .order_by(PlanUnfilled.position_id, PlanUnfilled.seat)
+    )
+    if f.mission:
+        statement = statement.where(CapacityRequest.mission == f.mission)
+    if open_only:
+        statement = statement.where(CapacityRequest.status.in_(OPEN_STATUSES))
+    seats, rules, per_cell = [], Counter(), Counter()
+    for (pid, rid, title, mission, seat, reason, detail, level, request_level, required, start,
+         end) in session.exec(statement):
+        level = Level(level or request_level)
+        codes = {r["code"] for r in required or []}
+        if (f.level and level != f.level) or (f.skill and f.skill not in codes):
+            continue
+        seats.append(UnfilledSeat(position_id=pid, request_id=rid, title=title, mission=mission, seat=seat,
+                                  reason=reason))
+        rules[main_rule(detail or {})] += 1
+        for code in {f.skill} if f.skill else codes:
+            for i in _overlapping(qs, start.toordinal(), end.toordinal()):
+                per_cell[code, level, i] += 1
+    top = sorted(rules.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_REASONS]
+    return seats, [ReasonCount(rule=rule, count=n) for rule, n in top], per_cell
+
+
+# --- The report ------------------------------------------------------------------------
+
+
+def gap_report(session: Session, start: date, end: date, f: GapFilter, *, open_only: bool = False) -> GapReport:
+    """Demand against supply per skill × level × quarter, with the latest plan's unfilled seats."""
+    qs = quarters(start, end)
+    plan = _latest_plan(session)
+    unfilled, reasons, empty = _unfilled(session, plan.id, f, open_only, qs) if plan else ([], [], Counter())
+    cells = _cells(session, qs, f, empty)
+    totals = Totals(demand=sum(c.demand for c in cells), supply=sum(c.supply for c in cells),
+                    gap=sum(c.gap for c in cells))
+    return GapReport.model_validate({
+        "from": start, "to": end, "quarters": [q.label for q in qs], "cells": cells, "totals": totals,
+        "latest_plan": plan, "unfilled": unfilled, "top_reasons": reasons,
+    })
+
+
+# --- CSV -------------------------------------------------------------------------------
+
+
+def _quality(accepted: dict[str, float], media: str) -> float:
+    major = media.split("/")[0] + "/*"
+    return accepted.get(media, accepted.get(major, accepted.get("*/*", 0.0)))
+
+
+def prefers_csv(accept: str | None) -> bool:
+    """Whether an Accept header ranks text/csv above JSON (a tie keeps JSON)."""
+    accepted: dict[str, float] = {}
+    for part in (accept or "").split(","):
+        media, *params = [p.strip() for p in part.split(";")]
+        q = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        if media:
+            accepted[media.lower()] = max(q, accepted.get(media.lower(), 0.0))
+    return _quality(accepted, "text/csv") > _quality(accepted, "application/json")
+
+
+def to_csv(report: GapReport) -> str:
+    """One row per cell under a header row."""
+    from service.spreadsheets.exports import spreadsheet_safe  # exports builds on this module
+
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
+    writer.writeheader()
+    for cell in report.cells:
+        row = cell.model_dump(mode="json")
+        row["ratio"] = "" if cell.ratio is None else cell.ratio
+        row["positions"] = " ".join(str(p) for p in cell.positions)
+        writer.writerow({k: spreadsheet_safe(v) for k, v in row.items()})
+    return out.getvalue()
+
+
+def csv_filename(report: GapReport) -> str:
+    return f"gaps-{report.from_.isoformat()}-{report.to.isoformat()}.csv"

@@ -1,0 +1,41 @@
+"""Routes: reports."""
+
+from datetime import date
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Header, Query, Response
+
+from schemas.enums import Level, Role
+from service.reports import gaps as reports
+from service.platform.deps import CurrentUser, SessionDep
+
+router = APIRouter(prefix="/reports", tags=["reports"])
+
+
+@router.get(
+    "/gaps", response_model=reports.GapReport, summary="Skill gaps by level and quarter",
+    description=reports.DEFINITIONS,
+    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
+)
+def gaps(
+    session: SessionDep,
+    principal: CurrentUser,
+    start: Annotated[date | None, Query(alias="from", description="first day; default: this quarter's start")] = None,
+    end: Annotated[date | None, Query(alias="to", description="last day; default: 8 quarters ahead")] = None,
+    mission: Annotated[str | None, Query(max_length=20, description="mission code: demand and unfilled only")] = None,
+    level: Level | None = None,
+    skill: Annotated[str | None, Query(max_length=24, description="skill code")] = None,
+    format: Annotated[Literal["json", "csv"] | None, Query(description="overrides the Accept header")] = None,
+    accept: Annotated[str | None, Header()] = None,
+):
+    """Skill gaps: demand against supply by skill, level and quarter, as JSON or CSV."""
+    start, end = reports.resolve_range(start, end, date.today())
+    f = reports.GapFilter(mission=mission, level=level, skill=skill.upper() if skill else None)
+    reports.check_filter(session, f)
+    report = reports.gap_report(session, start, end, f, open_only=principal.role == Role.member_state)
+    if format == "csv" or (format is None and reports.prefers_csv(accept)):
+        return Response(
+            reports.to_csv(report), media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{reports.csv_filename(report)}"', "Vary": "Accept"},
+        )
+    return report

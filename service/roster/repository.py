@@ -1,0 +1,304 @@
+"""Experts: persistence, filtering and the Member State scope."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import Date, Integer, String, bindparam, cast, exists, func, literal, null, or_, union_all
+from sqlalchemy.sql import Select
+from sqlmodel import Session, select
+
+from schemas.enums import Category, Level, Role, Source
+from schemas.roster import ExpertCreate, ExpertPublic, ExpertUpdate, LanguageLevel, SkillLevel, Window
+from service.platform.auth import Principal
+from service.platform.errors import Conflict, Invalid
+from service.platform.readcache import ROSTER_VERSION
+from service.reference.repository import check
+from service.platform.queries import get_scoped
+from service.platform.tables import Deployment, Expert, ExpertLanguage, ExpertLevel, ExpertSkill, ExpertWindow, utcnow
+
+LIST_FIELDS = {"skills", "languages", "levels", "availability", "leave"}
+
+
+@dataclass
+class ExpertFilter:
+    skills: list[tuple[str, int]] = field(default_factory=list)
+    languages: list[tuple[str, int]] = field(default_factory=list)
+    level: Level | None = None
+    category: Category | None = None
+    nationality: str | None = None
+    state: str | None = None
+    source: Source | None = None
+    active: bool | None = None
+    available_from: date | None = None
+    available_to: date | None = None
+    q: str | None = None
+
+
+def _code(item) -> str:
+    return item.code
+
+
+def to_public(expert: Expert) -> ExpertPublic:
+    """The public record; nested lists come sorted (skills and languages by code) whatever the input order."""
+    windows = {"available": [], "leave": []}
+    for w in sorted(expert.windows, key=lambda w: (w.start, w.end)):
+        windows[w.kind].append(Window(start=w.start, end=w.end))
+    return ExpertPublic(
+        **expert.model_dump(),
+        skills=[SkillLevel(code=s.code, proficiency=s.proficiency) for s in sorted(expert.skills, key=_code)],
+        languages=[LanguageLevel(code=x.code, level=x.level) for x in sorted(expert.languages, key=_code)],
+        levels=sorted({lv.level for lv in expert.levels}, key=list(Level).index),
+        availability=windows["available"],
+        leave=windows["leave"],
+    )
+
+
+def scope(statement, principal: Principal):
+    """Member States see only the experts they nominated."""
+    if principal.role == Role.member_state:
+        return statement.where(Expert.state == principal.state)
+    return statement
+
+
+def get_visible(session: Session, principal: Principal, expert_id: int) -> Expert:
+    """The expert, or 404 alike for a missing id and another state's expert."""
+    return get_scoped(session, Expert, expert_id, principal, scope, "expert")
+
+
+def _conditions(f: ExpertFilter) -> list:
+    conditions = []
+    for code, minimum in f.skills:
+        conditions.append(
+            exists().where(ExpertSkill.expert_id == Expert.id, ExpertSkill.code == code, ExpertSkill.proficiency >= minimum)
+        )
+    for code, minimum in f.languages:
+        conditions.append(
+            exists().where(ExpertLanguage.expert_id == Expert.id, ExpertLanguage.code == code, ExpertLanguage.level >= minimum)
+        )
+    if f.level is not None:
+        conditions.append(exists().where(ExpertLevel.expert_id == Expert.id, ExpertLevel.level == f.level))
+    for column, value in (
+        (Expert.category, f.category), (Expert.nationality, f.nationality), (Expert.state, f.state),
+        (Expert.source, f.source), (Expert.active, f.active),
+    ):
+        if value is not None:
+            conditions.append(column == value)
+    if f.available_from is not None and f.available_to is not None:
+        conditions += _available(f.available_from, f.available_to)
+    if f.q:
+        conditions.append(func.lower(Expert.full_name).contains(f.q.lower(), autoescape=True))
+    return conditions
+
+
+def _available(start: date, end: date) -> list:
+    """Inside one availability window for the whole range (no windows: any time), on no leave during it.
+
+    The same reading as the solver's, so that a filter and a plan never disagree.
+    """
+    windows = ExpertWindow.expert_id == Expert.id, ExpertWindow.kind == "available"
+    return [
+        or_(
+            ~exists().where(*windows),
+            exists().where(*windows, ExpertWindow.start <= start, ExpertWindow.end >= end),
+        ),
+        ~exists().where(
+            ExpertWindow.expert_id == Expert.id, ExpertWindow.kind == "leave",
+            ExpertWindow.start <= end, ExpertWindow.end >= start,
+        ),
+    ]
+
+
+# --- Reads without ORM objects: one query for an expert, two for a page ------------------------
+# Built once, with bound parameters, so that a read neither rebuilds nor recompiles them.
+
+_IDS = bindparam("ids", expanding=True)
+_NONE_TEXT, _NONE_INT, _NONE_DATE = cast(null(), String), cast(null(), Integer), cast(null(), Date)
+LIST_COLUMNS = ("kind", "code", "number", "start", "end")
+
+
+def _lists_where(of) -> Select:
+    """Skills, languages, levels and windows as rows of one shape, for the experts ``of(expert_id)`` admits."""
+    return union_all(
+        select(ExpertSkill.expert_id, literal("skills").label("kind"), ExpertSkill.code.label("code"),
+               ExpertSkill.proficiency.label("number"), _NONE_DATE.label("start"),
+               _NONE_DATE.label("end")).where(of(ExpertSkill.expert_id)),
+        select(ExpertLanguage.expert_id, literal("languages"), ExpertLanguage.code, ExpertLanguage.level,
+               _NONE_DATE, _NONE_DATE).where(of(ExpertLanguage.expert_id)),
+        select(ExpertLevel.expert_id, literal("levels"), ExpertLevel.level, _NONE_INT, _NONE_DATE,
+               _NONE_DATE).where(of(ExpertLevel.expert_id)),
+        select(ExpertWindow.expert_id, ExpertWindow.kind, _NONE_TEXT, _NONE_INT, ExpertWindow.start,
+               ExpertWindow.end).where(of(ExpertWindow.expert_id)),
+    )
+
+
+LISTS_OF = _lists_where(lambda column: column.in_(_IDS))
+EXPERT_COLUMNS = tuple(Expert.__table__.columns)
+_LISTS = _lists_where(lambda column: column == bindparam("id")).subquery("lists")
+_LIST_ITEM = tuple(_LISTS.c[name] for name in LIST_COLUMNS)
+
+
+def _expert_then_lists(*visible) -> Select:
+    """The expert's row (the roster's version, its columns, nulls), then a row per item of its lists
+    (nulls, the item): one statement, so the version and the data come from the same snapshot, and
+    the expert's columns are sent once, not with every item."""
+    expert = (select(ROSTER_VERSION.scalar_subquery(), *EXPERT_COLUMNS, *(cast(null(), c.type) for c in _LIST_ITEM))
+              .where(Expert.id == bindparam("id"), *visible))
+    items = select(cast(null(), Integer), *(cast(null(), c.type) for c in EXPERT_COLUMNS), *_LIST_ITEM)
+    if visible:
+        items = items.where(exists().where(Expert.id == bindparam("id"), *visible))
+    return union_all(expert, items)
+
+
+ROW_WITH_LISTS = _expert_then_lists()
+SCOPED_ROW_WITH_LISTS = _expert_then_lists(Expert.state == bindparam("state"))
+_FIRST_LIST_COLUMN = 1 + len(EXPERT_COLUMNS)
+
+
+def _no_lists() -> dict[str, list]:
+    return {"skills": [], "languages": [], "levels": [], "available": [], "leave": []}
+
+
+def _add(lists: dict[str, list], kind: str, code, number, start, end) -> None:
+    lists[kind].append((code, number) if start is None else (start, end))
+
+
+def _lists_of(session: Session, ids: list[int]) -> dict[int, dict]:
+    """Skills, languages, levels and windows of these experts, in one query."""
+    lists = {i: _no_lists() for i in ids}
+    for expert_id, *item in session.exec(LISTS_OF, params={"ids": ids}):
+        _add(lists[expert_id], *item)
+    return lists
+
+
+def _public_row(row: Sequence, lists: dict) -> ExpertPublic:
+    """The public record from the expert's columns and lists, sorted as ``to_public`` sorts them."""
+    levels = {code for code, _ in lists["levels"]}
+    return ExpertPublic(
+        **{column.name: value for column, value in zip(EXPERT_COLUMNS, row)},
+        skills=[SkillLevel(code=c, proficiency=n) for c, n in sorted(lists["skills"])],
+        languages=[LanguageLevel(code=c, level=n) for c, n in sorted(lists["languages"])],
+        levels=[lv for lv in Level if lv.value in levels],
+        availability=[Window(start=s, end=e) for s, e in sorted(lists["available"])],
+        leave=[Window(start=s, end=e) for s, e in sorted(lists["leave"])],
+    )
+
+
+def one_expert(principal: Principal, expert_id: int) -> tuple[Select, dict]:
+    """The statement and parameters that read an expert the principal may see (no rows if none)."""
+    if principal.role == Role.member_state:
+        return SCOPED_ROW_WITH_LISTS, {"id": expert_id, "state": principal.state}
+    return ROW_WITH_LISTS, {"id": expert_id}
+
+
+def _expert_row(rows: Sequence[tuple]) -> tuple:
+    """Of the rows of ``one_expert``, the expert's own: the one that carries the roster's version."""
+    return next(row for row in rows if row[0] is not None)
+
+
+def roster_version_of(rows: Sequence[tuple]) -> int:
+    return _expert_row(rows)[0]
+
+
+def public_of(rows: Sequence[tuple]) -> ExpertPublic:
+    """The public record from the rows of ``one_expert`` (at least one)."""
+    lists = _no_lists()
+    for row in rows:
+        if row[0] is None:
+            _add(lists, *row[_FIRST_LIST_COLUMN:])
+    return _public_row(_expert_row(rows)[1:_FIRST_LIST_COLUMN], lists)
+
+
+def count_experts(session: Session, principal: Principal, f: ExpertFilter) -> int:
+    """How many visible experts match the filter."""
+    return session.exec(scope(select(func.count()).select_from(Expert).where(*_conditions(f)), principal)).one()
+
+
+def page_experts(session: Session, principal: Principal, f: ExpertFilter, limit: int, offset: int):
+    """One page of visible experts matching the filter, by id: two queries."""
+    rows = session.exec(scope(select(*Expert.__table__.columns).where(*_conditions(f)), principal)
+                        .order_by(Expert.id).limit(limit).offset(offset)).all()
+    lists = _lists_of(session, [r.id for r in rows]) if rows else {}
+    return [_public_row(r, lists[r.id]) for r in rows]
+
+
+def _check_references(session: Session, data: ExpertCreate | ExpertUpdate, *also: tuple) -> None:
+    """The skills, nationality and ``also`` (field, kind, codes) exist: one query for all."""
+    check(session, ("skills", "skill", [s.code for s in data.skills or []]), ("nationality", "state", [data.nationality]),
+          *also)
+
+
+def _check_unique(session: Session, expert: Expert) -> None:
+    clash = select(Expert.id).where(Expert.id != expert.id) if expert.id else select(Expert.id)
+    if expert.email and session.exec(clash.where(Expert.email == expert.email)).first():
+        raise Conflict(f"an expert with e-mail {expert.email} already exists: update that record instead")
+    if expert.national_id and session.exec(
+        clash.where(Expert.nationality == expert.nationality, Expert.national_id == expert.national_id)
+    ).first():
+        raise Conflict(
+            f"an expert of nationality {expert.nationality} with national id {expert.national_id} already exists"
+        )
+
+
+def _set_lists(expert: Expert, data: dict) -> None:
+    if "skills" in data:
+        expert.skills = [ExpertSkill(code=s["code"], proficiency=s["proficiency"]) for s in data["skills"]]
+    if "languages" in data:
+        expert.languages = [ExpertLanguage(code=lang["code"], level=lang["level"]) for lang in data["languages"]]
+    if "levels" in data:
+        expert.levels = [ExpertLevel(level=lv) for lv in dict.fromkeys(data["levels"])]
+    if "availability" in data or "leave" in data:
+        kinds = {"available": data.get("availability"), "leave": data.get("leave")}
+        kept = [w for w in expert.windows if kinds[w.kind] is None]
+        new = [ExpertWindow(kind=k, start=w["start"], end=w["end"]) for k, ws in kinds.items() for w in ws or []]
+        expert.windows = kept + new
+
+
+def check_deletable(session: Session, expert: Expert) -> None:
+    """Deployment history must survive: an expert who was ever deployed is deactivated, not deleted."""
+    ids = session.exec(select(Deployment.id).where(Deployment.expert_id == expert.id).limit(5)).all()
+    if ids:
+        raise Conflict(f"expert {expert.id} has deployments ({', '.join(map(str, ids))}); "
+                       "their history is kept: set active to false instead of deleting")
+
+
+def owner_state(principal: Principal, requested: str | None) -> str | None:
+    """Member States always act for themselves; HQ may name a state or none (UN staff)."""
+    if principal.role == Role.member_state:
+        if requested not in (None, principal.state):
+            raise Invalid("state", f"a {principal.state} token can only nominate experts for {principal.state}")
+        return principal.state
+    return requested
+
+
+def build(data: ExpertCreate, state: str | None) -> Expert:
+    """A new expert row with its skills, languages, levels and windows (not yet checked or added)."""
+    expert = Expert(**data.model_dump(exclude=LIST_FIELDS | {"state"}), state=state)
+    _set_lists(expert, data.model_dump(include=LIST_FIELDS))
+    return expert
+
+
+def create(session: Session, principal: Principal, data: ExpertCreate) -> Expert:
+    state = owner_state(principal, data.state)
+    _check_references(session, data, ("state", "state", [state]))
+    expert = build(data, state)
+    _check_unique(session, expert)
+    session.add(expert)
+    session.flush()
+    return expert
+
+
+def update(session: Session, expert: Expert, data: ExpertUpdate) -> Expert:
+    _check_references(session, data)
+    changes = data.model_dump(exclude_unset=True)
+    for name, value in changes.items():
+        if value is None and name in {"full_name", "category", "nationality", "gender", "source", "notice_days", "active"}:
+            raise Invalid(name, f"{name} cannot be null: leave it out to keep the current value")
+    expert.sqlmodel_update({k: v for k, v in changes.items() if k not in LIST_FIELDS})
+    _set_lists(expert, {k: v for k, v in changes.items() if k in LIST_FIELDS and v is not None})
+    _check_unique(session, expert)
+    expert.version += 1
+    expert.updated_at = utcnow()
+    session.add(expert)
+    session.flush()
+    return expert

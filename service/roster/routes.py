@@ -1,0 +1,133 @@
+"""Routes: the roster of experts."""
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Request, Response, status
+from pydantic import BaseModel, Field
+from sqlmodel import Session
+
+from schemas.enums import Category, Level, Source
+from schemas.roster import ExpertCreate, ExpertPublic, ExpertsPublic, ExpertUpdate
+from service.platform import audit
+from service.platform import idempotency
+from service.platform.deps import ContributorUser, CurrentUser, SessionDep
+from service.platform.etags import check_if_match, json_answer, set_etag
+from service.platform.errors import not_found
+from service.platform.readcache import audience, rendered, roster_answer, roster_version
+from service.platform.readpool import fetch
+from service.reference.repository import check_skills
+from service.roster import repository as repo
+from service.platform.lean import lean_get
+from service.platform.updates import audited_update
+from service.platform.params import Id, Limit, Offset, check_range, parse_code_min
+
+router = APIRouter(prefix="/experts", tags=["experts"])
+
+
+class ExpertSearch(BaseModel):
+    """The filters of ``GET /experts``, validated at once (one model, not a parameter each)."""
+
+    skill: list[str] = Field([], description="CODE or CODE:MIN, repeatable; all must hold")
+    min_proficiency: int = Field(1, ge=1, le=5, description="minimum for skills given without :MIN")
+    language: list[str] = Field([], description="ISO 639-1 code or code:MIN, repeatable")
+    level: Level | None = None
+    category: Category | None = None
+    nationality: str | None = Field(None, pattern=r"^[A-Z]{3}$")
+    state: str | None = Field(None, pattern=r"^[A-Z]{3}$")
+    source: Source | None = None
+    active: bool | None = None
+    available_from: date | None = None
+    available_to: date | None = None
+    q: str | None = Field(None, max_length=100, description="part of the name")
+    limit: Limit = 50
+    offset: Offset = 0
+
+
+@lean_get(router, "", response_model=ExpertsPublic)
+async def list_experts(principal: CurrentUser, request: Request, query: Annotated[ExpertSearch, Query()]):
+    """List experts, filtered; Member States see only their own."""
+    check_range(query.available_from, query.available_to, "available_from", "available_to")
+    skills = parse_code_min("skill", query.skill, query.min_proficiency, upper=True)
+    f = repo.ExpertFilter(
+        skills=skills, languages=parse_code_min("language", query.language, 1, upper=False), level=query.level,
+        category=query.category, nationality=query.nationality, state=query.state, source=query.source,
+        active=query.active, available_from=query.available_from, available_to=query.available_to, q=query.q,
+    )
+
+    search = ("experts", audience(principal), repr(f))
+
+    def compute(version: int):  # on a worker thread, only when no answer is kept
+        with Session(request.app.state.read_engine) as session:
+            check_skills(session, "skill", [code for code, _ in skills])
+            count = request.app.state.roster_cache.remember(
+                (*search, "count"), version, lambda: repo.count_experts(session, principal, f))
+            data = repo.page_experts(session, principal, f, query.limit, query.offset)
+            return ExpertsPublic(data=data, count=count), None
+
+    return await roster_answer(request, (*search, query.limit, query.offset), compute)
+
+
+@router.post("", response_model=ExpertPublic, status_code=status.HTTP_201_CREATED)
+def create_expert(session: SessionDep, principal: ContributorUser, body: ExpertCreate, response: Response,
+                  request: Request):
+    """Add an expert to the roster (Member States nominate their own)."""
+    expert = repo.create(session, principal, body)
+    public = repo.to_public(expert)
+    audit.record(session, principal, "create", "expert", expert.id, after=public)
+    idempotency.settle(session, request, status.HTTP_201_CREATED, public)
+    session.commit()
+    set_etag(response, expert.version)
+    response.headers["Location"] = f"/experts/{expert.id}"
+    return public
+
+
+@lean_get(router, "/{expert_id}", response_model=ExpertPublic)
+async def get_expert(principal: CurrentUser, expert_id: Id, request: Request):
+    """One expert, with an ETag for later updates.
+
+    An expert read before, while the roster has not changed since, is answered after reading the
+    roster's version alone; otherwise the version and the expert are read in one statement.
+    """
+    state, key = request.app.state, ("expert", audience(principal), expert_id)
+    if state.roster_cache.holds(key) and (kept := state.roster_cache.get(key, await roster_version(state))):
+        return json_answer(*kept)
+    rows = await fetch(state, *repo.one_expert(principal, expert_id))
+    if not rows:
+        raise not_found("expert", expert_id)
+
+    def render():
+        public = repo.public_of(rows)
+        return rendered(public, public.version)
+
+    return json_answer(*state.roster_cache.remember(key, repo.roster_version_of(rows), render))
+
+
+@router.patch("/{expert_id}", response_model=ExpertPublic)
+def update_expert(
+    session: SessionDep,
+    principal: ContributorUser,
+    expert_id: Id,
+    body: ExpertUpdate,
+    response: Response,
+    if_match: Annotated[str | None, Header()] = None,
+):
+    """Change some fields of an expert; a stale If-Match answers 412."""
+    expert = repo.get_visible(session, principal, expert_id)
+    return audited_update(session, principal, response, if_match, row=expert, entity="expert",
+                          public=repo.to_public, change=lambda: repo.update(session, expert, body))
+
+
+@router.delete("/{expert_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_expert(
+    session: SessionDep, principal: ContributorUser, expert_id: Id,
+    if_match: Annotated[str | None, Header()] = None,
+) -> Response:
+    """Remove an expert from the roster; the audit log keeps the last record."""
+    expert = repo.get_visible(session, principal, expert_id)
+    check_if_match(if_match, expert.version)
+    repo.check_deletable(session, expert)
+    audit.record(session, principal, "delete", "expert", expert.id, before=repo.to_public(expert))
+    session.delete(expert)
+    session.commit()
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

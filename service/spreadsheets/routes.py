@@ -1,0 +1,164 @@
+"""Routes: spreadsheet import (experts, offers) and export (plans, deployments, the gap report)."""
+
+from datetime import date
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, File, Query, Response, UploadFile
+from fastapi.responses import JSONResponse
+
+from schemas.enums import Level, Role
+from service.spreadsheets import exports
+from service.spreadsheets import imports
+from service.reports import gaps as reports
+from service.platform.deps import ContributorUser, CurrentUser, SessionDep, StaffUser
+from service.planning import repository as plan_repo
+from service.deployments import routes as deployment_routes
+from service.platform.params import Id
+
+router = APIRouter(tags=["import and export"])
+
+MAX_EXPORT_ROWS = 1_000_000
+ExportFormat = Annotated[Literal["csv", "xlsx"], Query(description="csv or xlsx")]
+
+IMPORT_RULES = """Send the file as multipart form data in the field `file`: CSV (UTF-8, comma-separated) or
+XLSX (the first sheet, or the one named `{kind}`), with a header row naming the columns below in any order;
+columns left out keep their stored value on re-import, or take the API's default. Download a template from
+`GET /{kind}/import/template?format=xlsx` (its `help` sheet repeats this table). Lists are separated by `;`.
+Empty rows, and rows whose first cell starts with `#`, are skipped. At most 50,000 rows a file.
+
+Rows are validated one by one with the API's rules (`POST /{kind}`). The answer lists every bad cell as
+`{{line, column, value, message}}`, the header being line 1.
+
+- **All or nothing** (default): one bad row and nothing is written; the answer is **422** with the report.
+- `?partial=true`: the good rows are written; **207** with the report of the bad ones (**200** when none).
+- `?dry_run=true`: the same checks and the same answer, but nothing is written.
+- **Re-importing updates** instead of duplicating: {key}. A row whose values equal the stored record counts as
+  `unchanged`.
+- Member States import for their own state (`state` may be left empty); a row naming another state is an
+  error. HQ may import for any state.
+- Every created or updated record gets an audit entry (action `import`).
+
+"""
+
+EXPERT_KEY = ("an expert is matched on `email`, else on (`nationality`, `national_id`); a key held by an "
+              "expert of another state is an error for Member States")
+OFFER_KEY = "an offer is matched on (`state`, `title`)"
+
+
+def _description(kind: imports.Kind, key: str) -> str:
+    return IMPORT_RULES.format(kind=kind, key=key) + imports.columns_markdown(kind)
+
+
+IMPORT_RESPONSES = {
+    207: {"model": imports.ImportReport, "description": "partial import: the good rows were written"},
+    422: {"model": imports.ImportReport, "description": "rejected: nothing was written (the report says why)"},
+}
+
+
+def _answer(report: imports.ImportReport) -> JSONResponse:
+    body = report.model_dump(mode="json")
+    if report.rejected:
+        detail = (f"{len(report.errors)} error(s); nothing was imported: fix the rows listed in 'errors', "
+                  "or send ?partial=true to import the good rows")
+        return JSONResponse({"error": "import_rejected", "detail": detail} | body, 422)
+    return JSONResponse(body, 207 if report.errors else 200)
+
+
+def _import(session, principal, kind: imports.Kind, file: UploadFile, dry_run: bool, partial: bool):
+    report = imports.run_import(session, principal, kind, file.file.read(), dry_run=dry_run, partial=partial)
+    return _answer(report)
+
+
+DryRun = Annotated[bool, Query(description="validate and report; write nothing")]
+Partial = Annotated[bool, Query(description="write the good rows even if some are bad")]
+Upload = Annotated[UploadFile, File(description="the CSV or XLSX file")]
+
+
+@router.post("/experts/import", response_model=imports.ImportReport, responses=IMPORT_RESPONSES,
+             summary="Import experts from CSV or XLSX", description=_description("experts", EXPERT_KEY))
+def import_experts(session: SessionDep, principal: ContributorUser, file: Upload, dry_run: DryRun = False,
+                   partial: Partial = False):
+    return _import(session, principal, "experts", file, dry_run, partial)
+
+
+@router.post("/offers/import", response_model=imports.ImportReport, responses=IMPORT_RESPONSES,
+             summary="Import offers from CSV or XLSX", description=_description("offers", OFFER_KEY))
+def import_offers(session: SessionDep, principal: ContributorUser, file: Upload, dry_run: DryRun = False,
+                  partial: Partial = False):
+    return _import(session, principal, "offers", file, dry_run, partial)
+
+
+def _attachment(content: bytes, format: str, filename: str) -> Response:
+    return Response(content, media_type=exports.MEDIA_TYPES[format],
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+def _template(kind: imports.Kind, format: str) -> Response:
+    content = imports.template_xlsx(kind) if format == "xlsx" else imports.template_csv(kind).encode()
+    return _attachment(content, format, f"{kind}-template.{format}")
+
+
+TEMPLATE_RESPONSES = {200: {"content": {m: {} for m in exports.MEDIA_TYPES.values()}}}
+
+
+@router.get("/experts/import/template", response_class=Response, responses=TEMPLATE_RESPONSES)
+def experts_template(_: ContributorUser, format: ExportFormat = "xlsx"):
+    """An empty import file for experts: the header row, and in XLSX a 'help' sheet on each column."""
+    return _template("experts", format)
+
+
+@router.get("/offers/import/template", response_class=Response, responses=TEMPLATE_RESPONSES)
+def offers_template(_: ContributorUser, format: ExportFormat = "xlsx"):
+    """An empty import file for offers: the header row, and in XLSX a 'help' sheet on each column."""
+    return _template("offers", format)
+
+
+# --- Exports -------------------------------------------------------------------------------------
+
+
+@router.get("/plans/{plan_id}/export", response_class=Response, responses=TEMPLATE_RESPONSES)
+def export_plan(
+    session: SessionDep, _: StaffUser, plan_id: Id, format: ExportFormat = "xlsx",
+    sheet: Annotated[Literal["assignments", "unfilled"], Query(description="CSV only: which table")] = "assignments",
+):
+    """A plan's assignments and unfilled seats: XLSX with a sheet each, or one of them as CSV."""
+    tables = exports.plan_tables(session, plan_repo.get(session, plan_id))
+    return _attachment(exports.render(tables, format, sheet), format, exports.plan_filename(plan_id, format, sheet))
+
+
+@router.get("/deployments/export", response_class=Response, responses=TEMPLATE_RESPONSES)
+def export_deployments(
+    session: SessionDep,
+    principal: CurrentUser,
+    conditions: deployment_routes.DeploymentFilters,
+    format: ExportFormat = "xlsx",
+):
+    """Every deployment GET /deployments would list with the same filters (no paging); Member States see their own."""
+    page = deployment_routes.list_deployments(session, principal, conditions, limit=MAX_EXPORT_ROWS, offset=0)
+    content = exports.render([exports.deployments_table(page.data)], format)
+    return _attachment(content, format, f"deployments.{format}")
+
+
+@router.get("/reports/gaps/export", response_class=Response, responses=TEMPLATE_RESPONSES)
+def export_gaps(
+    session: SessionDep,
+    principal: CurrentUser,
+    format: ExportFormat = "xlsx",
+    start: Annotated[date | None, Query(alias="from", description="first day; default: this quarter's start")] = None,
+    end: Annotated[date | None, Query(alias="to", description="last day; default: 8 quarters ahead")] = None,
+    mission: Annotated[str | None, Query(max_length=20, description="mission code: demand and unfilled only")] = None,
+    level: Level | None = None,
+    skill: Annotated[str | None, Query(max_length=24, description="skill code")] = None,
+):
+    """The gap report of GET /reports/gaps: CSV (one row per cell) or XLSX (cells, unfilled, reasons, totals)."""
+    report = gap_report(session, principal, start, end, mission, level, skill)
+    return _attachment(exports.render_gaps(report, format), format, exports.gaps_filename(report, format))
+
+
+def gap_report(session, principal, start: date | None, end: date | None, mission: str | None,
+               level: Level | None, skill: str | None) -> reports.GapReport:
+    """The report with GET /reports/gaps' defaults and checks."""
+    start, end = reports.resolve_range(start, end, date.today())
+    f = reports.GapFilter(mission=mission, level=level, skill=skill.upper() if skill else None)
+    reports.check_filter(session, f)
+    return reports.gap_report(session, start, end, f, open_only=principal.role == Role.member_state)
