@@ -8,7 +8,7 @@ import time
 import numpy as np
 
 from schemas.plan import ModelSize, Plan, SolveStatus
-from solver.score import assemble
+from solver.assemble import assemble
 from solver.structure import build_structure
 
 

@@ -12,7 +12,7 @@ from solver.checker import pins_against_rules
 from solver.explain import pin_conflicts
 from solver.objectives import add_keep_tiers, objective_stages, unsolved_tiers
 from solver.rules import build_model, conflicting_commitments
-from solver.score import assemble
+from solver.assemble import assemble
 from solver.structure import Structure, build_structure
 
 Progress = Callable[[dict], None] | None

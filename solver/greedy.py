@@ -6,7 +6,7 @@ from collections import defaultdict
 import numpy as np
 
 from schemas.plan import ModelSize, Plan, SolveStatus
-from solver.score import assemble
+from solver.assemble import assemble
 from solver.structure import Structure, build_structure
 
 

@@ -1,11 +1,11 @@
-"""Objective levels of a set of chosen pairs, and the plan that reports them."""
+"""Objective levels of a set of chosen pairs, each pair's score, and the slots of offers."""
 
 import math
 from collections import defaultdict
 
 import numpy as np
 
-from schemas.plan import Assignment, Objectives, Plan, SolveStatus
+from schemas.plan import Objectives
 from solver.structure import Structure
 
 
@@ -91,25 +91,3 @@ def breakdown(st: Structure, k: int) -> dict[str, int]:
         "spc": int(st.spc[k]),
         "stability": int(st.previous[k]),
     }
-
-
-def assemble(st: Structure, chosen, status: SolveStatus, **extra) -> Plan:
-    """A plan from chosen pair indices: assignments with slots and scores, then explanations."""
-    from solver.explain import unfilled_reasons
-
-    chosen = np.asarray(sorted(int(k) for k in chosen), dtype=np.int64)
-    slots = slots_of(st, chosen)
-    pinned = set(st.pinned_pairs)
-    assignments = [
-        Assignment(
-            position_id=st.inst.positions[st.pair_pos[k]].id,
-            supplier_id=st.sup.ids[st.pair_sup[k]],
-            slot=slots.get(int(k), 1),
-            pinned=int(k) in pinned,
-            score=breakdown(st, int(k)),
-        )
-        for k in chosen
-    ]
-    plan = Plan(status=status, assignments=assignments, objectives=objectives(st, chosen), **extra)
-    plan.unfilled = unfilled_reasons(st, chosen)
-    return plan

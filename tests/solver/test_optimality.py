@@ -8,7 +8,8 @@ import pytest
 import solver
 from bench.generate import generate
 from schemas.instance import ForbiddenPair, Parameters, Pin, PreviousAssignment
-from solver.score import assemble, objectives
+from solver.assemble import assemble
+from solver.score import objectives
 from solver.structure import build_structure, tier_weights
 from tests.solver.factory import day, expert, filled, instance, offer, position
 
