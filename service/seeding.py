@@ -63,13 +63,13 @@ def seed_demo(session: Session, *, experts: int = 400, offers: int = 40, request
     offer_keys = set(session.exec(select(Offer.state, Offer.title)).all())
     request_keys = set(session.exec(select(CapacityRequest.mission, CapacityRequest.title)).all())
     result = {"experts": Counts(), "offers": Counts(), "requests": Counts()}
-    for data in demo.experts:
-        if _is_new(emails, data.email):
-            session.add(expert_repo.build(data, data.state))
+    for expert in demo.experts:
+        if _is_new(emails, expert.email):
+            session.add(expert_repo.build(expert, expert.state))
             result["experts"].added += 1
-    for data in demo.offers:
-        if _is_new(offer_keys, (data.state, data.title)):
-            session.add(Offer(**data.model_dump(exclude={"state"}), state=data.state))
+    for offer in demo.offers:
+        if _is_new(offer_keys, (offer.state, offer.title)):
+            session.add(Offer(**offer.model_dump(exclude={"state"}), state=offer.state))
             result["offers"].added += 1
     for data in demo.requests:
         if _is_new(request_keys, (data.mission, data.title)):

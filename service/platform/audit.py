@@ -58,8 +58,8 @@ def insert_made(made_id: ColumnElement[int]) -> CTE:
     """A PostgreSQL CTE that records the creation of the row whose new id is ``made_id`` (a column of a
     CTE that inserts it), in the same statement: the values of ``row`` as ``audit_{name}``, with
     ``audit_after`` the row as JSON text whose ``id`` the new id replaces."""
-    after = func.jsonb_build_object("id", made_id)
-    after = cast(cast(bindparam("audit_after", type_=String), JSONB).op("||")(after), JSON)
+    new_id = func.jsonb_build_object("id", made_id)
+    after = cast(cast(bindparam("audit_after", type_=String), JSONB).op("||")(new_id), JSON)
     values = select(*(bindparam(f"audit_{c.name}", type_=c.type) for c in _GIVEN), cast(made_id, String), after)
     return insert(AuditEntry.__table__).from_select([*(c.name for c in _GIVEN), "entity_id", "after"], values).cte()
 

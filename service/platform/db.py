@@ -70,7 +70,10 @@ def alembic_config(url: str) -> Config:
 @lru_cache(maxsize=1)
 def head_revision() -> str:
     """The newest migration; read from the scripts once per process (health checks ask often)."""
-    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+    head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+    if head is None:
+        raise RuntimeError(f"no migrations in {MIGRATIONS}: the package is incomplete")
+    return head
 
 
 def current_revision(engine: Engine) -> str | None:

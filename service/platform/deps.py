@@ -69,7 +69,7 @@ class BearerPrincipal(HTTPBearer):
     second one to solve on every request); it documents the scheme in OpenAPI all the same.
     """
 
-    async def __call__(self, request: Request) -> Principal:
+    async def __call__(self, request: Request) -> Principal:  # type: ignore[override]  # a Principal, not credentials
         scheme, _, secret = request.headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not (secret := secret.strip()):
             raise Unauthorized("send 'Authorization: Bearer <token>'; create one with `roster token create`",

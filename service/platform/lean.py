@@ -13,7 +13,7 @@ one query model (``Annotated[Model, Query()]``). Anything else is refused when t
 """
 
 import inspect
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Annotated, Any, get_args, get_origin, get_type_hints
 
 from fastapi import Request, Response
@@ -80,7 +80,7 @@ def _argument(name: str, hint: Any, path_names: set[str]) -> Argument:
 class LeanRoute(APIRoute):
     """An ``APIRoute`` whose handler supplies the endpoint's arguments as worked out when it is made."""
 
-    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         endpoint = self.endpoint
         if not inspect.iscoroutinefunction(endpoint):
             raise TypeError(f"a LeanRoute endpoint is async: {endpoint.__name__}")
@@ -88,7 +88,7 @@ class LeanRoute(APIRoute):
         arguments = []  # (name, how to make it from the request, whether that is awaited)
         for name in inspect.signature(endpoint).parameters:
             make = _argument(name, hints[name], path_names)
-            awaited = inspect.iscoroutinefunction(make) or inspect.iscoroutinefunction(make.__call__)
+            awaited = inspect.iscoroutinefunction(make) or inspect.iscoroutinefunction(type(make).__call__)
             arguments.append((name, make, awaited))
 
         async def handler(request: Request) -> Response:

@@ -88,7 +88,7 @@ class _PlanCollector:
         yield plans
         yield GaugeMetricFamily("roster_plan_queue_length", "Plans waiting for a worker",
                                 value=by_status.get("queued", 0))
-        durations = [(end - start).total_seconds() for start, end in finished]
+        durations = [(end - start).total_seconds() for start, end in finished if start and end]
         yield SummaryMetricFamily("roster_plan_duration_seconds", "Wall time of the last 1,000 succeeded plans",
                                   count_value=len(durations), sum_value=sum(durations))
 

@@ -138,7 +138,11 @@ async def roster_version(state) -> int:
 
 def audience(principal: Principal) -> str:
     """Who sees the same answers: each Member State its own, every other role the whole roster."""
-    return principal.state if principal.role == Role.member_state else "*"
+    if principal.role != Role.member_state:
+        return "*"
+    if principal.state is None:  # made impossible by auth: a Member State token always names its state
+        raise ValueError("a Member State token without a state")
+    return principal.state
 
 
 def rendered(model: BaseModel, tag: int | None) -> tuple[bytes, int | None]:

@@ -1,6 +1,8 @@
 """The planners' web pages (server-rendered), mounted on the API app under /ui."""
 
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any, cast
 
 import plotly
 from fastapi import FastAPI, Request
@@ -27,9 +29,14 @@ def _is_page(request: Request) -> bool:
     return request.url.path == "/ui" or request.url.path.startswith("/ui/")
 
 
+Handler = Callable[[Request, Any], Awaitable[Any]]
+
+
 def _html_errors(app: FastAPI) -> None:
     """Errors under /ui answer an HTML page; the API keeps its JSON answers."""
-    api_roster, api_http = app.exception_handlers[RosterError], app.exception_handlers[StarletteHTTPException]
+    # the API's handlers (platform.errors) are coroutines
+    api_roster = cast(Handler, app.exception_handlers[RosterError])
+    api_http = cast(Handler, app.exception_handlers[StarletteHTTPException])
 
     async def roster_error(request: Request, exc: RosterError):
         if not _is_page(request):

@@ -18,12 +18,12 @@ def _number(text: str) -> int | str:
 
 def parse_codes(text: str, minimum: str) -> list[dict]:
     """``SSR-POLICY:3, DDR-DESIGN`` -> [{code, <minimum>: 3}, {code}]; bad numbers go on for the API to refuse."""
-    items = []
+    items: list[dict[str, object]] = []
     for part in text.replace(";", ",").split(","):
         code, _, level = part.strip().partition(":")
         if not code.strip():
             continue
-        item = {"code": code.strip()}
+        item: dict[str, object] = {"code": code.strip()}
         if level.strip():
             item[minimum] = _number(level)
         items.append(item)
@@ -58,7 +58,7 @@ def position_rows(form: FormData) -> list[dict]:
     rows = []
     for i in indexes:
         get = lambda name: str(form.get(f"positions.{i}.{name}", "")).strip()  # noqa: E731
-        values = {name: get(name) for name in POSITION_FIELDS if get(name)}
+        values: dict[str, object] = {name: get(name) for name in POSITION_FIELDS if get(name)}
         values |= {flag: True for flag in POSITION_FLAGS if get(flag)}
         values["required_skills"] = parse_codes(get("required_skills"), "min_proficiency")
         values["desired_skills"] = parse_codes(get("desired_skills"), "min_proficiency")
