@@ -1,7 +1,7 @@
 """Data models of the planning API: plans, review decisions, deployments."""
 
 from datetime import date, datetime
-from typing import Self
+from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -56,13 +56,13 @@ class PlanPublic(BaseModel):
     request_ids: list[int] | None
     horizon_start: date | None
     horizon_end: date | None
-    parameters: dict
+    parameters: dict[str, Any]
     created_by: str
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
-    progress: dict | None
-    summary: dict | None
+    progress: dict[str, Any] | None
+    summary: dict[str, Any] | None
     error: str | None
     attempts: int
 
@@ -111,7 +111,7 @@ class UnfilledPublic(BaseModel):
     mission: str
     seat: int
     reason: str
-    detail: dict
+    detail: dict[str, Any]
 
 
 class UnfilledList(BaseModel):
