@@ -8,6 +8,7 @@ from schemas.instance import Instance, Position
 from schemas.plan import Alternative, Competitor, Elimination, Plan, Unfilled
 from solver.score import breakdown
 from solver.structure import Structure, build_structure
+from solver.suppliers import Ints
 
 MAX_COMPETITORS = 5
 
@@ -39,7 +40,7 @@ def _sentence(pool: int, steps: list[Elimination], eligible: int, competitors: l
     return "; ".join(parts)
 
 
-def _holders(st: Structure, chosen: np.ndarray) -> dict[int, list[int]]:
+def _holders(st: Structure, chosen: Ints) -> dict[int, list[int]]:
     held = defaultdict(list)
     for k in chosen:
         held[int(st.pair_sup[k])].append(int(st.pair_pos[k]))
@@ -81,7 +82,7 @@ def pin_conflicts(inst: Instance) -> list[str]:
     return out
 
 
-def unfilled_reasons(st: Structure, chosen: np.ndarray) -> list[Unfilled]:
+def unfilled_reasons(st: Structure, chosen: Ints) -> list[Unfilled]:
     filled = {int(st.pair_pos[k]) for k in chosen}
     held = _holders(st, chosen)
     pool = len(st.sup)
@@ -90,7 +91,7 @@ def unfilled_reasons(st: Structure, chosen: np.ndarray) -> list[Unfilled]:
         if i in filled:
             continue
         steps = [Elimination(rule=r, eliminated=n, remaining=m, detail=d) for r, n, m, d in f.steps]
-        comps = []
+        comps: list[Competitor] = []
         for s in f.candidates:
             for other_id in _load_blockers(st, int(s), f.position, held.get(int(s), [])):
                 other = st.inst.positions[st.position_index[other_id]]
