@@ -6,21 +6,25 @@ from collections.abc import Callable
 
 import numpy as np
 from ortools.sat.python import cp_model
+from ortools.sat.python.cp_model import IntVar
 
+from schemas.instance import Instance
 from schemas.plan import ModelSize, Plan, SolveStatus
 from solver.checker import pins_against_rules
 from solver.explain import pin_conflicts
-from solver.objectives import add_keep_tiers, objective_stages, unsolved_tiers
+from solver.objectives import Stage, add_keep_tiers, objective_stages, unsolved_tiers
 from solver.rules import build_model, conflicting_commitments
 from solver.assemble import assemble
 from solver.structure import Structure, build_structure
+from solver.suppliers import Bools
 
-Progress = Callable[[dict], None] | None
+Event = dict[str, str | float | None]
+Progress = Callable[[Event], None] | None
 logger = logging.getLogger(__name__)
 
 
 class _Reporter(cp_model.CpSolverSolutionCallback):
-    def __init__(self, phase: str, progress: Callable[[dict], None], t0: float):
+    def __init__(self, phase: str, progress: Callable[[Event], None], t0: float):
         super().__init__()
         self.phase, self.progress, self.t0 = phase, progress, t0
 
@@ -30,7 +34,7 @@ class _Reporter(cp_model.CpSolverSolutionCallback):
                                 "gap": _gap(obj, bound), "elapsed": round(time.perf_counter() - self.t0, 3)})
 
 
-def _notify(progress: Progress, event: dict) -> None:
+def _notify(progress: Progress, event: Event) -> None:
     """Report progress; a failing listener must not stop the solve."""
     if progress is None:
         return
@@ -62,9 +66,9 @@ def _share(n: int, stages: int, left: float) -> float:
     return 0.6 * left if n == 0 else left / (stages - n)
 
 
-def _set_hint(model: cp_model.CpModel, x: list, current: np.ndarray, full: list[int] | None) -> None:
+def _set_hint(model: cp_model.CpModel, x: list[IntVar], current: Bools, full: list[int] | None) -> None:
     """Hint the previous stage's complete solution (every variable), else the pairs alone."""
-    model.clear_hints()
+    model.clear_hints()  # type: ignore[no-untyped-call]  # ortools leaves clear_hints unannotated
     hint = model.proto.solution_hint
     if full is not None:
         hint.vars.extend(range(len(full)))
@@ -74,8 +78,8 @@ def _set_hint(model: cp_model.CpModel, x: list, current: np.ndarray, full: list[
         hint.values.extend(int(b) for b in current)
 
 
-def _keep(model: cp_model.CpModel, st: Structure, x: list, stage: tuple[str, object],
-          solver: cp_model.CpSolver, current: np.ndarray) -> int:
+def _keep(model: cp_model.CpModel, st: Structure, x: list[IntVar], stage: Stage,
+          solver: cp_model.CpSolver, current: Bools) -> int:
     """Hold the stage's level in the stages after it; return its share of the priority bound."""
     name, expr = stage
     if name == "priority":
@@ -137,7 +141,7 @@ def _infeasible(st: Structure, size: ModelSize, t0: float, why: str) -> Plan:
     return plan
 
 
-def solve(inst, *, time_limit: float | None = None, workers: int | None = None, seed: int | None = None,
+def solve(inst: Instance, *, time_limit: float | None = None, workers: int | None = None, seed: int | None = None,
           progress: Progress = None) -> Plan:
     """Instance in, plan out: candidates, greedy hint, staged CP-SAT."""
     from solver.greedy import greedy_pairs
