@@ -5,8 +5,8 @@ nothing here inherits from a table model.
 """
 
 import math
-from datetime import date, datetime
 from collections.abc import Sequence
+from datetime import date, datetime
 from typing import Annotated, Protocol, Self
 
 import pycountry

@@ -30,4 +30,4 @@ def alternatives(instance: Instance, plan: Plan, position_id: str, k: int = 5) -
     return _alternatives(instance, plan, position_id, k)
 
 
-__all__ = ["solve", "greedy", "alternatives", "check", "Instance", "Plan"]
+__all__ = ["Instance", "Plan", "alternatives", "check", "greedy", "solve"]

@@ -10,11 +10,11 @@ from ortools.sat.python.cp_model import IntVar
 
 from schemas.instance import Instance
 from schemas.plan import ModelSize, Plan, SolveStatus
+from solver.assemble import assemble
 from solver.checker import pins_against_rules
 from solver.explain import pin_conflicts
 from solver.objectives import Stage, add_keep_tiers, objective_stages, unsolved_tiers
 from solver.rules import build_model, conflicting_commitments
-from solver.assemble import assemble
 from solver.structure import Structure, build_structure
 from solver.suppliers import Bools
 
@@ -24,7 +24,7 @@ logger = logging.getLogger(__name__)
 
 
 class _Reporter(cp_model.CpSolverSolutionCallback):
-    def __init__(self, phase: str, progress: Callable[[Event], None], t0: float):
+    def __init__(self, phase: str, progress: Callable[[Event], None], t0: float) -> None:
         super().__init__()
         self.phase, self.progress, self.t0 = phase, progress, t0
 
@@ -40,7 +40,7 @@ def _notify(progress: Progress, event: Event) -> None:
         return
     try:
         progress(event)
-    except Exception:  # noqa: BLE001 - the listener is the caller's code
+    except Exception:  # the listener is the caller's code
         logger.exception("progress callback failed")
 
 
@@ -84,10 +84,10 @@ def _keep(model: cp_model.CpModel, st: Structure, x: list[IntVar], stage: Stage,
     name, expr = stage
     if name == "priority":
         add_keep_tiers(model, st, x, current)
-        return int(round(solver.best_objective_bound))
+        return round(solver.best_objective_bound)
     model.add(expr >= int(solver.value(expr)))
     if name.startswith("priority:"):
-        return int(round(solver.best_objective_bound)) * int(st.tier_weight[int(name.split(":")[1])])
+        return round(solver.best_objective_bound) * int(st.tier_weight[int(name.split(":")[1])])
     return 0
 
 

@@ -2,8 +2,6 @@
 
 from collections import defaultdict
 
-import numpy as np
-
 from schemas.instance import Instance, Position
 from schemas.plan import Alternative, Competitor, Elimination, Plan, Unfilled
 from solver.score import breakdown

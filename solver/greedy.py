@@ -16,7 +16,7 @@ from solver.suppliers import Ints
 class Occupancy:
     """Busy intervals per supplier (rest gap included), with capacity for offers."""
 
-    def __init__(self, st: Structure):
+    def __init__(self, st: Structure) -> None:
         self.st = st
         self.rest = st.inst.parameters.rest_days
         self.busy: dict[int, list[tuple[int, int]]] = defaultdict(list)

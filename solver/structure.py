@@ -110,7 +110,7 @@ def maximal_cliques(starts: Ints, ends: Ints) -> list[list[int]]:
         still = [a for a in active if ends[a] >= s]
         if len(still) < len(active):
             out.append(active)
-        active = still + [int(i)]
+        active = [*still, int(i)]
     if active:
         out.append(active)
     return out
