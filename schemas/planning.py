@@ -33,8 +33,9 @@ class PlanCreate(Strict):
     max_state_share: float | None = Field(default=None, gt=0, le=1)
     gender_targets: dict[int, float] = Field(default_factory=dict, description="request id -> share of women")
     today: date | None = Field(default=None, description="the planning date; default: today")
-    pins: list[SeatPin] = Field(default_factory=list, max_length=500,
-                                description="suppliers the planner puts in given seats (e.g. a swap)")
+    pins: list[SeatPin] = Field(
+        default_factory=list, max_length=500, description="suppliers the planner puts in given seats (e.g. a swap)"
+    )
 
     @model_validator(mode="after")
     def _checks(self) -> Self:

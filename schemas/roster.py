@@ -123,7 +123,9 @@ class ExpertLists(Strict):
     skills: list[SkillLevel] = Field(default_factory=list)
     languages: list[LanguageLevel] = Field(default_factory=list)
     levels: list[Level] = Field(default_factory=list)
-    availability: list[Window] = Field(default_factory=list, description="windows when the expert can deploy; none means any time")
+    availability: list[Window] = Field(
+        default_factory=list, description="windows when the expert can deploy; none means any time"
+    )
     leave: list[Window] = Field(default_factory=list, description="periods when the expert cannot deploy")
 
     @model_validator(mode="after")
@@ -137,7 +139,9 @@ class ExpertCreate(ExpertBase, ExpertLists):
     model_config = SQLModelConfig(extra="forbid")
     grade: Grade | None = None
     state: str | None = Field(
-        default=None, pattern=ISO3, description="Member State that nominates the expert; set from the token for Member States"
+        default=None,
+        pattern=ISO3,
+        description="Member State that nominates the expert; set from the token for Member States",
     )
 
 
@@ -315,7 +319,9 @@ def check_position(p: "PositionCreate | PositionUpdate") -> None:
         )
     needed = math.ceil(p.trainees / p.trainer_ratio)
     if needed > 500:
-        raise ValueError(f"{p.trainees} trainees at 1:{p.trainer_ratio} need {needed} trainers, over 500: raise the ratio")
+        raise ValueError(
+            f"{p.trainees} trainees at 1:{p.trainer_ratio} need {needed} trainers, over 500: raise the ratio"
+        )
 
 
 class PositionCreate(PositionBase, PositionLists):

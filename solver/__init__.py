@@ -17,8 +17,14 @@ if TYPE_CHECKING:
     from solver.cpsat import Progress
 
 
-def solve(instance: Instance, *, time_limit: float | None = None, workers: int | None = None,
-          seed: int | None = None, progress: "Progress" = None) -> Plan:
+def solve(
+    instance: Instance,
+    *,
+    time_limit: float | None = None,
+    workers: int | None = None,
+    seed: int | None = None,
+    progress: "Progress" = None,
+) -> Plan:
     """Propose a plan: greedy hint, then CP-SAT on the objective levels in strict order."""
     from solver.cpsat import solve as _solve
 

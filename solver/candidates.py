@@ -63,8 +63,15 @@ def rule_skill(code: str, minimum: int) -> Rule:
     return rule
 
 
-LANGUAGE_NAMES = {"ar": "Arabic", "en": "English", "es": "Spanish", "fr": "French", "pt": "Portuguese",
-                  "ru": "Russian", "zh": "Chinese"}
+LANGUAGE_NAMES = {
+    "ar": "Arabic",
+    "en": "English",
+    "es": "Spanish",
+    "fr": "French",
+    "pt": "Portuguese",
+    "ru": "Russian",
+    "zh": "Chinese",
+}
 
 
 def rule_language(code: str, minimum: int) -> Rule:

@@ -26,8 +26,11 @@ def _eligibility(inst: Instance, pos: Position, sup: Expert | Offer, is_offer: b
             bad.append(f"language {code}")
     if pos.grade_min is not None or pos.grade_max is not None:
         g = sup.grade
-        if g is None or (pos.grade_min is not None and g < pos.grade_min) or (
-                pos.grade_max is not None and g > pos.grade_max):
+        if (
+            g is None
+            or (pos.grade_min is not None and g < pos.grade_min)
+            or (pos.grade_max is not None and g > pos.grade_max)
+        ):
             bad.append("grade")
     nat = cast(Offer, sup).state if is_offer else cast(Expert, sup).nationality  # is_offer: the caller knows
     if nat in pos.host_states:
@@ -76,7 +79,7 @@ def _overlaps(inst: Instance, plan: Plan, positions: dict[str, Position], offers
             load = sum(1 for s2, e2, _, _ in items if _clash(s1, e1, s2, e2, rest) and s2 <= s1)
             if load > cap:
                 out.append(f"{sid} holds {load} overlapping engagements at {s1} (capacity {cap})")
-            for s2, e2, n2, slot2 in items[i + 1:]:
+            for s2, e2, n2, slot2 in items[i + 1 :]:
                 same_slot = sid not in offers or (slot1 is not None and slot1 == slot2)
                 if same_slot and (slot1 is not None or sid not in offers) and _clash(s1, e1, s2, e2, rest):
                     out.append(f"{sid} slot {slot1 or 1}: {n1} overlaps {n2}")

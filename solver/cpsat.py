@@ -30,8 +30,16 @@ class _Reporter(cp_model.CpSolverSolutionCallback):
 
     def on_solution_callback(self) -> None:
         obj, bound = self.objective_value, self.best_objective_bound
-        _notify(self.progress, {"phase": self.phase, "objective": obj, "bound": bound,
-                                "gap": _gap(obj, bound), "elapsed": round(time.perf_counter() - self.t0, 3)})
+        _notify(
+            self.progress,
+            {
+                "phase": self.phase,
+                "objective": obj,
+                "bound": bound,
+                "gap": _gap(obj, bound),
+                "elapsed": round(time.perf_counter() - self.t0, 3),
+            },
+        )
 
 
 def _notify(progress: Progress, event: Event) -> None:
@@ -78,8 +86,9 @@ def _set_hint(model: cp_model.CpModel, x: list[IntVar], current: Bools, full: li
         hint.values.extend(int(b) for b in current)
 
 
-def _keep(model: cp_model.CpModel, st: Structure, x: list[IntVar], stage: Stage,
-          solver: cp_model.CpSolver, current: Bools) -> int:
+def _keep(
+    model: cp_model.CpModel, st: Structure, x: list[IntVar], stage: Stage, solver: cp_model.CpSolver, current: Bools
+) -> int:
     """Hold the stage's level in the stages after it; return its share of the priority bound."""
     name, expr = stage
     if name == "priority":
@@ -91,14 +100,25 @@ def _keep(model: cp_model.CpModel, st: Structure, x: list[IntVar], stage: Stage,
     return 0
 
 
-def solve_structure(st: Structure, *, time_limit: float, workers: int, seed: int,
-                    progress: Progress = None, hint: list[int] | None = None) -> Plan:
+def solve_structure(
+    st: Structure,
+    *,
+    time_limit: float,
+    workers: int,
+    seed: int,
+    progress: Progress = None,
+    hint: list[int] | None = None,
+) -> Plan:
     """Staged lexicographic solve: priority, then fit, fairness, SPC, stability (merged when exact)."""
     t0 = time.perf_counter()
     model, x = build_model(st)
     stages = objective_stages(model, st, x) if st.n_pairs else []
-    size = ModelSize(candidates=st.n_pairs, variables=len(model.proto.variables),
-                     constraints=len(model.proto.constraints), build_seconds=round(time.perf_counter() - t0, 3))
+    size = ModelSize(
+        candidates=st.n_pairs,
+        variables=len(model.proto.variables),
+        constraints=len(model.proto.constraints),
+        build_seconds=round(time.perf_counter() - t0, 3),
+    )
     current = np.zeros(st.n_pairs, dtype=bool)
     if hint is not None:
         current[hint] = True
@@ -121,11 +141,13 @@ def solve_structure(st: Structure, *, time_limit: float, workers: int, seed: int
         bound += _keep(model, st, x, (name, expr), solver, current)
         if code == cp_model.FEASIBLE:
             status = SolveStatus.time_limit
-            messages.append(f"stage {name}: time limit, objective {solver.value(expr)}, "
-                            f"bound {solver.best_objective_bound:.0f}")
+            messages.append(
+                f"stage {name}: time limit, objective {solver.value(expr)}, bound {solver.best_objective_bound:.0f}"
+            )
     gap = _gap(float(st.priority_weight[current].sum()), bound) if stages else 0.0
-    plan = assemble(st, np.flatnonzero(current), status, best_bound=bound, gap=round(gap, 6),
-                    model=size, messages=messages)
+    plan = assemble(
+        st, np.flatnonzero(current), status, best_bound=bound, gap=round(gap, 6), model=size, messages=messages
+    )
     plan.wall_time = round(time.perf_counter() - t0, 3)
     return plan
 
@@ -141,8 +163,14 @@ def _infeasible(st: Structure, size: ModelSize, t0: float, why: str) -> Plan:
     return plan
 
 
-def solve(inst: Instance, *, time_limit: float | None = None, workers: int | None = None, seed: int | None = None,
-          progress: Progress = None) -> Plan:
+def solve(
+    inst: Instance,
+    *,
+    time_limit: float | None = None,
+    workers: int | None = None,
+    seed: int | None = None,
+    progress: Progress = None,
+) -> Plan:
     """Instance in, plan out: candidates, greedy hint, staged CP-SAT."""
     from solver.greedy import greedy_pairs
 
@@ -150,12 +178,34 @@ def solve(inst: Instance, *, time_limit: float | None = None, workers: int | Non
     limit = time_limit if time_limit is not None else inst.parameters.time_limit
     st = build_structure(inst)
     hint = greedy_pairs(st)
-    _notify(progress, {"phase": "greedy", "objective": float(st.priority_weight[hint].sum()), "bound": None,
-                       "gap": None, "elapsed": round(time.perf_counter() - t0, 3)})
-    plan = solve_structure(st, time_limit=limit - (time.perf_counter() - t0), workers=workers or 2,
-                           seed=seed or 0, progress=progress, hint=hint)
+    _notify(
+        progress,
+        {
+            "phase": "greedy",
+            "objective": float(st.priority_weight[hint].sum()),
+            "bound": None,
+            "gap": None,
+            "elapsed": round(time.perf_counter() - t0, 3),
+        },
+    )
+    plan = solve_structure(
+        st,
+        time_limit=limit - (time.perf_counter() - t0),
+        workers=workers or 2,
+        seed=seed or 0,
+        progress=progress,
+        hint=hint,
+    )
     plan.wall_time = round(time.perf_counter() - t0, 3)
     plan.messages += pins_against_rules(inst)
-    _notify(progress, {"phase": "done", "objective": float(plan.objectives.priority),
-                       "bound": float(plan.best_bound), "gap": plan.gap, "elapsed": plan.wall_time})
+    _notify(
+        progress,
+        {
+            "phase": "done",
+            "objective": float(plan.objectives.priority),
+            "bound": float(plan.best_bound),
+            "gap": plan.gap,
+            "elapsed": plan.wall_time,
+        },
+    )
     return plan

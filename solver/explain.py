@@ -74,7 +74,7 @@ def pin_conflicts(inst: Instance) -> list[str]:
     out += [f"{p} is pinned to {', '.join(s)}" for p, s in by_position.items() if len(s) > 1]
     for s, ps in by_supplier.items():
         for i, a in enumerate(ps):
-            clash = [b.id for b in ps[i + 1:] if _overlap(a, b, rest)]
+            clash = [b.id for b in ps[i + 1 :] if _overlap(a, b, rest)]
             if len(clash) >= slots.get(s, 1):
                 out.append(f"{s} is pinned to {a.id} and to overlapping {', '.join(clash)}")
     return out
@@ -99,8 +99,16 @@ def unfilled_reasons(st: Structure, chosen: Ints) -> list[Unfilled]:
         note = _group_note(st, i, filled)
         if note:
             reason += "; " + note
-        out.append(Unfilled(position_id=f.position.id, pool=pool, eliminations=steps,
-                            eligible=len(f.candidates), competitors=comps, reason=reason))
+        out.append(
+            Unfilled(
+                position_id=f.position.id,
+                pool=pool,
+                eliminations=steps,
+                eligible=len(f.candidates),
+                competitors=comps,
+                reason=reason,
+            )
+        )
     return out
 
 
@@ -117,8 +125,9 @@ def _load_blockers(st: Structure, s: int, pos: Position, holders: list[int]) -> 
     return [st.inst.positions[j].id for j in clash]
 
 
-def alternatives(inst: Instance, plan: Plan, position_id: str, k: int = 5,
-                 structure: Structure | None = None) -> list[Alternative]:
+def alternatives(
+    inst: Instance, plan: Plan, position_id: str, k: int = 5, structure: Structure | None = None
+) -> list[Alternative]:
     """The best k suppliers for a position, scored against the fixed plan, with what each displaces."""
 
     st = structure or build_structure(inst)

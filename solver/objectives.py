@@ -139,8 +139,12 @@ def _stage_expr(group: list[Part]) -> LinearExpr:
 def objective_stages(model: cp_model.CpModel, st: Structure, x: list[IntVar]) -> list[Stage]:
     fair_terms, fair_weights = fairness_term(model, st, x)
     levels = []
-    for name, (terms, weights), sign in [("fit", fit_term(st, x), 1), ("fairness", (fair_terms, fair_weights), -1),
-                                         ("spc", spc_term(st, x), 1), ("stability", stability_term(st, x), 1)]:
+    for name, (terms, weights), sign in [
+        ("fit", fit_term(st, x), 1),
+        ("fairness", (fair_terms, fair_weights), -1),
+        ("spc", spc_term(st, x), 1),
+        ("stability", stability_term(st, x), 1),
+    ]:
         if any(weights):
             rng = _pair_range(st, weights) if name != "fairness" else _level_range(terms, weights, model)
             levels.append((name, terms, weights, sign, rng))

@@ -129,7 +129,7 @@ def _supplier_cliques(st: "Structure", rest: int) -> list[tuple[list[int], int]]
     bounds = np.searchsorted(st.pair_sup[order], np.arange(len(sup) + 1))
     out = []
     for s in range(len(sup)):
-        pairs = order[bounds[s]: bounds[s + 1]]
+        pairs = order[bounds[s] : bounds[s + 1]]
         cap = int(sup.capacity[s])
         fixed = deps.get(s, [])
         if len(pairs) + len(fixed) <= cap:
@@ -179,8 +179,17 @@ def build_structure(inst: Instance) -> Structure:
         for k in range(len(pair_pos)):
             previous[k] = (pid[pair_pos[k]], sup.ids[pair_sup[k]]) in prev_keys
     st = Structure(
-        inst, sup, filtered, pair_pos, pair_sup, prio[pair_pos] if len(pair_pos) else prio[:0],
-        _cat(fit), _cat(spc), previous, pos_pairs, previous_total=len(prev_keys),
+        inst,
+        sup,
+        filtered,
+        pair_pos,
+        pair_sup,
+        prio[pair_pos] if len(pair_pos) else prio[:0],
+        _cat(fit),
+        _cat(spc),
+        previous,
+        pos_pairs,
+        previous_total=len(prev_keys),
     )
     st.tier_weight = weights
     st.position_index = {p.id: i for i, p in enumerate(inst.positions)}

@@ -152,9 +152,7 @@ def build_suppliers(inst: Instance) -> Suppliers:
             + [FAR_FUTURE] * len(of),
             dtype=np.int64,
         ),
-        max_duration=np.array(
-            [FAR_FUTURE] * n_e + [o.max_duration_days or FAR_FUTURE for o in of], dtype=np.int64
-        ),
+        max_duration=np.array([FAR_FUTURE] * n_e + [o.max_duration_days or FAR_FUTURE for o in of], dtype=np.int64),
         skills=_code_columns([x.skills for x in both]),
         languages=_code_columns([x.languages for x in both]),
         availability=Windows.build(avail, len(ids)),
