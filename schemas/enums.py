@@ -90,6 +90,7 @@ class Role(StrEnum):
 
 # Civilian grades and uniformed ranks on one ladder of equivalence, lowest first,
 # so that a position's grade range can be met by either (P-4 ~ OF-4, ...).
+# fmt: off
 GRADE_RANK: dict[str, int] = {
     "P-2": 1, "OF-2": 1,
     "P-3": 2, "OF-3": 2,
@@ -98,6 +99,7 @@ GRADE_RANK: dict[str, int] = {
     "D-1": 5, "OF-6": 5,
     "D-2": 6, "OF-7": 6,
 }
+# fmt: on
 
 
 class PlanStatus(StrEnum):

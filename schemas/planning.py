@@ -1,7 +1,7 @@
 """Data models of the planning API: plans, review decisions, deployments."""
 
 from datetime import date, datetime
-from typing import Self
+from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -33,8 +33,9 @@ class PlanCreate(Strict):
     max_state_share: float | None = Field(default=None, gt=0, le=1)
     gender_targets: dict[int, float] = Field(default_factory=dict, description="request id -> share of women")
     today: date | None = Field(default=None, description="the planning date; default: today")
-    pins: list[SeatPin] = Field(default_factory=list, max_length=500,
-                                description="suppliers the planner puts in given seats (e.g. a swap)")
+    pins: list[SeatPin] = Field(
+        default_factory=list, max_length=500, description="suppliers the planner puts in given seats (e.g. a swap)"
+    )
 
     @model_validator(mode="after")
     def _checks(self) -> Self:
@@ -56,13 +57,13 @@ class PlanPublic(BaseModel):
     request_ids: list[int] | None
     horizon_start: date | None
     horizon_end: date | None
-    parameters: dict
+    parameters: dict[str, Any]
     created_by: str
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
-    progress: dict | None
-    summary: dict | None
+    progress: dict[str, Any] | None
+    summary: dict[str, Any] | None
     error: str | None
     attempts: int
 
@@ -111,7 +112,7 @@ class UnfilledPublic(BaseModel):
     mission: str
     seat: int
     reason: str
-    detail: dict
+    detail: dict[str, Any]
 
 
 class UnfilledList(BaseModel):

@@ -5,12 +5,14 @@ nothing here inherits from a table model.
 """
 
 import math
+from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Annotated, Self
+from typing import Annotated, Protocol, Self
 
 import pycountry
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 from sqlmodel import SQLModel
+from sqlmodel._compat import SQLModelConfig  # the type SQLModel gives model_config; not re-exported
 
 from schemas.enums import (
     GRADE_RANK,
@@ -83,7 +85,11 @@ class Window(Strict):
         return self
 
 
-def _unique_codes(items: list, what: str) -> None:
+class _Coded(Protocol):
+    code: str
+
+
+def _unique_codes(items: Sequence[_Coded], what: str) -> None:
     codes = [item.code for item in items]
     duplicates = sorted({c for c in codes if codes.count(c) > 1})
     if duplicates:
@@ -117,7 +123,9 @@ class ExpertLists(Strict):
     skills: list[SkillLevel] = Field(default_factory=list)
     languages: list[LanguageLevel] = Field(default_factory=list)
     levels: list[Level] = Field(default_factory=list)
-    availability: list[Window] = Field(default_factory=list, description="windows when the expert can deploy; none means any time")
+    availability: list[Window] = Field(
+        default_factory=list, description="windows when the expert can deploy; none means any time"
+    )
     leave: list[Window] = Field(default_factory=list, description="periods when the expert cannot deploy")
 
     @model_validator(mode="after")
@@ -128,10 +136,12 @@ class ExpertLists(Strict):
 
 
 class ExpertCreate(ExpertBase, ExpertLists):
-    model_config = ConfigDict(extra="forbid")
+    model_config = SQLModelConfig(extra="forbid")
     grade: Grade | None = None
     state: str | None = Field(
-        default=None, pattern=ISO3, description="Member State that nominates the expert; set from the token for Member States"
+        default=None,
+        pattern=ISO3,
+        description="Member State that nominates the expert; set from the token for Member States",
     )
 
 
@@ -217,7 +227,7 @@ def _offer_dates(available_from: date | None, available_to: date | None) -> None
 
 
 class OfferCreate(OfferBase, OfferLists):
-    model_config = ConfigDict(extra="forbid")
+    model_config = SQLModelConfig(extra="forbid")
     state: str | None = Field(default=None, pattern=ISO3, description="set from the token for Member States")
     status: OfferStatus = OfferStatus.submitted
 
@@ -249,7 +259,7 @@ class OfferUpdate(Strict):
 
 
 class OfferPublic(OfferBase, OfferLists):
-    model_config = ConfigDict(extra="ignore")
+    model_config = SQLModelConfig(extra="ignore")
     id: int
     state: str
     status: OfferStatus
@@ -309,19 +319,24 @@ def check_position(p: "PositionCreate | PositionUpdate") -> None:
         )
     needed = math.ceil(p.trainees / p.trainer_ratio)
     if needed > 500:
-        raise ValueError(f"{p.trainees} trainees at 1:{p.trainer_ratio} need {needed} trainers, over 500: raise the ratio")
+        raise ValueError(
+            f"{p.trainees} trainees at 1:{p.trainer_ratio} need {needed} trainers, over 500: raise the ratio"
+        )
 
 
 class PositionCreate(PositionBase, PositionLists):
-    model_config = ConfigDict(extra="forbid")
+    model_config = SQLModelConfig(extra="forbid")
     grade_min: Grade | None = None
     grade_max: Grade | None = None
-    count: int | None = Field(default=None, ge=1, le=500, description="derived from trainees and ratio when omitted")
+    count: int | None = Field(  # type: ignore[assignment]  # optional on input only: _rules() always sets it
+        default=None, ge=1, le=500, description="derived from trainees and ratio when omitted"
+    )
 
     @model_validator(mode="after")
     def _rules(self) -> Self:
         check_position(self)
         if self.trainer_ratio is not None:
+            assert self.trainees is not None  # check_position() refuses a ratio without trainees
             needed = math.ceil(self.trainees / self.trainer_ratio)
             if self.count is None:
                 self.count = needed
@@ -355,7 +370,7 @@ class PositionUpdate(Strict):
 
 
 class PositionPublic(PositionBase, PositionLists):
-    model_config = ConfigDict(extra="ignore")
+    model_config = SQLModelConfig(extra="ignore")
     id: int
     request_id: int
     filled: int = Field(default=0, description="seats filled by approved deployments")
@@ -378,7 +393,7 @@ class CapacityRequestBase(SQLModel):
 
 
 class CapacityRequestCreate(CapacityRequestBase):
-    model_config = ConfigDict(extra="forbid")
+    model_config = SQLModelConfig(extra="forbid")
     status: RequestStatus = RequestStatus.submitted
     positions: list[PositionCreate] = Field(default_factory=list, max_length=200)
 
@@ -419,7 +434,7 @@ class SkillBase(SQLModel):
 
 
 class SkillCreate(SkillBase):
-    model_config = ConfigDict(extra="forbid")
+    model_config = SQLModelConfig(extra="forbid")
     levels: list[Level] = Field(min_length=1)
 
 
@@ -451,7 +466,7 @@ class MissionBase(SQLModel):
 
 
 class MissionCreate(MissionBase):
-    model_config = ConfigDict(extra="forbid")
+    model_config = SQLModelConfig(extra="forbid")
     host_states: list[str] = Field(min_length=1)
 
 

@@ -5,15 +5,26 @@ imported only when ``solve`` runs, so that the checker and the candidate filter
 load without it (HiGHS and OR-Tools cannot share one process).
 """
 
+from typing import TYPE_CHECKING
+
 from schemas.instance import Instance
 from schemas.plan import Alternative, Plan
 from solver.checker import check
 from solver.explain import alternatives as _alternatives
 from solver.greedy import greedy
 
+if TYPE_CHECKING:
+    from solver.cpsat import Progress
 
-def solve(instance: Instance, *, time_limit: float | None = None, workers: int | None = None,
-          seed: int | None = None, progress=None) -> Plan:
+
+def solve(
+    instance: Instance,
+    *,
+    time_limit: float | None = None,
+    workers: int | None = None,
+    seed: int | None = None,
+    progress: "Progress" = None,
+) -> Plan:
     """Propose a plan: greedy hint, then CP-SAT on the objective levels in strict order."""
     from solver.cpsat import solve as _solve
 
@@ -25,4 +36,4 @@ def alternatives(instance: Instance, plan: Plan, position_id: str, k: int = 5) -
     return _alternatives(instance, plan, position_id, k)
 
 
-__all__ = ["solve", "greedy", "alternatives", "check", "Instance", "Plan"]
+__all__ = ["Instance", "Plan", "alternatives", "check", "greedy", "solve"]

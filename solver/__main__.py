@@ -26,8 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     text = sys.stdin.read() if args.instance == "-" else Path(args.instance).read_text()
     from solver import solve
 
-    plan = solve(Instance.model_validate_json(text), time_limit=args.time_limit, workers=args.workers,
-                 seed=args.seed)
+    plan = solve(Instance.model_validate_json(text), time_limit=args.time_limit, workers=args.workers, seed=args.seed)
     print(plan.model_dump_json(indent=2))
     return 0
 

@@ -3,18 +3,30 @@
 Its own module because it needs both the scores and the explanations, and explanations need scores.
 """
 
+from collections.abc import Iterable
+from typing import SupportsInt, TypedDict, Unpack
+
 import numpy as np
 
-from schemas.plan import Assignment, Plan, SolveStatus
+from schemas.plan import Assignment, ModelSize, Plan, SolveStatus
 from solver.explain import unfilled_reasons
 from solver.score import breakdown, objectives, slots_of
 from solver.structure import Structure
 
 
-def assemble(st: Structure, chosen, status: SolveStatus, **extra) -> Plan:
+class Extra(TypedDict, total=False):
+    """What a solver adds to the plan besides its choice."""
+
+    best_bound: int
+    gap: float
+    model: ModelSize
+    messages: list[str]
+
+
+def assemble(st: Structure, chosen: Iterable[SupportsInt], status: SolveStatus, **extra: Unpack[Extra]) -> Plan:
     """A plan from chosen pair indices: assignments with slots and scores, then explanations."""
-    chosen = np.asarray(sorted(int(k) for k in chosen), dtype=np.int64)
-    slots = slots_of(st, chosen)
+    ks = np.asarray(sorted(int(k) for k in chosen), dtype=np.int64)
+    slots = slots_of(st, ks)
     pinned = set(st.pinned_pairs)
     assignments = [
         Assignment(
@@ -24,8 +36,8 @@ def assemble(st: Structure, chosen, status: SolveStatus, **extra) -> Plan:
             pinned=int(k) in pinned,
             score=breakdown(st, int(k)),
         )
-        for k in chosen
+        for k in ks
     ]
-    plan = Plan(status=status, assignments=assignments, objectives=objectives(st, chosen), **extra)
-    plan.unfilled = unfilled_reasons(st, chosen)
+    plan = Plan(status=status, assignments=assignments, objectives=objectives(st, ks), **extra)
+    plan.unfilled = unfilled_reasons(st, ks)
     return plan

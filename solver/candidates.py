@@ -7,13 +7,14 @@ other gives, for free, how many suppliers each rule eliminated.
 """
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
 
 from schemas.instance import Instance, Position
-from solver.suppliers import CATEGORIES, LEVEL_BIT, Suppliers, Windows, build_suppliers
+from solver.suppliers import CATEGORIES, LEVEL_BIT, Bools, Ints, Suppliers, Windows, build_suppliers
 
 
 @dataclass
@@ -29,50 +30,61 @@ class Filtered:
     """Eligible suppliers of one position and the elimination trail that led there."""
 
     position: Position
-    candidates: np.ndarray
+    candidates: Ints
     steps: list[tuple[str, int, int, str]] = field(default_factory=list)
     pinned: int | None = None
 
 
-def _any_window(win: Windows, idx: np.ndarray, hits) -> np.ndarray:
+Verdict = tuple[Bools | None, str]
+Rule = Callable[[Suppliers, Position, Context, Ints], Verdict]
+
+
+def _any_window(win: Windows, idx: Ints, hits: Callable[[Ints, Ints], Bools]) -> Bools:
     """For each supplier of idx: does any of its rows satisfy hits(start, end)?"""
     local, start, end = win.gather(idx)
     return np.bincount(local[hits(start, end)], minlength=len(idx)) > 0
 
 
-def rule_category(sup: Suppliers, pos: Position, ctx: Context, idx: np.ndarray):
+def rule_category(sup: Suppliers, pos: Position, ctx: Context, idx: Ints) -> Verdict:
     if pos.category is None:
         return None, ""
     return sup.category[idx] == CATEGORIES[pos.category], f"are not {pos.category.value}"
 
 
-def rule_level(sup: Suppliers, pos: Position, ctx: Context, idx: np.ndarray):
+def rule_level(sup: Suppliers, pos: Position, ctx: Context, idx: Ints) -> Verdict:
     return (sup.levels[idx] & LEVEL_BIT[pos.level]) != 0, f"do not work at {pos.level.value} level"
 
 
-def rule_skill(code: str, minimum: int):
-    def rule(sup: Suppliers, pos: Position, ctx: Context, idx: np.ndarray):
+def rule_skill(code: str, minimum: int) -> Rule:
+    def rule(sup: Suppliers, pos: Position, ctx: Context, idx: Ints) -> Verdict:
         return sup.proficiency(sup.skills, code)[idx] >= minimum, f"lack skill {code} ≥ {minimum}"
 
     rule.__name__ = f"skill:{code}>={minimum}"
     return rule
 
 
-LANGUAGE_NAMES = {"ar": "Arabic", "en": "English", "es": "Spanish", "fr": "French", "pt": "Portuguese",
-                  "ru": "Russian", "zh": "Chinese"}
+LANGUAGE_NAMES = {
+    "ar": "Arabic",
+    "en": "English",
+    "es": "Spanish",
+    "fr": "French",
+    "pt": "Portuguese",
+    "ru": "Russian",
+    "zh": "Chinese",
+}
 
 
-def rule_language(code: str, minimum: int):
+def rule_language(code: str, minimum: int) -> Rule:
     name = LANGUAGE_NAMES.get(code, code)
 
-    def rule(sup: Suppliers, pos: Position, ctx: Context, idx: np.ndarray):
+    def rule(sup: Suppliers, pos: Position, ctx: Context, idx: Ints) -> Verdict:
         return sup.proficiency(sup.languages, code)[idx] >= minimum, f"do not speak {name} at level ≥ {minimum}"
 
     rule.__name__ = f"language:{code}>={minimum}"
     return rule
 
 
-def rule_grade(sup: Suppliers, pos: Position, ctx: Context, idx: np.ndarray):
+def rule_grade(sup: Suppliers, pos: Position, ctx: Context, idx: Ints) -> Verdict:
     if pos.grade_min is None and pos.grade_max is None:
         return None, ""
     g = sup.grade[idx]
@@ -84,25 +96,25 @@ def rule_grade(sup: Suppliers, pos: Position, ctx: Context, idx: np.ndarray):
     return ok, "are outside the grade range (or of unknown grade)"
 
 
-def rule_nationality(sup: Suppliers, pos: Position, ctx: Context, idx: np.ndarray):
+def rule_nationality(sup: Suppliers, pos: Position, ctx: Context, idx: Ints) -> Verdict:
     codes = [sup.nation_code[h] for h in pos.host_states if h in sup.nation_code]
     if not codes:
         return None, ""
     return ~np.isin(sup.nationality[idx], codes), "are nationals of the host state"
 
 
-def rule_screening(sup: Suppliers, pos: Position, ctx: Context, idx: np.ndarray):
+def rule_screening(sup: Suppliers, pos: Position, ctx: Context, idx: Ints) -> Verdict:
     return sup.screening[idx] >= pos.end.toordinal(), f"are not screened through {pos.end}"
 
 
-def rule_availability(sup: Suppliers, pos: Position, ctx: Context, idx: np.ndarray):
+def rule_availability(sup: Suppliers, pos: Position, ctx: Context, idx: Ints) -> Verdict:
     s, e = pos.start.toordinal(), pos.end.toordinal()
     covered = _any_window(sup.availability, idx, lambda a, b: (a <= s) & (b >= e))
     on_leave = _any_window(sup.leave, idx, lambda a, b: (a <= e) & (b >= s))
     return covered & ~on_leave, "are not available for the whole period (windows or leave)"
 
 
-def rule_deployed(sup: Suppliers, pos: Position, ctx: Context, idx: np.ndarray):
+def rule_deployed(sup: Suppliers, pos: Position, ctx: Context, idx: Ints) -> Verdict:
     s, e = pos.start.toordinal() - ctx.rest, pos.end.toordinal() + ctx.rest
     local, start, end = sup.deployments.gather(idx[~sup.is_offer[idx]])
     hit = (start <= e) & (end >= s)
@@ -113,11 +125,11 @@ def rule_deployed(sup: Suppliers, pos: Position, ctx: Context, idx: np.ndarray):
     return free, f"are deployed elsewhere until {date.fromordinal(int(end[hit].max()))}"
 
 
-def rule_notice(sup: Suppliers, pos: Position, ctx: Context, idx: np.ndarray):
+def rule_notice(sup: Suppliers, pos: Position, ctx: Context, idx: Ints) -> Verdict:
     return ctx.today + sup.notice[idx] <= pos.start.toordinal(), "cannot arrive in time (notice days)"
 
 
-def rule_offer_caveats(sup: Suppliers, pos: Position, ctx: Context, idx: np.ndarray):
+def rule_offer_caveats(sup: Suppliers, pos: Position, ctx: Context, idx: Ints) -> Verdict:
     ok = (pos.end - pos.start).days + 1 <= sup.max_duration[idx]
     excluded = [sup.excluded_missions.get(pos.mission)]
     excluded += [sup.excluded_states.get(h) for h in pos.host_states]
@@ -127,13 +139,13 @@ def rule_offer_caveats(sup: Suppliers, pos: Position, ctx: Context, idx: np.ndar
     return ok, "are offers whose caveats exclude this mission, state or duration"
 
 
-def rule_same_offer(sup: Suppliers, pos: Position, ctx: Context, idx: np.ndarray):
+def rule_same_offer(sup: Suppliers, pos: Position, ctx: Context, idx: Ints) -> Verdict:
     if not (pos.same_offer or pos.group in ctx.same_offer_groups):
         return None, ""
     return sup.is_offer[idx], "are not Member State offers (team position)"
 
 
-def rule_forbidden(sup: Suppliers, pos: Position, ctx: Context, idx: np.ndarray):
+def rule_forbidden(sup: Suppliers, pos: Position, ctx: Context, idx: Ints) -> Verdict:
     banned = ctx.forbidden.get(pos.id)
     if not banned:
         return None, ""
@@ -154,20 +166,20 @@ LATE_RULES = [
 ]
 
 
-def rules_for(pos: Position) -> list:
+def rules_for(pos: Position) -> list[Rule]:
     """The rules of one position, in the order that explanations report them."""
     skills = [rule_skill(c, m) for c, m in sorted(pos.required_skills.items())]
     langs = [rule_language(c, m) for c, m in sorted(pos.languages.items())]
     return FIXED_RULES + skills + langs + LATE_RULES
 
 
-def rule_name(rule) -> str:
+def rule_name(rule: Rule) -> str:
     return rule.__name__.removeprefix("rule_")
 
 
 def filter_position(sup: Suppliers, pos: Position, ctx: Context) -> Filtered:
     idx = np.arange(len(sup))
-    steps = []
+    steps: list[tuple[str, int, int, str]] = []
     for rule in rules_for(pos):
         if len(idx) == 0:
             break

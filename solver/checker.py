@@ -5,13 +5,14 @@ plain dates. Returns the violations; an empty list means the plan is valid.
 """
 
 from collections import defaultdict
-from datetime import timedelta
+from datetime import date, timedelta
+from typing import cast
 
-from schemas.instance import Instance
+from schemas.instance import Expert, Instance, Offer, Position
 from schemas.plan import Plan
 
 
-def _eligibility(inst, pos, sup, is_offer) -> list[str]:
+def _eligibility(inst: Instance, pos: Position, sup: Expert | Offer, is_offer: bool) -> list[str]:
     bad = []
     if pos.category is not None and sup.category != pos.category:
         bad.append("category")
@@ -25,41 +26,46 @@ def _eligibility(inst, pos, sup, is_offer) -> list[str]:
             bad.append(f"language {code}")
     if pos.grade_min is not None or pos.grade_max is not None:
         g = sup.grade
-        if g is None or (pos.grade_min is not None and g < pos.grade_min) or (
-                pos.grade_max is not None and g > pos.grade_max):
+        if (
+            g is None
+            or (pos.grade_min is not None and g < pos.grade_min)
+            or (pos.grade_max is not None and g > pos.grade_max)
+        ):
             bad.append("grade")
-    nat = sup.state if is_offer else sup.nationality
+    nat = cast(Offer, sup).state if is_offer else cast(Expert, sup).nationality  # is_offer: the caller knows
     if nat in pos.host_states:
         bad.append("nationality")
     if inst.today + timedelta(days=sup.notice_days) > pos.start:
         bad.append("notice")
     if is_offer:
-        if not (sup.available_from <= pos.start and pos.end <= sup.available_to):
+        offer = cast(Offer, sup)
+        if not (offer.available_from <= pos.start and pos.end <= offer.available_to):
             bad.append("availability")
-        if sup.max_duration_days is not None and (pos.end - pos.start).days + 1 > sup.max_duration_days:
+        if offer.max_duration_days is not None and (pos.end - pos.start).days + 1 > offer.max_duration_days:
             bad.append("max duration")
-        if pos.mission in sup.excluded_missions or set(pos.host_states) & set(sup.excluded_states):
+        if pos.mission in offer.excluded_missions or set(pos.host_states) & set(offer.excluded_states):
             bad.append("offer caveat")
     else:
+        expert = cast(Expert, sup)
         if pos.same_offer:
             bad.append("same-offer position given to an expert")
-        if sup.screening_valid_until is None or sup.screening_valid_until < pos.end:
+        if expert.screening_valid_until is None or expert.screening_valid_until < pos.end:
             bad.append("screening")
-        if sup.availability and not any(w.start <= pos.start and pos.end <= w.end for w in sup.availability):
+        if expert.availability and not any(w.start <= pos.start and pos.end <= w.end for w in expert.availability):
             bad.append("availability")
-        if any(w.start <= pos.end and pos.start <= w.end for w in sup.leave):
+        if any(w.start <= pos.end and pos.start <= w.end for w in expert.leave):
             bad.append("leave")
     return bad
 
 
-def _clash(a_start, a_end, b_start, b_end, rest) -> bool:
+def _clash(a_start: date, a_end: date, b_start: date, b_end: date, rest: int) -> bool:
     return a_start <= b_end + timedelta(days=rest) and b_start <= a_end + timedelta(days=rest)
 
 
-def _overlaps(inst, plan, positions, offers) -> list[str]:
+def _overlaps(inst: Instance, plan: Plan, positions: dict[str, Position], offers: dict[str, Offer]) -> list[str]:
     rest = inst.parameters.rest_days
     out = []
-    periods = defaultdict(list)
+    periods: defaultdict[str, list[tuple[date, date, str, int | None]]] = defaultdict(list)
     for d in inst.deployments:
         periods[d.supplier_id].append((d.start, d.end, "existing deployment", None))
     for a in plan.assignments:
@@ -73,14 +79,14 @@ def _overlaps(inst, plan, positions, offers) -> list[str]:
             load = sum(1 for s2, e2, _, _ in items if _clash(s1, e1, s2, e2, rest) and s2 <= s1)
             if load > cap:
                 out.append(f"{sid} holds {load} overlapping engagements at {s1} (capacity {cap})")
-            for s2, e2, n2, slot2 in items[i + 1:]:
+            for s2, e2, n2, slot2 in items[i + 1 :]:
                 same_slot = sid not in offers or (slot1 is not None and slot1 == slot2)
                 if same_slot and (slot1 is not None or sid not in offers) and _clash(s1, e1, s2, e2, rest):
                     out.append(f"{sid} slot {slot1 or 1}: {n1} overlaps {n2}")
     return out
 
 
-def _groups(inst, plan, offers) -> list[str]:
+def _groups(inst: Instance, plan: Plan, offers: dict[str, Offer]) -> list[str]:
     out = []
     filled = {a.position_id: a.supplier_id for a in plan.assignments}
     members = defaultdict(list)
@@ -101,7 +107,7 @@ def _groups(inst, plan, offers) -> list[str]:
     return out
 
 
-def _by_id(inst: Instance) -> tuple[dict, dict, dict]:
+def _by_id(inst: Instance) -> tuple[dict[str, Position], dict[str, Expert], dict[str, Offer]]:
     """The instance's positions, experts and offers, each by id."""
     return ({p.id: p for p in inst.positions}, {e.id: e for e in inst.experts}, {o.id: o for o in inst.offers})
 

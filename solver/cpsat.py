@@ -6,37 +6,49 @@ from collections.abc import Callable
 
 import numpy as np
 from ortools.sat.python import cp_model
+from ortools.sat.python.cp_model import IntVar
 
+from schemas.instance import Instance
 from schemas.plan import ModelSize, Plan, SolveStatus
+from solver.assemble import assemble
 from solver.checker import pins_against_rules
 from solver.explain import pin_conflicts
-from solver.objectives import add_keep_tiers, objective_stages, unsolved_tiers
+from solver.objectives import Stage, add_keep_tiers, objective_stages, unsolved_tiers
 from solver.rules import build_model, conflicting_commitments
-from solver.assemble import assemble
 from solver.structure import Structure, build_structure
+from solver.suppliers import Bools
 
-Progress = Callable[[dict], None] | None
+Event = dict[str, str | float | None]
+Progress = Callable[[Event], None] | None
 logger = logging.getLogger(__name__)
 
 
 class _Reporter(cp_model.CpSolverSolutionCallback):
-    def __init__(self, phase: str, progress: Callable[[dict], None], t0: float):
+    def __init__(self, phase: str, progress: Callable[[Event], None], t0: float) -> None:
         super().__init__()
         self.phase, self.progress, self.t0 = phase, progress, t0
 
     def on_solution_callback(self) -> None:
         obj, bound = self.objective_value, self.best_objective_bound
-        _notify(self.progress, {"phase": self.phase, "objective": obj, "bound": bound,
-                                "gap": _gap(obj, bound), "elapsed": round(time.perf_counter() - self.t0, 3)})
+        _notify(
+            self.progress,
+            {
+                "phase": self.phase,
+                "objective": obj,
+                "bound": bound,
+                "gap": _gap(obj, bound),
+                "elapsed": round(time.perf_counter() - self.t0, 3),
+            },
+        )
 
 
-def _notify(progress: Progress, event: dict) -> None:
+def _notify(progress: Progress, event: Event) -> None:
     """Report progress; a failing listener must not stop the solve."""
     if progress is None:
         return
     try:
         progress(event)
-    except Exception:  # noqa: BLE001 - the listener is the caller's code
+    except Exception:  # the listener is the caller's code
         logger.exception("progress callback failed")
 
 
@@ -62,9 +74,9 @@ def _share(n: int, stages: int, left: float) -> float:
     return 0.6 * left if n == 0 else left / (stages - n)
 
 
-def _set_hint(model: cp_model.CpModel, x: list, current: np.ndarray, full: list[int] | None) -> None:
+def _set_hint(model: cp_model.CpModel, x: list[IntVar], current: Bools, full: list[int] | None) -> None:
     """Hint the previous stage's complete solution (every variable), else the pairs alone."""
-    model.clear_hints()
+    model.clear_hints()  # type: ignore[no-untyped-call]  # ortools leaves clear_hints unannotated
     hint = model.proto.solution_hint
     if full is not None:
         hint.vars.extend(range(len(full)))
@@ -74,27 +86,39 @@ def _set_hint(model: cp_model.CpModel, x: list, current: np.ndarray, full: list[
         hint.values.extend(int(b) for b in current)
 
 
-def _keep(model: cp_model.CpModel, st: Structure, x: list, stage: tuple[str, object],
-          solver: cp_model.CpSolver, current: np.ndarray) -> int:
+def _keep(
+    model: cp_model.CpModel, st: Structure, x: list[IntVar], stage: Stage, solver: cp_model.CpSolver, current: Bools
+) -> int:
     """Hold the stage's level in the stages after it; return its share of the priority bound."""
     name, expr = stage
     if name == "priority":
         add_keep_tiers(model, st, x, current)
-        return int(round(solver.best_objective_bound))
+        return round(solver.best_objective_bound)
     model.add(expr >= int(solver.value(expr)))
     if name.startswith("priority:"):
-        return int(round(solver.best_objective_bound)) * int(st.tier_weight[int(name.split(":")[1])])
+        return round(solver.best_objective_bound) * int(st.tier_weight[int(name.split(":")[1])])
     return 0
 
 
-def solve_structure(st: Structure, *, time_limit: float, workers: int, seed: int,
-                    progress: Progress = None, hint: list[int] | None = None) -> Plan:
+def solve_structure(
+    st: Structure,
+    *,
+    time_limit: float,
+    workers: int,
+    seed: int,
+    progress: Progress = None,
+    hint: list[int] | None = None,
+) -> Plan:
     """Staged lexicographic solve: priority, then fit, fairness, SPC, stability (merged when exact)."""
     t0 = time.perf_counter()
     model, x = build_model(st)
     stages = objective_stages(model, st, x) if st.n_pairs else []
-    size = ModelSize(candidates=st.n_pairs, variables=len(model.proto.variables),
-                     constraints=len(model.proto.constraints), build_seconds=round(time.perf_counter() - t0, 3))
+    size = ModelSize(
+        candidates=st.n_pairs,
+        variables=len(model.proto.variables),
+        constraints=len(model.proto.constraints),
+        build_seconds=round(time.perf_counter() - t0, 3),
+    )
     current = np.zeros(st.n_pairs, dtype=bool)
     if hint is not None:
         current[hint] = True
@@ -117,11 +141,13 @@ def solve_structure(st: Structure, *, time_limit: float, workers: int, seed: int
         bound += _keep(model, st, x, (name, expr), solver, current)
         if code == cp_model.FEASIBLE:
             status = SolveStatus.time_limit
-            messages.append(f"stage {name}: time limit, objective {solver.value(expr)}, "
-                            f"bound {solver.best_objective_bound:.0f}")
+            messages.append(
+                f"stage {name}: time limit, objective {solver.value(expr)}, bound {solver.best_objective_bound:.0f}"
+            )
     gap = _gap(float(st.priority_weight[current].sum()), bound) if stages else 0.0
-    plan = assemble(st, np.flatnonzero(current), status, best_bound=bound, gap=round(gap, 6),
-                    model=size, messages=messages)
+    plan = assemble(
+        st, np.flatnonzero(current), status, best_bound=bound, gap=round(gap, 6), model=size, messages=messages
+    )
     plan.wall_time = round(time.perf_counter() - t0, 3)
     return plan
 
@@ -137,8 +163,14 @@ def _infeasible(st: Structure, size: ModelSize, t0: float, why: str) -> Plan:
     return plan
 
 
-def solve(inst, *, time_limit: float | None = None, workers: int | None = None, seed: int | None = None,
-          progress: Progress = None) -> Plan:
+def solve(
+    inst: Instance,
+    *,
+    time_limit: float | None = None,
+    workers: int | None = None,
+    seed: int | None = None,
+    progress: Progress = None,
+) -> Plan:
     """Instance in, plan out: candidates, greedy hint, staged CP-SAT."""
     from solver.greedy import greedy_pairs
 
@@ -146,12 +178,34 @@ def solve(inst, *, time_limit: float | None = None, workers: int | None = None, 
     limit = time_limit if time_limit is not None else inst.parameters.time_limit
     st = build_structure(inst)
     hint = greedy_pairs(st)
-    _notify(progress, {"phase": "greedy", "objective": float(st.priority_weight[hint].sum()), "bound": None,
-                       "gap": None, "elapsed": round(time.perf_counter() - t0, 3)})
-    plan = solve_structure(st, time_limit=limit - (time.perf_counter() - t0), workers=workers or 2,
-                           seed=seed or 0, progress=progress, hint=hint)
+    _notify(
+        progress,
+        {
+            "phase": "greedy",
+            "objective": float(st.priority_weight[hint].sum()),
+            "bound": None,
+            "gap": None,
+            "elapsed": round(time.perf_counter() - t0, 3),
+        },
+    )
+    plan = solve_structure(
+        st,
+        time_limit=limit - (time.perf_counter() - t0),
+        workers=workers or 2,
+        seed=seed or 0,
+        progress=progress,
+        hint=hint,
+    )
     plan.wall_time = round(time.perf_counter() - t0, 3)
     plan.messages += pins_against_rules(inst)
-    _notify(progress, {"phase": "done", "objective": float(plan.objectives.priority),
-                       "bound": float(plan.best_bound), "gap": plan.gap, "elapsed": plan.wall_time})
+    _notify(
+        progress,
+        {
+            "phase": "done",
+            "objective": float(plan.objectives.priority),
+            "bound": float(plan.best_bound),
+            "gap": plan.gap,
+            "elapsed": plan.wall_time,
+        },
+    )
     return plan

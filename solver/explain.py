@@ -2,12 +2,11 @@
 
 from collections import defaultdict
 
-import numpy as np
-
 from schemas.instance import Instance, Position
 from schemas.plan import Alternative, Competitor, Elimination, Plan, Unfilled
 from solver.score import breakdown
 from solver.structure import Structure, build_structure
+from solver.suppliers import Ints
 
 MAX_COMPETITORS = 5
 
@@ -39,7 +38,7 @@ def _sentence(pool: int, steps: list[Elimination], eligible: int, competitors: l
     return "; ".join(parts)
 
 
-def _holders(st: Structure, chosen: np.ndarray) -> dict[int, list[int]]:
+def _holders(st: Structure, chosen: Ints) -> dict[int, list[int]]:
     held = defaultdict(list)
     for k in chosen:
         held[int(st.pair_sup[k])].append(int(st.pair_pos[k]))
@@ -75,13 +74,13 @@ def pin_conflicts(inst: Instance) -> list[str]:
     out += [f"{p} is pinned to {', '.join(s)}" for p, s in by_position.items() if len(s) > 1]
     for s, ps in by_supplier.items():
         for i, a in enumerate(ps):
-            clash = [b.id for b in ps[i + 1:] if _overlap(a, b, rest)]
+            clash = [b.id for b in ps[i + 1 :] if _overlap(a, b, rest)]
             if len(clash) >= slots.get(s, 1):
                 out.append(f"{s} is pinned to {a.id} and to overlapping {', '.join(clash)}")
     return out
 
 
-def unfilled_reasons(st: Structure, chosen: np.ndarray) -> list[Unfilled]:
+def unfilled_reasons(st: Structure, chosen: Ints) -> list[Unfilled]:
     filled = {int(st.pair_pos[k]) for k in chosen}
     held = _holders(st, chosen)
     pool = len(st.sup)
@@ -90,7 +89,7 @@ def unfilled_reasons(st: Structure, chosen: np.ndarray) -> list[Unfilled]:
         if i in filled:
             continue
         steps = [Elimination(rule=r, eliminated=n, remaining=m, detail=d) for r, n, m, d in f.steps]
-        comps = []
+        comps: list[Competitor] = []
         for s in f.candidates:
             for other_id in _load_blockers(st, int(s), f.position, held.get(int(s), [])):
                 other = st.inst.positions[st.position_index[other_id]]
@@ -100,8 +99,16 @@ def unfilled_reasons(st: Structure, chosen: np.ndarray) -> list[Unfilled]:
         note = _group_note(st, i, filled)
         if note:
             reason += "; " + note
-        out.append(Unfilled(position_id=f.position.id, pool=pool, eliminations=steps,
-                            eligible=len(f.candidates), competitors=comps, reason=reason))
+        out.append(
+            Unfilled(
+                position_id=f.position.id,
+                pool=pool,
+                eliminations=steps,
+                eligible=len(f.candidates),
+                competitors=comps,
+                reason=reason,
+            )
+        )
     return out
 
 
@@ -118,8 +125,9 @@ def _load_blockers(st: Structure, s: int, pos: Position, holders: list[int]) -> 
     return [st.inst.positions[j].id for j in clash]
 
 
-def alternatives(inst: Instance, plan: Plan, position_id: str, k: int = 5,
-                 structure: Structure | None = None) -> list[Alternative]:
+def alternatives(
+    inst: Instance, plan: Plan, position_id: str, k: int = 5, structure: Structure | None = None
+) -> list[Alternative]:
     """The best k suppliers for a position, scored against the fixed plan, with what each displaces."""
 
     st = structure or build_structure(inst)

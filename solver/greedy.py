@@ -2,18 +2,21 @@
 
 import time
 from collections import defaultdict
+from collections.abc import Sequence
 
 import numpy as np
 
+from schemas.instance import Instance
 from schemas.plan import ModelSize, Plan, SolveStatus
 from solver.assemble import assemble
 from solver.structure import Structure, build_structure
+from solver.suppliers import Ints
 
 
 class Occupancy:
     """Busy intervals per supplier (rest gap included), with capacity for offers."""
 
-    def __init__(self, st: Structure):
+    def __init__(self, st: Structure) -> None:
         self.st = st
         self.rest = st.inst.parameters.rest_days
         self.busy: dict[int, list[tuple[int, int]]] = defaultdict(list)
@@ -42,7 +45,7 @@ class Occupancy:
         self.busy[s].remove(self._interval(i))
 
 
-def _ranked(st: Structure, i: int) -> np.ndarray:
+def _ranked(st: Structure, i: int) -> Ints:
     pairs = st.pos_pairs[i]
     key = st.previous[pairs] * 1_000_000 + st.fit[pairs] * 1000 + st.spc[pairs]
     return pairs[np.argsort(-key, kind="stable")]
@@ -68,7 +71,7 @@ def _undo(st: Structure, occ: Occupancy, taken: list[int]) -> None:
 def _try_group(st: Structure, occ: Occupancy, members: list[int]) -> list[int]:
     pos = st.inst.positions[members[0]]
     whole = pos.group in st.all_or_nothing
-    offers = [None]
+    offers: Sequence[int | None] = [None]
     if pos.group in st.same_offer:
         offers = sorted({int(st.pair_sup[k]) for i in members for k in st.pos_pairs[i]})
     best: list[int] = []
@@ -108,7 +111,7 @@ def greedy_pairs(st: Structure) -> list[int]:
     return chosen
 
 
-def greedy(inst) -> Plan:
+def greedy(inst: Instance) -> Plan:
     """A plan in milliseconds, as a planner would make it by hand."""
     t0 = time.perf_counter()
     st = build_structure(inst)

@@ -4,31 +4,35 @@ from collections import defaultdict
 
 import numpy as np
 from ortools.sat.python import cp_model
-from ortools.sat.python.cp_model import LinearExpr
+from ortools.sat.python.cp_model import IntVar, LinearExpr
 
 from solver.score import gender_target, state_quota
 from solver.structure import Structure
+from solver.suppliers import Bools
+
+Terms = tuple[list[IntVar], list[int]]
+Stage = tuple[str, LinearExpr]
 
 
-def priority_term(st: Structure, x: list):
+def priority_term(st: Structure, x: list[IntVar]) -> Terms:
     return list(x), st.priority_weight.tolist()
 
 
-def fit_term(st: Structure, x: list):
+def fit_term(st: Structure, x: list[IntVar]) -> Terms:
     return list(x), st.fit.tolist()
 
 
-def spc_term(st: Structure, x: list):
+def spc_term(st: Structure, x: list[IntVar]) -> Terms:
     return list(x), st.spc.tolist()
 
 
-def stability_term(st: Structure, x: list):
+def stability_term(st: Structure, x: list[IntVar]) -> Terms:
     """Kept previous assignments (maximised); changes = previous total - kept."""
     ks = np.flatnonzero(st.previous)
     return [x[k] for k in ks], [1] * len(ks)
 
 
-def fairness_term(model: cp_model.CpModel, st: Structure, x: list):
+def fairness_term(model: cp_model.CpModel, st: Structure, x: list[IntVar]) -> Terms:
     """Penalty literals/ints: positions above a state's fair share, women missing from a target."""
     w = st.inst.parameters.weights
     quota = state_quota(st)
@@ -64,7 +68,7 @@ def fairness_term(model: cp_model.CpModel, st: Structure, x: list):
     return terms, weights
 
 
-def add_keep_tiers(model: cp_model.CpModel, st: Structure, x: list, current: np.ndarray) -> None:
+def add_keep_tiers(model: cp_model.CpModel, st: Structure, x: list[IntVar], current: Bools) -> None:
     """Keep the priority level: at least as many filled positions in every priority tier.
 
     With strict tier weights the level's value decomposes uniquely into tier counts, so
@@ -81,7 +85,7 @@ def add_keep_tiers(model: cp_model.CpModel, st: Structure, x: list, current: np.
 MERGE_LIMIT = 2**48
 
 
-def _level_range(terms, weights, model: cp_model.CpModel) -> int:
+def _level_range(terms: list[IntVar], weights: list[int], model: cp_model.CpModel) -> int:
     """An upper bound on a level's value (every term at its upper bound).
 
     The proto's repeated fields do not support negative indices: ``domain[-1]`` reads 0.
@@ -103,14 +107,19 @@ def _pair_range(st: Structure, weights: list[int]) -> int:
     return int(sum(w[p].max() for p in st.pos_pairs if len(p)))
 
 
-def merge_levels(levels: list) -> list[list[tuple]]:
+Level = tuple[str, list[IntVar], list[int], int, int]  # name, terms, weights, sign, range
+Part = tuple[str, list[IntVar], list[int]]  # name, terms, signed weights scaled within the stage
+
+
+def merge_levels(levels: list[Level]) -> list[list[Part]]:
     """Group consecutive lower levels into one weighted stage when strict weights stay small.
 
     Walking up from the last level, each level's weight exceeds the whole range of the
     levels below it in the group, so the weighted sum is exactly lexicographic.
     """
-    groups: list[list[tuple]] = []
-    group, mult = [], 1
+    groups: list[list[Part]] = []
+    group: list[Part] = []
+    mult = 1
     for name, terms, weights, sign, rng in reversed(levels):
         if group and mult * (rng + 1) > MERGE_LIMIT:
             groups.append(group)
@@ -122,16 +131,20 @@ def merge_levels(levels: list) -> list[list[tuple]]:
     return [list(reversed(g)) for g in reversed(groups)]
 
 
-def _stage_expr(group):
+def _stage_expr(group: list[Part]) -> LinearExpr:
     pairs = [(t, w) for _, terms, weights in group for t, w in zip(terms, weights) if w]
     return LinearExpr.weighted_sum([t for t, _ in pairs], [w for _, w in pairs])
 
 
-def objective_stages(model: cp_model.CpModel, st: Structure, x: list) -> list[tuple[str, object]]:
+def objective_stages(model: cp_model.CpModel, st: Structure, x: list[IntVar]) -> list[Stage]:
     fair_terms, fair_weights = fairness_term(model, st, x)
     levels = []
-    for name, (terms, weights), sign in [("fit", fit_term(st, x), 1), ("fairness", (fair_terms, fair_weights), -1),
-                                         ("spc", spc_term(st, x), 1), ("stability", stability_term(st, x), 1)]:
+    for name, (terms, weights), sign in [
+        ("fit", fit_term(st, x), 1),
+        ("fairness", (fair_terms, fair_weights), -1),
+        ("spc", spc_term(st, x), 1),
+        ("stability", stability_term(st, x), 1),
+    ]:
         if any(weights):
             rng = _pair_range(st, weights) if name != "fairness" else _level_range(terms, weights, model)
             levels.append((name, terms, weights, sign, rng))
@@ -144,7 +157,7 @@ def objective_stages(model: cp_model.CpModel, st: Structure, x: list) -> list[tu
 PRIORITY_LIMIT = 2**61
 
 
-def _priority_stages(st: Structure, x: list) -> list[tuple[str, object]]:
+def _priority_stages(st: Structure, x: list[IntVar]) -> list[Stage]:
     """One weighted stage for the priority level; one stage per tier if the weighted sum could overflow."""
     terms, weights = priority_term(st, x)
     if sum(weights) <= PRIORITY_LIMIT:

@@ -3,18 +3,18 @@
 from collections import defaultdict
 
 from ortools.sat.python import cp_model
-from ortools.sat.python.cp_model import LinearExpr
+from ortools.sat.python.cp_model import IntVar, LinearExpr
 
 from solver.structure import Structure
 
 
-def add_one_supplier_per_position(model: cp_model.CpModel, st: Structure, x: list) -> None:
+def add_one_supplier_per_position(model: cp_model.CpModel, st: Structure, x: list[IntVar]) -> None:
     for pairs in st.pos_pairs:
         if len(pairs) > 1:
             model.add_at_most_one(x[k] for k in pairs)
 
 
-def add_no_overlap(model: cp_model.CpModel, st: Structure, x: list) -> None:
+def add_no_overlap(model: cp_model.CpModel, st: Structure, x: list[IntVar]) -> None:
     """Per supplier, per maximal clique of overlapping windows (rest gap included): at most its free slots."""
     for pairs, cap in st.cliques:
         if cap == 1:
@@ -23,14 +23,14 @@ def add_no_overlap(model: cp_model.CpModel, st: Structure, x: list) -> None:
             model.add(LinearExpr.sum([x[k] for k in pairs]) <= cap)
 
 
-def _filled(st: Structure, x: list, i: int):
+def _filled(st: Structure, x: list[IntVar], i: int) -> LinearExpr:
     return LinearExpr.sum([x[k] for k in st.pos_pairs[i]])
 
 
 Guards = dict[int, str] | None
 
 
-def _guard(model: cp_model.CpModel, guards: Guards, name: str) -> list:
+def _guard(model: cp_model.CpModel, guards: Guards, name: str) -> list[IntVar]:
     """An assumption literal naming a commitment, when explaining an infeasible model; else nothing."""
     if guards is None:
         return []
@@ -39,7 +39,7 @@ def _guard(model: cp_model.CpModel, guards: Guards, name: str) -> list:
     return [lit]
 
 
-def add_all_or_nothing(model: cp_model.CpModel, st: Structure, x: list, guards: Guards = None) -> None:
+def add_all_or_nothing(model: cp_model.CpModel, st: Structure, x: list[IntVar], guards: Guards = None) -> None:
     for group, members in st.all_or_nothing.items():
         lits = _guard(model, guards, f"group {group} is all-or-nothing")
         first = _filled(st, x, members[0])
@@ -47,7 +47,7 @@ def add_all_or_nothing(model: cp_model.CpModel, st: Structure, x: list, guards: 
             model.add(_filled(st, x, j) == first).only_enforce_if(lits)
 
 
-def add_same_offer(model: cp_model.CpModel, st: Structure, x: list, guards: Guards = None) -> None:
+def add_same_offer(model: cp_model.CpModel, st: Structure, x: list[IntVar], guards: Guards = None) -> None:
     """All filled positions of a same-offer group come from one offer."""
     for group, members in st.same_offer.items():
         by_offer = defaultdict(list)
@@ -64,7 +64,7 @@ def add_same_offer(model: cp_model.CpModel, st: Structure, x: list, guards: Guar
                 model.add_implication(x[k], chosen[o])
 
 
-def add_pins(model: cp_model.CpModel, st: Structure, x: list, guards: Guards = None) -> None:
+def add_pins(model: cp_model.CpModel, st: Structure, x: list[IntVar], guards: Guards = None) -> None:
     for k in st.pinned_pairs:
         pair = f"{st.inst.positions[st.pair_pos[k]].id}/{st.sup.ids[st.pair_sup[k]]}"
         model.add(x[k] == 1).only_enforce_if(_guard(model, guards, f"pin {pair}"))
@@ -91,7 +91,7 @@ def conflicting_commitments(st: Structure) -> list[str]:
 HARD_RULES = [add_one_supplier_per_position, add_no_overlap, add_all_or_nothing, add_same_offer, add_pins]
 
 
-def build_model(st: Structure):
+def build_model(st: Structure) -> tuple[cp_model.CpModel, list[IntVar]]:
     model = cp_model.CpModel()
     x = [model.new_bool_var("") for _ in range(st.n_pairs)]
     for rule in HARD_RULES:

@@ -2,11 +2,16 @@
 
 import math
 from collections import defaultdict
+from collections.abc import Sequence
+from typing import TypeVar, cast
 
 import numpy as np
 
 from schemas.plan import Objectives
 from solver.structure import Structure
+from solver.suppliers import Ints
+
+K = TypeVar("K")
 
 
 def state_quota(st: Structure) -> int:
@@ -17,17 +22,18 @@ def gender_target(target: float) -> int:
     return round(100 * target)
 
 
-def fairness_penalty(st: Structure, chosen: np.ndarray) -> int:
+def fairness_penalty(st: Structure, chosen: Ints) -> int:
     """State over-share plus gender shortfall, weighted."""
     w = st.inst.parameters.weights
     quota = state_quota(st)
-    counts = defaultdict(int)
+    counts: defaultdict[str, int] = defaultdict(int)
     for s in st.pair_sup[chosen]:
         ms = st.sup.member_state[s]
         if ms is not None:
             counts[ms] += 1
     over = sum(max(0, c - quota) for c in counts.values())
-    filled, women = defaultdict(int), defaultdict(int)
+    filled: defaultdict[str, int] = defaultdict(int)
+    women: defaultdict[str, int] = defaultdict(int)
     for k in chosen:
         r = st.inst.positions[st.pair_pos[k]].request_id
         filled[r] += 1
@@ -39,7 +45,7 @@ def fairness_penalty(st: Structure, chosen: np.ndarray) -> int:
     return w.state_over_share * over + w.gender_shortfall * short
 
 
-def objectives(st: Structure, chosen: np.ndarray) -> Objectives:
+def objectives(st: Structure, chosen: Ints) -> Objectives:
     chosen = np.asarray(chosen, dtype=np.int64)
     return Objectives(
         priority=int(st.priority_weight[chosen].sum()),
@@ -50,12 +56,12 @@ def objectives(st: Structure, chosen: np.ndarray) -> Objectives:
     )
 
 
-def colour_slots(intervals: list[tuple[int, int, object]], fixed: list[tuple[int, int]]) -> dict[object, int]:
+def colour_slots(intervals: Sequence[tuple[int, int, K]], fixed: Sequence[tuple[int, int]]) -> dict[K, int]:
     """Slot numbers (from 1) for intervals, greedy by start date (optimal on interval graphs)."""
     items = [(s, e, key, False) for s, e, key in intervals] + [(s, e, None, True) for s, e in fixed]
     items.sort(key=lambda t: (t[0], t[3] is False))
     free_at: list[int] = []
-    out = {}
+    out: dict[K, int] = {}
     for s, e, key, is_fixed in items:
         slot = next((i for i, f in enumerate(free_at) if f < s), None)
         if slot is None:
@@ -64,20 +70,20 @@ def colour_slots(intervals: list[tuple[int, int, object]], fixed: list[tuple[int
         else:
             free_at[slot] = e
         if not is_fixed:
-            out[key] = slot + 1
+            out[cast(K, key)] = slot + 1  # only fixed intervals have no key
     return out
 
 
-def slots_of(st: Structure, chosen: np.ndarray) -> dict[int, int]:
+def slots_of(st: Structure, chosen: Ints) -> dict[int, int]:
     rest = st.inst.parameters.rest_days
-    by_sup = defaultdict(list)
+    by_sup: defaultdict[int, list[tuple[int, int, int]]] = defaultdict(list)
     for k in chosen:
         s = int(st.pair_sup[k])
         if st.sup.is_offer[s]:
             p = st.inst.positions[st.pair_pos[k]]
             by_sup[s].append((p.start.toordinal(), p.end.toordinal() + rest, int(k)))
     dp = st.sup.deployments
-    out = {}
+    out: dict[int, int] = {}
     for s, ivs in by_sup.items():
         fixed = [(int(a), int(b) + rest) for o, a, b in zip(dp.owner, dp.start, dp.end) if o == s]
         out.update(colour_slots(ivs, fixed))

@@ -12,7 +12,7 @@ import numpy as np
 from schemas.enums import Benchmark, Source
 from schemas.instance import Instance, Position
 from solver.candidates import Filtered, generate
-from solver.suppliers import OFFER_SOURCE, SOURCES, Suppliers
+from solver.suppliers import OFFER_SOURCE, SOURCES, Bools, Ints, Suppliers
 
 
 @dataclass
@@ -20,13 +20,13 @@ class Structure:
     inst: Instance
     sup: Suppliers
     filtered: list[Filtered]
-    pair_pos: np.ndarray
-    pair_sup: np.ndarray
-    priority_weight: np.ndarray
-    fit: np.ndarray
-    spc: np.ndarray
-    previous: np.ndarray
-    pos_pairs: list[np.ndarray]
+    pair_pos: Ints
+    pair_sup: Ints
+    priority_weight: Ints
+    fit: Ints
+    spc: Ints
+    previous: Bools
+    pos_pairs: list[Ints]
     cliques: list[tuple[list[int], int]] = field(default_factory=list)
     all_or_nothing: dict[str, list[int]] = field(default_factory=dict)
     same_offer: dict[str, list[int]] = field(default_factory=dict)
@@ -45,7 +45,7 @@ def tier_weights(priorities: list[int]) -> dict[int, int]:
 
     Counting only positions that have a candidate keeps the weights (and the LP) small.
     """
-    counts = defaultdict(int)
+    counts: defaultdict[int, int] = defaultdict(int)
     for p in priorities:
         counts[p] += 1
     weights, below = {}, 0
@@ -68,7 +68,7 @@ def is_long(inst: Instance, pos: Position) -> bool:
     return (pos.end - pos.start).days + 1 >= inst.parameters.long_days
 
 
-def fit_scores(inst: Instance, sup: Suppliers, pos: Position, idx: np.ndarray) -> np.ndarray:
+def fit_scores(inst: Instance, sup: Suppliers, pos: Position, idx: Ints) -> Ints:
     """Fit of each candidate: proficiency above minimum, desired skills, grade, language level."""
     w = inst.parameters.weights
     score = np.zeros(len(idx), dtype=np.int64)
@@ -78,16 +78,16 @@ def fit_scores(inst: Instance, sup: Suppliers, pos: Position, idx: np.ndarray) -
         score += w.desired_skill * (sup.proficiency(sup.skills, code)[idx] >= m)
     for code, m in pos.languages.items():
         score += w.language_above_min * np.clip(sup.proficiency(sup.languages, code)[idx] - m, 0, 2)
-    if pos.grade_min is not None or pos.grade_max is not None:
-        lo = pos.grade_min if pos.grade_min is not None else pos.grade_max
-        hi = pos.grade_max if pos.grade_max is not None else pos.grade_min
+    lo = pos.grade_min if pos.grade_min is not None else pos.grade_max
+    hi = pos.grade_max if pos.grade_max is not None else pos.grade_min
+    if lo is not None and hi is not None:
         g = sup.grade[idx]
         dist = np.abs(2 * g - (lo + hi))
         score += np.where(g < 0, 0, np.where(dist <= 1, w.grade_centre, 0))
     return score
 
 
-def spc_scores(inst: Instance, sup: Suppliers, pos: Position, idx: np.ndarray) -> np.ndarray:
+def spc_scores(inst: Instance, sup: Suppliers, pos: Position, idx: Ints) -> Ints:
     """The SPC pattern: standing capacity on urgent start-up, roster and secondees on long positions."""
     w = inst.parameters.weights
     score = np.zeros(len(idx), dtype=np.int64)
@@ -100,7 +100,7 @@ def spc_scores(inst: Instance, sup: Suppliers, pos: Position, idx: np.ndarray) -
     return score
 
 
-def maximal_cliques(starts: np.ndarray, ends: np.ndarray) -> list[list[int]]:
+def maximal_cliques(starts: Ints, ends: Ints) -> list[list[int]]:
     """Maximal sets of mutually overlapping closed intervals (indices), by a sweep on start."""
     order = np.argsort(starts, kind="stable")
     active: list[int] = []
@@ -110,7 +110,7 @@ def maximal_cliques(starts: np.ndarray, ends: np.ndarray) -> list[list[int]]:
         still = [a for a in active if ends[a] >= s]
         if len(still) < len(active):
             out.append(active)
-        active = still + [int(i)]
+        active = [*still, int(i)]
     if active:
         out.append(active)
     return out
@@ -129,7 +129,7 @@ def _supplier_cliques(st: "Structure", rest: int) -> list[tuple[list[int], int]]
     bounds = np.searchsorted(st.pair_sup[order], np.arange(len(sup) + 1))
     out = []
     for s in range(len(sup)):
-        pairs = order[bounds[s]: bounds[s + 1]]
+        pairs = order[bounds[s] : bounds[s + 1]]
         cap = int(sup.capacity[s])
         fixed = deps.get(s, [])
         if len(pairs) + len(fixed) <= cap:
@@ -154,6 +154,10 @@ def _groups(inst: Instance, flag: str) -> dict[str, list[int]]:
     return {g: v for g, v in groups.items() if any(getattr(inst.positions[i], flag) for i in v)}
 
 
+def _cat(xs: list[Ints]) -> Ints:
+    return np.concatenate(xs) if xs else np.zeros(0, dtype=np.int64)
+
+
 def build_structure(inst: Instance) -> Structure:
     sup, filtered = generate(inst)
     fillable = [f.position.priority for f in filtered if len(f.candidates)]
@@ -164,8 +168,7 @@ def build_structure(inst: Instance) -> Structure:
         sup_of.append(f.candidates.astype(np.int64))
         fit.append(fit_scores(inst, sup, f.position, f.candidates))
         spc.append(spc_scores(inst, sup, f.position, f.candidates))
-    cat = lambda xs: np.concatenate(xs) if xs else np.zeros(0, dtype=np.int64)  # noqa: E731
-    pair_pos, pair_sup = cat(pos_of), cat(sup_of)
+    pair_pos, pair_sup = _cat(pos_of), _cat(sup_of)
     prio = np.array([weights[p.priority] for p in inst.positions], dtype=np.int64)
     bounds = np.searchsorted(pair_pos, np.arange(len(inst.positions) + 1))
     pos_pairs = [np.arange(bounds[i], bounds[i + 1]) for i in range(len(inst.positions))]
@@ -176,8 +179,17 @@ def build_structure(inst: Instance) -> Structure:
         for k in range(len(pair_pos)):
             previous[k] = (pid[pair_pos[k]], sup.ids[pair_sup[k]]) in prev_keys
     st = Structure(
-        inst, sup, filtered, pair_pos, pair_sup, prio[pair_pos] if len(pair_pos) else prio[:0],
-        cat(fit), cat(spc), previous, pos_pairs, previous_total=len(prev_keys),
+        inst,
+        sup,
+        filtered,
+        pair_pos,
+        pair_sup,
+        prio[pair_pos] if len(pair_pos) else prio[:0],
+        _cat(fit),
+        _cat(spc),
+        previous,
+        pos_pairs,
+        previous_total=len(prev_keys),
     )
     st.tier_weight = weights
     st.position_index = {p.id: i for i, p in enumerate(inst.positions)}

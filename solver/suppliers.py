@@ -8,9 +8,14 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
+import numpy.typing as npt
 
 from schemas.enums import Category, Gender, Level, Readiness, Source
-from schemas.instance import Instance
+from schemas.instance import Expert, Instance, Offer
+
+Ints = npt.NDArray[np.int64]
+Int8s = npt.NDArray[np.int8]
+Bools = npt.NDArray[np.bool_]
 
 FAR_FUTURE = date(9999, 12, 31).toordinal()
 CATEGORIES = {c: i for i, c in enumerate(Category)}
@@ -26,10 +31,10 @@ class Windows:
     ``ptr[s]:ptr[s + 1]`` are the rows of supplier s, so a pool of suppliers reads only its own rows.
     """
 
-    owner: np.ndarray
-    start: np.ndarray
-    end: np.ndarray
-    ptr: np.ndarray
+    owner: Ints
+    start: Ints
+    end: Ints
+    ptr: Ints
 
     @classmethod
     def build(cls, rows: list[tuple[int, int, int]], n: int) -> "Windows":
@@ -38,7 +43,7 @@ class Windows:
         ptr = np.searchsorted(arr[:, 0], np.arange(n + 1))
         return cls(arr[:, 0].copy(), arr[:, 1].copy(), arr[:, 2].copy(), ptr)
 
-    def gather(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def gather(self, idx: Ints) -> tuple[Ints, Ints, Ints]:
         """Rows of the suppliers idx: (position in idx, start, end)."""
         first = self.ptr[idx]
         counts = self.ptr[idx + 1] - first
@@ -52,38 +57,38 @@ class Suppliers:
     ids: list[str]
     index: dict[str, int]
     n_experts: int
-    capacity: np.ndarray
-    is_offer: np.ndarray
-    nationality: np.ndarray
+    capacity: Ints
+    is_offer: Bools
+    nationality: Ints
     nation_code: dict[str, int]
     member_state: list[str | None]
-    female: np.ndarray
-    category: np.ndarray
-    source: np.ndarray
-    rapid: np.ndarray
-    levels: np.ndarray
-    grade: np.ndarray
-    notice: np.ndarray
-    screening: np.ndarray
-    max_duration: np.ndarray
-    skills: dict[str, np.ndarray]
-    languages: dict[str, np.ndarray]
+    female: Bools
+    category: Int8s
+    source: Int8s
+    rapid: Bools
+    levels: Ints
+    grade: Ints
+    notice: Ints
+    screening: Ints
+    max_duration: Ints
+    skills: dict[str, Int8s]
+    languages: dict[str, Int8s]
     availability: Windows
     leave: Windows
     deployments: Windows
-    excluded_missions: dict[str, np.ndarray] = field(default_factory=dict)
-    excluded_states: dict[str, np.ndarray] = field(default_factory=dict)
+    excluded_missions: dict[str, Bools] = field(default_factory=dict)
+    excluded_states: dict[str, Bools] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.ids)
 
-    def proficiency(self, table: dict[str, np.ndarray], code: str) -> np.ndarray:
+    def proficiency(self, table: dict[str, Int8s], code: str) -> Int8s:
         col = table.get(code)
         return col if col is not None else np.zeros(len(self.ids), dtype=np.int8)
 
 
-def _code_columns(maps: list[dict[str, int]]) -> dict[str, np.ndarray]:
-    cols: dict[str, np.ndarray] = {}
+def _code_columns(maps: list[dict[str, int]]) -> dict[str, Int8s]:
+    cols: dict[str, Int8s] = {}
     for i, m in enumerate(maps):
         for code, level in m.items():
             if code not in cols:
@@ -92,9 +97,9 @@ def _code_columns(maps: list[dict[str, int]]) -> dict[str, np.ndarray]:
     return cols
 
 
-def _flag_lists(lists: list[list[str]]) -> dict[str, np.ndarray]:
+def _flag_lists(lists: list[list[str]]) -> dict[str, Bools]:
     """value -> boolean column: which suppliers list it."""
-    found: dict[str, np.ndarray] = {}
+    found: dict[str, Bools] = {}
     for i, values in enumerate(lists):
         for v in values:
             found.setdefault(v, np.zeros(len(lists), dtype=bool))[i] = True
@@ -104,6 +109,7 @@ def _flag_lists(lists: list[list[str]]) -> dict[str, np.ndarray]:
 def build_suppliers(inst: Instance) -> Suppliers:
     """Lay out experts then offers as columns."""
     ex, of = inst.experts, inst.offers
+    both: list[Expert | Offer] = [*ex, *of]
     ids = [e.id for e in ex] + [o.id for o in of]
     n_e = len(ex)
     avail, leave, deps = [], [], []
@@ -138,19 +144,17 @@ def build_suppliers(inst: Instance) -> Suppliers:
             + [o.readiness == Readiness.rapid_deployment for o in of],
             dtype=bool,
         ),
-        levels=np.array([sum(LEVEL_BIT[lv] for lv in set(x.levels)) for x in [*ex, *of]], dtype=np.int64),
-        grade=np.array([-1 if x.grade is None else x.grade for x in [*ex, *of]], dtype=np.int64),
-        notice=np.array([x.notice_days for x in [*ex, *of]], dtype=np.int64),
+        levels=np.array([sum(LEVEL_BIT[lv] for lv in set(x.levels)) for x in both], dtype=np.int64),
+        grade=np.array([-1 if x.grade is None else x.grade for x in both], dtype=np.int64),
+        notice=np.array([x.notice_days for x in both], dtype=np.int64),
         screening=np.array(
             [e.screening_valid_until.toordinal() if e.screening_valid_until else -1 for e in ex]
             + [FAR_FUTURE] * len(of),
             dtype=np.int64,
         ),
-        max_duration=np.array(
-            [FAR_FUTURE] * n_e + [o.max_duration_days or FAR_FUTURE for o in of], dtype=np.int64
-        ),
-        skills=_code_columns([x.skills for x in [*ex, *of]]),
-        languages=_code_columns([x.languages for x in [*ex, *of]]),
+        max_duration=np.array([FAR_FUTURE] * n_e + [o.max_duration_days or FAR_FUTURE for o in of], dtype=np.int64),
+        skills=_code_columns([x.skills for x in both]),
+        languages=_code_columns([x.languages for x in both]),
         availability=Windows.build(avail, len(ids)),
         leave=Windows.build(leave, len(ids)),
         deployments=Windows.build(deps, len(ids)),
