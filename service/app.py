@@ -12,7 +12,7 @@ from service.platform.db import make_engine, pending_migrations, read_engine
 from service.platform.errors import install_handlers
 from service.platform.middleware import BodyLimitAndIdempotency, SecurityHeaders
 from service.platform.observability import Metrics, RequestContext
-from service.platform.ratelimit import FailedSignIns
+from service.platform.ratelimit import SignInThrottle
 from service.platform.readcache import SharedRead, VersionedCache, read_roster_version
 from service.platform.readpool import read_pool
 from service import web
@@ -89,7 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.read_pool = app.state.roster_version = None  # made by the lifespan, on the event loop that will use them
     app.state.settings = settings
     app.state.metrics = Metrics(engine)
-    app.state.failed_sign_ins = FailedSignIns()
+    app.state.sign_in_throttle = SignInThrottle(engine)
     install_handlers(app)
     # Each request tries the routes in this order: the busiest first (every router passed costs a little).
     # imports before deployments: GET /deployments/export must not reach /deployments/{deployment_id}.

@@ -16,6 +16,7 @@ from schemas.enums import Role
 from service.platform.auth import Principal, authenticate, hash_token, recent_tokens
 from service.platform.background import detach
 from service.platform.errors import Forbidden, TooManyRequests, Unauthorized
+from service.platform.ratelimit import client_address
 
 logger = logging.getLogger("roster")
 READ_ONLY = ("GET", "HEAD")
@@ -75,7 +76,7 @@ class BearerPrincipal(HTTPBearer):
             raise Unauthorized("send 'Authorization: Bearer <token>'; create one with `roster token create`",
                                {"WWW-Authenticate": "Bearer"})
         seconds, digest = request.app.state.settings.token_cache_seconds, hash_token(secret)
-        if not _throttled(request) and (principal := recent_tokens.get(digest, seconds)):
+        if principal := recent_tokens.get(digest, seconds):
             if recent_tokens.due(digest, seconds):
                 detach(_verify_again(request.app.state.read_engine, secret, digest))
             return principal  # verified moments ago: no database, no worker thread
@@ -100,27 +101,22 @@ async def _verify_again(engine: Engine, secret: str, digest: str) -> None:
         recent_tokens.put(digest, principal)
 
 
-def _client(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
-
-
-def _throttled(request: Request) -> int:
-    """Seconds this client must wait after too many failed sign-ins, or 0."""
-    return request.app.state.failed_sign_ins.retry_after(_client(request))
-
-
 def sign_in(request: Request, session: Session, secret: str) -> Principal:
-    """The token's principal; 401 for a bad token, 429 after too many bad tokens from one client."""
-    if wait := _throttled(request):
-        raise TooManyRequests(f"too many failed sign-ins from this client: retry in {wait} s",
-                              {"Retry-After": str(wait)})
+    """The token's principal; 401 for a bad token, 429 for bad tokens after too many from one client.
+
+    A valid token is never refused: only guesses are counted and throttled.
+    """
     principal = authenticate(session, secret, request.app.state.settings.token_cache_seconds)
     session.rollback()  # authentication reads only; release the connection's snapshot
-    if principal is None:
-        request.app.state.failed_sign_ins.failed(_client(request))
-        raise Unauthorized("the token is unknown or revoked; ask an admin for a new one",
-                           {"WWW-Authenticate": "Bearer"})
-    return principal
+    if principal is not None:
+        return principal
+    throttle = request.app.state.sign_in_throttle
+    client = client_address(request, request.app.state.settings.trusted_proxies)
+    if wait := throttle.retry_after(client):
+        raise TooManyRequests(f"too many failed sign-ins from this client: retry in {wait} s",
+                              {"Retry-After": str(wait)})
+    throttle.failed(client)
+    raise Unauthorized("the token is unknown or revoked; ask an admin for a new one", {"WWW-Authenticate": "Bearer"})
 
 
 def _sign_in_on_read_engine(request: Request, secret: str) -> Principal:

@@ -1,40 +1,81 @@
 """Slow down token guessing: too many failed sign-ins from one client answer 429 for a while.
 
-Kept in the memory of each server process: with N processes a client gets up to N times the
-allowance, which still turns guessing a 256-bit token from hopeless into more hopeless.
+Only bad tokens are counted and only bad tokens are refused: a valid token always signs in, so one
+office behind one address is never locked out by a colleague's typo or a neighbour's scan. The count
+lives in the database (``sign_in_failure``), shared by every API process and kept across restarts.
+The client is the connection's address, or the one ``X-Forwarded-For`` names when the connection
+comes from a proxy listed in ``ROSTER_TRUSTED_PROXIES`` (anyone else can write that header).
 """
 
-import threading
-import time
-from collections import defaultdict, deque
+from datetime import UTC, datetime, timedelta
+from ipaddress import ip_address, ip_network
+
+from sqlalchemy import Engine, delete, or_
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, select
+from starlette.requests import Request
+
+from service.platform.tables import SignInFailure, utcnow
 
 
-class FailedSignIns:
-    def __init__(self, limit: int = 10, window: float = 60.0, block: float = 300.0) -> None:
-        self.limit, self.window, self.block = limit, window, block
-        self._failures: dict[str, deque[float]] = defaultdict(deque)
-        self._blocked_until: dict[str, float] = {}
-        self._lock = threading.Lock()
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
-    def retry_after(self, client: str, now: float | None = None) -> int:
-        """Seconds the client must wait, or 0 if it may try."""
-        now = time.monotonic() if now is None else now
-        with self._lock:
-            until = self._blocked_until.get(client, 0.0)
-            if until <= now:
-                self._blocked_until.pop(client, None)
-                return 0
-            return int(until - now) + 1
 
-    def failed(self, client: str, now: float | None = None) -> None:
-        now = time.monotonic() if now is None else now
-        with self._lock:
-            recent = self._failures[client]
-            recent.append(now)
-            while recent and recent[0] <= now - self.window:
-                recent.popleft()
-            if len(recent) >= self.limit:
-                self._blocked_until[client] = now + self.block
-                recent.clear()
-            if len(self._failures) > 100_000:  # bound the memory a scan of many addresses can take
-                self._failures.clear()
+class SignInThrottle:
+    def __init__(self, engine: Engine, limit: int = 10, window: float = 60.0, block: float = 300.0) -> None:
+        self.engine, self.limit = engine, limit
+        self.window, self.block = timedelta(seconds=window), timedelta(seconds=block)
+        dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
+        self._insert = dialect.insert(SignInFailure).on_conflict_do_nothing()
+
+    def retry_after(self, client: str, now: datetime | None = None) -> int:
+        """Seconds the client must wait before its next bad token is even looked at, or 0."""
+        now = now or utcnow()
+        with Session(self.engine) as session:
+            until = session.exec(select(SignInFailure.blocked_until).where(SignInFailure.client == client)).first()
+        if until is None or _aware(until) <= now:
+            return 0
+        return int((_aware(until) - now).total_seconds()) + 1
+
+    def failed(self, client: str, now: datetime | None = None) -> None:
+        """Count a bad token; the ``limit``-th within ``window`` blocks the client for ``block``."""
+        now = now or utcnow()
+        with Session(self.engine) as session:
+            session.exec(self._insert.values(client=client, failures=0, window_started_at=now))
+            row = session.exec(select(SignInFailure).where(SignInFailure.client == client).with_for_update()).one()
+            if _aware(row.window_started_at) <= now - self.window:
+                row.failures, row.window_started_at = 0, now
+            row.failures += 1
+            if row.failures >= self.limit:
+                row.failures, row.blocked_until = 0, now + self.block
+            session.add(row)
+            self._forget_old(session, now)
+            session.commit()
+
+    def _forget_old(self, session: Session, now: datetime) -> None:
+        """Rows whose window and block are both over say nothing more."""
+        session.exec(delete(SignInFailure).where(
+            SignInFailure.window_started_at <= now - self.window,
+            or_(SignInFailure.blocked_until.is_(None), SignInFailure.blocked_until <= now),
+        ))
+
+
+def client_address(request: Request, trusted_proxies: list[str]) -> str:
+    """The caller's address: the connection's, or behind trusted proxies the last untrusted X-Forwarded-For hop."""
+    peer = request.client.host if request.client else "unknown"
+    if not trusted_proxies or not _trusted(peer, trusted_proxies):
+        return peer
+    hops = [h.strip() for h in request.headers.get("x-forwarded-for", "").split(",") if h.strip()]
+    for hop in reversed(hops):
+        if not _trusted(hop, trusted_proxies):
+            return hop[:64]
+    return peer
+
+
+def _trusted(address: str, trusted_proxies: list[str]) -> bool:
+    try:
+        ip = ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in ip_network(proxy, strict=False) for proxy in trusted_proxies)

@@ -1,9 +1,10 @@
 """Service settings, read once from ``ROSTER_*`` environment variables."""
 
 from functools import lru_cache
+from ipaddress import ip_network
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -15,6 +16,8 @@ class Settings(BaseSettings):
     max_body_bytes: int = 1_000_000
     max_import_bytes: int = 16_000_000
     cors_origins: list[str] = []
+    trusted_proxies: list[str] = Field(default=[], description="addresses or networks (CIDR) of the reverse proxies "
+                                       "whose X-Forwarded-For names the client; nobody else's is believed")
     db_pool_size: int = 10
     db_connect_timeout: int = 5
     check_migrations: bool = True
@@ -43,6 +46,17 @@ class Settings(BaseSettings):
         if self.worker == "auto":
             return self.database_url.startswith("sqlite")
         return self.worker == "inprocess"
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for proxy in value:
+            try:
+                ip_network(proxy, strict=False)
+            except ValueError:
+                raise ValueError(f"ROSTER_TRUSTED_PROXIES: {proxy!r} is not an address or a network such as "
+                                 "10.0.0.0/8") from None
+        return value
 
     @model_validator(mode="after")
     def _safe_outside_development(self) -> "Settings":

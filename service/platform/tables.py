@@ -264,6 +264,16 @@ class IdempotencyRecord(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+class SignInFailure(SQLModel, table=True):
+    """Recent failed sign-ins of one client address, shared by every API process (see platform/ratelimit.py)."""
+
+    __tablename__ = "sign_in_failure"
+    client: str = Field(primary_key=True, max_length=64)
+    failures: int = 0
+    window_started_at: datetime = Field(index=True)
+    blocked_until: datetime | None = None
+
+
 # --- Planning: plans, assignments, decisions, deployments ------------------------------
 
 

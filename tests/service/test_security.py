@@ -1,22 +1,29 @@
 """Security checks: sign-in throttling, headers, CORS, tokens kept secret."""
 
 import logging
+from datetime import UTC, datetime, timedelta
+
+import pytest
 
 from fastapi.testclient import TestClient
 
 from service.app import create_app
-from service.platform.ratelimit import FailedSignIns
+from service.platform.ratelimit import SignInThrottle
 from service.platform.settings import Settings
 
 
-def test_repeated_bad_tokens_are_refused_for_a_while(client, auth):
+def _guess(client, headers=None):
+    return client.get("/experts", headers={"Authorization": "Bearer rst_guess"} | (headers or {}))
+
+
+def test_repeated_bad_tokens_are_refused_for_a_while_but_good_ones_never(client, auth):
     good = auth("hq")
     for _ in range(10):
-        assert client.get("/experts", headers={"Authorization": "Bearer rst_guess"}).status_code == 401
-    refused = client.get("/experts", headers={"Authorization": "Bearer rst_guess"})
+        assert _guess(client).status_code == 401
+    refused = _guess(client)
     assert refused.status_code == 429 and int(refused.headers["retry-after"]) > 0
     assert "too many failed sign-ins" in refused.json()["detail"]
-    assert client.get("/experts", headers=good).status_code == 429  # even a good token waits: same client
+    assert client.get("/experts", headers=good).status_code == 200  # one office, one address: colleagues go on
     assert client.get("/health").status_code == 200
 
 
@@ -26,20 +33,74 @@ def test_missing_tokens_do_not_count_as_guesses(client, auth):
     assert client.get("/experts", headers=auth("hq")).status_code == 200
 
 
-def test_the_block_lifts_after_its_time():
-    limiter = FailedSignIns(limit=3, window=60, block=300)
+def test_every_process_shares_the_count(db_url, client):
+    """Guesses spread over two server processes (two apps on one database) add up; a restart forgets nothing."""
+    other = create_app(Settings(database_url=db_url, worker="external"))
+    with TestClient(other) as second:
+        for i in range(10):
+            assert _guess(client if i % 2 else second).status_code == 401
+        assert _guess(second).status_code == 429
+    other.state.engine.dispose()
+    restarted = create_app(Settings(database_url=db_url, worker="external"))
+    with TestClient(restarted) as third:
+        assert _guess(third).status_code == 429
+    restarted.state.engine.dispose()
+
+
+def test_forwarded_for_is_believed_only_from_trusted_proxies(db_url):
+    app = create_app(Settings(database_url=db_url, worker="external", trusted_proxies=["10.0.0.0/24"]))
+    with TestClient(app, client=("203.0.113.7", 4000)) as direct:  # not a proxy: its header is a forgery
+        for i in range(10):
+            assert _guess(direct, {"X-Forwarded-For": f"198.51.100.{i}"}).status_code == 401
+        assert _guess(direct, {"X-Forwarded-For": "198.51.100.99"}).status_code == 429
+    with TestClient(app, client=("10.0.0.2", 4000)) as proxy:  # the proxy: each client counted apart
+        for _ in range(10):
+            assert _guess(proxy, {"X-Forwarded-For": "192.0.2.1, 198.51.100.5"}).status_code == 401
+        assert _guess(proxy, {"X-Forwarded-For": "198.51.100.5"}).status_code == 429
+        assert _guess(proxy, {"X-Forwarded-For": "198.51.100.6"}).status_code == 401
+        assert _guess(proxy, {"X-Forwarded-For": "198.51.100.6, 10.0.0.3"}).status_code == 401  # proxies skipped
+    app.state.engine.dispose()
+
+
+def test_trusted_proxies_must_be_addresses():
+    with pytest.raises(ValueError, match="not an address or a network"):
+        Settings(trusted_proxies=["proxy.example"])
+
+
+T0 = datetime(2027, 1, 4, 9, tzinfo=UTC)
+
+
+def _at(seconds: float) -> datetime:
+    return T0 + timedelta(seconds=seconds)
+
+
+def test_the_block_lifts_after_its_time(engine):
+    limiter = SignInThrottle(engine, limit=3, window=60, block=300)
     for t in (0, 1, 2):
-        limiter.failed("10.0.0.1", now=t)
-    assert limiter.retry_after("10.0.0.1", now=3) > 0
-    assert limiter.retry_after("10.0.0.2", now=3) == 0
-    assert limiter.retry_after("10.0.0.1", now=303) == 0
+        limiter.failed("10.0.0.1", now=_at(t))
+    assert limiter.retry_after("10.0.0.1", now=_at(3)) > 0
+    assert limiter.retry_after("10.0.0.2", now=_at(3)) == 0
+    assert limiter.retry_after("10.0.0.1", now=_at(303)) == 0
 
 
-def test_failures_spread_over_time_are_not_blocked():
-    limiter = FailedSignIns(limit=3, window=60, block=300)
+def test_failures_spread_over_time_are_not_blocked(engine):
+    limiter = SignInThrottle(engine, limit=3, window=60, block=300)
     for t in (0, 61, 122, 183):
-        limiter.failed("10.0.0.1", now=t)
-    assert limiter.retry_after("10.0.0.1", now=184) == 0
+        limiter.failed("10.0.0.1", now=_at(t))
+    assert limiter.retry_after("10.0.0.1", now=_at(184)) == 0
+
+
+def test_old_failures_are_forgotten(engine):
+    from sqlmodel import Session, select
+
+    from service.platform.tables import SignInFailure
+
+    limiter = SignInThrottle(engine, limit=3, window=60, block=300)
+    for client in ("10.0.0.1", "10.0.0.2"):
+        limiter.failed(client, now=_at(0))
+    limiter.failed("10.0.0.3", now=_at(61))
+    with Session(engine) as session:
+        assert session.exec(select(SignInFailure.client)).all() == ["10.0.0.3"]
 
 
 def test_security_headers(client, auth):
