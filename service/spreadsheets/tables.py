@@ -9,7 +9,6 @@ from service.platform.tables import Plan
 from service.reports import gaps, rendering
 from service.spreadsheets.writing import Format, Table, to_xlsx
 
-
 # --- Plans -------------------------------------------------------------------------------------
 
 PLAN_SHEETS = ("assignments", "unfilled")
