@@ -3,7 +3,6 @@
 from typing import Annotated
 
 import typer
-from sqlmodel import Session
 
 from service.cli.common import app, open_engine, require_current_schema
 from service.platform.db import make_engine, pending_migrations
@@ -73,10 +72,8 @@ def check() -> None:
 
 def _checks() -> list[tuple[str, str | None]]:
     from pydantic import ValidationError
-    from sqlalchemy import func, text
-    from sqlmodel import select
 
-    from service.platform.tables import MemberState, Mission, Skill
+    from service.health import repository
 
     get_settings.cache_clear()
     try:
@@ -87,8 +84,7 @@ def _checks() -> list[tuple[str, str | None]]:
     results: list[tuple[str, str | None]] = [("settings", None)]
     engine = make_engine(settings.database_url, connect_timeout=settings.db_connect_timeout)
     try:
-        with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
+        repository.ping(engine)
     except Exception as exc:  # noqa: BLE001 - any failure to connect is the answer
         where = settings.database_url.split("@")[-1]
         return results + [("database", f"cannot connect to {where}: {str(exc).splitlines()[0]}")]
@@ -97,9 +93,7 @@ def _checks() -> list[tuple[str, str | None]]:
     results.append(("migrations", pending))
     if pending:
         return results + [("reference data", "not checked: apply the migrations first")]
-    with Session(engine) as session:
-        empty = [name for name, model in (("member states", MemberState), ("skills", Skill), ("missions", Mission))
-                 if not session.exec(select(func.count()).select_from(model)).one()]
+    empty = repository.empty_reference_tables(engine)
     results.append(("reference data", f"no {', '.join(empty)}: run `roster seed`" if empty else None))
     engine.dispose()
     return results

@@ -69,7 +69,8 @@ def import_file(
 
     Exit codes: 0 every row imported (--dry-run: would be); 1 errors, nothing imported; 3 --partial imported the good rows, some were bad; 2 usage error.
     """
-    from service.spreadsheets.imports import run_import
+    from service.platform.unit import Unit
+    from service.spreadsheets.service import run_import
 
     engine = open_engine()
     require_current_schema(engine)
@@ -77,8 +78,8 @@ def import_file(
     with Session(engine, expire_on_commit=False) as session:
         principal = acting_as(session, state)
         try:
-            report = run_import(session, principal, kind.value, file.read_bytes(), dry_run=dry_run,
-                                partial=partial, progress=bars)
+            report = run_import(Unit.of(session, principal), kind=kind.value, content=file.read_bytes(),
+                                dry_run=dry_run, partial=partial, progress=bars)
         finally:
             bars.close()
     if as_json:
@@ -137,18 +138,19 @@ def export_plan(
     sheet: Annotated[str, typer.Option(help="CSV only: assignments or unfilled")] = "assignments",
 ) -> None:
     """A plan's assignments and unfilled seats (XLSX: a sheet each; CSV: --sheet). Exit 1: no such plan."""
-    from service.platform.tables import Plan
-    from service.spreadsheets import exports
+    from service.platform.errors import NotFound
+    from service.spreadsheets import service
+    from service.spreadsheets.tables import PLAN_SHEETS
 
     fmt = _format(output, format)
-    if sheet not in exports.PLAN_SHEETS:
+    if sheet not in PLAN_SHEETS:
         fail(f"--sheet {sheet!r}: use assignments or unfilled", 2)
     with Session(current_engine()) as session, _exporting(f"plan {plan_id}"):
-        plan = session.get(Plan, plan_id)
-        if plan is None:
+        try:
+            content, filename = service.plan_export(session, plan_id=plan_id, format=fmt, sheet=sheet)
+        except NotFound:
             fail(f"no plan with id {plan_id}: see GET /plans")
-        content = exports.render(exports.plan_tables(session, plan), fmt, sheet)
-    _write(content, output, exports.plan_filename(plan_id, fmt, sheet))
+    _write(content, output, filename)
 
 
 @export_app.command("deployments")
@@ -162,9 +164,8 @@ def export_deployments(
 ) -> None:
     """Deployments, as GET /deployments lists them (no paging)."""
     from schemas.enums import DeploymentStatus
-    from service.deployments import routes
-    from service.spreadsheets import exports
-    from service.spreadsheets.routes import MAX_EXPORT_ROWS
+    from service.deployments import service as deployments
+    from service.spreadsheets import service
 
     fmt = _format(output, format)
     try:
@@ -172,12 +173,11 @@ def export_deployments(
     except ValueError:
         fail(f"--status {status!r}: use one of {', '.join(s.value for s in DeploymentStatus)}", 2)
     with Session(current_engine()) as session, _exporting("deployments"):
-        conditions = routes.deployment_filters(mission=mission, state=contributing.upper() if contributing else None,
-                                               status=wanted)
-        page = routes.list_deployments(session, acting_as(session, state), conditions,
-                                       limit=MAX_EXPORT_ROWS, offset=0)
-        content = exports.render([exports.deployments_table(page.data)], fmt)
-    _write(content, output, f"deployments.{fmt}")
+        conditions = deployments.conditions(mission=mission, state=contributing.upper() if contributing else None,
+                                            status=wanted)
+        content, filename = service.deployments_export(session, principal=acting_as(session, state),
+                                                       conditions=conditions, format=fmt)
+    _write(content, output, filename)
 
 
 @export_app.command("gaps")
@@ -192,15 +192,14 @@ def export_gaps(
 ) -> None:
     """The gap report (CSV: one row per cell; XLSX: cells, unfilled, reasons, totals)."""
     from service.platform.errors import Invalid
-    from service.spreadsheets import exports
-    from service.spreadsheets.routes import gap_report
+    from service.spreadsheets import service
 
     fmt = _format(output, format)
     with Session(current_engine()) as session, _exporting("the gap report"):
         try:
-            report = gap_report(session, acting_as(session, state), parse_date("--from", start), parse_date("--to", end),
-                                mission, None, skill)
+            content, filename = service.gaps_export(
+                session, principal=acting_as(session, state), start=parse_date("--from", start),
+                end=parse_date("--to", end), mission=mission, level=None, skill=skill, format=fmt)
         except Invalid as exc:
             fail(exc.detail[0]["message"], 2)
-        content = exports.render_gaps(report, fmt)
-    _write(content, output, exports.gaps_filename(report, fmt))
+    _write(content, output, filename)

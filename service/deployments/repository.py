@@ -3,7 +3,7 @@
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import func, text
+from sqlalchemy import String, cast, func, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -14,7 +14,7 @@ from schemas.ids import SupplierId
 from service.platform.errors import Conflict, Invalid
 from service.notifications.outbox import emit
 from service.platform.queries import get_scoped, page
-from service.platform.tables import CapacityRequest, Deployment, Expert, Offer, Position, utcnow
+from service.platform.tables import CapacityRequest, Deployment, Expert, Offer, OutboxEvent, Position, utcnow
 
 NEXT = {
     DeploymentStatus.planned: {DeploymentStatus.deployed, DeploymentStatus.cancelled},
@@ -60,6 +60,30 @@ def scope(statement, principal: Principal):
 
 def get_visible(session: Session, principal: Principal, deployment_id: int) -> Deployment:
     return get_scoped(session, Deployment, deployment_id, principal, scope, "deployment")
+
+
+def conditions(*, mission: str | None = None, expert_id: int | None = None, offer_id: int | None = None,
+               request_id: int | None = None, state: str | None = None, status: DeploymentStatus | None = None,
+               active_from: date | None = None, active_to: date | None = None) -> list:
+    """The filters of the deployment list as query conditions (``state``: the contributing Member State)."""
+    found = [getattr(Deployment, name) == value for name, value in {
+        "mission": mission, "expert_id": expert_id, "offer_id": offer_id, "request_id": request_id,
+        "contributing_state": state, "status": status}.items() if value is not None]
+    if active_from is not None:
+        found += [Deployment.start_date <= active_to, Deployment.end_date >= active_from]
+    return found
+
+
+def ending(start: date, end: date) -> list:
+    """Conditions: live deployments ending between ``start`` and ``end``."""
+    return [Deployment.status.in_(LIVE), Deployment.end_date >= start, Deployment.end_date <= end]
+
+
+def due_for_reminder(session: Session, start: date, end: date) -> list[Deployment]:
+    """Live deployments ending between ``start`` and ``end`` with no ``deployment.ending_soon`` event yet."""
+    announced = select(OutboxEvent.entity_id).where(OutboxEvent.type == "deployment.ending_soon")
+    return list(session.exec(select(Deployment).where(*ending(start, end),
+                                                      cast(Deployment.id, String).not_in(announced))).all())
 
 
 def list_deployments(session: Session, principal: Principal, conditions: list, limit: int, offset: int):

@@ -1,19 +1,17 @@
 """Routes: deployments — approved assignments and their lifecycle."""
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Response
 
 from schemas.enums import DeploymentStatus
 from schemas.planning import DeploymentPublic, DeploymentsPublic, DeploymentUpdate
-from service.deployments.repository import LIVE
+from service.deployments import service
 from service.platform.deps import CurrentUser, PlannerUser, SessionDep
 from service.platform.etags import set_etag
-from service.deployments import repository as repo
-from service.platform.updates import audited_update
-from service.platform.params import Id, Limit, Offset, check_range
-from service.platform.tables import Deployment
+from service.platform.params import Id, Limit, Offset
+from service.platform.unit import Unit
 
 router = APIRouter(prefix="/deployments", tags=["deployments"])
 
@@ -29,13 +27,8 @@ def deployment_filters(
     active_to: date | None = None,
 ) -> list:
     """The filters of the deployment list (and its export), as query conditions."""
-    check_range(active_from, active_to, "active_from", "active_to")
-    conditions = [getattr(Deployment, name) == value for name, value in {
-        "mission": mission, "expert_id": expert_id, "offer_id": offer_id, "request_id": request_id,
-        "contributing_state": state, "status": status}.items() if value is not None]
-    if active_from is not None:
-        conditions += [Deployment.start_date <= active_to, Deployment.end_date >= active_from]
-    return conditions
+    return service.conditions(mission=mission, expert_id=expert_id, offer_id=offer_id, request_id=request_id,
+                              state=state, status=status, active_from=active_from, active_to=active_to)
 
 
 DeploymentFilters = Annotated[list, Depends(deployment_filters)]
@@ -45,8 +38,7 @@ DeploymentFilters = Annotated[list, Depends(deployment_filters)]
 def list_deployments(session: SessionDep, principal: CurrentUser, conditions: DeploymentFilters,
                      limit: Limit = 50, offset: Offset = 0):
     """Deployments, by start date; Member States see those of their own experts and offers."""
-    data, count = repo.list_deployments(session, principal, conditions, limit, offset)
-    return DeploymentsPublic(data=data, count=count)
+    return service.list_deployments(session, principal=principal, conditions=conditions, limit=limit, offset=offset)
 
 
 @router.get("/ending", response_model=DeploymentsPublic)
@@ -59,19 +51,16 @@ def ending_soon(
     offset: Offset = 0,
 ):
     """End-of-mission reminders: live deployments ending soon."""
-    start = today or date.today()
-    conditions = [Deployment.status.in_(LIVE), Deployment.end_date >= start,
-                  Deployment.end_date <= start + timedelta(days=within_days)]
-    data, count = repo.list_deployments(session, principal, conditions, limit, offset)
-    return DeploymentsPublic(data=sorted(data, key=lambda d: d.end_date), count=count)
+    return service.ending_soon(session, principal=principal, start=today or date.today(), within_days=within_days,
+                               limit=limit, offset=offset)
 
 
 @router.get("/{deployment_id}", response_model=DeploymentPublic)
 def get_deployment(session: SessionDep, principal: CurrentUser, deployment_id: Id, response: Response):
     """One deployment."""
-    deployment = repo.get_visible(session, principal, deployment_id)
+    deployment = service.get_deployment(session, principal=principal, deployment_id=deployment_id)
     set_etag(response, deployment.version)
-    return repo.to_public(session, deployment)
+    return deployment
 
 
 @router.patch("/{deployment_id}", response_model=DeploymentPublic)
@@ -84,7 +73,7 @@ def update_deployment(
     if_match: Annotated[str | None, Header()] = None,
 ):
     """Move a deployment along planned → deployed → completed, or cancel it (freeing the time)."""
-    deployment = repo.get_visible(session, principal, deployment_id)
-    return audited_update(session, principal, response, if_match, row=deployment, entity="deployment",
-                          public=lambda d: repo.to_public(session, d),
-                          change=lambda: repo.change(session, deployment, body))
+    answer = service.update_deployment(Unit.of(session, principal), deployment_id=deployment_id, body=body,
+                                       if_match=if_match)
+    set_etag(response, answer.version)
+    return answer

@@ -3,11 +3,9 @@
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import Session
 
-from service.planning import jobs
+from service.health import repository
 from service.platform.db import pending_migrations
 from service.platform.deps import AdminUser
 
@@ -17,11 +15,9 @@ router = APIRouter(tags=["health"])
 def _state(request: Request) -> dict:
     engine = request.app.state.engine
     try:
-        with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
+        repository.ping(engine)
         pending = pending_migrations(engine)
-        with Session(engine) as session:
-            queued = jobs.queue_length(session) if pending is None else None
+        queued = repository.queued_plans(engine) if pending is None else None
     except SQLAlchemyError:
         return {"status": "degraded", "database": "unreachable", "migrations": "unknown",
                 "detail": "the database is unreachable; the service recovers by itself when it returns"}

@@ -1,41 +1,22 @@
 """The gap report: demand for skills by level and quarter against the supply of people and offer slots."""
 
-import csv
-import io
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
-from schemas.enums import DeploymentStatus, Level, OfferStatus, PlanStatus
+from schemas.enums import Level
 from schemas.reports import GapCell, GapReport, LatestPlan, ReasonCount, Totals, UnfilledSeat
 from service.platform.errors import Invalid
 from service.reference.repository import check_missions, check_skills
-from service.requests.repository import OPEN_STATUSES
-from service.platform.tables import (
-    CapacityRequest,
-    Deployment,
-    Expert,
-    ExpertLevel,
-    ExpertSkill,
-    ExpertWindow,
-    Offer,
-    Plan,
-    PlanUnfilled,
-    Position,
-    Skill,
-)
+from service.reports import repository
 
 DEFAULT_QUARTERS_AHEAD = 8
 MAX_YEARS = 5
 EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)
 PROFICIENT = 3
 TOP_REASONS = 10
-LIVE_DEPLOYMENTS = (DeploymentStatus.planned, DeploymentStatus.deployed)
-OFFER_STATUSES = (OfferStatus.submitted, OfferStatus.accepted)
-CSV_COLUMNS = ["skill", "skill_name", "area", "level", "quarter", "demand", "supply", "supply_proficient",
-               "gap", "ratio", "unfilled", "positions"]
 
 DEFINITIONS = f"""Demand against supply by skill × level of engagement × calendar quarter: the matrix that
 shows donors the technical gaps.
@@ -133,18 +114,9 @@ def _overlapping(qs: list[Quarter], start: int, end: int) -> list[int]:
 
 def demand(session: Session, qs: list[Quarter], f: GapFilter) -> tuple[Counter, dict[Key, set[int]]]:
     """Open seats per cell, and the positions behind them."""
-    statement = (
-        select(Position.id, Position.level, CapacityRequest.level, Position.required_skills, Position.count,
-               Position.filled, Position.start_date, Position.end_date)
-        .join(CapacityRequest, CapacityRequest.id == Position.request_id)
-        .where(CapacityRequest.status.in_(OPEN_STATUSES), Position.count > Position.filled,
-               Position.start_date <= date.fromordinal(qs[-1].end),
-               Position.end_date >= date.fromordinal(qs[0].start))
-    )
-    if f.mission:
-        statement = statement.where(CapacityRequest.mission == f.mission)
+    rows = repository.open_seats(session, date.fromordinal(qs[0].start), date.fromordinal(qs[-1].end), f.mission)
     seats, positions = Counter(), defaultdict(set)
-    for pid, level, request_level, required, count, filled, start, end in session.exec(statement):
+    for pid, level, request_level, required, count, filled, start, end in rows:
         level = Level(level or request_level)
         if f.level and level != f.level:
             continue
@@ -190,24 +162,15 @@ def _free_quarters(qs: list[Quarter], screening: int, windows: list | None, busy
     return tuple(sorted(i for i in hit if i < screened))
 
 
-def _rows(session: Session, statement) -> list:
-    """Plain tuples, without the ORM's row processing: these queries return tens of thousands of rows."""
-    return session.connection().execute(statement).all()
-
-
 def _busy_and_windows(session: Session, qs: list[Quarter], wanted: set[int]) -> tuple[dict, dict]:
     """Availability windows, and leave plus live deployments, as ordinal spans per wanted expert."""
     windows: dict[int, list] = defaultdict(list)
     busy: dict[int, list] = defaultdict(list)
     first, last = date.fromordinal(qs[0].start), date.fromordinal(qs[-1].end)
-    for eid, kind, start, end in _rows(session, select(
-        ExpertWindow.expert_id, ExpertWindow.kind, ExpertWindow.start, ExpertWindow.end
-    )):
+    for eid, kind, start, end in repository.windows(session):
         if eid in wanted:
             (windows if kind == "available" else busy)[eid].append((start.toordinal(), end.toordinal()))
-    for eid, start, end in _rows(session, select(Deployment.expert_id, Deployment.start_date, Deployment.end_date)
-                                 .where(Deployment.expert_id.is_not(None), Deployment.status.in_(LIVE_DEPLOYMENTS),
-                                        Deployment.start_date <= last, Deployment.end_date >= first)):
+    for eid, start, end in repository.live_deployments(session, first, last):
         if eid in wanted:
             busy[eid].append((start.toordinal(), end.toordinal()))
     return windows, busy
@@ -215,21 +178,13 @@ def _busy_and_windows(session: Session, qs: list[Quarter], wanted: set[int]) -> 
 
 def _expert_rows(session: Session, qs: list[Quarter], f: GapFilter) -> tuple[list, dict, dict]:
     """Skills, levels and screening of active experts screened at least to the first quarter."""
-    eligible = [Expert.active.is_(True), Expert.screening_valid_until >= date.fromordinal(qs[0].start)]
-    skills = select(ExpertSkill.expert_id, ExpertSkill.code, ExpertSkill.proficiency).join(
-        Expert, Expert.id == ExpertSkill.expert_id).where(*eligible)
-    levels = select(ExpertLevel.expert_id, ExpertLevel.level, Expert.screening_valid_until).join(
-        Expert, Expert.id == ExpertLevel.expert_id).where(*eligible)
-    if f.skill:
-        skills = skills.where(ExpertSkill.code == f.skill)
-    if f.level:
-        levels = levels.where(ExpertLevel.level == f.level)
+    skills, levels = repository.expert_skills_and_levels(session, date.fromordinal(qs[0].start), f.skill, f.level)
     by_expert: dict[int, list[Level]] = defaultdict(list)
     screening: dict[int, int] = {}
-    for eid, level, until in _rows(session, levels):
+    for eid, level, until in levels:
         by_expert[eid].append(level)
         screening[eid] = until.toordinal()
-    return [row for row in _rows(session, skills) if row[0] in by_expert], by_expert, screening
+    return [row for row in skills if row[0] in by_expert], by_expert, screening
 
 
 def expert_supply(session: Session, qs: list[Quarter], f: GapFilter) -> tuple[Counter, Counter]:
@@ -258,12 +213,7 @@ def expert_supply(session: Session, qs: list[Quarter], f: GapFilter) -> tuple[Co
 def offer_supply(session: Session, qs: list[Quarter], f: GapFilter) -> tuple[Counter, Counter]:
     """Free offer slots per cell, and those of them offered at proficiency ≥ 3."""
     first, last = date.fromordinal(qs[0].start), date.fromordinal(qs[-1].end)
-    rows = session.exec(
-        select(Offer.skills, Offer.levels, Offer.slots, Offer.slots_used, Offer.available_from,
-               Offer.available_to, Offer.expires_on)
-        .where(Offer.status.in_(OFFER_STATUSES), Offer.expires_on >= first, Offer.slots > Offer.slots_used,
-               Offer.available_from <= last, Offer.available_to >= first)
-    )
+    rows = repository.open_offers(session, first, last)
     supply, proficient = Counter(), Counter()
     for skills, levels, slots, used, start, end, expires in rows:
         quarters_open = [i for i in _overlapping(qs, start.toordinal(), end.toordinal())
@@ -287,7 +237,7 @@ def _cells(session: Session, qs: list[Quarter], f: GapFilter, empty: Counter) ->
     people, people_proficient = expert_supply(session, qs, f)
     slots, slots_proficient = offer_supply(session, qs, f)
     supply, proficient = people + slots, people_proficient + slots_proficient
-    names = {code: (name, area) for code, name, area in session.exec(select(Skill.code, Skill.name, Skill.area))}
+    names = repository.skill_names(session)
     cells = []
     for key in seats.keys() | supply.keys():
         code, level, i = key
@@ -307,10 +257,7 @@ def _cells(session: Session, qs: list[Quarter], f: GapFilter, empty: Counter) ->
 
 
 def _latest_plan(session: Session) -> LatestPlan | None:
-    row = session.exec(
-        select(Plan.id, Plan.finished_at).where(Plan.status == PlanStatus.succeeded)
-        .order_by(Plan.finished_at.desc().nulls_last(), Plan.id.desc()).limit(1)
-    ).first()
+    row = repository.latest_plan(session)
     return LatestPlan(id=row[0], finished_at=row[1]) if row else None
 
 
@@ -326,22 +273,10 @@ def main_rule(detail: dict) -> str:
 def _unfilled(session: Session, plan_id: int, f: GapFilter, open_only: bool,
               qs: list[Quarter]) -> tuple[list, list, Counter]:
     """The plan's empty seats, its top reasons, and the empty seats per cell."""
-    statement = (
-        select(PlanUnfilled.position_id, Position.request_id, Position.title, CapacityRequest.mission,
-               PlanUnfilled.seat, PlanUnfilled.reason, PlanUnfilled.detail, Position.level,
-               CapacityRequest.level, Position.required_skills, Position.start_date, Position.end_date)
-        .join(Position, Position.id == PlanUnfilled.position_id)
-        .join(CapacityRequest, CapacityRequest.id == Position.request_id)
-        .where(PlanUnfilled.plan_id == plan_id)
-        .order_by(PlanUnfilled.position_id, PlanUnfilled.seat)
-    )
-    if f.mission:
-        statement = statement.where(CapacityRequest.mission == f.mission)
-    if open_only:
-        statement = statement.where(CapacityRequest.status.in_(OPEN_STATUSES))
+    rows = repository.unfilled_seats(session, plan_id, f.mission, open_only)
     seats, rules, per_cell = [], Counter(), Counter()
     for (pid, rid, title, mission, seat, reason, detail, level, request_level, required, start,
-         end) in session.exec(statement):
+         end) in rows:
         level = Level(level or request_level)
         codes = {r["code"] for r in required or []}
         if (f.level and level != f.level) or (f.skill and f.skill not in codes):
@@ -371,48 +306,3 @@ def gap_report(session: Session, start: date, end: date, f: GapFilter, *, open_o
         "from": start, "to": end, "quarters": [q.label for q in qs], "cells": cells, "totals": totals,
         "latest_plan": plan, "unfilled": unfilled, "top_reasons": reasons,
     })
-
-
-# --- CSV -------------------------------------------------------------------------------
-
-
-def _quality(accepted: dict[str, float], media: str) -> float:
-    major = media.split("/")[0] + "/*"
-    return accepted.get(media, accepted.get(major, accepted.get("*/*", 0.0)))
-
-
-def prefers_csv(accept: str | None) -> bool:
-    """Whether an Accept header ranks text/csv above JSON (a tie keeps JSON)."""
-    accepted: dict[str, float] = {}
-    for part in (accept or "").split(","):
-        media, *params = [p.strip() for p in part.split(";")]
-        q = 1.0
-        for param in params:
-            name, _, value = param.partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    q = float(value)
-                except ValueError:
-                    q = 0.0
-        if media:
-            accepted[media.lower()] = max(q, accepted.get(media.lower(), 0.0))
-    return _quality(accepted, "text/csv") > _quality(accepted, "application/json")
-
-
-def to_csv(report: GapReport) -> str:
-    """One row per cell under a header row."""
-    from service.spreadsheets.exports import spreadsheet_safe  # exports builds on this module
-
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
-    writer.writeheader()
-    for cell in report.cells:
-        row = cell.model_dump(mode="json")
-        row["ratio"] = "" if cell.ratio is None else cell.ratio
-        row["positions"] = " ".join(str(p) for p in cell.positions)
-        writer.writerow({k: spreadsheet_safe(v) for k, v in row.items()})
-    return out.getvalue()
-
-
-def csv_filename(report: GapReport) -> str:
-    return f"gaps-{report.from_.isoformat()}-{report.to.isoformat()}.csv"

@@ -5,16 +5,18 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Query, Response
 
-from schemas.enums import Level, Role
-from service.reports import gaps as reports
+from schemas.enums import Level
+from schemas.reports import GapReport
 from service.platform.deps import CurrentUser, SessionDep
+from service.reports import rendering, service
+from service.reports.gaps import DEFINITIONS
 
 router = APIRouter(prefix="/reports", tags=["reports"])
 
 
 @router.get(
-    "/gaps", response_model=reports.GapReport, summary="Skill gaps by level and quarter",
-    description=reports.DEFINITIONS,
+    "/gaps", response_model=GapReport, summary="Skill gaps by level and quarter",
+    description=DEFINITIONS,
     responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
 )
 def gaps(
@@ -29,13 +31,11 @@ def gaps(
     accept: Annotated[str | None, Header()] = None,
 ):
     """Skill gaps: demand against supply by skill, level and quarter, as JSON or CSV."""
-    start, end = reports.resolve_range(start, end, date.today())
-    f = reports.GapFilter(mission=mission, level=level, skill=skill.upper() if skill else None)
-    reports.check_filter(session, f)
-    report = reports.gap_report(session, start, end, f, open_only=principal.role == Role.member_state)
-    if format == "csv" or (format is None and reports.prefers_csv(accept)):
+    report = service.gap_report(session, principal=principal, start=start, end=end, mission=mission, level=level,
+                                skill=skill)
+    if format == "csv" or (format is None and rendering.prefers_csv(accept)):
         return Response(
-            reports.to_csv(report), media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="{reports.csv_filename(report)}"', "Vary": "Accept"},
+            rendering.to_csv(report), media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{rendering.csv_filename(report)}"', "Vary": "Accept"},
         )
     return report

@@ -6,18 +6,18 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, File, Query, Response, UploadFile
 from fastapi.responses import JSONResponse
 
-from schemas.enums import Level, Role
-from service.spreadsheets import exports
-from service.spreadsheets import imports
-from service.reports import gaps as reports
+from schemas.enums import Level
+from service.deployments.routes import DeploymentFilters
 from service.platform.deps import ContributorUser, CurrentUser, SessionDep, StaffUser
-from service.planning import repository as plan_repo
-from service.deployments import routes as deployment_routes
 from service.platform.params import Id
+from service.platform.unit import Unit
+from service.spreadsheets import service
+from service.spreadsheets.columns import Kind, columns_markdown
+from service.spreadsheets.report import ImportReport
+from service.spreadsheets.writing import MEDIA_TYPES, template_csv, template_xlsx
 
 router = APIRouter(tags=["import and export"])
 
-MAX_EXPORT_ROWS = 1_000_000
 ExportFormat = Annotated[Literal["csv", "xlsx"], Query(description="csv or xlsx")]
 
 IMPORT_RULES = """Send the file as multipart form data in the field `file`: CSV (UTF-8, comma-separated) or
@@ -45,17 +45,17 @@ EXPERT_KEY = ("an expert is matched on `email`, else on (`nationality`, `nationa
 OFFER_KEY = "an offer is matched on (`state`, `title`)"
 
 
-def _description(kind: imports.Kind, key: str) -> str:
-    return IMPORT_RULES.format(kind=kind, key=key) + imports.columns_markdown(kind)
+def _description(kind: Kind, key: str) -> str:
+    return IMPORT_RULES.format(kind=kind, key=key) + columns_markdown(kind)
 
 
 IMPORT_RESPONSES = {
-    207: {"model": imports.ImportReport, "description": "partial import: the good rows were written"},
-    422: {"model": imports.ImportReport, "description": "rejected: nothing was written (the report says why)"},
+    207: {"model": ImportReport, "description": "partial import: the good rows were written"},
+    422: {"model": ImportReport, "description": "rejected: nothing was written (the report says why)"},
 }
 
 
-def _answer(report: imports.ImportReport) -> JSONResponse:
+def _answer(report: ImportReport) -> JSONResponse:
     body = report.model_dump(mode="json")
     if report.rejected:
         detail = (f"{len(report.errors)} error(s); nothing was imported: fix the rows listed in 'errors', "
@@ -64,8 +64,10 @@ def _answer(report: imports.ImportReport) -> JSONResponse:
     return JSONResponse(body, 207 if report.errors else 200)
 
 
-def _import(session, principal, kind: imports.Kind, file: UploadFile, dry_run: bool, partial: bool):
-    report = imports.run_import(session, principal, kind, file.file.read(), dry_run=dry_run, partial=partial)
+def _import(session, principal, kind: Kind, file: UploadFile, dry_run: bool, partial: bool):
+    # no request: the status (200, 207 or 422) follows from the report, so the middleware keeps the answer as sent
+    report = service.run_import(Unit.of(session, principal), kind=kind, content=file.file.read(), dry_run=dry_run,
+                                partial=partial)
     return _answer(report)
 
 
@@ -74,14 +76,14 @@ Partial = Annotated[bool, Query(description="write the good rows even if some ar
 Upload = Annotated[UploadFile, File(description="the CSV or XLSX file")]
 
 
-@router.post("/experts/import", response_model=imports.ImportReport, responses=IMPORT_RESPONSES,
+@router.post("/experts/import", response_model=ImportReport, responses=IMPORT_RESPONSES,
              summary="Import experts from CSV or XLSX", description=_description("experts", EXPERT_KEY))
 def import_experts(session: SessionDep, principal: ContributorUser, file: Upload, dry_run: DryRun = False,
                    partial: Partial = False):
     return _import(session, principal, "experts", file, dry_run, partial)
 
 
-@router.post("/offers/import", response_model=imports.ImportReport, responses=IMPORT_RESPONSES,
+@router.post("/offers/import", response_model=ImportReport, responses=IMPORT_RESPONSES,
              summary="Import offers from CSV or XLSX", description=_description("offers", OFFER_KEY))
 def import_offers(session: SessionDep, principal: ContributorUser, file: Upload, dry_run: DryRun = False,
                   partial: Partial = False):
@@ -89,16 +91,16 @@ def import_offers(session: SessionDep, principal: ContributorUser, file: Upload,
 
 
 def _attachment(content: bytes, format: str, filename: str) -> Response:
-    return Response(content, media_type=exports.MEDIA_TYPES[format],
+    return Response(content, media_type=MEDIA_TYPES[format],
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
-def _template(kind: imports.Kind, format: str) -> Response:
-    content = imports.template_xlsx(kind) if format == "xlsx" else imports.template_csv(kind).encode()
+def _template(kind: Kind, format: str) -> Response:
+    content = template_xlsx(kind) if format == "xlsx" else template_csv(kind).encode()
     return _attachment(content, format, f"{kind}-template.{format}")
 
 
-TEMPLATE_RESPONSES = {200: {"content": {m: {} for m in exports.MEDIA_TYPES.values()}}}
+TEMPLATE_RESPONSES = {200: {"content": {m: {} for m in MEDIA_TYPES.values()}}}
 
 
 @router.get("/experts/import/template", response_class=Response, responses=TEMPLATE_RESPONSES)
@@ -122,21 +124,20 @@ def export_plan(
     sheet: Annotated[Literal["assignments", "unfilled"], Query(description="CSV only: which table")] = "assignments",
 ):
     """A plan's assignments and unfilled seats: XLSX with a sheet each, or one of them as CSV."""
-    tables = exports.plan_tables(session, plan_repo.get(session, plan_id))
-    return _attachment(exports.render(tables, format, sheet), format, exports.plan_filename(plan_id, format, sheet))
+    content, filename = service.plan_export(session, plan_id=plan_id, format=format, sheet=sheet)
+    return _attachment(content, format, filename)
 
 
 @router.get("/deployments/export", response_class=Response, responses=TEMPLATE_RESPONSES)
 def export_deployments(
     session: SessionDep,
     principal: CurrentUser,
-    conditions: deployment_routes.DeploymentFilters,
+    conditions: DeploymentFilters,
     format: ExportFormat = "xlsx",
 ):
     """Every deployment GET /deployments would list with the same filters (no paging); Member States see their own."""
-    page = deployment_routes.list_deployments(session, principal, conditions, limit=MAX_EXPORT_ROWS, offset=0)
-    content = exports.render([exports.deployments_table(page.data)], format)
-    return _attachment(content, format, f"deployments.{format}")
+    content, filename = service.deployments_export(session, principal=principal, conditions=conditions, format=format)
+    return _attachment(content, format, filename)
 
 
 @router.get("/reports/gaps/export", response_class=Response, responses=TEMPLATE_RESPONSES)
@@ -151,14 +152,6 @@ def export_gaps(
     skill: Annotated[str | None, Query(max_length=24, description="skill code")] = None,
 ):
     """The gap report of GET /reports/gaps: CSV (one row per cell) or XLSX (cells, unfilled, reasons, totals)."""
-    report = gap_report(session, principal, start, end, mission, level, skill)
-    return _attachment(exports.render_gaps(report, format), format, exports.gaps_filename(report, format))
-
-
-def gap_report(session, principal, start: date | None, end: date | None, mission: str | None,
-               level: Level | None, skill: str | None) -> reports.GapReport:
-    """The report with GET /reports/gaps' defaults and checks."""
-    start, end = reports.resolve_range(start, end, date.today())
-    f = reports.GapFilter(mission=mission, level=level, skill=skill.upper() if skill else None)
-    reports.check_filter(session, f)
-    return reports.gap_report(session, start, end, f, open_only=principal.role == Role.member_state)
+    content, filename = service.gaps_export(session, principal=principal, start=start, end=end, mission=mission,
+                                            level=level, skill=skill, format=format)
+    return _attachment(content, format, filename)

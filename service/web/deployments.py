@@ -5,10 +5,8 @@ from datetime import date, timedelta
 from fastapi import APIRouter, Request
 
 from schemas.enums import DeploymentStatus
-from service.deployments.repository import LIVE
+from service.deployments import service
 from service.platform.deps import SessionDep
-from service.deployments import repository as repo
-from service.platform.tables import Deployment
 from service.web import render
 from service.web.session import CurrentViewer
 
@@ -34,19 +32,17 @@ def _who(d) -> str:
 def deployments(request: Request, session: SessionDep, viewer: CurrentViewer, mission: str | None = None,
                 status: str | None = None, today: date | None = None):
     """Every visible deployment on a timeline, and the live ones ending soon."""
-    conditions = []
-    if mission:
-        conditions.append(Deployment.mission == mission)
-    if status in set(DeploymentStatus):
-        conditions.append(Deployment.status == status)
-    data, count = repo.list_deployments(session, viewer.principal, conditions, MAX_ROWS, 0)
+    conditions = service.conditions(mission=mission or None,
+                                    status=status if status in set(DeploymentStatus) else None)
+    listed = service.list_deployments(session, principal=viewer.principal, conditions=conditions, limit=MAX_ROWS,
+                                      offset=0)
+    data, count = listed.data, listed.count
     start = today or date.today()
     days = request.app.state.settings.reminder_days
-    ending, _ = repo.list_deployments(session, viewer.principal, [
-        Deployment.status.in_(LIVE), Deployment.end_date >= start,
-        Deployment.end_date <= start + timedelta(days=days)], MAX_ROWS, 0)
+    ending = service.ending_soon(session, principal=viewer.principal, start=start, within_days=days, limit=MAX_ROWS,
+                                 offset=0).data
     return render.page(request, "deployments.html", viewer, title="Deployments", deployments=data, count=count,
-                       ending=sorted(ending, key=lambda d: d.end_date), start=start, days=days,
+                       ending=ending, start=start, days=days,
                        chart={"rows": _chart_rows(data), "colours": COLOURS},
                        missions=sorted({d.mission for d in data}), statuses=list(DeploymentStatus),
                        filters={"mission": mission, "status": status, "today": today})

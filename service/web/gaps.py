@@ -3,12 +3,12 @@
 from datetime import date
 
 from fastapi import APIRouter, Request, Response
-from sqlmodel import select
 
-from schemas.enums import Level, Role
-from service.reports import gaps as reports
+from schemas.enums import Level
+from schemas.reports import GapReport
 from service.platform.deps import SessionDep
-from service.platform.tables import CapacityRequest, Mission, Position
+from service.reports import rendering, service
+from service.reports.gaps import GapFilter
 from service.web import render
 from service.web.session import CurrentViewer
 
@@ -19,14 +19,14 @@ COVERAGE_CAP = 10  # supply ten times the demand is as green as it gets
 def _report(session, viewer, start: date | None, end: date | None, mission: str | None, level: str | None,
             skill: str | None):
     """The report exactly as GET /reports/gaps builds it, for the same filters and role."""
-    start, end = reports.resolve_range(start, end, date.today())
-    f = reports.GapFilter(mission=mission or None, level=Level(level) if level in set(Level) else None,
-                          skill=skill.strip().upper() if skill and skill.strip() else None)
-    reports.check_filter(session, f)
-    return reports.gap_report(session, start, end, f, open_only=viewer.principal.role == Role.member_state), f
+    f = GapFilter(mission=mission or None, level=Level(level) if level in set(Level) else None,
+                  skill=skill.strip().upper() if skill and skill.strip() else None)
+    report = service.gap_report(session, principal=viewer.principal, start=start, end=end, mission=f.mission,
+                                level=f.level, skill=f.skill)
+    return report, f
 
 
-def _heatmap(report: reports.GapReport) -> dict:
+def _heatmap(report: GapReport) -> dict:
     """Rows: skill · level with any demand; columns: quarters; z: supply ÷ demand (capped); positions kept for links."""
     rows = sorted({(c.skill, c.level.value) for c in report.cells if c.demand},
                   key=lambda key: (key[0], list(Level).index(Level(key[1]))))
@@ -50,12 +50,8 @@ def gaps(request: Request, session: SessionDep, viewer: CurrentViewer, start: da
          end: date | None = None, mission: str | None = None, level: str | None = None, skill: str | None = None):
     """The heatmap, the cells as a table, and the positions behind each cell."""
     report, f = _report(session, viewer, start, end, mission, level, skill)
-    wanted = {p for c in report.cells for p in c.positions}
-    positions = {p.id: {"id": p.id, "title": p.title, "request_id": r.id, "request": r.title, "mission": r.mission,
-                        "start": p.start_date.isoformat(), "end": p.end_date.isoformat(), "open": p.count - p.filled}
-                 for p, r in session.exec(select(Position, CapacityRequest).join(CapacityRequest)
-                                          .where(Position.id.in_(wanted))).all()} if wanted else {}
-    missions = session.exec(select(Mission.code).order_by(Mission.code)).all()
+    positions = service.positions(session, ids={p for c in report.cells for p in c.positions})
+    missions = service.mission_codes(session)
     params = render.query(start=report.from_.isoformat(), end=report.to.isoformat(), mission=f.mission,
                           level=f.level.value if f.level else None, skill=f.skill)
     return render.page(request, "gaps.html", viewer, title="Skill gaps", report=report, filters=f,
@@ -68,5 +64,5 @@ def gaps_csv(session: SessionDep, viewer: CurrentViewer, start: date | None = No
              mission: str | None = None, level: str | None = None, skill: str | None = None):
     """The same report as CSV, one row per cell (as GET /reports/gaps?format=csv)."""
     report, _ = _report(session, viewer, start, end, mission, level, skill)
-    return Response(reports.to_csv(report), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{reports.csv_filename(report)}"'})
+    return Response(rendering.to_csv(report), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{rendering.csv_filename(report)}"'})

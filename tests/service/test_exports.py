@@ -119,7 +119,7 @@ def test_exports_need_a_token(client):
 
 
 def test_text_that_looks_like_a_formula_stays_text():
-    from service.spreadsheets.exports import Table, to_xlsx
+    from service.spreadsheets.writing import Table, to_xlsx
 
     content = to_xlsx([Table("t", ["name", "n"], [["=HYPERLINK(\"http://x\")", 3], ["plain", None]])])
     sheet = openpyxl.load_workbook(io.BytesIO(content))["t"]
@@ -129,7 +129,7 @@ def test_text_that_looks_like_a_formula_stays_text():
 
 def test_csv_cells_that_a_spreadsheet_would_run_are_defused():
     """HQ opens these files in Excel: a name like =HYPERLINK(...) must arrive as text, not a formula."""
-    from service.spreadsheets.exports import Table, to_csv
+    from service.spreadsheets.writing import Table, to_csv
 
     table = Table(name="t", columns=["name", "n"], rows=[["=HYPERLINK(\"http://x\")", -3], ["@SUM(A1)", 2],
                                                          ["+cmd", 1], ["Amina", 0]])

@@ -195,14 +195,14 @@ class TestBadFiles:
         assert post(client, auth("hq"), "experts", b"").json()["errors"][0]["message"].startswith("the file is empty")
 
     def test_an_xlsx_that_unpacks_too_big_is_refused(self, client, auth, monkeypatch):
-        from service.spreadsheets import imports
+        from service.spreadsheets import reading as imports
 
         monkeypatch.setattr(imports, "MAX_UNPACKED_BYTES", 1000)
         response = post(client, auth("hq"), "experts", as_xlsx(EXPERT_HEADER, [expert_row(1)]))
         assert response.status_code == 422 and "unpacks to" in response.json()["errors"][0]["message"]
 
     def test_too_many_rows(self, client, auth, engine, monkeypatch, fmt):
-        from service.spreadsheets import imports
+        from service.spreadsheets import reading as imports
 
         monkeypatch.setattr(imports, "MAX_ROWS", 2)
         rows = [expert_row(n) for n in range(1, 150)]
@@ -349,7 +349,7 @@ class TestXlsxReader:
 
     @pytest.mark.parametrize("write_only", [False, True])
     def test_the_reader_reads_what_openpyxl_reads(self, write_only):
-        from service.spreadsheets.imports import _xlsx_rows
+        from service.spreadsheets.reading import _xlsx_rows
 
         content = self._workbook(write_only)
 

@@ -1,0 +1,98 @@
+"""The use cases of spreadsheets: import a file of experts or offers, export plans, deployments and the gap report."""
+
+from datetime import date
+
+from pydantic import BaseModel
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from schemas.enums import Level
+from schemas.roster import ExpertCreate, OfferCreate
+from service.deployments import service as deployments
+from service.planning import repository as plan_repo
+from service.platform.auth import Principal
+from service.platform.unit import Unit
+from service.reports import service as reports
+from service.spreadsheets import experts, offers, tables
+from service.spreadsheets.cells import Row, to_rows, validate
+from service.spreadsheets.columns import Kind
+from service.spreadsheets.reading import check_header, read_rows
+from service.spreadsheets.report import FileError, ImportReport, Progress, RowError, tell
+from service.spreadsheets.writing import Format, render
+
+MAX_EXPORT_ROWS = 1_000_000
+STEPS = {
+    "experts": (ExpertCreate, experts.plan, experts.write),
+    "offers": (OfferCreate, offers.plan, offers.write),
+}
+REFUSED = ("the database refused the import (a duplicate key or a reference in use, perhaps written "
+           "meanwhile): nothing was written; send the file again")
+
+
+def _errors(rows: list[Row]) -> list[RowError]:
+    return [e for r in rows for e in r.errors]
+
+
+def run_import(unit: Unit, *, kind: Kind, content: bytes, dry_run: bool = False, partial: bool = False,
+               progress: Progress | None = None) -> ImportReport:
+    """Validate and (unless dry run or rejected) write a CSV or XLSX file of experts or offers."""
+    session, principal = unit.session, unit.principal
+    empty = {"created": 0, "updated": 0, "unchanged": 0}
+    try:
+        header, header_line, data = read_rows(content, kind)
+        names = check_header(header, kind, header_line)
+    except FileError as exc:
+        return ImportReport(rows=0, **empty, errors=exc.errors, dry_run=dry_run, partial=partial)
+    model, plan, write = STEPS[kind]
+    tell(progress, "validating", 0, len(data))
+    rows = _checked(session, principal, kind, names, data, model, plan)
+    tell(progress, "validating", len(rows), len(rows))
+    present, counts = {n for n in names if n}, dict(empty)
+    if not _errors(rows) or partial:
+        try:
+            write(session, principal, rows, present, counts, progress)
+            session.flush()
+        except IntegrityError:
+            session.rollback()
+            failure = RowError(line=header_line, column="file", value=None, message=REFUSED)
+            return ImportReport(rows=len(rows), **empty, errors=[failure], dry_run=dry_run, partial=partial)
+    errors = _errors(rows)
+    report = ImportReport(rows=len(rows), **(empty if errors and not partial else counts), errors=errors,
+                          dry_run=dry_run, partial=partial)
+    if dry_run or (errors and not partial):
+        session.rollback()
+    else:
+        unit.commit(report)
+    tell(progress, "done", len(rows), len(rows))
+    return report
+
+
+def _checked(session: Session, principal: Principal, kind: Kind, names: list[str | None], data: list,
+             model: type[BaseModel], plan) -> list[Row]:
+    """The rows parsed, validated with the API's model and checked against the stored records."""
+    rows = to_rows(names, data, kind)
+    validate(rows, model, kind)
+    plan(session, principal, rows, {n for n in names if n})
+    return rows
+
+
+def plan_export(session: Session, *, plan_id: int, format: Format, sheet: str | None) -> tuple[bytes, str]:
+    """A plan's assignments and unfilled seats as a file, and its name; 404 for an unknown plan."""
+    plan = plan_repo.get(session, plan_id)
+    return render(tables.plan_tables(session, plan), format, sheet), tables.plan_filename(plan_id, format, sheet)
+
+
+def deployments_export(session: Session, *, principal: Principal, conditions: list,
+                       format: Format) -> tuple[bytes, str]:
+    """Every deployment the list would give for these conditions (no paging), as a file, and its name."""
+    page = deployments.list_deployments(session, principal=principal, conditions=conditions, limit=MAX_EXPORT_ROWS,
+                                        offset=0)
+    return render([tables.deployments_table(page.data)], format), f"deployments.{format}"
+
+
+def gaps_export(session: Session, *, principal: Principal, start: date | None, end: date | None,
+                mission: str | None, level: Level | None, skill: str | None, format: Format) -> tuple[bytes, str]:
+    """The gap report as a file (CSV: a row per cell; XLSX: cells, unfilled, reasons, totals), and its name."""
+    report = reports.gap_report(session, principal=principal, start=start, end=end, mission=mission, level=level,
+                                skill=skill)
+    return tables.render_gaps(report, format), tables.gaps_filename(report, format)
