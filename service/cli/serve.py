@@ -23,8 +23,10 @@ def serve(
     require_current_schema(open_engine())
     typer.echo(f"Serving on http://{host}:{port}  (API docs: http://{host}:{port}/docs)", err=True)
     setup_logging(get_settings().log_level)
+    # proxy_headers off: uvicorn would take X-Forwarded-For from any loopback peer as the client; the
+    # service believes it only from ROSTER_TRUSTED_PROXIES (platform/ratelimit.py)
     uvicorn.run("service.app:served_app", factory=True, host=host, port=port, workers=workers,
-                log_config=None, access_log=False)
+                log_config=None, access_log=False, proxy_headers=False)
 
 
 @app.command()

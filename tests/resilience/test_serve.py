@@ -36,3 +36,17 @@ def test_several_workers_answer_without_a_delayed_ack_stall(db_url, server_log):
         f"GET /experts (401) took {median:.0f} ms (median of {REQUESTS}) with --workers 2: each response waits for a "
         "delayed ACK (no TCP_NODELAY); depend on uvicorn[standard] (uvloop sets it) or set it in `roster serve`"
     )
+
+
+def test_a_forged_forwarded_for_gets_no_fresh_count(db_url, server_log):
+    """uvicorn believes X-Forwarded-For from loopback by default; `roster serve` must not (no proxy is trusted)."""
+    server = ServerProcess(db_url, server_log)
+    server.start()
+    try:
+        with httpx.Client(timeout=10) as client:
+            codes = [client.get(server.url + "/experts", headers={"Authorization": "Bearer rst_guess",
+                                                                   "X-Forwarded-For": f"198.51.100.{i}"}).status_code
+                     for i in range(11)]
+    finally:
+        server.stop()
+    assert codes == [401] * 10 + [429]
