@@ -1,9 +1,11 @@
 """Plans: every query of the planning domain (jobs, assignments, unfilled seats, review), and their public views."""
 
-from sqlalchemy import func
+from datetime import datetime
+
+from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
-from schemas.enums import ReviewStatus
+from schemas.enums import PlanStatus, ReviewStatus
 from schemas.ids import SupplierId
 from schemas.planning import AssignmentPublic, PlanPublic, UnfilledPublic
 from service.platform.errors import Invalid, not_found
@@ -132,3 +134,28 @@ def assignment_rows(session: Session, plan: Plan, ids: list[int]) -> list[PlanAs
 def forbidden_pair(session: Session, position_id: int, supplier: str) -> ForbiddenPair | None:
     return session.exec(select(ForbiddenPair).where(ForbiddenPair.position_id == position_id,
                                                     ForbiddenPair.supplier == supplier)).first()
+
+
+def claimable(session: Session, now: datetime, *, lock: bool) -> Plan | None:
+    """The oldest queued plan, or running one whose lease ran out; ``lock``: FOR UPDATE SKIP LOCKED."""
+    statement = (
+        select(Plan)
+        .where(or_(Plan.status == PlanStatus.queued,
+                   (Plan.status == PlanStatus.running) & (Plan.lease_expires_at < now)))
+        .order_by(Plan.id).limit(1)
+    )
+    if lock:
+        statement = statement.with_for_update(skip_locked=True)
+    return session.exec(statement).first()
+
+
+def locked(session: Session, plan_id: int, *, lock: bool) -> Plan:
+    """The plan, ``lock``: FOR UPDATE, so no other worker writes it before this transaction ends."""
+    statement = select(Plan).where(Plan.id == plan_id)
+    if lock:
+        statement = statement.with_for_update()
+    return session.exec(statement).one()
+
+
+def queued_count(session: Session) -> int:
+    return session.exec(select(func.count()).select_from(Plan).where(Plan.status == PlanStatus.queued)).one()
