@@ -1,19 +1,22 @@
 """Plans: every query of the planning domain (jobs, assignments, unfilled seats, review), and their public views."""
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
-from schemas.enums import PlanStatus, ReviewStatus
+from schemas.enums import OfferStatus, PlanStatus, ReviewStatus
 from schemas.ids import SupplierId
 from schemas.planning import AssignmentPublic, PlanPublic, UnfilledPublic
 from service.platform.errors import Invalid, not_found
-from service.deployments.repository import suppliers
+from service.deployments.repository import LIVE, suppliers
+from service.requests.repository import OPEN_STATUSES
 from service.platform.tables import (
     CapacityRequest,
+    Deployment,
     Expert,
     ForbiddenPair,
+    Mission,
     Offer,
     Plan,
     PlanAssignment,
@@ -159,3 +162,53 @@ def locked(session: Session, plan_id: int, *, lock: bool) -> Plan:
 
 def queued_count(session: Session) -> int:
     return session.exec(select(func.count()).select_from(Plan).where(Plan.status == PlanStatus.queued)).one()
+
+
+def open_positions(session: Session, request_ids: list[int] | None, horizon_start: date | None,
+                   horizon_end: date | None) -> list[tuple[Position, CapacityRequest]]:
+    """The positions of open requests in scope (these requests, overlapping the horizon), with their request."""
+    statement = (
+        select(Position, CapacityRequest)
+        .join(CapacityRequest, Position.request_id == CapacityRequest.id)
+        .where(CapacityRequest.status.in_(OPEN_STATUSES))
+    )
+    if request_ids is not None:
+        statement = statement.where(CapacityRequest.id.in_(request_ids))
+    if horizon_start is not None:
+        statement = statement.where(Position.end_date >= horizon_start)
+    if horizon_end is not None:
+        statement = statement.where(Position.start_date <= horizon_end)
+    return list(session.exec(statement.order_by(Position.id)).all())
+
+
+def live_deployments(session: Session) -> list[Deployment]:
+    return session.exec(select(Deployment).where(Deployment.status.in_(LIVE))).all()
+
+
+def host_states(session: Session) -> dict[str, list[str]]:
+    """Each mission's host states, by mission code."""
+    return {m.code: m.host_states for m in session.exec(select(Mission)).all()}
+
+
+def active_experts(session: Session) -> list[Expert]:
+    return session.exec(select(Expert).where(Expert.active == True).order_by(Expert.id)).all()  # noqa: E712
+
+
+def open_offers(session: Session, today: date) -> list[Offer]:
+    """Offers submitted or accepted that have not expired by ``today``."""
+    return session.exec(
+        select(Offer).where(Offer.status.in_((OfferStatus.submitted, OfferStatus.accepted)),
+                            Offer.expires_on >= today).order_by(Offer.id)
+    ).all()
+
+
+def forbidden_pairs(session: Session, position_ids: set[int]) -> list[ForbiddenPair]:
+    return session.exec(select(ForbiddenPair).where(ForbiddenPair.position_id.in_(position_ids))).all()
+
+
+def undecided_assignments(session: Session, plan_id: int) -> list[PlanAssignment]:
+    """A plan's assignments still proposed or pinned (neither approved nor rejected)."""
+    return session.exec(select(PlanAssignment).where(
+        PlanAssignment.plan_id == plan_id,
+        or_(PlanAssignment.review == ReviewStatus.proposed, PlanAssignment.review == ReviewStatus.pinned),
+    )).all()
