@@ -50,7 +50,7 @@ def _parameters(body: PlanCreate) -> dict:
 
 
 def _lease(owner: str | None) -> dict:
-    """Nothing for a queued plan; for one its creator runs itself, running under that owner's lease."""
+    """A new plan's state: queued for a worker, or running under the lease of the process that runs it itself."""
     if owner is None:
         return {"status": PlanStatus.queued}
     now = utcnow()
@@ -77,7 +77,7 @@ def create_plan(unit: Unit, *, body: PlanCreate, parent_id: int | None = None,
     return unit.commit(public, status=202)
 
 
-def resolve_body(parent: Plan, pins: list | None = None) -> PlanCreate:
+def _resolve_body(parent: Plan, pins: list | None = None) -> PlanCreate:
     """The parent plan's scope and settings, for a re-solve (optionally with planner pins)."""
     stored = dict(parent.parameters)
     kept = {k: stored[k] for k in ("time_limit", "workers", "seed", "today") if k in stored}
@@ -90,12 +90,12 @@ def resolve_plan(unit: Unit, *, plan_id: int, body: PlanCreate | None = None) ->
     parent = repo.get(unit.session, plan_id)
     if parent.status != PlanStatus.succeeded:
         raise Conflict(f"plan {plan_id} is {parent.status}: only a succeeded plan can be re-solved")
-    return create_plan(unit, body=body or resolve_body(parent), parent_id=parent.id)
+    return create_plan(unit, body=body or _resolve_body(parent), parent_id=parent.id)
 
 
 def swap_in(unit: Unit, *, plan_id: int, pin: SeatPin) -> PlanPublic:
     """Queue a re-solve of a plan with one supplier pinned to one seat; the rest moves as little as it can."""
-    return resolve_plan(unit, plan_id=plan_id, body=resolve_body(repo.get(unit.session, plan_id), [pin]))
+    return resolve_plan(unit, plan_id=plan_id, body=_resolve_body(repo.get(unit.session, plan_id), [pin]))
 
 
 def cancel_plan(unit: Unit, *, plan_id: int) -> PlanPublic:
@@ -105,8 +105,7 @@ def cancel_plan(unit: Unit, *, plan_id: int) -> PlanPublic:
         raise Conflict(f"plan {plan_id} already ended ({plan.status}); nothing to cancel")
     jobs.request_cancel(unit.session, plan)
     unit.audit("cancel", "plan", plan_id)
-    unit.commit(None, status=202)
-    return repo.to_public(plan)  # read back after the commit: the stored row, as the answer always was
+    return unit.commit(repo.to_public(plan), status=202)
 
 
 def stop_run(session: Session, *, plan_id: int) -> None:
