@@ -54,32 +54,15 @@ def solve(
 
 def _start_plan(engine, body, owner: str) -> int:
     """The plan row, already running under this process's lease (no worker takes it); 2 on unknown requests."""
-    from datetime import timedelta
+    from service.planning import service
+    from service.platform.errors import Invalid
+    from service.platform.unit import Unit
 
-    from sqlmodel import select
-
-    from schemas.enums import PlanStatus
-    from service.planning.repository import to_public
-    from service.planning.routes import _parameters
-    from service.platform import audit
-    from service.platform.tables import CapacityRequest, Plan, utcnow
-
-    now = utcnow()
     with Session(engine) as session:
-        if body.request_ids:
-            found = set(session.exec(select(CapacityRequest.id).where(CapacityRequest.id.in_(body.request_ids))))
-            missing = sorted(set(body.request_ids) - found)
-            if missing:
-                fail(f"unknown request id(s) {missing}: see GET /requests", 2)
-        plan = Plan(status=PlanStatus.running, request_ids=body.request_ids, parameters=_parameters(body),
-                    created_by="cli", lease_owner=owner, attempts=1, started_at=now,
-                    lease_expires_at=now + timedelta(seconds=get_settings().worker_lease_seconds),
-                    progress={"phase": "building", "elapsed": 0.0})
-        session.add(plan)
-        session.flush()
-        audit.record(session, acting_as(session, None), "create", "plan", plan.id, after=to_public(plan))
-        session.commit()
-        return plan.id
+        try:
+            return service.create_plan(Unit(session, acting_as(session, None)), body=body, lease_owner=owner).id
+        except Invalid as exc:
+            fail(exc.detail[0]["message"], 2)
 
 
 def _follow(engine, plan_id: int, owner: str):
@@ -89,7 +72,8 @@ def _follow(engine, plan_id: int, owner: str):
     from rich.console import Console
 
     from service.planning import jobs
-    from service.platform.tables import Plan
+    from service.planning import repository as repo
+    from service.planning import service
 
     thread = threading.Thread(target=jobs.execute, args=(engine, plan_id, owner, get_settings().worker_lease_seconds),
                               daemon=True)
@@ -99,14 +83,13 @@ def _follow(engine, plan_id: int, owner: str):
             while thread.is_alive():
                 thread.join(0.5)
                 with Session(engine) as session:
-                    status.update(_progress_text(plan_id, session.get(Plan, plan_id).progress or {}))
+                    status.update(_progress_text(plan_id, repo.get(session, plan_id).progress or {}))
         except KeyboardInterrupt:
             with Session(engine) as session:
-                jobs.request_cancel(session, session.get(Plan, plan_id))
-                session.commit()
+                service.stop_run(session, plan_id=plan_id)
             thread.join()
     with Session(engine) as session:
-        return session.get(Plan, plan_id)
+        return repo.get(session, plan_id)
 
 
 def _progress_text(plan_id: int, progress: dict) -> str:

@@ -8,21 +8,16 @@ Suppliers: an expert or an offer (``schemas.ids.SupplierId``; an offer's slots n
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import or_
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from schemas import instance as si
-from schemas.enums import GRADE_RANK, OfferStatus, ReviewStatus
+from schemas.enums import GRADE_RANK, ReviewStatus
 from schemas.ids import SeatId, SupplierId
 from schemas.plan import Plan as SolverPlan
-from service.deployments.repository import LIVE
-from service.requests.repository import OPEN_STATUSES
+from service.planning import repository as repo
 from service.platform.tables import (
     CapacityRequest,
-    Deployment,
     Expert,
-    ForbiddenPair,
-    Mission,
     Offer,
     PlanAssignment,
     PlanUnfilled,
@@ -48,21 +43,6 @@ class Seats:
 
 def supplier_id(expert_id: int | None, offer_id: int | None) -> str:
     return str(SupplierId.of(expert_id, offer_id))
-
-
-def _positions(session: Session, scope: Scope) -> list[tuple[Position, CapacityRequest]]:
-    statement = (
-        select(Position, CapacityRequest)
-        .join(CapacityRequest, Position.request_id == CapacityRequest.id)
-        .where(CapacityRequest.status.in_(OPEN_STATUSES))
-    )
-    if scope.request_ids is not None:
-        statement = statement.where(CapacityRequest.id.in_(scope.request_ids))
-    if scope.horizon_start is not None:
-        statement = statement.where(Position.end_date >= scope.horizon_start)
-    if scope.horizon_end is not None:
-        statement = statement.where(Position.start_date <= scope.horizon_end)
-    return list(session.exec(statement.order_by(Position.id)).all())
 
 
 def _grade(grade: str | None) -> int | None:
@@ -111,10 +91,10 @@ def build_instance(
     pins: list[dict] = (),
 ) -> tuple[si.Instance, Seats]:
     """The solver's view of the open positions in scope and everyone who might fill them."""
-    rows = _positions(session, scope)
-    live = session.exec(select(Deployment).where(Deployment.status.in_(LIVE))).all()
+    rows = repo.open_positions(session, scope.request_ids, scope.horizon_start, scope.horizon_end)
+    live = repo.live_deployments(session)
     taken = {(d.position_id, d.seat) for d in live}
-    hosts = {m.code: m.host_states for m in session.exec(select(Mission)).all()}
+    hosts = repo.host_states(session)
     seats = Seats()
     positions = []
     for p, r in rows:
@@ -123,11 +103,8 @@ def build_instance(
                 sid = seats.seat_id(p.id, n)
                 seats.by_id[sid] = (p, n)
                 positions.append(_seat(p, r, sid, hosts.get(r.mission, [])))
-    experts = session.exec(select(Expert).where(Expert.active == True).order_by(Expert.id)).all()  # noqa: E712
-    offers = session.exec(
-        select(Offer).where(Offer.status.in_((OfferStatus.submitted, OfferStatus.accepted)),
-                            Offer.expires_on >= today).order_by(Offer.id)
-    ).all()
+    experts = repo.active_experts(session)
+    offers = repo.open_offers(session, today)
     position_ids = {p.id for p, _ in rows}
     instance = si.Instance(
         today=today,
@@ -158,7 +135,7 @@ def _pin_by_planner(instance: si.Instance, seats: Seats, pins: list[dict]) -> No
 
 
 def _forbidden(session: Session, position_ids: set[int], seats: Seats) -> list[si.ForbiddenPair]:
-    rejected = session.exec(select(ForbiddenPair).where(ForbiddenPair.position_id.in_(position_ids))).all()
+    rejected = repo.forbidden_pairs(session, position_ids)
     by_position: dict[int, list[str]] = {}
     for sid, (p, _) in seats.by_id.items():
         by_position.setdefault(p.id, []).append(sid)
@@ -169,10 +146,7 @@ def _forbidden(session: Session, position_ids: set[int], seats: Seats) -> list[s
 def _carried_over(session: Session, plan_id: int, seats: Seats, instance: si.Instance):
     """Pins (kept) and the previous proposals (changed as little as possible) of the parent plan."""
     known = {s.id for s in instance.experts} | {o.id for o in instance.offers}
-    rows = session.exec(select(PlanAssignment).where(
-        PlanAssignment.plan_id == plan_id,
-        or_(PlanAssignment.review == ReviewStatus.proposed, PlanAssignment.review == ReviewStatus.pinned),
-    )).all()
+    rows = repo.undecided_assignments(session, plan_id)
     pins, previous = [], []
     for a in rows:
         sid, supplier = seats.seat_id(a.position_id, a.seat), supplier_id(a.expert_id, a.offer_id)

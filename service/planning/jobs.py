@@ -14,13 +14,14 @@ import queue
 import traceback
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Engine, or_
-from sqlmodel import Session, select
+from sqlalchemy import Engine
+from sqlmodel import Session
 
 from schemas.enums import PlanStatus
 from schemas.instance import Instance, Parameters
 from schemas.plan import Plan as SolverPlan
 from service.planning import bridge
+from service.planning import repository as repo
 from service.notifications.outbox import emit
 from service.platform.tables import Plan, utcnow
 
@@ -34,15 +35,7 @@ def claim(engine: Engine, worker_id: str, lease_seconds: float, now: datetime | 
     """Take the oldest queued plan, or one whose worker's lease ran out; None if there is none."""
     now = now or utcnow()
     with Session(engine) as session:
-        statement = (
-            select(Plan)
-            .where(or_(Plan.status == PlanStatus.queued,
-                       (Plan.status == PlanStatus.running) & (Plan.lease_expires_at < now)))
-            .order_by(Plan.id).limit(1)
-        )
-        if engine.dialect.name == "postgresql":
-            statement = statement.with_for_update(skip_locked=True)
-        plan = session.exec(statement).first()
+        plan = repo.claimable(session, now, lock=engine.dialect.name == "postgresql")
         if plan is None:
             return None
         if plan.status == PlanStatus.running and plan.attempts >= MAX_ATTEMPTS:
@@ -70,10 +63,7 @@ def _finish(session: Session, plan: Plan, status: PlanStatus, *, error: str | No
 
 
 def _holds_lease(session: Session, plan_id: int, worker_id: str, engine: Engine) -> Plan | None:
-    statement = select(Plan).where(Plan.id == plan_id)
-    if engine.dialect.name == "postgresql":
-        statement = statement.with_for_update()
-    plan = session.exec(statement).one()
+    plan = repo.locked(session, plan_id, lock=engine.dialect.name == "postgresql")
     if plan.status != PlanStatus.running or plan.lease_owner != worker_id:
         return None
     return plan
@@ -88,7 +78,7 @@ def solver_parameters(plan: Plan) -> tuple[Parameters, dict]:
 
 def build(engine: Engine, plan_id: int) -> tuple[Instance, bridge.Seats, dict]:
     with Session(engine) as session:
-        plan = session.get(Plan, plan_id)
+        plan = repo.get(session, plan_id)
         parameters, options = solver_parameters(plan)
         today = date.fromisoformat(options["today"]) if "today" in options else date.today()
         scope = bridge.Scope(plan.request_ids, plan.horizon_start, plan.horizon_end)
@@ -276,8 +266,6 @@ def request_cancel(session: Session, plan: Plan) -> None:
 
 
 def queue_length(session: Session) -> int:
-    from sqlalchemy import func
-
-    return session.exec(select(func.count()).select_from(Plan).where(Plan.status == PlanStatus.queued)).one()
+    return repo.queued_count(session)
 
 

@@ -1,21 +1,28 @@
-"""Plans: the public views of jobs, assignments, unfilled seats and alternatives."""
+"""Plans: every query of the planning domain (jobs, assignments, unfilled seats, review), and their public views."""
 
-from sqlalchemy import func
+from datetime import date, datetime
+
+from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
-from schemas.ids import SeatId, SupplierId
-from schemas.instance import Instance
-from schemas.plan import Plan as SolverPlan
-from schemas.planning import (
-    AlternativePublic,
-    AlternativesPublic,
-    AssignmentPublic,
-    PlanPublic,
-    UnfilledPublic,
+from schemas.enums import OfferStatus, PlanStatus, ReviewStatus
+from schemas.ids import SupplierId
+from schemas.planning import AssignmentPublic, PlanPublic, UnfilledPublic
+from service.platform.errors import Invalid, not_found
+from service.deployments.repository import LIVE, suppliers
+from service.requests.repository import OPEN_STATUSES
+from service.platform.tables import (
+    CapacityRequest,
+    Deployment,
+    Expert,
+    ForbiddenPair,
+    Mission,
+    Offer,
+    Plan,
+    PlanAssignment,
+    PlanUnfilled,
+    Position,
 )
-from service.platform.errors import Conflict, Invalid, not_found
-from service.deployments.repository import suppliers
-from service.platform.tables import CapacityRequest, Expert, Offer, Plan, PlanAssignment, PlanUnfilled, Position
 
 
 
@@ -42,7 +49,10 @@ def _context(session: Session, position_ids: set[int]) -> dict[int, tuple[Positi
     return {p.id: (p, r) for p, r in rows}
 
 
-def assignments(session: Session, plan: Plan, conditions: list) -> list[AssignmentPublic]:
+def assignments(session: Session, plan: Plan, conditions: list = (), *,
+                review: ReviewStatus | None = None) -> list[AssignmentPublic]:
+    if review is not None:
+        conditions = [*conditions, PlanAssignment.review == review]
     rows = session.exec(select(PlanAssignment).where(PlanAssignment.plan_id == plan.id, *conditions)
                         .order_by(PlanAssignment.position_id, PlanAssignment.seat)).all()
     context = _context(session, {a.position_id for a in rows})
@@ -69,36 +79,6 @@ def unfilled(session: Session, plan: Plan) -> list[UnfilledPublic]:
     ]
 
 
-def alternatives(session: Session, plan: Plan, position_id: int, seat: int | None, k: int) -> AlternativesPublic:
-    """The best k suppliers for a seat, scored against the stored plan, without a solve."""
-    import solver
-
-    if plan.result is None or plan.instance is None:
-        raise Conflict(f"plan {plan.id} is {plan.status}: alternatives exist once it succeeded")
-    instance = Instance.model_validate_json(plan.instance)
-    result = SolverPlan.model_validate_json(plan.result)
-    seats = [s.id for s in instance.positions if SeatId.parse(s.id).position == position_id]
-    if not seats:
-        raise not_found(f"position in plan {plan.id}", position_id)
-    seat_id = str(SeatId(position_id, seat)) if seat else _first_unfilled(result, seats)
-    if seat_id not in seats:
-        raise not_found(f"seat of position {position_id} in plan {plan.id}", seat)
-    current = next((a.supplier_id for a in result.assignments if a.position_id == seat_id), None)
-    options = solver.alternatives(instance, result, seat_id, k)
-    ids = [SupplierId.parse(s) for s in [o.supplier_id for o in options] + [current] if s]
-    known = suppliers(session, ids)
-    data = [AlternativePublic(supplier=known[SupplierId.parse(o.supplier_id)], score=o.score, total=o.total,
-                              displaces=o.displaces) for o in options]
-    return AlternativesPublic(position_id=position_id, seat=SeatId.parse(seat_id).seat,
-                              current=known[SupplierId.parse(current)] if current else None, data=data,
-                              count=len(data))
-
-
-def _first_unfilled(result: SolverPlan, seats: list[str]) -> str:
-    filled = {a.position_id for a in result.assignments}
-    return next((s for s in seats if s not in filled), seats[0])
-
-
 def check_pins(session: Session, pins: list) -> None:
     """Every pinned seat exists and every pinned supplier is on the roster (active expert or offer)."""
     for i, pin in enumerate(pins):
@@ -112,3 +92,123 @@ def check_pins(session: Session, pins: list) -> None:
         if found is None or (supplier.expert and not found.active):
             raise Invalid(f"pins.{i}.supplier", f"{pin.supplier} is not an active expert or an offer on the roster")
 
+
+def add(session: Session, plan: Plan) -> None:
+    """A new plan row, flushed so it has its id."""
+    session.add(plan)
+    session.flush()
+
+
+def request_ids_found(session: Session, ids: list[int]) -> set[int]:
+    """Which of these capacity request ids exist."""
+    return set(session.exec(select(CapacityRequest.id).where(CapacityRequest.id.in_(ids))).all())
+
+
+def requests_by_id(session: Session, ids: set[int]) -> dict[int, CapacityRequest]:
+    return {r.id: r for r in session.exec(select(CapacityRequest).where(CapacityRequest.id.in_(ids))).all()}
+
+
+def capacity_request(session: Session, request_id: int) -> CapacityRequest | None:
+    return session.get(CapacityRequest, request_id)
+
+
+def position(session: Session, position_id: int) -> Position | None:
+    return session.get(Position, position_id)
+
+
+def offer(session: Session, offer_id: int) -> Offer | None:
+    return session.get(Offer, offer_id)
+
+
+def holder(session: Session, plan: Plan, position_id: int, seat: int) -> AssignmentPublic | None:
+    """The assignment that holds a seat in a plan, if any."""
+    current = session.exec(select(PlanAssignment).where(
+        PlanAssignment.plan_id == plan.id, PlanAssignment.position_id == position_id,
+        PlanAssignment.seat == seat)).first()
+    return assignments(session, plan, [PlanAssignment.id == current.id])[0] if current else None
+
+
+def assignment_rows(session: Session, plan: Plan, ids: list[int]) -> list[PlanAssignment]:
+    """The rows of these assignments that belong to the plan (unknown ids are left out)."""
+    return session.exec(select(PlanAssignment).where(PlanAssignment.plan_id == plan.id,
+                                                     PlanAssignment.id.in_(ids))).all()
+
+
+def forbidden_pair(session: Session, position_id: int, supplier: str) -> ForbiddenPair | None:
+    return session.exec(select(ForbiddenPair).where(ForbiddenPair.position_id == position_id,
+                                                    ForbiddenPair.supplier == supplier)).first()
+
+
+def claimable(session: Session, now: datetime, *, lock: bool) -> Plan | None:
+    """The oldest queued plan, or running one whose lease ran out; ``lock``: FOR UPDATE SKIP LOCKED."""
+    statement = (
+        select(Plan)
+        .where(or_(Plan.status == PlanStatus.queued,
+                   (Plan.status == PlanStatus.running) & (Plan.lease_expires_at < now)))
+        .order_by(Plan.id).limit(1)
+    )
+    if lock:
+        statement = statement.with_for_update(skip_locked=True)
+    return session.exec(statement).first()
+
+
+def locked(session: Session, plan_id: int, *, lock: bool) -> Plan:
+    """The plan, ``lock``: FOR UPDATE, so no other worker writes it before this transaction ends."""
+    statement = select(Plan).where(Plan.id == plan_id)
+    if lock:
+        statement = statement.with_for_update()
+    return session.exec(statement).one()
+
+
+def queued_count(session: Session) -> int:
+    return session.exec(select(func.count()).select_from(Plan).where(Plan.status == PlanStatus.queued)).one()
+
+
+def open_positions(session: Session, request_ids: list[int] | None, horizon_start: date | None,
+                   horizon_end: date | None) -> list[tuple[Position, CapacityRequest]]:
+    """The positions of open requests in scope (these requests, overlapping the horizon), with their request."""
+    statement = (
+        select(Position, CapacityRequest)
+        .join(CapacityRequest, Position.request_id == CapacityRequest.id)
+        .where(CapacityRequest.status.in_(OPEN_STATUSES))
+    )
+    if request_ids is not None:
+        statement = statement.where(CapacityRequest.id.in_(request_ids))
+    if horizon_start is not None:
+        statement = statement.where(Position.end_date >= horizon_start)
+    if horizon_end is not None:
+        statement = statement.where(Position.start_date <= horizon_end)
+    return list(session.exec(statement.order_by(Position.id)).all())
+
+
+def live_deployments(session: Session) -> list[Deployment]:
+    return session.exec(select(Deployment).where(Deployment.status.in_(LIVE))).all()
+
+
+def host_states(session: Session) -> dict[str, list[str]]:
+    """Each mission's host states, by mission code."""
+    return {m.code: m.host_states for m in session.exec(select(Mission)).all()}
+
+
+def active_experts(session: Session) -> list[Expert]:
+    return session.exec(select(Expert).where(Expert.active == True).order_by(Expert.id)).all()  # noqa: E712
+
+
+def open_offers(session: Session, today: date) -> list[Offer]:
+    """Offers submitted or accepted that have not expired by ``today``."""
+    return session.exec(
+        select(Offer).where(Offer.status.in_((OfferStatus.submitted, OfferStatus.accepted)),
+                            Offer.expires_on >= today).order_by(Offer.id)
+    ).all()
+
+
+def forbidden_pairs(session: Session, position_ids: set[int]) -> list[ForbiddenPair]:
+    return session.exec(select(ForbiddenPair).where(ForbiddenPair.position_id.in_(position_ids))).all()
+
+
+def undecided_assignments(session: Session, plan_id: int) -> list[PlanAssignment]:
+    """A plan's assignments still proposed or pinned (neither approved nor rejected)."""
+    return session.exec(select(PlanAssignment).where(
+        PlanAssignment.plan_id == plan_id,
+        or_(PlanAssignment.review == ReviewStatus.proposed, PlanAssignment.review == ReviewStatus.pinned),
+    )).all()

@@ -1,6 +1,6 @@
 """A planner's review of a plan: approve (→ deployment), reject (→ forbidden pair), pin."""
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from schemas.enums import PlanStatus, ReviewStatus
 from schemas.planning import Review, ReviewResult
@@ -10,14 +10,14 @@ from schemas.ids import SupplierId
 from service.platform.errors import Conflict, Invalid
 from service.notifications.outbox import emit
 from service.deployments import repository as deployments
-from service.platform.tables import ForbiddenPair, Offer, Plan, PlanAssignment, Position, utcnow
+from service.planning import repository as repo
+from service.platform.tables import ForbiddenPair, Plan, PlanAssignment, utcnow
 
 OPEN_DECISIONS = (ReviewStatus.proposed, ReviewStatus.pinned)
 
 
 def _assignments(session: Session, plan: Plan, ids: list[int]) -> dict[int, PlanAssignment]:
-    rows = session.exec(select(PlanAssignment).where(PlanAssignment.plan_id == plan.id,
-                                                     PlanAssignment.id.in_(ids))).all()
+    rows = repo.assignment_rows(session, plan, ids)
     found = {a.id: a for a in rows}
     missing = sorted(set(ids) - found.keys())
     if missing:
@@ -29,7 +29,7 @@ def _assignments(session: Session, plan: Plan, ids: list[int]) -> dict[int, Plan
 
 
 def apply(session: Session, plan: Plan, review: Review, principal: Principal) -> ReviewResult:
-    """Apply every decision or none: one conflict (409) rolls back the whole review."""
+    """Apply every decision or none: one conflict (409) leaves the whole review uncommitted."""
     if plan.status != PlanStatus.succeeded:
         raise Conflict(f"plan {plan.id} is {plan.status}: only a succeeded plan can be reviewed")
     rows = _assignments(session, plan, review.approve + review.reject + review.pin)
@@ -49,7 +49,6 @@ def apply(session: Session, plan: Plan, review: Review, principal: Principal) ->
                      "plan_assignment", a.id, after={"plan_id": plan.id, "position_id": a.position_id,
                                                      "seat": a.seat, "supplier": a.supplier_key,
                                                      "deployment_id": a.deployment_id})
-    session.commit()
     return result
 
 
@@ -58,7 +57,7 @@ def _decide(a: PlanAssignment, status: ReviewStatus, principal: Principal) -> No
 
 
 def _approve(session: Session, plan: Plan, a: PlanAssignment, principal: Principal):
-    position = session.get(Position, a.position_id)
+    position = repo.position(session, a.position_id)
     deployment = deployments.create(
         session, position=position, seat=a.seat, expert_id=a.expert_id, offer_id=a.offer_id,
         plan_id=plan.id, assignment_id=a.id, approved_by=principal.name,
@@ -71,12 +70,10 @@ def _approve(session: Session, plan: Plan, a: PlanAssignment, principal: Princip
 def _reject(session: Session, plan: Plan, a: PlanAssignment, principal: Principal) -> None:
     _decide(a, ReviewStatus.rejected, principal)
     supplier = str(SupplierId.of(a.expert_id, a.offer_id))
-    exists = session.exec(select(ForbiddenPair).where(ForbiddenPair.position_id == a.position_id,
-                                                      ForbiddenPair.supplier == supplier)).first()
-    if exists is None:
+    if repo.forbidden_pair(session, a.position_id, supplier) is None:
         session.add(ForbiddenPair(position_id=a.position_id, supplier=supplier, plan_id=plan.id,
                                   created_by=principal.name))
     if a.offer_id is not None:
-        offer = session.get(Offer, a.offer_id)
+        offer = repo.offer(session, a.offer_id)
         emit(session, "offer.declined", state=offer.state, entity="offer", entity_id=offer.id,
              payload={"offer_id": offer.id, "title": offer.title, "position_id": a.position_id})

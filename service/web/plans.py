@@ -3,19 +3,19 @@
 from collections import defaultdict
 from datetime import date
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Request
+from fastapi.responses import StreamingResponse
 from pydantic import ValidationError
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from schemas.enums import PlanStatus, ReviewStatus
 from schemas.planning import PlanCreate, Review, SeatPin
 from service.planning import jobs
-from service.planning import review
+from service.planning import repository as repo
+from service.planning import service
 from service.platform.deps import SessionDep
 from service.platform.errors import RosterError
-from service.planning import repository as repo
-from service.planning.routes import create_plan, plan_events, resolve_body, resolve_plan
-from service.platform.tables import CapacityRequest, PlanAssignment, Position
+from service.platform.unit import Unit
 from service.web import forms, render
 from service.web.explain import plain_reasons
 from service.web.session import PlannerViewer, PostedForm, StaffViewer
@@ -42,7 +42,7 @@ def start_plan(request: Request, session: SessionDep, viewer: PlannerViewer, for
     values = {k: str(form.get(k, "")).strip() for k in ("today", "time_limit", "horizon_start", "horizon_end")}
     try:
         body = PlanCreate.model_validate({k: v for k, v in values.items() if v})
-        plan = create_plan(session, viewer.principal, body, Response())
+        plan = service.create_plan(Unit(session, viewer.principal), body=body)
     except (ValidationError, RosterError) as exc:
         session.rollback()
         return _start_form(request, session, viewer, values, forms.errors_of(exc), 422)
@@ -52,7 +52,10 @@ def start_plan(request: Request, session: SessionDep, viewer: PlannerViewer, for
 @router.get("/{plan_id}/events")
 async def events(request: Request, viewer: StaffViewer, plan_id: int):
     """The plan's progress as Server-Sent Events (the API's stream, authenticated by the session cookie)."""
-    return await plan_events(request, viewer.principal, plan_id)
+    stream = await service.plan_events(request.app.state.engine, plan_id=plan_id,
+                                       disconnected=request.is_disconnected)
+    return StreamingResponse(stream, media_type="text/event-stream",
+                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
 
 @router.get("/{plan_id}")
@@ -71,7 +74,7 @@ def _review_context(session: Session, plan) -> dict:
     for a in assignments:
         by_request[a.request_id].append(a)
     ids = set(by_request) | {u.request_id for u in repo.unfilled(session, plan)}
-    requests = {r.id: r for r in session.exec(select(CapacityRequest).where(CapacityRequest.id.in_(ids))).all()}
+    requests = repo.requests_by_id(session, ids)
     unfilled = defaultdict(list)
     for u in repo.unfilled(session, plan):
         unfilled[u.position_id].append(u)
@@ -96,7 +99,8 @@ def review_plan(request: Request, session: SessionDep, viewer: PlannerViewer, fo
     if not ids:
         return render.redirect(f"/ui/plans/{plan_id}", "Tick at least one assignment first.")
     try:
-        result = review.apply(session, repo.get(session, plan_id), Review(**{decision: ids}), viewer.principal)
+        repo.get(session, plan_id)  # first: a missing plan is told before a malformed review
+        result = service.review_plan(Unit(session, viewer.principal), plan_id=plan_id, body=Review(**{decision: ids}))
     except (ValidationError, RosterError) as exc:
         session.rollback()
         return render.redirect(f"/ui/plans/{plan_id}", "Nothing changed: " + forms.summary(exc))
@@ -112,29 +116,26 @@ def alternatives(request: Request, session: SessionDep, viewer: StaffViewer, pla
                  seat: int | None = None):
     """The ranked alternatives for one seat, why it is empty (if it is), and one click to swap."""
     plan = repo.get(session, plan_id)
-    options = repo.alternatives(session, plan, position_id, seat, 10)
+    options = service.alternatives(session, plan_id=plan_id, position_id=position_id, seat=seat, k=10)
     why = [u for u in repo.unfilled(session, plan) if u.position_id == position_id and u.seat == options.seat]
-    current = session.exec(select(PlanAssignment).where(
-        PlanAssignment.plan_id == plan_id, PlanAssignment.position_id == position_id,
-        PlanAssignment.seat == options.seat)).first()
-    holder = repo.assignments(session, plan, [PlanAssignment.id == current.id])[0] if current else None
-    position = session.get(Position, position_id)
+    holder = repo.holder(session, plan, position_id, options.seat)
+    position = repo.position(session, position_id)
     return render.page(request, "alternatives.html", viewer, title=f"Alternatives for position {position_id}",
                        plan=repo.to_public(plan), options=options, unfilled=why[0] if why else None,
-                       current=holder, position=position, request_row=session.get(CapacityRequest, position.request_id),
-                       reasons=plain_reasons)
+                       current=holder, position=position,
+                       request_row=repo.capacity_request(session, position.request_id), reasons=plain_reasons)
 
 
 @router.post("/{plan_id}/positions/{position_id}/swap")
 def swap(request: Request, session: SessionDep, viewer: PlannerViewer, form: PostedForm, plan_id: int,
          position_id: int):
     """Swap in an alternative: re-solve with that supplier pinned to this seat; the rest moves as little as it can."""
-    plan = repo.get(session, plan_id)
+    repo.get(session, plan_id)  # 404 for a plan that is not there, before the form is read
     seat = int(form.get("seat", "0")) if str(form.get("seat", "")).isdigit() else 0
     supplier = str(form.get("supplier", ""))
     try:
-        body = resolve_body(plan, [SeatPin(position_id=position_id, seat=seat, supplier=supplier)])
-        child = resolve_plan(session, viewer.principal, plan_id, Response(), body)
+        pin = SeatPin(position_id=position_id, seat=seat, supplier=supplier)
+        child = service.swap_in(Unit(session, viewer.principal), plan_id=plan_id, pin=pin)
     except (ValidationError, RosterError) as exc:
         session.rollback()
         return render.redirect(f"/ui/plans/{plan_id}/positions/{position_id}/alternatives?seat={seat}",

@@ -1,0 +1,190 @@
+"""Planning use cases: start, re-solve, cancel and review plans, and read their alternatives and progress."""
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import timedelta
+
+from fastapi.concurrency import run_in_threadpool
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from schemas.enums import PlanStatus, ReviewStatus
+from schemas.ids import SeatId, SupplierId
+from schemas.instance import Instance
+from schemas.plan import Plan as SolverPlan
+from schemas.planning import (
+    AlternativePublic,
+    AlternativesPublic,
+    AssignmentPublic,
+    PlanCreate,
+    PlanPublic,
+    Review,
+    ReviewResult,
+    SeatPin,
+)
+from service.deployments.repository import suppliers
+from service.planning import jobs
+from service.planning import repository as repo
+from service.planning.review import apply as apply_review
+from service.platform.errors import Conflict, Invalid, not_found
+from service.platform.settings import get_settings
+from service.platform.tables import Plan, utcnow
+from service.platform.unit import Unit
+
+
+def _parameters(body: PlanCreate) -> dict:
+    stored = {"time_limit": body.time_limit, "workers": body.workers, "seed": body.seed}
+    for name in ("rest_days", "max_state_share"):
+        if getattr(body, name) is not None:
+            stored[name] = getattr(body, name)
+    if body.weights is not None:
+        stored["weights"] = body.weights.model_dump()
+    if body.gender_targets:
+        stored["gender_targets"] = {str(k): v for k, v in body.gender_targets.items()}
+    if body.today is not None:
+        stored["today"] = body.today.isoformat()
+    if body.pins:
+        stored["pins"] = [p.model_dump() for p in body.pins]
+    return stored
+
+
+def _lease(owner: str | None) -> dict:
+    """A new plan's state: queued for a worker, or running under the lease of the process that runs it itself."""
+    if owner is None:
+        return {"status": PlanStatus.queued}
+    now = utcnow()
+    return {"status": PlanStatus.running, "lease_owner": owner, "attempts": 1, "started_at": now,
+            "lease_expires_at": now + timedelta(seconds=get_settings().worker_lease_seconds),
+            "progress": {"phase": "building", "elapsed": 0.0}}
+
+
+def create_plan(unit: Unit, *, body: PlanCreate, parent_id: int | None = None,
+                lease_owner: str | None = None) -> PlanPublic:
+    """Queue a plan (or, with ``lease_owner``, start it running under that owner's lease, so no worker takes it)."""
+    session, principal = unit.session, unit.principal
+    if body.request_ids:
+        missing = sorted(set(body.request_ids) - repo.request_ids_found(session, body.request_ids))
+        if missing:
+            raise Invalid("request_ids", f"unknown request id(s) {missing}: see GET /requests")
+    repo.check_pins(session, body.pins)
+    plan = Plan(parent_id=parent_id, request_ids=body.request_ids, horizon_start=body.horizon_start,
+                horizon_end=body.horizon_end, parameters=_parameters(body), created_by=principal.name,
+                created_by_token=principal.token_id, **_lease(lease_owner))
+    repo.add(session, plan)
+    public = repo.to_public(plan)
+    unit.audit("create", "plan", plan.id, after=public)
+    return unit.commit(public, status=202)
+
+
+def _resolve_body(parent: Plan, pins: list | None = None) -> PlanCreate:
+    """The parent plan's scope and settings, for a re-solve (optionally with planner pins)."""
+    stored = dict(parent.parameters)
+    kept = {k: stored[k] for k in ("time_limit", "workers", "seed", "today") if k in stored}
+    return PlanCreate(request_ids=parent.request_ids, horizon_start=parent.horizon_start,
+                      horizon_end=parent.horizon_end, pins=pins or [], **kept)
+
+
+def resolve_plan(unit: Unit, *, plan_id: int, body: PlanCreate | None = None) -> PlanPublic:
+    """Queue a re-solve of a succeeded plan: by default with its own scope and settings."""
+    parent = repo.get(unit.session, plan_id)
+    if parent.status != PlanStatus.succeeded:
+        raise Conflict(f"plan {plan_id} is {parent.status}: only a succeeded plan can be re-solved")
+    return create_plan(unit, body=body or _resolve_body(parent), parent_id=parent.id)
+
+
+def swap_in(unit: Unit, *, plan_id: int, pin: SeatPin) -> PlanPublic:
+    """Queue a re-solve of a plan with one supplier pinned to one seat; the rest moves as little as it can."""
+    return resolve_plan(unit, plan_id=plan_id, body=_resolve_body(repo.get(unit.session, plan_id), [pin]))
+
+
+def cancel_plan(unit: Unit, *, plan_id: int) -> PlanPublic:
+    """Cancel a queued plan at once, or ask a running plan's worker to stop."""
+    plan = repo.get(unit.session, plan_id)
+    if plan.status in jobs.FINISHED:
+        raise Conflict(f"plan {plan_id} already ended ({plan.status}); nothing to cancel")
+    jobs.request_cancel(unit.session, plan)
+    unit.audit("cancel", "plan", plan_id)
+    return unit.commit(repo.to_public(plan), status=202)
+
+
+def stop_run(session: Session, *, plan_id: int) -> None:
+    """Ask the run of a plan to stop at its next heartbeat (its own runner's Ctrl-C: no audit entry)."""
+    jobs.request_cancel(session, repo.get(session, plan_id))
+    session.commit()
+
+
+def review_plan(unit: Unit, *, plan_id: int, body: Review) -> ReviewResult:
+    """Approve, reject or pin assignments, all or nothing: one conflict (409) changes nothing."""
+    result = apply_review(unit.session, repo.get(unit.session, plan_id), body, unit.principal)
+    return unit.commit(result)
+
+
+def assignments(session: Session, *, plan_id: int, request_id: int | None = None,
+                review: ReviewStatus | None = None) -> list[AssignmentPublic]:
+    """A plan's proposed assignments, optionally only one request's or only those in one review state."""
+    data = repo.assignments(session, repo.get(session, plan_id), review=review)
+    if request_id is not None:
+        data = [a for a in data if a.request_id == request_id]
+    return data
+
+
+def alternatives(session: Session, *, plan_id: int, position_id: int, seat: int | None,
+                 k: int) -> AlternativesPublic:
+    """The best k suppliers for a seat, scored against the stored plan, without a solve."""
+    import solver
+
+    plan = repo.get(session, plan_id)
+    if plan.result is None or plan.instance is None:
+        raise Conflict(f"plan {plan.id} is {plan.status}: alternatives exist once it succeeded")
+    instance = Instance.model_validate_json(plan.instance)
+    result = SolverPlan.model_validate_json(plan.result)
+    seats = [s.id for s in instance.positions if SeatId.parse(s.id).position == position_id]
+    if not seats:
+        raise not_found(f"position in plan {plan.id}", position_id)
+    seat_id = str(SeatId(position_id, seat)) if seat else _first_unfilled(result, seats)
+    if seat_id not in seats:
+        raise not_found(f"seat of position {position_id} in plan {plan.id}", seat)
+    current = next((a.supplier_id for a in result.assignments if a.position_id == seat_id), None)
+    options = solver.alternatives(instance, result, seat_id, k)
+    ids = [SupplierId.parse(s) for s in [o.supplier_id for o in options] + [current] if s]
+    known = suppliers(session, ids)
+    data = [AlternativePublic(supplier=known[SupplierId.parse(o.supplier_id)], score=o.score, total=o.total,
+                              displaces=o.displaces) for o in options]
+    return AlternativesPublic(position_id=position_id, seat=SeatId.parse(seat_id).seat,
+                              current=known[SupplierId.parse(current)] if current else None, data=data,
+                              count=len(data))
+
+
+def _first_unfilled(result: SolverPlan, seats: list[str]) -> str:
+    filled = {a.position_id for a in result.assignments}
+    return next((s for s in seats if s not in filled), seats[0])
+
+
+def _read(engine: Engine, plan_id: int) -> PlanPublic:
+    """A plan's state in a session of its own: a stream outlives the request's session."""
+    with Session(engine) as session:
+        return repo.to_public(repo.get(session, plan_id))
+
+
+async def plan_events(engine: Engine, *, plan_id: int,
+                      disconnected: Callable[[], Awaitable[bool]]) -> AsyncIterator[str]:
+    """Server-Sent Events of a plan: `progress` while it runs, then one `end`; the plan is read (404) at once."""
+    first = await run_in_threadpool(_read, engine, plan_id)
+    return _stream(engine, plan_id, first, disconnected)
+
+
+async def _stream(engine: Engine, plan_id: int, first: PlanPublic, disconnected: Callable[[], Awaitable[bool]]):
+    last, plan = None, first
+    while True:
+        state = plan.model_dump(mode="json", include={"id", "status", "progress", "summary", "error"})
+        if plan.status in jobs.FINISHED:
+            yield f"event: end\ndata: {json.dumps(state)}\n\n"
+            return
+        if state != last:
+            yield f"event: progress\ndata: {json.dumps(state)}\n\n"
+            last = state
+        if await disconnected():
+            return
+        await asyncio.sleep(0.5)
+        plan = await run_in_threadpool(_read, engine, plan_id)
