@@ -28,6 +28,13 @@ class Assignment(Strict):
     )
 
 
+class BrokenRule(Strict):
+    """An eligibility rule that keeps one supplier from one seat, in the words the candidate filter uses."""
+
+    rule: str = Field(examples=["screening"])
+    detail: str = Field("", examples=["are not screened through 2027-06-30"])
+
+
 class Elimination(Strict):
     """One step of the candidate filter: how many suppliers a rule removed from the pool."""
 

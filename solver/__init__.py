@@ -1,6 +1,6 @@
 """The matching engine: instance in, plan out (see docs/solver.md).
 
-Public API: ``solve``, ``greedy``, ``alternatives``, ``check``. OR-Tools is
+Public API: ``solve``, ``greedy``, ``alternatives``, ``check``, ``eligibility``. OR-Tools is
 imported only when ``solve`` runs, so that the checker and the candidate filter
 load without it (HiGHS and OR-Tools cannot share one process).
 """
@@ -8,7 +8,8 @@ load without it (HiGHS and OR-Tools cannot share one process).
 from typing import TYPE_CHECKING
 
 from schemas.instance import Instance
-from schemas.plan import Alternative, Plan
+from schemas.plan import Alternative, BrokenRule, Plan
+from solver.candidates import broken_rules
 from solver.checker import check
 from solver.explain import alternatives as _alternatives
 from solver.greedy import greedy
@@ -36,4 +37,9 @@ def alternatives(instance: Instance, plan: Plan, position_id: str, k: int = 5) -
     return _alternatives(instance, plan, position_id, k)
 
 
-__all__ = ["Instance", "Plan", "alternatives", "check", "greedy", "solve"]
+def eligibility(instance: Instance, position_id: str, supplier_id: str) -> list[BrokenRule]:
+    """Every eligibility rule that keeps one supplier from one seat, in the filter's order ([]: eligible)."""
+    return [BrokenRule(rule=rule, detail=detail) for rule, detail in broken_rules(instance, position_id, supplier_id)]
+
+
+__all__ = ["Instance", "Plan", "alternatives", "check", "eligibility", "greedy", "solve"]

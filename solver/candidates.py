@@ -193,6 +193,23 @@ def filter_position(sup: Suppliers, pos: Position, ctx: Context) -> Filtered:
     return Filtered(pos, idx, steps)
 
 
+def broken_rules(inst: Instance, position_id: str, supplier_id: str) -> list[tuple[str, str]]:
+    """Every rule of the position that the supplier fails, as (rule name, detail), in the filter's order.
+
+    The same rule functions as ``filter_position``, run on a pool of one and without stopping at the first
+    failure, so that a check can name every reason at once.
+    """
+    sup = build_suppliers(inst)
+    pos = next(p for p in inst.positions if p.id == position_id)
+    ctx, idx = context(inst, sup), np.array([sup.index[supplier_id]], dtype=np.int64)
+    broken = []
+    for rule in rules_for(pos):
+        mask, detail = rule(sup, pos, ctx, idx)
+        if mask is not None and not bool(mask[0]):
+            broken.append((rule_name(rule), detail))
+    return broken
+
+
 def context(inst: Instance, sup: Suppliers) -> Context:
     forbidden: dict[str, set[int]] = defaultdict(set)
     for f in inst.forbidden:

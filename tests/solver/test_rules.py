@@ -191,3 +191,24 @@ def test_a_pin_in_a_group_that_cannot_be_completed_is_named():
     plan = solver.solve(instance([expert()], [a, b], pins=pins), workers=1)
     assert plan.status == "infeasible"
     assert "these cannot hold together: group G is all-or-nothing; pin P1/E1" in plan.messages
+
+
+@pytest.mark.parametrize("rule,bad,good", EXPERT_RULES, ids=[f"{r[0]}-{i}" for i, r in enumerate(EXPERT_RULES)])
+def test_eligibility_names_the_rule_a_supplier_breaks_and_only_it(rule, bad, good):
+    """The one-seat check (approval, at-risk deployments) runs the filter's own rules."""
+    broken = solver.eligibility(instance([expert(**bad)], [position()]), "P1", "E1")
+    assert [b.rule for b in broken] == [rule] and broken[0].detail
+    assert solver.eligibility(instance([expert(**good)], [position()]), "P1", "E1") == []
+
+
+def test_eligibility_names_every_broken_rule_in_the_filters_order():
+    broken = solver.eligibility(instance([expert(category="military", grade=9, nationality="CAF")], [position()]),
+                                "P1", "E1")
+    assert [b.rule for b in broken] == ["category", "grade", "nationality"]
+
+
+def test_eligibility_of_an_offer_and_of_a_deployed_expert():
+    caveat = instance(offers=[offer(excluded_missions=["MINUSCA"])], positions=[position()])
+    assert [b.rule for b in solver.eligibility(caveat, "P1", "O1")] == ["offer_caveats"]
+    busy = instance([expert()], [position()], deployments=[Deployment(supplier_id="E1", start=day(90), end=day(120))])
+    assert [b.rule for b in solver.eligibility(busy, "P1", "E1")] == ["deployed"]
