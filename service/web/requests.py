@@ -2,17 +2,17 @@
 
 from fastapi import APIRouter, Request
 from pydantic import ValidationError
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from schemas.enums import GRADE_RANK, Benchmark, Category, Level, RequestStatus
 from schemas.roster import CapacityRequestCreate, CapacityRequestPublic, PositionPublic
 from service.platform.deps import SessionDep
 from service.platform.errors import RosterError
 from service.platform.unit import Unit
+from service.reference import repository as reference
 from service.requests import repository as repo
 from service.requests import service as requests_service
 from service.requests.service import PositionEdit, PositionRejected
-from service.platform.tables import Mission
 from service.web import forms, render
 from service.web.session import CurrentViewer, HqViewer, PostedForm, Viewer
 
@@ -21,7 +21,7 @@ PAGE_SIZE = 50
 
 
 def _choices(session: Session) -> dict:
-    missions = session.exec(select(Mission).where(Mission.active.is_(True)).order_by(Mission.code)).all()
+    missions = reference.missions(session, active=True)
     return {"missions": missions, "levels": list(Level), "categories": list(Category),
             "statuses": list(RequestStatus), "benchmarks": list(Benchmark), "grades": list(GRADE_RANK)}
 
