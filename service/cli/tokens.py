@@ -17,29 +17,26 @@ def token_create(
     name: Annotated[str, typer.Option(help="who or what holds the token")] = "cli",
 ) -> None:
     """Create a token and print it once, alone on stdout."""
-    from service.platform.auth import issue_token
+    from service.accounts.service import issue_token_locally
     from service.platform.errors import Invalid
 
     engine = open_engine()
     require_current_schema(engine)
     with Session(engine) as session:
         try:
-            _, secret = issue_token(session, role=role, name=name, state=state.upper() if state else None)
+            secret = issue_token_locally(session, role=role, name=name, state=state.upper() if state else None)
         except Invalid as exc:
             fail(exc.detail[0]["message"], 2)
-        session.commit()
     sys.stdout.write(secret + "\n")
 
 
 @token_app.command("list")
 def token_list() -> None:
     """List tokens (never their secrets)."""
-    from sqlmodel import select
-
-    from service.platform.tables import ApiToken
+    from service.accounts.repository import tokens
 
     with Session(open_engine()) as session:
-        for t in session.exec(select(ApiToken).order_by(ApiToken.id)):
+        for t in tokens(session):
             status = "revoked" if t.revoked_at else "active"
             typer.echo(f"{t.id}\t{t.prefix}…\t{t.role}\t{t.state or '-'}\t{status}\t{t.name}")
 
@@ -47,12 +44,11 @@ def token_list() -> None:
 @token_app.command("revoke")
 def token_revoke(token_id: Annotated[int, typer.Argument(help="id from `roster token list`")]) -> None:
     """Revoke a token at once."""
-    from service.platform.auth import revoke
+    from service.accounts.service import revoke_token_locally
 
     with Session(open_engine()) as session:
-        if revoke(session, token_id) is None:
+        if not revoke_token_locally(session, token_id=token_id):
             fail(f"no token with id {token_id}")
-        session.commit()
     typer.echo(f"token {token_id} revoked", err=True)
 
 

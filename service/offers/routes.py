@@ -7,14 +7,14 @@ from fastapi import APIRouter, Header, Query, Request, Response, status
 
 from schemas.enums import Category, OfferKind, OfferStatus, Readiness
 from schemas.roster import OfferCreate, OfferPublic, OffersPublic, OfferUpdate
-from service.platform import audit
 from service.platform import idempotency
 from service.platform.auth import Principal
 from service.platform.deps import ContributorUser, CurrentUser, SessionDep, write_session
 from service.platform.etags import json_answer, set_etag
 from service.offers import repository as repo
-from service.platform.updates import audited_update
+from service.offers import service as offers_service
 from service.platform.params import Id, Limit, Offset
+from service.platform.unit import Unit
 
 router = APIRouter(prefix="/offers", tags=["offers"])
 
@@ -42,7 +42,7 @@ async def create_offer(principal: ContributorUser, body: OfferCreate, request: R
     """Register an offer (Member States offer for themselves; HQ records one for a named state)."""
     public = None
     if (pool := request.app.state.read_pool) is not None and not idempotency.claimed(request):
-        public = await repo.create_on_loop(pool, principal, body)  # one statement, no thread
+        public = await offers_service.create_offer_at_once(pool, principal=principal, body=body)
     if public is None:
         public = await anyio.to_thread.run_sync(_create, principal, body, request)
     return json_answer(public.model_dump_json().encode(), public.version, status.HTTP_201_CREATED,
@@ -50,13 +50,9 @@ async def create_offer(principal: ContributorUser, body: OfferCreate, request: R
 
 
 def _create(principal: Principal, body: OfferCreate, request: Request) -> OfferPublic:
-    """The offer, its audit entry and the answer kept for its Idempotency-Key, in one transaction."""
+    """``create_offer`` on a session of its own (this runs in a thread)."""
     with write_session(request) as session:
-        public = repo.create(session, principal, body)
-        audit.record(session, principal, "create", "offer", public.id, after=public)
-        idempotency.settle(session, request, status.HTTP_201_CREATED, public)
-        session.commit()
-    return public
+        return offers_service.create_offer(Unit.of(session, principal, request), body=body)
 
 
 @router.get("/{offer_id}", response_model=OfferPublic)
@@ -77,6 +73,7 @@ def update_offer(
     if_match: Annotated[str | None, Header()] = None,
 ):
     """Change, renew (new ``expires_on``) or withdraw an offer; a stale If-Match answers 412."""
-    offer = repo.get_visible(session, principal, offer_id)
-    return audited_update(session, principal, response, if_match, row=offer, entity="offer",
-                          public=repo.to_public, change=lambda: repo.update(session, principal, offer, body))
+    unit = Unit.of(session, principal)
+    public = offers_service.update_offer(unit, offer_id=offer_id, body=body, if_match=if_match)
+    set_etag(response, public.version)
+    return public

@@ -1,11 +1,12 @@
-"""Checks that a payload names reference data that exists (skills, states, missions)."""
+"""Reference data (skills, Member States, missions): its queries, and checks that a payload names codes that exist."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import cache
 
 from sqlalchemy import Integer, any_, bindparam, func, literal, select, union_all
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Session
+from sqlmodel import select as select_model
 
 from service.platform.errors import Invalid
 from service.platform.tables import MemberState, Mission, Skill
@@ -77,3 +78,30 @@ def check_states(session: Session, field: str, codes: Iterable[str | None]) -> N
 
 def check_missions(session: Session, field: str, codes: Iterable[str]) -> None:
     check(session, (field, "mission", codes))
+
+
+def skills(session: Session) -> Sequence[Skill]:
+    return session.exec(select_model(Skill).order_by(Skill.code)).all()
+
+
+def member_states(session: Session) -> Sequence[MemberState]:
+    return session.exec(select_model(MemberState).order_by(MemberState.name)).all()
+
+
+def missions(session: Session, active: bool | None = None) -> Sequence[Mission]:
+    statement = select_model(Mission).order_by(Mission.code)
+    if active is not None:
+        statement = statement.where(Mission.active == active)
+    return session.exec(statement).all()
+
+
+def get_skill(session: Session, code: str) -> Skill | None:
+    return session.get(Skill, code)
+
+
+def get_mission(session: Session, code: str) -> Mission | None:
+    return session.get(Mission, code)
+
+
+def add(session: Session, row: Skill | Mission) -> None:
+    session.add(row)

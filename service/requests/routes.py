@@ -15,13 +15,12 @@ from schemas.roster import (
     PositionsPublic,
     PositionUpdate,
 )
-from service.platform import audit
-from service.platform import idempotency
 from service.platform.deps import CurrentUser, HqUser, SessionDep
 from service.platform.etags import set_etag
 from service.requests import repository as repo
-from service.platform.updates import audited_update
+from service.requests import service as requests_service
 from service.platform.params import Id, Limit, Offset
+from service.platform.unit import Unit
 
 router = APIRouter(prefix="/requests", tags=["capacity requests"])
 
@@ -47,13 +46,9 @@ def list_requests(
 def create_request(session: SessionDep, principal: HqUser, body: CapacityRequestCreate, response: Response,
                    http: Request):
     """Submit a capacity request for a mission, with its positions."""
-    request = repo.create(session, body)
-    public = repo.to_public(request)
-    audit.record(session, principal, "create", "capacity_request", request.id, after=public)
-    idempotency.settle(session, http, status.HTTP_201_CREATED, public)
-    session.commit()
-    set_etag(response, request.version)
-    response.headers["Location"] = f"/requests/{request.id}"
+    public = requests_service.create_request(Unit.of(session, principal, http), body=body)
+    set_etag(response, public.version)
+    response.headers["Location"] = f"/requests/{public.id}"
     return public
 
 
@@ -75,9 +70,10 @@ def update_request(
     if_match: Annotated[str | None, Header()] = None,
 ):
     """Change a request's fields or status; a stale If-Match answers 412."""
-    request = repo.get_visible(session, principal, request_id)
-    return audited_update(session, principal, response, if_match, row=request, entity="capacity_request",
-                          public=repo.to_public, change=lambda: repo.update(session, request, body))
+    unit = Unit.of(session, principal)
+    public = requests_service.update_request(unit, request_id=request_id, body=body, if_match=if_match)
+    set_etag(response, public.version)
+    return public
 
 
 @router.get("/{request_id}/positions", response_model=PositionsPublic)
@@ -93,14 +89,9 @@ def add_position(
     session: SessionDep, principal: HqUser, request_id: Id, body: PositionCreate, response: Response, http: Request
 ):
     """Add a position to a request."""
-    request = repo.get_visible(session, principal, request_id)
-    position = repo.add_position(session, request, body)
-    public = repo.position_public(position)
-    audit.record(session, principal, "create", "position", position.id, after=public)
-    idempotency.settle(session, http, status.HTTP_201_CREATED, public)
-    session.commit()
-    set_etag(response, position.version)
-    response.headers["Location"] = f"/requests/{request_id}/positions/{position.id}"
+    public = requests_service.add_position(Unit.of(session, principal, http), request_id=request_id, body=body)
+    set_etag(response, public.version)
+    response.headers["Location"] = f"/requests/{request_id}/positions/{public.id}"
     return public
 
 
@@ -123,20 +114,15 @@ def update_position(
     if_match: Annotated[str | None, Header()] = None,
 ):
     """Change a position; the merged result is validated as a new one would be."""
-    request = repo.get_visible(session, principal, request_id)
-    position = repo.get_position(request, position_id)
-    return audited_update(session, principal, response, if_match, row=position, entity="position",
-                          public=repo.position_public,
-                          change=lambda: repo.update_position(session, request, position, body))
+    unit = Unit.of(session, principal)
+    public = requests_service.update_position(unit, request_id=request_id, position_id=position_id, body=body,
+                                              if_match=if_match)
+    set_etag(response, public.version)
+    return public
 
 
 @router.delete("/{request_id}/positions/{position_id}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_position(session: SessionDep, principal: HqUser, request_id: Id, position_id: Id) -> Response:
     """Remove a position from a request."""
-    request = repo.get_visible(session, principal, request_id)
-    position = repo.get_position(request, position_id)
-    audit.record(session, principal, "delete", "position", position.id, before=repo.position_public(position))
-    request.positions.remove(position)
-    repo.touch(request)
-    session.commit()
+    requests_service.delete_position(Unit.of(session, principal), request_id=request_id, position_id=position_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -302,3 +302,7 @@ def update(session: Session, expert: Expert, data: ExpertUpdate) -> Expert:
     session.add(expert)
     session.flush()
     return expert
+
+
+def delete(session: Session, expert: Expert) -> None:
+    session.delete(expert)

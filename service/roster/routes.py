@@ -9,18 +9,17 @@ from sqlmodel import Session
 
 from schemas.enums import Category, Level, Source
 from schemas.roster import ExpertCreate, ExpertPublic, ExpertsPublic, ExpertUpdate
-from service.platform import audit
-from service.platform import idempotency
 from service.platform.deps import ContributorUser, CurrentUser, SessionDep
-from service.platform.etags import check_if_match, json_answer, set_etag
+from service.platform.etags import json_answer, set_etag
 from service.platform.errors import not_found
 from service.platform.readcache import audience, rendered, roster_answer, roster_version
 from service.platform.readpool import fetch
 from service.reference.repository import check_skills
 from service.roster import repository as repo
+from service.roster import service as roster_service
 from service.platform.lean import lean_get
-from service.platform.updates import audited_update
 from service.platform.params import Id, Limit, Offset, check_range, parse_code_min
+from service.platform.unit import Unit
 
 router = APIRouter(prefix="/experts", tags=["experts"])
 
@@ -72,13 +71,9 @@ async def list_experts(principal: CurrentUser, request: Request, query: Annotate
 def create_expert(session: SessionDep, principal: ContributorUser, body: ExpertCreate, response: Response,
                   request: Request):
     """Add an expert to the roster (Member States nominate their own)."""
-    expert = repo.create(session, principal, body)
-    public = repo.to_public(expert)
-    audit.record(session, principal, "create", "expert", expert.id, after=public)
-    idempotency.settle(session, request, status.HTTP_201_CREATED, public)
-    session.commit()
-    set_etag(response, expert.version)
-    response.headers["Location"] = f"/experts/{expert.id}"
+    public = roster_service.create_expert(Unit.of(session, principal, request), body=body)
+    set_etag(response, public.version)
+    response.headers["Location"] = f"/experts/{public.id}"
     return public
 
 
@@ -113,9 +108,10 @@ def update_expert(
     if_match: Annotated[str | None, Header()] = None,
 ):
     """Change some fields of an expert; a stale If-Match answers 412."""
-    expert = repo.get_visible(session, principal, expert_id)
-    return audited_update(session, principal, response, if_match, row=expert, entity="expert",
-                          public=repo.to_public, change=lambda: repo.update(session, expert, body))
+    unit = Unit.of(session, principal)
+    public = roster_service.update_expert(unit, expert_id=expert_id, body=body, if_match=if_match)
+    set_etag(response, public.version)
+    return public
 
 
 @router.delete("/{expert_id}", status_code=status.HTTP_204_NO_CONTENT)
@@ -124,10 +120,5 @@ def delete_expert(
     if_match: Annotated[str | None, Header()] = None,
 ) -> Response:
     """Remove an expert from the roster; the audit log keeps the last record."""
-    expert = repo.get_visible(session, principal, expert_id)
-    check_if_match(if_match, expert.version)
-    repo.check_deletable(session, expert)
-    audit.record(session, principal, "delete", "expert", expert.id, before=repo.to_public(expert))
-    session.delete(expert)
-    session.commit()
+    roster_service.delete_expert(Unit.of(session, principal), expert_id=expert_id, if_match=if_match)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -5,11 +5,12 @@ from datetime import date, timedelta
 from fastapi import APIRouter, Request
 
 from schemas.roster import OfferUpdate
-from service.platform import audit
 from service.platform.deps import SessionDep
 from service.platform.errors import RosterError
+from service.platform.unit import Unit
 from service.roster import repository as expert_repo
 from service.offers import repository as repo
+from service.offers import service as offers_service
 from service.web import forms, render
 from service.web.session import ContributorViewer, CurrentViewer, PostedForm
 
@@ -41,13 +42,11 @@ def offers(request: Request, session: SessionDep, viewer: CurrentViewer):
 def renew(request: Request, session: SessionDep, viewer: ContributorViewer, form: PostedForm, offer_id: int):
     """Renew an offer for a year, as PATCH /offers/{id} with a new expires_on."""
     offer = repo.get_visible(session, viewer.principal, offer_id)
-    before = repo.to_public(offer)
+    body = OfferUpdate(expires_on=renewed_until(offer.expires_on, date.today()))
     try:
-        repo.update(session, viewer.principal, offer, OfferUpdate(expires_on=renewed_until(offer.expires_on,
-                                                                                         date.today())))
-        audit.record(session, viewer.principal, "update", "offer", offer.id, before=before, after=repo.to_public(offer))
-        session.commit()
+        renewed = offers_service.update_offer(Unit.of(session, viewer.principal), offer_id=offer_id, body=body,
+                                              if_match=None)
     except RosterError as exc:
         session.rollback()
         return render.redirect("/ui/offers", "Not renewed: " + forms.summary(exc))
-    return render.redirect("/ui/offers", f"“{offer.title}” renewed until {offer.expires_on}.")
+    return render.redirect("/ui/offers", f"“{renewed.title}” renewed until {renewed.expires_on}.")

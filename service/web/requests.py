@@ -2,15 +2,17 @@
 
 from fastapi import APIRouter, Request
 from pydantic import ValidationError
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from schemas.enums import GRADE_RANK, Benchmark, Category, Level, RequestStatus
-from schemas.roster import CapacityRequestCreate, CapacityRequestUpdate, PositionCreate, PositionUpdate
-from service.platform import audit
+from schemas.roster import CapacityRequestCreate, CapacityRequestPublic, PositionPublic
 from service.platform.deps import SessionDep
-from service.platform.errors import PreconditionFailed, RosterError
+from service.platform.errors import RosterError
+from service.platform.unit import Unit
+from service.reference import repository as reference
 from service.requests import repository as repo
-from service.platform.tables import CapacityRequest, Mission
+from service.requests import service as requests_service
+from service.requests.service import PositionEdit, PositionRejected
 from service.web import forms, render
 from service.web.session import CurrentViewer, HqViewer, PostedForm, Viewer
 
@@ -19,7 +21,7 @@ PAGE_SIZE = 50
 
 
 def _choices(session: Session) -> dict:
-    missions = session.exec(select(Mission).where(Mission.active.is_(True)).order_by(Mission.code)).all()
+    missions = reference.missions(session, active=True)
     return {"missions": missions, "levels": list(Level), "categories": list(Category),
             "statuses": list(RequestStatus), "benchmarks": list(Benchmark), "grades": list(GRADE_RANK)}
 
@@ -52,9 +54,7 @@ def create_request(request: Request, session: SessionDep, viewer: HqViewer, form
     wanted = [r for r in rows if not r["blank"] and not r["remove"]]
     try:
         body = CapacityRequestCreate.model_validate(values | {"positions": [r["values"] for r in wanted]})
-        created = repo.create(session, body)
-        audit.record(session, viewer.principal, "create", "capacity_request", created.id, after=repo.to_public(created))
-        session.commit()
+        created = requests_service.create_request(Unit.of(session, viewer.principal), body=body)
     except (ValidationError, RosterError) as exc:
         session.rollback()
         errors = _renumber(forms.errors_of(exc), wanted)
@@ -82,63 +82,42 @@ def edit_request(request: Request, session: SessionDep, viewer: HqViewer, reques
 @router.post("/{request_id}/edit")
 def update_request(request: Request, session: SessionDep, viewer: HqViewer, form: PostedForm, request_id: int):
     """Apply the edit in one transaction: the request's fields, then each position changed, added or removed."""
-    stored = repo.get_visible(session, viewer.principal, request_id)
     values, rows = forms.request_values(form), forms.position_rows(form)
+    edits = (PositionEdit(row["index"], int(row["id"]) if row["id"] else None, row["remove"], row["values"])
+             for row in rows if row["id"] or not (row["blank"] or row["remove"]))
     try:
-        if str(stored.version) != str(form.get("version")):
-            raise PreconditionFailed("someone changed this request since you opened it: reload the page "
-                                     "and make your change again")
-        _apply(session, viewer, stored, values, rows)
-        session.commit()
-    except (ValidationError, RosterError, forms.FormErrors) as exc:
+        requests_service.edit_request(
+            Unit.of(session, viewer.principal), request_id=request_id, version=form.get("version"),
+            request_changes=lambda before: _changes(before, values), positions=edits,
+            position_changes=_position_changes)
+    except (ValidationError, RosterError, PositionRejected) as exc:
         session.rollback()
-        errors = exc.errors if isinstance(exc, forms.FormErrors) else forms.errors_of(exc)
+        errors = _errors(exc)
         found = repo.to_public(repo.get_visible(session, viewer.principal, request_id))
         return _form(request, session, viewer, found, values, rows, errors, 422)
     return render.redirect(f"/ui/requests/{request_id}", "Request saved.")
 
 
-def _apply(session: Session, viewer: Viewer, stored: CapacityRequest, values: dict, rows: list[dict]) -> None:
-    before = repo.to_public(stored)
+def _changes(before: CapacityRequestPublic, values: dict) -> dict:
+    """The request's fields posted that differ from the stored ones; dates and benchmark left blank are cleared."""
     current = before.model_dump(mode="json", include=set(forms.REQUEST_FIELDS))
     changes = {k: v for k, v in values.items() if str(current.get(k) or "") != v}
-    changes |= {k: None for k in ("deploy_by", "benchmark") if current.get(k) and k not in values}
-    if changes:
-        repo.update(session, stored, CapacityRequestUpdate.model_validate(changes))
-    for row in rows:
-        prefix = f"positions.{row['index']}."
-        try:
-            _apply_row(session, viewer, stored, row)
-        except (ValidationError, RosterError) as exc:
-            raise forms.FormErrors(forms.errors_of(exc, prefix)) from exc
-    after = repo.to_public(stored)
-    if after != before:
-        audit.record(session, viewer.principal, "update", "capacity_request", stored.id, before=before, after=after)
+    return changes | {k: None for k in ("deploy_by", "benchmark") if current.get(k) and k not in values}
 
 
-def _apply_row(session: Session, viewer: Viewer, stored: CapacityRequest, row: dict) -> None:
-    if not row["id"]:
-        if not row["blank"] and not row["remove"]:
-            position = repo.add_position(session, stored, PositionCreate.model_validate(row["values"]))
-            audit.record(session, viewer.principal, "create", "position", position.id,
-                         after=repo.position_public(position))
-        return
-    position = repo.get_position(stored, int(row["id"]))
-    if row["remove"]:
-        audit.record(session, viewer.principal, "delete", "position", position.id,
-                     before=repo.position_public(position))
-        stored.positions.remove(position)
-        repo.touch(stored)
-        return
-    current = _row_of(row["index"], repo.position_public(position))["values"]
-    changed = {k: v for k, v in row["values"].items() if current.get(k) != v}
-    changed |= {k: None for k in current if k not in row["values"] and current[k] not in (None, [], False)}
-    changed |= {flag: False for flag in forms.POSITION_FLAGS if current.get(flag) and flag not in row["values"]}
-    if changed:
-        before = repo.position_public(position)
-        repo.update_position(session, stored, position, PositionUpdate.model_validate(changed))
-        audit.record(session, viewer.principal, "update", "position", position.id, before=before,
-                     after=repo.position_public(position))
+def _position_changes(position: PositionPublic, values: dict) -> dict:
+    """A stored position's fields posted that differ; those left blank are cleared, flags unticked are false."""
+    current = _row_of(0, position)["values"]
+    changed = {k: v for k, v in values.items() if current.get(k) != v}
+    changed |= {k: None for k in current if k not in values and current[k] not in (None, [], False)}
+    return changed | {flag: False for flag in forms.POSITION_FLAGS if current.get(flag) and flag not in values}
+
+
+def _errors(exc: Exception) -> dict:
+    """Form errors, those of a position under its row's fields."""
+    if isinstance(exc, PositionRejected):
+        return forms.errors_of(exc.cause, f"positions.{exc.index}.")
+    return forms.errors_of(exc)
 
 
 def _row_of(index: int, position) -> dict:

@@ -1,0 +1,34 @@
+"""API tokens as the administration routes take and answer them."""
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from schemas.enums import Role
+
+
+class TokenCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    role: Role
+    name: str = Field(min_length=1, max_length=120)
+    state: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
+
+
+class TokenPublic(BaseModel):
+    id: int
+    name: str
+    role: Role
+    state: str | None
+    prefix: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class TokenCreated(TokenPublic):
+    token: str = Field(description="shown once; store it now")
+
+
+class TokensPublic(BaseModel):
+    data: list[TokenPublic]
+    count: int
+

@@ -1,0 +1,26 @@
+"""Use cases of offers: registered, changed, renewed and withdrawn."""
+
+from schemas.roster import OfferCreate, OfferPublic, OfferUpdate
+from service.offers import repository as repo
+from service.platform.auth import Principal
+from service.platform.readpool import ReadPool
+from service.platform.unit import Unit
+
+
+def create_offer(unit: Unit, *, body: OfferCreate) -> OfferPublic:
+    """Register an offer, its audit entry and the answer kept for its Idempotency-Key, in one transaction."""
+    public = repo.create(unit.session, unit.principal, body)
+    unit.audit("create", "offer", public.id, after=public)
+    return unit.commit(public, status=201)
+
+
+async def create_offer_at_once(pool: ReadPool, *, principal: Principal, body: OfferCreate) -> OfferPublic | None:
+    """The offer and its audit entry in one statement on the event loop, or None: then ``create_offer``."""
+    return await repo.create_on_loop(pool, principal, body)
+
+
+def update_offer(unit: Unit, *, offer_id: int, body: OfferUpdate, if_match: str | None) -> OfferPublic:
+    """Change, renew (new ``expires_on``) or withdraw an offer unless If-Match is stale (412)."""
+    offer = repo.get_visible(unit.session, unit.principal, offer_id)
+    return unit.update(offer, entity="offer", if_match=if_match, public=repo.to_public,
+                       change=lambda: repo.update(unit.session, unit.principal, offer, body))

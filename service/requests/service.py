@@ -1,0 +1,123 @@
+"""Use cases of capacity requests and their positions: submitted, changed, edited as a whole."""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from pydantic import ValidationError
+
+from schemas.roster import (
+    CapacityRequestCreate,
+    CapacityRequestPublic,
+    CapacityRequestUpdate,
+    PositionCreate,
+    PositionPublic,
+    PositionUpdate,
+)
+from service.platform.errors import PreconditionFailed, RosterError
+from service.platform.tables import CapacityRequest, Position
+from service.platform.unit import Unit
+from service.requests import repository as repo
+
+
+def create_request(unit: Unit, *, body: CapacityRequestCreate) -> CapacityRequestPublic:
+    """Submit a capacity request for a mission, with its positions."""
+    request = repo.create(unit.session, body)
+    public = repo.to_public(request)
+    unit.audit("create", "capacity_request", request.id, after=public)
+    return unit.commit(public, status=201)
+
+
+def update_request(unit: Unit, *, request_id: int, body: CapacityRequestUpdate,
+                   if_match: str | None) -> CapacityRequestPublic:
+    """Change a request's fields or status unless If-Match is stale (412)."""
+    request = repo.get_visible(unit.session, unit.principal, request_id)
+    return unit.update(request, entity="capacity_request", if_match=if_match, public=repo.to_public,
+                       change=lambda: repo.update(unit.session, request, body))
+
+
+def add_position(unit: Unit, *, request_id: int, body: PositionCreate) -> PositionPublic:
+    """Add a position to a request."""
+    request = repo.get_visible(unit.session, unit.principal, request_id)
+    position = repo.add_position(unit.session, request, body)
+    public = repo.position_public(position)
+    unit.audit("create", "position", position.id, after=public)
+    return unit.commit(public, status=201)
+
+
+def update_position(unit: Unit, *, request_id: int, position_id: int, body: PositionUpdate,
+                    if_match: str | None) -> PositionPublic:
+    """Change a position, validated merged as a new one would be, unless If-Match is stale (412)."""
+    request = repo.get_visible(unit.session, unit.principal, request_id)
+    position = repo.get_position(request, position_id)
+    return unit.update(position, entity="position", if_match=if_match, public=repo.position_public,
+                       change=lambda: repo.update_position(unit.session, request, position, body))
+
+
+def delete_position(unit: Unit, *, request_id: int, position_id: int) -> None:
+    """Remove a position from a request."""
+    request = repo.get_visible(unit.session, unit.principal, request_id)
+    position = repo.get_position(request, position_id)
+    _remove_position(unit, request, position)
+    unit.commit(None)
+
+
+@dataclass(frozen=True)
+class PositionEdit:
+    """A position of an edit as a whole: new (no id), removed, or stored with the values posted for it."""
+
+    index: int
+    position_id: int | None
+    remove: bool
+    values: dict
+
+
+class PositionRejected(Exception):
+    """The position at ``index`` of an edit could not be applied, for ``cause``."""
+
+    def __init__(self, index: int, cause: ValidationError | RosterError) -> None:
+        super().__init__(index, cause)
+        self.index, self.cause = index, cause
+
+
+def edit_request(unit: Unit, *, request_id: int, version: str | None,
+                 request_changes: Callable[[CapacityRequestPublic], dict], positions: Iterable[PositionEdit],
+                 position_changes: Callable[[PositionPublic, dict], dict]) -> CapacityRequestPublic:
+    """Apply an edit as a whole in one transaction: the request's changes, then each position in turn."""
+    stored = repo.get_visible(unit.session, unit.principal, request_id)
+    if str(stored.version) != str(version):
+        raise PreconditionFailed("someone changed this request since you opened it: reload the page "
+                                 "and make your change again")
+    before = repo.to_public(stored)
+    if changed := request_changes(before):
+        repo.update(unit.session, stored, CapacityRequestUpdate.model_validate(changed))
+    for edit in positions:
+        try:
+            _edit_position(unit, stored, edit, position_changes)
+        except (ValidationError, RosterError) as exc:
+            raise PositionRejected(edit.index, exc) from exc
+    after = repo.to_public(stored)
+    if after != before:
+        unit.audit("update", "capacity_request", stored.id, before=before, after=after)
+    return unit.commit(after)
+
+
+def _edit_position(unit: Unit, stored: CapacityRequest, edit: PositionEdit,
+                   changes: Callable[[PositionPublic, dict], dict]) -> None:
+    if edit.position_id is None:
+        position = repo.add_position(unit.session, stored, PositionCreate.model_validate(edit.values))
+        unit.audit("create", "position", position.id, after=repo.position_public(position))
+        return
+    position = repo.get_position(stored, edit.position_id)
+    if edit.remove:
+        _remove_position(unit, stored, position)
+        return
+    before = repo.position_public(position)
+    if changed := changes(before, edit.values):
+        repo.update_position(unit.session, stored, position, PositionUpdate.model_validate(changed))
+        unit.audit("update", "position", position.id, before=before, after=repo.position_public(position))
+
+
+def _remove_position(unit: Unit, request: CapacityRequest, position: Position) -> None:
+    unit.audit("delete", "position", position.id, before=repo.position_public(position))
+    request.positions.remove(position)
+    repo.touch(request)
