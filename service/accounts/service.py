@@ -7,11 +7,13 @@ from sqlmodel import Session
 from schemas.enums import Role
 from service.accounts.schemas import TokenCreate, TokenCreated, TokenPublic
 from service.platform.auth import issue_token, revoke
+from service.platform.usecase import use_case
 
 if TYPE_CHECKING:  # the command line imports this module: it stays without FastAPI until a route needs it
     from service.platform.unit import Unit
 
 
+@use_case
 def create_token(unit: "Unit", *, body: TokenCreate) -> TokenCreated:
     """Issue a token, audited; its secret is in this answer only."""
     row, secret = issue_token(unit.session, role=body.role, name=body.name, state=body.state)
@@ -21,6 +23,7 @@ def create_token(unit: "Unit", *, body: TokenCreate) -> TokenCreated:
     return TokenCreated(**public.model_dump(), token=secret)
 
 
+@use_case
 def revoke_token(unit: "Unit", *, token_id: int) -> TokenPublic:
     """Revoke a token at once, audited."""
     from service.platform.errors import not_found

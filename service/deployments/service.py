@@ -10,6 +10,7 @@ from service.deployments import repository as repo
 from service.platform.auth import Principal
 from service.platform.params import check_range
 from service.platform.unit import Unit
+from service.platform.usecase import use_case
 
 
 def conditions(*, mission: str | None = None, expert_id: int | None = None, offer_id: int | None = None,
@@ -41,6 +42,7 @@ def get_deployment(session: Session, *, principal: Principal, deployment_id: int
     return repo.to_public(session, repo.get_visible(session, principal, deployment_id))
 
 
+@use_case
 def update_deployment(unit: Unit, *, deployment_id: int, body: DeploymentUpdate,
                       if_match: str | None) -> DeploymentPublic:
     """Move a deployment along its lifecycle and/or change its note, audited; 412 on a stale If-Match."""

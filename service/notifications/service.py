@@ -18,6 +18,7 @@ from service.notifications.models import (
 from service.platform.auth import Principal
 from service.platform.errors import Invalid
 from service.platform.unit import Unit
+from service.platform.usecase import use_case
 
 
 def list_events(session: Session, *, principal: Principal, after: int, limit: int, types: list[str]) -> EventsPage:
@@ -30,6 +31,7 @@ def list_events(session: Session, *, principal: Principal, after: int, limit: in
     return EventsPage(data=[r.model_dump() for r in rows], count=len(rows), next_cursor=rows[-1].id if rows else after)
 
 
+@use_case
 def create_subscription(unit: Unit, *, body: SubscriptionCreate) -> SubscriptionCreated:
     """A new active webhook subscription, audited; the answer is the only one to hold its secret."""
     row = webhooks.create_subscription(unit.session, unit.principal, url=body.url, event_types=body.event_types,
@@ -50,6 +52,7 @@ def get_subscription(session: Session, *, principal: Principal, subscription_id:
     return subscription_public(webhooks.get_subscription(session, principal, subscription_id))
 
 
+@use_case
 def delete_subscription(unit: Unit, *, subscription_id: int) -> None:
     """Deactivate a subscription, audited (nothing to do when it is inactive already)."""
     row = webhooks.get_subscription(unit.session, unit.principal, subscription_id)

@@ -5,8 +5,10 @@ from service.offers import repository as repo
 from service.platform.auth import Principal
 from service.platform.readpool import ReadPool
 from service.platform.unit import Unit
+from service.platform.usecase import use_case
 
 
+@use_case
 def create_offer(unit: Unit, *, body: OfferCreate) -> OfferPublic:
     """Register an offer, its audit entry and the answer kept for its Idempotency-Key, in one transaction."""
     public = repo.create(unit.session, unit.principal, body)
@@ -19,6 +21,7 @@ async def create_offer_at_once(pool: ReadPool, *, principal: Principal, body: Of
     return await repo.create_on_loop(pool, principal, body)
 
 
+@use_case
 def update_offer(unit: Unit, *, offer_id: int, body: OfferUpdate, if_match: str | None) -> OfferPublic:
     """Change, renew (new ``expires_on``) or withdraw an offer unless If-Match is stale (412)."""
     offer = repo.get_visible(unit.session, unit.principal, offer_id)

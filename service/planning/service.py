@@ -31,6 +31,7 @@ from service.platform.errors import Conflict, Invalid, not_found
 from service.platform.settings import get_settings
 from service.platform.tables import Plan, utcnow
 from service.platform.unit import Unit
+from service.platform.usecase import use_case
 
 
 def _parameters(body: PlanCreate) -> dict:
@@ -59,6 +60,7 @@ def _lease(owner: str | None) -> dict:
             "progress": {"phase": "building", "elapsed": 0.0}}
 
 
+@use_case
 def create_plan(unit: Unit, *, body: PlanCreate, parent_id: int | None = None,
                 lease_owner: str | None = None) -> PlanPublic:
     """Queue a plan (or, with ``lease_owner``, start it running under that owner's lease, so no worker takes it)."""
@@ -85,6 +87,7 @@ def _resolve_body(parent: Plan, pins: list | None = None) -> PlanCreate:
                       horizon_end=parent.horizon_end, pins=pins or [], **kept)
 
 
+@use_case
 def resolve_plan(unit: Unit, *, plan_id: int, body: PlanCreate | None = None) -> PlanPublic:
     """Queue a re-solve of a succeeded plan: by default with its own scope and settings."""
     parent = repo.get(unit.session, plan_id)
@@ -93,11 +96,13 @@ def resolve_plan(unit: Unit, *, plan_id: int, body: PlanCreate | None = None) ->
     return create_plan(unit, body=body or _resolve_body(parent), parent_id=parent.id)
 
 
+@use_case
 def swap_in(unit: Unit, *, plan_id: int, pin: SeatPin) -> PlanPublic:
     """Queue a re-solve of a plan with one supplier pinned to one seat; the rest moves as little as it can."""
     return resolve_plan(unit, plan_id=plan_id, body=_resolve_body(repo.get(unit.session, plan_id), [pin]))
 
 
+@use_case
 def cancel_plan(unit: Unit, *, plan_id: int) -> PlanPublic:
     """Cancel a queued plan at once, or ask a running plan's worker to stop."""
     plan = repo.get(unit.session, plan_id)
@@ -114,6 +119,7 @@ def stop_run(session: Session, *, plan_id: int) -> None:
     session.commit()
 
 
+@use_case
 def review_plan(unit: Unit, *, plan_id: int, body: Review) -> ReviewResult:
     """Approve, reject or pin assignments, all or nothing: one conflict (409) changes nothing."""
     result = apply_review(unit.session, repo.get(unit.session, plan_id), body, unit.principal)

@@ -4,9 +4,11 @@ from schemas.roster import MissionCreate, SkillCreate, SkillPublic
 from service.platform.errors import Conflict, not_found
 from service.platform.tables import Mission, Skill
 from service.platform.unit import Unit
+from service.platform.usecase import use_case
 from service.reference import repository as repo
 
 
+@use_case
 def create_skill(unit: Unit, *, body: SkillCreate) -> SkillPublic:
     """Add a skill to the taxonomy."""
     if repo.get_skill(unit.session, body.code) is not None:
@@ -18,6 +20,7 @@ def create_skill(unit: Unit, *, body: SkillCreate) -> SkillPublic:
     return SkillPublic.model_validate(skill.model_dump())
 
 
+@use_case
 def create_mission(unit: Unit, *, body: MissionCreate) -> dict:
     """Add a mission; its host states must exist."""
     if repo.get_mission(unit.session, body.code) is not None:
@@ -30,6 +33,7 @@ def create_mission(unit: Unit, *, body: MissionCreate) -> dict:
     return mission.model_dump()
 
 
+@use_case
 def update_mission(unit: Unit, *, code: str, changes: dict) -> dict:
     """Rename a mission, change its host states, or close it."""
     mission = repo.get_mission(unit.session, code)

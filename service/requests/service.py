@@ -16,9 +16,11 @@ from schemas.roster import (
 from service.platform.errors import PreconditionFailed, RosterError
 from service.platform.tables import CapacityRequest, Position
 from service.platform.unit import Unit
+from service.platform.usecase import use_case
 from service.requests import repository as repo
 
 
+@use_case
 def create_request(unit: Unit, *, body: CapacityRequestCreate) -> CapacityRequestPublic:
     """Submit a capacity request for a mission, with its positions."""
     request = repo.create(unit.session, body)
@@ -27,6 +29,7 @@ def create_request(unit: Unit, *, body: CapacityRequestCreate) -> CapacityReques
     return unit.commit(public, status=201)
 
 
+@use_case
 def update_request(unit: Unit, *, request_id: int, body: CapacityRequestUpdate,
                    if_match: str | None) -> CapacityRequestPublic:
     """Change a request's fields or status unless If-Match is stale (412)."""
@@ -35,6 +38,7 @@ def update_request(unit: Unit, *, request_id: int, body: CapacityRequestUpdate,
                        change=lambda: repo.update(unit.session, request, body))
 
 
+@use_case
 def add_position(unit: Unit, *, request_id: int, body: PositionCreate) -> PositionPublic:
     """Add a position to a request."""
     request = repo.get_visible(unit.session, unit.principal, request_id)
@@ -44,6 +48,7 @@ def add_position(unit: Unit, *, request_id: int, body: PositionCreate) -> Positi
     return unit.commit(public, status=201)
 
 
+@use_case
 def update_position(unit: Unit, *, request_id: int, position_id: int, body: PositionUpdate,
                     if_match: str | None) -> PositionPublic:
     """Change a position, validated merged as a new one would be, unless If-Match is stale (412)."""
@@ -53,6 +58,7 @@ def update_position(unit: Unit, *, request_id: int, position_id: int, body: Posi
                        change=lambda: repo.update_position(unit.session, request, position, body))
 
 
+@use_case
 def delete_position(unit: Unit, *, request_id: int, position_id: int) -> None:
     """Remove a position from a request."""
     request = repo.get_visible(unit.session, unit.principal, request_id)
@@ -79,6 +85,7 @@ class PositionRejected(Exception):
         self.index, self.cause = index, cause
 
 
+@use_case
 def edit_request(unit: Unit, *, request_id: int, version: str | None,
                  request_changes: Callable[[CapacityRequestPublic], dict], positions: Iterable[PositionEdit],
                  position_changes: Callable[[PositionPublic, dict], dict]) -> CapacityRequestPublic:

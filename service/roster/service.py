@@ -3,9 +3,11 @@
 from schemas.roster import ExpertCreate, ExpertPublic, ExpertUpdate
 from service.platform.etags import check_if_match
 from service.platform.unit import Unit
+from service.platform.usecase import use_case
 from service.roster import repository as repo
 
 
+@use_case
 def create_expert(unit: Unit, *, body: ExpertCreate) -> ExpertPublic:
     """Add an expert to the roster (Member States nominate their own)."""
     expert = repo.create(unit.session, unit.principal, body)
@@ -14,6 +16,7 @@ def create_expert(unit: Unit, *, body: ExpertCreate) -> ExpertPublic:
     return unit.commit(public, status=201)
 
 
+@use_case
 def update_expert(unit: Unit, *, expert_id: int, body: ExpertUpdate, if_match: str | None) -> ExpertPublic:
     """Change some fields of an expert unless If-Match is stale (412)."""
     expert = repo.get_visible(unit.session, unit.principal, expert_id)
@@ -21,6 +24,7 @@ def update_expert(unit: Unit, *, expert_id: int, body: ExpertUpdate, if_match: s
                        change=lambda: repo.update(unit.session, expert, body))
 
 
+@use_case
 def delete_expert(unit: Unit, *, expert_id: int, if_match: str | None) -> None:
     """Remove an expert never deployed; the audit log keeps the last record."""
     expert = repo.get_visible(unit.session, unit.principal, expert_id)

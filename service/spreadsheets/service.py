@@ -12,6 +12,7 @@ from service.deployments import service as deployments
 from service.planning import repository as plan_repo
 from service.platform.auth import Principal
 from service.platform.unit import Unit
+from service.platform.usecase import use_case
 from service.reports import service as reports
 from service.spreadsheets import experts, offers, tables
 from service.spreadsheets.cells import Row, to_rows, validate
@@ -33,6 +34,7 @@ def _errors(rows: list[Row]) -> list[RowError]:
     return [e for r in rows for e in r.errors]
 
 
+@use_case
 def run_import(unit: Unit, *, kind: Kind, content: bytes, dry_run: bool = False, partial: bool = False,
                progress: Progress | None = None) -> ImportReport:
     """Validate and (unless dry run or rejected) write a CSV or XLSX file of experts or offers."""

@@ -47,6 +47,5 @@ def renew(request: Request, session: SessionDep, viewer: ContributorViewer, form
         renewed = offers_service.update_offer(Unit.of(session, viewer.principal), offer_id=offer_id, body=body,
                                               if_match=None)
     except RosterError as exc:
-        session.rollback()
         return render.redirect("/ui/offers", "Not renewed: " + forms.summary(exc))
     return render.redirect("/ui/offers", f"“{renewed.title}” renewed until {renewed.expires_on}.")

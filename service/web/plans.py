@@ -44,7 +44,6 @@ def start_plan(request: Request, session: SessionDep, viewer: PlannerViewer, for
         body = PlanCreate.model_validate({k: v for k, v in values.items() if v})
         plan = service.create_plan(Unit(session, viewer.principal), body=body)
     except (ValidationError, RosterError) as exc:
-        session.rollback()
         return _start_form(request, session, viewer, values, forms.errors_of(exc), 422)
     return render.redirect(f"/ui/plans/{plan.id}")
 
@@ -102,7 +101,6 @@ def review_plan(request: Request, session: SessionDep, viewer: PlannerViewer, fo
         repo.get(session, plan_id)  # first: a missing plan is told before a malformed review
         result = service.review_plan(Unit(session, viewer.principal), plan_id=plan_id, body=Review(**{decision: ids}))
     except (ValidationError, RosterError) as exc:
-        session.rollback()
         return render.redirect(f"/ui/plans/{plan_id}", "Nothing changed: " + forms.summary(exc))
     done = len(result.approved) + len(result.rejected) + len(result.pinned)
     past = {"approve": "approved", "reject": "rejected", "pin": "pinned"}[decision]
@@ -137,7 +135,6 @@ def swap(request: Request, session: SessionDep, viewer: PlannerViewer, form: Pos
         pin = SeatPin(position_id=position_id, seat=seat, supplier=supplier)
         child = service.swap_in(Unit(session, viewer.principal), plan_id=plan_id, pin=pin)
     except (ValidationError, RosterError) as exc:
-        session.rollback()
         return render.redirect(f"/ui/plans/{plan_id}/positions/{position_id}/alternatives?seat={seat}",
                                "Nothing changed: " + forms.summary(exc))
     return render.redirect(f"/ui/plans/{child.id}",

@@ -56,7 +56,6 @@ def create_request(request: Request, session: SessionDep, viewer: HqViewer, form
         body = CapacityRequestCreate.model_validate(values | {"positions": [r["values"] for r in wanted]})
         created = requests_service.create_request(Unit.of(session, viewer.principal), body=body)
     except (ValidationError, RosterError) as exc:
-        session.rollback()
         errors = _renumber(forms.errors_of(exc), wanted)
         return _form(request, session, viewer, None, values, rows or [_blank_row(0)], errors, 422)
     return render.redirect(f"/ui/requests/{created.id}", f"Request {created.id} created.")
@@ -91,7 +90,6 @@ def update_request(request: Request, session: SessionDep, viewer: HqViewer, form
             request_changes=lambda before: _changes(before, values), positions=edits,
             position_changes=_position_changes)
     except (ValidationError, RosterError, PositionRejected) as exc:
-        session.rollback()
         errors = _errors(exc)
         found = repo.to_public(repo.get_visible(session, viewer.principal, request_id))
         return _form(request, session, viewer, found, values, rows, errors, 422)
