@@ -5,7 +5,13 @@ A seat is ``P{position}-{n}``: seat n (from 1) of a position. A supplier is ``E{
 """
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+# A row id as it may enter the service: a positive 32-bit integer, what every engine's id column holds
+# (a larger one made SQLite raise OverflowError: a 500 instead of a 422).
+RowId = Annotated[int, Field(ge=1, le=2_147_483_647)]
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,6 +6,7 @@ from typing import Any, Self
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from schemas.enums import DeploymentStatus, PlanStatus, ReviewStatus
+from schemas.ids import RowId
 from schemas.instance import Weights
 
 
@@ -22,7 +23,7 @@ class SeatPin(Strict):
 
 
 class PlanCreate(Strict):
-    request_ids: list[int] | None = Field(default=None, max_length=1000, description="None: every open request")
+    request_ids: list[RowId] | None = Field(default=None, max_length=1000, description="None: every open request")
     horizon_start: date | None = Field(default=None, description="only positions ending on or after this day")
     horizon_end: date | None = Field(default=None, description="only positions starting on or before this day")
     time_limit: float = Field(default=10.0, gt=0, le=600, description="seconds the solver may take")
@@ -136,9 +137,9 @@ class AlternativesPublic(BaseModel):
 
 
 class Review(Strict):
-    approve: list[int] = Field(default_factory=list, max_length=1000, description="assignment ids")
-    reject: list[int] = Field(default_factory=list, max_length=1000)
-    pin: list[int] = Field(default_factory=list, max_length=1000)
+    approve: list[RowId] = Field(default_factory=list, max_length=1000, description="assignment ids")
+    reject: list[RowId] = Field(default_factory=list, max_length=1000)
+    pin: list[RowId] = Field(default_factory=list, max_length=1000)
 
     @model_validator(mode="after")
     def _disjoint(self) -> Self:

@@ -27,6 +27,7 @@ from schemas.enums import (
     RequestStatus,
     Source,
 )
+from schemas.ids import RowId
 
 SKILL_CODE = r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)*$"
 ISO3 = r"^[A-Z]{3}$"
@@ -210,7 +211,7 @@ class OfferLists(Strict):
     languages: list[LanguageLevel] = Field(default_factory=list)
     excluded_missions: list[str] = Field(default_factory=list, description="caveat: mission codes excluded")
     excluded_states: list[str] = Field(default_factory=list, description="caveat: host states excluded (ISO3)")
-    expert_ids: list[int] = Field(default_factory=list, description="named experts put forward (own state only)")
+    expert_ids: list[RowId] = Field(default_factory=list, description="named experts put forward (own state only)")
 
     @model_validator(mode="after")
     def _no_duplicates(self) -> Self:
@@ -255,7 +256,7 @@ class OfferUpdate(Strict):
     languages: list[LanguageLevel] | None = None
     excluded_missions: list[str] | None = None
     excluded_states: list[str] | None = None
-    expert_ids: list[int] | None = None
+    expert_ids: list[RowId] | None = None
 
 
 class OfferPublic(OfferBase, OfferLists):
