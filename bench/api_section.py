@@ -35,8 +35,8 @@ from sqlmodel import Session, select
 from schemas.enums import Role
 from service.platform.auth import issue_token
 from service.platform.db import make_engine, upgrade
-from service.seeding import seed_demo, seed_reference
 from service.platform.tables import Expert, Offer
+from service.seeding import seed_demo, seed_reference
 
 DEFAULT_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 ROOT = Path(__file__).resolve().parent.parent
@@ -121,10 +121,16 @@ class Load:
         def median(figure: str) -> float:
             return statistics.median(getattr(load, figure) for load in loads)
 
-        return cls(requests=middle.requests, seconds=middle.seconds, p50_ms=median("p50_ms"), p95_ms=median("p95_ms"),
-                   p99_ms=median("p99_ms"), errors=sum(load.errors for load in loads),
-                   cpu_seconds=median("cpu_ms") * middle.requests / 1000,
-                   db_cpu_seconds=median("db_cpu_ms") * middle.requests / 1000)
+        return cls(
+            requests=middle.requests,
+            seconds=middle.seconds,
+            p50_ms=median("p50_ms"),
+            p95_ms=median("p95_ms"),
+            p99_ms=median("p99_ms"),
+            errors=sum(load.errors for load in loads),
+            cpu_seconds=median("cpu_ms") * middle.requests / 1000,
+            db_cpu_seconds=median("db_cpu_ms") * middle.requests / 1000,
+        )
 
     @property
     def rps(self) -> float:
@@ -150,8 +156,11 @@ def _options(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--api-workers", type=int, default=2, help="uvicorn processes for both servers")
     parser.add_argument("--solve-seconds", type=float, default=20.0, help="time limit of the plan in the mixed run")
-    parser.add_argument("--server", default=os.environ.get("ROSTER_BENCH_DATABASE_URL", DEFAULT_SERVER),
-                        help="PostgreSQL server URL on which a throw-away database is created")
+    parser.add_argument(
+        "--server",
+        default=os.environ.get("ROSTER_BENCH_DATABASE_URL", DEFAULT_SERVER),
+        help="PostgreSQL server URL on which a throw-away database is created",
+    )
     parser.add_argument("--database", help="use this existing, seeded database URL instead (kept)")
     return parser.parse_known_args(argv)[0]
 
@@ -176,8 +185,11 @@ def _ticks(fields: list[str]) -> int:
 def _cpu_seconds(pgid: int | None = None) -> float:
     """User + system CPU seconds used so far by the live processes of a process group, or by
     PostgreSQL's processes if no group is given."""
-    ticks = sum(_ticks(fields) for name, fields in _processes().values()
-                if ((int(fields[2]) == pgid) if pgid is not None else name.endswith("(postgres")))
+    ticks = sum(
+        _ticks(fields)
+        for name, fields in _processes().values()
+        if ((int(fields[2]) == pgid) if pgid is not None else name.endswith("(postgres"))
+    )
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
@@ -231,8 +243,10 @@ def _prepare(url: str, experts: int) -> dict:
             started = time.perf_counter()
             seed_reference(session)
             seed_demo(session, experts=experts, offers=300, requests=200)
-            print(f"seeded {experts} experts, 300 offers, 200 requests in {time.perf_counter() - started:.0f} s",
-                  flush=True)
+            print(
+                f"seeded {experts} experts, 300 offers, 200 requests in {time.perf_counter() - started:.0f} s",
+                flush=True,
+            )
         _, planner = issue_token(session, role=Role.planner, name="bench planner")
         _, member = issue_token(session, role=Role.member_state, name="bench NOR", state="NOR")
         lo, hi = session.exec(select(func.min(Expert.id), func.max(Expert.id))).one()
@@ -255,8 +269,9 @@ def _count_offers(url: str) -> int:
 def _process(command: list[str], env: dict, log: Path):
     """A child process in its own group, logging to ``log``, ended with SIGTERM (SIGKILL after 10 s)."""
     with open(log, "ab") as out:
-        child = subprocess.Popen(command, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
-                                 start_new_session=True)
+        child = subprocess.Popen(
+            command, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
     try:
         yield child
     finally:
@@ -284,8 +299,17 @@ def _wait_http(base: str, path: str, child: subprocess.Popen, log: Path, seconds
 
 
 def _service_env(url: str, **extra: str) -> dict:
-    return os.environ | {"ROSTER_DATABASE_URL": url, "ROSTER_ENVIRONMENT": "production", "ROSTER_WORKER": "external",
-                         "ROSTER_LOG_LEVEL": "WARNING", "PYTHONUNBUFFERED": "1"} | extra
+    return (
+        os.environ
+        | {
+            "ROSTER_DATABASE_URL": url,
+            "ROSTER_ENVIRONMENT": "production",
+            "ROSTER_WORKER": "external",
+            "ROSTER_LOG_LEVEL": "WARNING",
+            "PYTHONUNBUFFERED": "1",
+        }
+        | extra
+    )
 
 
 def _script(folder: Path, name: str, token: str, body: str = "", **values: object) -> Path:
@@ -298,16 +322,31 @@ def _script(folder: Path, name: str, token: str, body: str = "", **values: objec
 
 
 def _wrk(opts: argparse.Namespace, url: str, script: Path, seconds: int) -> Load:
-    command = ["wrk", f"-t{opts.threads}", f"-c{opts.connections}", f"-d{seconds}s", "--timeout", "10s",
-               "-s", str(script), url]
+    command = [
+        "wrk",
+        f"-t{opts.threads}",
+        f"-c{opts.connections}",
+        f"-d{seconds}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(script),
+        url,
+    ]
     done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60, check=False)
     line = next((x for x in done.stdout.splitlines() if x.startswith("WRKJSON ")), None)
     if done.returncode != 0 or line is None:
         raise RuntimeError(f"wrk failed ({done.returncode}): {done.stdout[-1000:]} {done.stderr[-1000:]}")
     r = json.loads(line.removeprefix("WRKJSON "))
     errors = r["connect"] + r["read"] + r["write"] + r["status"] + r["timeout"]
-    return Load(requests=r["requests"], seconds=r["duration_us"] / 1e6, p50_ms=r["p50_us"] / 1000,
-                p95_ms=r["p95_us"] / 1000, p99_ms=r["p99_us"] / 1000, errors=errors)
+    return Load(
+        requests=r["requests"],
+        seconds=r["duration_us"] / 1e6,
+        p50_ms=r["p50_us"] / 1000,
+        p95_ms=r["p95_us"] / 1000,
+        p99_ms=r["p99_us"] / 1000,
+        errors=errors,
+    )
 
 
 def _measure(opts: argparse.Namespace, url: str, script: Path, server: subprocess.Popen) -> Load:
@@ -320,11 +359,19 @@ def _measure(opts: argparse.Namespace, url: str, script: Path, server: subproces
 
 
 def _row(endpoint: str, load: Load, bare_rps: float | None, target: str, ok: bool) -> dict:
-    return {"endpoint": endpoint, "rps": round(load.rps, 1), "p50_ms": round(load.p50_ms, 1),
-            "p95_ms": round(load.p95_ms, 1), "p99_ms": round(load.p99_ms, 1),
-            "ratio_to_bare": round(load.rps / bare_rps, 2) if bare_rps else None, "errors": load.errors,
-            "cpu_ms_per_request": round(load.cpu_ms, 2), "db_cpu_ms_per_request": round(load.db_cpu_ms, 2),
-            "target": target, "ok": ok and load.errors == 0}
+    return {
+        "endpoint": endpoint,
+        "rps": round(load.rps, 1),
+        "p50_ms": round(load.p50_ms, 1),
+        "p95_ms": round(load.p95_ms, 1),
+        "p99_ms": round(load.p99_ms, 1),
+        "ratio_to_bare": round(load.rps / bare_rps, 2) if bare_rps else None,
+        "errors": load.errors,
+        "cpu_ms_per_request": round(load.cpu_ms, 2),
+        "db_cpu_ms_per_request": round(load.db_cpu_ms, 2),
+        "target": target,
+        "ok": ok and load.errors == 0,
+    }
 
 
 def _read_row(endpoint: str, load: Load, bare_rps: float) -> dict:
@@ -342,14 +389,19 @@ def _plan_status(api: str, token: str, plan_id: int) -> str:
 
 
 def _building(plan: dict) -> bool:
-    return plan["status"] == "queued" or (plan["status"] == "running" and
-                                          (plan["progress"] or {}).get("phase") == "building")
+    return plan["status"] == "queued" or (
+        plan["status"] == "running" and (plan["progress"] or {}).get("phase") == "building"
+    )
 
 
 def _start_plan(api: str, token: str, solve_seconds: float) -> int:
     """Queue a plan over every open request and wait until a worker has built its instance and solves it."""
-    answer = httpx.post(f"{api}/plans", headers={"Authorization": f"Bearer {token}"}, timeout=30,
-                        json={"time_limit": solve_seconds, "workers": 2})
+    answer = httpx.post(
+        f"{api}/plans",
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=30,
+        json={"time_limit": solve_seconds, "workers": 2},
+    )
     answer.raise_for_status()
     plan_id = answer.json()["id"]
     deadline = time.monotonic() + 180
@@ -374,10 +426,14 @@ def _mixed(opts, api: str, url: str, tokens: dict, reads: dict, log: Path) -> li
             solver_cpu = _tree_cpu_seconds(worker.pid) - solver_before
             status = _plan_status(api, tokens["planner"], plan_id)
             limit = SOLVE_SLOWDOWN * idle.p99_ms
-            row = _row(f"{endpoint} while solving", load, None,
-                       f"p99 <= {SOLVE_SLOWDOWN:g} x idle ({limit:.1f} ms), plan still running (its worker and "
-                       f"solver, at the lowest priority, used {solver_cpu:.1f} CPU-s in {load.seconds:.0f} s)",
-                       load.p99_ms <= limit and status == "running")
+            row = _row(
+                f"{endpoint} while solving",
+                load,
+                None,
+                f"p99 <= {SOLVE_SLOWDOWN:g} x idle ({limit:.1f} ms), plan still running (its worker and "
+                f"solver, at the lowest priority, used {solver_cpu:.1f} CPU-s in {load.seconds:.0f} s)",
+                load.p99_ms <= limit and status == "running",
+            )
             row["solver_cpu_s"] = round(solver_cpu, 1)
             row["ratio_to_bare"] = None
             row["p99_vs_idle"] = round(load.p99_ms / idle.p99_ms, 2)
@@ -405,10 +461,33 @@ def run(argv: list[str] | None = None) -> list[dict]:
         tokens = _prepare(url, opts.experts)
         api, bare = f"http://127.0.0.1:{_free_port()}", f"http://127.0.0.1:{_free_port()}"
         workers = str(opts.api_workers)
-        serve = [sys.executable, "-m", "service.cli", "serve", "--host", "127.0.0.1", "--port", api.rsplit(":", 1)[1],
-                 "--workers", workers]
-        plain = [sys.executable, "-m", "uvicorn", "bench.bare_app:app", "--host", "127.0.0.1",
-                 "--port", bare.rsplit(":", 1)[1], "--workers", workers, "--log-level", "warning", "--no-access-log"]
+        serve = [
+            sys.executable,
+            "-m",
+            "service.cli",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            api.rsplit(":", 1)[1],
+            "--workers",
+            workers,
+        ]
+        plain = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "bench.bare_app:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            bare.rsplit(":", 1)[1],
+            "--workers",
+            workers,
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ]
         api_log, bare_log = folder / "api.log", folder / "bare.log"
         api_child = stack.enter_context(_process(serve, _service_env(url), api_log))
         bare_env = os.environ | {"PYTHONUNBUFFERED": "1", "BENCH_DATABASE_URL": url}
@@ -419,7 +498,9 @@ def run(argv: list[str] | None = None) -> list[dict]:
         static = _script(folder, "static", tokens["planner"])
         by_id = _script(folder, "by_id", tokens["planner"], LUA_BY_ID, lo=tokens["lo"], hi=tokens["hi"])
         post = _script(folder, "post", tokens["member"], LUA_POST_OFFER, nonce=uuid.uuid4().hex[:8])
-        periods = _script(folder, "periods", tokens["planner"], LUA_LIST_PERIODS, query=LIST_QUERY.split("&available")[0])
+        periods = _script(
+            folder, "periods", tokens["planner"], LUA_LIST_PERIODS, query=LIST_QUERY.split("&available")[0]
+        )
         offers_before = _count_offers(url)
 
         rounds: dict[str, list[Load]] = {"bare": [], "by id": [], "list": [], "post": []}
@@ -435,23 +516,45 @@ def run(argv: list[str] | None = None) -> list[dict]:
         bare_db = _measure(opts, bare + "/bare-db", static, bare_child)
         ceiling, each = bare_load.rps, ", ".join(f"{load.rps:.0f}" for load in rounds["bare"])
 
-        post_row = _row("POST /offers", posted, ceiling, f"p99 < {WRITE_P99_MS:g} ms, no errors, each a new offer",
-                        posted.p99_ms < WRITE_P99_MS and offers_made >= sum(load.requests for load in rounds["post"]))
+        post_row = _row(
+            "POST /offers",
+            posted,
+            ceiling,
+            f"p99 < {WRITE_P99_MS:g} ms, no errors, each a new offer",
+            posted.p99_ms < WRITE_P99_MS and offers_made >= sum(load.requests for load in rounds["post"]),
+        )
         post_row["offers_created"] = offers_made
         rows = [
-            _row(f"bare GET /bare (median of {opts.rounds})", bare_load, ceiling, f"baseline, no errors (req/s: {each})",
-                 True),
+            _row(
+                f"bare GET /bare (median of {opts.rounds})",
+                bare_load,
+                ceiling,
+                f"baseline, no errors (req/s: {each})",
+                True,
+            ),
             _read_row("GET /experts/{id}", get_one, ceiling),
             _read_row("GET /experts?skill&language&available", listed, ceiling),
             post_row,
             _row("GET /experts?... a new period each time", varied, ceiling, "information: answers not kept yet", True),
-            _row("bare GET /bare-async (async def)", bare_async, ceiling,
-                 "information: the framework's ceiling on the event loop", True),
-            _row("bare GET /bare-db (async, one SELECT 1)", bare_db, ceiling,
-                 "information: the ceiling of one round trip", True),
+            _row(
+                "bare GET /bare-async (async def)",
+                bare_async,
+                ceiling,
+                "information: the framework's ceiling on the event loop",
+                True,
+            ),
+            _row(
+                "bare GET /bare-db (async, one SELECT 1)",
+                bare_db,
+                ceiling,
+                "information: the ceiling of one round trip",
+                True,
+            ),
         ]
-        reads = {"GET /experts/{id}": (api, by_id, get_one),
-                 "GET /experts?skill&language&available": (api + LIST_QUERY, static, listed)}
+        reads = {
+            "GET /experts/{id}": (api, by_id, get_one),
+            "GET /experts?skill&language&available": (api + LIST_QUERY, static, listed),
+        }
         rows += _mixed(opts, api, url, tokens, reads, folder / "worker.log")
     return rows
 
@@ -461,18 +564,29 @@ def _ms(value: float) -> str:
 
 
 def table(rows: list[dict]) -> str:
-    header = (f"{'endpoint':46} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'x bare':>6} {'errors':>6} "
-              f"{'cpu ms/req':>10} {'pg ms/req':>9}  ok  target")
+    header = (
+        f"{'endpoint':46} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'x bare':>6} {'errors':>6} "
+        f"{'cpu ms/req':>10} {'pg ms/req':>9}  ok  target"
+    )
     lines = [header, "-" * len(header)]
     for r in rows:
-        ratio = f"{r['ratio_to_bare']:.2f}" if r["ratio_to_bare"] is not None else (
-            f"{r['p99_vs_idle']:.2f}*" if "p99_vs_idle" in r else "-")
+        ratio = (
+            f"{r['ratio_to_bare']:.2f}"
+            if r["ratio_to_bare"] is not None
+            else (f"{r['p99_vs_idle']:.2f}*" if "p99_vs_idle" in r else "-")
+        )
         cpu, db = (_ms(r[name]) for name in ("cpu_ms_per_request", "db_cpu_ms_per_request"))
-        lines.append(f"{r['endpoint']:46} {r['rps']:7.0f} {r['p50_ms']:7.1f} {r['p95_ms']:7.1f} {r['p99_ms']:7.1f} "
-                     f"{ratio:>6} {r['errors']:6d} {cpu:>10} {db:>9}  {'yes' if r['ok'] else 'NO ':3} {r['target']}")
-    lines.append("bare, reads and POST: medians over the rounds; * under solve: p99 divided by the idle p99 of the same endpoint")
-    lines.append("cpu ms/req: CPU of the server's processes per request; pg ms/req: of PostgreSQL's processes "
-                 "(whatever else they serve); both measured whatever else runs here")
+        lines.append(
+            f"{r['endpoint']:46} {r['rps']:7.0f} {r['p50_ms']:7.1f} {r['p95_ms']:7.1f} {r['p99_ms']:7.1f} "
+            f"{ratio:>6} {r['errors']:6d} {cpu:>10} {db:>9}  {'yes' if r['ok'] else 'NO ':3} {r['target']}"
+        )
+    lines.append(
+        "bare, reads and POST: medians over the rounds; * under solve: p99 divided by the idle p99 of the same endpoint"
+    )
+    lines.append(
+        "cpu ms/req: CPU of the server's processes per request; pg ms/req: of PostgreSQL's processes "
+        "(whatever else they serve); both measured whatever else runs here"
+    )
     return "\n".join(lines)
 
 

@@ -12,6 +12,7 @@ import os
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+
 from service.platform.readpool import read_pool
 
 BODY = {

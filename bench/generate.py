@@ -9,16 +9,86 @@ from schemas.enums import Benchmark, Category, Gender, Level, Readiness, Source
 from schemas.instance import DateRange, Deployment, Expert, Instance, Offer, Parameters, Position
 
 TODAY = date(2027, 1, 4)
-SKILLS = [f"{a}-{b}" for b in ("PLAN", "POLICY", "TRAIN", "ADV", "OPS", "LAW", "AUDIT", "ICT", "MED", "ENG")
-          for a in ("SSR", "DDR", "DSR", "POL", "JUS", "COR", "LOG", "HR", "FIN", "IHL", "ROL", "PSS",
-                    "HRM", "PROC", "GEN", "CPR", "POC", "SGBV", "BDR", "INT")]
+SKILLS = [
+    f"{a}-{b}"
+    for b in ("PLAN", "POLICY", "TRAIN", "ADV", "OPS", "LAW", "AUDIT", "ICT", "MED", "ENG")
+    for a in (
+        "SSR",
+        "DDR",
+        "DSR",
+        "POL",
+        "JUS",
+        "COR",
+        "LOG",
+        "HR",
+        "FIN",
+        "IHL",
+        "ROL",
+        "PSS",
+        "HRM",
+        "PROC",
+        "GEN",
+        "CPR",
+        "POC",
+        "SGBV",
+        "BDR",
+        "INT",
+    )
+]
 LANGS = ["en", "fr", "ar", "es", "pt", "ru"]
 LANG_P = [0.9, 0.4, 0.15, 0.15, 0.08, 0.08]
-STATES = ["ARG", "BGD", "BRA", "CAN", "CHN", "DEU", "EGY", "ESP", "ETH", "FIN", "FRA", "GBR", "GHA", "IDN",
-          "IND", "ITA", "JOR", "JPN", "KEN", "MAR", "MEX", "NGA", "NLD", "NOR", "NPL", "PAK", "PER", "POL",
-          "RWA", "SEN", "SWE", "TUR", "URY", "USA", "ZAF", "KOR", "AUS", "CHL", "IRL", "TUN"]
-MISSIONS = [("MINUSCA", "CAF", "fr"), ("MONUSCO", "COD", "fr"), ("UNMISS", "SSD", "en"), ("MINUSMA", "MLI", "fr"),
-            ("UNISFA", "SDN", "ar"), ("UNMIK", "SRB", "en"), ("UNSMIL", "LBY", "ar"), ("UNAMA", "AFG", "en")]
+STATES = [
+    "ARG",
+    "BGD",
+    "BRA",
+    "CAN",
+    "CHN",
+    "DEU",
+    "EGY",
+    "ESP",
+    "ETH",
+    "FIN",
+    "FRA",
+    "GBR",
+    "GHA",
+    "IDN",
+    "IND",
+    "ITA",
+    "JOR",
+    "JPN",
+    "KEN",
+    "MAR",
+    "MEX",
+    "NGA",
+    "NLD",
+    "NOR",
+    "NPL",
+    "PAK",
+    "PER",
+    "POL",
+    "RWA",
+    "SEN",
+    "SWE",
+    "TUR",
+    "URY",
+    "USA",
+    "ZAF",
+    "KOR",
+    "AUS",
+    "CHL",
+    "IRL",
+    "TUN",
+]
+MISSIONS = [
+    ("MINUSCA", "CAF", "fr"),
+    ("MONUSCO", "COD", "fr"),
+    ("UNMISS", "SSD", "en"),
+    ("MINUSMA", "MLI", "fr"),
+    ("UNISFA", "SDN", "ar"),
+    ("UNMIK", "SRB", "en"),
+    ("UNSMIL", "LBY", "ar"),
+    ("UNAMA", "AFG", "en"),
+]
 CATS = list(Category)
 CAT_P = [0.45, 0.2, 0.25, 0.05, 0.05]
 
@@ -74,12 +144,18 @@ def _expert(rng, i: int, pool: list[str]) -> Expert:
         leave = [DateRange(start=_day(a), end=_day(a + int(rng.integers(7, 60))))]
     screened = rng.random() < 0.92
     return Expert(
-        id=f"E{i}", nationality=nat, gender=Gender.female if rng.random() < 0.38 else Gender.male,
-        category=Category(rng.choice(CATS, p=CAT_P)), source=source,
-        skills=_skills(rng, pool, int(rng.integers(4, 9))), languages=_languages(rng), levels=_levels(rng),
+        id=f"E{i}",
+        nationality=nat,
+        gender=Gender.female if rng.random() < 0.38 else Gender.male,
+        category=Category(rng.choice(CATS, p=CAT_P)),
+        source=source,
+        skills=_skills(rng, pool, int(rng.integers(4, 9))),
+        languages=_languages(rng),
+        levels=_levels(rng),
         grade=None if rng.random() < 0.1 else int(rng.integers(1, 7)),
         notice_days=7 if source == Source.standing_capacity else int(rng.integers(14, 90)),
-        availability=avail, leave=leave,
+        availability=avail,
+        leave=leave,
         screening_valid_until=_day(int(rng.integers(200, 1500))) if screened else None,
         member_state=None if source == Source.standing_capacity else nat,
     )
@@ -88,13 +164,20 @@ def _expert(rng, i: int, pool: list[str]) -> Expert:
 def _offer(rng, i: int, pool: list[str]) -> Offer:
     a = int(rng.integers(-60, 200))
     return Offer(
-        id=f"O{i}", state=str(rng.choice(STATES)), kind="team" if rng.random() < 0.4 else "individual",
+        id=f"O{i}",
+        state=str(rng.choice(STATES)),
+        kind="team" if rng.random() < 0.4 else "individual",
         slots=int(rng.choice([1, 2, 3, 4, 6, 8], p=[0.25, 0.2, 0.2, 0.15, 0.12, 0.08])),
-        category=Category(rng.choice(CATS, p=CAT_P)), skills=_skills(rng, pool, int(rng.integers(2, 5)), 2),
-        languages=_languages(rng), levels=_levels(rng), grade=int(rng.integers(1, 7)),
-        available_from=_day(a), available_to=_day(a + int(rng.integers(365, 900))),
+        category=Category(rng.choice(CATS, p=CAT_P)),
+        skills=_skills(rng, pool, int(rng.integers(2, 5)), 2),
+        languages=_languages(rng),
+        levels=_levels(rng),
+        grade=int(rng.integers(1, 7)),
+        available_from=_day(a),
+        available_to=_day(a + int(rng.integers(365, 900))),
         max_duration_days=None if rng.random() < 0.5 else int(rng.integers(180, 730)),
-        notice_days=int(rng.integers(14, 90)), readiness=Readiness(rng.choice(list(Readiness))),
+        notice_days=int(rng.integers(14, 90)),
+        readiness=Readiness(rng.choice(list(Readiness))),
         excluded_missions=[MISSIONS[int(rng.integers(len(MISSIONS)))][0]] if rng.random() < 0.1 else [],
     )
 
@@ -105,16 +188,24 @@ def _position(rng, i: int, req: int, pool: list[str], size: Size) -> Position:
     dur = int(rng.integers(60, 540))
     g = int(rng.integers(1, 6)) if rng.random() < 0.5 else None
     return Position(
-        id=f"P{i}", request_id=f"R{req}", mission=mission, host_states=[host],
-        priority=int(rng.integers(1, 6)), deploy_by=_day(start) if rng.random() < 0.2 else None,
+        id=f"P{i}",
+        request_id=f"R{req}",
+        mission=mission,
+        host_states=[host],
+        priority=int(rng.integers(1, 6)),
+        deploy_by=_day(start) if rng.random() < 0.2 else None,
         benchmark=Benchmark(rng.choice(list(Benchmark))) if rng.random() < 0.5 else None,
         level=Level(rng.choice(list(Level))),
         category=Category(rng.choice(CATS, p=CAT_P)) if rng.random() < 0.5 else None,
-        grade_min=g, grade_max=None if g is None else g + 2,
-        required_skills={c: int(rng.integers(2, 4)) for c in rng.choice(pool, size=1 + int(rng.random() < 0.35),
-                                                                            replace=False)},
-        desired_skills={c: 3 for c in rng.choice(pool, size=int(rng.integers(0, 3)), replace=False)},
-        languages={lang: int(rng.integers(2, 4))}, start=_day(start), end=_day(start + dur),
+        grade_min=g,
+        grade_max=None if g is None else g + 2,
+        required_skills={
+            c: int(rng.integers(2, 4)) for c in rng.choice(pool, size=1 + int(rng.random() < 0.35), replace=False)
+        },
+        desired_skills=dict.fromkeys(rng.choice(pool, size=int(rng.integers(0, 3)), replace=False), 3),
+        languages={lang: int(rng.integers(2, 4))},
+        start=_day(start),
+        end=_day(start + dur),
     )
 
 
@@ -125,7 +216,7 @@ def _groups(rng, positions: list[Position], share: float) -> None:
             n = int(rng.integers(2, 5))
             aon, same = rng.random() < 0.5, rng.random() < 0.3
             base = positions[i]
-            for p in positions[i:i + n]:
+            for p in positions[i : i + n]:
                 p.group, p.all_or_nothing, p.same_offer = f"G{i}", aon, same
                 p.request_id, p.mission, p.host_states = base.request_id, base.mission, base.host_states
                 p.start, p.end, p.priority, p.languages = base.start, base.end, base.priority, base.languages
@@ -148,8 +239,15 @@ def generate(name: str, seed: int = 0) -> Instance:
     _groups(rng, positions, size.group_share)
     deployments = [
         Deployment(supplier_id=e.id, start=_day(int(rng.integers(-200, 0))), end=_day(int(rng.integers(30, 400))))
-        for e in experts if rng.random() < 0.1
+        for e in experts
+        if rng.random() < 0.1
     ]
     targets = {f"R{r}": float(rng.choice([0.3, 0.4, 0.5])) for r in range(1, req + 1) if rng.random() < 0.2}
-    return Instance(today=TODAY, experts=experts, offers=offers, positions=positions, deployments=deployments,
-                    parameters=Parameters(gender_targets=targets))
+    return Instance(
+        today=TODAY,
+        experts=experts,
+        offers=offers,
+        positions=positions,
+        deployments=deployments,
+        parameters=Parameters(gender_targets=targets),
+    )

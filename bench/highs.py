@@ -56,27 +56,40 @@ def solve_highs(inst, time_limit: float) -> Plan:
     cost = np.zeros(ncols)
     cost[: st.n_pairs] = st.priority_weight
     h.changeColsCost(ncols, np.arange(ncols, dtype=np.int32), cost)
-    h.changeColsIntegrality(ncols, np.arange(ncols, dtype=np.int32),
-                            np.array([highspy.HighsVarType.kInteger] * ncols))
+    h.changeColsIntegrality(ncols, np.arange(ncols, dtype=np.int32), np.array([highspy.HighsVarType.kInteger] * ncols))
     h.changeObjectiveSense(highspy.ObjSense.kMaximize)
     starts, index, value = [], [], []
     for idx, coef, _, _ in rows:
         starts.append(len(index))
         index += idx
         value += coef
-    h.addRows(len(rows), np.array([r[2] for r in rows]), np.array([r[3] for r in rows]), len(index),
-              np.array(starts, dtype=np.int32), np.array(index, dtype=np.int32), np.array(value))
-    size = ModelSize(candidates=st.n_pairs, variables=ncols, constraints=len(rows),
-                     build_seconds=round(time.perf_counter() - t0, 3))
+    h.addRows(
+        len(rows),
+        np.array([r[2] for r in rows]),
+        np.array([r[3] for r in rows]),
+        len(index),
+        np.array(starts, dtype=np.int32),
+        np.array(index, dtype=np.int32),
+        np.array(value),
+    )
+    size = ModelSize(
+        candidates=st.n_pairs, variables=ncols, constraints=len(rows), build_seconds=round(time.perf_counter() - t0, 3)
+    )
     h.run()
     info = h.getInfo()
     col = np.array(h.getSolution().col_value[: st.n_pairs])
     chosen = np.flatnonzero(col > 0.5)
     optimal = h.getModelStatus() == highspy.HighsModelStatus.kOptimal
     trivial = sum(int(st.priority_weight[p[0]]) for p in st.pos_pairs if len(p))
-    bound = min(int(round(info.mip_dual_bound)), trivial) if np.isfinite(info.mip_dual_bound) else trivial
+    bound = min(round(info.mip_dual_bound), trivial) if np.isfinite(info.mip_dual_bound) else trivial
     value = int(st.priority_weight[chosen].sum())
-    plan = assemble(st, chosen, SolveStatus.optimal if optimal else SolveStatus.time_limit, model=size,
-                    best_bound=bound, gap=round(abs(bound - value) / max(1, abs(bound)), 6))
+    plan = assemble(
+        st,
+        chosen,
+        SolveStatus.optimal if optimal else SolveStatus.time_limit,
+        model=size,
+        best_bound=bound,
+        gap=round(abs(bound - value) / max(1, abs(bound)), 6),
+    )
     plan.wall_time = round(time.perf_counter() - t0, 3)
     return plan

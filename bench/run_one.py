@@ -15,7 +15,7 @@ from pathlib import Path
 def _method(method: str):
     """Import the method's modules before the clock starts, as a long-running service would have them."""
     if method == "cpsat":
-        import ortools.sat.python.cp_model  # noqa: F401
+        import ortools.sat.python.cp_model
 
         from solver import solve
 
@@ -49,8 +49,9 @@ def _withdraw(inst, solve, time_limit: float, share: float = 0.05) -> tuple[str,
     gone = {e.id for e in random.Random(0).sample(inst.experts, int(share * len(inst.experts)))}
     inst.experts = [e for e in inst.experts if e.id not in gone]
     inst.deployments = [d for d in inst.deployments if d.supplier_id not in gone]
-    inst.previous = [PreviousAssignment(position_id=a.position_id, supplier_id=a.supplier_id)
-                     for a in first.assignments]
+    inst.previous = [
+        PreviousAssignment(position_id=a.position_id, supplier_id=a.supplier_id) for a in first.assignments
+    ]
     forced = sum(1 for a in first.assignments if a.supplier_id in gone)
     return inst.model_dump_json(), {"forced": forced}
 

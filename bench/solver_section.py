@@ -16,8 +16,12 @@ TARGETS = {"realistic": (2.0, 0.0, 2048.0), "large": (30.0, 0.001, 2048.0), "den
 
 
 def _run(method: str, path: Path, limit: float) -> dict:
-    proc = subprocess.run([sys.executable, "-m", "bench.run_one", method, str(path), str(limit)],
-                          capture_output=True, text=True, cwd=Path(__file__).parent.parent)
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.run_one", method, str(path), str(limit)],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).parent.parent,
+    )
     if proc.returncode != 0:
         return {"method": method, "error": proc.stderr.strip().splitlines()[-1:]}
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -28,15 +32,19 @@ def _fmt(size: str, r: dict, best_bound: int) -> str:
         return f"| {size} | {r['method']} | error: {r['error']} ||||||||"
     gap = r["gap"] if r["gap"] is not None else abs(best_bound - r["priority"]) / max(1, best_bound)
     bound = f"{r['bound']:,}" if r["bound"] is not None else "—"
-    return (f"| {size} | {r['method']} | {r['status']} | {r['filled']}/{r['positions']} | {r['priority']:,} | "
-            f"{bound} | {100 * gap:.3f} % | {r['wall']:.2f} s | {r['peak_mb']:.0f} MiB | {r['candidates']:,} |")
+    return (
+        f"| {size} | {r['method']} | {r['status']} | {r['filled']}/{r['positions']} | {r['priority']:,} | "
+        f"{bound} | {100 * gap:.3f} % | {r['wall']:.2f} s | {r['peak_mb']:.0f} MiB | {r['candidates']:,} |"
+    )
 
 
 def _resolve_note(size: str, r: dict) -> str | None:
     if r.get("method") != "resolve" or "error" in r:
         return None
-    return (f"re-solve {size} after 5 % of experts withdrew: {r['changes']} previous assignments changed, "
-            f"{r['forced']} of them forced, in {r['wall']:.2f} s")
+    return (
+        f"re-solve {size} after 5 % of experts withdrew: {r['changes']} previous assignments changed, "
+        f"{r['forced']} of them forced, in {r['wall']:.2f} s"
+    )
 
 
 def _target(size: str, r: dict) -> str | None:
@@ -46,15 +54,19 @@ def _target(size: str, r: dict) -> str | None:
     proven = r["status"] == "optimal" if gap == 0 else r["gap"] <= gap
     ok = proven and r["wall"] <= wall and r["peak_mb"] <= mem
     what = "proven optimal" if gap == 0 else f"gap ≤ {100 * gap:.1f} %"
-    return (f"target {size}: {what} in ≤ {wall:.0f} s, ≤ {mem / 1024:.0f} GiB -> "
-            f"{'MET' if ok else 'MISSED'} ({r['status']}, gap {100 * r['gap']:.3f} %, {r['wall']:.2f} s, "
-            f"{r['peak_mb']:.0f} MiB)")
+    return (
+        f"target {size}: {what} in ≤ {wall:.0f} s, ≤ {mem / 1024:.0f} GiB -> "
+        f"{'MET' if ok else 'MISSED'} ({r['status']}, gap {100 * r['gap']:.3f} %, {r['wall']:.2f} s, "
+        f"{r['peak_mb']:.0f} MiB)"
+    )
 
 
 def run(sizes: list[str], seed: int = 0) -> int:
     OUT.mkdir(exist_ok=True)
-    lines = ["| instance | solver | status | filled | priority value | best bound | gap | wall | peak memory | pairs |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| instance | solver | status | filled | priority value | best bound | gap | wall | peak memory | pairs |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
     notes, broken = [], []
     for size in sizes:
         path = OUT / f"{size}-{seed}.json"

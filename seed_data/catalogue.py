@@ -17,24 +17,43 @@ UNIFORMED_GRADES = ("OF-2", "OF-3", "OF-4", "OF-5", "OF-6", "OF-7")
 # How likely a category of person is to hold skills of an area (1 when not listed).
 AREA_AFFINITY: dict[Category, dict[str, int]] = {
     Category.civilian: {
-        "Policy and doctrine": 3, "Legislation and governance": 3, "Financial management": 4,
-        "Oversight and accountability": 3, "Coordination and partnerships": 3, "Human resources": 2,
-        "Assessment and review": 2, "Protection and human rights": 2, "Training and mentoring": 1,
+        "Policy and doctrine": 3,
+        "Legislation and governance": 3,
+        "Financial management": 4,
+        "Oversight and accountability": 3,
+        "Coordination and partnerships": 3,
+        "Human resources": 2,
+        "Assessment and review": 2,
+        "Protection and human rights": 2,
+        "Training and mentoring": 1,
     },
     Category.military: {
-        "Force design and integration": 4, "Training and mentoring": 4, "Logistics": 3, "Infrastructure": 3,
-        "Disarmament, demobilization and reintegration": 3, "Assessment and review": 2, "Policy and doctrine": 2,
+        "Force design and integration": 4,
+        "Training and mentoring": 4,
+        "Logistics": 3,
+        "Infrastructure": 3,
+        "Disarmament, demobilization and reintegration": 3,
+        "Assessment and review": 2,
+        "Policy and doctrine": 2,
     },
     Category.police: {
-        "Training and mentoring": 3, "Protection and human rights": 4, "Oversight and accountability": 2,
-        "Human resources": 2, "Disarmament, demobilization and reintegration": 2,
+        "Training and mentoring": 3,
+        "Protection and human rights": 4,
+        "Oversight and accountability": 2,
+        "Human resources": 2,
+        "Disarmament, demobilization and reintegration": 2,
     },
     Category.corrections: {
-        "Training and mentoring": 3, "Protection and human rights": 3, "Infrastructure": 2,
-        "Human resources": 2, "Oversight and accountability": 2,
+        "Training and mentoring": 3,
+        "Protection and human rights": 3,
+        "Infrastructure": 2,
+        "Human resources": 2,
+        "Oversight and accountability": 2,
     },
     Category.justice: {
-        "Legislation and governance": 4, "Oversight and accountability": 4, "Protection and human rights": 3,
+        "Legislation and governance": 4,
+        "Oversight and accountability": 4,
+        "Protection and human rights": 3,
         "Policy and doctrine": 2,
     },
 }
@@ -82,11 +101,13 @@ class Catalogue:
 @cache
 def _skill_pool(catalogue: Catalogue, category: Category, levels: tuple[Level, ...]) -> Pool:
     affinity = AREA_AFFINITY[category]
-    return Pool.of({
-        code: affinity.get(catalogue.skill_areas[code], 1)
-        for code, skill_levels in catalogue.skill_levels.items()
-        if skill_levels & set(levels)
-    })
+    return Pool.of(
+        {
+            code: affinity.get(catalogue.skill_areas[code], 1)
+            for code, skill_levels in catalogue.skill_levels.items()
+            if skill_levels & set(levels)
+        }
+    )
 
 
 @cache

@@ -62,9 +62,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--today", type=date.fromisoformat, default=DEFAULT_TODAY)
     args = parser.parse_args(argv)
-    demo = generate(
-        experts=args.experts, offers=args.offers, requests=args.requests, seed=args.seed, today=args.today
-    )
+    demo = generate(experts=args.experts, offers=args.offers, requests=args.requests, seed=args.seed, today=args.today)
     json.dump(demo.as_json(), sys.stdout, ensure_ascii=False, indent=1)
     sys.stdout.write("\n")
 

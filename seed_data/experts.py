@@ -17,16 +17,29 @@ PERIOD_END = date(2028, 12, 31)
 # Where an expert comes from: a quarter are UN staff (no nominating state).
 ORIGINS = Pool.of({"standing_capacity": 10, "un_roster": 15, "state_roster": 25, "secondee": 50})
 ORIGIN_SOURCE = {
-    "standing_capacity": Source.standing_capacity, "un_roster": Source.roster,
-    "state_roster": Source.roster, "secondee": Source.secondee,
+    "standing_capacity": Source.standing_capacity,
+    "un_roster": Source.roster,
+    "state_roster": Source.roster,
+    "secondee": Source.secondee,
 }
 CATEGORIES = {
-    "standing_capacity": Pool.of({
-        Category.civilian: 50, Category.police: 25, Category.military: 15, Category.justice: 10,
-    }),
-    "other": Pool.of({
-        Category.civilian: 36, Category.military: 36, Category.police: 16, Category.corrections: 6, Category.justice: 6,
-    }),
+    "standing_capacity": Pool.of(
+        {
+            Category.civilian: 50,
+            Category.police: 25,
+            Category.military: 15,
+            Category.justice: 10,
+        }
+    ),
+    "other": Pool.of(
+        {
+            Category.civilian: 36,
+            Category.military: 36,
+            Category.police: 16,
+            Category.corrections: 6,
+            Category.justice: 6,
+        }
+    ),
 }
 PRIMARY_LEVELS = {
     Category.civilian: Pool.of({Level.strategic: 45, Level.operational: 40, Level.tactical: 15}),
@@ -44,12 +57,18 @@ RANKS = {
 SKILL_COUNTS = Pool.of({2: 20, 3: 30, 4: 25, 5: 15, 6: 10})
 SPECIALITIES = Pool.of({0: 5, 1: 45, 2: 50})
 FEMALE_SHARE = {
-    Category.civilian: 0.42, Category.justice: 0.4, Category.corrections: 0.3,
-    Category.police: 0.25, Category.military: 0.15,
+    Category.civilian: 0.42,
+    Category.justice: 0.4,
+    Category.corrections: 0.3,
+    Category.police: 0.25,
+    Category.military: 0.15,
 }
 MINISTRY = {
-    Category.civilian: "mod", Category.military: "mod", Category.police: "police",
-    Category.corrections: "justice", Category.justice: "justice",
+    Category.civilian: "mod",
+    Category.military: "mod",
+    Category.police: "police",
+    Category.corrections: "justice",
+    Category.justice: "justice",
 }
 _ASCII = str.maketrans({"ı": "i", "ł": "l", "ø": "o", "ß": "ss", "'": "", " ": ""})
 

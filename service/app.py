@@ -8,13 +8,6 @@ import anyio
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from service.platform.db import make_engine, pending_migrations, read_engine
-from service.platform.errors import install_handlers
-from service.platform.middleware import BodyLimitAndIdempotency, SecurityHeaders
-from service.platform.observability import Metrics, RequestContext
-from service.platform.ratelimit import SignInThrottle
-from service.platform.readcache import SharedRead, VersionedCache, read_roster_version
-from service.platform.readpool import read_pool
 from service import web
 from service.accounts import routes as accounts
 from service.deployments import routes as deployments
@@ -23,12 +16,19 @@ from service.notifications import routes as events
 from service.offers import routes as offers
 from service.planning import routes as plans
 from service.platform import openapi
+from service.platform.db import make_engine, pending_migrations, read_engine
+from service.platform.errors import install_handlers
+from service.platform.middleware import BodyLimitAndIdempotency, SecurityHeaders
+from service.platform.observability import Metrics, RequestContext
+from service.platform.ratelimit import SignInThrottle
+from service.platform.readcache import SharedRead, VersionedCache, read_roster_version
+from service.platform.readpool import read_pool
+from service.platform.settings import Settings, get_settings
 from service.reference import routes as reference
 from service.reports import routes as reports
 from service.requests import routes as requests
 from service.roster import routes as experts
 from service.spreadsheets import routes as imports
-from service.platform.settings import Settings, get_settings
 
 DESCRIPTION = """Roster and deployment matching for UN peace operations.
 
@@ -53,8 +53,9 @@ async def _lifespan(app: FastAPI):
     # Blocking work (routes, database calls) runs in this many threads: a few overlap the database
     # waits; many more only fight over the interpreter lock and slow every request down.
     anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threads
-    app.state.read_pool = read_pool(app.state.engine.url, size=settings.db_pool_size,
-                                    timeout=settings.db_connect_timeout)  # bound to this event loop
+    app.state.read_pool = read_pool(
+        app.state.engine.url, size=settings.db_pool_size, timeout=settings.db_connect_timeout
+    )  # bound to this event loop
     app.state.roster_version = SharedRead(partial(read_roster_version, app.state))  # this loop's too
     stop = None
     if settings.inprocess_worker:
@@ -74,17 +75,24 @@ async def _lifespan(app: FastAPI):
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    engine = make_engine(settings.database_url, pool_size=settings.db_pool_size,
-                         connect_timeout=settings.db_connect_timeout)
+    engine = make_engine(
+        settings.database_url, pool_size=settings.db_pool_size, connect_timeout=settings.db_connect_timeout
+    )
     if settings.check_migrations:
         message = pending_migrations(engine)
         if message:
             raise MigrationsPending(message)
-    app = FastAPI(title="Roster and deployment matching", version="0.1.0", description=DESCRIPTION,
-                  lifespan=_lifespan, telemetry=None if settings.opentelemetry else NO_TELEMETRY)
+    app = FastAPI(
+        title="Roster and deployment matching",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=_lifespan,
+        telemetry=None if settings.opentelemetry else NO_TELEMETRY,
+    )
     app.state.engine = engine
-    app.state.read_engine = read_engine(engine, pool_size=settings.db_pool_size,
-                                        connect_timeout=settings.db_connect_timeout)
+    app.state.read_engine = read_engine(
+        engine, pool_size=settings.db_pool_size, connect_timeout=settings.db_connect_timeout
+    )
     app.state.roster_cache = VersionedCache()
     app.state.read_pool = app.state.roster_version = None  # made by the lifespan, on the event loop that will use them
     app.state.settings = settings
@@ -93,15 +101,32 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_handlers(app)
     # Each request tries the routes in this order: the busiest first (every router passed costs a little).
     # imports before deployments: GET /deployments/export must not reach /deployments/{deployment_id}.
-    for module in (experts, offers, requests, plans, imports, deployments, reference, events, reports, accounts, health):
+    for module in (
+        experts,
+        offers,
+        requests,
+        plans,
+        imports,
+        deployments,
+        reference,
+        events,
+        reports,
+        accounts,
+        health,
+    ):
         app.include_router(module.router)
     web.install(app)
     openapi.install(app)
-    app.add_middleware(BodyLimitAndIdempotency, state=app.state, max_bytes=settings.max_body_bytes,
-                       max_import_bytes=settings.max_import_bytes)
+    app.add_middleware(
+        BodyLimitAndIdempotency,
+        state=app.state,
+        max_bytes=settings.max_body_bytes,
+        max_import_bytes=settings.max_import_bytes,
+    )
     if settings.cors_origins:
-        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"],
-                           allow_headers=["*"])
+        app.add_middleware(
+            CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"], allow_headers=["*"]
+        )
     app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestContext, metrics=app.state.metrics)
     return app

@@ -5,8 +5,8 @@ from dataclasses import dataclass
 from sqlmodel import Session, select
 
 from seed_data.reference import load_member_states, load_missions, load_skills
-from service.roster import repository as expert_repo
 from service.platform.tables import CapacityRequest, Expert, MemberState, Mission, Offer, Position, Skill
+from service.roster import repository as expert_repo
 
 
 @dataclass
@@ -53,8 +53,9 @@ def _is_new(seen: set, key) -> bool:
     return True
 
 
-def seed_demo(session: Session, *, experts: int = 400, offers: int = 40, requests: int = 30,
-              seed: int = 2027) -> dict[str, Counts]:
+def seed_demo(
+    session: Session, *, experts: int = 400, offers: int = 40, requests: int = 30, seed: int = 2027
+) -> dict[str, Counts]:
     """The deterministic demo roster; rows already present (same natural key) are left alone."""
     from seed_data.demo import generate
 
@@ -74,9 +75,7 @@ def seed_demo(session: Session, *, experts: int = 400, offers: int = 40, request
     for data in demo.requests:
         if _is_new(request_keys, (data.mission, data.title)):
             request = CapacityRequest(**data.model_dump(exclude={"positions"}))
-            request.positions = [
-                Position(**p.model_dump() | {"level": p.level or data.level}) for p in data.positions
-            ]
+            request.positions = [Position(**p.model_dump() | {"level": p.level or data.level}) for p in data.positions]
             session.add(request)
             result["requests"].added += 1
     session.commit()

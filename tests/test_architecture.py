@@ -107,8 +107,11 @@ def test_routes_pages_and_commands_neither_commit_nor_query(path):
     assert _calls(path) & {"commit", "exec", "execute", "scalars", "scalar"} == set()
 
 
-@pytest.mark.parametrize("path", sorted([*(ROOT / "service/web").glob("*.py"), *(ROOT / "service/cli").glob("*.py")]),
-                         ids=lambda p: str(p.relative_to(ROOT)))
+@pytest.mark.parametrize(
+    "path",
+    sorted([*(ROOT / "service/web").glob("*.py"), *(ROOT / "service/cli").glob("*.py")]),
+    ids=lambda p: str(p.relative_to(ROOT)),
+)
 def test_pages_and_commands_never_import_routes(path):
     modules = _modules()
     assert {m for m in _imports(path, modules) if m.endswith(".routes")} == set()

@@ -13,8 +13,9 @@ def tokens(session: Session) -> Sequence[ApiToken]:
     return session.exec(select(ApiToken).order_by(ApiToken.id)).all()
 
 
-def audit_entries(session: Session, filters: dict, since: datetime | None, limit: int,
-                  offset: int) -> tuple[Sequence[AuditEntry], int]:
+def audit_entries(
+    session: Session, filters: dict, since: datetime | None, limit: int, offset: int
+) -> tuple[Sequence[AuditEntry], int]:
     """A page of the audit trail, newest first, and how many entries match: each filter (column: value)
     that is not None, and at or after ``since`` (UTC when it names no zone)."""
     conditions = [getattr(AuditEntry, name) == value for name, value in filters.items() if value is not None]

@@ -31,4 +31,3 @@ class TokenCreated(TokenPublic):
 class TokensPublic(BaseModel):
     data: list[TokenPublic]
     count: int
-

@@ -1,6 +1,5 @@
 """What every command group shares: the apps, the engine, failing, acting as someone."""
 
-
 import typer
 from sqlmodel import Session
 
@@ -8,14 +7,19 @@ from schemas.enums import Role
 from service.platform.db import make_engine, pending_migrations
 from service.platform.settings import get_settings
 
-app = typer.Typer(help="Roster and deployment matching service.\n\nExit codes: 0 success; 1 failure (the "
-                       "command's help says which); 2 usage error (bad option, file or value).",
-                  no_args_is_help=True, pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="Roster and deployment matching service.\n\nExit codes: 0 success; 1 failure (the "
+    "command's help says which); 2 usage error (bad option, file or value).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
-export_app = typer.Typer(help="Export plans, deployments and the gap report to CSV or XLSX.\n\nExit codes: 0 written; "
-                                "1 failure (no such plan, database behind the migrations); 2 usage error.",
-                         no_args_is_help=True)
+export_app = typer.Typer(
+    help="Export plans, deployments and the gap report to CSV or XLSX.\n\nExit codes: 0 written; "
+    "1 failure (no such plan, database behind the migrations); 2 usage error.",
+    no_args_is_help=True,
+)
 app.add_typer(db_app, name="db")
 app.add_typer(token_app, name="token")
 app.add_typer(export_app, name="export")

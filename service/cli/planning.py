@@ -18,8 +18,9 @@ from service.platform.settings import get_settings
 
 @app.command()
 def solve(
-    request: Annotated[list[int] | None, typer.Option("--request", help="a request id; repeat; default: every "
-                                                                        "open request")] = None,
+    request: Annotated[
+        list[int] | None, typer.Option("--request", help="a request id; repeat; default: every open request")
+    ] = None,
     time_limit: Annotated[float, typer.Option(help="seconds the solver may take")] = 10.0,
     today: Annotated[str | None, typer.Option(help="the planning date (YYYY-MM-DD); default: today")] = None,
     workers: Annotated[int, typer.Option(help="solver threads")] = 2,
@@ -32,8 +33,9 @@ def solve(
     from schemas.planning import PlanCreate
 
     try:
-        body = PlanCreate(request_ids=request or None, time_limit=time_limit, workers=workers,
-                          today=parse_date("--today", today))
+        body = PlanCreate(
+            request_ids=request or None, time_limit=time_limit, workers=workers, today=parse_date("--today", today)
+        )
     except ValidationError as exc:
         fail("; ".join(e["msg"] for e in exc.errors()), 2)
     from service.planning.worker import worker_id
@@ -46,9 +48,11 @@ def solve(
     if plan.status != "succeeded":
         fail(f"plan {plan_id} {plan.status}: {plan.error or 'no detail'}")
     summary = plan.summary or {}
-    typer.echo(f"plan {plan_id} succeeded: {summary.get('filled')} of {summary.get('seats')} seats filled, "
-               f"{summary.get('unfilled')} unfilled ({summary.get('solver_status')}, {summary.get('wall_time', 0):.1f} s)",
-               err=True)
+    typer.echo(
+        f"plan {plan_id} succeeded: {summary.get('filled')} of {summary.get('seats')} seats filled, "
+        f"{summary.get('unfilled')} unfilled ({summary.get('solver_status')}, {summary.get('wall_time', 0):.1f} s)",
+        err=True,
+    )
     typer.echo(json.dumps({"plan": plan_id, **summary}, indent=1, default=str))
 
 
@@ -71,12 +75,12 @@ def _follow(engine, plan_id: int, owner: str):
 
     from rich.console import Console
 
-    from service.planning import jobs
+    from service.planning import jobs, service
     from service.planning import repository as repo
-    from service.planning import service
 
-    thread = threading.Thread(target=jobs.execute, args=(engine, plan_id, owner, get_settings().worker_lease_seconds),
-                              daemon=True)
+    thread = threading.Thread(
+        target=jobs.execute, args=(engine, plan_id, owner, get_settings().worker_lease_seconds), daemon=True
+    )
     thread.start()
     with Console(stderr=True).status(f"plan {plan_id}: building") as status:
         try:

@@ -25,8 +25,16 @@ def serve(
     setup_logging(get_settings().log_level)
     # proxy_headers off: uvicorn would take X-Forwarded-For from any loopback peer as the client; the
     # service believes it only from ROSTER_TRUSTED_PROXIES (platform/ratelimit.py)
-    uvicorn.run("service.app:served_app", factory=True, host=host, port=port, workers=workers,
-                log_config=None, access_log=False, proxy_headers=False)
+    uvicorn.run(
+        "service.app:served_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_config=None,
+        access_log=False,
+        proxy_headers=False,
+    )
 
 
 @app.command()
@@ -55,8 +63,14 @@ def worker(
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     typer.echo(f"worker {loop.worker_id()} waiting for plans", err=True)
-    loop.run(engine, stop, lease_seconds=settings.worker_lease_seconds, poll_seconds=settings.worker_poll_seconds,
-             reminder_days=settings.reminder_days, allow_private_webhooks=settings.allow_private_webhooks)
+    loop.run(
+        engine,
+        stop,
+        lease_seconds=settings.worker_lease_seconds,
+        poll_seconds=settings.worker_poll_seconds,
+        reminder_days=settings.reminder_days,
+        allow_private_webhooks=settings.allow_private_webhooks,
+    )
 
 
 @app.command()
@@ -87,14 +101,14 @@ def _checks() -> list[tuple[str, str | None]]:
     engine = make_engine(settings.database_url, connect_timeout=settings.db_connect_timeout)
     try:
         repository.ping(engine)
-    except Exception as exc:  # noqa: BLE001 - any failure to connect is the answer
+    except Exception as exc:
         where = settings.database_url.split("@")[-1]
-        return results + [("database", f"cannot connect to {where}: {str(exc).splitlines()[0]}")]
+        return [*results, ("database", f"cannot connect to {where}: {str(exc).splitlines()[0]}")]
     results.append(("database", None))
     pending = pending_migrations(engine)
     results.append(("migrations", pending))
     if pending:
-        return results + [("reference data", "not checked: apply the migrations first")]
+        return [*results, ("reference data", "not checked: apply the migrations first")]
     empty = repository.empty_reference_tables(engine)
     results.append(("reference data", f"no {', '.join(empty)}: run `roster seed`" if empty else None))
     engine.dispose()

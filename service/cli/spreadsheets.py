@@ -67,7 +67,8 @@ def import_file(
 
     Each bad cell is printed on stdout as LINE, COLUMN, VALUE and MESSAGE separated by tabs.
 
-    Exit codes: 0 every row imported (--dry-run: would be); 1 errors, nothing imported; 3 --partial imported the good rows, some were bad; 2 usage error.
+    Exit codes: 0 every row imported (--dry-run: would be); 1 errors, nothing imported; 3 --partial imported the
+    good rows, some were bad; 2 usage error.
     """
     from service.platform.unit import Unit
     from service.spreadsheets.service import run_import
@@ -78,8 +79,14 @@ def import_file(
     with Session(engine, expire_on_commit=False) as session:
         principal = acting_as(session, state)
         try:
-            report = run_import(Unit.of(session, principal), kind=kind.value, content=file.read_bytes(),
-                                dry_run=dry_run, partial=partial, progress=bars)
+            report = run_import(
+                Unit.of(session, principal),
+                kind=kind.value,
+                content=file.read_bytes(),
+                dry_run=dry_run,
+                partial=partial,
+                progress=bars,
+            )
         finally:
             bars.close()
     if as_json:
@@ -88,8 +95,11 @@ def import_file(
         for e in report.errors:
             typer.echo(f"{e.line}\t{e.column}\t{e.value if e.value is not None else ''}\t{e.message}")
     written = "nothing written (dry run)" if dry_run else "nothing written" if report.rejected else "written"
-    typer.echo(f"{kind.value}: {report.rows} rows, {report.created} created, {report.updated} updated, "
-               f"{report.unchanged} unchanged, {len(report.errors)} errors; {written}", err=True)
+    typer.echo(
+        f"{kind.value}: {report.rows} rows, {report.created} created, {report.updated} updated, "
+        f"{report.unchanged} unchanged, {len(report.errors)} errors; {written}",
+        err=True,
+    )
     if report.rejected:
         raise typer.Exit(1)
     if report.errors:
@@ -120,11 +130,15 @@ def _exporting(what: str):
     return Console(stderr=True).status(f"exporting {what}…")
 
 
-FormatOption = Annotated[FileFormat | None, typer.Option("--format", help="csv or xlsx; default: from --output, else xlsx")]
+FormatOption = Annotated[
+    FileFormat | None, typer.Option("--format", help="csv or xlsx; default: from --output, else xlsx")
+]
 
 
-OutputOption = Annotated[Path | None, typer.Option("--output", "-o", help="file to write ('-': stdout); default: the "
-                                                                           "API's file name in this folder")]
+OutputOption = Annotated[
+    Path | None,
+    typer.Option("--output", "-o", help="file to write ('-': stdout); default: the API's file name in this folder"),
+]
 
 
 StateOption = Annotated[str | None, typer.Option(help="export what this Member State (ISO3) may see; default: HQ")]
@@ -173,10 +187,12 @@ def export_deployments(
     except ValueError:
         fail(f"--status {status!r}: use one of {', '.join(s.value for s in DeploymentStatus)}", 2)
     with Session(current_engine()) as session, _exporting("deployments"):
-        conditions = deployments.conditions(mission=mission, state=contributing.upper() if contributing else None,
-                                            status=wanted)
-        content, filename = service.deployments_export(session, principal=acting_as(session, state),
-                                                       conditions=conditions, format=fmt)
+        conditions = deployments.conditions(
+            mission=mission, state=contributing.upper() if contributing else None, status=wanted
+        )
+        content, filename = service.deployments_export(
+            session, principal=acting_as(session, state), conditions=conditions, format=fmt
+        )
     _write(content, output, filename)
 
 
@@ -198,8 +214,15 @@ def export_gaps(
     with Session(current_engine()) as session, _exporting("the gap report"):
         try:
             content, filename = service.gaps_export(
-                session, principal=acting_as(session, state), start=parse_date("--from", start),
-                end=parse_date("--to", end), mission=mission, level=None, skill=skill, format=fmt)
+                session,
+                principal=acting_as(session, state),
+                start=parse_date("--from", start),
+                end=parse_date("--to", end),
+                mission=mission,
+                level=None,
+                skill=skill,
+                format=fmt,
+            )
         except Invalid as exc:
             fail(exc.detail[0]["message"], 2)
     _write(content, output, filename)

@@ -61,7 +61,7 @@ def token_hint(
     typer.echo(
         "\nTo get a token, run in another terminal:\n"
         "  TOKEN=$(.venv/bin/roster token create --role planner --name me)\n"
-        f"  curl -H \"Authorization: Bearer $TOKEN\" http://{host}:{port}/experts?limit=5\n"
+        f'  curl -H "Authorization: Bearer $TOKEN" http://{host}:{port}/experts?limit=5\n'
         f"Or open http://{host}:{port}/ui and paste the token (plan with the date 2027-01-04 for the demo).\n"
         "Roles: admin, hq, planner, member_state (with --state ISO3, e.g. --state NOR).\n",
         err=True,

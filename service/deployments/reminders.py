@@ -15,7 +15,13 @@ def emit_ending_soon(engine: Engine, *, within_days: int, today: date | None = N
     with Session(engine) as session:
         due = repo.due_for_reminder(session, today, today + timedelta(days=within_days))
         for d in due:
-            emit(session, "deployment.ending_soon", state=d.contributing_state, entity="deployment",
-                 entity_id=d.id, payload={"deployment_id": d.id, "mission": d.mission, "end_date": d.end_date})
+            emit(
+                session,
+                "deployment.ending_soon",
+                state=d.contributing_state,
+                entity="deployment",
+                entity_id=d.id,
+                payload={"deployment_id": d.id, "mission": d.mission, "end_date": d.end_date},
+            )
         session.commit()
         return len(due)

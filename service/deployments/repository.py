@@ -8,11 +8,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from schemas.enums import DeploymentStatus, OfferStatus, RequestStatus, Role
-from schemas.planning import DeploymentPublic, DeploymentUpdate, Supplier
-from service.platform.auth import Principal
 from schemas.ids import SupplierId
-from service.platform.errors import Conflict, Invalid
+from schemas.planning import DeploymentPublic, DeploymentUpdate, Supplier
 from service.notifications.outbox import emit
+from service.platform.auth import Principal
+from service.platform.errors import Conflict, Invalid
 from service.platform.queries import get_scoped, page
 from service.platform.tables import CapacityRequest, Deployment, Expert, Offer, OutboxEvent, Position, utcnow
 
@@ -22,8 +22,7 @@ NEXT = {
     DeploymentStatus.completed: set(),
     DeploymentStatus.cancelled: set(),
 }
-ROLLUP_STATUSES = (RequestStatus.submitted, RequestStatus.planning, RequestStatus.partly_filled,
-                   RequestStatus.filled)
+ROLLUP_STATUSES = (RequestStatus.submitted, RequestStatus.planning, RequestStatus.partly_filled, RequestStatus.filled)
 
 
 LIVE = (DeploymentStatus.planned, DeploymentStatus.deployed)
@@ -34,10 +33,26 @@ def suppliers(session: Session, ids: Iterable[SupplierId]) -> dict[SupplierId, S
     ids = set(ids)
     expert_ids = {s.expert for s in ids if s.expert is not None}
     offer_ids = {s.offer for s in ids if s.offer is not None}
-    experts = {i: (name, state) for i, name, state in session.exec(
-        select(Expert.id, Expert.full_name, Expert.state).where(Expert.id.in_(expert_ids))).all()} if expert_ids else {}
-    offers = {i: (title, state) for i, title, state in session.exec(
-        select(Offer.id, Offer.title, Offer.state).where(Offer.id.in_(offer_ids))).all()} if offer_ids else {}
+    experts = (
+        {
+            i: (name, state)
+            for i, name, state in session.exec(
+                select(Expert.id, Expert.full_name, Expert.state).where(Expert.id.in_(expert_ids))
+            ).all()
+        }
+        if expert_ids
+        else {}
+    )
+    offers = (
+        {
+            i: (title, state)
+            for i, title, state in session.exec(
+                select(Offer.id, Offer.title, Offer.state).where(Offer.id.in_(offer_ids))
+            ).all()
+        }
+        if offer_ids
+        else {}
+    )
     found = {}
     for s in ids:
         name, state = (experts if s.kind == "expert" else offers).get(s.number, ("(removed)", None))
@@ -62,13 +77,30 @@ def get_visible(session: Session, principal: Principal, deployment_id: int) -> D
     return get_scoped(session, Deployment, deployment_id, principal, scope, "deployment")
 
 
-def conditions(*, mission: str | None = None, expert_id: int | None = None, offer_id: int | None = None,
-               request_id: int | None = None, state: str | None = None, status: DeploymentStatus | None = None,
-               active_from: date | None = None, active_to: date | None = None) -> list:
+def conditions(
+    *,
+    mission: str | None = None,
+    expert_id: int | None = None,
+    offer_id: int | None = None,
+    request_id: int | None = None,
+    state: str | None = None,
+    status: DeploymentStatus | None = None,
+    active_from: date | None = None,
+    active_to: date | None = None,
+) -> list:
     """The filters of the deployment list as query conditions (``state``: the contributing Member State)."""
-    found = [getattr(Deployment, name) == value for name, value in {
-        "mission": mission, "expert_id": expert_id, "offer_id": offer_id, "request_id": request_id,
-        "contributing_state": state, "status": status}.items() if value is not None]
+    found = [
+        getattr(Deployment, name) == value
+        for name, value in {
+            "mission": mission,
+            "expert_id": expert_id,
+            "offer_id": offer_id,
+            "request_id": request_id,
+            "contributing_state": state,
+            "status": status,
+        }.items()
+        if value is not None
+    ]
     if active_from is not None:
         found += [Deployment.start_date <= active_to, Deployment.end_date >= active_from]
     return found
@@ -82,8 +114,9 @@ def ending(start: date, end: date) -> list:
 def due_for_reminder(session: Session, start: date, end: date) -> list[Deployment]:
     """Live deployments ending between ``start`` and ``end`` with no ``deployment.ending_soon`` event yet."""
     announced = select(OutboxEvent.entity_id).where(OutboxEvent.type == "deployment.ending_soon")
-    return list(session.exec(select(Deployment).where(*ending(start, end),
-                                                      cast(Deployment.id, String).not_in(announced))).all())
+    return list(
+        session.exec(select(Deployment).where(*ending(start, end), cast(Deployment.id, String).not_in(announced))).all()
+    )
 
 
 def list_deployments(session: Session, principal: Principal, conditions: list, limit: int, offset: int):
@@ -95,16 +128,22 @@ def list_deployments(session: Session, principal: Principal, conditions: list, l
 
 def conflicting(session: Session, key: str, start: date, end: date) -> Deployment | None:
     """A live deployment of the same person (or offer slot) overlapping the period."""
-    return session.exec(select(Deployment).where(
-        Deployment.supplier_key == key, Deployment.status.in_(LIVE),
-        Deployment.start_date <= end, Deployment.end_date >= start,
-    )).first()
+    return session.exec(
+        select(Deployment).where(
+            Deployment.supplier_key == key,
+            Deployment.status.in_(LIVE),
+            Deployment.start_date <= end,
+            Deployment.end_date >= start,
+        )
+    ).first()
 
 
 def _double_booked(d: Deployment) -> Conflict:
-    return Conflict(f"{d.supplier_key} is already deployed from {d.start_date} to {d.end_date} "
-                    f"(deployment {d.id}); cancel that deployment or choose someone else",
-                    headers={"X-Conflicting-Deployment": str(d.id)})
+    return Conflict(
+        f"{d.supplier_key} is already deployed from {d.start_date} to {d.end_date} "
+        f"(deployment {d.id}); cancel that deployment or choose someone else",
+        headers={"X-Conflicting-Deployment": str(d.id)},
+    )
 
 
 def _free_slot(session: Session, offer: Offer, start: date, end: date) -> int:
@@ -114,14 +153,28 @@ def _free_slot(session: Session, offer: Offer, start: date, end: date) -> int:
     raise Conflict(f"all {offer.slots} slots of offer {offer.id} are deployed between {start} and {end}")
 
 
-def create(session: Session, *, position: Position, seat: int, expert_id: int | None, offer_id: int | None,
-           plan_id: int | None, assignment_id: int | None, approved_by: str) -> Deployment:
+def create(
+    session: Session,
+    *,
+    position: Position,
+    seat: int,
+    expert_id: int | None,
+    offer_id: int | None,
+    plan_id: int | None,
+    assignment_id: int | None,
+    approved_by: str,
+) -> Deployment:
     """A new planned deployment; 409 if the seat is taken or the supplier is busy at that time."""
-    taken = session.exec(select(Deployment).where(
-        Deployment.position_id == position.id, Deployment.seat == seat, Deployment.status.in_(LIVE))).first()
+    taken = session.exec(
+        select(Deployment).where(
+            Deployment.position_id == position.id, Deployment.seat == seat, Deployment.status.in_(LIVE)
+        )
+    ).first()
     if taken is not None:
-        raise Conflict(f"seat {seat} of position {position.id} is already filled by deployment {taken.id}",
-                       headers={"X-Conflicting-Deployment": str(taken.id)})
+        raise Conflict(
+            f"seat {seat} of position {position.id} is already filled by deployment {taken.id}",
+            headers={"X-Conflicting-Deployment": str(taken.id)},
+        )
     request = session.get(CapacityRequest, position.request_id)
     supplier = SupplierId.of(expert_id, offer_id)
     _take_turns(session, str(supplier))
@@ -133,10 +186,20 @@ def create(session: Session, *, position: Position, seat: int, expert_id: int | 
         raise _double_booked(clash)
     state = offer.state if offer else session.get(Expert, expert_id).state
     deployment = Deployment(
-        position_id=position.id, request_id=request.id, seat=seat, expert_id=expert_id, offer_id=offer_id,
-        slot=slot, supplier_key=key, contributing_state=state, mission=request.mission,
-        start_date=position.start_date, end_date=position.end_date, plan_id=plan_id,
-        assignment_id=assignment_id, approved_by=approved_by,
+        position_id=position.id,
+        request_id=request.id,
+        seat=seat,
+        expert_id=expert_id,
+        offer_id=offer_id,
+        slot=slot,
+        supplier_key=key,
+        contributing_state=state,
+        mission=request.mission,
+        start_date=position.start_date,
+        end_date=position.end_date,
+        plan_id=plan_id,
+        assignment_id=assignment_id,
+        approved_by=approved_by,
     )
     try:
         with session.begin_nested():
@@ -159,22 +222,36 @@ def _take_turns(session: Session, supplier: str) -> None:
 
 
 def _announce_approval(session: Session, d: Deployment, offer: Offer | None) -> None:
-    payload = {"deployment_id": d.id, "mission": d.mission, "position_id": d.position_id,
-               "start_date": d.start_date, "end_date": d.end_date, "supplier": d.supplier_key}
-    emit(session, "deployment.approved", state=d.contributing_state, entity="deployment", entity_id=d.id,
-         payload=payload)
+    payload = {
+        "deployment_id": d.id,
+        "mission": d.mission,
+        "position_id": d.position_id,
+        "start_date": d.start_date,
+        "end_date": d.end_date,
+        "supplier": d.supplier_key,
+    }
+    emit(
+        session, "deployment.approved", state=d.contributing_state, entity="deployment", entity_id=d.id, payload=payload
+    )
     if offer is not None and offer.status != OfferStatus.accepted:
         offer.status = OfferStatus.accepted
-        emit(session, "offer.accepted", state=offer.state, entity="offer", entity_id=offer.id,
-             payload={"offer_id": offer.id, "title": offer.title, "deployment_id": d.id})
+        emit(
+            session,
+            "offer.accepted",
+            state=offer.state,
+            entity="offer",
+            entity_id=offer.id,
+            payload={"offer_id": offer.id, "title": offer.title, "deployment_id": d.id},
+        )
 
 
 def rollup(session: Session, position: Position, request: CapacityRequest, offer: Offer | None) -> None:
     """Bring the position's fill, the request's status and the offer's slots in line with live deployments."""
     session.flush()
     live = Deployment.status.in_(LIVE)
-    position.filled = session.exec(select(func.count()).select_from(Deployment)
-                                   .where(Deployment.position_id == position.id, live)).one()
+    position.filled = session.exec(
+        select(func.count()).select_from(Deployment).where(Deployment.position_id == position.id, live)
+    ).one()
     session.add(position)
     if request.status in ROLLUP_STATUSES:
         positions = session.exec(select(Position).where(Position.request_id == request.id)).all()
@@ -188,8 +265,9 @@ def rollup(session: Session, position: Position, request: CapacityRequest, offer
         request.updated_at = utcnow()
         session.add(request)
     if offer is not None:
-        offer.slots_used = session.exec(select(func.count(func.distinct(Deployment.slot)))
-                                        .where(Deployment.offer_id == offer.id, live)).one()
+        offer.slots_used = session.exec(
+            select(func.count(func.distinct(Deployment.slot))).where(Deployment.offer_id == offer.id, live)
+        ).one()
         offer.version += 1
         session.add(offer)
 
@@ -221,5 +299,11 @@ def transition(session: Session, deployment: Deployment, status: DeploymentStatu
     offer = session.get(Offer, deployment.offer_id) if deployment.offer_id else None
     rollup(session, position, session.get(CapacityRequest, deployment.request_id), offer)
     kind = "deployment.cancelled" if status == DeploymentStatus.cancelled else "deployment.status_changed"
-    emit(session, kind, state=deployment.contributing_state, entity="deployment", entity_id=deployment.id,
-         payload={"deployment_id": deployment.id, "status": status, "mission": deployment.mission})
+    emit(
+        session,
+        kind,
+        state=deployment.contributing_state,
+        entity="deployment",
+        entity_id=deployment.id,
+        payload={"deployment_id": deployment.id, "status": status, "mission": deployment.mission},
+    )

@@ -27,16 +27,25 @@ def deployment_filters(
     active_to: date | None = None,
 ) -> list:
     """The filters of the deployment list (and its export), as query conditions."""
-    return service.conditions(mission=mission, expert_id=expert_id, offer_id=offer_id, request_id=request_id,
-                              state=state, status=status, active_from=active_from, active_to=active_to)
+    return service.conditions(
+        mission=mission,
+        expert_id=expert_id,
+        offer_id=offer_id,
+        request_id=request_id,
+        state=state,
+        status=status,
+        active_from=active_from,
+        active_to=active_to,
+    )
 
 
 DeploymentFilters = Annotated[list, Depends(deployment_filters)]
 
 
 @router.get("", response_model=DeploymentsPublic)
-def list_deployments(session: SessionDep, principal: CurrentUser, conditions: DeploymentFilters,
-                     limit: Limit = 50, offset: Offset = 0):
+def list_deployments(
+    session: SessionDep, principal: CurrentUser, conditions: DeploymentFilters, limit: Limit = 50, offset: Offset = 0
+):
     """Deployments, by start date; Member States see those of their own experts and offers."""
     return service.list_deployments(session, principal=principal, conditions=conditions, limit=limit, offset=offset)
 
@@ -51,8 +60,9 @@ def ending_soon(
     offset: Offset = 0,
 ):
     """End-of-mission reminders: live deployments ending soon."""
-    return service.ending_soon(session, principal=principal, start=today or date.today(), within_days=within_days,
-                               limit=limit, offset=offset)
+    return service.ending_soon(
+        session, principal=principal, start=today or date.today(), within_days=within_days, limit=limit, offset=offset
+    )
 
 
 @router.get("/{deployment_id}", response_model=DeploymentPublic)
@@ -73,7 +83,8 @@ def update_deployment(
     if_match: Annotated[str | None, Header()] = None,
 ):
     """Move a deployment along planned → deployed → completed, or cancel it (freeing the time)."""
-    answer = service.update_deployment(Unit.of(session, principal), deployment_id=deployment_id, body=body,
-                                       if_match=if_match)
+    answer = service.update_deployment(
+        Unit.of(session, principal), deployment_id=deployment_id, body=body, if_match=if_match
+    )
     set_etag(response, answer.version)
     return answer

@@ -13,27 +13,46 @@ from service.platform.unit import Unit
 from service.platform.usecase import use_case
 
 
-def conditions(*, mission: str | None = None, expert_id: int | None = None, offer_id: int | None = None,
-               request_id: int | None = None, state: str | None = None, status: DeploymentStatus | None = None,
-               active_from: date | None = None, active_to: date | None = None) -> list:
+def conditions(
+    *,
+    mission: str | None = None,
+    expert_id: int | None = None,
+    offer_id: int | None = None,
+    request_id: int | None = None,
+    state: str | None = None,
+    status: DeploymentStatus | None = None,
+    active_from: date | None = None,
+    active_to: date | None = None,
+) -> list:
     """The filters of the deployment list (and its export), as query conditions; 422 for a backwards period."""
     check_range(active_from, active_to, "active_from", "active_to")
-    return repo.conditions(mission=mission, expert_id=expert_id, offer_id=offer_id, request_id=request_id,
-                           state=state, status=status, active_from=active_from, active_to=active_to)
+    return repo.conditions(
+        mission=mission,
+        expert_id=expert_id,
+        offer_id=offer_id,
+        request_id=request_id,
+        state=state,
+        status=status,
+        active_from=active_from,
+        active_to=active_to,
+    )
 
 
-def list_deployments(session: Session, *, principal: Principal, conditions: list, limit: int,
-                     offset: int) -> DeploymentsPublic:
+def list_deployments(
+    session: Session, *, principal: Principal, conditions: list, limit: int, offset: int
+) -> DeploymentsPublic:
     """Deployments, by start date; Member States see those of their own experts and offers."""
     data, count = repo.list_deployments(session, principal, conditions, limit, offset)
     return DeploymentsPublic(data=data, count=count)
 
 
-def ending_soon(session: Session, *, principal: Principal, start: date, within_days: int, limit: int,
-                offset: int) -> DeploymentsPublic:
+def ending_soon(
+    session: Session, *, principal: Principal, start: date, within_days: int, limit: int, offset: int
+) -> DeploymentsPublic:
     """Live deployments ending within ``within_days`` of ``start``, soonest first."""
-    data, count = repo.list_deployments(session, principal, repo.ending(start, start + timedelta(days=within_days)),
-                                        limit, offset)
+    data, count = repo.list_deployments(
+        session, principal, repo.ending(start, start + timedelta(days=within_days)), limit, offset
+    )
     return DeploymentsPublic(data=sorted(data, key=lambda d: d.end_date), count=count)
 
 
@@ -43,11 +62,16 @@ def get_deployment(session: Session, *, principal: Principal, deployment_id: int
 
 
 @use_case
-def update_deployment(unit: Unit, *, deployment_id: int, body: DeploymentUpdate,
-                      if_match: str | None) -> DeploymentPublic:
+def update_deployment(
+    unit: Unit, *, deployment_id: int, body: DeploymentUpdate, if_match: str | None
+) -> DeploymentPublic:
     """Move a deployment along its lifecycle and/or change its note, audited; 412 on a stale If-Match."""
     session = unit.session
     deployment = repo.get_visible(session, unit.principal, deployment_id)
-    return unit.update(deployment, entity="deployment", if_match=if_match,
-                       public=lambda d: repo.to_public(session, d),
-                       change=lambda: repo.change(session, deployment, body))
+    return unit.update(
+        deployment,
+        entity="deployment",
+        if_match=if_match,
+        public=lambda d: repo.to_public(session, d),
+        change=lambda: repo.change(session, deployment, body),
+    )

@@ -21,5 +21,8 @@ def queued_plans(engine: Engine) -> int:
 def empty_reference_tables(engine: Engine) -> list[str]:
     """The reference tables (member states, skills, missions) that hold no row."""
     with Session(engine) as session:
-        return [name for name, model in (("member states", MemberState), ("skills", Skill), ("missions", Mission))
-                if not session.exec(select(func.count()).select_from(model)).one()]
+        return [
+            name
+            for name, model in (("member states", MemberState), ("skills", Skill), ("missions", Mission))
+            if not session.exec(select(func.count()).select_from(model)).one()
+        ]

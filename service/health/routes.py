@@ -19,12 +19,21 @@ def _state(request: Request) -> dict:
         pending = pending_migrations(engine)
         queued = repository.queued_plans(engine) if pending is None else None
     except SQLAlchemyError:
-        return {"status": "degraded", "database": "unreachable", "migrations": "unknown",
-                "detail": "the database is unreachable; the service recovers by itself when it returns"}
-    state = {"status": "ok" if pending is None else "degraded", "database": "ok",
-             "migrations": "current" if pending is None else "pending",
-             "worker": {"mode": "in-process" if request.app.state.settings.inprocess_worker else "external",
-                        "queued_plans": queued}}
+        return {
+            "status": "degraded",
+            "database": "unreachable",
+            "migrations": "unknown",
+            "detail": "the database is unreachable; the service recovers by itself when it returns",
+        }
+    state = {
+        "status": "ok" if pending is None else "degraded",
+        "database": "ok",
+        "migrations": "current" if pending is None else "pending",
+        "worker": {
+            "mode": "in-process" if request.app.state.settings.inprocess_worker else "external",
+            "queued_plans": queued,
+        },
+    }
     if pending:
         state["detail"] = pending
     return state

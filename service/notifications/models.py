@@ -37,25 +37,31 @@ def _webhook_url(value: str) -> str:
     value, fix = value.strip(), "give an absolute http:// or https:// URL, e.g. https://example.org/roster-events"
     try:
         parts = urlsplit(value)
-        parts.port  # raises on a port out of range
+        parts.port  # noqa: B018  (reading it raises on a port out of range)
         httpx.URL(value)
     except (ValueError, httpx.InvalidURL) as exc:
         raise ValueError(f"not a valid URL ({exc}): {fix}") from None
     if parts.scheme not in ("http", "https") or not parts.hostname or any(c.isspace() for c in value):
         raise ValueError(fix)
     if parts.username is not None or parts.password is not None:
-        raise ValueError("remove the user name and password from the URL; deliveries are authenticated "
-                         "by X-Roster-Signature instead")
+        raise ValueError(
+            "remove the user name and password from the URL; deliveries are authenticated by X-Roster-Signature instead"
+        )
     return value
 
 
 class SubscriptionCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     url: str = Field(max_length=2000, description="http(s) URL that receives a POST per event")
-    event_types: list[str] = Field(default_factory=list, max_length=len(EVENT_TYPES) * 2,
-                                   description="event types to receive; empty for all")
-    secret: str | None = Field(default=None, min_length=16, max_length=200,
-                               description="HMAC-SHA256 key for X-Roster-Signature; generated when left out")
+    event_types: list[str] = Field(
+        default_factory=list, max_length=len(EVENT_TYPES) * 2, description="event types to receive; empty for all"
+    )
+    secret: str | None = Field(
+        default=None,
+        min_length=16,
+        max_length=200,
+        description="HMAC-SHA256 key for X-Roster-Signature; generated when left out",
+    )
 
     @field_validator("url")
     @classmethod
@@ -111,5 +117,8 @@ def subscription_public(row) -> SubscriptionPublic:
 
 def delivery_public(row, event_type: str) -> DeliveryPublic:
     pending = row.status == DeliveryStatus.pending
-    return DeliveryPublic(**row.model_dump(exclude={"next_attempt_at"}), event_type=event_type,
-                          next_attempt_at=row.next_attempt_at if pending else None)
+    return DeliveryPublic(
+        **row.model_dump(exclude={"next_attempt_at"}),
+        event_type=event_type,
+        next_attempt_at=row.next_attempt_at if pending else None,
+    )

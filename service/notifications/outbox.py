@@ -25,8 +25,9 @@ def emit(session: Session, type: str, *, state: str | None, entity: str, entity_
     """Add an event; ``state`` is the Member State concerned (it and HQ see it), None for HQ only."""
     if type not in EVENT_TYPES:
         raise ValueError(f"unknown event type {type!r}")
-    event = OutboxEvent(type=type, state=state, entity=entity, entity_id=str(entity_id),
-                        payload=jsonable_encoder(payload))
+    event = OutboxEvent(
+        type=type, state=state, entity=entity, entity_id=str(entity_id), payload=jsonable_encoder(payload)
+    )
     if session.get_bind().dialect.name == "postgresql":
         event.txid = text(CURRENT_TXID)
     session.add(event)

@@ -31,15 +31,16 @@ def list_events(
     principal: CurrentUser,
     after: Cursor = 0,
     limit: Limit = 100,
-    types: Annotated[list[str], Query(alias="type", description="event type, repeatable; none for all")] = [],
+    types: Annotated[list[str], Query(alias="type", description="event type, repeatable; none for all")] = [],  # noqa: B006 (FastAPI copies it)
 ):
     """Events after the cursor, oldest first; Member States see their own state's only."""
     return service.list_events(session, principal=principal, after=after, limit=limit, types=types)
 
 
 @router.post("/subscriptions", response_model=SubscriptionCreated, status_code=status.HTTP_201_CREATED)
-def create_subscription(session: SessionDep, principal: ContributorUser, body: SubscriptionCreate, response: Response,
-                        request: Request):
+def create_subscription(
+    session: SessionDep, principal: ContributorUser, body: SubscriptionCreate, response: Response, request: Request
+):
     """Subscribe a webhook to events; the secret is in this answer only."""
     created = service.create_subscription(Unit.of(session, principal, request), body=body)
     response.headers["Location"] = f"/subscriptions/{created.id}"
@@ -75,5 +76,11 @@ def list_deliveries(
     offset: Offset = 0,
 ):
     """The recorded delivery attempts of one subscription, newest first."""
-    return service.list_deliveries(session, principal=principal, subscription_id=subscription_id,
-                                   status=delivery_status, limit=limit, offset=offset)
+    return service.list_deliveries(
+        session,
+        principal=principal,
+        subscription_id=subscription_id,
+        status=delivery_status,
+        limit=limit,
+        offset=offset,
+    )

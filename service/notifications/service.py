@@ -34,8 +34,9 @@ def list_events(session: Session, *, principal: Principal, after: int, limit: in
 @use_case
 def create_subscription(unit: Unit, *, body: SubscriptionCreate) -> SubscriptionCreated:
     """A new active webhook subscription, audited; the answer is the only one to hold its secret."""
-    row = webhooks.create_subscription(unit.session, unit.principal, url=body.url, event_types=body.event_types,
-                                       secret=body.secret)
+    row = webhooks.create_subscription(
+        unit.session, unit.principal, url=body.url, event_types=body.event_types, secret=body.secret
+    )
     public = subscription_public(row)
     unit.audit("create", "subscription", row.id, after=public)
     return unit.commit(SubscriptionCreated(**public.model_dump(), secret=row.secret), status=201)
@@ -63,8 +64,15 @@ def delete_subscription(unit: Unit, *, subscription_id: int) -> None:
         unit.commit(None, status=204)
 
 
-def list_deliveries(session: Session, *, principal: Principal, subscription_id: int,
-                    status: DeliveryStatus | None, limit: int, offset: int) -> DeliveriesPublic:
+def list_deliveries(
+    session: Session,
+    *,
+    principal: Principal,
+    subscription_id: int,
+    status: DeliveryStatus | None,
+    limit: int,
+    offset: int,
+) -> DeliveriesPublic:
     """The recorded delivery attempts of one subscription the principal may see, newest first."""
     webhooks.get_subscription(session, principal, subscription_id)
     rows, count = webhooks.list_deliveries(session, subscription_id, status, limit, offset)

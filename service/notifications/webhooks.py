@@ -17,9 +17,9 @@ from sqlalchemy import Engine, exists, func, or_, update
 from sqlmodel import Session, select
 
 from schemas.enums import DeliveryStatus, Role
+from service.notifications.outbox import committed
 from service.platform.auth import Principal
 from service.platform.errors import not_found
-from service.notifications.outbox import committed
 from service.platform.tables import Delivery, OutboxEvent, Subscription, utcnow
 
 logger = logging.getLogger("roster.webhooks")
@@ -63,7 +63,9 @@ def subscription_scope(statement, principal: Principal):
 
 def get_subscription(session: Session, principal: Principal, subscription_id: int) -> Subscription:
     """The subscription, or 404 alike for a missing id and another owner's subscription."""
-    row = session.exec(subscription_scope(select(Subscription).where(Subscription.id == subscription_id), principal)).first()
+    row = session.exec(
+        subscription_scope(select(Subscription).where(Subscription.id == subscription_id), principal)
+    ).first()
     if row is None:
         raise not_found("subscription", subscription_id)
     return row
@@ -82,8 +84,13 @@ def create_subscription(
     """A new active subscription; it receives events written from now on."""
     latest = session.exec(select(func.max(OutboxEvent.id))).one() or 0
     row = Subscription(
-        token_id=principal.token_id, role=principal.role.value, state=principal.state, url=url,
-        secret=secret or secrets.token_urlsafe(32), event_types=event_types, cursor=latest,
+        token_id=principal.token_id,
+        role=principal.role.value,
+        state=principal.state,
+        url=url,
+        secret=secret or secrets.token_urlsafe(32),
+        event_types=event_types,
+        cursor=latest,
     )
     session.add(row)
     session.flush()
@@ -108,8 +115,12 @@ def list_deliveries(session: Session, subscription_id: int, status: DeliveryStat
         conditions.append(Delivery.status == status)
     count = session.exec(select(func.count()).select_from(Delivery).where(*conditions)).one()
     rows = session.exec(
-        select(Delivery, OutboxEvent.type).join(OutboxEvent, OutboxEvent.id == Delivery.event_id)
-        .where(*conditions).order_by(Delivery.id.desc()).limit(limit).offset(offset)
+        select(Delivery, OutboxEvent.type)
+        .join(OutboxEvent, OutboxEvent.id == Delivery.event_id)
+        .where(*conditions)
+        .order_by(Delivery.id.desc())
+        .limit(limit)
+        .offset(offset)
     ).all()
     return rows, count
 
@@ -138,9 +149,14 @@ def _new_events(session: Session, subscription: Subscription, top: int, now: dat
     late = (OutboxEvent.id <= subscription.cursor) & (OutboxEvent.at >= max(now - LOOKBACK, subscription.created_at))
     ids = session.exec(
         select(OutboxEvent.id)
-        .where(or_(OutboxEvent.id > subscription.cursor, late), OutboxEvent.id <= top, undelivered,
-               *_subscription_events(subscription))
-        .order_by(OutboxEvent.id).limit(ENQUEUE_BATCH)
+        .where(
+            or_(OutboxEvent.id > subscription.cursor, late),
+            OutboxEvent.id <= top,
+            undelivered,
+            *_subscription_events(subscription),
+        )
+        .order_by(OutboxEvent.id)
+        .limit(ENQUEUE_BATCH)
     ).all()
     cursor = ids[-1] if len(ids) == ENQUEUE_BATCH else top
     return list(ids), max(cursor, subscription.cursor)
@@ -180,8 +196,13 @@ class Outgoing:
 def event_body(event: OutboxEvent) -> bytes:
     """The exact bytes that are signed and sent."""
     document = {
-        "id": event.id, "type": event.type, "at": event.at, "state": event.state,
-        "entity": event.entity, "entity_id": event.entity_id, "payload": event.payload,
+        "id": event.id,
+        "type": event.type,
+        "at": event.at,
+        "state": event.state,
+        "entity": event.entity,
+        "entity_id": event.entity_id,
+        "payload": event.payload,
     }
     return json.dumps(jsonable_encoder(document), separators=(",", ":"), ensure_ascii=False).encode()
 
@@ -211,7 +232,8 @@ def _claim(engine: Engine, now: datetime, batch: int) -> list[Outgoing]:
                 .join(Subscription, Subscription.id == Delivery.subscription_id)
                 .join(OutboxEvent, OutboxEvent.id == Delivery.event_id)
                 .where(Delivery.status == DeliveryStatus.pending, Delivery.next_attempt_at <= now, Subscription.active)
-                .order_by(Delivery.next_attempt_at, Delivery.id).limit(batch),
+                .order_by(Delivery.next_attempt_at, Delivery.id)
+                .limit(batch),
                 of=Delivery,
             )
         ).all()
@@ -237,15 +259,19 @@ def private_target(url: str) -> str | None:
     return None
 
 
-def _send(client: httpx.Client, item: Outgoing, now: datetime,
-          allow_private: bool = True) -> tuple[int | None, str | None]:
+def _send(
+    client: httpx.Client, item: Outgoing, now: datetime, allow_private: bool = True
+) -> tuple[int | None, str | None]:
     """One POST; the status code (None on a network error) and an error text unless it was 2xx."""
     if not allow_private and (why := private_target(item.url)):
         return None, why
     headers = {
-        "Content-Type": "application/json", "User-Agent": USER_AGENT,
-        "X-Roster-Event": item.event_type, "X-Roster-Delivery": str(item.delivery_id),
-        "X-Roster-Timestamp": str(int(now.timestamp())), "X-Roster-Signature": sign(item.secret, item.body),
+        "Content-Type": "application/json",
+        "User-Agent": USER_AGENT,
+        "X-Roster-Event": item.event_type,
+        "X-Roster-Delivery": str(item.delivery_id),
+        "X-Roster-Timestamp": str(int(now.timestamp())),
+        "X-Roster-Signature": sign(item.secret, item.body),
     }
     try:
         with client.stream("POST", item.url, content=item.body, headers=headers, timeout=TIMEOUT) as response:
@@ -272,8 +298,14 @@ def _record(engine: Engine, item: Outgoing, code: int | None, error: str | None,
         session.commit()
 
 
-def dispatch_once(engine: Engine, *, client: httpx.Client | None = None, now: datetime | None = None,
-                  batch: int = 50, allow_private: bool = True) -> int:
+def dispatch_once(
+    engine: Engine,
+    *,
+    client: httpx.Client | None = None,
+    now: datetime | None = None,
+    batch: int = 50,
+    allow_private: bool = True,
+) -> int:
     """Send the due pending deliveries once each; returns how many were attempted.
 
     ``allow_private=False`` (production) refuses targets that resolve to private, loopback or

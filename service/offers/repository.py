@@ -17,10 +17,10 @@ from schemas.roster import OfferCreate, OfferPublic, OfferUpdate
 from service.platform import audit
 from service.platform.auth import Principal
 from service.platform.errors import Conflict, Invalid
-from service.platform.readpool import ReadPool, change
-from service.reference.repository import all_exist, all_exist_params, asked_for, check
 from service.platform.queries import get_scoped, page, violates
+from service.platform.readpool import ReadPool, change
 from service.platform.tables import Expert, Offer, utcnow
+from service.reference.repository import all_exist, all_exist_params, asked_for, check
 
 MEMBER_STATE_STATUSES = {OfferStatus.draft, OfferStatus.submitted, OfferStatus.withdrawn}
 
@@ -178,5 +178,3 @@ def update(session: Session, principal: Principal, offer: Offer, data: OfferUpda
     with _title_unique(offer.state, offer.title):
         session.flush()
     return offer
-
-

@@ -7,12 +7,12 @@ from fastapi import APIRouter, Header, Query, Request, Response, status
 
 from schemas.enums import Category, OfferKind, OfferStatus, Readiness
 from schemas.roster import OfferCreate, OfferPublic, OffersPublic, OfferUpdate
+from service.offers import repository as repo
+from service.offers import service as offers_service
 from service.platform import idempotency
 from service.platform.auth import Principal
 from service.platform.deps import ContributorUser, CurrentUser, SessionDep, write_session
 from service.platform.etags import json_answer, set_etag
-from service.offers import repository as repo
-from service.offers import service as offers_service
 from service.platform.params import Id, Limit, Offset
 from service.platform.unit import Unit
 
@@ -45,8 +45,9 @@ async def create_offer(principal: ContributorUser, body: OfferCreate, request: R
         public = await offers_service.create_offer_at_once(pool, principal=principal, body=body)
     if public is None:
         public = await anyio.to_thread.run_sync(_create, principal, body, request)
-    return json_answer(public.model_dump_json().encode(), public.version, status.HTTP_201_CREATED,
-                       location=f"/offers/{public.id}")
+    return json_answer(
+        public.model_dump_json().encode(), public.version, status.HTTP_201_CREATED, location=f"/offers/{public.id}"
+    )
 
 
 def _create(principal: Principal, body: OfferCreate, request: Request) -> OfferPublic:

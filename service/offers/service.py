@@ -25,5 +25,10 @@ async def create_offer_at_once(pool: ReadPool, *, principal: Principal, body: Of
 def update_offer(unit: Unit, *, offer_id: int, body: OfferUpdate, if_match: str | None) -> OfferPublic:
     """Change, renew (new ``expires_on``) or withdraw an offer unless If-Match is stale (412)."""
     offer = repo.get_visible(unit.session, unit.principal, offer_id)
-    return unit.update(offer, entity="offer", if_match=if_match, public=repo.to_public,
-                       change=lambda: repo.update(unit.session, unit.principal, offer, body))
+    return unit.update(
+        offer,
+        entity="offer",
+        if_match=if_match,
+        public=repo.to_public,
+        change=lambda: repo.update(unit.session, unit.principal, offer, body),
+    )

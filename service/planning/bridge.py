@@ -24,6 +24,7 @@ from service.platform.tables import (
     Position,
 )
 
+
 @dataclass
 class Scope:
     request_ids: list[int] | None = None
@@ -54,40 +55,74 @@ def _expert(e: Expert) -> si.Expert:
     for w in e.windows:
         windows[w.kind].append(si.DateRange(start=w.start, end=w.end))
     return si.Expert(
-        id=supplier_id(e.id, None), nationality=e.nationality, gender=e.gender, category=e.category,
-        source=e.source, skills={s.code: s.proficiency for s in e.skills},
-        languages={lang.code: lang.level for lang in e.languages}, levels=[lv.level for lv in e.levels],
-        grade=_grade(e.grade), notice_days=e.notice_days, availability=windows["available"],
-        leave=windows["leave"], screening_valid_until=e.screening_valid_until, member_state=e.state,
+        id=supplier_id(e.id, None),
+        nationality=e.nationality,
+        gender=e.gender,
+        category=e.category,
+        source=e.source,
+        skills={s.code: s.proficiency for s in e.skills},
+        languages={lang.code: lang.level for lang in e.languages},
+        levels=[lv.level for lv in e.levels],
+        grade=_grade(e.grade),
+        notice_days=e.notice_days,
+        availability=windows["available"],
+        leave=windows["leave"],
+        screening_valid_until=e.screening_valid_until,
+        member_state=e.state,
     )
 
 
 def _offer(o: Offer) -> si.Offer:
     return si.Offer(
-        id=supplier_id(None, o.id), state=o.state, kind=o.kind, slots=o.slots, category=o.category,
+        id=supplier_id(None, o.id),
+        state=o.state,
+        kind=o.kind,
+        slots=o.slots,
+        category=o.category,
         skills={s["code"]: s["proficiency"] for s in o.skills},
-        languages={lang["code"]: lang["level"] for lang in o.languages}, levels=o.levels,
-        available_from=o.available_from, available_to=o.available_to, max_duration_days=o.max_duration_days,
-        notice_days=o.notice_days, readiness=o.readiness, excluded_missions=o.excluded_missions,
+        languages={lang["code"]: lang["level"] for lang in o.languages},
+        levels=o.levels,
+        available_from=o.available_from,
+        available_to=o.available_to,
+        max_duration_days=o.max_duration_days,
+        notice_days=o.notice_days,
+        readiness=o.readiness,
+        excluded_missions=o.excluded_missions,
         excluded_states=o.excluded_states,
     )
 
 
 def _seat(p: Position, r: CapacityRequest, seat_id: str, host_states: list[str]) -> si.Position:
     return si.Position(
-        id=seat_id, request_id=str(r.id), mission=r.mission, host_states=host_states, priority=r.priority,
-        deploy_by=r.deploy_by, benchmark=r.benchmark, level=p.level or r.level, category=p.category,
-        grade_min=_grade(p.grade_min), grade_max=_grade(p.grade_max),
+        id=seat_id,
+        request_id=str(r.id),
+        mission=r.mission,
+        host_states=host_states,
+        priority=r.priority,
+        deploy_by=r.deploy_by,
+        benchmark=r.benchmark,
+        level=p.level or r.level,
+        category=p.category,
+        grade_min=_grade(p.grade_min),
+        grade_max=_grade(p.grade_max),
         required_skills={s["code"]: s["min_proficiency"] for s in p.required_skills},
         desired_skills={s["code"]: s["min_proficiency"] for s in p.desired_skills},
         languages={lang["code"]: lang["min_level"] for lang in p.languages},
-        start=p.start_date, end=p.end_date, group=f"R{r.id}:{p.group}" if p.group else None,
-        all_or_nothing=p.all_or_nothing, same_offer=p.same_offer,
+        start=p.start_date,
+        end=p.end_date,
+        group=f"R{r.id}:{p.group}" if p.group else None,
+        all_or_nothing=p.all_or_nothing,
+        same_offer=p.same_offer,
     )
 
 
 def build_instance(
-    session: Session, *, today: date, scope: Scope, parameters: si.Parameters, parent_plan_id: int | None = None,
+    session: Session,
+    *,
+    today: date,
+    scope: Scope,
+    parameters: si.Parameters,
+    parent_plan_id: int | None = None,
     pins: list[dict] = (),
 ) -> tuple[si.Instance, Seats]:
     """The solver's view of the open positions in scope and everyone who might fill them."""
@@ -111,8 +146,10 @@ def build_instance(
         experts=[_expert(e) for e in experts],
         offers=[_offer(o) for o in offers],
         positions=positions,
-        deployments=[si.Deployment(supplier_id=supplier_id(d.expert_id, d.offer_id), start=d.start_date,
-                                   end=d.end_date) for d in live],
+        deployments=[
+            si.Deployment(supplier_id=supplier_id(d.expert_id, d.offer_id), start=d.start_date, end=d.end_date)
+            for d in live
+        ],
         forbidden=_forbidden(session, position_ids, seats),
         parameters=parameters,
     )
@@ -139,8 +176,11 @@ def _forbidden(session: Session, position_ids: set[int], seats: Seats) -> list[s
     by_position: dict[int, list[str]] = {}
     for sid, (p, _) in seats.by_id.items():
         by_position.setdefault(p.id, []).append(sid)
-    return [si.ForbiddenPair(position_id=sid, supplier_id=f.supplier)
-            for f in rejected for sid in by_position.get(f.position_id, [])]
+    return [
+        si.ForbiddenPair(position_id=sid, supplier_id=f.supplier)
+        for f in rejected
+        for sid in by_position.get(f.position_id, [])
+    ]
 
 
 def _carried_over(session: Session, plan_id: int, seats: Seats, instance: si.Instance):
@@ -164,16 +204,28 @@ def plan_rows(plan_id: int, result: SolverPlan, seats: Seats) -> tuple[list[Plan
     for a in result.assignments:
         position, seat = seats.by_id[a.position_id]
         supplier = SupplierId.parse(a.supplier_id)
-        assignments.append(PlanAssignment(
-            plan_id=plan_id, position_id=position.id, seat=seat, expert_id=supplier.expert, offer_id=supplier.offer,
-            slot=a.slot, supplier_key=supplier.booking_key(a.slot),
-            start_date=position.start_date, end_date=position.end_date, score=a.score,
-            total=sum(a.score.values()),
-            review=ReviewStatus.pinned if a.pinned else ReviewStatus.proposed,
-        ))
+        assignments.append(
+            PlanAssignment(
+                plan_id=plan_id,
+                position_id=position.id,
+                seat=seat,
+                expert_id=supplier.expert,
+                offer_id=supplier.offer,
+                slot=a.slot,
+                supplier_key=supplier.booking_key(a.slot),
+                start_date=position.start_date,
+                end_date=position.end_date,
+                score=a.score,
+                total=sum(a.score.values()),
+                review=ReviewStatus.pinned if a.pinned else ReviewStatus.proposed,
+            )
+        )
     unfilled = []
     for u in result.unfilled:
         position, seat = seats.by_id[u.position_id]
-        unfilled.append(PlanUnfilled(plan_id=plan_id, position_id=position.id, seat=seat, reason=u.reason,
-                                     detail=u.model_dump(mode="json")))
+        unfilled.append(
+            PlanUnfilled(
+                plan_id=plan_id, position_id=position.id, seat=seat, reason=u.reason, detail=u.model_dump(mode="json")
+            )
+        )
     return assignments, unfilled

@@ -20,9 +20,9 @@ from sqlmodel import Session
 from schemas.enums import PlanStatus
 from schemas.instance import Instance, Parameters
 from schemas.plan import Plan as SolverPlan
+from service.notifications.outbox import emit
 from service.planning import bridge
 from service.planning import repository as repo
-from service.notifications.outbox import emit
 from service.platform.tables import Plan, utcnow
 
 logger = logging.getLogger("roster.jobs")
@@ -39,9 +39,12 @@ def claim(engine: Engine, worker_id: str, lease_seconds: float, now: datetime | 
         if plan is None:
             return None
         if plan.status == PlanStatus.running and plan.attempts >= MAX_ATTEMPTS:
-            _finish(session, plan, PlanStatus.failed,
-                    error=f"the worker running this plan stopped {plan.attempts} times (lost its lease); "
-                          "start a new plan")
+            _finish(
+                session,
+                plan,
+                PlanStatus.failed,
+                error=f"the worker running this plan stopped {plan.attempts} times (lost its lease); start a new plan",
+            )
             session.commit()
             return None
         if plan.status == PlanStatus.running:
@@ -82,8 +85,14 @@ def build(engine: Engine, plan_id: int) -> tuple[Instance, bridge.Seats, dict]:
         parameters, options = solver_parameters(plan)
         today = date.fromisoformat(options["today"]) if "today" in options else date.today()
         scope = bridge.Scope(plan.request_ids, plan.horizon_start, plan.horizon_end)
-        instance, seats = bridge.build_instance(session, today=today, scope=scope, parameters=parameters,
-                                                parent_plan_id=plan.parent_id, pins=options.get("pins", []))
+        instance, seats = bridge.build_instance(
+            session,
+            today=today,
+            scope=scope,
+            parameters=parameters,
+            parent_plan_id=plan.parent_id,
+            pins=options.get("pins", []),
+        )
         return instance, seats, options
 
 
@@ -128,10 +137,14 @@ def _child(instance_json: str, options: dict, out: "multiprocessing.Queue", pare
         import solver
 
         instance = Instance.model_validate_json(instance_json)
-        plan = solver.solve(instance, workers=options.get("workers"), seed=options.get("seed"),
-                            progress=lambda p: out.put(("progress", p)))
+        plan = solver.solve(
+            instance,
+            workers=options.get("workers"),
+            seed=options.get("seed"),
+            progress=lambda p: out.put(("progress", p)),
+        )
         out.put(("result", plan.model_dump_json()))
-    except Exception:  # noqa: BLE001 - the parent records it as the plan's failure
+    except Exception:
         out.put(("error", traceback.format_exc(limit=5)))
 
 
@@ -157,13 +170,13 @@ def _heartbeat(engine: Engine, plan_id: int, worker_id: str, lease_seconds: floa
         session.commit()
 
 
-def run_solver(engine: Engine, plan_id: int, worker_id: str, lease_seconds: float, instance: Instance,
-               options: dict) -> SolverPlan:
+def run_solver(
+    engine: Engine, plan_id: int, worker_id: str, lease_seconds: float, instance: Instance, options: dict
+) -> SolverPlan:
     """Solve in a child process (so it can be cancelled and never blocks a server), renewing the lease."""
     context = multiprocessing.get_context("spawn")
     out = context.Queue()
-    child = context.Process(target=_child, args=(instance.model_dump_json(), options, out, os.getpid()),
-                            daemon=True)
+    child = context.Process(target=_child, args=(instance.model_dump_json(), options, out, os.getpid()), daemon=True)
     child.start()
     last: dict | None = None
     try:
@@ -188,8 +201,9 @@ def run_solver(engine: Engine, plan_id: int, worker_id: str, lease_seconds: floa
         child.join(timeout=5)
 
 
-def store(engine: Engine, plan_id: int, worker_id: str, instance: Instance, seats: bridge.Seats,
-          result: SolverPlan) -> bool:
+def store(
+    engine: Engine, plan_id: int, worker_id: str, instance: Instance, seats: bridge.Seats, result: SolverPlan
+) -> bool:
     """Write the whole result in one transaction, if this worker still holds the lease."""
     import solver
 
@@ -199,8 +213,12 @@ def store(engine: Engine, plan_id: int, worker_id: str, instance: Instance, seat
         if plan is None:
             return False
         if violations:
-            _finish(session, plan, PlanStatus.failed,
-                    error="the plan broke hard rules and was not stored: " + "; ".join(violations[:10]))
+            _finish(
+                session,
+                plan,
+                PlanStatus.failed,
+                error="the plan broke hard rules and was not stored: " + "; ".join(violations[:10]),
+            )
             session.commit()
             return True
         assignments, unfilled = bridge.plan_rows(plan_id, result, seats)
@@ -216,10 +234,16 @@ def store(engine: Engine, plan_id: int, worker_id: str, instance: Instance, seat
 
 def summary(result: SolverPlan, seats: int) -> dict:
     return {
-        "solver_status": result.status, "seats": seats, "filled": len(result.assignments),
-        "unfilled": len(result.unfilled), "objectives": result.objectives.model_dump(),
-        "best_bound": result.best_bound, "gap": result.gap, "wall_time": result.wall_time,
-        "model": result.model.model_dump(), "messages": result.messages,
+        "solver_status": result.status,
+        "seats": seats,
+        "filled": len(result.assignments),
+        "unfilled": len(result.unfilled),
+        "objectives": result.objectives.model_dump(),
+        "best_bound": result.best_bound,
+        "gap": result.gap,
+        "wall_time": result.wall_time,
+        "model": result.model.model_dump(),
+        "messages": result.messages,
     }
 
 
@@ -227,15 +251,16 @@ def execute(engine: Engine, plan_id: int, worker_id: str, lease_seconds: float) 
     """Run one claimed plan to its end: succeeded, failed or cancelled."""
     try:
         instance, seats, options = build(engine, plan_id)
-        _heartbeat(engine, plan_id, worker_id, lease_seconds, {"phase": "solving", "elapsed": 0.0,
-                                                                "seats": len(seats.by_id)})
+        _heartbeat(
+            engine, plan_id, worker_id, lease_seconds, {"phase": "solving", "elapsed": 0.0, "seats": len(seats.by_id)}
+        )
         result = run_solver(engine, plan_id, worker_id, lease_seconds, instance, options)
         store(engine, plan_id, worker_id, instance, seats, result)
     except LeaseLost:
         logger.warning("plan %s: lease lost by %s; result discarded", plan_id, worker_id)
     except Cancelled:
         _end(engine, plan_id, worker_id, PlanStatus.cancelled, None)
-    except Exception as exc:  # noqa: BLE001 - recorded as the plan's failure
+    except Exception as exc:
         logger.exception("plan %s failed", plan_id)
         _end(engine, plan_id, worker_id, PlanStatus.failed, str(exc)[:4000])
 
@@ -267,5 +292,3 @@ def request_cancel(session: Session, plan: Plan) -> None:
 
 def queue_length(session: Session) -> int:
     return repo.queued_count(session)
-
-

@@ -8,9 +8,8 @@ from sqlmodel import Session, select
 from schemas.enums import OfferStatus, PlanStatus, ReviewStatus
 from schemas.ids import SupplierId
 from schemas.planning import AssignmentPublic, PlanPublic, UnfilledPublic
-from service.platform.errors import Invalid, not_found
 from service.deployments.repository import LIVE, suppliers
-from service.requests.repository import OPEN_STATUSES
+from service.platform.errors import Invalid, not_found
 from service.platform.tables import (
     CapacityRequest,
     Deployment,
@@ -23,7 +22,7 @@ from service.platform.tables import (
     PlanUnfilled,
     Position,
 )
-
+from service.requests.repository import OPEN_STATUSES
 
 
 def to_public(plan: Plan) -> PlanPublic:
@@ -44,37 +43,53 @@ def list_plans(session: Session, limit: int, offset: int):
 
 
 def _context(session: Session, position_ids: set[int]) -> dict[int, tuple[Position, CapacityRequest]]:
-    rows = session.exec(select(Position, CapacityRequest).join(CapacityRequest)
-                        .where(Position.id.in_(position_ids))).all()
+    rows = session.exec(
+        select(Position, CapacityRequest).join(CapacityRequest).where(Position.id.in_(position_ids))
+    ).all()
     return {p.id: (p, r) for p, r in rows}
 
 
-def assignments(session: Session, plan: Plan, conditions: list = (), *,
-                review: ReviewStatus | None = None) -> list[AssignmentPublic]:
+def assignments(
+    session: Session, plan: Plan, conditions: list = (), *, review: ReviewStatus | None = None
+) -> list[AssignmentPublic]:
     if review is not None:
         conditions = [*conditions, PlanAssignment.review == review]
-    rows = session.exec(select(PlanAssignment).where(PlanAssignment.plan_id == plan.id, *conditions)
-                        .order_by(PlanAssignment.position_id, PlanAssignment.seat)).all()
+    rows = session.exec(
+        select(PlanAssignment)
+        .where(PlanAssignment.plan_id == plan.id, *conditions)
+        .order_by(PlanAssignment.position_id, PlanAssignment.seat)
+    ).all()
     context = _context(session, {a.position_id for a in rows})
     known = suppliers(session, [SupplierId.of(a.expert_id, a.offer_id) for a in rows])
     return [
         AssignmentPublic(
             **a.model_dump(exclude={"expert_id", "offer_id", "supplier_key"}),
-            position_title=context[a.position_id][0].title, request_id=context[a.position_id][1].id,
-            mission=context[a.position_id][1].mission, supplier=known[SupplierId.of(a.expert_id, a.offer_id)],
+            position_title=context[a.position_id][0].title,
+            request_id=context[a.position_id][1].id,
+            mission=context[a.position_id][1].mission,
+            supplier=known[SupplierId.of(a.expert_id, a.offer_id)],
         )
         for a in rows
     ]
 
 
 def unfilled(session: Session, plan: Plan) -> list[UnfilledPublic]:
-    rows = session.exec(select(PlanUnfilled).where(PlanUnfilled.plan_id == plan.id)
-                        .order_by(PlanUnfilled.position_id, PlanUnfilled.seat)).all()
+    rows = session.exec(
+        select(PlanUnfilled)
+        .where(PlanUnfilled.plan_id == plan.id)
+        .order_by(PlanUnfilled.position_id, PlanUnfilled.seat)
+    ).all()
     context = _context(session, {u.position_id for u in rows})
     return [
-        UnfilledPublic(position_id=u.position_id, position_title=context[u.position_id][0].title,
-                       request_id=context[u.position_id][1].id, mission=context[u.position_id][1].mission,
-                       seat=u.seat, reason=u.reason, detail=u.detail)
+        UnfilledPublic(
+            position_id=u.position_id,
+            position_title=context[u.position_id][0].title,
+            request_id=context[u.position_id][1].id,
+            mission=context[u.position_id][1].mission,
+            seat=u.seat,
+            reason=u.reason,
+            detail=u.detail,
+        )
         for u in rows
     ]
 
@@ -122,30 +137,36 @@ def offer(session: Session, offer_id: int) -> Offer | None:
 
 def holder(session: Session, plan: Plan, position_id: int, seat: int) -> AssignmentPublic | None:
     """The assignment that holds a seat in a plan, if any."""
-    current = session.exec(select(PlanAssignment).where(
-        PlanAssignment.plan_id == plan.id, PlanAssignment.position_id == position_id,
-        PlanAssignment.seat == seat)).first()
+    current = session.exec(
+        select(PlanAssignment).where(
+            PlanAssignment.plan_id == plan.id, PlanAssignment.position_id == position_id, PlanAssignment.seat == seat
+        )
+    ).first()
     return assignments(session, plan, [PlanAssignment.id == current.id])[0] if current else None
 
 
 def assignment_rows(session: Session, plan: Plan, ids: list[int]) -> list[PlanAssignment]:
     """The rows of these assignments that belong to the plan (unknown ids are left out)."""
-    return session.exec(select(PlanAssignment).where(PlanAssignment.plan_id == plan.id,
-                                                     PlanAssignment.id.in_(ids))).all()
+    return session.exec(
+        select(PlanAssignment).where(PlanAssignment.plan_id == plan.id, PlanAssignment.id.in_(ids))
+    ).all()
 
 
 def forbidden_pair(session: Session, position_id: int, supplier: str) -> ForbiddenPair | None:
-    return session.exec(select(ForbiddenPair).where(ForbiddenPair.position_id == position_id,
-                                                    ForbiddenPair.supplier == supplier)).first()
+    return session.exec(
+        select(ForbiddenPair).where(ForbiddenPair.position_id == position_id, ForbiddenPair.supplier == supplier)
+    ).first()
 
 
 def claimable(session: Session, now: datetime, *, lock: bool) -> Plan | None:
     """The oldest queued plan, or running one whose lease ran out; ``lock``: FOR UPDATE SKIP LOCKED."""
     statement = (
         select(Plan)
-        .where(or_(Plan.status == PlanStatus.queued,
-                   (Plan.status == PlanStatus.running) & (Plan.lease_expires_at < now)))
-        .order_by(Plan.id).limit(1)
+        .where(
+            or_(Plan.status == PlanStatus.queued, (Plan.status == PlanStatus.running) & (Plan.lease_expires_at < now))
+        )
+        .order_by(Plan.id)
+        .limit(1)
     )
     if lock:
         statement = statement.with_for_update(skip_locked=True)
@@ -164,8 +185,9 @@ def queued_count(session: Session) -> int:
     return session.exec(select(func.count()).select_from(Plan).where(Plan.status == PlanStatus.queued)).one()
 
 
-def open_positions(session: Session, request_ids: list[int] | None, horizon_start: date | None,
-                   horizon_end: date | None) -> list[tuple[Position, CapacityRequest]]:
+def open_positions(
+    session: Session, request_ids: list[int] | None, horizon_start: date | None, horizon_end: date | None
+) -> list[tuple[Position, CapacityRequest]]:
     """The positions of open requests in scope (these requests, overlapping the horizon), with their request."""
     statement = (
         select(Position, CapacityRequest)
@@ -197,8 +219,9 @@ def active_experts(session: Session) -> list[Expert]:
 def open_offers(session: Session, today: date) -> list[Offer]:
     """Offers submitted or accepted that have not expired by ``today``."""
     return session.exec(
-        select(Offer).where(Offer.status.in_((OfferStatus.submitted, OfferStatus.accepted)),
-                            Offer.expires_on >= today).order_by(Offer.id)
+        select(Offer)
+        .where(Offer.status.in_((OfferStatus.submitted, OfferStatus.accepted)), Offer.expires_on >= today)
+        .order_by(Offer.id)
     ).all()
 
 
@@ -208,7 +231,9 @@ def forbidden_pairs(session: Session, position_ids: set[int]) -> list[ForbiddenP
 
 def undecided_assignments(session: Session, plan_id: int) -> list[PlanAssignment]:
     """A plan's assignments still proposed or pinned (neither approved nor rejected)."""
-    return session.exec(select(PlanAssignment).where(
-        PlanAssignment.plan_id == plan_id,
-        or_(PlanAssignment.review == ReviewStatus.proposed, PlanAssignment.review == ReviewStatus.pinned),
-    )).all()
+    return session.exec(
+        select(PlanAssignment).where(
+            PlanAssignment.plan_id == plan_id,
+            or_(PlanAssignment.review == ReviewStatus.proposed, PlanAssignment.review == ReviewStatus.pinned),
+        )
+    ).all()

@@ -3,14 +3,14 @@
 from sqlmodel import Session
 
 from schemas.enums import PlanStatus, ReviewStatus
+from schemas.ids import SupplierId
 from schemas.planning import Review, ReviewResult
+from service.deployments import repository as deployments
+from service.notifications.outbox import emit
+from service.planning import repository as repo
 from service.platform import audit
 from service.platform.auth import Principal
-from schemas.ids import SupplierId
 from service.platform.errors import Conflict, Invalid
-from service.notifications.outbox import emit
-from service.deployments import repository as deployments
-from service.planning import repository as repo
 from service.platform.tables import ForbiddenPair, Plan, PlanAssignment, utcnow
 
 OPEN_DECISIONS = (ReviewStatus.proposed, ReviewStatus.pinned)
@@ -21,7 +21,9 @@ def _assignments(session: Session, plan: Plan, ids: list[int]) -> dict[int, Plan
     found = {a.id: a for a in rows}
     missing = sorted(set(ids) - found.keys())
     if missing:
-        raise Invalid("body", f"assignment(s) {missing} are not part of plan {plan.id}: see GET /plans/{plan.id}/assignments")
+        raise Invalid(
+            "body", f"assignment(s) {missing} are not part of plan {plan.id}: see GET /plans/{plan.id}/assignments"
+        )
     decided = sorted(a.id for a in rows if a.review not in OPEN_DECISIONS)
     if decided:
         raise Conflict(f"assignment(s) {decided} were already approved or rejected")
@@ -45,10 +47,20 @@ def apply(session: Session, plan: Plan, review: Review, principal: Principal) ->
         result.pinned.append(aid)
     for a in rows.values():
         session.add(a)
-        audit.record(session, principal, ReviewStatus(a.review).value,
-                     "plan_assignment", a.id, after={"plan_id": plan.id, "position_id": a.position_id,
-                                                     "seat": a.seat, "supplier": a.supplier_key,
-                                                     "deployment_id": a.deployment_id})
+        audit.record(
+            session,
+            principal,
+            ReviewStatus(a.review).value,
+            "plan_assignment",
+            a.id,
+            after={
+                "plan_id": plan.id,
+                "position_id": a.position_id,
+                "seat": a.seat,
+                "supplier": a.supplier_key,
+                "deployment_id": a.deployment_id,
+            },
+        )
     return result
 
 
@@ -59,8 +71,14 @@ def _decide(a: PlanAssignment, status: ReviewStatus, principal: Principal) -> No
 def _approve(session: Session, plan: Plan, a: PlanAssignment, principal: Principal):
     position = repo.position(session, a.position_id)
     deployment = deployments.create(
-        session, position=position, seat=a.seat, expert_id=a.expert_id, offer_id=a.offer_id,
-        plan_id=plan.id, assignment_id=a.id, approved_by=principal.name,
+        session,
+        position=position,
+        seat=a.seat,
+        expert_id=a.expert_id,
+        offer_id=a.offer_id,
+        plan_id=plan.id,
+        assignment_id=a.id,
+        approved_by=principal.name,
     )
     _decide(a, ReviewStatus.approved, principal)
     a.deployment_id = deployment.id
@@ -71,9 +89,16 @@ def _reject(session: Session, plan: Plan, a: PlanAssignment, principal: Principa
     _decide(a, ReviewStatus.rejected, principal)
     supplier = str(SupplierId.of(a.expert_id, a.offer_id))
     if repo.forbidden_pair(session, a.position_id, supplier) is None:
-        session.add(ForbiddenPair(position_id=a.position_id, supplier=supplier, plan_id=plan.id,
-                                  created_by=principal.name))
+        session.add(
+            ForbiddenPair(position_id=a.position_id, supplier=supplier, plan_id=plan.id, created_by=principal.name)
+        )
     if a.offer_id is not None:
         offer = repo.offer(session, a.offer_id)
-        emit(session, "offer.declined", state=offer.state, entity="offer", entity_id=offer.id,
-             payload={"offer_id": offer.id, "title": offer.title, "position_id": a.position_id})
+        emit(
+            session,
+            "offer.declined",
+            state=offer.state,
+            entity="offer",
+            entity_id=offer.id,
+            payload={"offer_id": offer.id, "title": offer.title, "position_id": a.position_id},
+        )

@@ -27,8 +27,9 @@ router = APIRouter(prefix="/plans", tags=["plans"])
 
 
 @router.post("", response_model=PlanPublic, status_code=status.HTTP_202_ACCEPTED)
-def create_plan(session: SessionDep, principal: PlannerUser, body: PlanCreate, response: Response,
-                request: Request = None):
+def create_plan(
+    session: SessionDep, principal: PlannerUser, body: PlanCreate, response: Response, request: Request = None
+):
     """Queue a plan for the open requests in scope; follow it at /plans/{id} or /plans/{id}/events."""
     plan = service.create_plan(Unit.of(session, principal, request), body=body)
     response.headers["Location"] = f"/plans/{plan.id}"
@@ -54,19 +55,23 @@ def cancel_plan(session: SessionDep, principal: PlannerUser, plan_id: Id):
     return service.cancel_plan(Unit(session, principal), plan_id=plan_id)
 
 
-@router.get("/{plan_id}/events", response_class=StreamingResponse,
-            responses={200: {"content": {"text/event-stream": {}}, "description": "Server-Sent Events"}})
+@router.get(
+    "/{plan_id}/events",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}, "description": "Server-Sent Events"}},
+)
 async def plan_events(request: Request, _: StaffUser, plan_id: Id):
     """Server-Sent Events: `progress` while the plan runs, then one `end` with its final state."""
-    stream = await service.plan_events(request.app.state.engine, plan_id=plan_id,
-                                       disconnected=request.is_disconnected)
-    return StreamingResponse(stream, media_type="text/event-stream",
-                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    stream = await service.plan_events(request.app.state.engine, plan_id=plan_id, disconnected=request.is_disconnected)
+    return StreamingResponse(
+        stream, media_type="text/event-stream", headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    )
 
 
 @router.get("/{plan_id}/assignments", response_model=AssignmentsPublic)
-def list_assignments(session: SessionDep, _: StaffUser, plan_id: Id, request_id: int | None = None,
-                     review: ReviewStatus | None = None):
+def list_assignments(
+    session: SessionDep, _: StaffUser, plan_id: Id, request_id: int | None = None, review: ReviewStatus | None = None
+):
     """The proposed assignments with their score breakdown."""
     data = service.assignments(session, plan_id=plan_id, request_id=request_id, review=review)
     return AssignmentsPublic(data=data, count=len(data))
@@ -79,10 +84,16 @@ def list_unfilled(session: SessionDep, _: StaffUser, plan_id: Id):
     return UnfilledList(data=data, count=len(data))
 
 
-@router.get("/{plan_id}/positions/{position_id}/alternatives", response_model=AlternativesPublic,
-            responses={409: {"description": "The plan has not succeeded (yet)"}})
+@router.get(
+    "/{plan_id}/positions/{position_id}/alternatives",
+    response_model=AlternativesPublic,
+    responses={409: {"description": "The plan has not succeeded (yet)"}},
+)
 def position_alternatives(
-    session: SessionDep, _: StaffUser, plan_id: Id, position_id: Id,
+    session: SessionDep,
+    _: StaffUser,
+    plan_id: Id,
+    position_id: Id,
     seat: Annotated[int | None, Query(ge=1, le=500, description="default: the first unfilled seat")] = None,
     k: Annotated[int, Query(ge=1, le=50)] = 5,
 ):
@@ -97,18 +108,28 @@ def review_plan(session: SessionDep, principal: PlannerUser, plan_id: Id, body: 
 
 
 @router.post("/{plan_id}/assignments/{assignment_id}/{decision}", response_model=ReviewResult)
-def review_one(session: SessionDep, principal: PlannerUser, plan_id: Id, assignment_id: Id,
-               decision: Annotated[str, "approve, reject or pin"]):
+def review_one(
+    session: SessionDep,
+    principal: PlannerUser,
+    plan_id: Id,
+    assignment_id: Id,
+    decision: Annotated[str, "approve, reject or pin"],
+):
     """Approve, reject or pin one assignment."""
     if decision not in ("approve", "reject", "pin"):
         raise Invalid("decision", f"{decision!r} is not a decision: use approve, reject or pin")
-    return service.review_plan(Unit(session, principal), plan_id=plan_id,
-                               body=Review(**{decision: [assignment_id]}))
+    return service.review_plan(Unit(session, principal), plan_id=plan_id, body=Review(**{decision: [assignment_id]}))
 
 
 @router.post("/{plan_id}/resolve", response_model=PlanPublic, status_code=status.HTTP_202_ACCEPTED)
-def resolve_plan(session: SessionDep, principal: PlannerUser, plan_id: Id, response: Response,
-                 body: PlanCreate | None = None, request: Request = None):
+def resolve_plan(
+    session: SessionDep,
+    principal: PlannerUser,
+    plan_id: Id,
+    response: Response,
+    body: PlanCreate | None = None,
+    request: Request = None,
+):
     """A new plan from this one: approvals and pins stay, rejections are excluded, the rest moves little."""
     plan = service.resolve_plan(Unit.of(session, principal, request), plan_id=plan_id, body=body)
     response.headers["Location"] = f"/plans/{plan.id}"

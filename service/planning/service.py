@@ -55,14 +55,20 @@ def _lease(owner: str | None) -> dict:
     if owner is None:
         return {"status": PlanStatus.queued}
     now = utcnow()
-    return {"status": PlanStatus.running, "lease_owner": owner, "attempts": 1, "started_at": now,
-            "lease_expires_at": now + timedelta(seconds=get_settings().worker_lease_seconds),
-            "progress": {"phase": "building", "elapsed": 0.0}}
+    return {
+        "status": PlanStatus.running,
+        "lease_owner": owner,
+        "attempts": 1,
+        "started_at": now,
+        "lease_expires_at": now + timedelta(seconds=get_settings().worker_lease_seconds),
+        "progress": {"phase": "building", "elapsed": 0.0},
+    }
 
 
 @use_case
-def create_plan(unit: Unit, *, body: PlanCreate, parent_id: int | None = None,
-                lease_owner: str | None = None) -> PlanPublic:
+def create_plan(
+    unit: Unit, *, body: PlanCreate, parent_id: int | None = None, lease_owner: str | None = None
+) -> PlanPublic:
     """Queue a plan (or, with ``lease_owner``, start it running under that owner's lease, so no worker takes it)."""
     session, principal = unit.session, unit.principal
     if body.request_ids:
@@ -70,9 +76,16 @@ def create_plan(unit: Unit, *, body: PlanCreate, parent_id: int | None = None,
         if missing:
             raise Invalid("request_ids", f"unknown request id(s) {missing}: see GET /requests")
     repo.check_pins(session, body.pins)
-    plan = Plan(parent_id=parent_id, request_ids=body.request_ids, horizon_start=body.horizon_start,
-                horizon_end=body.horizon_end, parameters=_parameters(body), created_by=principal.name,
-                created_by_token=principal.token_id, **_lease(lease_owner))
+    plan = Plan(
+        parent_id=parent_id,
+        request_ids=body.request_ids,
+        horizon_start=body.horizon_start,
+        horizon_end=body.horizon_end,
+        parameters=_parameters(body),
+        created_by=principal.name,
+        created_by_token=principal.token_id,
+        **_lease(lease_owner),
+    )
     repo.add(session, plan)
     public = repo.to_public(plan)
     unit.audit("create", "plan", plan.id, after=public)
@@ -83,8 +96,13 @@ def _resolve_body(parent: Plan, pins: list | None = None) -> PlanCreate:
     """The parent plan's scope and settings, for a re-solve (optionally with planner pins)."""
     stored = dict(parent.parameters)
     kept = {k: stored[k] for k in ("time_limit", "workers", "seed", "today") if k in stored}
-    return PlanCreate(request_ids=parent.request_ids, horizon_start=parent.horizon_start,
-                      horizon_end=parent.horizon_end, pins=pins or [], **kept)
+    return PlanCreate(
+        request_ids=parent.request_ids,
+        horizon_start=parent.horizon_start,
+        horizon_end=parent.horizon_end,
+        pins=pins or [],
+        **kept,
+    )
 
 
 @use_case
@@ -126,8 +144,9 @@ def review_plan(unit: Unit, *, plan_id: int, body: Review) -> ReviewResult:
     return unit.commit(result)
 
 
-def assignments(session: Session, *, plan_id: int, request_id: int | None = None,
-                review: ReviewStatus | None = None) -> list[AssignmentPublic]:
+def assignments(
+    session: Session, *, plan_id: int, request_id: int | None = None, review: ReviewStatus | None = None
+) -> list[AssignmentPublic]:
     """A plan's proposed assignments, optionally only one request's or only those in one review state."""
     data = repo.assignments(session, repo.get(session, plan_id), review=review)
     if request_id is not None:
@@ -135,8 +154,7 @@ def assignments(session: Session, *, plan_id: int, request_id: int | None = None
     return data
 
 
-def alternatives(session: Session, *, plan_id: int, position_id: int, seat: int | None,
-                 k: int) -> AlternativesPublic:
+def alternatives(session: Session, *, plan_id: int, position_id: int, seat: int | None, k: int) -> AlternativesPublic:
     """The best k suppliers for a seat, scored against the stored plan, without a solve."""
     import solver
 
@@ -155,11 +173,19 @@ def alternatives(session: Session, *, plan_id: int, position_id: int, seat: int 
     options = solver.alternatives(instance, result, seat_id, k)
     ids = [SupplierId.parse(s) for s in [o.supplier_id for o in options] + [current] if s]
     known = suppliers(session, ids)
-    data = [AlternativePublic(supplier=known[SupplierId.parse(o.supplier_id)], score=o.score, total=o.total,
-                              displaces=o.displaces) for o in options]
-    return AlternativesPublic(position_id=position_id, seat=SeatId.parse(seat_id).seat,
-                              current=known[SupplierId.parse(current)] if current else None, data=data,
-                              count=len(data))
+    data = [
+        AlternativePublic(
+            supplier=known[SupplierId.parse(o.supplier_id)], score=o.score, total=o.total, displaces=o.displaces
+        )
+        for o in options
+    ]
+    return AlternativesPublic(
+        position_id=position_id,
+        seat=SeatId.parse(seat_id).seat,
+        current=known[SupplierId.parse(current)] if current else None,
+        data=data,
+        count=len(data),
+    )
 
 
 def _first_unfilled(result: SolverPlan, seats: list[str]) -> str:
@@ -173,8 +199,9 @@ def _read(engine: Engine, plan_id: int) -> PlanPublic:
         return repo.to_public(repo.get(session, plan_id))
 
 
-async def plan_events(engine: Engine, *, plan_id: int,
-                      disconnected: Callable[[], Awaitable[bool]]) -> AsyncIterator[str]:
+async def plan_events(
+    engine: Engine, *, plan_id: int, disconnected: Callable[[], Awaitable[bool]]
+) -> AsyncIterator[str]:
     """Server-Sent Events of a plan: `progress` while it runs, then one `end`; the plan is read (404) at once."""
     first = await run_in_threadpool(_read, engine, plan_id)
     return _stream(engine, plan_id, first, disconnected)

@@ -8,9 +8,9 @@ import threading
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from service.planning import jobs
 from service.deployments import reminders
 from service.notifications import webhooks
+from service.planning import jobs
 
 logger = logging.getLogger("roster.worker")
 
@@ -30,8 +30,15 @@ def tick(engine: Engine, name: str, lease_seconds: float, reminder_days: int, al
     return ran
 
 
-def run(engine: Engine, stop: threading.Event, *, lease_seconds: float, poll_seconds: float,
-        reminder_days: int, allow_private_webhooks: bool = True) -> None:
+def run(
+    engine: Engine,
+    stop: threading.Event,
+    *,
+    lease_seconds: float,
+    poll_seconds: float,
+    reminder_days: int,
+    allow_private_webhooks: bool = True,
+) -> None:
     """Work until ``stop`` is set; errors in one round are logged and the loop goes on."""
     name = worker_id()
     logger.info("worker %s started", name)
@@ -39,7 +46,7 @@ def run(engine: Engine, stop: threading.Event, *, lease_seconds: float, poll_sec
         try:
             if tick(engine, name, lease_seconds, reminder_days, allow_private_webhooks):
                 continue
-        except Exception:  # noqa: BLE001 - a worker must survive one bad round (e.g. database restart)
+        except Exception:
             logger.exception("worker round failed")
         stop.wait(poll_seconds)
     logger.info("worker %s stopped", name)
@@ -48,9 +55,16 @@ def run(engine: Engine, stop: threading.Event, *, lease_seconds: float, poll_sec
 def start_thread(engine: Engine, settings) -> tuple[threading.Thread, threading.Event]:
     stop = threading.Event()
     thread = threading.Thread(
-        target=run, args=(engine, stop), name="roster-worker", daemon=True,
-        kwargs={"lease_seconds": settings.worker_lease_seconds, "poll_seconds": settings.worker_poll_seconds,
-                "reminder_days": settings.reminder_days, "allow_private_webhooks": settings.allow_private_webhooks},
+        target=run,
+        args=(engine, stop),
+        name="roster-worker",
+        daemon=True,
+        kwargs={
+            "lease_seconds": settings.worker_lease_seconds,
+            "poll_seconds": settings.worker_poll_seconds,
+            "reminder_days": settings.reminder_days,
+            "allow_private_webhooks": settings.allow_private_webhooks,
+        },
     )
     thread.start()
     return thread, stop

@@ -24,13 +24,30 @@ def _json(value: Any) -> Any:
     return jsonable_encoder(value)
 
 
-def row(principal: Principal, action: str, entity: str, entity_id: object, *, before: Any = None,
-        after: Any = None, at: datetime | None = None) -> dict:
+def row(
+    principal: Principal,
+    action: str,
+    entity: str,
+    entity_id: object,
+    *,
+    before: Any = None,
+    after: Any = None,
+    at: datetime | None = None,
+) -> dict:
     """An audit entry as the values of an INSERT (several make one multi-row INSERT); ``before`` and
     ``after`` are JSON data already."""
-    return {"at": at or utcnow(), "actor_token_id": principal.token_id, "actor_name": principal.name,
-            "actor_role": principal.role.value, "actor_state": principal.state, "action": action,
-            "entity": entity, "entity_id": str(entity_id), "before": before, "after": after}
+    return {
+        "at": at or utcnow(),
+        "actor_token_id": principal.token_id,
+        "actor_name": principal.name,
+        "actor_role": principal.role.value,
+        "actor_state": principal.state,
+        "action": action,
+        "entity": entity,
+        "entity_id": str(entity_id),
+        "before": before,
+        "after": after,
+    }
 
 
 def record(

@@ -35,7 +35,9 @@ def issue_token(session: Session, *, role: Role, name: str, state: str | None = 
     if (role == Role.member_state) != (state is not None):
         raise Invalid("state", "a member_state token needs --state ISO3; other roles take no state")
     if state is not None and session.get(MemberState, state) is None:
-        raise Invalid("state", f"unknown Member State {state!r}: use an ISO 3166-1 alpha-3 code from /reference/member-states")
+        raise Invalid(
+            "state", f"unknown Member State {state!r}: use an ISO 3166-1 alpha-3 code from /reference/member-states"
+        )
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     row = ApiToken(name=name, role=role, state=state, token_hash=hash_token(secret), prefix=secret[:10])
     session.add(row)
@@ -97,8 +99,9 @@ def authenticate(session: Session, secret: str, cache_seconds: float = 0.0) -> P
     if cache_seconds > 0 and (principal := recent_tokens.get(digest, cache_seconds)) is not None:
         return principal
     row = session.exec(
-        select(ApiToken.id, ApiToken.name, ApiToken.role, ApiToken.state, ApiToken.token_hash, ApiToken.revoked_at)
-        .where(ApiToken.token_hash == digest)
+        select(
+            ApiToken.id, ApiToken.name, ApiToken.role, ApiToken.state, ApiToken.token_hash, ApiToken.revoked_at
+        ).where(ApiToken.token_hash == digest)
     ).first()
     if row is None or not hmac.compare_digest(row.token_hash, digest) or row.revoked_at is not None:
         return None

@@ -41,8 +41,12 @@ def read_engine(engine: Engine, *, pool_size: int = 10, connect_timeout: int = 5
     under READ COMMITTED anyway); on SQLite, the same engine."""
     if engine.dialect.name != "postgresql":
         return engine
-    return make_engine(engine.url.render_as_string(hide_password=False), pool_size=pool_size,
-                       connect_timeout=connect_timeout, isolation_level="AUTOCOMMIT")
+    return make_engine(
+        engine.url.render_as_string(hide_password=False),
+        pool_size=pool_size,
+        connect_timeout=connect_timeout,
+        isolation_level="AUTOCOMMIT",
+    )
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -96,4 +100,3 @@ def upgrade(url: str, revision: str = "head") -> None:
     from alembic import command
 
     command.upgrade(alembic_config(url), revision)
-

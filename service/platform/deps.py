@@ -73,8 +73,10 @@ class BearerPrincipal(HTTPBearer):
     async def __call__(self, request: Request) -> Principal:  # type: ignore[override]  # a Principal, not credentials
         scheme, _, secret = request.headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not (secret := secret.strip()):
-            raise Unauthorized("send 'Authorization: Bearer <token>'; create one with `roster token create`",
-                               {"WWW-Authenticate": "Bearer"})
+            raise Unauthorized(
+                "send 'Authorization: Bearer <token>'; create one with `roster token create`",
+                {"WWW-Authenticate": "Bearer"},
+            )
         seconds, digest = request.app.state.settings.token_cache_seconds, hash_token(secret)
         if principal := recent_tokens.get(digest, seconds):
             if recent_tokens.due(digest, seconds):
@@ -113,8 +115,9 @@ def sign_in(request: Request, session: Session, secret: str) -> Principal:
     throttle = request.app.state.sign_in_throttle
     client = client_address(request, request.app.state.settings.trusted_proxies)
     if wait := throttle.retry_after(client):
-        raise TooManyRequests(f"too many failed sign-ins from this client: retry in {wait} s",
-                              {"Retry-After": str(wait)})
+        raise TooManyRequests(
+            f"too many failed sign-ins from this client: retry in {wait} s", {"Retry-After": str(wait)}
+        )
     throttle.failed(client)
     raise Unauthorized("the token is unknown or revoked; ask an admin for a new one", {"WWW-Authenticate": "Bearer"})
 

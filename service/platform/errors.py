@@ -11,7 +11,6 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-
 logger = logging.getLogger("roster")
 
 
@@ -92,7 +91,8 @@ def _validation_detail(exc: RequestValidationError) -> list[dict]:
     detail = []
     for err in exc.errors():
         if err.get("type") == "json_invalid":
-            message = f"malformed JSON: {err.get('ctx', {}).get('error', 'cannot parse the body')}; send a valid JSON document"
+            problem = err.get("ctx", {}).get("error", "cannot parse the body")
+            message = f"malformed JSON: {problem}; send a valid JSON document"
             detail.append({"field": "body", "message": message})
             continue
         message = err.get("msg", "invalid value").removeprefix("Value error, ")
@@ -145,7 +145,12 @@ def install_handlers(app: FastAPI) -> None:
         app.add_exception_handler(conflict, integrity_error)
 
     async def data_error(_: Request, exc: Exception) -> JSONResponse:
-        detail = [{"field": "body", "message": "a value cannot be stored (out of range or containing a NUL character): fix it"}]
+        detail = [
+            {
+                "field": "body",
+                "message": "a value cannot be stored (out of range or containing a NUL character): fix it",
+            }
+        ]
         return JSONResponse(_body("validation_error", detail), 422)
 
     for bad_value in (DataError, psycopg.DataError):  # psycopg's own: reads made on the event loop

@@ -46,8 +46,9 @@ def _query_model(model: type[BaseModel]) -> Argument:
 
     def value(request: Request) -> BaseModel:
         query = request.query_params
-        given = {name: query.getlist(name) if name in lists else query[name]
-                 for name in model.model_fields if name in query}
+        given = {
+            name: query.getlist(name) if name in lists else query[name] for name in model.model_fields if name in query
+        }
         try:
             return model.model_validate(given)
         except ValidationError as error:

@@ -97,7 +97,9 @@ class BodyLimitAndIdempotency:
 
     async def _idempotent(self, scope: Scope, body: bytes, key: str, token_hash: str, send: Send) -> None:
         if len(key) > 200:
-            return await _send_json(send, 400, {"error": "bad_request", "detail": "Idempotency-Key is over 200 characters"})
+            return await _send_json(
+                send, 400, {"error": "bad_request", "detail": "Idempotency-Key is over 200 characters"}
+            )
         fingerprint = hashlib.sha256(scope["method"].encode() + scope["path"].encode() + b"\0" + body).hexdigest()
         try:
             claim = await anyio.to_thread.run_sync(self._claim, token_hash, key, scope, fingerprint)
@@ -108,7 +110,11 @@ class BodyLimitAndIdempotency:
             extra = [(b"idempotent-replayed", b"true")]
             if content_type is None:
                 return await _send_json(send, status, json.loads(payload), extra)
-            headers = [(b"content-type", content_type.encode()), (b"content-length", str(len(payload)).encode()), *extra]
+            headers = [
+                (b"content-type", content_type.encode()),
+                (b"content-length", str(len(payload)).encode()),
+                *extra,
+            ]
             await send({"type": "http.response.start", "status": status, "headers": headers})
             return await send({"type": "http.response.body", "body": payload.encode()})
         scope.setdefault("state", {})["idempotency"] = (token_hash, key)
@@ -168,8 +174,11 @@ class BodyLimitAndIdempotency:
             return False
         taken = session.exec(
             update(IdempotencyRecord)
-            .where(IdempotencyRecord.id == stored.id, IdempotencyRecord.status_code.is_(None),
-                   IdempotencyRecord.created_at == stored.created_at)
+            .where(
+                IdempotencyRecord.id == stored.id,
+                IdempotencyRecord.status_code.is_(None),
+                IdempotencyRecord.created_at == stored.created_at,
+            )
             .values(created_at=utcnow())
         ).rowcount
         session.commit()

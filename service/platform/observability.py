@@ -63,11 +63,16 @@ class Metrics:
 
     def __init__(self, engine) -> None:
         self.registry = CollectorRegistry()
-        self.requests = Counter("roster_http_requests_total", "HTTP requests", ["method", "route", "status"],
-                                registry=self.registry)
-        self.latency = Histogram("roster_http_request_duration_seconds", "HTTP request latency",
-                                 ["method", "route"], registry=self.registry,
-                                 buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
+        self.requests = Counter(
+            "roster_http_requests_total", "HTTP requests", ["method", "route", "status"], registry=self.registry
+        )
+        self.latency = Histogram(
+            "roster_http_request_duration_seconds",
+            "HTTP request latency",
+            ["method", "route"],
+            registry=self.registry,
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+        )
         self.registry.register(_PlanCollector(engine))
 
 
@@ -80,17 +85,26 @@ class _PlanCollector:
 
         with Session(self.engine) as session:
             by_status = dict(session.exec(select(Plan.status, func.count()).group_by(Plan.status)).all())
-            finished = session.exec(select(Plan.started_at, Plan.finished_at).where(
-                Plan.status == "succeeded", Plan.started_at.is_not(None)).order_by(Plan.id.desc()).limit(1000)).all()
+            finished = session.exec(
+                select(Plan.started_at, Plan.finished_at)
+                .where(Plan.status == "succeeded", Plan.started_at.is_not(None))
+                .order_by(Plan.id.desc())
+                .limit(1000)
+            ).all()
         plans = GaugeMetricFamily("roster_plans", "Plans by status", labels=["status"])
         for status in ("queued", "running", "succeeded", "failed", "cancelled"):
             plans.add_metric([status], by_status.get(status, 0))
         yield plans
-        yield GaugeMetricFamily("roster_plan_queue_length", "Plans waiting for a worker",
-                                value=by_status.get("queued", 0))
+        yield GaugeMetricFamily(
+            "roster_plan_queue_length", "Plans waiting for a worker", value=by_status.get("queued", 0)
+        )
         durations = [(end - start).total_seconds() for start, end in finished if start and end]
-        yield SummaryMetricFamily("roster_plan_duration_seconds", "Wall time of the last 1,000 succeeded plans",
-                                  count_value=len(durations), sum_value=sum(durations))
+        yield SummaryMetricFamily(
+            "roster_plan_duration_seconds",
+            "Wall time of the last 1,000 succeeded plans",
+            count_value=len(durations),
+            sum_value=sum(durations),
+        )
 
 
 class RequestContext:
@@ -103,8 +117,10 @@ class RequestContext:
     def _observe(self, method: str, route: str, status: int, elapsed: float) -> None:
         key = (method, route, status)
         if (series := self._series.get(key)) is None:  # labels() validates and locks: once per series
-            series = self._series[key] = (self.metrics.requests.labels(method, route, str(status)),
-                                          self.metrics.latency.labels(method, route))
+            series = self._series[key] = (
+                self.metrics.requests.labels(method, route, str(status)),
+                self.metrics.latency.labels(method, route),
+            )
         series[0].inc()
         series[1].observe(elapsed)
 
@@ -130,7 +146,18 @@ class RequestContext:
             route = getattr(scope.get("route"), "path", None) or "unmatched"
             self._observe(scope["method"], route, status, elapsed)
             if access_log.isEnabledFor(logging.INFO):
-                access_log.info("%s %s %s", scope["method"], scope["path"], status,
-                                extra={"request_id": rid, "method": scope["method"], "path": scope["path"],
-                                       "route": route, "status": status, "duration_ms": round(elapsed * 1000, 1)})
+                access_log.info(
+                    "%s %s %s",
+                    scope["method"],
+                    scope["path"],
+                    status,
+                    extra={
+                        "request_id": rid,
+                        "method": scope["method"],
+                        "path": scope["path"],
+                        "route": route,
+                        "status": status,
+                        "duration_ms": round(elapsed * 1000, 1),
+                    },
+                )
             request_id.reset(token)

@@ -14,8 +14,14 @@ ERROR_BODY = {
             "description": "what is wrong and how to fix it; for validation errors one entry per field",
             "anyOf": [
                 {"type": "string"},
-                {"type": "array", "items": {"type": "object", "required": ["field", "message"], "properties": {
-                    "field": {"type": "string"}, "message": {"type": "string"}}}},
+                {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["field", "message"],
+                        "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
+                    },
+                },
                 {"type": "object"},
             ],
         },
@@ -27,7 +33,7 @@ WHY = {
     "403": "The token's role may not do this",
     "404": "No such resource, or one the caller may not see",
     "409": "Conflicts with stored data (a duplicate, a double booking, a decided assignment), or met another "
-           "change made at the same moment and was undone (send it again)",
+    "change made at the same moment and was undone (send it again)",
     "412": "If-Match names a stale version",
     "413": "The body is over the size limit",
     "422": "The input is invalid; each field is named with the fix",

@@ -21,12 +21,21 @@ def get_scoped(session: Session, model, ident: int, principal: Principal, scope:
     return row
 
 
-def page(session: Session, model, principal: Principal, scope: Scope, conditions: list, order_by: tuple,
-         limit: int, offset: int) -> tuple[list, int]:
+def page(
+    session: Session,
+    model,
+    principal: Principal,
+    scope: Scope,
+    conditions: list,
+    order_by: tuple,
+    limit: int,
+    offset: int,
+) -> tuple[list, int]:
     """One page of visible rows matching ``conditions``, and how many match in all."""
     count = session.exec(scope(select(func.count()).select_from(model).where(*conditions), principal)).one()
-    rows = session.exec(scope(select(model).where(*conditions), principal)
-                        .order_by(*order_by).limit(limit).offset(offset)).all()
+    rows = session.exec(
+        scope(select(model).where(*conditions), principal).order_by(*order_by).limit(limit).offset(offset)
+    ).all()
     return list(rows), count
 
 

@@ -55,10 +55,12 @@ class SignInThrottle:
 
     def _forget_old(self, session: Session, now: datetime) -> None:
         """Rows whose window and block are both over say nothing more."""
-        session.exec(delete(SignInFailure).where(
-            SignInFailure.window_started_at <= now - self.window,
-            or_(SignInFailure.blocked_until.is_(None), SignInFailure.blocked_until <= now),
-        ))
+        session.exec(
+            delete(SignInFailure).where(
+                SignInFailure.window_started_at <= now - self.window,
+                or_(SignInFailure.blocked_until.is_(None), SignInFailure.blocked_until <= now),
+            )
+        )
 
 
 def client_address(request: Request, trusted_proxies: list[str]) -> str:

@@ -115,7 +115,7 @@ class SharedRead:
             except asyncio.CancelledError:
                 batch.cancel()
                 raise
-            except Exception as error:  # noqa: BLE001 - every request of the batch meets it
+            except Exception as error:
                 batch.set_exception(error)
 
 
@@ -150,8 +150,9 @@ def rendered(model: BaseModel, tag: int | None) -> tuple[bytes, int | None]:
     return model.model_dump_json().encode(), tag
 
 
-async def roster_answer(request: Request, key: Hashable,
-                        compute: Callable[[int], tuple[BaseModel, int | None]]) -> Response:
+async def roster_answer(
+    request: Request, key: Hashable, compute: Callable[[int], tuple[BaseModel, int | None]]
+) -> Response:
     """The JSON answer for ``key`` at the roster's current version.
 
     ``compute(version)`` gives (model, ETag version) and runs on a worker thread, only when no answer

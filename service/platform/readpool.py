@@ -59,8 +59,11 @@ class ReadPool:
                 fresh = cursor is None
                 if fresh:
                     connection = await psycopg.AsyncConnection.connect(
-                        self._conninfo, autocommit=True, connect_timeout=max(1, round(self._timeout)),
-                        application_name=APPLICATION_NAME)
+                        self._conninfo,
+                        autocommit=True,
+                        connect_timeout=max(1, round(self._timeout)),
+                        application_name=APPLICATION_NAME,
+                    )
                     # kept with its connection: a new cursor per read cost a fifth of the read's client CPU
                     cursor = connection.cursor()
                 try:
@@ -90,8 +93,7 @@ class ReadPool:
                 async with asyncio.timeout(self._timeout):
                     await self._slots.acquire()
             except TimeoutError:
-                raise psycopg.OperationalError(
-                    f"no database connection came free within {self._timeout} s") from None
+                raise psycopg.OperationalError(f"no database connection came free within {self._timeout} s") from None
         else:
             await self._slots.acquire()  # free: returns at once
         return self._idle.pop() if self._idle else None

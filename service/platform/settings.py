@@ -16,8 +16,11 @@ class Settings(BaseSettings):
     max_body_bytes: int = 1_000_000
     max_import_bytes: int = 16_000_000
     cors_origins: list[str] = []
-    trusted_proxies: list[str] = Field(default=[], description="addresses or networks (CIDR) of the reverse proxies "
-                                       "whose X-Forwarded-For names the client; nobody else's is believed")
+    trusted_proxies: list[str] = Field(
+        default=[],
+        description="addresses or networks (CIDR) of the reverse proxies "
+        "whose X-Forwarded-For names the client; nobody else's is believed",
+    )
     db_pool_size: int = 10
     db_connect_timeout: int = 5
     check_migrations: bool = True
@@ -30,8 +33,11 @@ class Settings(BaseSettings):
     threads: int = Field(default=4, ge=1, le=200, description="threads per server process for blocking work")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     webhooks_to_private_addresses: bool | None = None
-    opentelemetry: bool = Field(default=False, description="FastAPI's own OpenTelemetry traces, metrics and logs, "
-                                "sent to the providers configured in this process; /metrics serves Prometheus either way")
+    opentelemetry: bool = Field(
+        default=False,
+        description="FastAPI's own OpenTelemetry traces, metrics and logs, "
+        "sent to the providers configured in this process; /metrics serves Prometheus either way",
+    )
 
     @property
     def allow_private_webhooks(self) -> bool:
@@ -54,16 +60,15 @@ class Settings(BaseSettings):
             try:
                 ip_network(proxy, strict=False)
             except ValueError:
-                raise ValueError(f"ROSTER_TRUSTED_PROXIES: {proxy!r} is not an address or a network such as "
-                                 "10.0.0.0/8") from None
+                raise ValueError(
+                    f"ROSTER_TRUSTED_PROXIES: {proxy!r} is not an address or a network such as 10.0.0.0/8"
+                ) from None
         return value
 
     @model_validator(mode="after")
     def _safe_outside_development(self) -> "Settings":
         if self.environment == "production" and self.database_url.startswith("sqlite"):
-            raise ValueError(
-                "ROSTER_DATABASE_URL points at SQLite in production: set it to postgresql+psycopg://..."
-            )
+            raise ValueError("ROSTER_DATABASE_URL points at SQLite in production: set it to postgresql+psycopg://...")
         return self
 
 

@@ -1,6 +1,6 @@
 """Table models. Each inherits a data model from ``schemas.roster``; none is inherited from."""
 
-from datetime import date, datetime, UTC
+from datetime import UTC, date, datetime
 from enum import Enum
 
 import sqlalchemy as sa
@@ -41,7 +41,11 @@ def utcnow() -> datetime:
 def enum_type(enum: type[Enum]) -> sa.Enum:
     """A portable enum column: VARCHAR plus a CHECK constraint, never a native PG type."""
     return sa.Enum(
-        enum, native_enum=False, create_constraint=True, length=24, validate_strings=True,
+        enum,
+        native_enum=False,
+        create_constraint=True,
+        length=24,
+        validate_strings=True,
         name=f"ck_{enum.__name__.lower()}",
         values_callable=lambda e: [m.value for m in e],
     )
@@ -217,9 +221,7 @@ class Position(PositionBase, table=True):
 class ApiToken(SQLModel, table=True):
     __tablename__ = "api_token"
     __table_args__ = (
-        sa.CheckConstraint(
-            "(role = 'member_state') = (state IS NOT NULL)", name="ck_api_token_state_for_member_state"
-        ),
+        sa.CheckConstraint("(role = 'member_state') = (state IS NOT NULL)", name="ck_api_token_state_for_member_state"),
     )
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=120)
@@ -359,8 +361,12 @@ class Deployment(SQLModel, table=True):
         sa.CheckConstraint("end_date >= start_date", name="ck_deployment_dates"),
         sa.CheckConstraint("(expert_id IS NULL) <> (offer_id IS NULL)", name="ck_deployment_one_supplier"),
         sa.Index(
-            "uq_deployment_live_seat", "position_id", "seat", unique=True,
-            sqlite_where=sa.text("status <> 'cancelled'"), postgresql_where=sa.text("status <> 'cancelled'"),
+            "uq_deployment_live_seat",
+            "position_id",
+            "seat",
+            unique=True,
+            sqlite_where=sa.text("status <> 'cancelled'"),
+            postgresql_where=sa.text("status <> 'cancelled'"),
         ),
         sa.Index("ix_deployment_supplier_dates", "supplier_key", "start_date", "end_date"),
     )
@@ -376,9 +382,7 @@ class Deployment(SQLModel, table=True):
     mission: str = Field(foreign_key="mission.code", index=True, max_length=20)
     start_date: date
     end_date: date = Field(index=True)
-    status: DeploymentStatus = Field(
-        default=DeploymentStatus.planned, sa_type=enum_type(DeploymentStatus), index=True
-    )
+    status: DeploymentStatus = Field(default=DeploymentStatus.planned, sa_type=enum_type(DeploymentStatus), index=True)
     plan_id: int | None = Field(default=None, foreign_key="plan.id", ondelete="SET NULL")
     assignment_id: int | None = None
     approved_by: str = Field(max_length=120)
@@ -398,13 +402,18 @@ class OutboxEvent(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True, description="also the polling cursor")
     at: datetime = Field(default_factory=utcnow)
     type: str = Field(max_length=60, index=True, description="e.g. deployment.approved, offer.accepted")
-    state: str | None = Field(default=None, max_length=3, index=True,
-                              description="the Member State concerned; None: HQ only")
+    state: str | None = Field(
+        default=None, max_length=3, index=True, description="the Member State concerned; None: HQ only"
+    )
     entity: str = Field(max_length=40)
     entity_id: str = Field(max_length=40)
     payload: dict = Field(default_factory=dict, sa_type=JSON)
-    txid: int | None = Field(default=None, sa_type=sa.BigInteger, index=True,
-                             description="PostgreSQL: the writing transaction, so readers never skip a late commit")
+    txid: int | None = Field(
+        default=None,
+        sa_type=sa.BigInteger,
+        index=True,
+        description="PostgreSQL: the writing transaction, so readers never skip a late commit",
+    )
 
 
 class Subscription(SQLModel, table=True):

@@ -42,8 +42,9 @@ class Unit:
         self.session.commit()
         return answer
 
-    def update(self, row: Any, *, entity: str, if_match: str | None, public: Callable[[Any], Any],
-               change: Callable[[], object]) -> Any:
+    def update(
+        self, row: Any, *, entity: str, if_match: str | None, public: Callable[[Any], Any], change: Callable[[], object]
+    ) -> Any:
         """Apply ``change`` unless If-Match is stale (412); audit before and after; commit; answer ``after``."""
         check_if_match(if_match, row.version)
         before = public(row)

@@ -14,8 +14,10 @@ from service.platform.tables import MemberState, Mission, Skill
 # kind: (the codes' column, what to say about unknown ones)
 KINDS = {
     "skill": (Skill.__table__.c.code, "unknown skill code(s) {}: see GET /reference/skills for valid codes"),
-    "state": (MemberState.__table__.c.iso3,
-              "unknown Member State code(s) {}: use ISO3 codes from GET /reference/member-states"),
+    "state": (
+        MemberState.__table__.c.iso3,
+        "unknown Member State code(s) {}: use ISO3 codes from GET /reference/member-states",
+    ),
     "mission": (Mission.__table__.c.code, "unknown mission code(s) {}: see GET /reference/missions"),
 }
 
@@ -23,8 +25,10 @@ KINDS = {
 @cache
 def _look_up(kinds: tuple[str, ...]):
     """(i, code) for each code found of the i-th kind: built once per sequence of kinds asked."""
-    parts = [select(literal(i), KINDS[kind][0]).where(KINDS[kind][0].in_(bindparam(f"codes_{i}", expanding=True)))
-             for i, kind in enumerate(kinds)]
+    parts = [
+        select(literal(i), KINDS[kind][0]).where(KINDS[kind][0].in_(bindparam(f"codes_{i}", expanding=True)))
+        for i, kind in enumerate(kinds)
+    ]
     return union_all(*parts) if len(parts) > 1 else parts[0]
 
 
@@ -38,6 +42,7 @@ def all_exist(kinds: tuple[str, ...]):
     """A PostgreSQL condition: every code of ``codes_{i}`` (an array) exists as reference data of the i-th
     kind, ``wanted_{i}`` being how many there are; with ``all_exist_params`` for a write made in one
     statement (which field names an unknown code, ``check`` says)."""
+
     def found(i: int, column) -> object:
         codes = bindparam(f"codes_{i}", type_=ARRAY(column.type))
         return select(func.count()).where(column == any_(codes)).scalar_subquery()
@@ -60,8 +65,9 @@ def check(session: Session, *wanted: tuple[str, str, Iterable[str | None]]) -> N
         return
     statement = _look_up(tuple(kind for _, kind, _ in asked))
     found: dict[int, set[str]] = {}
-    for i, code in session.connection().execute(statement, {f"codes_{i}": list(codes)
-                                                            for i, (_, _, codes) in enumerate(asked)}):
+    for i, code in session.connection().execute(
+        statement, {f"codes_{i}": list(codes) for i, (_, _, codes) in enumerate(asked)}
+    ):
         found.setdefault(i, set()).add(code)
     for i, (field, kind, codes) in enumerate(asked):
         if missing := sorted(codes - found.get(i, set())):

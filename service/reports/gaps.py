@@ -157,8 +157,12 @@ def _free_quarters(qs: list[Quarter], screening: int, windows: list | None, busy
     busy, hit = sorted(busy), set()
     for start, end in windows or [(first, last)]:
         for free_start, free_end in _free_spans(max(start, first), min(end, last), busy):
-            hit.update(range(_quarter_index(date.fromordinal(free_start)) - base,
-                             _quarter_index(date.fromordinal(free_end)) - base + 1))
+            hit.update(
+                range(
+                    _quarter_index(date.fromordinal(free_start)) - base,
+                    _quarter_index(date.fromordinal(free_end)) - base + 1,
+                )
+            )
     return tuple(sorted(i for i in hit if i < screened))
 
 
@@ -195,7 +199,8 @@ def expert_supply(session: Session, qs: list[Quarter], f: GapFilter) -> tuple[Co
     calendars = {eid: _free_quarters(qs, screening[eid], windows.get(eid), busy.get(eid, [])) for eid in wanted}
     grouped = Counter(
         (code, level, proficiency >= PROFICIENT, calendars[eid])
-        for eid, code, proficiency in skill_rows if calendars[eid]
+        for eid, code, proficiency in skill_rows
+        if calendars[eid]
         for level in levels[eid]
     )
     supply, proficient = Counter(), Counter()
@@ -216,8 +221,9 @@ def offer_supply(session: Session, qs: list[Quarter], f: GapFilter) -> tuple[Cou
     rows = repository.open_offers(session, first, last)
     supply, proficient = Counter(), Counter()
     for skills, levels, slots, used, start, end, expires in rows:
-        quarters_open = [i for i in _overlapping(qs, start.toordinal(), end.toordinal())
-                         if expires.toordinal() >= qs[i].start]
+        quarters_open = [
+            i for i in _overlapping(qs, start.toordinal(), end.toordinal()) if expires.toordinal() >= qs[i].start
+        ]
         for s in skills or []:
             for level in {Level(lv) for lv in levels or []}:
                 if (f.skill and s["code"] != f.skill) or (f.level and level != f.level):
@@ -243,11 +249,22 @@ def _cells(session: Session, qs: list[Quarter], f: GapFilter, empty: Counter) ->
         code, level, i = key
         d, s = seats[key], supply[key]
         name, area = names.get(code, (code, ""))
-        cells.append(GapCell(
-            skill=code, skill_name=name, area=area, level=level, quarter=qs[i].label, demand=d, supply=s,
-            supply_proficient=proficient[key], gap=max(d - s, 0), ratio=round(s / d, 2) if d else None,
-            unfilled=empty[key], positions=sorted(positions.get(key, ())),
-        ))
+        cells.append(
+            GapCell(
+                skill=code,
+                skill_name=name,
+                area=area,
+                level=level,
+                quarter=qs[i].label,
+                demand=d,
+                supply=s,
+                supply_proficient=proficient[key],
+                gap=max(d - s, 0),
+                ratio=round(s / d, 2) if d else None,
+                unfilled=empty[key],
+                positions=sorted(positions.get(key, ())),
+            )
+        )
     order = list(Level).index
     cells.sort(key=lambda c: (-c.gap, -c.unfilled, c.skill, order(c.level), c.quarter))
     return cells
@@ -270,19 +287,20 @@ def main_rule(detail: dict) -> str:
     return "competition" if detail.get("competitors") else "other"
 
 
-def _unfilled(session: Session, plan_id: int, f: GapFilter, open_only: bool,
-              qs: list[Quarter]) -> tuple[list, list, Counter]:
+def _unfilled(
+    session: Session, plan_id: int, f: GapFilter, open_only: bool, qs: list[Quarter]
+) -> tuple[list, list, Counter]:
     """The plan's empty seats, its top reasons, and the empty seats per cell."""
     rows = repository.unfilled_seats(session, plan_id, f.mission, open_only)
     seats, rules, per_cell = [], Counter(), Counter()
-    for (pid, rid, title, mission, seat, reason, detail, level, request_level, required, start,
-         end) in rows:
+    for pid, rid, title, mission, seat, reason, detail, level, request_level, required, start, end in rows:
         level = Level(level or request_level)
         codes = {r["code"] for r in required or []}
         if (f.level and level != f.level) or (f.skill and f.skill not in codes):
             continue
-        seats.append(UnfilledSeat(position_id=pid, request_id=rid, title=title, mission=mission, seat=seat,
-                                  reason=reason))
+        seats.append(
+            UnfilledSeat(position_id=pid, request_id=rid, title=title, mission=mission, seat=seat, reason=reason)
+        )
         rules[main_rule(detail or {})] += 1
         for code in {f.skill} if f.skill else codes:
             for i in _overlapping(qs, start.toordinal(), end.toordinal()):
@@ -300,9 +318,18 @@ def gap_report(session: Session, start: date, end: date, f: GapFilter, *, open_o
     plan = _latest_plan(session)
     unfilled, reasons, empty = _unfilled(session, plan.id, f, open_only, qs) if plan else ([], [], Counter())
     cells = _cells(session, qs, f, empty)
-    totals = Totals(demand=sum(c.demand for c in cells), supply=sum(c.supply for c in cells),
-                    gap=sum(c.gap for c in cells))
-    return GapReport.model_validate({
-        "from": start, "to": end, "quarters": [q.label for q in qs], "cells": cells, "totals": totals,
-        "latest_plan": plan, "unfilled": unfilled, "top_reasons": reasons,
-    })
+    totals = Totals(
+        demand=sum(c.demand for c in cells), supply=sum(c.supply for c in cells), gap=sum(c.gap for c in cells)
+    )
+    return GapReport.model_validate(
+        {
+            "from": start,
+            "to": end,
+            "quarters": [q.label for q in qs],
+            "cells": cells,
+            "totals": totals,
+            "latest_plan": plan,
+            "unfilled": unfilled,
+            "top_reasons": reasons,
+        }
+    )

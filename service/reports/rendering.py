@@ -6,8 +6,20 @@ from typing import Any
 
 from schemas.reports import GapReport
 
-CSV_COLUMNS = ["skill", "skill_name", "area", "level", "quarter", "demand", "supply", "supply_proficient",
-               "gap", "ratio", "unfilled", "positions"]
+CSV_COLUMNS = [
+    "skill",
+    "skill_name",
+    "area",
+    "level",
+    "quarter",
+    "demand",
+    "supply",
+    "supply_proficient",
+    "gap",
+    "ratio",
+    "unfilled",
+    "positions",
+]
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 

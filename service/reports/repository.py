@@ -33,24 +33,44 @@ def _rows(session: Session, statement) -> list:
 def open_seats(session: Session, first: date, last: date, mission: str | None):
     """(id, level, request level, required skills, count, filled, start, end) of positions with open seats."""
     statement = (
-        select(Position.id, Position.level, CapacityRequest.level, Position.required_skills, Position.count,
-               Position.filled, Position.start_date, Position.end_date)
+        select(
+            Position.id,
+            Position.level,
+            CapacityRequest.level,
+            Position.required_skills,
+            Position.count,
+            Position.filled,
+            Position.start_date,
+            Position.end_date,
+        )
         .join(CapacityRequest, CapacityRequest.id == Position.request_id)
-        .where(CapacityRequest.status.in_(OPEN_STATUSES), Position.count > Position.filled,
-               Position.start_date <= last, Position.end_date >= first)
+        .where(
+            CapacityRequest.status.in_(OPEN_STATUSES),
+            Position.count > Position.filled,
+            Position.start_date <= last,
+            Position.end_date >= first,
+        )
     )
     if mission:
         statement = statement.where(CapacityRequest.mission == mission)
     return session.exec(statement)
 
 
-def expert_skills_and_levels(session: Session, first: date, skill: str | None, level: Level | None) -> tuple[list, list]:
+def expert_skills_and_levels(
+    session: Session, first: date, skill: str | None, level: Level | None
+) -> tuple[list, list]:
     """(expert, code, proficiency) and (expert, level, screened until) of active experts screened to ``first``."""
     eligible = [Expert.active.is_(True), Expert.screening_valid_until >= first]
-    skills = select(ExpertSkill.expert_id, ExpertSkill.code, ExpertSkill.proficiency).join(
-        Expert, Expert.id == ExpertSkill.expert_id).where(*eligible)
-    levels = select(ExpertLevel.expert_id, ExpertLevel.level, Expert.screening_valid_until).join(
-        Expert, Expert.id == ExpertLevel.expert_id).where(*eligible)
+    skills = (
+        select(ExpertSkill.expert_id, ExpertSkill.code, ExpertSkill.proficiency)
+        .join(Expert, Expert.id == ExpertSkill.expert_id)
+        .where(*eligible)
+    )
+    levels = (
+        select(ExpertLevel.expert_id, ExpertLevel.level, Expert.screening_valid_until)
+        .join(Expert, Expert.id == ExpertLevel.expert_id)
+        .where(*eligible)
+    )
     if skill:
         skills = skills.where(ExpertSkill.code == skill)
     if level:
@@ -65,18 +85,35 @@ def windows(session: Session) -> list:
 
 def live_deployments(session: Session, first: date, last: date) -> list:
     """(expert, start, end) of live deployments of experts overlapping [first, last]."""
-    return _rows(session, select(Deployment.expert_id, Deployment.start_date, Deployment.end_date)
-                 .where(Deployment.expert_id.is_not(None), Deployment.status.in_(LIVE_DEPLOYMENTS),
-                        Deployment.start_date <= last, Deployment.end_date >= first))
+    return _rows(
+        session,
+        select(Deployment.expert_id, Deployment.start_date, Deployment.end_date).where(
+            Deployment.expert_id.is_not(None),
+            Deployment.status.in_(LIVE_DEPLOYMENTS),
+            Deployment.start_date <= last,
+            Deployment.end_date >= first,
+        ),
+    )
 
 
 def open_offers(session: Session, first: date, last: date):
     """(skills, levels, slots, used, from, to, expires) of submitted or accepted offers with free slots in range."""
     return session.exec(
-        select(Offer.skills, Offer.levels, Offer.slots, Offer.slots_used, Offer.available_from,
-               Offer.available_to, Offer.expires_on)
-        .where(Offer.status.in_(OFFER_STATUSES), Offer.expires_on >= first, Offer.slots > Offer.slots_used,
-               Offer.available_from <= last, Offer.available_to >= first)
+        select(
+            Offer.skills,
+            Offer.levels,
+            Offer.slots,
+            Offer.slots_used,
+            Offer.available_from,
+            Offer.available_to,
+            Offer.expires_on,
+        ).where(
+            Offer.status.in_(OFFER_STATUSES),
+            Offer.expires_on >= first,
+            Offer.slots > Offer.slots_used,
+            Offer.available_from <= last,
+            Offer.available_to >= first,
+        )
     )
 
 
@@ -87,17 +124,30 @@ def skill_names(session: Session) -> dict[str, tuple[str, str]]:
 def latest_plan(session: Session):
     """(id, finished at) of the newest succeeded plan, or None."""
     return session.exec(
-        select(Plan.id, Plan.finished_at).where(Plan.status == PlanStatus.succeeded)
-        .order_by(Plan.finished_at.desc().nulls_last(), Plan.id.desc()).limit(1)
+        select(Plan.id, Plan.finished_at)
+        .where(Plan.status == PlanStatus.succeeded)
+        .order_by(Plan.finished_at.desc().nulls_last(), Plan.id.desc())
+        .limit(1)
     ).first()
 
 
 def unfilled_seats(session: Session, plan_id: int, mission: str | None, open_only: bool):
     """The plan's empty seats with their position's request, level, skills and dates."""
     statement = (
-        select(PlanUnfilled.position_id, Position.request_id, Position.title, CapacityRequest.mission,
-               PlanUnfilled.seat, PlanUnfilled.reason, PlanUnfilled.detail, Position.level,
-               CapacityRequest.level, Position.required_skills, Position.start_date, Position.end_date)
+        select(
+            PlanUnfilled.position_id,
+            Position.request_id,
+            Position.title,
+            CapacityRequest.mission,
+            PlanUnfilled.seat,
+            PlanUnfilled.reason,
+            PlanUnfilled.detail,
+            Position.level,
+            CapacityRequest.level,
+            Position.required_skills,
+            Position.start_date,
+            Position.end_date,
+        )
         .join(Position, Position.id == PlanUnfilled.position_id)
         .join(CapacityRequest, CapacityRequest.id == Position.request_id)
         .where(PlanUnfilled.plan_id == plan_id)
@@ -112,8 +162,7 @@ def unfilled_seats(session: Session, plan_id: int, mission: str | None, open_onl
 
 def positions_with_requests(session: Session, ids: set[int]) -> list:
     """(position, request) pairs of the positions ``ids``."""
-    return list(session.exec(select(Position, CapacityRequest).join(CapacityRequest)
-                             .where(Position.id.in_(ids))).all())
+    return list(session.exec(select(Position, CapacityRequest).join(CapacityRequest).where(Position.id.in_(ids))).all())
 
 
 def mission_codes(session: Session) -> list[str]:

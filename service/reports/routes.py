@@ -15,7 +15,9 @@ router = APIRouter(prefix="/reports", tags=["reports"])
 
 
 @router.get(
-    "/gaps", response_model=GapReport, summary="Skill gaps by level and quarter",
+    "/gaps",
+    response_model=GapReport,
+    summary="Skill gaps by level and quarter",
     description=DEFINITIONS,
     responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
 )
@@ -31,11 +33,16 @@ def gaps(
     accept: Annotated[str | None, Header()] = None,
 ):
     """Skill gaps: demand against supply by skill, level and quarter, as JSON or CSV."""
-    report = service.gap_report(session, principal=principal, start=start, end=end, mission=mission, level=level,
-                                skill=skill)
+    report = service.gap_report(
+        session, principal=principal, start=start, end=end, mission=mission, level=level, skill=skill
+    )
     if format == "csv" or (format is None and rendering.prefers_csv(accept)):
         return Response(
-            rendering.to_csv(report), media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="{rendering.csv_filename(report)}"', "Vary": "Accept"},
+            rendering.to_csv(report),
+            media_type="text/csv; charset=utf-8",
+            headers={
+                "Content-Disposition": f'attachment; filename="{rendering.csv_filename(report)}"',
+                "Vary": "Accept",
+            },
         )
     return report

@@ -1,4 +1,4 @@
-"""The use cases of reports: the gap report with its defaults and checks, for the API, the pages, the exports and the CLI."""
+"""The use cases of reports: the gap report with its defaults and checks, for the API, pages, exports and CLI."""
 
 from datetime import date
 
@@ -10,9 +10,17 @@ from service.platform.auth import Principal
 from service.reports import gaps, repository
 
 
-def gap_report(session: Session, *, principal: Principal, start: date | None, end: date | None,
-               mission: str | None, level: Level | None, skill: str | None) -> GapReport:
-    """The gap report for these filters with GET /reports/gaps' defaults and checks; Member States see open seats only."""
+def gap_report(
+    session: Session,
+    *,
+    principal: Principal,
+    start: date | None,
+    end: date | None,
+    mission: str | None,
+    level: Level | None,
+    skill: str | None,
+) -> GapReport:
+    """The gap report for these filters, with GET /reports/gaps' defaults and checks (Member States: open seats)."""
     start, end = gaps.resolve_range(start, end, date.today())
     f = gaps.GapFilter(mission=mission, level=level, skill=skill.upper() if skill else None)
     gaps.check_filter(session, f)
@@ -21,9 +29,23 @@ def gap_report(session: Session, *, principal: Principal, start: date | None, en
 
 def positions(session: Session, *, ids: set[int]) -> dict[int, dict]:
     """The positions behind report cells, with their request, by id."""
-    return {p.id: {"id": p.id, "title": p.title, "request_id": r.id, "request": r.title, "mission": r.mission,
-                   "start": p.start_date.isoformat(), "end": p.end_date.isoformat(), "open": p.count - p.filled}
-            for p, r in repository.positions_with_requests(session, ids)} if ids else {}
+    return (
+        {
+            p.id: {
+                "id": p.id,
+                "title": p.title,
+                "request_id": r.id,
+                "request": r.title,
+                "mission": r.mission,
+                "start": p.start_date.isoformat(),
+                "end": p.end_date.isoformat(),
+                "open": p.count - p.filled,
+            }
+            for p, r in repository.positions_with_requests(session, ids)
+        }
+        if ids
+        else {}
+    )
 
 
 def mission_codes(session: Session) -> list[str]:

@@ -14,9 +14,9 @@ from schemas.roster import (
 )
 from service.platform.auth import Principal
 from service.platform.errors import Conflict, Invalid, not_found
-from service.reference.repository import check_skills
 from service.platform.queries import get_scoped, page
 from service.platform.tables import CapacityRequest, Mission, Position, utcnow
+from service.reference.repository import check_skills
 
 OPEN_STATUSES = (RequestStatus.submitted, RequestStatus.planning, RequestStatus.partly_filled)
 
@@ -26,9 +26,7 @@ def position_public(position: Position) -> PositionPublic:
 
 
 def to_public(request: CapacityRequest) -> CapacityRequestPublic:
-    return CapacityRequestPublic(
-        **request.model_dump(), positions=[position_public(p) for p in request.positions]
-    )
+    return CapacityRequestPublic(**request.model_dump(), positions=[position_public(p) for p in request.positions])
 
 
 def scope(statement, principal: Principal):

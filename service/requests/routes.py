@@ -17,10 +17,10 @@ from schemas.roster import (
 )
 from service.platform.deps import CurrentUser, HqUser, SessionDep
 from service.platform.etags import set_etag
-from service.requests import repository as repo
-from service.requests import service as requests_service
 from service.platform.params import Id, Limit, Offset
 from service.platform.unit import Unit
+from service.requests import repository as repo
+from service.requests import service as requests_service
 
 router = APIRouter(prefix="/requests", tags=["capacity requests"])
 
@@ -43,8 +43,9 @@ def list_requests(
 
 
 @router.post("", response_model=CapacityRequestPublic, status_code=status.HTTP_201_CREATED)
-def create_request(session: SessionDep, principal: HqUser, body: CapacityRequestCreate, response: Response,
-                   http: Request):
+def create_request(
+    session: SessionDep, principal: HqUser, body: CapacityRequestCreate, response: Response, http: Request
+):
     """Submit a capacity request for a mission, with its positions."""
     public = requests_service.create_request(Unit.of(session, principal, http), body=body)
     set_etag(response, public.version)
@@ -115,8 +116,9 @@ def update_position(
 ):
     """Change a position; the merged result is validated as a new one would be."""
     unit = Unit.of(session, principal)
-    public = requests_service.update_position(unit, request_id=request_id, position_id=position_id, body=body,
-                                              if_match=if_match)
+    public = requests_service.update_position(
+        unit, request_id=request_id, position_id=position_id, body=body, if_match=if_match
+    )
     set_etag(response, public.version)
     return public
 

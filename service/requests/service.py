@@ -30,12 +30,18 @@ def create_request(unit: Unit, *, body: CapacityRequestCreate) -> CapacityReques
 
 
 @use_case
-def update_request(unit: Unit, *, request_id: int, body: CapacityRequestUpdate,
-                   if_match: str | None) -> CapacityRequestPublic:
+def update_request(
+    unit: Unit, *, request_id: int, body: CapacityRequestUpdate, if_match: str | None
+) -> CapacityRequestPublic:
     """Change a request's fields or status unless If-Match is stale (412)."""
     request = repo.get_visible(unit.session, unit.principal, request_id)
-    return unit.update(request, entity="capacity_request", if_match=if_match, public=repo.to_public,
-                       change=lambda: repo.update(unit.session, request, body))
+    return unit.update(
+        request,
+        entity="capacity_request",
+        if_match=if_match,
+        public=repo.to_public,
+        change=lambda: repo.update(unit.session, request, body),
+    )
 
 
 @use_case
@@ -49,13 +55,19 @@ def add_position(unit: Unit, *, request_id: int, body: PositionCreate) -> Positi
 
 
 @use_case
-def update_position(unit: Unit, *, request_id: int, position_id: int, body: PositionUpdate,
-                    if_match: str | None) -> PositionPublic:
+def update_position(
+    unit: Unit, *, request_id: int, position_id: int, body: PositionUpdate, if_match: str | None
+) -> PositionPublic:
     """Change a position, validated merged as a new one would be, unless If-Match is stale (412)."""
     request = repo.get_visible(unit.session, unit.principal, request_id)
     position = repo.get_position(request, position_id)
-    return unit.update(position, entity="position", if_match=if_match, public=repo.position_public,
-                       change=lambda: repo.update_position(unit.session, request, position, body))
+    return unit.update(
+        position,
+        entity="position",
+        if_match=if_match,
+        public=repo.position_public,
+        change=lambda: repo.update_position(unit.session, request, position, body),
+    )
 
 
 @use_case
@@ -86,14 +98,21 @@ class PositionRejected(Exception):
 
 
 @use_case
-def edit_request(unit: Unit, *, request_id: int, version: str | None,
-                 request_changes: Callable[[CapacityRequestPublic], dict], positions: Iterable[PositionEdit],
-                 position_changes: Callable[[PositionPublic, dict], dict]) -> CapacityRequestPublic:
+def edit_request(
+    unit: Unit,
+    *,
+    request_id: int,
+    version: str | None,
+    request_changes: Callable[[CapacityRequestPublic], dict],
+    positions: Iterable[PositionEdit],
+    position_changes: Callable[[PositionPublic, dict], dict],
+) -> CapacityRequestPublic:
     """Apply an edit as a whole in one transaction: the request's changes, then each position in turn."""
     stored = repo.get_visible(unit.session, unit.principal, request_id)
     if str(stored.version) != str(version):
-        raise PreconditionFailed("someone changed this request since you opened it: reload the page "
-                                 "and make your change again")
+        raise PreconditionFailed(
+            "someone changed this request since you opened it: reload the page and make your change again"
+        )
     before = repo.to_public(stored)
     if changed := request_changes(before):
         repo.update(unit.session, stored, CapacityRequestUpdate.model_validate(changed))
@@ -108,8 +127,9 @@ def edit_request(unit: Unit, *, request_id: int, version: str | None,
     return unit.commit(after)
 
 
-def _edit_position(unit: Unit, stored: CapacityRequest, edit: PositionEdit,
-                   changes: Callable[[PositionPublic, dict], dict]) -> None:
+def _edit_position(
+    unit: Unit, stored: CapacityRequest, edit: PositionEdit, changes: Callable[[PositionPublic, dict], dict]
+) -> None:
     if edit.position_id is None:
         position = repo.add_position(unit.session, stored, PositionCreate.model_validate(edit.values))
         unit.audit("create", "position", position.id, after=repo.position_public(position))

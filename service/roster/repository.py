@@ -12,10 +12,10 @@ from schemas.enums import Category, Level, Role, Source
 from schemas.roster import ExpertCreate, ExpertPublic, ExpertUpdate, LanguageLevel, SkillLevel, Window
 from service.platform.auth import Principal
 from service.platform.errors import Conflict, Invalid
-from service.platform.readcache import ROSTER_VERSION
-from service.reference.repository import check
 from service.platform.queries import get_scoped
+from service.platform.readcache import ROSTER_VERSION
 from service.platform.tables import Deployment, Expert, ExpertLanguage, ExpertLevel, ExpertSkill, ExpertWindow, utcnow
+from service.reference.repository import check
 
 LIST_FIELDS = {"skills", "languages", "levels", "availability", "leave"}
 
@@ -70,17 +70,24 @@ def _conditions(f: ExpertFilter) -> list:
     conditions = []
     for code, minimum in f.skills:
         conditions.append(
-            exists().where(ExpertSkill.expert_id == Expert.id, ExpertSkill.code == code, ExpertSkill.proficiency >= minimum)
+            exists().where(
+                ExpertSkill.expert_id == Expert.id, ExpertSkill.code == code, ExpertSkill.proficiency >= minimum
+            )
         )
     for code, minimum in f.languages:
         conditions.append(
-            exists().where(ExpertLanguage.expert_id == Expert.id, ExpertLanguage.code == code, ExpertLanguage.level >= minimum)
+            exists().where(
+                ExpertLanguage.expert_id == Expert.id, ExpertLanguage.code == code, ExpertLanguage.level >= minimum
+            )
         )
     if f.level is not None:
         conditions.append(exists().where(ExpertLevel.expert_id == Expert.id, ExpertLevel.level == f.level))
     for column, value in (
-        (Expert.category, f.category), (Expert.nationality, f.nationality), (Expert.state, f.state),
-        (Expert.source, f.source), (Expert.active, f.active),
+        (Expert.category, f.category),
+        (Expert.nationality, f.nationality),
+        (Expert.state, f.state),
+        (Expert.source, f.source),
+        (Expert.active, f.active),
     ):
         if value is not None:
             conditions.append(column == value)
@@ -103,8 +110,10 @@ def _available(start: date, end: date) -> list:
             exists().where(*windows, ExpertWindow.start <= start, ExpertWindow.end >= end),
         ),
         ~exists().where(
-            ExpertWindow.expert_id == Expert.id, ExpertWindow.kind == "leave",
-            ExpertWindow.start <= end, ExpertWindow.end >= start,
+            ExpertWindow.expert_id == Expert.id,
+            ExpertWindow.kind == "leave",
+            ExpertWindow.start <= end,
+            ExpertWindow.end >= start,
         ),
     ]
 
@@ -120,15 +129,28 @@ LIST_COLUMNS = ("kind", "code", "number", "start", "end")
 def _lists_where(of) -> Select:
     """Skills, languages, levels and windows as rows of one shape, for the experts ``of(expert_id)`` admits."""
     return union_all(
-        select(ExpertSkill.expert_id, literal("skills").label("kind"), ExpertSkill.code.label("code"),
-               ExpertSkill.proficiency.label("number"), _NONE_DATE.label("start"),
-               _NONE_DATE.label("end")).where(of(ExpertSkill.expert_id)),
-        select(ExpertLanguage.expert_id, literal("languages"), ExpertLanguage.code, ExpertLanguage.level,
-               _NONE_DATE, _NONE_DATE).where(of(ExpertLanguage.expert_id)),
-        select(ExpertLevel.expert_id, literal("levels"), ExpertLevel.level, _NONE_INT, _NONE_DATE,
-               _NONE_DATE).where(of(ExpertLevel.expert_id)),
-        select(ExpertWindow.expert_id, ExpertWindow.kind, _NONE_TEXT, _NONE_INT, ExpertWindow.start,
-               ExpertWindow.end).where(of(ExpertWindow.expert_id)),
+        select(
+            ExpertSkill.expert_id,
+            literal("skills").label("kind"),
+            ExpertSkill.code.label("code"),
+            ExpertSkill.proficiency.label("number"),
+            _NONE_DATE.label("start"),
+            _NONE_DATE.label("end"),
+        ).where(of(ExpertSkill.expert_id)),
+        select(
+            ExpertLanguage.expert_id,
+            literal("languages"),
+            ExpertLanguage.code,
+            ExpertLanguage.level,
+            _NONE_DATE,
+            _NONE_DATE,
+        ).where(of(ExpertLanguage.expert_id)),
+        select(ExpertLevel.expert_id, literal("levels"), ExpertLevel.level, _NONE_INT, _NONE_DATE, _NONE_DATE).where(
+            of(ExpertLevel.expert_id)
+        ),
+        select(
+            ExpertWindow.expert_id, ExpertWindow.kind, _NONE_TEXT, _NONE_INT, ExpertWindow.start, ExpertWindow.end
+        ).where(of(ExpertWindow.expert_id)),
     )
 
 
@@ -142,8 +164,9 @@ def _expert_then_lists(*visible) -> Select:
     """The expert's row (the roster's version, its columns, nulls), then a row per item of its lists
     (nulls, the item): one statement, so the version and the data come from the same snapshot, and
     the expert's columns are sent once, not with every item."""
-    expert = (select(ROSTER_VERSION.scalar_subquery(), *EXPERT_COLUMNS, *(cast(null(), c.type) for c in _LIST_ITEM))
-              .where(Expert.id == bindparam("id"), *visible))
+    expert = select(
+        ROSTER_VERSION.scalar_subquery(), *EXPERT_COLUMNS, *(cast(null(), c.type) for c in _LIST_ITEM)
+    ).where(Expert.id == bindparam("id"), *visible)
     items = select(cast(null(), Integer), *(cast(null(), c.type) for c in EXPERT_COLUMNS), *_LIST_ITEM)
     if visible:
         items = items.where(exists().where(Expert.id == bindparam("id"), *visible))
@@ -216,25 +239,36 @@ def count_experts(session: Session, principal: Principal, f: ExpertFilter) -> in
 
 def page_experts(session: Session, principal: Principal, f: ExpertFilter, limit: int, offset: int):
     """One page of visible experts matching the filter, by id: two queries."""
-    rows = session.exec(scope(select(*Expert.__table__.columns).where(*_conditions(f)), principal)
-                        .order_by(Expert.id).limit(limit).offset(offset)).all()
+    rows = session.exec(
+        scope(select(*Expert.__table__.columns).where(*_conditions(f)), principal)
+        .order_by(Expert.id)
+        .limit(limit)
+        .offset(offset)
+    ).all()
     lists = _lists_of(session, [r.id for r in rows]) if rows else {}
     return [_public_row(r, lists[r.id]) for r in rows]
 
 
 def _check_references(session: Session, data: ExpertCreate | ExpertUpdate, *also: tuple) -> None:
     """The skills, nationality and ``also`` (field, kind, codes) exist: one query for all."""
-    check(session, ("skills", "skill", [s.code for s in data.skills or []]), ("nationality", "state", [data.nationality]),
-          *also)
+    check(
+        session,
+        ("skills", "skill", [s.code for s in data.skills or []]),
+        ("nationality", "state", [data.nationality]),
+        *also,
+    )
 
 
 def _check_unique(session: Session, expert: Expert) -> None:
     clash = select(Expert.id).where(Expert.id != expert.id) if expert.id else select(Expert.id)
     if expert.email and session.exec(clash.where(Expert.email == expert.email)).first():
         raise Conflict(f"an expert with e-mail {expert.email} already exists: update that record instead")
-    if expert.national_id and session.exec(
-        clash.where(Expert.nationality == expert.nationality, Expert.national_id == expert.national_id)
-    ).first():
+    if (
+        expert.national_id
+        and session.exec(
+            clash.where(Expert.nationality == expert.nationality, Expert.national_id == expert.national_id)
+        ).first()
+    ):
         raise Conflict(
             f"an expert of nationality {expert.nationality} with national id {expert.national_id} already exists"
         )
@@ -258,8 +292,10 @@ def check_deletable(session: Session, expert: Expert) -> None:
     """Deployment history must survive: an expert who was ever deployed is deactivated, not deleted."""
     ids = session.exec(select(Deployment.id).where(Deployment.expert_id == expert.id).limit(5)).all()
     if ids:
-        raise Conflict(f"expert {expert.id} has deployments ({', '.join(map(str, ids))}); "
-                       "their history is kept: set active to false instead of deleting")
+        raise Conflict(
+            f"expert {expert.id} has deployments ({', '.join(map(str, ids))}); "
+            "their history is kept: set active to false instead of deleting"
+        )
 
 
 def owner_state(principal: Principal, requested: str | None) -> str | None:
@@ -292,7 +328,15 @@ def update(session: Session, expert: Expert, data: ExpertUpdate) -> Expert:
     _check_references(session, data)
     changes = data.model_dump(exclude_unset=True)
     for name, value in changes.items():
-        if value is None and name in {"full_name", "category", "nationality", "gender", "source", "notice_days", "active"}:
+        if value is None and name in {
+            "full_name",
+            "category",
+            "nationality",
+            "gender",
+            "source",
+            "notice_days",
+            "active",
+        }:
             raise Invalid(name, f"{name} cannot be null: leave it out to keep the current value")
     expert.sqlmodel_update({k: v for k, v in changes.items() if k not in LIST_FIELDS})
     _set_lists(expert, {k: v for k, v in changes.items() if k in LIST_FIELDS and v is not None})

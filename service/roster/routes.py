@@ -10,16 +10,16 @@ from sqlmodel import Session
 from schemas.enums import Category, Level, Source
 from schemas.roster import ExpertCreate, ExpertPublic, ExpertsPublic, ExpertUpdate
 from service.platform.deps import ContributorUser, CurrentUser, SessionDep
-from service.platform.etags import json_answer, set_etag
 from service.platform.errors import not_found
+from service.platform.etags import json_answer, set_etag
+from service.platform.lean import lean_get
+from service.platform.params import Id, Limit, Offset, check_range, parse_code_min
 from service.platform.readcache import audience, rendered, roster_answer, roster_version
 from service.platform.readpool import fetch
+from service.platform.unit import Unit
 from service.reference.repository import check_skills
 from service.roster import repository as repo
 from service.roster import service as roster_service
-from service.platform.lean import lean_get
-from service.platform.params import Id, Limit, Offset, check_range, parse_code_min
-from service.platform.unit import Unit
 
 router = APIRouter(prefix="/experts", tags=["experts"])
 
@@ -49,9 +49,17 @@ async def list_experts(principal: CurrentUser, request: Request, query: Annotate
     check_range(query.available_from, query.available_to, "available_from", "available_to")
     skills = parse_code_min("skill", query.skill, query.min_proficiency, upper=True)
     f = repo.ExpertFilter(
-        skills=skills, languages=parse_code_min("language", query.language, 1, upper=False), level=query.level,
-        category=query.category, nationality=query.nationality, state=query.state, source=query.source,
-        active=query.active, available_from=query.available_from, available_to=query.available_to, q=query.q,
+        skills=skills,
+        languages=parse_code_min("language", query.language, 1, upper=False),
+        level=query.level,
+        category=query.category,
+        nationality=query.nationality,
+        state=query.state,
+        source=query.source,
+        active=query.active,
+        available_from=query.available_from,
+        available_to=query.available_to,
+        q=query.q,
     )
 
     search = ("experts", audience(principal), repr(f))
@@ -60,7 +68,8 @@ async def list_experts(principal: CurrentUser, request: Request, query: Annotate
         with Session(request.app.state.read_engine) as session:
             check_skills(session, "skill", [code for code, _ in skills])
             count = request.app.state.roster_cache.remember(
-                (*search, "count"), version, lambda: repo.count_experts(session, principal, f))
+                (*search, "count"), version, lambda: repo.count_experts(session, principal, f)
+            )
             data = repo.page_experts(session, principal, f, query.limit, query.offset)
             return ExpertsPublic(data=data, count=count), None
 
@@ -68,8 +77,9 @@ async def list_experts(principal: CurrentUser, request: Request, query: Annotate
 
 
 @router.post("", response_model=ExpertPublic, status_code=status.HTTP_201_CREATED)
-def create_expert(session: SessionDep, principal: ContributorUser, body: ExpertCreate, response: Response,
-                  request: Request):
+def create_expert(
+    session: SessionDep, principal: ContributorUser, body: ExpertCreate, response: Response, request: Request
+):
     """Add an expert to the roster (Member States nominate their own)."""
     public = roster_service.create_expert(Unit.of(session, principal, request), body=body)
     set_etag(response, public.version)
@@ -116,7 +126,9 @@ def update_expert(
 
 @router.delete("/{expert_id}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_expert(
-    session: SessionDep, principal: ContributorUser, expert_id: Id,
+    session: SessionDep,
+    principal: ContributorUser,
+    expert_id: Id,
     if_match: Annotated[str | None, Header()] = None,
 ) -> Response:
     """Remove an expert from the roster; the audit log keeps the last record."""

@@ -20,8 +20,13 @@ def create_expert(unit: Unit, *, body: ExpertCreate) -> ExpertPublic:
 def update_expert(unit: Unit, *, expert_id: int, body: ExpertUpdate, if_match: str | None) -> ExpertPublic:
     """Change some fields of an expert unless If-Match is stale (412)."""
     expert = repo.get_visible(unit.session, unit.principal, expert_id)
-    return unit.update(expert, entity="expert", if_match=if_match, public=repo.to_public,
-                       change=lambda: repo.update(unit.session, expert, body))
+    return unit.update(
+        expert,
+        entity="expert",
+        if_match=if_match,
+        public=repo.to_public,
+        change=lambda: repo.update(unit.session, expert, body),
+    )
 
 
 @use_case

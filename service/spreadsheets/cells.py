@@ -74,8 +74,9 @@ class Row:
 
     def error(self, column: str, message: str) -> None:
         value = self.cells.get(column)
-        self.errors.append(RowError(line=self.line, column=column,
-                                    value=None if value is None else _text(value), message=message))
+        self.errors.append(
+            RowError(line=self.line, column=column, value=None if value is None else _text(value), message=message)
+        )
 
 
 def to_rows(header: list[str | None], data: Rows, kind: Kind) -> list[Row]:
@@ -88,9 +89,14 @@ def to_rows(header: list[str | None], data: Rows, kind: Kind) -> list[Row]:
             name = header[i] if i < len(header) else None
             if name is None:
                 if value is not None:
-                    row.errors.append(RowError(line=line, column=f"#{i + 1}", value=_text(value),
-                                               message="a value in a column without a header: remove it or name "
-                                                       "the column"))
+                    row.errors.append(
+                        RowError(
+                            line=line,
+                            column=f"#{i + 1}",
+                            value=_text(value),
+                            message="a value in a column without a header: remove it or name the column",
+                        )
+                    )
                 continue
             row.cells[name] = value
             if value is not None:
@@ -158,5 +164,6 @@ def _normal(value: Any) -> Any:
 
 def changes(current: dict, wanted: dict, present: set[str]) -> dict:
     """The fields given in the file whose value differs from the stored record."""
-    return {name: wanted[name] for name in present
-            if name in wanted and _normal(wanted[name]) != _normal(current.get(name))}
+    return {
+        name: wanted[name] for name in present if name in wanted and _normal(wanted[name]) != _normal(current.get(name))
+    }

@@ -1,4 +1,4 @@
-"""The columns of an import file: names, kinds, help and examples, shared by the reader, the checks and the templates."""
+"""The columns of an import file: names, kinds, help and examples, for the reader, the checks and the templates."""
 
 from dataclasses import dataclass
 from typing import Literal
@@ -28,8 +28,12 @@ WINDOWS_HELP = "periods START..END (YYYY-MM-DD) separated by ';'"
 
 EXPERT_COLUMNS = [
     Column("full_name", "text", "the expert's name", "Amina Diallo", True),
-    Column("email", "text", "e-mail address; the key that matches an existing expert on re-import",
-           "amina.diallo@example.org"),
+    Column(
+        "email",
+        "text",
+        "e-mail address; the key that matches an existing expert on re-import",
+        "amina.diallo@example.org",
+    ),
     Column("national_id", "text", "national id; with nationality, the key when there is no e-mail", "SN-1234567"),
     Column("category", "choice", _choices(Category), "police", True),
     Column("nationality", "code", "ISO 3166-1 alpha-3 code", "SEN", True),
@@ -37,11 +41,17 @@ EXPERT_COLUMNS = [
     Column("grade", "text", "one of " + ", ".join(GRADE_RANK), "P-4"),
     Column("source", "choice", _choices(Source), "secondee", True),
     Column("notice_days", "number", "days needed to deploy once selected, 0-365 (default 30)", "30"),
-    Column("screening_valid_until", "date", "human-rights screening valid through this date (YYYY-MM-DD)",
-           "2029-12-31"),
+    Column(
+        "screening_valid_until", "date", "human-rights screening valid through this date (YYYY-MM-DD)", "2029-12-31"
+    ),
     Column("active", "bool", "true or false (default true)", "true"),
-    Column("state", "code", "nominating Member State (ISO3); empty for UN staff; ignored for Member State "
-           "tokens, which import for their own state", "SEN"),
+    Column(
+        "state",
+        "code",
+        "nominating Member State (ISO3); empty for UN staff; ignored for Member State "
+        "tokens, which import for their own state",
+        "SEN",
+    ),
     Column("skills", "skills", SKILLS_HELP, "SSR-STRATEGY:4; DDR-DESIGN:3"),
     Column("languages", "languages", LANGUAGES_HELP, "en:5; fr:3"),
     Column("levels", "levels", LEVELS_HELP, "strategic; operational"),
@@ -50,8 +60,13 @@ EXPERT_COLUMNS = [
 ]
 
 OFFER_COLUMNS = [
-    Column("title", "text", "the offer's title; with state, the key that matches an existing offer",
-           "Police advisers team", True),
+    Column(
+        "title",
+        "text",
+        "the offer's title; with state, the key that matches an existing offer",
+        "Police advisers team",
+        True,
+    ),
     Column("kind", "choice", _choices(OfferKind), "team", True),
     Column("slots", "number", "positions the offer can fill at once, 1-500 (default 1)", "3"),
     Column("category", "choice", _choices(Category), "police", True),
@@ -62,10 +77,13 @@ OFFER_COLUMNS = [
     Column("cost_bearer", "choice", _choices(CostBearer) + " (default member_state)", "member_state"),
     Column("notice_days", "number", "days needed to deploy, 0-365 (default 60)", "45"),
     Column("expires_on", "date", "renew before this date (YYYY-MM-DD, in the future)", "2030-06-30", True),
-    Column("status", "choice", _choices(OfferStatus) + " (default submitted; Member States: draft, submitted, "
-           "withdrawn)", "submitted"),
-    Column("state", "code", "offering Member State (ISO3); required for HQ, ignored for Member State tokens",
-           "NOR"),
+    Column(
+        "status",
+        "choice",
+        _choices(OfferStatus) + " (default submitted; Member States: draft, submitted, withdrawn)",
+        "submitted",
+    ),
+    Column("state", "code", "offering Member State (ISO3); required for HQ, ignored for Member State tokens", "NOR"),
     Column("skills", "skills", SKILLS_HELP, "SSR-STRATEGY:3"),
     Column("levels", "levels", LEVELS_HELP, "strategic"),
     Column("languages", "languages", LANGUAGES_HELP, "en:4"),
@@ -92,4 +110,3 @@ def columns_markdown(kind: Kind) -> str:
     for c in COLUMNS[kind]:
         lines.append(f"| `{c.name}` | {'yes' if c.required else ''} | {c.help} | `{c.example}` |")
     return "\n".join(lines)
-

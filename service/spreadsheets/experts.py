@@ -32,10 +32,14 @@ class References:
         bad = {e.column for e in row.errors}
         missing = sorted(set(skills) - self.skills)
         if missing and "skills" not in bad:
-            row.error("skills", f"unknown skill code(s) {', '.join(missing)}: see GET /reference/skills for valid codes")
+            row.error(
+                "skills", f"unknown skill code(s) {', '.join(missing)}: see GET /reference/skills for valid codes"
+            )
         for name, code in (("nationality", nationality), ("state", state)):
             if code and code not in self.states and name not in bad:
-                row.error(name, f"unknown Member State code(s) {code}: use ISO3 codes from GET /reference/member-states")
+                row.error(
+                    name, f"unknown Member State code(s) {code}: use ISO3 codes from GET /reference/member-states"
+                )
 
     def check_cells(self, row: Row) -> None:
         """The same checks on a row that failed validation, so that one pass reports every bad cell."""
@@ -53,12 +57,10 @@ class ExpertKeys:
     @classmethod
     def load(cls, session: Session) -> "ExpertKeys":
         rows = repository.expert_keys(session)
-        return cls({e: (i, s) for i, e, _, _, s in rows if e},
-                   {(n, nid): (i, s) for i, _, n, nid, s in rows if nid})
+        return cls({e: (i, s) for i, e, _, _, s in rows if e}, {(n, nid): (i, s) for i, _, n, nid, s in rows if nid})
 
 
-def _match_expert(row: Row, data: ExpertCreate, keys: ExpertKeys, principal: Principal,
-                  claimed: dict) -> int | None:
+def _match_expert(row: Row, data: ExpertCreate, keys: ExpertKeys, principal: Principal, claimed: dict) -> int | None:
     """The id of the existing expert the row updates, or None for a new one; key clashes go on the row."""
     national = (data.nationality, data.national_id) if data.national_id else None
     by_email = keys.by_email.get(data.email) if data.email else None
@@ -70,8 +72,11 @@ def _match_expert(row: Row, data: ExpertCreate, keys: ExpertKeys, principal: Pri
             claimed[key] = row.line
     found = by_email or by_national
     if by_email and by_national and by_email[0] != by_national[0]:
-        row.error("national_id", f"national id {data.national_id} ({data.nationality}) belongs to another expert "
-                                 "than the e-mail: correct one of them")
+        row.error(
+            "national_id",
+            f"national id {data.national_id} ({data.nationality}) belongs to another expert "
+            "than the e-mail: correct one of them",
+        )
         return None
     if found is None:
         return None
@@ -106,18 +111,19 @@ def plan(session: Session, principal: Principal, rows: list[Row], present: set[s
 UPDATABLE_EXPERT = set(ExpertUpdate.model_fields)
 
 
-def write(session: Session, principal: Principal, rows: list[Row], present: set[str],
-          counts: dict, progress: Progress | None) -> None:
+def write(
+    session: Session, principal: Principal, rows: list[Row], present: set[str], counts: dict, progress: Progress | None
+) -> None:
     good = [r for r in rows if not r.errors]
     new = [r for r in good if r.target is None]
     for start in range(0, len(new), CHUNK):
-        _insert_experts(session, principal, new[start:start + CHUNK])
+        _insert_experts(session, principal, new[start : start + CHUNK])
         tell(progress, "writing", min(start + CHUNK, len(new)), len(good))
     counts["created"] = len(new)
     updates = [r for r in good if r.target is not None]
     fields = (present & UPDATABLE_EXPERT) - {"state"}
     for start in range(0, len(updates), CHUNK):
-        chunk = updates[start:start + CHUNK]
+        chunk = updates[start : start + CHUNK]
         stored = repository.stored_experts(session, [r.target for r in chunk])
         for row in chunk:
             _update_expert(session, principal, row, stored[row.target], fields, counts)
@@ -132,29 +138,45 @@ def _insert_experts(session: Session, principal: Principal, rows: list[Row]) -> 
     now = utcnow()
     ids = repository.new_expert_ids(session, len(rows))
     stamps = {"version": 1, "created_at": now, "updated_at": now}
-    children: dict[type, list[dict]] = {Expert: [], ExpertSkill: [], ExpertLanguage: [], ExpertLevel: [],
-                                        ExpertWindow: [], AuditEntry: []}
+    children: dict[type, list[dict]] = {
+        Expert: [],
+        ExpertSkill: [],
+        ExpertLanguage: [],
+        ExpertLevel: [],
+        ExpertWindow: [],
+        AuditEntry: [],
+    }
     for expert_id, row in zip(ids, rows):
         data: ExpertCreate = row.payload
-        children[Expert].append(data.model_dump(exclude=expert_repo.LIST_FIELDS | {"state"})
-                                | {"id": expert_id, "state": row.state} | stamps)
-        children[ExpertSkill] += [{"expert_id": expert_id, "code": s.code, "proficiency": s.proficiency}
-                                  for s in data.skills]
+        children[Expert].append(
+            data.model_dump(exclude=expert_repo.LIST_FIELDS | {"state"})
+            | {"id": expert_id, "state": row.state}
+            | stamps
+        )
+        children[ExpertSkill] += [
+            {"expert_id": expert_id, "code": s.code, "proficiency": s.proficiency} for s in data.skills
+        ]
         children[ExpertLanguage] += [{"expert_id": expert_id, "code": x.code, "level": x.level} for x in data.languages]
         children[ExpertLevel] += [{"expert_id": expert_id, "level": lv} for lv in dict.fromkeys(data.levels)]
-        children[ExpertWindow] += [{"expert_id": expert_id, "kind": kind, "start": w.start, "end": w.end}
-                                   for kind, windows in (("available", data.availability), ("leave", data.leave))
-                                   for w in windows]
+        children[ExpertWindow] += [
+            {"expert_id": expert_id, "kind": kind, "start": w.start, "end": w.end}
+            for kind, windows in (("available", data.availability), ("leave", data.leave))
+            for w in windows
+        ]
         after = data.model_dump(mode="json") | {"id": expert_id, "state": row.state, "version": 1}
         children[AuditEntry].append(audit.row(principal, "import", "expert", expert_id, after=after, at=now))
     repository.insert_rows(session, children)
 
 
-def _update_expert(session: Session, principal: Principal, row: Row, stored: dict, fields: set[str],
-                   counts: dict) -> None:
+def _update_expert(
+    session: Session, principal: Principal, row: Row, stored: dict, fields: set[str], counts: dict
+) -> None:
     if "state" in row.cells and principal.role != Role.member_state and row.state != stored["state"]:
-        row.error("state", f"the expert is nominated by {stored['state'] or 'nobody (UN staff)'}; an import cannot "
-                           "change that: put that state, or leave the state column out")
+        row.error(
+            "state",
+            f"the expert is nominated by {stored['state'] or 'nobody (UN staff)'}; an import cannot "
+            "change that: put that state, or leave the state column out",
+        )
         return
     diff = changes(stored, row.payload.model_dump(mode="json"), fields)
     if not diff:
@@ -170,4 +192,3 @@ def _update_expert(session: Session, principal: Principal, row: Row, stored: dic
         return
     audit.record(session, principal, "import", "expert", expert.id, before=before, after=expert_repo.to_public(expert))
     counts["updated"] += 1
-

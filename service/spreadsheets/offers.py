@@ -29,8 +29,11 @@ def plan(session: Session, principal: Principal, rows: list[Row], present: set[s
             row.state = data.state
         key = (row.state, data.title)
         if row.state and key in claimed:
-            row.error("title", f"the offer {data.title!r} of {row.state} is also on line {claimed[key]}: "
-                               "list each offer once per file")
+            row.error(
+                "title",
+                f"the offer {data.title!r} of {row.state} is also on line {claimed[key]}: "
+                "list each offer once per file",
+            )
             continue
         claimed[key] = row.line
         row.target = existing.get(key)
@@ -39,8 +42,9 @@ def plan(session: Session, principal: Principal, rows: list[Row], present: set[s
 UPDATABLE_OFFER = set(OfferUpdate.model_fields)
 
 
-def write(session: Session, principal: Principal, rows: list[Row], present: set[str],
-          counts: dict, progress: Progress | None) -> None:
+def write(
+    session: Session, principal: Principal, rows: list[Row], present: set[str], counts: dict, progress: Progress | None
+) -> None:
     good = [r for r in rows if not r.errors]
     fields = (present & UPDATABLE_OFFER) - {"state"}
     for done, row in enumerate(good, start=1):
@@ -68,4 +72,3 @@ def _update_offer(session: Session, principal: Principal, row: Row, fields: set[
     offer_repo.update(session, principal, offer, OfferUpdate.model_validate(diff))
     audit.record(session, principal, "import", "offer", offer.id, before=before, after=offer_repo.to_public(offer))
     counts["updated"] += 1
-

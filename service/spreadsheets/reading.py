@@ -26,17 +26,18 @@ def _xlsx_rows(content: bytes, kind: Kind) -> Rows:
     except zipfile.BadZipFile:
         raise file_error("this is not an XLSX file: save it from Excel as .xlsx, or send CSV") from None
     if unpacked > MAX_UNPACKED_BYTES:
-        raise file_error(f"the XLSX file unpacks to {unpacked:,} bytes, over {MAX_UNPACKED_BYTES:,}: "
-                         "split it or send CSV")
+        raise file_error(
+            f"the XLSX file unpacks to {unpacked:,} bytes, over {MAX_UNPACKED_BYTES:,}: split it or send CSV"
+        )
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(content))
         name = kind if kind in book.sheet_names else book.sheet_names[0]
         grid = book.get_sheet_by_name(name).to_python(skip_empty_area=False, nrows=MAX_ROWS + 2)
-    except Exception as exc:  # noqa: BLE001 - any unreadable workbook is the caller's file error
-        raise file_error(f"cannot read the XLSX file ({exc.__class__.__name__}): save it again from Excel "
-                         "as .xlsx, or send CSV") from None
+    except Exception as exc:
+        raise file_error(
+            f"cannot read the XLSX file ({exc.__class__.__name__}): save it again from Excel as .xlsx, or send CSV"
+        ) from None
     return list(enumerate(grid, start=1))
-
 
 
 def _decode(content: bytes) -> str:
@@ -57,8 +58,9 @@ def _csv_rows(content: bytes) -> Iterator[tuple[int, list]]:
             yield line, cells
             line = reader.line_num + 1
     except csv.Error as exc:
-        raise file_error(f"malformed CSV near line {reader.line_num}: {exc}; check the quotes",
-                         line=reader.line_num) from None
+        raise file_error(
+            f"malformed CSV near line {reader.line_num}: {exc}; check the quotes", line=reader.line_num
+        ) from None
 
 
 def read_rows(content: bytes, kind: Kind) -> tuple[list[str], int, Rows]:
@@ -103,17 +105,29 @@ def check_header(header: list[str], kind: Kind, line: int) -> list[str | None]:
         if not name:
             continue
         if name not in known:
-            errors.append(RowError(line=line, column=name, value=name, message=(
-                f"unknown column {name!r}: remove it or check its spelling; the columns are "
-                + ", ".join(known))))
+            errors.append(
+                RowError(
+                    line=line,
+                    column=name,
+                    value=name,
+                    message=(
+                        f"unknown column {name!r}: remove it or check its spelling; the columns are " + ", ".join(known)
+                    ),
+                )
+            )
         elif name in seen:
             errors.append(RowError(line=line, column=name, value=name, message="column given twice: keep one"))
         seen.add(name)
     for c in COLUMNS[kind]:
         if c.required and c.name not in seen:
-            errors.append(RowError(line=line, column=c.name, value=None,
-                                   message=f"required column {c.name!r} is missing: add it to the header row"))
+            errors.append(
+                RowError(
+                    line=line,
+                    column=c.name,
+                    value=None,
+                    message=f"required column {c.name!r} is missing: add it to the header row",
+                )
+            )
     if errors:
         raise FileError(errors)
     return [name or None for name in header]
-

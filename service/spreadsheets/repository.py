@@ -30,8 +30,9 @@ def state_codes(session: Session) -> set[str]:
 
 def expert_keys(session: Session) -> list[tuple[int, str | None, str, str | None, str | None]]:
     """(id, e-mail, nationality, national id, state) of every expert."""
-    return list(session.exec(select(Expert.id, Expert.email, Expert.nationality, Expert.national_id,
-                                    Expert.state)).all())
+    return list(
+        session.exec(select(Expert.id, Expert.email, Expert.nationality, Expert.national_id, Expert.state)).all()
+    )
 
 
 def offer_keys(session: Session) -> dict[tuple[str | None, str], int]:
@@ -78,17 +79,26 @@ def stored_experts(session: Session, ids: list[int]) -> dict[int, dict]:
         r["id"]: {k: _plain(v) for k, v in r.items()} | {name: [] for name in LIST_FIELDS}
         for r in connection.execute(select(table).where(table.c.id.in_(ids))).mappings()
     }
-    for eid, code, proficiency in connection.execute(select(ExpertSkill.expert_id, ExpertSkill.code,
-                                                            ExpertSkill.proficiency).where(ExpertSkill.expert_id.in_(ids))):
+    for eid, code, proficiency in connection.execute(
+        select(ExpertSkill.expert_id, ExpertSkill.code, ExpertSkill.proficiency).where(ExpertSkill.expert_id.in_(ids))
+    ):
         records[eid]["skills"].append({"code": code, "proficiency": proficiency})
-    for eid, code, level in connection.execute(select(ExpertLanguage.expert_id, ExpertLanguage.code,
-                                                      ExpertLanguage.level).where(ExpertLanguage.expert_id.in_(ids))):
+    for eid, code, level in connection.execute(
+        select(ExpertLanguage.expert_id, ExpertLanguage.code, ExpertLanguage.level).where(
+            ExpertLanguage.expert_id.in_(ids)
+        )
+    ):
         records[eid]["languages"].append({"code": code, "level": level})
-    for eid, level in connection.execute(select(ExpertLevel.expert_id, ExpertLevel.level)
-                                         .where(ExpertLevel.expert_id.in_(ids))):
+    for eid, level in connection.execute(
+        select(ExpertLevel.expert_id, ExpertLevel.level).where(ExpertLevel.expert_id.in_(ids))
+    ):
         records[eid]["levels"].append(_plain(level))
-    for eid, kind, start, end in connection.execute(select(ExpertWindow.expert_id, ExpertWindow.kind, ExpertWindow.start,
-                                                           ExpertWindow.end).where(ExpertWindow.expert_id.in_(ids))):
+    for eid, kind, start, end in connection.execute(
+        select(ExpertWindow.expert_id, ExpertWindow.kind, ExpertWindow.start, ExpertWindow.end).where(
+            ExpertWindow.expert_id.in_(ids)
+        )
+    ):
         records[eid]["availability" if kind == "available" else "leave"].append(
-            {"start": start.isoformat(), "end": end.isoformat()})
+            {"start": start.isoformat(), "end": end.isoformat()}
+        )
     return records

@@ -40,8 +40,10 @@ Rows are validated one by one with the API's rules (`POST /{kind}`). The answer 
 
 """
 
-EXPERT_KEY = ("an expert is matched on `email`, else on (`nationality`, `national_id`); a key held by an "
-              "expert of another state is an error for Member States")
+EXPERT_KEY = (
+    "an expert is matched on `email`, else on (`nationality`, `national_id`); a key held by an "
+    "expert of another state is an error for Member States"
+)
 OFFER_KEY = "an offer is matched on (`state`, `title`)"
 
 
@@ -58,16 +60,19 @@ IMPORT_RESPONSES = {
 def _answer(report: ImportReport) -> JSONResponse:
     body = report.model_dump(mode="json")
     if report.rejected:
-        detail = (f"{len(report.errors)} error(s); nothing was imported: fix the rows listed in 'errors', "
-                  "or send ?partial=true to import the good rows")
+        detail = (
+            f"{len(report.errors)} error(s); nothing was imported: fix the rows listed in 'errors', "
+            "or send ?partial=true to import the good rows"
+        )
         return JSONResponse({"error": "import_rejected", "detail": detail} | body, 422)
     return JSONResponse(body, 207 if report.errors else 200)
 
 
 def _import(session, principal, kind: Kind, file: UploadFile, dry_run: bool, partial: bool):
     # no request: the status (200, 207 or 422) follows from the report, so the middleware keeps the answer as sent
-    report = service.run_import(Unit.of(session, principal), kind=kind, content=file.file.read(), dry_run=dry_run,
-                                partial=partial)
+    report = service.run_import(
+        Unit.of(session, principal), kind=kind, content=file.file.read(), dry_run=dry_run, partial=partial
+    )
     return _answer(report)
 
 
@@ -76,23 +81,36 @@ Partial = Annotated[bool, Query(description="write the good rows even if some ar
 Upload = Annotated[UploadFile, File(description="the CSV or XLSX file")]
 
 
-@router.post("/experts/import", response_model=ImportReport, responses=IMPORT_RESPONSES,
-             summary="Import experts from CSV or XLSX", description=_description("experts", EXPERT_KEY))
-def import_experts(session: SessionDep, principal: ContributorUser, file: Upload, dry_run: DryRun = False,
-                   partial: Partial = False):
+@router.post(
+    "/experts/import",
+    response_model=ImportReport,
+    responses=IMPORT_RESPONSES,
+    summary="Import experts from CSV or XLSX",
+    description=_description("experts", EXPERT_KEY),
+)
+def import_experts(
+    session: SessionDep, principal: ContributorUser, file: Upload, dry_run: DryRun = False, partial: Partial = False
+):
     return _import(session, principal, "experts", file, dry_run, partial)
 
 
-@router.post("/offers/import", response_model=ImportReport, responses=IMPORT_RESPONSES,
-             summary="Import offers from CSV or XLSX", description=_description("offers", OFFER_KEY))
-def import_offers(session: SessionDep, principal: ContributorUser, file: Upload, dry_run: DryRun = False,
-                  partial: Partial = False):
+@router.post(
+    "/offers/import",
+    response_model=ImportReport,
+    responses=IMPORT_RESPONSES,
+    summary="Import offers from CSV or XLSX",
+    description=_description("offers", OFFER_KEY),
+)
+def import_offers(
+    session: SessionDep, principal: ContributorUser, file: Upload, dry_run: DryRun = False, partial: Partial = False
+):
     return _import(session, principal, "offers", file, dry_run, partial)
 
 
 def _attachment(content: bytes, format: str, filename: str) -> Response:
-    return Response(content, media_type=MEDIA_TYPES[format],
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(
+        content, media_type=MEDIA_TYPES[format], headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+    )
 
 
 def _template(kind: Kind, format: str) -> Response:
@@ -120,7 +138,10 @@ def offers_template(_: ContributorUser, format: ExportFormat = "xlsx"):
 
 @router.get("/plans/{plan_id}/export", response_class=Response, responses=TEMPLATE_RESPONSES)
 def export_plan(
-    session: SessionDep, _: StaffUser, plan_id: Id, format: ExportFormat = "xlsx",
+    session: SessionDep,
+    _: StaffUser,
+    plan_id: Id,
+    format: ExportFormat = "xlsx",
     sheet: Annotated[Literal["assignments", "unfilled"], Query(description="CSV only: which table")] = "assignments",
 ):
     """A plan's assignments and unfilled seats: XLSX with a sheet each, or one of them as CSV."""
@@ -152,6 +173,7 @@ def export_gaps(
     skill: Annotated[str | None, Query(max_length=24, description="skill code")] = None,
 ):
     """The gap report of GET /reports/gaps: CSV (one row per cell) or XLSX (cells, unfilled, reasons, totals)."""
-    content, filename = service.gaps_export(session, principal=principal, start=start, end=end, mission=mission,
-                                            level=level, skill=skill, format=format)
+    content, filename = service.gaps_export(
+        session, principal=principal, start=start, end=end, mission=mission, level=level, skill=skill, format=format
+    )
     return _attachment(content, format, filename)

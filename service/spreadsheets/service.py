@@ -26,8 +26,10 @@ STEPS = {
     "experts": (ExpertCreate, experts.plan, experts.write),
     "offers": (OfferCreate, offers.plan, offers.write),
 }
-REFUSED = ("the database refused the import (a duplicate key or a reference in use, perhaps written "
-           "meanwhile): nothing was written; send the file again")
+REFUSED = (
+    "the database refused the import (a duplicate key or a reference in use, perhaps written "
+    "meanwhile): nothing was written; send the file again"
+)
 
 
 def _errors(rows: list[Row]) -> list[RowError]:
@@ -35,8 +37,15 @@ def _errors(rows: list[Row]) -> list[RowError]:
 
 
 @use_case
-def run_import(unit: Unit, *, kind: Kind, content: bytes, dry_run: bool = False, partial: bool = False,
-               progress: Progress | None = None) -> ImportReport:
+def run_import(
+    unit: Unit,
+    *,
+    kind: Kind,
+    content: bytes,
+    dry_run: bool = False,
+    partial: bool = False,
+    progress: Progress | None = None,
+) -> ImportReport:
     """Validate and (unless dry run or rejected) write a CSV or XLSX file of experts or offers."""
     session, principal = unit.session, unit.principal
     empty = {"created": 0, "updated": 0, "unchanged": 0}
@@ -59,8 +68,9 @@ def run_import(unit: Unit, *, kind: Kind, content: bytes, dry_run: bool = False,
             failure = RowError(line=header_line, column="file", value=None, message=REFUSED)
             return ImportReport(rows=len(rows), **empty, errors=[failure], dry_run=dry_run, partial=partial)
     errors = _errors(rows)
-    report = ImportReport(rows=len(rows), **(empty if errors and not partial else counts), errors=errors,
-                          dry_run=dry_run, partial=partial)
+    report = ImportReport(
+        rows=len(rows), **(empty if errors and not partial else counts), errors=errors, dry_run=dry_run, partial=partial
+    )
     if dry_run or (errors and not partial):
         session.rollback()
     else:
@@ -69,8 +79,15 @@ def run_import(unit: Unit, *, kind: Kind, content: bytes, dry_run: bool = False,
     return report
 
 
-def _checked(session: Session, principal: Principal, kind: Kind, names: list[str | None], data: list,
-             model: type[BaseModel], plan) -> list[Row]:
+def _checked(
+    session: Session,
+    principal: Principal,
+    kind: Kind,
+    names: list[str | None],
+    data: list,
+    model: type[BaseModel],
+    plan,
+) -> list[Row]:
     """The rows parsed, validated with the API's model and checked against the stored records."""
     rows = to_rows(names, data, kind)
     validate(rows, model, kind)
@@ -84,17 +101,29 @@ def plan_export(session: Session, *, plan_id: int, format: Format, sheet: str | 
     return render(tables.plan_tables(session, plan), format, sheet), tables.plan_filename(plan_id, format, sheet)
 
 
-def deployments_export(session: Session, *, principal: Principal, conditions: list,
-                       format: Format) -> tuple[bytes, str]:
+def deployments_export(
+    session: Session, *, principal: Principal, conditions: list, format: Format
+) -> tuple[bytes, str]:
     """Every deployment the list would give for these conditions (no paging), as a file, and its name."""
-    page = deployments.list_deployments(session, principal=principal, conditions=conditions, limit=MAX_EXPORT_ROWS,
-                                        offset=0)
+    page = deployments.list_deployments(
+        session, principal=principal, conditions=conditions, limit=MAX_EXPORT_ROWS, offset=0
+    )
     return render([tables.deployments_table(page.data)], format), f"deployments.{format}"
 
 
-def gaps_export(session: Session, *, principal: Principal, start: date | None, end: date | None,
-                mission: str | None, level: Level | None, skill: str | None, format: Format) -> tuple[bytes, str]:
+def gaps_export(
+    session: Session,
+    *,
+    principal: Principal,
+    start: date | None,
+    end: date | None,
+    mission: str | None,
+    level: Level | None,
+    skill: str | None,
+    format: Format,
+) -> tuple[bytes, str]:
     """The gap report as a file (CSV: a row per cell; XLSX: cells, unfilled, reasons, totals), and its name."""
-    report = reports.gap_report(session, principal=principal, start=start, end=end, mission=mission, level=level,
-                                skill=skill)
+    report = reports.gap_report(
+        session, principal=principal, start=start, end=end, mission=mission, level=level, skill=skill
+    )
     return tables.render_gaps(report, format), tables.gaps_filename(report, format)

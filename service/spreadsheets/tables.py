@@ -16,29 +16,77 @@ PLAN_SHEETS = ("assignments", "unfilled")
 
 def assignments_table(rows: list[AssignmentPublic]) -> Table:
     scores = sorted({name for a in rows for name in a.score})
-    columns = ["id", "plan_id", "request_id", "mission", "position_id", "position_title", "seat", "supplier_id",
-               "supplier_kind", "supplier_name", "supplier_state", "slot", "start_date", "end_date", "total",
-               *[f"score_{s}" for s in scores], "review", "reviewed_by", "reviewed_at", "deployment_id"]
-    return Table("assignments", columns, [
-        [a.id, a.plan_id, a.request_id, a.mission, a.position_id, a.position_title, a.seat, a.supplier.id,
-         a.supplier.kind, a.supplier.name, a.supplier.state, a.slot, a.start_date, a.end_date, a.total,
-         *[a.score.get(s) for s in scores], a.review, a.reviewed_by, a.reviewed_at, a.deployment_id]
-        for a in rows
-    ])
+    columns = [
+        "id",
+        "plan_id",
+        "request_id",
+        "mission",
+        "position_id",
+        "position_title",
+        "seat",
+        "supplier_id",
+        "supplier_kind",
+        "supplier_name",
+        "supplier_state",
+        "slot",
+        "start_date",
+        "end_date",
+        "total",
+        *[f"score_{s}" for s in scores],
+        "review",
+        "reviewed_by",
+        "reviewed_at",
+        "deployment_id",
+    ]
+    return Table(
+        "assignments",
+        columns,
+        [
+            [
+                a.id,
+                a.plan_id,
+                a.request_id,
+                a.mission,
+                a.position_id,
+                a.position_title,
+                a.seat,
+                a.supplier.id,
+                a.supplier.kind,
+                a.supplier.name,
+                a.supplier.state,
+                a.slot,
+                a.start_date,
+                a.end_date,
+                a.total,
+                *[a.score.get(s) for s in scores],
+                a.review,
+                a.reviewed_by,
+                a.reviewed_at,
+                a.deployment_id,
+            ]
+            for a in rows
+        ],
+    )
 
 
 def unfilled_table(rows: list[UnfilledPublic]) -> Table:
     columns = ["position_id", "position_title", "request_id", "mission", "seat", "rule", "reason"]
-    return Table("unfilled", columns, [
-        [u.position_id, u.position_title, u.request_id, u.mission, u.seat, gaps.main_rule(u.detail), u.reason]
-        for u in rows
-    ])
+    return Table(
+        "unfilled",
+        columns,
+        [
+            [u.position_id, u.position_title, u.request_id, u.mission, u.seat, gaps.main_rule(u.detail), u.reason]
+            for u in rows
+        ],
+    )
 
 
 def plan_tables(session: Session, plan: Plan) -> list[Table]:
     """The plan's assignments and its unfilled seats, as the JSON endpoints give them."""
-    return [assignments_table(plan_repo.assignments(session, plan, [])),
-            unfilled_table(plan_repo.unfilled(session, plan))]
+    return [
+        assignments_table(plan_repo.assignments(session, plan, [])),
+        unfilled_table(plan_repo.unfilled(session, plan)),
+    ]
 
 
 def plan_filename(plan_id: int, format: Format, sheet: str | None = None) -> str:
@@ -48,18 +96,58 @@ def plan_filename(plan_id: int, format: Format, sheet: str | None = None) -> str
 
 # --- Deployments ---------------------------------------------------------------------------------
 
-DEPLOYMENT_COLUMNS = ["id", "mission", "request_id", "position_id", "seat", "supplier_id", "supplier_kind",
-                      "supplier_name", "contributing_state", "slot", "start_date", "end_date", "status", "plan_id",
-                      "approved_by", "note", "version", "created_at", "updated_at"]
+DEPLOYMENT_COLUMNS = [
+    "id",
+    "mission",
+    "request_id",
+    "position_id",
+    "seat",
+    "supplier_id",
+    "supplier_kind",
+    "supplier_name",
+    "contributing_state",
+    "slot",
+    "start_date",
+    "end_date",
+    "status",
+    "plan_id",
+    "approved_by",
+    "note",
+    "version",
+    "created_at",
+    "updated_at",
+]
 
 
 def deployments_table(rows: list[DeploymentPublic]) -> Table:
-    return Table("deployments", DEPLOYMENT_COLUMNS, [
-        [d.id, d.mission, d.request_id, d.position_id, d.seat, d.supplier.id, d.supplier.kind, d.supplier.name,
-         d.contributing_state, d.slot, d.start_date, d.end_date, d.status, d.plan_id, d.approved_by, d.note,
-         d.version, d.created_at, d.updated_at]
-        for d in rows
-    ])
+    return Table(
+        "deployments",
+        DEPLOYMENT_COLUMNS,
+        [
+            [
+                d.id,
+                d.mission,
+                d.request_id,
+                d.position_id,
+                d.seat,
+                d.supplier.id,
+                d.supplier.kind,
+                d.supplier.name,
+                d.contributing_state,
+                d.slot,
+                d.start_date,
+                d.end_date,
+                d.status,
+                d.plan_id,
+                d.approved_by,
+                d.note,
+                d.version,
+                d.created_at,
+                d.updated_at,
+            ]
+            for d in rows
+        ],
+    )
 
 
 # --- The gap report ------------------------------------------------------------------------------
@@ -67,21 +155,37 @@ def deployments_table(rows: list[DeploymentPublic]) -> Table:
 
 def gap_tables(report: GapReport) -> list[Table]:
     """Cells (the CSV's columns), unfilled seats, top reasons and the totals."""
-    cells = Table("gaps", rendering.CSV_COLUMNS, [
-        [getattr(c, name) if name != "positions" else " ".join(map(str, c.positions))
-         for name in rendering.CSV_COLUMNS]
-        for c in report.cells
-    ])
-    unfilled = Table("unfilled", ["position_id", "request_id", "title", "mission", "seat", "reason"], [
-        [u.position_id, u.request_id, u.title, u.mission, u.seat, u.reason] for u in report.unfilled
-    ])
+    cells = Table(
+        "gaps",
+        rendering.CSV_COLUMNS,
+        [
+            [
+                getattr(c, name) if name != "positions" else " ".join(map(str, c.positions))
+                for name in rendering.CSV_COLUMNS
+            ]
+            for c in report.cells
+        ],
+    )
+    unfilled = Table(
+        "unfilled",
+        ["position_id", "request_id", "title", "mission", "seat", "reason"],
+        [[u.position_id, u.request_id, u.title, u.mission, u.seat, u.reason] for u in report.unfilled],
+    )
     reasons = Table("top_reasons", ["rule", "count"], [[r.rule, r.count] for r in report.top_reasons])
     plan = report.latest_plan
-    summary = Table("summary", ["item", "value"], [
-        ["from", report.from_], ["to", report.to], ["quarters", report.quarters],
-        ["demand", report.totals.demand], ["supply", report.totals.supply], ["gap", report.totals.gap],
-        ["latest_plan", plan.id if plan else None],
-    ])
+    summary = Table(
+        "summary",
+        ["item", "value"],
+        [
+            ["from", report.from_],
+            ["to", report.to],
+            ["quarters", report.quarters],
+            ["demand", report.totals.demand],
+            ["supply", report.totals.supply],
+            ["gap", report.totals.gap],
+            ["latest_plan", plan.id if plan else None],
+        ],
+    )
     return [cells, unfilled, reasons, summary]
 
 

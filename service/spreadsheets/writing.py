@@ -1,4 +1,5 @@
-"""Writing spreadsheets: tables of plain values into CSV or XLSX bytes (text never runs as a formula), and the import templates."""
+"""Writing spreadsheets: tables of plain values into CSV or XLSX bytes (text never runs as a formula), and the
+import templates."""
 
 import csv
 import io
@@ -44,8 +45,12 @@ def to_csv(table: Table) -> bytes:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(table.columns)
     for row in table.rows:
-        writer.writerow([spreadsheet_safe("" if v is None else (v.isoformat() if isinstance(v, datetime) else v))
-                         for v in map(_plain, row)])
+        writer.writerow(
+            [
+                spreadsheet_safe("" if v is None else (v.isoformat() if isinstance(v, datetime) else v))
+                for v in map(_plain, row)
+            ]
+        )
     return out.getvalue().encode("utf-8")
 
 

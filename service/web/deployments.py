@@ -16,9 +16,18 @@ COLOURS = {"planned": "#d08c00", "deployed": "#1e7d3a", "completed": "#5b6775", 
 
 
 def _chart_rows(data) -> list[dict]:
-    return [{"id": d.id, "person": _who(d), "mission": d.mission,
-             "start": d.start_date.isoformat(), "end": (d.end_date + timedelta(days=1)).isoformat(),
-             "status": d.status.value, "state": d.contributing_state or ""} for d in data]
+    return [
+        {
+            "id": d.id,
+            "person": _who(d),
+            "mission": d.mission,
+            "start": d.start_date.isoformat(),
+            "end": (d.end_date + timedelta(days=1)).isoformat(),
+            "status": d.status.value,
+            "state": d.contributing_state or "",
+        }
+        for d in data
+    ]
 
 
 def _who(d) -> str:
@@ -29,20 +38,37 @@ def _who(d) -> str:
 
 
 @router.get("")
-def deployments(request: Request, session: SessionDep, viewer: CurrentViewer, mission: str | None = None,
-                status: str | None = None, today: date | None = None):
+def deployments(
+    request: Request,
+    session: SessionDep,
+    viewer: CurrentViewer,
+    mission: str | None = None,
+    status: str | None = None,
+    today: date | None = None,
+):
     """Every visible deployment on a timeline, and the live ones ending soon."""
-    conditions = service.conditions(mission=mission or None,
-                                    status=status if status in set(DeploymentStatus) else None)
-    listed = service.list_deployments(session, principal=viewer.principal, conditions=conditions, limit=MAX_ROWS,
-                                      offset=0)
+    conditions = service.conditions(mission=mission or None, status=status if status in set(DeploymentStatus) else None)
+    listed = service.list_deployments(
+        session, principal=viewer.principal, conditions=conditions, limit=MAX_ROWS, offset=0
+    )
     data, count = listed.data, listed.count
     start = today or date.today()
     days = request.app.state.settings.reminder_days
-    ending = service.ending_soon(session, principal=viewer.principal, start=start, within_days=days, limit=MAX_ROWS,
-                                 offset=0).data
-    return render.page(request, "deployments.html", viewer, title="Deployments", deployments=data, count=count,
-                       ending=ending, start=start, days=days,
-                       chart={"rows": _chart_rows(data), "colours": COLOURS},
-                       missions=sorted({d.mission for d in data}), statuses=list(DeploymentStatus),
-                       filters={"mission": mission, "status": status, "today": today})
+    ending = service.ending_soon(
+        session, principal=viewer.principal, start=start, within_days=days, limit=MAX_ROWS, offset=0
+    ).data
+    return render.page(
+        request,
+        "deployments.html",
+        viewer,
+        title="Deployments",
+        deployments=data,
+        count=count,
+        ending=ending,
+        start=start,
+        days=days,
+        chart={"rows": _chart_rows(data), "colours": COLOURS},
+        missions=sorted({d.mission for d in data}),
+        statuses=list(DeploymentStatus),
+        filters={"mission": mission, "status": status, "today": today},
+    )

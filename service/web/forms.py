@@ -5,11 +5,31 @@ from starlette.datastructures import FormData
 
 from service.platform.errors import RosterError
 
-POSITION_FIELDS = ("title", "level", "category", "grade_min", "grade_max", "start_date", "end_date", "count",
-                   "group", "trainees", "trainer_ratio")
+POSITION_FIELDS = (
+    "title",
+    "level",
+    "category",
+    "grade_min",
+    "grade_max",
+    "start_date",
+    "end_date",
+    "count",
+    "group",
+    "trainees",
+    "trainer_ratio",
+)
 POSITION_FLAGS = ("all_or_nothing", "same_offer")
-REQUEST_FIELDS = ("mission", "title", "description", "level", "priority", "deploy_by", "benchmark",
-                  "benchmark_note", "status")
+REQUEST_FIELDS = (
+    "mission",
+    "title",
+    "description",
+    "level",
+    "priority",
+    "deploy_by",
+    "benchmark",
+    "benchmark_note",
+    "status",
+)
 
 
 def _number(text: str) -> int | str:
@@ -53,11 +73,12 @@ def request_values(form: FormData) -> dict:
 
 def position_rows(form: FormData) -> list[dict]:
     """Every position row of the form, as posted: {index, id, remove, values}."""
-    indexes = sorted({int(key.split(".")[1]) for key in form if key.startswith("positions.")
-                      and key.split(".")[1].isdigit()})
+    indexes = sorted(
+        {int(key.split(".")[1]) for key in form if key.startswith("positions.") and key.split(".")[1].isdigit()}
+    )
     rows = []
     for i in indexes:
-        get = lambda name: str(form.get(f"positions.{i}.{name}", "")).strip()  # noqa: E731
+        get = lambda name, i=i: str(form.get(f"positions.{i}.{name}", "")).strip()  # noqa: E731
         values: dict[str, object] = {name: get(name) for name in POSITION_FIELDS if get(name)}
         values |= {flag: True for flag in POSITION_FLAGS if get(flag)}
         values["required_skills"] = parse_codes(get("required_skills"), "min_proficiency")
@@ -66,8 +87,15 @@ def position_rows(form: FormData) -> list[dict]:
         for name in ("count", "trainees", "trainer_ratio"):
             if name in values:
                 values[name] = _number(values[name])
-        rows.append({"index": i, "id": get("id"), "remove": bool(get("remove")), "values": values,
-                     "blank": not get("title") and not get("start_date")})
+        rows.append(
+            {
+                "index": i,
+                "id": get("id"),
+                "remove": bool(get("remove")),
+                "values": values,
+                "blank": not get("title") and not get("start_date"),
+            }
+        )
     return rows
 
 

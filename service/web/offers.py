@@ -5,12 +5,12 @@ from datetime import date, timedelta
 from fastapi import APIRouter, Request
 
 from schemas.roster import OfferUpdate
+from service.offers import repository as repo
+from service.offers import service as offers_service
 from service.platform.deps import SessionDep
 from service.platform.errors import RosterError
 from service.platform.unit import Unit
 from service.roster import repository as expert_repo
-from service.offers import repository as repo
-from service.offers import service as offers_service
 from service.web import forms, render
 from service.web.session import ContributorViewer, CurrentViewer, PostedForm
 
@@ -33,9 +33,18 @@ def offers(request: Request, session: SessionDep, viewer: CurrentViewer):
     experts = expert_repo.page_experts(session, viewer.principal, everyone, MAX_ROWS, 0)
     expert_count = expert_repo.count_experts(session, viewer.principal, everyone)
     today = date.today()
-    return render.page(request, "offers.html", viewer, title="Offers", offers=data, count=count,
-                       experts=experts, expert_count=expert_count, soon=today + SOON,
-                       renewal={o.id: renewed_until(o.expires_on, today) for o in data})
+    return render.page(
+        request,
+        "offers.html",
+        viewer,
+        title="Offers",
+        offers=data,
+        count=count,
+        experts=experts,
+        expert_count=expert_count,
+        soon=today + SOON,
+        renewal={o.id: renewed_until(o.expires_on, today) for o in data},
+    )
 
 
 @router.post("/{offer_id}/renew")
@@ -44,8 +53,9 @@ def renew(request: Request, session: SessionDep, viewer: ContributorViewer, form
     offer = repo.get_visible(session, viewer.principal, offer_id)
     body = OfferUpdate(expires_on=renewed_until(offer.expires_on, date.today()))
     try:
-        renewed = offers_service.update_offer(Unit.of(session, viewer.principal), offer_id=offer_id, body=body,
-                                              if_match=None)
+        renewed = offers_service.update_offer(
+            Unit.of(session, viewer.principal), offer_id=offer_id, body=body, if_match=None
+        )
     except RosterError as exc:
         return render.redirect("/ui/offers", "Not renewed: " + forms.summary(exc))
     return render.redirect("/ui/offers", f"“{renewed.title}” renewed until {renewed.expires_on}.")

@@ -10,9 +10,8 @@ from sqlmodel import Session
 
 from schemas.enums import PlanStatus, ReviewStatus
 from schemas.planning import PlanCreate, Review, SeatPin
-from service.planning import jobs
+from service.planning import jobs, service
 from service.planning import repository as repo
-from service.planning import service
 from service.platform.deps import SessionDep
 from service.platform.errors import RosterError
 from service.platform.unit import Unit
@@ -26,8 +25,17 @@ DECISIONS = ("approve", "reject", "pin")
 
 def _start_form(request: Request, session: Session, viewer, values: dict, errors: dict, status_code: int = 200):
     plans, count = repo.list_plans(session, 20, 0)
-    return render.page(request, "plans.html", viewer, status_code=status_code, title="Plans", plans=plans,
-                       count=count, values=values, errors=errors)
+    return render.page(
+        request,
+        "plans.html",
+        viewer,
+        status_code=status_code,
+        title="Plans",
+        plans=plans,
+        count=count,
+        values=values,
+        errors=errors,
+    )
 
 
 @router.get("")
@@ -51,10 +59,10 @@ def start_plan(request: Request, session: SessionDep, viewer: PlannerViewer, for
 @router.get("/{plan_id}/events")
 async def events(request: Request, viewer: StaffViewer, plan_id: int):
     """The plan's progress as Server-Sent Events (the API's stream, authenticated by the session cookie)."""
-    stream = await service.plan_events(request.app.state.engine, plan_id=plan_id,
-                                       disconnected=request.is_disconnected)
-    return StreamingResponse(stream, media_type="text/event-stream",
-                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    stream = await service.plan_events(request.app.state.engine, plan_id=plan_id, disconnected=request.is_disconnected)
+    return StreamingResponse(
+        stream, media_type="text/event-stream", headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    )
 
 
 @router.get("/{plan_id}")
@@ -78,9 +86,14 @@ def _review_context(session: Session, plan) -> dict:
     for u in repo.unfilled(session, plan):
         unfilled[u.position_id].append(u)
     open_count = sum(a.review in (ReviewStatus.proposed, ReviewStatus.pinned) for a in assignments)
-    return {"groups": sorted(by_request.items(), key=lambda kv: (requests[kv[0]].priority, kv[0])),
-            "requests": requests, "unfilled": list(unfilled.values()), "open_count": open_count,
-            "reasons": plain_reasons, "score_terms": sorted({k for a in assignments for k in a.score})}
+    return {
+        "groups": sorted(by_request.items(), key=lambda kv: (requests[kv[0]].priority, kv[0])),
+        "requests": requests,
+        "unfilled": list(unfilled.values()),
+        "open_count": open_count,
+        "reasons": plain_reasons,
+        "score_terms": sorted({k for a in assignments for k in a.score}),
+    }
 
 
 @router.post("/{plan_id}/review")
@@ -104,29 +117,43 @@ def review_plan(request: Request, session: SessionDep, viewer: PlannerViewer, fo
         return render.redirect(f"/ui/plans/{plan_id}", "Nothing changed: " + forms.summary(exc))
     done = len(result.approved) + len(result.rejected) + len(result.pinned)
     past = {"approve": "approved", "reject": "rejected", "pin": "pinned"}[decision]
-    extra = f" ({len(result.deployments)} deployment{'s' if len(result.deployments) != 1 else ''} planned)" \
-        if result.deployments else ""
+    extra = (
+        f" ({len(result.deployments)} deployment{'s' if len(result.deployments) != 1 else ''} planned)"
+        if result.deployments
+        else ""
+    )
     return render.redirect(f"/ui/plans/{plan_id}", f"{done} assignment{'s' if done != 1 else ''} {past}{extra}.")
 
 
 @router.get("/{plan_id}/positions/{position_id}/alternatives")
-def alternatives(request: Request, session: SessionDep, viewer: StaffViewer, plan_id: int, position_id: int,
-                 seat: int | None = None):
+def alternatives(
+    request: Request, session: SessionDep, viewer: StaffViewer, plan_id: int, position_id: int, seat: int | None = None
+):
     """The ranked alternatives for one seat, why it is empty (if it is), and one click to swap."""
     plan = repo.get(session, plan_id)
     options = service.alternatives(session, plan_id=plan_id, position_id=position_id, seat=seat, k=10)
     why = [u for u in repo.unfilled(session, plan) if u.position_id == position_id and u.seat == options.seat]
     holder = repo.holder(session, plan, position_id, options.seat)
     position = repo.position(session, position_id)
-    return render.page(request, "alternatives.html", viewer, title=f"Alternatives for position {position_id}",
-                       plan=repo.to_public(plan), options=options, unfilled=why[0] if why else None,
-                       current=holder, position=position,
-                       request_row=repo.capacity_request(session, position.request_id), reasons=plain_reasons)
+    return render.page(
+        request,
+        "alternatives.html",
+        viewer,
+        title=f"Alternatives for position {position_id}",
+        plan=repo.to_public(plan),
+        options=options,
+        unfilled=why[0] if why else None,
+        current=holder,
+        position=position,
+        request_row=repo.capacity_request(session, position.request_id),
+        reasons=plain_reasons,
+    )
 
 
 @router.post("/{plan_id}/positions/{position_id}/swap")
-def swap(request: Request, session: SessionDep, viewer: PlannerViewer, form: PostedForm, plan_id: int,
-         position_id: int):
+def swap(
+    request: Request, session: SessionDep, viewer: PlannerViewer, form: PostedForm, plan_id: int, position_id: int
+):
     """Swap in an alternative: re-solve with that supplier pinned to this seat; the rest moves as little as it can."""
     repo.get(session, plan_id)  # 404 for a plan that is not there, before the form is read
     seat = int(form.get("seat", "0")) if str(form.get("seat", "")).isdigit() else 0
@@ -135,7 +162,11 @@ def swap(request: Request, session: SessionDep, viewer: PlannerViewer, form: Pos
         pin = SeatPin(position_id=position_id, seat=seat, supplier=supplier)
         child = service.swap_in(Unit(session, viewer.principal), plan_id=plan_id, pin=pin)
     except (ValidationError, RosterError) as exc:
-        return render.redirect(f"/ui/plans/{plan_id}/positions/{position_id}/alternatives?seat={seat}",
-                               "Nothing changed: " + forms.summary(exc))
-    return render.redirect(f"/ui/plans/{child.id}",
-                           f"{supplier} pinned to seat {seat} of position {position_id}; re-solving as plan {child.id}.")
+        return render.redirect(
+            f"/ui/plans/{plan_id}/positions/{position_id}/alternatives?seat={seat}",
+            "Nothing changed: " + forms.summary(exc),
+        )
+    return render.redirect(
+        f"/ui/plans/{child.id}",
+        f"{supplier} pinned to seat {seat} of position {position_id}; re-solving as plan {child.id}.",
+    )

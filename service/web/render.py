@@ -39,8 +39,9 @@ templates.env.globals["query"] = query
 def page(request: Request, name: str, viewer: Viewer | None, status_code: int = 200, **context) -> HTMLResponse:
     nav = [(label, href) for label, href, roles in NAV if viewer and (roles is None or viewer.can(*roles))]
     return templates.TemplateResponse(
-        request, name, {"viewer": viewer, "nav": nav, "notice": request.query_params.get("notice"),
-                        "today": date.today(), **context},
+        request,
+        name,
+        {"viewer": viewer, "nav": nav, "notice": request.query_params.get("notice"), "today": date.today(), **context},
         status_code=status_code,
     )
 
@@ -60,5 +61,11 @@ def messages(detail: object) -> list[str]:
 
 def error_page(request: Request, status_code: int, detail: object) -> HTMLResponse:
     titles = {401: "Sign in needed", 403: "Not allowed", 404: "Not found", 409: "Conflict"}
-    return page(request, "error.html", None, status_code=status_code,
-                title=titles.get(status_code, "Something went wrong"), messages=messages(detail))
+    return page(
+        request,
+        "error.html",
+        None,
+        status_code=status_code,
+        title=titles.get(status_code, "Something went wrong"),
+        messages=messages(detail),
+    )

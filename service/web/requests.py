@@ -22,8 +22,14 @@ PAGE_SIZE = 50
 
 def _choices(session: Session) -> dict:
     missions = reference.missions(session, active=True)
-    return {"missions": missions, "levels": list(Level), "categories": list(Category),
-            "statuses": list(RequestStatus), "benchmarks": list(Benchmark), "grades": list(GRADE_RANK)}
+    return {
+        "missions": missions,
+        "levels": list(Level),
+        "categories": list(Category),
+        "statuses": list(RequestStatus),
+        "benchmarks": list(Benchmark),
+        "grades": list(GRADE_RANK),
+    }
 
 
 def _int(text: str | None) -> int | None:
@@ -31,14 +37,31 @@ def _int(text: str | None) -> int | None:
 
 
 @router.get("")
-def list_requests(request: Request, session: SessionDep, viewer: CurrentViewer, mission: str | None = None,
-                  status: str | None = None, priority: str | None = None, page: int = 1):
+def list_requests(
+    request: Request,
+    session: SessionDep,
+    viewer: CurrentViewer,
+    mission: str | None = None,
+    status: str | None = None,
+    priority: str | None = None,
+    page: int = 1,
+):
     """Requests, most important first, filtered by mission, status and priority."""
     status_ = RequestStatus(status) if status in set(RequestStatus) else None
     filters = {"mission": mission or None, "status": status_, "priority": _int(priority)}
     data, count = repo.list_requests(session, viewer.principal, filters, PAGE_SIZE, (max(page, 1) - 1) * PAGE_SIZE)
-    return render.page(request, "requests.html", viewer, title="Capacity requests", requests=data, count=count,
-                       filters=filters, page=max(page, 1), pages=max(1, -(-count // PAGE_SIZE)), **_choices(session))
+    return render.page(
+        request,
+        "requests.html",
+        viewer,
+        title="Capacity requests",
+        requests=data,
+        count=count,
+        filters=filters,
+        page=max(page, 1),
+        pages=max(1, -(-count // PAGE_SIZE)),
+        **_choices(session),
+    )
 
 
 @router.get("/new")
@@ -65,8 +88,7 @@ def create_request(request: Request, session: SessionDep, viewer: HqViewer, form
 def show_request(request: Request, session: SessionDep, viewer: CurrentViewer, request_id: int):
     """One request with its positions and how filled each is."""
     found = repo.to_public(repo.get_visible(session, viewer.principal, request_id))
-    return render.page(request, "request.html", viewer, title=found.title, item=found,
-                       codes=forms.format_codes)
+    return render.page(request, "request.html", viewer, title=found.title, item=found, codes=forms.format_codes)
 
 
 @router.get("/{request_id}/edit")
@@ -75,20 +97,27 @@ def edit_request(request: Request, session: SessionDep, viewer: HqViewer, reques
     found = repo.to_public(repo.get_visible(session, viewer.principal, request_id))
     values = found.model_dump(mode="json", include=set(forms.REQUEST_FIELDS))
     rows = [_row_of(i, p) for i, p in enumerate(found.positions)]
-    return _form(request, session, viewer, found, values, rows + [_blank_row(len(rows))], {})
+    return _form(request, session, viewer, found, values, [*rows, _blank_row(len(rows))], {})
 
 
 @router.post("/{request_id}/edit")
 def update_request(request: Request, session: SessionDep, viewer: HqViewer, form: PostedForm, request_id: int):
     """Apply the edit in one transaction: the request's fields, then each position changed, added or removed."""
     values, rows = forms.request_values(form), forms.position_rows(form)
-    edits = (PositionEdit(row["index"], int(row["id"]) if row["id"] else None, row["remove"], row["values"])
-             for row in rows if row["id"] or not (row["blank"] or row["remove"]))
+    edits = (
+        PositionEdit(row["index"], int(row["id"]) if row["id"] else None, row["remove"], row["values"])
+        for row in rows
+        if row["id"] or not (row["blank"] or row["remove"])
+    )
     try:
         requests_service.edit_request(
-            Unit.of(session, viewer.principal), request_id=request_id, version=form.get("version"),
-            request_changes=lambda before: _changes(before, values), positions=edits,
-            position_changes=_position_changes)
+            Unit.of(session, viewer.principal),
+            request_id=request_id,
+            version=form.get("version"),
+            request_changes=lambda before: _changes(before, values),
+            positions=edits,
+            position_changes=_position_changes,
+        )
     except (ValidationError, RosterError, PositionRejected) as exc:
         errors = _errors(exc)
         found = repo.to_public(repo.get_visible(session, viewer.principal, request_id))
@@ -125,8 +154,14 @@ def _row_of(index: int, position) -> dict:
     values |= {flag: True for flag in forms.POSITION_FLAGS if data.get(flag)}
     for name in ("required_skills", "desired_skills", "languages"):
         values[name] = data[name]
-    return {"index": index, "id": str(position.id), "remove": False, "values": values, "blank": False,
-            "filled": position.filled}
+    return {
+        "index": index,
+        "id": str(position.id),
+        "remove": False,
+        "values": values,
+        "blank": False,
+        "filled": position.filled,
+    }
 
 
 def _blank_row(index: int) -> dict:
@@ -144,8 +179,27 @@ def _renumber(errors: dict, wanted: list[dict]) -> dict:
     return out
 
 
-def _form(request: Request, session: Session, viewer: Viewer, item, values: dict, rows: list[dict],
-          errors: dict, status_code: int = 200):
+def _form(
+    request: Request,
+    session: Session,
+    viewer: Viewer,
+    item,
+    values: dict,
+    rows: list[dict],
+    errors: dict,
+    status_code: int = 200,
+):
     title = f"Edit request {item.id}" if item else "New capacity request"
-    return render.page(request, "request_form.html", viewer, status_code=status_code, title=title, item=item,
-                       values=values, rows=rows, errors=errors, codes=forms.format_codes, **_choices(session))
+    return render.page(
+        request,
+        "request_form.html",
+        viewer,
+        status_code=status_code,
+        title=title,
+        item=item,
+        values=values,
+        rows=rows,
+        errors=errors,
+        codes=forms.format_codes,
+        **_choices(session),
+    )

@@ -18,8 +18,12 @@ from service.web.session import (
 
 router = APIRouter(prefix="/ui")
 
-LANDING = {Role.planner: "/ui/plans", Role.member_state: "/ui/offers", Role.hq: "/ui/requests",
-           Role.admin: "/ui/requests"}
+LANDING = {
+    Role.planner: "/ui/plans",
+    Role.member_state: "/ui/offers",
+    Role.hq: "/ui/requests",
+    Role.admin: "/ui/requests",
+}
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -31,8 +35,9 @@ def _safe_next(target: str | None) -> str | None:
 
 def _form(request: Request, status_code: int = 200, error: str | None = None, next_: str | None = None):
     token = new_signin_token()
-    response = render.page(request, "signin.html", None, status_code=status_code, error=error,
-                           signin_csrf=token, next=_safe_next(next_))
+    response = render.page(
+        request, "signin.html", None, status_code=status_code, error=error, signin_csrf=token, next=_safe_next(next_)
+    )
     response.set_cookie(SIGNIN_COOKIE, token, max_age=3600, **cookie_options(request) | {"path": "/ui/signin"})
     return response
 
@@ -50,8 +55,7 @@ def signin_form(request: Request, next: str | None = None):
 
 
 @router.post("/signin")
-def signin(request: Request, session: SessionDep, token: str = Form(""), csrf: str = Form(""),
-           next: str = Form("")):
+def signin(request: Request, session: SessionDep, token: str = Form(""), csrf: str = Form(""), next: str = Form("")):
     """Check the token; keep it in an HttpOnly, SameSite=Strict cookie."""
     expected = request.cookies.get(SIGNIN_COOKIE)
     if not expected or csrf != expected:
@@ -63,8 +67,9 @@ def signin(request: Request, session: SessionDep, token: str = Form(""), csrf: s
     except TooManyRequests as exc:
         return _form(request, 429, f"Too many failed sign-ins from this computer: {exc.detail}.", next)
     except Unauthorized:
-        return _form(request, 401, "This token is unknown or revoked: ask an admin for a new one "
-                                   "(roster token create).", next)
+        return _form(
+            request, 401, "This token is unknown or revoked: ask an admin for a new one (roster token create).", next
+        )
     response = RedirectResponse(_safe_next(next) or LANDING[principal.role], status_code=303)
     response.set_cookie(COOKIE, token.strip(), **cookie_options(request))
     response.delete_cookie(SIGNIN_COOKIE, path="/ui/signin")

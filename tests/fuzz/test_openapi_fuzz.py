@@ -17,8 +17,8 @@ from sqlmodel import Session
 from schemas.enums import Role
 from service.app import create_app
 from service.platform.auth import issue_token
-from service.seeding import seed_demo
 from service.platform.settings import Settings
+from service.seeding import seed_demo
 
 CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance]
 ROLES = ("none", "admin", "hq", "planner", "member_state")
@@ -37,8 +37,9 @@ def fuzzed_app(databases, template_url):
     with Session(app.state.engine) as session:
         seed_demo(session, experts=30, offers=6, requests=6)
         for role in ROLES[1:]:
-            _, secret = issue_token(session, role=Role(role), name=f"fuzz {role}",
-                                    state="NOR" if role == "member_state" else None)
+            _, secret = issue_token(
+                session, role=Role(role), name=f"fuzz {role}", state="NOR" if role == "member_state" else None
+            )
             HEADERS[role] = {"Authorization": f"Bearer {secret}"}
         session.commit()
     HEADERS["none"] = {}
@@ -58,8 +59,9 @@ def _fuzz(operation, headers: dict[str, str]) -> int:
     ran = 0
 
     @given(case=operation.as_strategy())
-    @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=EXAMPLES, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck)
+    )
     def run(case) -> None:
         nonlocal ran
         merged = {k: v for k, v in (case.headers or {}).items() if k.lower() != "authorization"} | headers
@@ -76,7 +78,7 @@ def test_every_operation(operations, role):
     for operation in operations:
         try:
             RAN[role] += _fuzz(operation, HEADERS[role])
-        except Exception as exc:  # noqa: BLE001 - gather every operation's failure, then report them all
+        except Exception as exc:
             failures.append(f"{operation.method.upper()} {operation.path}: {str(exc)[:1500]}")
     assert not failures, "\n\n".join(failures)
 

@@ -44,18 +44,39 @@ class ServerProcess:
         self.port, self.workers = free_port(), workers
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
-        self.env = os.environ | {
-            "ROSTER_DATABASE_URL": db_url, "ROSTER_ENVIRONMENT": "test", "ROSTER_WORKER": "external",
-            "ROSTER_LOG_LEVEL": "WARNING", "PYTHONUNBUFFERED": "1",
-        } | env
+        self.env = (
+            os.environ
+            | {
+                "ROSTER_DATABASE_URL": db_url,
+                "ROSTER_ENVIRONMENT": "test",
+                "ROSTER_WORKER": "external",
+                "ROSTER_LOG_LEVEL": "WARNING",
+                "PYTHONUNBUFFERED": "1",
+            }
+            | env
+        )
         self.child: subprocess.Popen | None = None
 
     def start(self, ready_within: float = 30) -> None:
         with open(self.log, "ab") as out:
             self.child = subprocess.Popen(
-                [sys.executable, "-m", "service.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port),
-                 "--workers", str(self.workers)],
-                env=self.env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+                [
+                    sys.executable,
+                    "-m",
+                    "service.cli",
+                    "serve",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(self.port),
+                    "--workers",
+                    str(self.workers),
+                ],
+                env=self.env,
+                cwd=ROOT,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
         wait_until(self._healthy, ready_within, what=f"GET {self.url}/health answering 200")
 

@@ -58,8 +58,9 @@ def _retry_all(server: ServerProcess, headers: dict, bodies: dict, keys: set[str
     while True:
         other: dict[str, tuple[int, str]] = {}
         for key in pending:
-            answer = httpx.post(server.url + "/experts", json=bodies[key], headers=headers | {"Idempotency-Key": key},
-                                timeout=10)
+            answer = httpx.post(
+                server.url + "/experts", json=bodies[key], headers=headers | {"Idempotency-Key": key}, timeout=10
+            )
             if answer.status_code == 201:
                 done[key] = answer.json()["id"]
             else:
@@ -90,8 +91,12 @@ def test_acknowledged_writes_survive_a_sigkill_and_none_is_doubled(db_url, serve
 
         server.start()
         retried, stuck = _retry_all(server, headers, bodies, stream.unanswered, seconds=10)
-        replayed = httpx.post(server.url + "/experts", json=bodies[next(iter(stream.acked))],
-                              headers=headers | {"Idempotency-Key": next(iter(stream.acked))}, timeout=10)
+        replayed = httpx.post(
+            server.url + "/experts",
+            json=bodies[next(iter(stream.acked))],
+            headers=headers | {"Idempotency-Key": next(iter(stream.acked))},
+            timeout=10,
+        )
     finally:
         server.stop()
 

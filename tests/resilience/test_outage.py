@@ -52,10 +52,23 @@ class Cluster:
         self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "--no-sync")
 
     def start(self) -> None:
-        options = (f"-p {self.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={self.folder} "
-                   "-c fsync=off -c full_page_writes=off")
-        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.folder / "server.log"), "-o", options, "-w",
-                  "-t", "30", "start")
+        options = (
+            f"-p {self.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={self.folder} "
+            "-c fsync=off -c full_page_writes=off"
+        )
+        self._run(
+            "pg_ctl",
+            "-D",
+            str(self.data),
+            "-l",
+            str(self.folder / "server.log"),
+            "-o",
+            options,
+            "-w",
+            "-t",
+            "30",
+            "start",
+        )
 
     def stop(self, mode: str = "fast") -> None:
         self._run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "-t", "30", "stop")
@@ -78,9 +91,13 @@ def cluster() -> Iterator[Cluster]:
     try:
         yield cluster
     finally:
-        subprocess.run([str(bin_dir / "pg_ctl"), "-D", str(cluster.data), "-m", "immediate", "stop"],
-                       capture_output=True, timeout=60, check=False,
-                       **({"user": "postgres"} if os.geteuid() == 0 else {}))
+        subprocess.run(
+            [str(bin_dir / "pg_ctl"), "-D", str(cluster.data), "-m", "immediate", "stop"],
+            capture_output=True,
+            timeout=60,
+            check=False,
+            **({"user": "postgres"} if os.geteuid() == 0 else {}),
+        )
         shutil.rmtree(folder, ignore_errors=True)
 
 
@@ -119,11 +136,15 @@ def _calls(url: str, planner: dict, hq: dict) -> dict:
         "GET /experts/1": lambda: httpx.get(f"{url}/experts/1", headers=planner, timeout=timeout),
         "POST /experts": lambda: httpx.post(f"{url}/experts", json=factories.expert(), headers=hq, timeout=timeout),
         "POST /experts with Idempotency-Key": lambda: httpx.post(
-            f"{url}/experts", json=factories.expert(), headers=hq | {"Idempotency-Key": uuid.uuid4().hex},
-            timeout=timeout),
+            f"{url}/experts",
+            json=factories.expert(),
+            headers=hq | {"Idempotency-Key": uuid.uuid4().hex},
+            timeout=timeout,
+        ),
         # on PostgreSQL, written in one statement on the event loop (service/repositories/offers.py)
-        "POST /offers": lambda: httpx.post(f"{url}/offers", json=factories.offer(state="NOR"), headers=hq,
-                                           timeout=timeout),
+        "POST /offers": lambda: httpx.post(
+            f"{url}/offers", json=factories.offer(state="NOR"), headers=hq, timeout=timeout
+        ),
     }
 
 
@@ -143,18 +164,32 @@ def test_database_outage_answers_503_then_recovers_by_itself(cluster, cluster_db
             for name, call in calls.items():
                 answer, seconds = _timed(call)
                 body = answer.json() if answer is not None and "json" in answer.headers.get("content-type", "") else {}
-                if (answer is None or answer.status_code != 503 or seconds > ANSWER_WITHIN
-                        or body.get("error") != "service_unavailable" or "database" not in str(body.get("detail"))):
-                    wrong[name] = (answer.status_code if answer else "no answer", round(seconds, 1),
-                                   answer.text[:200] if answer is not None else "")
-        assert not wrong, f"while PostgreSQL is down, expected 503 service_unavailable naming the database within " \
-                          f"{ANSWER_WITHIN:.0f} s; got {wrong}"
+                if (
+                    answer is None
+                    or answer.status_code != 503
+                    or seconds > ANSWER_WITHIN
+                    or body.get("error") != "service_unavailable"
+                    or "database" not in str(body.get("detail"))
+                ):
+                    wrong[name] = (
+                        answer.status_code if answer else "no answer",
+                        round(seconds, 1),
+                        answer.text[:200] if answer is not None else "",
+                    )
+        assert not wrong, (
+            f"while PostgreSQL is down, expected 503 service_unavailable naming the database within "
+            f"{ANSWER_WITHIN:.0f} s; got {wrong}"
+        )
         health, seconds = _timed(lambda: httpx.get(server.url + "/health", timeout=ANSWER_WITHIN + 20))
         assert health.status_code == 503 and health.json()["database"] == "unreachable" and seconds < ANSWER_WITHIN
 
         cluster.start()
-        wait_until(lambda: calls["GET /experts"]().status_code == 200, RECOVER_WITHIN, interval=0.2,
-                   what="GET /experts answering 200 after PostgreSQL came back")
+        wait_until(
+            lambda: calls["GET /experts"]().status_code == 200,
+            RECOVER_WITHIN,
+            interval=0.2,
+            what="GET /experts answering 200 after PostgreSQL came back",
+        )
         assert calls["POST /experts"]().status_code == 201
         assert calls["POST /experts with Idempotency-Key"]().status_code == 201
         assert calls["POST /offers"]().status_code == 201

@@ -44,9 +44,13 @@ def test_a_forged_forwarded_for_gets_no_fresh_count(db_url, server_log):
     server.start()
     try:
         with httpx.Client(timeout=10) as client:
-            codes = [client.get(server.url + "/experts", headers={"Authorization": "Bearer rst_guess",
-                                                                   "X-Forwarded-For": f"198.51.100.{i}"}).status_code
-                     for i in range(11)]
+            codes = [
+                client.get(
+                    server.url + "/experts",
+                    headers={"Authorization": "Bearer rst_guess", "X-Forwarded-For": f"198.51.100.{i}"},
+                ).status_code
+                for i in range(11)
+            ]
     finally:
         server.stop()
     assert codes == [401] * 10 + [429]

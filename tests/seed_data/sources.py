@@ -28,8 +28,10 @@ def chapter_path() -> Path | None:
 def chapter_text() -> str:
     path = chapter_path()
     if path is None:
-        pytest.skip("the defence-sector chapter is copyrighted and not in the repository: "
-                    "put the team's shared/ folder beside the clone to check quotes from it")
+        pytest.skip(
+            "the defence-sector chapter is copyrighted and not in the repository: "
+            "put the team's shared/ folder beside the clone to check quotes from it"
+        )
     return normalised(path.read_text(encoding="utf-8"))
 
 

@@ -1,10 +1,10 @@
 """The demo roster generator: valid, deterministic, consistent with the reference data, plausible."""
 
 import json
+import math
 import os
 import subprocess
 import sys
-import math
 from collections import Counter
 from datetime import date
 from pathlib import Path
@@ -246,7 +246,11 @@ def test_same_data_in_another_process(demo):
     script = "import json, sys; from seed_data.demo import generate; json.dump(generate().as_json(), sys.stdout)"
     root = Path(seed_data.__file__).parent.parent
     out = subprocess.run(
-        [sys.executable, "-c", script], cwd=root, env=os.environ | {"PYTHONHASHSEED": "12345"},
-        capture_output=True, text=True, check=True,
+        [sys.executable, "-c", script],
+        cwd=root,
+        env=os.environ | {"PYTHONHASHSEED": "12345"},
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     assert json.loads(out) == demo.as_json()

@@ -12,22 +12,40 @@ solver = pytest.importorskip("solver")
 
 def _expert(n: int, e) -> si.Expert:
     return si.Expert(
-        id=f"E{n}", nationality=e.nationality, gender=e.gender, category=e.category, source=e.source,
-        skills={s.code: s.proficiency for s in e.skills}, languages={lang.code: lang.level for lang in e.languages},
-        levels=e.levels, grade=GRADE_RANK[e.grade] if e.grade else None, notice_days=e.notice_days,
+        id=f"E{n}",
+        nationality=e.nationality,
+        gender=e.gender,
+        category=e.category,
+        source=e.source,
+        skills={s.code: s.proficiency for s in e.skills},
+        languages={lang.code: lang.level for lang in e.languages},
+        levels=e.levels,
+        grade=GRADE_RANK[e.grade] if e.grade else None,
+        notice_days=e.notice_days,
         availability=[si.DateRange(start=w.start, end=w.end) for w in e.availability],
         leave=[si.DateRange(start=w.start, end=w.end) for w in e.leave],
-        screening_valid_until=e.screening_valid_until, member_state=e.state,
+        screening_valid_until=e.screening_valid_until,
+        member_state=e.state,
     )
 
 
 def _offer(n: int, o) -> si.Offer:
     return si.Offer(
-        id=f"O{n}", state=o.state, kind=o.kind, slots=o.slots, category=o.category,
-        skills={s.code: s.proficiency for s in o.skills}, languages={lang.code: lang.level for lang in o.languages},
-        levels=o.levels, available_from=o.available_from, available_to=o.available_to,
-        max_duration_days=o.max_duration_days, notice_days=o.notice_days, readiness=o.readiness,
-        excluded_missions=o.excluded_missions, excluded_states=o.excluded_states,
+        id=f"O{n}",
+        state=o.state,
+        kind=o.kind,
+        slots=o.slots,
+        category=o.category,
+        skills={s.code: s.proficiency for s in o.skills},
+        languages={lang.code: lang.level for lang in o.languages},
+        levels=o.levels,
+        available_from=o.available_from,
+        available_to=o.available_to,
+        max_duration_days=o.max_duration_days,
+        notice_days=o.notice_days,
+        readiness=o.readiness,
+        excluded_missions=o.excluded_missions,
+        excluded_states=o.excluded_states,
     )
 
 
@@ -35,16 +53,29 @@ def _seats(r_n: int, r, hosts: dict[str, list[str]]) -> list[si.Position]:
     seats = []
     for p_n, p in enumerate(r.positions, 1):
         for seat in range(1, p.count + 1):
-            seats.append(si.Position(
-                id=f"P{r_n}.{p_n}-{seat}", request_id=f"R{r_n}", mission=r.mission, host_states=hosts[r.mission],
-                priority=r.priority, deploy_by=r.deploy_by, benchmark=r.benchmark, level=p.level or r.level,
-                category=p.category, grade_min=GRADE_RANK.get(p.grade_min), grade_max=GRADE_RANK.get(p.grade_max),
-                required_skills={s.code: s.min_proficiency for s in p.required_skills},
-                desired_skills={s.code: s.min_proficiency for s in p.desired_skills},
-                languages={lang.code: lang.min_level for lang in p.languages}, start=p.start_date, end=p.end_date,
-                group=f"R{r_n}:{p.group}" if p.group else None, all_or_nothing=p.all_or_nothing,
-                same_offer=p.same_offer,
-            ))
+            seats.append(
+                si.Position(
+                    id=f"P{r_n}.{p_n}-{seat}",
+                    request_id=f"R{r_n}",
+                    mission=r.mission,
+                    host_states=hosts[r.mission],
+                    priority=r.priority,
+                    deploy_by=r.deploy_by,
+                    benchmark=r.benchmark,
+                    level=p.level or r.level,
+                    category=p.category,
+                    grade_min=GRADE_RANK.get(p.grade_min),
+                    grade_max=GRADE_RANK.get(p.grade_max),
+                    required_skills={s.code: s.min_proficiency for s in p.required_skills},
+                    desired_skills={s.code: s.min_proficiency for s in p.desired_skills},
+                    languages={lang.code: lang.min_level for lang in p.languages},
+                    start=p.start_date,
+                    end=p.end_date,
+                    group=f"R{r_n}:{p.group}" if p.group else None,
+                    all_or_nothing=p.all_or_nothing,
+                    same_offer=p.same_offer,
+                )
+            )
     return seats
 
 

@@ -73,9 +73,15 @@ def test_skill_quotes_its_source_verbatim(skill):
 def test_annex_i_examples_are_in_the_taxonomy():
     by_code = {s.code: s for s in load_skills()}
     expected = {
-        "FORCE-DESIGN": Level.strategic, "DDR-DESIGN": Level.strategic, "DEF-FINANCE": Level.strategic,
-        "PAYROLL": Level.operational, "PROCUREMENT": Level.operational, "ID-CARDS": Level.operational,
-        "BARRACKS": Level.operational, "HUMAN-RIGHTS-TRAINING": Level.tactical, "IHL-TRAINING": Level.tactical,
+        "FORCE-DESIGN": Level.strategic,
+        "DDR-DESIGN": Level.strategic,
+        "DEF-FINANCE": Level.strategic,
+        "PAYROLL": Level.operational,
+        "PROCUREMENT": Level.operational,
+        "ID-CARDS": Level.operational,
+        "BARRACKS": Level.operational,
+        "HUMAN-RIGHTS-TRAINING": Level.tactical,
+        "IHL-TRAINING": Level.tactical,
         "NON-OFFENSIVE-TRAINING": Level.tactical,
     }
     for code, level in expected.items():
@@ -85,9 +91,13 @@ def test_annex_i_examples_are_in_the_taxonomy():
 def test_defence_chapter_examples_are_in_the_taxonomy():
     by_code = {s.code: s for s in load_skills()}
     expected = {
-        "CHILD-PROTECTION": Level.tactical, "GBV-PREVENTION": Level.tactical, "RECRUITMENT": Level.operational,
-        "OVERSIGHT-MECHANISMS": Level.operational, "DEF-ACCOUNTABILITY": Level.strategic,
-        "LOGISTICS": Level.operational, "HR-SYSTEMS": Level.operational,
+        "CHILD-PROTECTION": Level.tactical,
+        "GBV-PREVENTION": Level.tactical,
+        "RECRUITMENT": Level.operational,
+        "OVERSIGHT-MECHANISMS": Level.operational,
+        "DEF-ACCOUNTABILITY": Level.strategic,
+        "LOGISTICS": Level.operational,
+        "HR-SYSTEMS": Level.operational,
     }
     for code, level in expected.items():
         assert level in by_code[code].levels, code
@@ -139,8 +149,21 @@ def test_the_eight_missions_of_footnote_7_are_present():
 
 def test_current_and_closed_operations():
     missions = {m.code: m for m in load_missions()}
-    for code in ("MINUSCA", "UNMISS", "UNIFIL", "UNFICYP", "UNDOF", "UNMIK", "MINURSO", "UNISFA", "UNTSO",
-                 "UNMOGIP", "UNAMA", "BINUH", "UNSMIL"):
+    for code in (
+        "MINUSCA",
+        "UNMISS",
+        "UNIFIL",
+        "UNFICYP",
+        "UNDOF",
+        "UNMIK",
+        "MINURSO",
+        "UNISFA",
+        "UNTSO",
+        "UNMOGIP",
+        "UNAMA",
+        "BINUH",
+        "UNSMIL",
+    ):
         assert missions[code].active, code
     for code in ("MINUSMA", "UNAMID", "MINUSTAH", "MONUC"):
         assert not missions[code].active, code

@@ -3,8 +3,8 @@
 import csv
 import io
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import pytest
 from fastapi.testclient import TestClient
@@ -12,11 +12,10 @@ from sqlmodel import Session
 
 from schemas.enums import Role
 from service.app import create_app
+from service.deployments import repository as deployments
+from service.planning import jobs
 from service.platform.auth import issue_token
 from service.platform.settings import Settings
-
-from service.planning import jobs
-from service.deployments import repository as deployments
 from service.platform.tables import Position
 from tests.service import factories
 from tests.service.test_imports import EXPERT_HEADER, OFFER_HEADER, expert_row, offer_row
@@ -93,8 +92,8 @@ def only(statuses: dict[str, int]) -> dict[str, int]:
 
 
 CASES = [
-    Case("GET", "/health", {role: 200 for role in ROLES}),
-    Case("GET", "/health/ready", {role: 200 for role in ROLES}),
+    Case("GET", "/health", dict.fromkeys(ROLES, 200)),
+    Case("GET", "/health/ready", dict.fromkeys(ROLES, 200)),
     Case("GET", "/metrics", only({"admin": 200})),
     Case("GET", "/reference/skills", everyone(200)),
     Case("POST", "/reference/skills", only({"admin": 201}), _skill),
@@ -158,8 +157,12 @@ CASES = [
 
 def test_matrix_covers_every_route(app):
     routes = {(m, p) for p, ops in app.openapi()["paths"].items() for m in ops}
-    names = {"{queued_plan}": "{plan_id}", "{spare_expert}": "{expert_id}", "/MINUSCA": "/{code}",
-             "/pin": "/{decision}"}
+    names = {
+        "{queued_plan}": "{plan_id}",
+        "{spare_expert}": "{expert_id}",
+        "/MINUSCA": "/{code}",
+        "/pin": "/{decision}",
+    }
     names |= {f"{{{n}}}": f"{{{n}_id}}" for n in World.__dataclass_fields__ if f"{{{n}}}" not in names}
 
     def template(path: str) -> str:
@@ -186,14 +189,32 @@ def _build_world(client, headers, engine) -> World:
     assignment = client.get(f"/plans/{plan['id']}/assignments", headers=planner).json()["data"][0]
     later = client.post("/requests", json=factories.capacity_request(), headers=hq).json()["positions"][0]
     with Session(engine) as session:
-        deployment = deployments.create(session, position=session.get(Position, later["id"]), seat=1,
-                                        expert_id=expert["id"], offer_id=None, plan_id=None, assignment_id=None,
-                                        approved_by="test").id
+        deployment = deployments.create(
+            session,
+            position=session.get(Position, later["id"]),
+            seat=1,
+            expert_id=expert["id"],
+            offer_id=None,
+            plan_id=None,
+            assignment_id=None,
+            approved_by="test",
+        ).id
         session.commit()
     queued = client.post("/plans", json={"today": "2027-01-04"}, headers=planner).json()
     subscription = client.post("/subscriptions", json={"url": "https://example.org/nor"}, headers=norway).json()
-    return World(expert["id"], spare["id"], offer["id"], request["id"], request["positions"][0]["id"],
-                 token["id"], plan["id"], queued["id"], assignment["id"], deployment, subscription["id"])
+    return World(
+        expert["id"],
+        spare["id"],
+        offer["id"],
+        request["id"],
+        request["positions"][0]["id"],
+        token["id"],
+        plan["id"],
+        queued["id"],
+        assignment["id"],
+        deployment,
+        subscription["id"],
+    )
 
 
 @pytest.fixture(scope="module")
@@ -245,11 +266,15 @@ class TestCrossStateIsolation:
     def test_other_states_experts_and_offers_are_invisible(self, client, auth, world):
         ghana = auth("member_state", "GHA")
         for path in (f"/experts/{world.expert}", f"/offers/{world.offer}"):
-            other, missing = client.get(path, headers=ghana), client.get(path.rsplit("/", 1)[0] + "/999999", headers=ghana)
+            other, missing = (
+                client.get(path, headers=ghana),
+                client.get(path.rsplit("/", 1)[0] + "/999999", headers=ghana),
+            )
             assert other.status_code == missing.status_code == 404
             assert other.json()["error"] == missing.json()["error"] == "not_found"
-            assert other.json()["detail"].replace(str(world.expert), "N").replace(str(world.offer), "N") == \
-                missing.json()["detail"].replace("999999", "N")
+            assert other.json()["detail"].replace(str(world.expert), "N").replace(
+                str(world.offer), "N"
+            ) == missing.json()["detail"].replace("999999", "N")
         assert client.patch(f"/experts/{world.expert}", json={"notice_days": 1}, headers=ghana).status_code == 404
         assert client.delete(f"/experts/{world.expert}", headers=ghana).status_code == 404
         assert client.patch(f"/offers/{world.offer}", json={"status": "withdrawn"}, headers=ghana).status_code == 404

@@ -8,9 +8,9 @@ from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
+from service.offers import repository as offers_repo
 from service.platform.errors import Invalid, Sparse
 from service.reference.repository import check
-from service.offers import repository as offers_repo
 from tests.service import factories
 
 
@@ -28,8 +28,12 @@ BAD_EXPERTS = [
     ("proficiency above 5", {"skills": [{"code": "SSR-STRATEGY", "proficiency": 6}]}, "skills.0.proficiency", "5"),
     ("proficiency below 1", {"skills": [{"code": "SSR-STRATEGY", "proficiency": 0}]}, "skills.0.proficiency", "1"),
     ("unknown language", {"languages": [{"code": "zz", "level": 3}]}, "languages.0.code", "ISO 639-1"),
-    ("window end before start", {"availability": [{"start": "2027-05-01", "end": "2027-01-01"}]},
-     "availability.0", "swap"),
+    (
+        "window end before start",
+        {"availability": [{"start": "2027-05-01", "end": "2027-01-01"}]},
+        "availability.0",
+        "swap",
+    ),
     ("unknown grade", {"grade": "P-9"}, "grade", "P-4"),
     ("unknown field", {"shoe_size": 44}, "shoe_size", "unknown field"),
     ("missing name", {"full_name": None}, "full_name", ""),
@@ -247,7 +251,9 @@ class TestIdempotency:
 
     def test_keys_are_per_token_and_failures_free_the_key(self, client, auth):
         body = factories.offer()
-        bad = client.post("/offers", json=body | {"slots": 0}, headers=auth("member_state", "NOR") | {"Idempotency-Key": "k"})
+        bad = client.post(
+            "/offers", json=body | {"slots": 0}, headers=auth("member_state", "NOR") | {"Idempotency-Key": "k"}
+        )
         assert bad.status_code == 422
         good = client.post("/offers", json=body, headers=auth("member_state", "NOR") | {"Idempotency-Key": "k"})
         other = client.post("/offers", json=body, headers=auth("member_state", "GHA") | {"Idempotency-Key": "k"})
@@ -268,14 +274,18 @@ def test_spreadsheet_uploads_may_be_larger_than_other_bodies(client, auth):
 def test_reference_codes_are_looked_up_in_one_query_and_the_first_wrong_field_is_named(engine):
     statements = []
     event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
-    wanted = [("state", "state", ["NOR", None]), ("skills", "skill", ["SSR-STRATEGY", "NO-SUCH-SKILL"]),
-              ("excluded_missions", "mission", ["NOWHERE"])]
+    wanted = [
+        ("state", "state", ["NOR", None]),
+        ("skills", "skill", ["SSR-STRATEGY", "NO-SUCH-SKILL"]),
+        ("excluded_missions", "mission", ["NOWHERE"]),
+    ]
     with Session(engine) as session:
         with pytest.raises(Invalid) as raised:
             check(session, *wanted)
         check(session, *wanted[:1], ("skills", "skill", ["SSR-STRATEGY"]), ("nothing", "mission", []))
-    assert raised.value.detail == [{"field": "skills", "message": "unknown skill code(s) NO-SUCH-SKILL: "
-                                                                  "see GET /reference/skills for valid codes"}]
+    assert raised.value.detail == [
+        {"field": "skills", "message": "unknown skill code(s) NO-SUCH-SKILL: see GET /reference/skills for valid codes"}
+    ]
     assert len([s for s in statements if s.startswith("SELECT")]) == 2  # one per check, whatever the number of fields
 
 
@@ -291,17 +301,23 @@ def test_a_state_cannot_have_two_offers_with_one_title(client, auth):
     assert client.get(f"/offers/{other['id']}", headers=nor).json() == other  # unchanged
     titles = [o["title"] for o in client.get("/offers", headers=nor).json()["data"]]
     assert sorted(titles) == ["Formed units", "Police advisers"]
-    another_state = client.post("/offers", json=factories.offer(title="Police advisers", state="SEN"), headers=auth("hq"))
+    another_state = client.post(
+        "/offers", json=factories.offer(title="Police advisers", state="SEN"), headers=auth("hq")
+    )
     assert another_state.status_code == 201
 
 
-@pytest.mark.parametrize("cause, status, error", [
-    (psycopg.errors.DeadlockDetected("deadlock detected"), 409, "conflict"),
-    (psycopg.errors.SerializationFailure("could not serialize access due to concurrent update"), 409, "conflict"),
-    (psycopg.OperationalError("connection refused"), 503, "service_unavailable"),
-])
-def test_a_transaction_the_database_undid_is_a_conflict_to_send_again_not_an_outage(client, auth, monkeypatch, caplog,
-                                                                                    cause, status, error):
+@pytest.mark.parametrize(
+    "cause, status, error",
+    [
+        (psycopg.errors.DeadlockDetected("deadlock detected"), 409, "conflict"),
+        (psycopg.errors.SerializationFailure("could not serialize access due to concurrent update"), 409, "conflict"),
+        (psycopg.OperationalError("connection refused"), 503, "service_unavailable"),
+    ],
+)
+def test_a_transaction_the_database_undid_is_a_conflict_to_send_again_not_an_outage(
+    client, auth, monkeypatch, caplog, cause, status, error
+):
     def failing(*_args):
         raise OperationalError("SELECT offer.id FROM offer", {}, cause)
 
@@ -324,7 +340,8 @@ def test_an_outage_is_logged_once_in_a_while_not_once_a_request(client, auth, mo
         answers = [client.get("/offers", headers=auth("planner")).status_code for _ in range(3)]
     assert answers == [503] * 3
     assert [r.getMessage() for r in caplog.records if r.name == "roster"] == [
-        "GET /offers: database unreachable (OperationalError), answered 503"]
+        "GET /offers: database unreachable (OperationalError), answered 503"
+    ]
 
 
 def test_sparse_warnings_say_how_many_were_left_out(caplog):
@@ -335,4 +352,7 @@ def test_sparse_warnings_say_how_many_were_left_out(caplog):
             now[0] = at
             sparse.warning("%s down", "db")
     assert [r.getMessage() for r in caplog.records] == [
-        "db down", "db down (2 more like it since the last line)", "db down"]
+        "db down",
+        "db down (2 more like it since the last line)",
+        "db down",
+    ]

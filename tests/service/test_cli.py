@@ -98,8 +98,9 @@ class TestSolveAndExport:
     def test_solve_prints_the_summary_of_a_stored_plan(self, db_url, engine, solved):
         with Session(engine) as session:
             plan = session.get(Plan, solved)
-            stored = session.exec(select(func.count()).select_from(PlanAssignment)
-                                  .where(PlanAssignment.plan_id == solved)).one()
+            stored = session.exec(
+                select(func.count()).select_from(PlanAssignment).where(PlanAssignment.plan_id == solved)
+            ).one()
         assert plan.status == "succeeded" and plan.created_by == "cli"
         assert plan.summary["filled"] == stored > 0
 
@@ -109,15 +110,20 @@ class TestSolveAndExport:
         book = openpyxl.load_workbook(target, read_only=True)
         assert set(book.sheetnames) == {"assignments", "unfilled"}
         with Session(engine) as session:
-            ids = session.exec(select(PlanAssignment.id).where(PlanAssignment.plan_id == solved)
-                               .order_by(PlanAssignment.position_id, PlanAssignment.seat)).all()
+            ids = session.exec(
+                select(PlanAssignment.id)
+                .where(PlanAssignment.plan_id == solved)
+                .order_by(PlanAssignment.position_id, PlanAssignment.seat)
+            ).all()
         assert [r[0] for r in book["assignments"].iter_rows(min_row=2, values_only=True)] == list(ids)
         as_csv = _cli(db_url, "export", "plan", str(solved), "--format", "csv", "--sheet", "unfilled", "-o", "-")
         assert as_csv.exit_code == 0 and as_csv.stdout.startswith("position_id,position_title,")
         assert _cli(db_url, "export", "plan", "999", "-o", str(tmp_path / "none.xlsx")).exit_code == 1
 
     def test_export_gaps_and_deployments(self, db_url, solved, tmp_path):
-        gaps = _cli(db_url, "export", "gaps", "--from", "2027-01-01", "--to", "2027-12-31", "-o", "-", "--format", "csv")
+        gaps = _cli(
+            db_url, "export", "gaps", "--from", "2027-01-01", "--to", "2027-12-31", "-o", "-", "--format", "csv"
+        )
         assert gaps.exit_code == 0
         rows = list(csv.DictReader(io.StringIO(gaps.stdout)))
         assert rows and {"skill", "quarter", "demand", "supply", "gap"} <= set(rows[0])
@@ -162,13 +168,19 @@ def _commands(group, prefix=()):
         path, cmd = stack.pop()
         yield path
         for name, sub in getattr(cmd, "commands", {}).items():
-            stack.append((path + (name,), sub))
+            stack.append(((*path, name), sub))
 
 
 def test_help_on_every_command(db_url):
     paths = list(_commands(cli))
-    assert {("import",), ("solve",), ("check",), ("export", "plan"), ("export", "gaps"), ("export", "deployments")} \
-        <= set(paths)
+    assert {
+        ("import",),
+        ("solve",),
+        ("check",),
+        ("export", "plan"),
+        ("export", "gaps"),
+        ("export", "deployments"),
+    } <= set(paths)
     for path in paths:
         result = _cli(db_url, *path, "--help")
         assert result.exit_code == 0 and "Usage:" in result.stdout, path

@@ -17,16 +17,27 @@ def _plan_booking_one_person_twenty_times(client, auth, engine) -> tuple[int, li
     """A (deliberately bad) plan that puts one expert in 20 overlapping positions."""
     hq = auth("hq")
     expert = client.post("/experts", json=factories.expert(), headers=hq).json()
-    request = client.post("/requests", headers=hq, json=factories.capacity_request(
-        positions=[factories.position(title=f"Adviser {i}") for i in range(RACERS)])).json()
+    request = client.post(
+        "/requests",
+        headers=hq,
+        json=factories.capacity_request(positions=[factories.position(title=f"Adviser {i}") for i in range(RACERS)]),
+    ).json()
     with Session(engine) as session:
         plan = Plan(status=PlanStatus.succeeded, created_by="test", parameters={})
         session.add(plan)
         session.flush()
-        rows = [PlanAssignment(plan_id=plan.id, position_id=p["id"], seat=1, expert_id=expert["id"],
-                               supplier_key=f"E{expert['id']}", start_date=date.fromisoformat(p["start_date"]),
-                               end_date=date.fromisoformat(p["end_date"]))
-                for p in request["positions"]]
+        rows = [
+            PlanAssignment(
+                plan_id=plan.id,
+                position_id=p["id"],
+                seat=1,
+                expert_id=expert["id"],
+                supplier_key=f"E{expert['id']}",
+                start_date=date.fromisoformat(p["start_date"]),
+                end_date=date.fromisoformat(p["end_date"]),
+            )
+            for p in request["positions"]
+        ]
         session.add_all(rows)
         session.commit()
         return plan.id, [r.id for r in rows], expert["id"]
@@ -52,8 +63,9 @@ def test_twenty_simultaneous_approvals_make_one_deployment(client, auth, engine,
     statuses = sorted(r.status_code for r in answers)
     assert statuses == [200] + [409] * (RACERS - 1), [r.text for r in answers if r.status_code not in (200, 409)]
     with Session(engine) as session:
-        live = session.exec(select(Deployment).where(Deployment.expert_id == expert_id,
-                                                     Deployment.status != DeploymentStatus.cancelled)).all()
+        live = session.exec(
+            select(Deployment).where(Deployment.expert_id == expert_id, Deployment.status != DeploymentStatus.cancelled)
+        ).all()
     assert len(live) == 1
     losers = [r for r in answers if r.status_code == 409]
     assert all(f"deployment {live[0].id}" in r.json()["detail"] for r in losers)

@@ -18,7 +18,7 @@ def emit(engine, *events: tuple[str, str | None]) -> list[int]:
             outbox.emit(session, type_, state=state, entity="deployment", entity_id=n + 1, payload={"n": n})
         session.commit()
         rows = session.exec(select(OutboxEvent).order_by(OutboxEvent.id)).all()
-    return [r.id for r in rows][-len(events):]
+    return [r.id for r in rows][-len(events) :]
 
 
 def feed(client, headers, **params) -> dict:
@@ -49,8 +49,13 @@ class TestEventFeed:
         assert event["at"]
 
     def test_member_state_sees_only_its_own_events(self, client, auth, app):
-        ids = emit(app.state.engine, ("deployment.approved", "NOR"), ("deployment.approved", "GHA"),
-                   ("plan.finished", None), ("deployment.cancelled", "NOR"))
+        ids = emit(
+            app.state.engine,
+            ("deployment.approved", "NOR"),
+            ("deployment.approved", "GHA"),
+            ("plan.finished", None),
+            ("deployment.cancelled", "NOR"),
+        )
         norway = feed(client, auth("member_state", "NOR"))
         assert [e["id"] for e in norway["data"]] == [ids[0], ids[3]]
         assert {e["state"] for e in norway["data"]} == {"NOR"}
@@ -60,15 +65,20 @@ class TestEventFeed:
             assert [e["id"] for e in feed(client, auth(role))["data"]] == ids, role
 
     def test_member_state_cursor_skips_hidden_events(self, client, auth, app):
-        ids = emit(app.state.engine, ("deployment.approved", "GHA"), ("deployment.approved", "NOR"),
-                   ("deployment.approved", "GHA"))
+        ids = emit(
+            app.state.engine,
+            ("deployment.approved", "GHA"),
+            ("deployment.approved", "NOR"),
+            ("deployment.approved", "GHA"),
+        )
         page = feed(client, auth("member_state", "NOR"), after=0)
         assert page["next_cursor"] == ids[1]
         assert feed(client, auth("member_state", "NOR"), after=page["next_cursor"])["data"] == []
 
     def test_filter_by_type(self, client, auth, app):
-        ids = emit(app.state.engine, ("offer.accepted", "NOR"), ("offer.declined", "NOR"),
-                   ("deployment.cancelled", "NOR"))
+        ids = emit(
+            app.state.engine, ("offer.accepted", "NOR"), ("offer.declined", "NOR"), ("deployment.cancelled", "NOR")
+        )
         page = feed(client, auth("hq"), type=["offer.declined", "deployment.cancelled"])
         assert [e["id"] for e in page["data"]] == ids[1:]
 
@@ -127,23 +137,26 @@ class TestSubscriptionCrud:
         with Session(app.state.engine) as session:
             assert session.get(Subscription, sub["id"]).cursor == ids[-1]
 
-    @pytest.mark.parametrize(("body", "field", "hint"), [
-        ({"url": "ftp://example.org/x"}, "url", "http"),
-        ({"url": "javascript:alert(1)"}, "url", "http"),
-        ({"url": "example.org/hook"}, "url", "https://"),
-        ({"url": "https://user:pw@example.org/hook"}, "url", "remove the user name"),
-        ({"url": "https://user@example.org/hook"}, "url", "remove the user name"),
-        ({"url": "https://exa mple.org/hook"}, "url", "https://"),
-        ({"url": "https://example.org:99999/hook"}, "url", "Port out of range"),
-        ({"url": "https://example.org/\u0000"}, "url", "not a valid URL"),
-        ({"url": "https:example.org"}, "url", "https://"),
-        ({"url": "https://example.org/" + "a" * 2000}, "url", "2000"),
-        ({"url": HOOK, "event_types": ["offer.eaten"]}, "event_types", "offer.accepted"),
-        ({"url": HOOK, "secret": "short"}, "secret", "16"),
-        ({"url": HOOK, "secret": "x" * 201}, "secret", "200"),
-        ({"url": HOOK, "active": False}, "active", "unknown field"),
-        ({}, "url", "required"),
-    ])
+    @pytest.mark.parametrize(
+        ("body", "field", "hint"),
+        [
+            ({"url": "ftp://example.org/x"}, "url", "http"),
+            ({"url": "javascript:alert(1)"}, "url", "http"),
+            ({"url": "example.org/hook"}, "url", "https://"),
+            ({"url": "https://user:pw@example.org/hook"}, "url", "remove the user name"),
+            ({"url": "https://user@example.org/hook"}, "url", "remove the user name"),
+            ({"url": "https://exa mple.org/hook"}, "url", "https://"),
+            ({"url": "https://example.org:99999/hook"}, "url", "Port out of range"),
+            ({"url": "https://example.org/\u0000"}, "url", "not a valid URL"),
+            ({"url": "https:example.org"}, "url", "https://"),
+            ({"url": "https://example.org/" + "a" * 2000}, "url", "2000"),
+            ({"url": HOOK, "event_types": ["offer.eaten"]}, "event_types", "offer.accepted"),
+            ({"url": HOOK, "secret": "short"}, "secret", "16"),
+            ({"url": HOOK, "secret": "x" * 201}, "secret", "200"),
+            ({"url": HOOK, "active": False}, "active", "unknown field"),
+            ({}, "url", "required"),
+        ],
+    )
     def test_bad_payload_is_422_saying_how_to_fix(self, client, auth, body, field, hint):
         response = client.post("/subscriptions", json=body, headers=auth("hq"))
         assert response.status_code == 422, response.text
@@ -171,8 +184,11 @@ class TestSubscriptionCrud:
 
     def test_missing_subscription_is_404(self, client, auth):
         hq = auth("hq")
-        for method, path in (("GET", "/subscriptions/999999"), ("DELETE", "/subscriptions/999999"),
-                             ("GET", "/subscriptions/999999/deliveries")):
+        for method, path in (
+            ("GET", "/subscriptions/999999"),
+            ("DELETE", "/subscriptions/999999"),
+            ("GET", "/subscriptions/999999/deliveries"),
+        ):
             response = client.request(method, path, headers=hq)
             assert response.status_code == 404 and response.json()["error"] == "not_found", path
 
@@ -205,8 +221,8 @@ class TestSubscriptionIsolation:
         assert ids(auth("admin")) == sorted(subs.values())
 
     def test_same_state_other_token_shares_subscriptions(self, client, subs, app):
-        from service.platform.auth import issue_token
         from schemas.enums import Role
+        from service.platform.auth import issue_token
 
         with Session(app.state.engine) as session:
             _, secret = issue_token(session, role=Role.member_state, name="second NOR token", state="NOR")
@@ -222,24 +238,39 @@ class TestSubscriptionIsolation:
                 other = client.get(f"/subscriptions/{subs[victim]}{suffix}", headers=ghana)
                 missing = client.get(f"/subscriptions/999999{suffix}", headers=ghana)
                 assert other.status_code == missing.status_code == 404
-                assert other.json()["detail"].replace(str(subs[victim]), "N") == \
-                    missing.json()["detail"].replace("999999", "N")
+                assert other.json()["detail"].replace(str(subs[victim]), "N") == missing.json()["detail"].replace(
+                    "999999", "N"
+                )
             assert client.delete(f"/subscriptions/{subs[victim]}", headers=ghana).status_code == 404
         assert client.get(f"/subscriptions/{subs['GHA']}", headers=auth("hq")).status_code == 404
         norway = auth("member_state", "NOR")
         assert client.get(f"/subscriptions/{subs['NOR']}", headers=norway).json()["active"] is True
         assert client.get(f"/subscriptions/{subs['HQ']}", headers=auth("hq")).json()["active"] is True
 
-    @pytest.mark.parametrize(("role", "method", "suffix", "expected"), [
-        ("none", "GET", "", 401), ("none", "POST", "", 401), ("none", "GET", "/{id}", 401),
-        ("none", "DELETE", "/{id}", 401), ("none", "GET", "/{id}/deliveries", 401),
-        ("planner", "GET", "", 403), ("planner", "POST", "", 403), ("planner", "GET", "/{id}", 403),
-        ("planner", "DELETE", "/{id}", 403), ("planner", "GET", "/{id}/deliveries", 403),
-        ("admin", "GET", "", 200), ("admin", "POST", "", 403), ("admin", "GET", "/{id}", 200),
-        ("admin", "DELETE", "/{id}", 403), ("admin", "GET", "/{id}/deliveries", 200),
-        ("hq", "GET", "/{id}", 200), ("hq", "GET", "/{id}/deliveries", 200), ("hq", "DELETE", "/{id}", 204),
-        ("hq", "POST", "", 201),
-    ])
+    @pytest.mark.parametrize(
+        ("role", "method", "suffix", "expected"),
+        [
+            ("none", "GET", "", 401),
+            ("none", "POST", "", 401),
+            ("none", "GET", "/{id}", 401),
+            ("none", "DELETE", "/{id}", 401),
+            ("none", "GET", "/{id}/deliveries", 401),
+            ("planner", "GET", "", 403),
+            ("planner", "POST", "", 403),
+            ("planner", "GET", "/{id}", 403),
+            ("planner", "DELETE", "/{id}", 403),
+            ("planner", "GET", "/{id}/deliveries", 403),
+            ("admin", "GET", "", 200),
+            ("admin", "POST", "", 403),
+            ("admin", "GET", "/{id}", 200),
+            ("admin", "DELETE", "/{id}", 403),
+            ("admin", "GET", "/{id}/deliveries", 200),
+            ("hq", "GET", "/{id}", 200),
+            ("hq", "GET", "/{id}/deliveries", 200),
+            ("hq", "DELETE", "/{id}", 204),
+            ("hq", "POST", "", 201),
+        ],
+    )
     def test_role_statuses(self, client, auth, subs, role, method, suffix, expected):
         headers = {} if role == "none" else auth(role)
         path = "/subscriptions" + suffix.format(id=subs["HQ"])
@@ -249,8 +280,10 @@ class TestSubscriptionIsolation:
             assert response.json()["error"] in ("unauthorized", "forbidden") and response.json()["detail"]
 
 
-@pytest.mark.skipif(not os.environ.get("ROSTER_TEST_DATABASE_URL"),
-                    reason="PostgreSQL only: SQLite serialises writers, so its event ids follow commit order")
+@pytest.mark.skipif(
+    not os.environ.get("ROSTER_TEST_DATABASE_URL"),
+    reason="PostgreSQL only: SQLite serialises writers, so its event ids follow commit order",
+)
 def test_a_poller_never_skips_an_event_that_commits_late(client, auth, engine):
     """Ids are taken at insert: event 1's transaction may commit after event 2's. Hold 2 back until then."""
     from service.notifications.outbox import emit

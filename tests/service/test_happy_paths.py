@@ -8,8 +8,12 @@ from tests.service import factories
 def test_health_needs_no_token(client, auth):
     response = client.get("/health")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok", "migrations": "current",
-                               "worker": {"mode": "external", "queued_plans": 0}}
+    assert response.json() == {
+        "status": "ok",
+        "database": "ok",
+        "migrations": "current",
+        "worker": {"mode": "external", "queued_plans": 0},
+    }
     client.post("/plans", json={}, headers=auth("planner"))
     assert client.get("/health").json()["worker"]["queued_plans"] == 1
     assert client.get("/health/ready").status_code == 200
@@ -93,8 +97,11 @@ def test_expert_lifecycle(client, auth):
     fetched = client.get(f"/experts/{expert['id']}", headers=auth("planner"))
     assert fetched.status_code == 200 and fetched.headers["etag"] == '"1"'
     assert fetched.json() == expert
-    patched = client.patch(f"/experts/{expert['id']}", json={"notice_days": 7, "leave": [
-        {"start": "2027-06-01", "end": "2027-06-30"}]}, headers=hq)
+    patched = client.patch(
+        f"/experts/{expert['id']}",
+        json={"notice_days": 7, "leave": [{"start": "2027-06-01", "end": "2027-06-30"}]},
+        headers=hq,
+    )
     assert patched.status_code == 200
     assert patched.json()["notice_days"] == 7 and patched.json()["version"] == 2
     assert patched.json()["availability"] == expert["availability"]
@@ -106,12 +113,20 @@ def test_expert_lifecycle(client, auth):
 def test_expert_filters(client, auth):
     hq = auth("hq")
     fluent = client.post("/experts", json=factories.expert(), headers=hq).json()
-    english = client.post("/experts", json=factories.expert(
-        languages=[{"code": "en", "level": 5}], skills=[{"code": "SSR-STRATEGY", "proficiency": 2}],
-        category="military", grade="OF-4", availability=[{"start": "2027-01-01", "end": "2027-03-31"}],
-    ), headers=hq).json()
-    on_leave = client.post("/experts", json=factories.expert(
-        leave=[{"start": "2027-05-01", "end": "2027-05-15"}]), headers=hq).json()
+    english = client.post(
+        "/experts",
+        json=factories.expert(
+            languages=[{"code": "en", "level": 5}],
+            skills=[{"code": "SSR-STRATEGY", "proficiency": 2}],
+            category="military",
+            grade="OF-4",
+            availability=[{"start": "2027-01-01", "end": "2027-03-31"}],
+        ),
+        headers=hq,
+    ).json()
+    on_leave = client.post(
+        "/experts", json=factories.expert(leave=[{"start": "2027-05-01", "end": "2027-05-15"}]), headers=hq
+    ).json()
     any_time = client.post("/experts", json=factories.expert(availability=[], category="justice"), headers=hq).json()
 
     def ids(query: str) -> set[int]:
@@ -166,8 +181,13 @@ def test_request_and_positions(client, auth):
     request = created.json()
     assert request["status"] == "submitted" and len(request["positions"]) == 1
     assert request["positions"][0]["level"] == "strategic"  # inherited from the request
-    training = factories.position(title="IHL trainers", level="tactical", trainees=290, trainer_ratio=29,
-                                  required_skills=[{"code": "IHL-TRAINING", "min_proficiency": 3}])
+    training = factories.position(
+        title="IHL trainers",
+        level="tactical",
+        trainees=290,
+        trainer_ratio=29,
+        required_skills=[{"code": "IHL-TRAINING", "min_proficiency": 3}],
+    )
     added = client.post(f"/requests/{request['id']}/positions", json=training, headers=hq)
     assert added.status_code == 201 and added.json()["count"] == 10
     position_id = added.json()["id"]
@@ -187,8 +207,9 @@ def test_request_and_positions(client, auth):
 
 def test_tokens_and_audit(client, auth):
     admin = auth("admin")
-    created = client.post("/tokens", json={"role": "member_state", "state": "GHA", "name": "Ghana mission"},
-                          headers=admin)
+    created = client.post(
+        "/tokens", json={"role": "member_state", "state": "GHA", "name": "Ghana mission"}, headers=admin
+    )
     assert created.status_code == 201
     token = created.json()["token"]
     ghana = {"Authorization": f"Bearer {token}"}

@@ -11,32 +11,90 @@ from sqlmodel import Session, func, select
 
 from service.platform.tables import AuditEntry, Expert, Offer
 
-EXPERT_HEADER = ["full_name", "email", "national_id", "category", "nationality", "gender", "grade", "source",
-                 "notice_days", "screening_valid_until", "active", "state", "skills", "languages", "levels",
-                 "availability", "leave"]
-OFFER_HEADER = ["title", "kind", "slots", "category", "available_from", "available_to", "max_duration_days",
-                "readiness", "cost_bearer", "notice_days", "expires_on", "status", "state", "skills", "levels",
-                "languages", "excluded_missions", "excluded_states"]
+EXPERT_HEADER = [
+    "full_name",
+    "email",
+    "national_id",
+    "category",
+    "nationality",
+    "gender",
+    "grade",
+    "source",
+    "notice_days",
+    "screening_valid_until",
+    "active",
+    "state",
+    "skills",
+    "languages",
+    "levels",
+    "availability",
+    "leave",
+]
+OFFER_HEADER = [
+    "title",
+    "kind",
+    "slots",
+    "category",
+    "available_from",
+    "available_to",
+    "max_duration_days",
+    "readiness",
+    "cost_bearer",
+    "notice_days",
+    "expires_on",
+    "status",
+    "state",
+    "skills",
+    "levels",
+    "languages",
+    "excluded_missions",
+    "excluded_states",
+]
 
 
 def expert_row(n: int, **overrides) -> dict:
     row = {
-        "full_name": f"Awa Import {n}", "email": f"import{n}@example.org", "national_id": f"SN-{n:06d}",
-        "category": "police", "nationality": "SEN", "gender": "female", "grade": "P-4", "source": "secondee",
-        "notice_days": 30, "screening_valid_until": "2029-12-31", "active": "true", "state": "NOR",
-        "skills": "SSR-STRATEGY:4", "languages": "en:3; fr:5", "levels": "strategic; operational",
-        "availability": "2027-01-01..2028-12-31", "leave": "",
+        "full_name": f"Awa Import {n}",
+        "email": f"import{n}@example.org",
+        "national_id": f"SN-{n:06d}",
+        "category": "police",
+        "nationality": "SEN",
+        "gender": "female",
+        "grade": "P-4",
+        "source": "secondee",
+        "notice_days": 30,
+        "screening_valid_until": "2029-12-31",
+        "active": "true",
+        "state": "NOR",
+        "skills": "SSR-STRATEGY:4",
+        "languages": "en:3; fr:5",
+        "levels": "strategic; operational",
+        "availability": "2027-01-01..2028-12-31",
+        "leave": "",
     }
     return row | overrides
 
 
 def offer_row(n: int, **overrides) -> dict:
     row = {
-        "title": f"Imported police team {n}", "kind": "team", "slots": 3, "category": "police",
-        "available_from": "2027-01-01", "available_to": "2027-12-31", "max_duration_days": 365,
-        "readiness": "ready", "cost_bearer": "member_state", "notice_days": 45, "expires_on": "2030-06-30",
-        "status": "submitted", "state": "NOR", "skills": "SSR-STRATEGY:3", "levels": "strategic",
-        "languages": "en:4", "excluded_missions": "", "excluded_states": "",
+        "title": f"Imported police team {n}",
+        "kind": "team",
+        "slots": 3,
+        "category": "police",
+        "available_from": "2027-01-01",
+        "available_to": "2027-12-31",
+        "max_duration_days": 365,
+        "readiness": "ready",
+        "cost_bearer": "member_state",
+        "notice_days": 45,
+        "expires_on": "2030-06-30",
+        "status": "submitted",
+        "state": "NOR",
+        "skills": "SSR-STRATEGY:3",
+        "levels": "strategic",
+        "languages": "en:4",
+        "excluded_missions": "",
+        "excluded_states": "",
     }
     return row | overrides
 
@@ -64,8 +122,12 @@ BUILDERS = {"csv": as_csv, "xlsx": as_xlsx}
 
 
 def post(client, headers, kind: str, content: bytes, **params):
-    return client.post(f"/{kind}/import", headers=headers, params=params,
-                       files={"file": ("upload", content, "application/octet-stream")})
+    return client.post(
+        f"/{kind}/import",
+        headers=headers,
+        params=params,
+        files={"file": ("upload", content, "application/octet-stream")},
+    )
 
 
 def count(engine, model) -> int:
@@ -84,14 +146,26 @@ def experts_file(fmt: str, rows: list[dict], header=EXPERT_HEADER) -> bytes:
 
 class TestGoodFiles:
     def test_experts_import_and_read_back_through_the_api(self, client, auth, engine, fmt):
-        content = experts_file(fmt, [expert_row(1), expert_row(2, skills="SSR-STRATEGY:4; DDR-DESIGN:3", leave="2027-07-01..2027-07-31")])
+        content = experts_file(
+            fmt, [expert_row(1), expert_row(2, skills="SSR-STRATEGY:4; DDR-DESIGN:3", leave="2027-07-01..2027-07-31")]
+        )
         response = post(client, auth("hq"), "experts", content)
         assert response.status_code == 200, response.text
-        assert response.json() == {"rows": 2, "created": 2, "updated": 0, "unchanged": 0, "errors": [],
-                                   "dry_run": False, "partial": False}
+        assert response.json() == {
+            "rows": 2,
+            "created": 2,
+            "updated": 0,
+            "unchanged": 0,
+            "errors": [],
+            "dry_run": False,
+            "partial": False,
+        }
         listed = client.get("/experts?q=Awa Import", headers=auth("hq")).json()
         second = next(e for e in listed["data"] if e["email"] == "import2@example.org")
-        assert second["skills"] == [{"code": "DDR-DESIGN", "proficiency": 3}, {"code": "SSR-STRATEGY", "proficiency": 4}]
+        assert second["skills"] == [
+            {"code": "DDR-DESIGN", "proficiency": 3},
+            {"code": "SSR-STRATEGY", "proficiency": 4},
+        ]
         assert second["languages"] == [{"code": "en", "level": 3}, {"code": "fr", "level": 5}]
         assert second["levels"] == ["strategic", "operational"]
         assert second["leave"] == [{"start": "2027-07-01", "end": "2027-07-31"}]
@@ -104,7 +178,10 @@ class TestGoodFiles:
         from tests.service import factories
 
         before = client.post("/experts", json=factories.expert(), headers=auth("hq")).json()["id"]
-        assert post(client, auth("hq"), "experts", as_csv(EXPERT_HEADER, [expert_row(1), expert_row(2)])).status_code == 200
+        assert (
+            post(client, auth("hq"), "experts", as_csv(EXPERT_HEADER, [expert_row(1), expert_row(2)])).status_code
+            == 200
+        )
         after = client.post("/experts", json=factories.expert(), headers=auth("hq"))
         assert after.status_code == 201, after.text
         with Session(engine) as session:
@@ -131,13 +208,18 @@ class TestGoodFiles:
     def test_xlsx_dates_and_numbers_as_excel_types(self, client, auth, engine):
         from datetime import datetime
 
-        row = expert_row(4, screening_valid_until=datetime(2029, 6, 30), notice_days=14.0, national_id=12345,
-                         active=False)
+        row = expert_row(
+            4, screening_valid_until=datetime(2029, 6, 30), notice_days=14.0, national_id=12345, active=False
+        )
         assert post(client, auth("hq"), "experts", as_xlsx(EXPERT_HEADER, [row])).status_code == 200
         with Session(engine) as session:
             expert = session.exec(select(Expert)).one()
-        assert (str(expert.screening_valid_until), expert.notice_days, expert.national_id, expert.active) == \
-            ("2029-06-30", 14, "12345", False)
+        assert (str(expert.screening_valid_until), expert.notice_days, expert.national_id, expert.active) == (
+            "2029-06-30",
+            14,
+            "12345",
+            False,
+        )
 
     def test_template_round_trip(self, client, auth):
         template = client.get("/experts/import/template?format=xlsx", headers=auth("hq"))
@@ -167,8 +249,7 @@ class TestBadFiles:
         body = response.json()
         assert body["error"] == "import_rejected" and body["created"] == 0
         found = {(e["line"], e["column"]): e for e in body["errors"]}
-        assert set(found) == {(3, "category"), (3, "skills"), (5, "nationality"), (5, "languages"),
-                              (5, "availability")}
+        assert set(found) == {(3, "category"), (3, "skills"), (5, "nationality"), (5, "languages"), (5, "availability")}
         assert found[3, "category"]["value"] == "pilot" and "civilian" in found[3, "category"]["message"]
         assert "less than or equal to 5" in found[3, "skills"]["message"]
         assert "SSR-STRATEGY:4" in found[3, "skills"]["message"]  # the fix
@@ -213,8 +294,14 @@ class TestBadFiles:
     def test_duplicates_within_the_file(self, client, auth, engine):
         rows = [expert_row(1), expert_row(2, email="import1@example.org")]
         errors = post(client, auth("hq"), "experts", as_csv(EXPERT_HEADER, rows)).json()["errors"]
-        assert errors == [{"line": 3, "column": "email", "value": "import1@example.org",
-                           "message": "email also on line 2: list each expert once per file"}]
+        assert errors == [
+            {
+                "line": 3,
+                "column": "email",
+                "value": "import1@example.org",
+                "message": "email also on line 2: list each expert once per file",
+            }
+        ]
         assert count(engine, Expert) == 0
 
     def test_offer_in_the_past_and_unknown_mission(self, client, auth, engine, fmt):
@@ -231,13 +318,16 @@ class TestMixedFiles:
         assert response.status_code == 207
         body = response.json()
         assert (body["created"], body["partial"]) == (2, True)
-        assert body["errors"] == [{"line": 3, "column": "gender", "value": None, "message": "required: fill in this column"}]
+        assert body["errors"] == [
+            {"line": 3, "column": "gender", "value": None, "message": "required: fill in this column"}
+        ]
         with Session(engine) as session:
             assert sorted(session.exec(select(Expert.email)).all()) == ["import1@example.org", "import3@example.org"]
 
     def test_partial_with_every_row_bad_is_rejected(self, client, auth, engine):
-        response = post(client, auth("hq"), "experts", as_csv(EXPERT_HEADER, [expert_row(1, gender="x")]),
-                        partial="true")
+        response = post(
+            client, auth("hq"), "experts", as_csv(EXPERT_HEADER, [expert_row(1, gender="x")]), partial="true"
+        )
         assert response.status_code == 422 and count(engine, Expert) == 0
 
     def test_dry_run_reports_and_writes_nothing(self, client, auth, engine, fmt):
@@ -251,7 +341,10 @@ class TestMixedFiles:
         assert count(engine, Expert) == 0 and count(engine, AuditEntry) == 0
 
     def test_a_bad_update_rolls_back_the_good_creates(self, client, auth, engine):
-        assert post(client, auth("hq"), "experts", as_csv(EXPERT_HEADER, [expert_row(1), expert_row(2)])).status_code == 200
+        assert (
+            post(client, auth("hq"), "experts", as_csv(EXPERT_HEADER, [expert_row(1), expert_row(2)])).status_code
+            == 200
+        )
         # row 3 moves expert 1's national id onto expert 2's: refused only when written
         rows = [expert_row(3), expert_row(1, national_id="SN-000002", nationality="SEN")]
         response = post(client, auth("hq"), "experts", as_csv(EXPERT_HEADER, rows))
@@ -272,8 +365,9 @@ class TestReimport:
         with Session(engine) as session:
             expert = session.exec(select(Expert).where(Expert.email == "import2@example.org")).one()
             assert (expert.full_name, expert.version, expert.skills[0].proficiency) == ("Awa Renamed", 2, 5)
-            audit = session.exec(select(AuditEntry).where(AuditEntry.entity_id == str(expert.id))
-                                 .order_by(AuditEntry.id.desc())).first()
+            audit = session.exec(
+                select(AuditEntry).where(AuditEntry.entity_id == str(expert.id)).order_by(AuditEntry.id.desc())
+            ).first()
             assert audit.before["full_name"] == "Awa Import 2" and audit.after["full_name"] == "Awa Renamed"
 
     def test_matched_on_national_id_without_email(self, client, auth, engine):
@@ -299,7 +393,9 @@ class TestMemberStates:
             assert set(session.exec(select(Expert.state)).all()) == {"NOR"}
 
     def test_another_states_expert_is_neither_updated_nor_revealed(self, client, auth, engine):
-        post(client, auth("hq"), "experts", as_csv(EXPERT_HEADER, [expert_row(1, state="SWE", full_name="Secret Name")]))
+        post(
+            client, auth("hq"), "experts", as_csv(EXPERT_HEADER, [expert_row(1, state="SWE", full_name="Secret Name")])
+        )
         rows = [expert_row(1, state="NOR", full_name="Hijack")]
         response = post(client, auth("member_state", "NOR"), "experts", as_csv(EXPERT_HEADER, rows))
         assert response.status_code == 422
@@ -316,7 +412,9 @@ class TestMemberStates:
 
     def test_hq_cannot_move_an_expert_to_another_state(self, client, auth):
         post(client, auth("hq"), "experts", as_csv(EXPERT_HEADER, [expert_row(1, state="NOR")]))
-        error = post(client, auth("hq"), "experts", as_csv(EXPERT_HEADER, [expert_row(1, state="SWE")])).json()["errors"][0]
+        error = post(client, auth("hq"), "experts", as_csv(EXPERT_HEADER, [expert_row(1, state="SWE")])).json()[
+            "errors"
+        ][0]
         assert error["column"] == "state" and "nominated by NOR" in error["message"]
 
 

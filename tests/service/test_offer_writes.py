@@ -35,8 +35,9 @@ def test_an_offer_and_its_audit_entry_are_one_statement_on_the_event_loop(app, c
     nor = auth("member_state", "NOR")
     statements = []
     event.listen(app.state.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
-    made = client.post("/offers", json=factories.offer(excluded_missions=["MINUSCA"], excluded_states=["CAF"]),
-                       headers=nor)
+    made = client.post(
+        "/offers", json=factories.offer(excluded_missions=["MINUSCA"], excluded_states=["CAF"]), headers=nor
+    )
     assert made.status_code == 201, made.text
     if not db_url.startswith("postgresql"):
         assert len(threads) == 1  # SQLite: on a thread, in one transaction
@@ -47,22 +48,27 @@ def test_an_offer_and_its_audit_entry_are_one_statement_on_the_event_loop(app, c
     kept = client.get(f"/offers/{offer['id']}", headers=nor)
     assert kept.json() == offer and kept.headers["etag"] == made.headers["etag"]
     with Session(app.state.engine) as session:
-        entry = session.exec(select(AuditEntry).where(AuditEntry.entity == "offer",
-                                                      AuditEntry.entity_id == str(offer["id"]))).one()
+        entry = session.exec(
+            select(AuditEntry).where(AuditEntry.entity == "offer", AuditEntry.entity_id == str(offer["id"]))
+        ).one()
     assert (entry.action, entry.actor_role, entry.actor_state, entry.before) == ("create", "member_state", "NOR", None)
     assert entry.after == offer
     assert entry.at == Offer.model_validate(offer).created_at
 
 
-@pytest.mark.parametrize("case, override, headers, status, field", [
-    ("unknown skill", {"skills": [{"code": "NO-SUCH-SKILL", "proficiency": 3}]}, {}, 422, "skills"),
-    ("unknown mission", {"excluded_missions": ["NOWHERE"]}, {}, 422, "excluded_missions"),
-    ("unknown host state", {"excluded_states": ["XXX"]}, {}, 422, "excluded_states"),
-    ("named experts", {"expert_ids": "own"}, {}, 201, None),
-    ("an Idempotency-Key", {}, {"Idempotency-Key": "offer-once"}, 201, None),
-])
-def test_an_offer_goes_to_a_thread_only_when_it_must(app, client, auth, threads, case, override, headers, status,
-                                                    field):
+@pytest.mark.parametrize(
+    "case, override, headers, status, field",
+    [
+        ("unknown skill", {"skills": [{"code": "NO-SUCH-SKILL", "proficiency": 3}]}, {}, 422, "skills"),
+        ("unknown mission", {"excluded_missions": ["NOWHERE"]}, {}, 422, "excluded_missions"),
+        ("unknown host state", {"excluded_states": ["XXX"]}, {}, 422, "excluded_states"),
+        ("named experts", {"expert_ids": "own"}, {}, 201, None),
+        ("an Idempotency-Key", {}, {"Idempotency-Key": "offer-once"}, 201, None),
+    ],
+)
+def test_an_offer_goes_to_a_thread_only_when_it_must(
+    app, client, auth, threads, case, override, headers, status, field
+):
     nor = auth("member_state", "NOR")
     if override.get("expert_ids") == "own":
         expert = client.post("/experts", json=factories.expert(state="NOR"), headers=nor)

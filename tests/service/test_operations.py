@@ -11,9 +11,9 @@ from typer.testing import CliRunner
 from service.app import MigrationsPending, create_app
 from service.cli import app as cli
 from service.platform.db import alembic_config, head_revision, make_engine, pending_migrations, upgrade
-from service.seeding import seed_demo, seed_reference
 from service.platform.settings import Settings, get_settings
 from service.platform.tables import AuditEntry, CapacityRequest, Expert, Offer, Position
+from service.seeding import seed_demo, seed_reference
 
 
 def test_migrations_from_empty_to_head_and_back(databases):
@@ -33,14 +33,15 @@ def test_migrations_from_empty_to_head_and_back(databases):
 
 def test_audit_log_is_append_only(engine):
     with engine.begin() as connection:
-        connection.execute(text(
-            "INSERT INTO audit_log (at, actor_name, actor_role, action, entity, entity_id) "
-            "VALUES (CURRENT_TIMESTAMP, 'x', 'hq', 'create', 'expert', '1')"
-        ))
+        connection.execute(
+            text(
+                "INSERT INTO audit_log (at, actor_name, actor_role, action, entity, entity_id) "
+                "VALUES (CURRENT_TIMESTAMP, 'x', 'hq', 'create', 'expert', '1')"
+            )
+        )
     for statement in ("UPDATE audit_log SET actor_name = 'forged'", "DELETE FROM audit_log"):
-        with pytest.raises(DBAPIError, match="append-only"):
-            with engine.begin() as connection:
-                connection.execute(text(statement))
+        with pytest.raises(DBAPIError, match="append-only"), engine.begin() as connection:
+            connection.execute(text(statement))
     with Session(engine) as session:
         assert session.exec(select(AuditEntry.actor_name)).all() == ["x"]
 
@@ -53,8 +54,10 @@ def test_service_refuses_to_start_behind_migrations(databases):
 
 def _counts(engine) -> dict[str, int]:
     with Session(engine) as session:
-        return {m.__name__: session.exec(select(func.count()).select_from(m)).one()
-                for m in (Expert, Offer, CapacityRequest, Position)}
+        return {
+            m.__name__: session.exec(select(func.count()).select_from(m)).one()
+            for m in (Expert, Offer, CapacityRequest, Position)
+        }
 
 
 def test_seed_is_idempotent(engine):

@@ -9,9 +9,13 @@ TODAY = "2027-01-04"
 
 
 def _expert(name: str, **overrides) -> dict:
-    body = factories.expert(full_name=name, nationality="NOR", notice_days=10,
-                            skills=[{"code": "SSR-STRATEGY", "proficiency": 4}],
-                            languages=[{"code": "en", "level": 4}, {"code": "fr", "level": 5}])
+    body = factories.expert(
+        full_name=name,
+        nationality="NOR",
+        notice_days=10,
+        skills=[{"code": "SSR-STRATEGY", "proficiency": 4}],
+        languages=[{"code": "en", "level": 4}, {"code": "fr", "level": 5}],
+    )
     return body | overrides
 
 
@@ -20,21 +24,58 @@ def world(client, auth):
     """Norway nominates three experts and offers a team; HQ asks for three strategic and two tactical seats."""
     norway, ghana, hq = auth("member_state", "NOR"), auth("member_state", "GHA"), auth("hq")
     experts = [client.post("/experts", json=_expert(n), headers=norway).json() for n in ("Ane", "Bjorn", "Cato")]
-    team = client.post("/offers", headers=ghana, json=factories.offer(
-        title="IHL training team", kind="team", slots=2, category="military", levels=["tactical"],
-        skills=[{"code": "IHL-TRAINING", "proficiency": 4}], languages=[{"code": "fr", "level": 4}],
-        available_from="2027-01-01", available_to="2028-12-31", notice_days=20)).json()
-    strategic = client.post("/requests", headers=hq, json=factories.capacity_request(
-        priority=1, positions=[factories.position(count=3, start_date="2027-03-01", end_date="2027-12-31")],
-    )).json()
-    tactical = client.post("/requests", headers=hq, json=factories.capacity_request(
-        title="IHL trainers", level="tactical", priority=3, positions=[factories.position(
-            title="IHL trainer", level="tactical", count=2, required_skills=[
-                {"code": "IHL-TRAINING", "min_proficiency": 3}], start_date="2027-04-01", end_date="2027-09-30")],
-    )).json()
-    german = client.post("/requests", headers=hq, json=factories.capacity_request(
-        title="German-speaking adviser", priority=2, positions=[factories.position(
-            title="Adviser (German)", languages=[{"code": "de", "min_level": 4}])])).json()
+    team = client.post(
+        "/offers",
+        headers=ghana,
+        json=factories.offer(
+            title="IHL training team",
+            kind="team",
+            slots=2,
+            category="military",
+            levels=["tactical"],
+            skills=[{"code": "IHL-TRAINING", "proficiency": 4}],
+            languages=[{"code": "fr", "level": 4}],
+            available_from="2027-01-01",
+            available_to="2028-12-31",
+            notice_days=20,
+        ),
+    ).json()
+    strategic = client.post(
+        "/requests",
+        headers=hq,
+        json=factories.capacity_request(
+            priority=1,
+            positions=[factories.position(count=3, start_date="2027-03-01", end_date="2027-12-31")],
+        ),
+    ).json()
+    tactical = client.post(
+        "/requests",
+        headers=hq,
+        json=factories.capacity_request(
+            title="IHL trainers",
+            level="tactical",
+            priority=3,
+            positions=[
+                factories.position(
+                    title="IHL trainer",
+                    level="tactical",
+                    count=2,
+                    required_skills=[{"code": "IHL-TRAINING", "min_proficiency": 3}],
+                    start_date="2027-04-01",
+                    end_date="2027-09-30",
+                )
+            ],
+        ),
+    ).json()
+    german = client.post(
+        "/requests",
+        headers=hq,
+        json=factories.capacity_request(
+            title="German-speaking adviser",
+            priority=2,
+            positions=[factories.position(title="Adviser (German)", languages=[{"code": "de", "min_level": 4}])],
+        ),
+    ).json()
     return {"experts": experts, "team": team, "strategic": strategic, "tactical": tactical, "german": german}
 
 
@@ -65,8 +106,7 @@ def test_plan_review_resolve(client, auth, engine, world):
     alternatives = client.get(f"/plans/{plan['id']}/positions/{german_position}/alternatives", headers=planner)
     assert alternatives.status_code == 200 and alternatives.json()["current"] is None
 
-    strategic = sorted((a for a in assignments if a["request_id"] == world["strategic"]["id"]),
-                       key=lambda a: a["seat"])
+    strategic = sorted((a for a in assignments if a["request_id"] == world["strategic"]["id"]), key=lambda a: a["seat"])
     approve, reject = [strategic[0]["id"], team[0]["id"]], strategic[1]
     reviewed = client.post(f"/plans/{plan['id']}/review", json={"approve": approve}, headers=planner)
     assert reviewed.status_code == 200, reviewed.text
@@ -87,8 +127,9 @@ def test_plan_review_resolve(client, auth, engine, world):
     approved_seats = {(a["position_id"], a["seat"]) for a in assignments if a["id"] in approve}
     assert not approved_seats & {(a["position_id"], a["seat"]) for a in proposals}
     approved_suppliers = {a["supplier"]["id"] for a in assignments if a["id"] == strategic[0]["id"]}
-    assert not approved_suppliers & {a["supplier"]["id"] for a in proposals
-                                     if a["position_id"] == strategic[0]["position_id"]}
+    assert not approved_suppliers & {
+        a["supplier"]["id"] for a in proposals if a["position_id"] == strategic[0]["position_id"]
+    }
     deployments = client.get("/deployments", headers=planner).json()
     assert deployments["count"] == 2 and {d["status"] for d in deployments["data"]} == {"planned"}
 
@@ -97,8 +138,9 @@ def test_deployment_lifecycle_frees_time(client, auth, engine, world):
     planner = auth("planner")
     plan = _run(client, engine, planner, body={"workers": 1, "today": TODAY})
     first = client.get(f"/plans/{plan['id']}/assignments", headers=planner).json()["data"][0]
-    deployment_id = client.post(f"/plans/{plan['id']}/review", json={"approve": [first["id"]]},
-                                headers=planner).json()["deployments"][0]
+    deployment_id = client.post(f"/plans/{plan['id']}/review", json={"approve": [first["id"]]}, headers=planner).json()[
+        "deployments"
+    ][0]
     path = f"/deployments/{deployment_id}"
     assert client.patch(path, json={"status": "completed"}, headers=planner).status_code == 422
     assert client.patch(path, json={"status": "deployed"}, headers=planner).json()["status"] == "deployed"
@@ -180,34 +222,46 @@ def test_alternatives_of_an_unfinished_plan_answer_a_documented_409(client, auth
     assert response.status_code == 409 and "once it succeeded" in response.json()["detail"]
     documented = app.openapi()["paths"]["/plans/{plan_id}/positions/{position_id}/alternatives"]["get"]
     assert documented["responses"]["409"]["content"]["application/json"]["schema"] == {
-        "$ref": "#/components/schemas/Error"}
+        "$ref": "#/components/schemas/Error"
+    }
 
 
 def test_a_planner_pin_puts_the_chosen_alternative_in_the_seat(client, auth, engine, world):
     """The exact swap: re-solve with an alternative pinned to a seat; nothing else is rejected."""
     planner = auth("planner")
     plan = _run(client, engine, planner, body={"workers": 1, "today": TODAY})
-    held = next(a for a in client.get(f"/plans/{plan['id']}/assignments", headers=planner).json()["data"]
-                if a["request_id"] == world["strategic"]["id"])
-    options = client.get(f"/plans/{plan['id']}/positions/{held['position_id']}/alternatives?seat={held['seat']}",
-                         headers=planner).json()
+    held = next(
+        a
+        for a in client.get(f"/plans/{plan['id']}/assignments", headers=planner).json()["data"]
+        if a["request_id"] == world["strategic"]["id"]
+    )
+    options = client.get(
+        f"/plans/{plan['id']}/positions/{held['position_id']}/alternatives?seat={held['seat']}", headers=planner
+    ).json()
     assert options["current"]["id"] == held["supplier"]["id"] and options["data"]
     chosen = next(o["supplier"]["id"] for o in options["data"] if o["supplier"]["id"] != held["supplier"]["id"])
     pin = {"position_id": held["position_id"], "seat": held["seat"], "supplier": chosen}
-    second = _run(client, engine, planner, path=f"/plans/{plan['id']}/resolve",
-                  body={"workers": 1, "today": TODAY, "pins": [pin]})
-    seat = [a for a in client.get(f"/plans/{second['id']}/assignments", headers=planner).json()["data"]
-            if (a["position_id"], a["seat"]) == (held["position_id"], held["seat"])]
+    second = _run(
+        client, engine, planner, path=f"/plans/{plan['id']}/resolve", body={"workers": 1, "today": TODAY, "pins": [pin]}
+    )
+    seat = [
+        a
+        for a in client.get(f"/plans/{second['id']}/assignments", headers=planner).json()["data"]
+        if (a["position_id"], a["seat"]) == (held["position_id"], held["seat"])
+    ]
     assert [(a["supplier"]["id"], a["review"]) for a in seat] == [(chosen, "pinned")]
     assert client.get(f"/plans/{plan['id']}/assignments?review=rejected", headers=planner).json()["count"] == 0
 
 
-@pytest.mark.parametrize("pin, field", [
-    ({"position_id": 999999, "seat": 1, "supplier": "E1"}, "pins.0.position_id"),
-    ({"seat": 9, "supplier": "E1"}, "pins.0.seat"),
-    ({"seat": 1, "supplier": "E999999"}, "pins.0.supplier"),
-    ({"seat": 1, "supplier": "X1"}, "pins.0.supplier"),
-])
+@pytest.mark.parametrize(
+    "pin, field",
+    [
+        ({"position_id": 999999, "seat": 1, "supplier": "E1"}, "pins.0.position_id"),
+        ({"seat": 9, "supplier": "E1"}, "pins.0.seat"),
+        ({"seat": 1, "supplier": "E999999"}, "pins.0.supplier"),
+        ({"seat": 1, "supplier": "X1"}, "pins.0.supplier"),
+    ],
+)
 def test_bad_pins_are_refused(client, auth, world, pin, field):
     pin = {"position_id": world["german"]["positions"][0]["id"]} | pin
     response = client.post("/plans", json={"today": TODAY, "pins": [pin]}, headers=auth("planner"))

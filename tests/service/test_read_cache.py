@@ -12,9 +12,9 @@ from service.platform import auth as auth_module
 from service.platform import deps as deps_module
 from service.platform.auth import Principal
 from service.platform.readcache import ROSTER_VERSION, SharedRead, VersionedCache
+from service.platform.tables import ApiToken, Expert, Skill, utcnow
 from service.roster import repository as repo
 from service.roster import routes as expert_routes
-from service.platform.tables import ApiToken, Expert, Skill, utcnow
 from tests.service import factories
 
 RICH = dict(
@@ -34,9 +34,12 @@ def _change(app, statement: str, **params) -> None:
 
 
 def test_plain_reads_give_the_same_record_as_the_orm(app, client, auth):
-    ids = [client.post("/experts", json=factories.expert(**RICH), headers=auth("hq")).json()["id"],
-           client.post("/experts", json=factories.expert(skills=[], languages=[], levels=[], availability=[]),
-                       headers=auth("hq")).json()["id"]]
+    ids = [
+        client.post("/experts", json=factories.expert(**RICH), headers=auth("hq")).json()["id"],
+        client.post(
+            "/experts", json=factories.expert(skills=[], languages=[], levels=[], availability=[]), headers=auth("hq")
+        ).json()["id"],
+    ]
     planner = Principal(token_id=0, name="t", role=Role.planner)
     for expert_id in ids:
         with Session(app.state.engine) as session:
@@ -69,18 +72,22 @@ def test_a_change_by_any_writer_is_served_at_once(app, client, auth):
     assert client.get(url, headers=planner).json()["full_name"] == expert["full_name"]
     assert app.state.roster_cache.hits == hits + 1  # unchanged roster: the kept answer
 
-    _change(app, "UPDATE expert SET full_name = 'Renamed Elsewhere', version = version + 1 WHERE id = :id",
-            id=expert["id"])
+    _change(
+        app, "UPDATE expert SET full_name = 'Renamed Elsewhere', version = version + 1 WHERE id = :id", id=expert["id"]
+    )
     again = client.get(url, headers=planner)
     assert again.json()["full_name"] == "Renamed Elsewhere" and again.headers["ETag"] == '"2"'
-    _change(app, "INSERT INTO expert_skill (expert_id, code, proficiency) VALUES (:id, 'DDR-DESIGN', 3)",
-            id=expert["id"])
+    _change(
+        app, "INSERT INTO expert_skill (expert_id, code, proficiency) VALUES (:id, 'DDR-DESIGN', 3)", id=expert["id"]
+    )
     assert [s["code"] for s in client.get(url, headers=planner).json()["skills"]] == ["DDR-DESIGN", "SSR-STRATEGY"]
     assert [e["id"] for e in client.get(query, headers=planner).json()["data"]] == [expert["id"]]
 
 
 def test_a_kept_expert_is_answered_after_reading_the_version_alone(app, client, auth, monkeypatch):
-    expert = client.post("/experts", json=factories.expert(nationality="SEN"), headers=auth("member_state", "SEN")).json()
+    expert = client.post(
+        "/experts", json=factories.expert(nationality="SEN"), headers=auth("member_state", "SEN")
+    ).json()
     url = f"/experts/{expert['id']}"
     full_reads = []
     read = expert_routes.fetch
@@ -146,7 +153,7 @@ def test_versioned_cache_keeps_the_newest_and_its_size_bounded():
     cache.put("b", 2, (b"12345678", None))
     assert cache.get("a", 2) is None and cache.get("b", 2) == (b"12345678", None)  # least recently used went
     calls, counts = [], VersionedCache()
-    assert [counts.remember("n", v, lambda: calls.append(v) or v * 10) for v in (5, 5, 6)] == [50, 50, 60]
+    assert [counts.remember("n", v, lambda v=v: calls.append(v) or v * 10) for v in (5, 5, 6)] == [50, 50, 60]
     assert calls == [5, 6]  # computed once per version
 
 
@@ -204,12 +211,14 @@ def test_a_shared_read_never_answers_a_request_with_a_read_sent_before_it_arrive
 def test_pages_of_one_search_share_its_count(client, auth):
     planner = auth("planner")
     for _ in range(3):
-        client.post("/experts", json=factories.expert(skills=[{"code": "DDR-DESIGN", "proficiency": 4}]),
-                    headers=auth("hq"))
+        client.post(
+            "/experts", json=factories.expert(skills=[{"code": "DDR-DESIGN", "proficiency": 4}]), headers=auth("hq")
+        )
     pages = [client.get(f"/experts?skill=DDR-DESIGN&limit=2&offset={o}", headers=planner).json() for o in (0, 2)]
     assert [p["count"] for p in pages] == [3, 3] and [len(p["data"]) for p in pages] == [2, 1]
-    client.post("/experts", json=factories.expert(skills=[{"code": "DDR-DESIGN", "proficiency": 5}]),
-                headers=auth("hq"))
+    client.post(
+        "/experts", json=factories.expert(skills=[{"code": "DDR-DESIGN", "proficiency": 5}]), headers=auth("hq")
+    )
     assert client.get("/experts?skill=DDR-DESIGN&limit=2&offset=2", headers=planner).json()["count"] == 4
 
 
@@ -249,8 +258,9 @@ def verifications(monkeypatch):
 
 
 @pytest.mark.parametrize("revoked", [False, True])
-def test_a_token_in_steady_use_is_verified_again_before_its_time_runs_out(app, client, auth, clock, verifications,
-                                                                          revoked):
+def test_a_token_in_steady_use_is_verified_again_before_its_time_runs_out(
+    app, client, auth, clock, verifications, revoked
+):
     headers = auth("planner")
     digest = auth_module.hash_token(headers["Authorization"].removeprefix("Bearer "))
     seconds = app.state.settings.token_cache_seconds

@@ -1,9 +1,9 @@
 """Reads on the event loop, on PostgreSQL: connections replaced when they die, a bounded wait for one."""
 
 import asyncio
+import os
 import select
 import uuid
-import os
 
 import psycopg
 import pytest
@@ -13,8 +13,10 @@ from sqlmodel import Session
 from service.platform.readpool import APPLICATION_NAME, ReadPool, read_pool
 from tests.service import factories
 
-pytestmark = pytest.mark.skipif(not os.environ.get("ROSTER_TEST_DATABASE_URL"),
-                                reason="the read pool serves PostgreSQL only; on SQLite reads run on a thread")
+pytestmark = pytest.mark.skipif(
+    not os.environ.get("ROSTER_TEST_DATABASE_URL"),
+    reason="the read pool serves PostgreSQL only; on SQLite reads run on a thread",
+)
 
 
 def test_connections_killed_while_idle_are_replaced_without_an_error(app, client, auth):
@@ -22,21 +24,41 @@ def test_connections_killed_while_idle_are_replaced_without_an_error(app, client
     planner = auth("planner")
     assert client.get(f"/experts/{expert_id}", headers=planner).status_code == 200
     with Session(app.state.engine) as session:  # as a restart of the database would
-        killed = session.exec(text("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                                   "WHERE application_name = :name AND datname = current_database()"),
-                              params={"name": APPLICATION_NAME}).one()[0]
+        killed = session.exec(
+            text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE application_name = :name AND datname = current_database()"
+            ),
+            params={"name": APPLICATION_NAME},
+        ).one()[0]
     assert killed >= 1
     assert client.get(f"/experts/{expert_id}", headers=planner).status_code == 200
     assert client.get("/experts", headers=planner).json()["count"] >= 1
 
 
-@pytest.mark.parametrize("error, status, body", [
-    (psycopg.OperationalError("connection refused"), 503,
-     {"error": "service_unavailable", "detail": "the database is unreachable; try again shortly"}),
-    (psycopg.DataError("integer out of range"), 422,
-     {"error": "validation_error", "detail": [{"field": "body", "message": "a value cannot be stored (out of range "
-                                                                        "or containing a NUL character): fix it"}]}),
-])
+@pytest.mark.parametrize(
+    "error, status, body",
+    [
+        (
+            psycopg.OperationalError("connection refused"),
+            503,
+            {"error": "service_unavailable", "detail": "the database is unreachable; try again shortly"},
+        ),
+        (
+            psycopg.DataError("integer out of range"),
+            422,
+            {
+                "error": "validation_error",
+                "detail": [
+                    {
+                        "field": "body",
+                        "message": "a value cannot be stored (out of range or containing a NUL character): fix it",
+                    }
+                ],
+            },
+        ),
+    ],
+)
 def test_database_errors_on_the_event_loop_answer_as_on_a_thread(client, auth, monkeypatch, error, status, body):
     async def failing(*_args):
         raise error
@@ -57,7 +79,7 @@ def test_a_read_waits_a_bounded_time_for_a_free_connection(engine):
     async def scenario() -> None:
         pool = _pool(engine, size=1, timeout=0.2)
         held = await pool._take()
-        with pytest.raises(psycopg.OperationalError, match="no database connection came free within 0.2 s"):
+        with pytest.raises(psycopg.OperationalError, match=r"no database connection came free within 0\.2 s"):
             await pool.rows("SELECT 1", {})
         pool._give(held)
         assert await pool.rows("SELECT 1", {}) == [(1,)]
@@ -139,13 +161,17 @@ def test_a_write_on_a_connection_closed_while_idle_is_sent_once_on_a_new_one(eng
 
 def test_a_write_whose_connection_fails_midway_fails_and_is_not_sent_again(engine, scratch):
     """Its outcome is unknown (it may have committed): the caller hears so (503) rather than a second write."""
+
     async def scenario() -> None:
         pool = _pool(engine, size=1, timeout=5)
         [(pid,)] = await pool.rows("SELECT pg_backend_pid()", {})
         write = asyncio.create_task(pool.rows(f"INSERT INTO {scratch} SELECT 1 FROM pg_sleep(3)", {}, changes=True))
         async with await psycopg.AsyncConnection.connect(pool._conninfo, autocommit=True) as watcher:
-            while not (await (await watcher.execute("SELECT state = 'active' FROM pg_stat_activity WHERE pid = %s",
-                                                    [pid])).fetchone())[0]:
+            while not (
+                await (
+                    await watcher.execute("SELECT state = 'active' FROM pg_stat_activity WHERE pid = %s", [pid])
+                ).fetchone()
+            )[0]:
                 await asyncio.sleep(0.01)  # polled until the write runs
         _terminate(engine, pid)
         with pytest.raises(psycopg.OperationalError):

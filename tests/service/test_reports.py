@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlmodel import Session
 
-from service.reports import gaps as reports
 from service.platform.tables import Deployment, Offer, Plan, PlanUnfilled, Position
+from service.reports import gaps as reports
 from tests.service import factories
 
 YEAR = {"from": "2027-01-01", "to": "2027-12-31"}
@@ -24,8 +24,14 @@ def _request(client, auth, positions: list[dict], **overrides) -> dict:
 
 
 def _position(code: str, start: str, end: str, count: int) -> dict:
-    return factories.position(title=f"{code} adviser", start_date=start, end_date=end, count=count,
-                              required_skills=[{"code": code, "min_proficiency": 3}], languages=[])
+    return factories.position(
+        title=f"{code} adviser",
+        start_date=start,
+        end_date=end,
+        count=count,
+        required_skills=[{"code": code, "min_proficiency": 3}],
+        languages=[],
+    )
 
 
 def _expert(client, auth, proficiency: int, **overrides) -> int:
@@ -37,8 +43,16 @@ def _expert(client, auth, proficiency: int, **overrides) -> int:
 
 
 def _offer(client, auth, proficiency: int, slots: int, start: str, end: str, **overrides) -> int:
-    body = factories.offer(**{"skills": [{"code": "PAYROLL", "proficiency": proficiency}], "levels": [OP],
-                              "slots": slots, "available_from": start, "available_to": end} | overrides)
+    body = factories.offer(
+        **{
+            "skills": [{"code": "PAYROLL", "proficiency": proficiency}],
+            "levels": [OP],
+            "slots": slots,
+            "available_from": start,
+            "available_to": end,
+        }
+        | overrides
+    )
     response = client.post("/offers", json=body, headers=auth("member_state", "NOR"))
     assert response.status_code == 201, response.text
     return response.json()["id"]
@@ -56,12 +70,16 @@ def _set(engine, model, ident: int, **values) -> None:
 @pytest.fixture
 def world(client, auth, engine) -> dict:
     """Open and closed requests for PAYROLL and ID-CARDS in 2027, eight experts and three offers."""
-    r1 = _request(client, auth, [
-        _position("PAYROLL", "2027-03-01", "2027-06-30", 8),
-        _position("PAYROLL", "2027-05-01", "2027-05-31", 2),
-        _position("PAYROLL", "2027-05-01", "2027-05-31", 1),
-        _position("ID-CARDS", "2027-01-15", "2027-02-15", 5),
-    ])
+    r1 = _request(
+        client,
+        auth,
+        [
+            _position("PAYROLL", "2027-03-01", "2027-06-30", 8),
+            _position("PAYROLL", "2027-05-01", "2027-05-31", 2),
+            _position("PAYROLL", "2027-05-01", "2027-05-31", 1),
+            _position("ID-CARDS", "2027-01-15", "2027-02-15", 5),
+        ],
+    )
     p1, p2, p_full, p_ids = (p["id"] for p in r1["positions"])
     _set(engine, Position, p2, filled=1)
     _set(engine, Position, p_full, filled=1)
@@ -72,20 +90,49 @@ def world(client, auth, engine) -> dict:
 
     anytime = _expert(client, auth, 4)  # no windows: every quarter (a cancelled deployment does not count)
     _expert(client, auth, 2, availability=[{"start": "2027-01-01", "end": "2027-03-31"}])  # Q1 only
-    _expert(client, auth, 5, leave=[{"start": "2027-04-01", "end": "2027-06-30"},  # all of Q2
-                                     {"start": "2027-07-01", "end": "2027-08-15"}])  # half of Q3
+    _expert(
+        client,
+        auth,
+        5,
+        leave=[
+            {"start": "2027-04-01", "end": "2027-06-30"},  # all of Q2
+            {"start": "2027-07-01", "end": "2027-08-15"},
+        ],
+    )  # half of Q3
     _expert(client, auth, 3, screening_valid_until="2026-12-31")  # expired before 2027
     _expert(client, auth, 3, screening_valid_until="2027-05-15")  # valid at Q2's start, not Q3's
     _expert(client, auth, 4, levels=["strategic"])
     _expert(client, auth, 4, active=False)
     deployed = _expert(client, auth, 4)
     with Session(engine) as session:
-        session.add(Deployment(position_id=p1, request_id=r1["id"], seat=1, expert_id=deployed,
-                               supplier_key=f"E{deployed}", mission="MINUSCA", start_date=date(2027, 1, 1),
-                               end_date=date(2027, 3, 31), status="deployed", approved_by="test"))
-        session.add(Deployment(position_id=p1, request_id=r1["id"], seat=2, expert_id=anytime,
-                               supplier_key=f"E{anytime}", mission="MINUSCA", start_date=date(2027, 10, 1),
-                               end_date=date(2027, 12, 31), status="cancelled", approved_by="test"))
+        session.add(
+            Deployment(
+                position_id=p1,
+                request_id=r1["id"],
+                seat=1,
+                expert_id=deployed,
+                supplier_key=f"E{deployed}",
+                mission="MINUSCA",
+                start_date=date(2027, 1, 1),
+                end_date=date(2027, 3, 31),
+                status="deployed",
+                approved_by="test",
+            )
+        )
+        session.add(
+            Deployment(
+                position_id=p1,
+                request_id=r1["id"],
+                seat=2,
+                expert_id=anytime,
+                supplier_key=f"E{anytime}",
+                mission="MINUSCA",
+                start_date=date(2027, 10, 1),
+                end_date=date(2027, 12, 31),
+                status="cancelled",
+                approved_by="test",
+            )
+        )
         session.commit()
 
     o1 = _offer(client, auth, 3, 3, "2027-04-01", "2027-09-30")  # Q2, Q3
@@ -93,9 +140,16 @@ def world(client, auth, engine) -> dict:
     o2 = _offer(client, auth, 2, 2, "2027-01-01", "2027-12-31")
     _set(engine, Offer, o2, expires_on=date(2027, 6, 30))  # still valid at Q2's start, not Q3's
     _offer(client, auth, 5, 4, "2027-01-01", "2027-12-31", status="draft")
-    return {"r1": r1["id"], "p1": p1, "p2": p2, "p_full": p_full, "p_ids": p_ids,
-            "closed": closed["id"], "closed_position": closed["positions"][0]["id"],
-            "unmiss_position": unmiss["positions"][0]["id"]}
+    return {
+        "r1": r1["id"],
+        "p1": p1,
+        "p2": p2,
+        "p_full": p_full,
+        "p_ids": p_ids,
+        "closed": closed["id"],
+        "closed_position": closed["positions"][0]["id"],
+        "unmiss_position": unmiss["positions"][0]["id"],
+    }
 
 
 def _report(client, auth, role=("planner",), **params) -> dict:
@@ -164,9 +218,12 @@ def test_cells_sorted_by_gap_then_skill_level_quarter_and_totals(client, auth, w
     report = _report(client, auth)
     keys = [(c["skill"], c["level"], c["quarter"], c["gap"]) for c in report["cells"]]
     assert keys == [
-        ("ID-CARDS", OP, "2027-Q1", 5), ("PAYROLL", OP, "2027-Q1", 2), ("PAYROLL", OP, "2027-Q2", 2),
+        ("ID-CARDS", OP, "2027-Q1", 5),
+        ("PAYROLL", OP, "2027-Q1", 2),
+        ("PAYROLL", OP, "2027-Q2", 2),
         *[("PAYROLL", "strategic", f"2027-Q{q}", 0) for q in (1, 2, 3, 4)],  # levels in the domain's order
-        ("PAYROLL", OP, "2027-Q3", 0), ("PAYROLL", OP, "2027-Q4", 0),
+        ("PAYROLL", OP, "2027-Q3", 0),
+        ("PAYROLL", OP, "2027-Q4", 0),
     ]
     assert report["totals"] == {"demand": 23, "supply": 25, "gap": 9}
 
@@ -188,9 +245,7 @@ def test_skill_filter(client, auth, world):
 def test_a_position_counts_in_every_quarter_it_overlaps(client, auth):
     _request(client, auth, [_position("LOGISTICS", "2027-02-15", "2027-10-01", 2)])
     report = _report(client, auth)
-    assert [(c["quarter"], c["demand"]) for c in report["cells"]] == [
-        (f"2027-Q{q}", 2) for q in (1, 2, 3, 4)
-    ]
+    assert [(c["quarter"], c["demand"]) for c in report["cells"]] == [(f"2027-Q{q}", 2) for q in (1, 2, 3, 4)]
 
 
 def test_csv_has_the_json_numbers(client, auth, world):
@@ -200,15 +255,45 @@ def test_csv_has_the_json_numbers(client, auth, world):
     assert response.headers["content-type"].startswith("text/csv")
     assert response.headers["content-disposition"] == 'attachment; filename="gaps-2027-01-01-2027-12-31.csv"'
     rows = list(csv.DictReader(io.StringIO(response.text)))
-    assert list(rows[0]) == ["skill", "skill_name", "area", "level", "quarter", "demand", "supply",
-                             "supply_proficient", "gap", "ratio", "unfilled", "positions"]
+    assert list(rows[0]) == [
+        "skill",
+        "skill_name",
+        "area",
+        "level",
+        "quarter",
+        "demand",
+        "supply",
+        "supply_proficient",
+        "gap",
+        "ratio",
+        "unfilled",
+        "positions",
+    ]
     assert [
-        (r["skill"], r["level"], r["quarter"], int(r["demand"]), int(r["supply"]), int(r["supply_proficient"]),
-         int(r["gap"]), float(r["ratio"]) if r["ratio"] else None, [int(p) for p in r["positions"].split()])
+        (
+            r["skill"],
+            r["level"],
+            r["quarter"],
+            int(r["demand"]),
+            int(r["supply"]),
+            int(r["supply_proficient"]),
+            int(r["gap"]),
+            float(r["ratio"]) if r["ratio"] else None,
+            [int(p) for p in r["positions"].split()],
+        )
         for r in rows
     ] == [
-        (c["skill"], c["level"], c["quarter"], c["demand"], c["supply"], c["supply_proficient"], c["gap"],
-         c["ratio"], c["positions"])
+        (
+            c["skill"],
+            c["level"],
+            c["quarter"],
+            c["demand"],
+            c["supply"],
+            c["supply_proficient"],
+            c["gap"],
+            c["ratio"],
+            c["positions"],
+        )
         for c in report["cells"]
     ]
 
@@ -232,8 +317,15 @@ def _plan(session: Session, status: str, finished: datetime, seats: list[tuple[i
     session.add(plan)
     session.flush()
     for position_id, seat, detail in seats:
-        session.add(PlanUnfilled(plan_id=plan.id, position_id=position_id, seat=seat,
-                                 reason=f"reason {position_id}/{seat}", detail=detail))
+        session.add(
+            PlanUnfilled(
+                plan_id=plan.id,
+                position_id=position_id,
+                seat=seat,
+                reason=f"reason {position_id}/{seat}",
+                detail=detail,
+            )
+        )
     return plan.id
 
 
@@ -247,14 +339,23 @@ def plans(engine, world) -> int:
     p1 = world["p1"]
     with Session(engine) as session:
         _plan(session, "succeeded", datetime(2026, 1, 1, tzinfo=UTC), [(p1, 1, _steps(("category", 9)))])
-        latest = _plan(session, "succeeded", datetime(2026, 2, 1, tzinfo=UTC), [
-            (p1, 1, _steps(("level", 2), ("skill:PAYROLL>=3", 5))),
-            (p1, 2, _steps(("availability", 4), ("language:fr>=4", 4))),
-            (p1, 3, _steps(("skill:PAYROLL>=3", 3))),
-            (world["p_ids"], 1, _steps(("level", 0)) | {"competitors": [{"supplier_id": "E1", "taken_by": "P9",
-                                                                         "why": "priority"}]}),
-            (world["closed_position"], 1, {}),
-        ])
+        latest = _plan(
+            session,
+            "succeeded",
+            datetime(2026, 2, 1, tzinfo=UTC),
+            [
+                (p1, 1, _steps(("level", 2), ("skill:PAYROLL>=3", 5))),
+                (p1, 2, _steps(("availability", 4), ("language:fr>=4", 4))),
+                (p1, 3, _steps(("skill:PAYROLL>=3", 3))),
+                (
+                    world["p_ids"],
+                    1,
+                    _steps(("level", 0))
+                    | {"competitors": [{"supplier_id": "E1", "taken_by": "P9", "why": "priority"}]},
+                ),
+                (world["closed_position"], 1, {}),
+            ],
+        )
         _plan(session, "failed", datetime(2026, 3, 1, tzinfo=UTC), [])
         session.commit()
     return latest
@@ -264,15 +365,19 @@ def test_latest_plan_unfilled_seats_and_top_reasons(client, auth, world, plans):
     report = _report(client, auth)
     assert report["latest_plan"]["id"] == plans
     assert [(u["position_id"], u["seat"], u["reason"]) for u in report["unfilled"]] == [
-        (world["p1"], 1, f"reason {world['p1']}/1"), (world["p1"], 2, f"reason {world['p1']}/2"),
-        (world["p1"], 3, f"reason {world['p1']}/3"), (world["p_ids"], 1, f"reason {world['p_ids']}/1"),
+        (world["p1"], 1, f"reason {world['p1']}/1"),
+        (world["p1"], 2, f"reason {world['p1']}/2"),
+        (world["p1"], 3, f"reason {world['p1']}/3"),
+        (world["p_ids"], 1, f"reason {world['p_ids']}/1"),
         (world["closed_position"], 1, f"reason {world['closed_position']}/1"),
     ]
     first = report["unfilled"][0]
     assert (first["request_id"], first["title"], first["mission"]) == (world["r1"], "PAYROLL adviser", "MINUSCA")
     assert report["top_reasons"] == [
-        {"rule": "skill", "count": 2}, {"rule": "availability", "count": 1},
-        {"rule": "competition", "count": 1}, {"rule": "other", "count": 1},
+        {"rule": "skill", "count": 2},
+        {"rule": "availability", "count": 1},
+        {"rule": "competition", "count": 1},
+        {"rule": "other", "count": 1},
     ]
 
 
@@ -306,17 +411,20 @@ def test_default_range_is_this_quarter_and_eight_ahead(client, auth):
     assert report["to"].startswith(str(today.year + 2))
 
 
-@pytest.mark.parametrize(("params", "field", "words"), [
-    ({"from": "2027-06-01", "to": "2027-05-31"}, "to", "before from"),
-    ({"to": "2000-01-01"}, "to", "before from"),
-    ({"from": "2027-01-01", "to": "2032-01-02"}, "to", "longer than 5 years"),
-    ({"from": "2027-01-01", "to": "2027-13-01"}, "to", "date"),
-    ({"from": "9999-01-01"}, "from", "outside 1900-01-01 to 2999-12-31"),
-    ({"from": "2999-01-01", "to": "9999-12-31"}, "to", "outside"),
-    ({"mission": "NOWHERE"}, "mission", "unknown mission"),
-    ({"skill": "NO-SUCH-SKILL"}, "skill", "unknown skill"),
-    ({"level": "galactic"}, "level", "strategic"),
-])
+@pytest.mark.parametrize(
+    ("params", "field", "words"),
+    [
+        ({"from": "2027-06-01", "to": "2027-05-31"}, "to", "before from"),
+        ({"to": "2000-01-01"}, "to", "before from"),
+        ({"from": "2027-01-01", "to": "2032-01-02"}, "to", "longer than 5 years"),
+        ({"from": "2027-01-01", "to": "2027-13-01"}, "to", "date"),
+        ({"from": "9999-01-01"}, "from", "outside 1900-01-01 to 2999-12-31"),
+        ({"from": "2999-01-01", "to": "9999-12-31"}, "to", "outside"),
+        ({"mission": "NOWHERE"}, "mission", "unknown mission"),
+        ({"skill": "NO-SUCH-SKILL"}, "skill", "unknown skill"),
+        ({"level": "galactic"}, "level", "strategic"),
+    ],
+)
 def test_bad_parameters_answer_422_naming_the_field(client, auth, params, field, words):
     response = client.get("/reports/gaps", params=params, headers=auth("planner"))
     assert response.status_code == 422
@@ -358,6 +466,9 @@ def test_cells_count_the_seats_the_latest_plan_left_empty(client, auth, world, p
     assert _cell(report, "ID-CARDS", OP, "2027-Q1")["unfilled"] == 1
     ms = _report(client, auth, role=("member_state", "NOR"))
     assert _cell(ms, "PAYROLL", OP, "2027-Q1")["unfilled"] == 3 and _cell(ms, "PAYROLL", OP, "2027-Q3")["unfilled"] == 0
-    rows = list(csv.DictReader(io.StringIO(client.get("/reports/gaps", params=YEAR | {"format": "csv"},
-                                                      headers=auth("planner")).text)))
+    rows = list(
+        csv.DictReader(
+            io.StringIO(client.get("/reports/gaps", params=YEAR | {"format": "csv"}, headers=auth("planner")).text)
+        )
+    )
     assert {r["quarter"]: int(r["unfilled"]) for r in rows if (r["skill"], r["level"]) == ("PAYROLL", OP)} == empty

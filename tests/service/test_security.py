@@ -4,7 +4,6 @@ import logging
 from datetime import UTC, datetime, timedelta
 
 import pytest
-
 from fastapi.testclient import TestClient
 
 from service.app import create_app
@@ -157,7 +156,9 @@ def test_answers_with_secrets_are_never_stored_for_replay(client, auth, engine):
     second = client.post("/tokens", json={"role": "planner", "name": "a"}, headers=admin)
     assert first.status_code == second.status_code == 201
     assert "idempotent-replayed" not in second.headers and first.json()["token"] != second.json()["token"]
-    hook = client.post("/subscriptions", json={"url": "https://example.org/h"}, headers=auth("hq") | {"Idempotency-Key": "k"})
+    hook = client.post(
+        "/subscriptions", json={"url": "https://example.org/h"}, headers=auth("hq") | {"Idempotency-Key": "k"}
+    )
     assert hook.status_code == 201
     with Session(engine) as session:
         stored = " ".join(r.response_body or "" for r in session.exec(select(IdempotencyRecord)).all())

@@ -60,8 +60,12 @@ def _restore(url: str, dump: dict) -> None:
         if engine.dialect.name == "postgresql":
             for table in meta.sorted_tables:
                 if "id" in table.c and dump["tables"].get(table.name):
-                    connection.execute(text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
-                                            f"(SELECT max(id) FROM {table.name}))"))
+                    connection.execute(
+                        text(
+                            f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                            f"(SELECT max(id) FROM {table.name}))"
+                        )
+                    )
     engine.dispose()
 
 

@@ -13,8 +13,7 @@ import pytest
 from sqlmodel import Session, select
 
 from schemas.enums import DeliveryStatus
-from service.notifications import outbox
-from service.notifications import webhooks
+from service.notifications import outbox, webhooks
 from service.platform.tables import Delivery, OutboxEvent, Subscription, utcnow
 
 SECRET = "receiver-secret-0123456789"
@@ -78,8 +77,14 @@ def subscribe(client, headers, url: str, **body) -> int:
 
 def emit(engine, type_: str, state: str | None, entity_id: int = 1) -> int:
     with Session(engine) as session:
-        outbox.emit(session, type_, state=state, entity="deployment", entity_id=entity_id,
-                    payload={"deployment_id": entity_id, "state": state})
+        outbox.emit(
+            session,
+            type_,
+            state=state,
+            entity="deployment",
+            entity_id=entity_id,
+            payload={"deployment_id": entity_id, "state": state},
+        )
         session.commit()
         return session.exec(select(OutboxEvent.id).order_by(OutboxEvent.id.desc())).first()
 
@@ -93,8 +98,11 @@ def enqueue(engine, **kwargs) -> int:
 
 def deliveries(engine, subscription_id: int) -> list[Delivery]:
     with Session(engine) as session:
-        return list(session.exec(select(Delivery).where(Delivery.subscription_id == subscription_id)
-                                 .order_by(Delivery.id)).all())
+        return list(
+            session.exec(
+                select(Delivery).where(Delivery.subscription_id == subscription_id).order_by(Delivery.id)
+            ).all()
+        )
 
 
 class TestSignature:
@@ -116,8 +124,9 @@ class TestSignature:
 class TestEnqueue:
     def test_only_visible_and_wanted_events_become_deliveries(self, client, auth, engine):
         nor = subscribe(client, auth("member_state", "NOR"), "https://nor.example.org/h")
-        nor_cancel = subscribe(client, auth("member_state", "NOR"), "https://nor.example.org/c",
-                               event_types=["deployment.cancelled"])
+        nor_cancel = subscribe(
+            client, auth("member_state", "NOR"), "https://nor.example.org/c", event_types=["deployment.cancelled"]
+        )
         hq = subscribe(client, auth("hq"), "https://hq.example.org/h")
         e_nor = emit(engine, "deployment.approved", "NOR")
         e_gha = emit(engine, "deployment.approved", "GHA")
@@ -212,8 +221,12 @@ class TestDispatch:
         assert Settings(environment="development").allow_private_webhooks is True
         production = Settings(environment="production", database_url="postgresql+psycopg://x@y/z")
         assert production.allow_private_webhooks is False
-        assert Settings(environment="production", database_url="postgresql+psycopg://x@y/z",
-                        webhooks_to_private_addresses=True).allow_private_webhooks is True
+        assert (
+            Settings(
+                environment="production", database_url="postgresql+psycopg://x@y/z", webhooks_to_private_addresses=True
+            ).allow_private_webhooks
+            is True
+        )
 
     def test_wrong_secret_is_refused_by_the_receiver(self, client, auth, engine, receiver, http):
         sub = subscribe(client, auth("hq"), receiver.url, secret="another-secret-entirely")
@@ -244,7 +257,9 @@ class TestDispatch:
         assert webhooks.dispatch_once(engine, client=http, now=start + timedelta(seconds=11)) == 1
         assert len(receiver.received) == 2 and receiver.bad_signatures == 0
         assert receiver.received[0]["body"] == receiver.received[1]["body"]
-        assert receiver.received[0]["headers"]["X-Roster-Delivery"] == receiver.received[1]["headers"]["X-Roster-Delivery"]
+        assert (
+            receiver.received[0]["headers"]["X-Roster-Delivery"] == receiver.received[1]["headers"]["X-Roster-Delivery"]
+        )
         (done,) = deliveries(engine, sub)
         assert done.status == DeliveryStatus.delivered and done.attempts == 2 and done.last_status_code == 204
         assert done.last_error is None and done.delivered_at == start + timedelta(seconds=11)
@@ -253,8 +268,15 @@ class TestDispatch:
         assert listed["data"][0]["next_attempt_at"] is None and listed["data"][0]["delivered_at"]
         assert listed["count"] == 1
         assert listed["data"][0] | {"next_attempt_at": None, "delivered_at": None} == {
-            "id": done.id, "event_id": done.event_id, "event_type": "deployment.approved", "status": "delivered",
-            "attempts": 2, "next_attempt_at": None, "last_status_code": 204, "last_error": None, "delivered_at": None,
+            "id": done.id,
+            "event_id": done.event_id,
+            "event_type": "deployment.approved",
+            "status": "delivered",
+            "attempts": 2,
+            "next_attempt_at": None,
+            "last_status_code": 204,
+            "last_error": None,
+            "delivered_at": None,
         }
         assert client.get(f"/subscriptions/{sub}/deliveries?status=failed", headers=norway).json()["count"] == 0
 
@@ -373,8 +395,9 @@ class TestSeveralWorkers:
             emit(engine, "plan.finished", None, n)
         enqueue(engine)
         with httpx.Client(trust_env=False) as one, httpx.Client(trust_env=False) as two:
-            sent = self._together(lambda: webhooks.dispatch_once(engine, client=one),
-                                  lambda: webhooks.dispatch_once(engine, client=two))
+            sent = self._together(
+                lambda: webhooks.dispatch_once(engine, client=one), lambda: webhooks.dispatch_once(engine, client=two)
+            )
         assert sum(sent) == 20
         assert sorted(int(r["body"]["entity_id"]) for r in receiver.received) == list(range(20))
         assert all(d.status == DeliveryStatus.delivered and d.attempts == 1 for d in deliveries(engine, sub))

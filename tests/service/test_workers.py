@@ -13,10 +13,11 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from schemas.enums import PlanStatus
-from schemas.plan import Assignment, Plan as SolverPlan, SolveStatus
+from schemas.plan import Assignment, SolveStatus
+from schemas.plan import Plan as SolverPlan
 from service.planning import jobs
-from service.seeding import seed_demo
 from service.platform.tables import Plan, PlanAssignment, utcnow
+from service.seeding import seed_demo
 
 TODAY = "2027-01-04"
 
@@ -36,8 +37,9 @@ def _plan(engine, plan_id: int) -> Plan:
 
 def _assignments(engine, plan_id: int) -> int:
     with Session(engine) as session:
-        return session.exec(select(func.count()).select_from(PlanAssignment)
-                            .where(PlanAssignment.plan_id == plan_id)).one()
+        return session.exec(
+            select(func.count()).select_from(PlanAssignment).where(PlanAssignment.plan_id == plan_id)
+        ).one()
 
 
 class TestLeases:
@@ -86,8 +88,10 @@ def test_a_plan_that_breaks_a_rule_is_never_stored(engine, monkeypatch):
     plan_id = _queue(engine, workers=1)
     instance, _, _ = jobs.build(engine, plan_id)
     seat = instance.positions[0].id
-    bad = SolverPlan(status=SolveStatus.optimal, assignments=[
-        Assignment(position_id=seat, supplier_id=e.id) for e in instance.experts[:2]])  # two people, one seat
+    bad = SolverPlan(
+        status=SolveStatus.optimal,
+        assignments=[Assignment(position_id=seat, supplier_id=e.id) for e in instance.experts[:2]],
+    )  # two people, one seat
     monkeypatch.setattr(jobs, "run_solver", lambda *args: bad)
     assert jobs.work_once(engine, "w") == plan_id
     plan = _plan(engine, plan_id)
@@ -112,10 +116,14 @@ def test_stored_plans_pass_the_independent_checker(engine):
 
 
 def _worker(db_url: str, lease: float) -> subprocess.Popen:
-    env = os.environ | {"ROSTER_DATABASE_URL": db_url, "ROSTER_WORKER_LEASE_SECONDS": str(lease),
-                        "ROSTER_WORKER_POLL_SECONDS": "0.2"}
-    return subprocess.Popen([sys.executable, "-m", "service.cli", "worker"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    env = os.environ | {
+        "ROSTER_DATABASE_URL": db_url,
+        "ROSTER_WORKER_LEASE_SECONDS": str(lease),
+        "ROSTER_WORKER_POLL_SECONDS": "0.2",
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "service.cli", "worker"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
 
 
 def _wait_for(condition, timeout: float, what: str):
@@ -128,8 +136,10 @@ def _wait_for(condition, timeout: float, what: str):
     raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
-@pytest.mark.skipif(not os.environ.get("ROSTER_TEST_DATABASE_URL"),
-                    reason="worker processes share plans through PostgreSQL only (SQLite runs plans in-process)")
+@pytest.mark.skipif(
+    not os.environ.get("ROSTER_TEST_DATABASE_URL"),
+    reason="worker processes share plans through PostgreSQL only (SQLite runs plans in-process)",
+)
 def test_a_worker_killed_mid_solve_is_replaced(engine, db_url):
     with Session(engine) as session:
         seed_demo(session, experts=2500, offers=60, requests=120)
@@ -155,8 +165,11 @@ def test_a_worker_killed_mid_solve_is_replaced(engine, db_url):
         assert _plan(engine, plan_id).status == PlanStatus.running and _assignments(engine, plan_id) == 0
         second = _worker(db_url, lease=2)
         try:
-            plan = _wait_for(lambda: (p := _plan(engine, plan_id)).status in jobs.FINISHED and p, 120,
-                             "the second worker to finish the plan")
+            plan = _wait_for(
+                lambda: (p := _plan(engine, plan_id)).status in jobs.FINISHED and p,
+                120,
+                "the second worker to finish the plan",
+            )
         finally:
             second.send_signal(signal.SIGTERM)
             second.wait(20)
@@ -172,12 +185,15 @@ def test_a_worker_killed_mid_solve_is_replaced(engine, db_url):
 
 
 def _priority_after(own_session: bool, **popen) -> tuple[str, bool, str]:
-    probe = ("import os; from service.planning.jobs import lowest_priority; "
-             f"lowest_priority(own_session={own_session}); "
-             "print(os.getpriority(os.PRIO_PROCESS, 0), os.getsid(0) == os.getpid()); "
-             "print(open('/proc/self/autogroup').read().strip() if os.path.exists('/proc/self/autogroup') else '-')")
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=30, check=True,
-                          **popen)
+    probe = (
+        "import os; from service.planning.jobs import lowest_priority; "
+        f"lowest_priority(own_session={own_session}); "
+        "print(os.getpriority(os.PRIO_PROCESS, 0), os.getsid(0) == os.getpid()); "
+        "print(open('/proc/self/autogroup').read().strip() if os.path.exists('/proc/self/autogroup') else '-')"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=30, check=True, **popen
+    )
     first, autogroup = done.stdout.splitlines()
     niceness, leads = first.split()
     return niceness, leads == "True", autogroup

@@ -15,8 +15,9 @@ def test_generated_instances_are_valid_and_greedy_passes_the_checker():
 
 
 def test_bench_prints_the_table_for_small():
-    out = subprocess.run([sys.executable, "-m", "bench", "solver", "--sizes", "small"], capture_output=True,
-                         text=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-m", "bench", "solver", "--sizes", "small"], capture_output=True, text=True, timeout=120
+    )
     assert out.returncode == 0, out.stdout + out.stderr
     rows = [line for line in out.stdout.splitlines() if line.startswith("| small |")]
     assert [r.split("|")[2].strip() for r in rows] == ["cpsat", "greedy", "highs"]

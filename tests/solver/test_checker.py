@@ -11,8 +11,10 @@ from tests.solver.factory import day, expert, instance, offer, position
 
 def _plan(*pairs, slots=None):
     slots = slots or [1] * len(pairs)
-    return Plan(status="feasible", assignments=[Assignment(position_id=p, supplier_id=s, slot=n)
-                                                for (p, s), n in zip(pairs, slots)])
+    return Plan(
+        status="feasible",
+        assignments=[Assignment(position_id=p, supplier_id=s, slot=n) for (p, s), n in zip(pairs, slots)],
+    )
 
 
 def test_checker_accepts_a_valid_plan():
@@ -40,9 +42,13 @@ def test_checker_catches_offer_slot_misuse():
 
 def test_checker_catches_groups_pins_forbidden_and_deployments():
     ps = [position("P1", group="G", all_or_nothing=True), position("P2", group="G", all_or_nothing=True)]
-    inst = instance([expert("E1"), expert("E2")], ps, pins=[Pin(position_id="P2", supplier_id="E2")],
-                    forbidden=[ForbiddenPair(position_id="P1", supplier_id="E1")],
-                    deployments=[Deployment(supplier_id="E1", start=day(0), end=day(120))])
+    inst = instance(
+        [expert("E1"), expert("E2")],
+        ps,
+        pins=[Pin(position_id="P2", supplier_id="E2")],
+        forbidden=[ForbiddenPair(position_id="P1", supplier_id="E1")],
+        deployments=[Deployment(supplier_id="E1", start=day(0), end=day(120))],
+    )
     found = " ".join(solver.check(inst, _plan(("P1", "E1"))))
     for what in ("all-or-nothing", "pin P2/E2", "rejected", "overlaps"):
         assert what in found
@@ -50,23 +56,53 @@ def test_checker_catches_groups_pins_forbidden_and_deployments():
 
 experts_st = hs.builds(
     lambda i, skill, lang, nat, cat, grade, avail, notice: expert(
-        f"E{i}", skills={"SSR-POLICY": skill}, languages={"fr": lang}, nationality=nat, category=cat, grade=grade,
-        availability=[DateRange(start=day(avail), end=day(avail + 400))], notice_days=notice),
-    hs.integers(0, 99), hs.integers(2, 5), hs.integers(2, 5), hs.sampled_from(["FRA", "FRA", "CAF"]),
-    hs.sampled_from(["police", "police", "military"]), hs.integers(2, 5), hs.integers(0, 150), hs.integers(0, 90))
+        f"E{i}",
+        skills={"SSR-POLICY": skill},
+        languages={"fr": lang},
+        nationality=nat,
+        category=cat,
+        grade=grade,
+        availability=[DateRange(start=day(avail), end=day(avail + 400))],
+        notice_days=notice,
+    ),
+    hs.integers(0, 99),
+    hs.integers(2, 5),
+    hs.integers(2, 5),
+    hs.sampled_from(["FRA", "FRA", "CAF"]),
+    hs.sampled_from(["police", "police", "military"]),
+    hs.integers(2, 5),
+    hs.integers(0, 150),
+    hs.integers(0, 90),
+)
 
 positions_st = hs.builds(
     lambda i, start, length, prio, group, aon, same: position(
-        f"P{i}", start=day(start), end=day(start + length), priority=prio, group=group, all_or_nothing=aon,
-        same_offer=same and group is not None, required_skills={"SSR-POLICY": 3}),
-    hs.integers(0, 99), hs.integers(60, 300), hs.integers(10, 200), hs.integers(1, 5),
-    hs.sampled_from([None, None, "G1", "G2"]), hs.booleans(), hs.booleans())
+        f"P{i}",
+        start=day(start),
+        end=day(start + length),
+        priority=prio,
+        group=group,
+        all_or_nothing=aon,
+        same_offer=same and group is not None,
+        required_skills={"SSR-POLICY": 3},
+    ),
+    hs.integers(0, 99),
+    hs.integers(60, 300),
+    hs.integers(10, 200),
+    hs.integers(1, 5),
+    hs.sampled_from([None, None, "G1", "G2"]),
+    hs.booleans(),
+    hs.booleans(),
+)
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(hs.lists(experts_st, max_size=5, unique_by=lambda e: e.id),
-       hs.lists(positions_st, min_size=1, max_size=6, unique_by=lambda p: p.id),
-       hs.integers(0, 3), hs.integers(0, 30))
+@given(
+    hs.lists(experts_st, max_size=5, unique_by=lambda e: e.id),
+    hs.lists(positions_st, min_size=1, max_size=6, unique_by=lambda p: p.id),
+    hs.integers(0, 3),
+    hs.integers(0, 30),
+)
 def test_every_solver_plan_passes_the_checker(experts, positions, slots, rest):
     offers = [offer("O1", slots=slots)] if slots else []
     inst = instance(experts, positions, offers=offers, parameters=Parameters(rest_days=rest, time_limit=5))
@@ -78,9 +114,12 @@ def test_every_solver_plan_passes_the_checker(experts, positions, slots, rest):
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(hs.lists(experts_st, min_size=1, max_size=5, unique_by=lambda e: e.id),
-       hs.lists(positions_st, min_size=1, max_size=6, unique_by=lambda p: p.id),
-       hs.integers(0, 2), hs.integers(-60, 200))
+@given(
+    hs.lists(experts_st, min_size=1, max_size=5, unique_by=lambda e: e.id),
+    hs.lists(positions_st, min_size=1, max_size=6, unique_by=lambda p: p.id),
+    hs.integers(0, 2),
+    hs.integers(-60, 200),
+)
 def test_a_resolve_with_pins_forbidden_pairs_and_deployments_passes_the_checker(experts, positions, slots, dep):
     offers = [offer("O1", slots=slots)] if slots else []
     deployments = [Deployment(supplier_id=experts[0].id, start=day(dep), end=day(dep + 60))]
@@ -92,8 +131,9 @@ def test_a_resolve_with_pins_forbidden_pairs_and_deployments_passes_the_checker(
         grouped = {p.id for p in positions if p.group}
         if drop != keep and drop.position_id not in grouped:
             inst.forbidden = [ForbiddenPair(position_id=drop.position_id, supplier_id=drop.supplier_id)]
-    inst.previous = [PreviousAssignment(position_id=a.position_id, supplier_id=a.supplier_id)
-                     for a in first.assignments]
+    inst.previous = [
+        PreviousAssignment(position_id=a.position_id, supplier_id=a.supplier_id) for a in first.assignments
+    ]
     again = solver.solve(inst, workers=1, seed=0)
     assert again.status == "optimal"
     assert solver.check(inst, again) == []
@@ -115,16 +155,21 @@ def test_candidate_filter_agrees_with_the_checker_on_every_pair():
         for f in filtered:
             mine = {sup.ids[s] for s in f.candidates}
             pos = f.position
-            theirs = {sid for sid, s in suppliers.items()
-                      if not _eligibility(inst, pos, s, sid in offers) and (sid in offers or pos.group not in teams)}
+            theirs = {
+                sid
+                for sid, s in suppliers.items()
+                if not _eligibility(inst, pos, s, sid in offers) and (sid in offers or pos.group not in teams)
+            }
             assert mine == theirs, pos.id
 
 
 def test_a_pin_that_breaks_a_rule_is_kept_and_the_plan_says_which_rules():
     """A pin overrides the rules (the expert's data may have changed since it was pinned): kept, but said."""
-    inst = instance([expert("E1", languages={"en": 5}), expert("E2")], [position("P1"), position("P2", start=day(400),
-                                                                                           end=day(500))],
-                    pins=[Pin(position_id="P1", supplier_id="E1"), Pin(position_id="P2", supplier_id="E2")])
+    inst = instance(
+        [expert("E1", languages={"en": 5}), expert("E2")],
+        [position("P1"), position("P2", start=day(400), end=day(500))],
+        pins=[Pin(position_id="P1", supplier_id="E1"), Pin(position_id="P2", supplier_id="E2")],
+    )
     plan = solver.solve(inst, time_limit=5, workers=1)
     assert {(a.position_id, a.supplier_id) for a in plan.assignments} == {("P1", "E1"), ("P2", "E2")}
     assert [m for m in plan.messages if m.startswith("pin ")] == ["pin P1/E1 kept although it breaks: language fr"]

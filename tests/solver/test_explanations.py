@@ -36,11 +36,18 @@ def test_a_position_blocked_only_by_language_says_so():
 
 
 def test_rules_are_reported_in_order_with_the_remaining_pool():
-    experts = [expert("E1", skills={}), expert("E2", languages={"en": 5}), expert("E3", languages={"en": 5}),
-               expert("E4", notice_days=200)]
+    experts = [
+        expert("E1", skills={}),
+        expert("E2", languages={"en": 5}),
+        expert("E3", languages={"en": 5}),
+        expert("E4", notice_days=200),
+    ]
     (u,) = solver.solve(instance(experts, [position()]), workers=1).unfilled
     assert [(e.rule, e.eliminated, e.remaining) for e in u.eliminations] == [
-        ("skill:SSR-POLICY>=3", 1, 3), ("language:fr>=3", 2, 1), ("notice", 1, 0)]
+        ("skill:SSR-POLICY>=3", 1, 3),
+        ("language:fr>=3", 2, 1),
+        ("notice", 1, 0),
+    ]
     assert u.reason.startswith("1 lack skill SSR-POLICY ≥ 3; of the 3 left, 2 do not speak French")
 
 
@@ -102,11 +109,16 @@ def test_progress_reports_phases():
 def test_cli_solves_and_prints_schemas(tmp_path):
     path = tmp_path / "instance.json"
     path.write_text(instance([expert()], [position()]).model_dump_json())
-    out = subprocess.run([sys.executable, "-m", "solver", str(path), "--workers", "1", "--time-limit", "5"],
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "solver", str(path), "--workers", "1", "--time-limit", "5"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert filled(Plan.model_validate_json(out)) == {"P1": "E1"}
-    schema = subprocess.run([sys.executable, "-m", "solver", "--schema"], capture_output=True, text=True,
-                            check=True).stdout
+    schema = subprocess.run(
+        [sys.executable, "-m", "solver", "--schema"], capture_output=True, text=True, check=True
+    ).stdout
     assert '"instance"' in schema and '"plan"' in schema
 
 

@@ -35,17 +35,33 @@ def brute_force(inst):
 
 def tiny(seed: int):
     rng = np.random.default_rng(seed)
-    experts = [expert(f"E{i}", skills={"SSR-POLICY": int(rng.integers(3, 6))}, grade=int(rng.integers(2, 5)),
-                      gender=str(rng.choice(["female", "male"])), member_state=str(rng.choice(["FRA", "SEN"])),
-                      source=str(rng.choice(["roster", "standing_capacity"])),
-                      languages={"fr": int(rng.integers(3, 6))}) for i in range(3)]
+    experts = [
+        expert(
+            f"E{i}",
+            skills={"SSR-POLICY": int(rng.integers(3, 6))},
+            grade=int(rng.integers(2, 5)),
+            gender=str(rng.choice(["female", "male"])),
+            member_state=str(rng.choice(["FRA", "SEN"])),
+            source=str(rng.choice(["roster", "standing_capacity"])),
+            languages={"fr": int(rng.integers(3, 6))},
+        )
+        for i in range(3)
+    ]
     positions = []
     for i in range(4):
         start = int(rng.integers(40, 300))
-        positions.append(position(f"P{i}", priority=int(rng.integers(1, 4)), start=day(start),
-                                  end=day(start + int(rng.integers(30, 200))), request_id=f"R{i % 2}",
-                                  desired_skills={"SSR-POLICY": 5},
-                                  group="G" if i >= 2 and seed % 2 else None, all_or_nothing=seed % 4 == 1))
+        positions.append(
+            position(
+                f"P{i}",
+                priority=int(rng.integers(1, 4)),
+                start=day(start),
+                end=day(start + int(rng.integers(30, 200))),
+                request_id=f"R{i % 2}",
+                desired_skills={"SSR-POLICY": 5},
+                group="G" if i >= 2 and seed % 2 else None,
+                all_or_nothing=seed % 4 == 1,
+            )
+        )
     offers = [offer("O1", slots=1, state="SEN")] if seed % 3 == 0 else []
     params = Parameters(gender_targets={"R0": 0.5}, max_state_share=0.25, time_limit=10)
     return instance(experts, positions, offers=offers, parameters=params)
@@ -70,8 +86,9 @@ def test_tier_weights_are_strict():
 def test_one_higher_priority_position_beats_any_number_of_lower_ones():
     long = position("P0", priority=1, start=day(100), end=day(700))
     short = [position(f"P{i}", priority=2, start=day(100 + 60 * i), end=day(130 + 60 * i)) for i in range(1, 11)]
-    plan = solver.solve(instance([expert(availability=[])], [long, *short], parameters=Parameters(rest_days=0)),
-                        workers=1)
+    plan = solver.solve(
+        instance([expert(availability=[])], [long, *short], parameters=Parameters(rest_days=0)), workers=1
+    )
     assert filled(plan) == {"P0": "E1"}
     greedy_free = solver.solve(instance([expert()], short, parameters=Parameters(rest_days=0)), workers=1)
     assert len(greedy_free.assignments) == 10
@@ -100,8 +117,9 @@ def test_resolve_after_a_withdrawal_moves_only_what_it_must():
     assert len(first.assignments) == 3
     gone = first.assignments[0].supplier_id
     inst.experts = [e for e in experts if e.id != gone]
-    inst.previous = [PreviousAssignment(position_id=a.position_id, supplier_id=a.supplier_id)
-                     for a in first.assignments]
+    inst.previous = [
+        PreviousAssignment(position_id=a.position_id, supplier_id=a.supplier_id) for a in first.assignments
+    ]
     second = solver.solve(inst, workers=1, seed=0)
     before, after = filled(first), filled(second)
     assert len(after) == 3

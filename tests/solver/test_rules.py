@@ -17,10 +17,16 @@ EXPERT_RULES = [
     ("nationality", dict(nationality="CAF"), dict(nationality="CMR")),
     ("screening", dict(screening_valid_until=day(279)), dict(screening_valid_until=day(280))),
     ("screening", dict(screening_valid_until=None), dict(screening_valid_until=day(280))),
-    ("availability", dict(availability=[DateRange(start=day(0), end=day(279))]),
-     dict(availability=[DateRange(start=day(100), end=day(280))])),
-    ("availability", dict(leave=[DateRange(start=day(280), end=day(290))]),
-     dict(leave=[DateRange(start=day(281), end=day(290))])),
+    (
+        "availability",
+        dict(availability=[DateRange(start=day(0), end=day(279))]),
+        dict(availability=[DateRange(start=day(100), end=day(280))]),
+    ),
+    (
+        "availability",
+        dict(leave=[DateRange(start=day(280), end=day(290))]),
+        dict(leave=[DateRange(start=day(281), end=day(290))]),
+    ),
     ("notice", dict(notice_days=101), dict(notice_days=100)),
 ]
 
@@ -55,12 +61,19 @@ def test_existing_deployment_blocks_with_rest_gap(end, ok):
         assert "until 2027-03-28" in plan.unfilled[0].reason
 
 
-@pytest.mark.parametrize("caveat,ok", [
-    (dict(excluded_missions=["MINUSCA"]), False), (dict(excluded_missions=["UNMISS"]), True),
-    (dict(excluded_states=["CAF"]), False), (dict(excluded_states=["SSD"]), True),
-    (dict(max_duration_days=180), False), (dict(max_duration_days=181), True),
-    (dict(available_to=day(279)), False), (dict(available_to=day(280)), True),
-])
+@pytest.mark.parametrize(
+    "caveat,ok",
+    [
+        (dict(excluded_missions=["MINUSCA"]), False),
+        (dict(excluded_missions=["UNMISS"]), True),
+        (dict(excluded_states=["CAF"]), False),
+        (dict(excluded_states=["SSD"]), True),
+        (dict(max_duration_days=180), False),
+        (dict(max_duration_days=181), True),
+        (dict(available_to=day(279)), False),
+        (dict(available_to=day(280)), True),
+    ],
+)
 def test_offer_caveats(caveat, ok):
     plan = _solve(instance([], [position()], offers=[offer(**caveat)]))
     assert (filled(plan) == {"P1": "O1"}) is ok
@@ -202,8 +215,9 @@ def test_eligibility_names_the_rule_a_supplier_breaks_and_only_it(rule, bad, goo
 
 
 def test_eligibility_names_every_broken_rule_in_the_filters_order():
-    broken = solver.eligibility(instance([expert(category="military", grade=9, nationality="CAF")], [position()]),
-                                "P1", "E1")
+    broken = solver.eligibility(
+        instance([expert(category="military", grade=9, nationality="CAF")], [position()]), "P1", "E1"
+    )
     assert [b.rule for b in broken] == ["category", "grade", "nationality"]
 
 

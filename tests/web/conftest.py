@@ -11,18 +11,33 @@ from sqlmodel import Session
 from schemas.enums import Role
 from service.app import create_app
 from service.platform.auth import issue_token
-from service.seeding import seed_demo
 from service.platform.settings import Settings
+from service.seeding import seed_demo
 from tests.service.conftest import serve
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--no-first-run"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 TIMEOUT_MS = 20_000
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 TODAY = "2027-01-04"  # the demo data is anchored on this day
-DOCUMENTED = {"plan-progress", "plan-review", "alternatives", "deployments-gantt", "gaps-heatmap",
-              "offers-member-state", "requests", "request-form-errors", "signin-refused"}
+DOCUMENTED = {
+    "plan-progress",
+    "plan-review",
+    "alternatives",
+    "deployments-gantt",
+    "gaps-heatmap",
+    "offers-member-state",
+    "requests",
+    "request-form-errors",
+    "signin-refused",
+}
 
 
 @pytest.fixture(scope="session")
@@ -50,8 +65,9 @@ def token(web_app):
     def secret(role: str, state: str | None = None) -> str:
         if (role, state) not in cache:
             with Session(web_app.state.engine) as session:
-                _, cache[role, state] = issue_token(session, role=Role(role), name=f"web {role} {state or ''}".strip(),
-                                                    state=state)
+                _, cache[role, state] = issue_token(
+                    session, role=Role(role), name=f"web {role} {state or ''}".strip(), state=state
+                )
                 session.commit()
         return cache[role, state]
 

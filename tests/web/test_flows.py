@@ -17,8 +17,10 @@ def _start_plan(page, shots=None) -> str:
     expect(page).to_have_url(re.compile(r"/ui/plans/\d+$"))
     if shots is not None:  # the solver process takes a second or more to start: the live view shows first
         expect(page.locator("#progress-text")).to_contain_text("Status:")
-        page.wait_for_function("() => !document.getElementById('progress')"
-                               " || document.getElementById('progress-text').textContent.includes('running')")
+        page.wait_for_function(
+            "() => !document.getElementById('progress')"
+            " || document.getElementById('progress-text').textContent.includes('running')"
+        )
         if page.locator("#progress").count():
             shots(page, "plan-progress")
     expect(page.get_by_role("heading", name="Proposed assignments")).to_be_visible(timeout=PLAN_TIMEOUT)
@@ -211,7 +213,7 @@ def test_hq_creates_a_request_and_sees_the_api_messages(page, token, shots):
     page.get_by_label("Priority").select_option("1")
     page.get_by_role("button", name="Filter").click()
     expect(page.locator("tbody")).to_contain_text("Border police advisers")
-    assert all("MINUSCA" == m for m in page.locator("tbody tr td:nth-child(2)").all_inner_texts())
+    assert all(m == "MINUSCA" for m in page.locator("tbody tr td:nth-child(2)").all_inner_texts())
     shots(page, "requests")
 
 
@@ -219,8 +221,15 @@ def test_pages_fit_a_narrow_screen(browser, base_url, token, shots):
     context = browser.new_context(viewport={"width": 390, "height": 844}, base_url=base_url)
     page = context.new_page()
     sign_in(page, token("hq"))
-    for path in ("/ui/requests", "/ui/requests/1", "/ui/requests/new", "/ui/plans", "/ui/deployments", "/ui/gaps",
-                 "/ui/offers"):
+    for path in (
+        "/ui/requests",
+        "/ui/requests/1",
+        "/ui/requests/new",
+        "/ui/plans",
+        "/ui/deployments",
+        "/ui/gaps",
+        "/ui/offers",
+    ):
         page.goto(path)
         expect(page.locator("main h1")).to_be_visible()
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
@@ -245,7 +254,9 @@ def test_planner_swaps_in_an_alternative(page, token, shots):
     offered = [forms.nth(i).locator('input[name="supplier"]').get_attribute("value") for i in range(forms.count())]
     chosen = next(s for s in offered if s != supplier)
     forms.nth(offered.index(chosen)).get_by_role("button", name=re.compile("Swap in")).click()
-    expect(page.locator(".notice")).to_contain_text(re.compile(rf"{chosen} pinned to seat \d+ .*re-solving as plan \d+"))
+    expect(page.locator(".notice")).to_contain_text(
+        re.compile(rf"{chosen} pinned to seat \d+ .*re-solving as plan \d+")
+    )
     expect(page.get_by_role("heading", name="Proposed assignments")).to_be_visible(timeout=PLAN_TIMEOUT)
     expect(page.locator("section.card").first).to_contain_text("re-solved from")
     same_seat = page.locator(f"table.assignments {seat}")

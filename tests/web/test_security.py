@@ -128,11 +128,26 @@ def test_missing_pages_answer_html_and_the_api_keeps_json(http, token):
 
 def test_the_plan_page_lists_the_solver_s_notes_as_text(http, token, web_app):
     notes = ["pin 7/E12 kept although it breaks: language fr", "<b>not markup</b>"]
-    summary = {"solver_status": "optimal", "seats": 1, "filled": 1, "unfilled": 0, "wall_time": 0.5,
-               "objectives": {}, "best_bound": 0, "gap": 0.0, "model": {}, "messages": notes}
+    summary = {
+        "solver_status": "optimal",
+        "seats": 1,
+        "filled": 1,
+        "unfilled": 0,
+        "wall_time": 0.5,
+        "objectives": {},
+        "best_bound": 0,
+        "gap": 0.0,
+        "model": {},
+        "messages": notes,
+    }
     with Session(web_app.state.engine) as session:
-        plan = Plan(status=PlanStatus.succeeded, created_by="test", parameters={"today": "2027-01-04"},
-                    summary=summary, finished_at=utcnow())
+        plan = Plan(
+            status=PlanStatus.succeeded,
+            created_by="test",
+            parameters={"today": "2027-01-04"},
+            summary=summary,
+            finished_at=utcnow(),
+        )
         session.add(plan)
         session.commit()
         plan_id = plan.id

@@ -9,12 +9,11 @@ on, in the transaction of the change, maintained by triggers so that no writer c
 Answers computed from the roster are cached while it stands still (service/readcache.py).
 """
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
-
-revision = '0004'
-down_revision = '0003'
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
@@ -44,15 +43,18 @@ def _postgres_triggers(table: str) -> list[str]:
 
 
 def _sqlite_triggers(table: str) -> list[str]:
-    return [f"CREATE TRIGGER {table}_{verb}_bumps_experts AFTER {verb.upper()} ON {table} BEGIN {BUMP}; END"
-            for verb in ("insert", "update", "delete")]
+    return [
+        f"CREATE TRIGGER {table}_{verb}_bumps_experts AFTER {verb.upper()} ON {table} BEGIN {BUMP}; END"
+        for verb in ("insert", "update", "delete")
+    ]
 
 
 def upgrade() -> None:
-    op.create_table('data_version',
-    sa.Column('name', sa.String(length=24), nullable=False),
-    sa.Column('version', sa.BigInteger(), nullable=False),
-    sa.PrimaryKeyConstraint('name')
+    op.create_table(
+        "data_version",
+        sa.Column("name", sa.String(length=24), nullable=False),
+        sa.Column("version", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("name"),
     )
     op.execute(f"INSERT INTO data_version (name, version) VALUES ('{NAME}', 1)")
     if op.get_bind().dialect.name == "postgresql":
@@ -77,4 +79,4 @@ def downgrade() -> None:
                 op.execute(f"DROP TRIGGER IF EXISTS {table}_{verb}_bumps_experts")
     if postgres:
         op.execute("DROP FUNCTION IF EXISTS roster_bump_experts()")
-    op.drop_table('data_version')
+    op.drop_table("data_version")
