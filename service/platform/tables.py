@@ -304,6 +304,9 @@ class Plan(SQLModel, table=True):
     lease_expires_at: datetime | None = Field(default=None, index=True)
     instance: str | None = Field(default=None, sa_type=sa.Text, description="the solver instance, as JSON")
     result: str | None = Field(default=None, sa_type=sa.Text, description="the solver plan, as JSON")
+    superseded_by: int | None = Field(
+        default=None, description="a newer plan over the same requests: this one is read-only"
+    )
 
 
 class PlanAssignment(SQLModel, table=True):
@@ -387,6 +390,10 @@ class Deployment(SQLModel, table=True):
     assignment_id: int | None = None
     approved_by: str = Field(max_length=120)
     note: str = Field(default="", max_length=1000)
+    at_risk: list[dict] | None = Field(default=None, sa_type=JSON, description="rules it breaks now: [{rule, detail}]")
+    at_risk_since: datetime | None = None
+    override_reason: str | None = Field(default=None, max_length=1000)
+    overridden_rules: list[dict] | None = Field(default=None, sa_type=JSON, description="rules approved against")
     version: int = 1
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)

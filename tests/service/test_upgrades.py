@@ -123,3 +123,20 @@ def test_each_fixture_is_of_a_known_release():
     revisions = {r.revision for r in ScriptDirectory.from_config(alembic_config("sqlite://")).walk_revisions()}
     made = [_load(path)["revision"] for path in FIXTURES]
     assert made and set(made) <= revisions
+
+
+def test_the_migrations_make_the_tables_the_models_describe(databases):
+    """A column added to a model without a migration (or the reverse) is found here, not in production."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlmodel import SQLModel
+
+    import service.platform.tables  # noqa: F401  (the models, on SQLModel's metadata)
+
+    url = databases.empty()
+    upgrade(url)
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        drift = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
+    engine.dispose()
+    assert drift == []

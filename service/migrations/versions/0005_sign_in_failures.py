@@ -23,8 +23,8 @@ def upgrade() -> None:
         "sign_in_failure",
         sa.Column("client", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("failures", sa.Integer(), nullable=False),
-        sa.Column("window_started_at", sa.DateTime(), nullable=False),
-        sa.Column("blocked_until", sa.DateTime(), nullable=True),
+        sa.Column("window_started_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("blocked_until", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
         sa.PrimaryKeyConstraint("client"),
     )
     with op.batch_alter_table("sign_in_failure", schema=None) as batch_op:
