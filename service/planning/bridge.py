@@ -50,7 +50,7 @@ def _grade(grade: str | None) -> int | None:
     return GRADE_RANK.get(grade) if grade else None
 
 
-def _expert(e: Expert) -> si.Expert:
+def expert_of(e: Expert) -> si.Expert:
     windows = {"available": [], "leave": []}
     for w in e.windows:
         windows[w.kind].append(si.DateRange(start=w.start, end=w.end))
@@ -72,7 +72,7 @@ def _expert(e: Expert) -> si.Expert:
     )
 
 
-def _offer(o: Offer) -> si.Offer:
+def offer_of(o: Offer) -> si.Offer:
     return si.Offer(
         id=supplier_id(None, o.id),
         state=o.state,
@@ -92,7 +92,7 @@ def _offer(o: Offer) -> si.Offer:
     )
 
 
-def _seat(p: Position, r: CapacityRequest, seat_id: str, host_states: list[str]) -> si.Position:
+def seat_of(p: Position, r: CapacityRequest, seat_id: str, host_states: list[str]) -> si.Position:
     return si.Position(
         id=seat_id,
         request_id=str(r.id),
@@ -137,14 +137,14 @@ def build_instance(
             if (p.id, n) not in taken:
                 sid = seats.seat_id(p.id, n)
                 seats.by_id[sid] = (p, n)
-                positions.append(_seat(p, r, sid, hosts.get(r.mission, [])))
+                positions.append(seat_of(p, r, sid, hosts.get(r.mission, [])))
     experts = repo.active_experts(session)
     offers = repo.open_offers(session, today)
     position_ids = {p.id for p, _ in rows}
     instance = si.Instance(
         today=today,
-        experts=[_expert(e) for e in experts],
-        offers=[_offer(o) for o in offers],
+        experts=[expert_of(e) for e in experts],
+        offers=[offer_of(o) for o in offers],
         positions=positions,
         deployments=[
             si.Deployment(supplier_id=supplier_id(d.expert_id, d.offer_id), start=d.start_date, end=d.end_date)

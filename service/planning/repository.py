@@ -207,6 +207,24 @@ def live_deployments(session: Session) -> list[Deployment]:
     return session.exec(select(Deployment).where(Deployment.status.in_(LIVE))).all()
 
 
+def expert(session: Session, expert_id: int) -> Expert | None:
+    return session.get(Expert, expert_id)
+
+
+def live_deployments_of(session: Session, supplier: SupplierId, other_than: int | None = None) -> list[Deployment]:
+    """The supplier's planned or active deployments (all slots of an offer), but ``other_than``."""
+    column = Deployment.expert_id if supplier.expert is not None else Deployment.offer_id
+    statement = select(Deployment).where(column == supplier.number, Deployment.status.in_(LIVE))
+    if other_than is not None:
+        statement = statement.where(Deployment.id != other_than)
+    return list(session.exec(statement).all())
+
+
+def mission_hosts(session: Session, code: str) -> list[str]:
+    mission = session.get(Mission, code)
+    return list(mission.host_states) if mission is not None else []
+
+
 def host_states(session: Session) -> dict[str, list[str]]:
     """Each mission's host states, by mission code."""
     return {m.code: m.host_states for m in session.exec(select(Mission)).all()}
