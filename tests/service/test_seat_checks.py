@@ -13,8 +13,16 @@ from tests.service import factories
 def _problems(engine, position_id: int, expert_id: int, **options) -> list[checks.Problem]:
     with Session(engine) as session:
         position = session.get(Position, position_id)
-        return checks.seat_problems(session, position=position, seat=1, supplier=SupplierId(expert=expert_id),
-                                    today=date(2027, 1, 4), rest_days=0, approving=True, **options)
+        return checks.seat_problems(
+            session,
+            position=position,
+            seat=1,
+            supplier=SupplierId(expert=expert_id),
+            today=date(2027, 1, 4),
+            rest_days=0,
+            approving=True,
+            **options,
+        )
 
 
 def _seat_and_expert(client, auth, **expert):
@@ -30,8 +38,13 @@ def test_an_eligible_pair_has_no_problem(client, auth, engine):
 
 
 def test_every_broken_rule_is_named_in_plain_words(client, auth, engine):
-    position_id, expert_id = _seat_and_expert(client, auth, screening_valid_until="2027-06-30", languages=[],
-                                              leave=[{"start": "2027-05-01", "end": "2027-05-10"}])
+    position_id, expert_id = _seat_and_expert(
+        client,
+        auth,
+        screening_valid_until="2027-06-30",
+        languages=[],
+        leave=[{"start": "2027-05-01", "end": "2027-05-10"}],
+    )
     found = {p.rule: p for p in _problems(engine, position_id, expert_id)}
     assert set(found) == {"language:fr>=4", "screening", "availability"}
     assert found["screening"].words == "is not screened through 2027-12-31" and found["screening"].breakable
