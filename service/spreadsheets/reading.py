@@ -3,6 +3,7 @@
 import csv
 import io
 import re
+import zipfile
 from collections.abc import Iterator
 from typing import Any
 
@@ -10,25 +11,32 @@ from service.spreadsheets.columns import COLUMNS, Kind
 from service.spreadsheets.report import FileError, RowError, file_error
 
 MAX_ROWS = 50_000
+MAX_COLUMNS = 200  # the widest template has 30 columns
+MAX_CELL_CHARS = 32_768
 MAX_UNPACKED_BYTES = 200_000_000  # an XLSX is a zip: refuse one that unpacks to more (a "zip bomb")
+# A worksheet's cells name their place (r="XFD1048576"); the reader sizes its grid by the farthest one,
+# so one stray cell there asked for 549 GB and killed the process. Read the places first, cheaply.
+_CELL_PLACE = re.compile(rb'<(?:\w+:)?c\b[^>]*?\sr="([A-Z]{1,3})([0-9]{1,7})"')
+_ROW_PLACE = re.compile(rb'<(?:\w+:)?row\b[^>]*?\sr="([0-9]{1,7})"')
+_CHUNK = 1 << 20
 
 Rows = list[tuple[int, list[Any]]]  # (line, cells)
 
 
 def _xlsx_rows(content: bytes, kind: Kind) -> Rows:
     """The rows of the sheet named ``kind`` (else the first), from A1, read by calamine."""
-    import zipfile
-
     from python_calamine import CalamineWorkbook
 
     try:
-        unpacked = sum(m.file_size for m in zipfile.ZipFile(io.BytesIO(content)).infolist())
+        archive = zipfile.ZipFile(io.BytesIO(content))
+        unpacked = sum(m.file_size for m in archive.infolist())
     except zipfile.BadZipFile:
         raise file_error("this is not an XLSX file: save it from Excel as .xlsx, or send CSV") from None
     if unpacked > MAX_UNPACKED_BYTES:
         raise file_error(
             f"the XLSX file unpacks to {unpacked:,} bytes, over {MAX_UNPACKED_BYTES:,}: split it or send CSV"
         )
+    _check_extent(archive)
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(content))
         name = kind if kind in book.sheet_names else book.sheet_names[0]
@@ -38,6 +46,46 @@ def _xlsx_rows(content: bytes, kind: Kind) -> Rows:
             f"cannot read the XLSX file ({exc.__class__.__name__}): save it again from Excel as .xlsx, or send CSV"
         ) from None
     return list(enumerate(grid, start=1))
+
+
+def _check_extent(archive: zipfile.ZipFile) -> None:
+    """Refuse a worksheet whose cells reach beyond MAX_ROWS rows or MAX_COLUMNS columns, before it is read."""
+    for member in archive.infolist():
+        if not (member.filename.startswith("xl/worksheets/") and member.filename.endswith(".xml")):
+            continue
+        try:
+            rows, columns = _extent(archive, member)
+        except (zipfile.BadZipFile, OSError, EOFError):
+            raise file_error("cannot read the XLSX file: save it again from Excel as .xlsx, or send CSV") from None
+        if rows > MAX_ROWS + 100 or columns > MAX_COLUMNS:
+            raise file_error(
+                f"a sheet of this file reaches row {rows:,} and column {columns:,}; an import takes at most "
+                f"{MAX_ROWS:,} rows and {MAX_COLUMNS} columns: delete the cells far below or right of the table "
+                "(select them, Delete Sheet Rows / Columns), or send CSV"
+            )
+
+
+def _extent(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> tuple[int, int]:
+    """The farthest row and column any cell or row of the sheet names, read in chunks (never the whole sheet)."""
+    rows = columns = 0
+    tail = b""
+    with archive.open(member) as sheet:
+        while chunk := sheet.read(_CHUNK):
+            text = tail + chunk
+            for letters, number in _CELL_PLACE.findall(text):
+                columns = max(columns, _column_number(letters))
+                rows = max(rows, int(number))
+            for number in _ROW_PLACE.findall(text):
+                rows = max(rows, int(number))
+            tail = text[-200:]  # a tag cut between two chunks is read whole with the next
+    return rows, columns
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number
 
 
 def _decode(content: bytes) -> str:
@@ -72,10 +120,20 @@ def read_rows(content: bytes, kind: Kind) -> tuple[list[str], int, Rows]:
     for line, cells in rows:
         if not any(blank(c) is not None for c in cells) or str(cells[0] or "").startswith("#"):
             continue
+        if len(cells) > MAX_COLUMNS and any(blank(c) is not None for c in cells[MAX_COLUMNS:]):
+            raise file_error(
+                f"line {line} has {len(cells):,} cells; an import takes at most {MAX_COLUMNS} columns: "
+                "remove the extra columns",
+                line=line,
+            )
+        if any(isinstance(c, str) and len(c) > MAX_CELL_CHARS for c in cells):
+            raise file_error(
+                f"a cell of line {line} holds more than {MAX_CELL_CHARS:,} characters: shorten it", line=line
+            )
         if header is None:
-            header, header_line = [_name(c) for c in cells], line
+            header, header_line = [_name(c) for c in cells[:MAX_COLUMNS]], line
             continue
-        data.append((line, list(cells)))
+        data.append((line, list(cells[:MAX_COLUMNS])))
         if len(data) > MAX_ROWS:
             raise file_error(f"more than {MAX_ROWS} rows: split the file", line=line)
     if header is None:
