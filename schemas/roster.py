@@ -14,6 +14,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 from sqlmodel import SQLModel
 from sqlmodel._compat import SQLModelConfig  # the type SQLModel gives model_config; not re-exported
 
+from schemas.dates import Day
 from schemas.enums import (
     GRADE_RANK,
     Benchmark,
@@ -86,6 +87,13 @@ class Window(Strict):
         return self
 
 
+class WindowIn(Window):
+    """A window as it comes in: within the dates the service takes (stored ones are shown as they are)."""
+
+    start: Day
+    end: Day
+
+
 class _Coded(Protocol):
     code: str
 
@@ -124,10 +132,10 @@ class ExpertLists(Strict):
     skills: list[SkillLevel] = Field(default_factory=list)
     languages: list[LanguageLevel] = Field(default_factory=list)
     levels: list[Level] = Field(default_factory=list)
-    availability: list[Window] = Field(
+    availability: list[WindowIn] = Field(
         default_factory=list, description="windows when the expert can deploy; none means any time"
     )
-    leave: list[Window] = Field(default_factory=list, description="periods when the expert cannot deploy")
+    leave: list[WindowIn] = Field(default_factory=list, description="periods when the expert cannot deploy")
 
     @model_validator(mode="after")
     def _no_duplicates(self) -> Self:
@@ -139,6 +147,9 @@ class ExpertLists(Strict):
 class ExpertCreate(ExpertBase, ExpertLists):
     model_config = SQLModelConfig(extra="forbid")
     grade: Grade | None = None
+    screening_valid_until: Day | None = Field(
+        default=None, description="human-rights screening is valid through this date"
+    )
     state: str | None = Field(
         default=None,
         pattern=ISO3,
@@ -156,13 +167,13 @@ class ExpertUpdate(Strict):
     grade: Grade | None = None
     source: Source | None = None
     notice_days: int | None = Field(default=None, ge=0, le=365)
-    screening_valid_until: date | None = None
+    screening_valid_until: Day | None = None
     active: bool | None = None
     skills: list[SkillLevel] | None = None
     languages: list[LanguageLevel] | None = None
     levels: list[Level] | None = None
-    availability: list[Window] | None = None
-    leave: list[Window] | None = None
+    availability: list[WindowIn] | None = None
+    leave: list[WindowIn] | None = None
 
     @model_validator(mode="after")
     def _no_duplicates(self) -> Self:
@@ -231,6 +242,9 @@ class OfferCreate(OfferBase, OfferLists):
     model_config = SQLModelConfig(extra="forbid")
     state: str | None = Field(default=None, pattern=ISO3, description="set from the token for Member States")
     status: OfferStatus = OfferStatus.submitted
+    available_from: Day
+    available_to: Day
+    expires_on: Day = Field(description="the offer must be renewed before this date")
 
     @model_validator(mode="after")
     def _dates(self) -> Self:
@@ -243,13 +257,13 @@ class OfferUpdate(Strict):
     kind: OfferKind | None = None
     slots: int | None = Field(default=None, ge=1, le=500)
     category: Category | None = None
-    available_from: date | None = None
-    available_to: date | None = None
+    available_from: Day | None = None
+    available_to: Day | None = None
     max_duration_days: int | None = Field(default=None, ge=1, le=3650)
     readiness: Readiness | None = None
     cost_bearer: CostBearer | None = None
     notice_days: int | None = Field(default=None, ge=0, le=365)
-    expires_on: date | None = None
+    expires_on: Day | None = None
     status: OfferStatus | None = None
     skills: list[SkillLevel] | None = None
     levels: list[Level] | None = None
@@ -327,6 +341,8 @@ def check_position(p: "PositionCreate | PositionUpdate") -> None:
 
 class PositionCreate(PositionBase, PositionLists):
     model_config = SQLModelConfig(extra="forbid")
+    start_date: Day
+    end_date: Day
     grade_min: Grade | None = None
     grade_max: Grade | None = None
     count: int | None = Field(  # type: ignore[assignment]  # optional on input only: _rules() always sets it
@@ -357,8 +373,8 @@ class PositionUpdate(Strict):
     category: Category | None = None
     grade_min: Grade | None = None
     grade_max: Grade | None = None
-    start_date: date | None = None
-    end_date: date | None = None
+    start_date: Day | None = None
+    end_date: Day | None = None
     count: int | None = Field(default=None, ge=1, le=500)
     group: str | None = Field(default=None, max_length=40)
     all_or_nothing: bool | None = None
@@ -395,6 +411,7 @@ class CapacityRequestBase(SQLModel):
 
 class CapacityRequestCreate(CapacityRequestBase):
     model_config = SQLModelConfig(extra="forbid")
+    deploy_by: Day | None = Field(default=None, description="urgency: the date by which people must be in place")
     status: RequestStatus = RequestStatus.submitted
     positions: list[PositionCreate] = Field(default_factory=list, max_length=200)
 
@@ -405,7 +422,7 @@ class CapacityRequestUpdate(Strict):
     description: str | None = Field(default=None, max_length=10_000)
     level: Level | None = None
     priority: int | None = Field(default=None, ge=1, le=5)
-    deploy_by: date | None = None
+    deploy_by: Day | None = None
     benchmark: Benchmark | None = None
     benchmark_note: str | None = Field(default=None, max_length=500)
     status: RequestStatus | None = None

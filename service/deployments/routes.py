@@ -5,6 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Response
 
+from schemas.dates import Day
 from schemas.enums import DeploymentStatus
 from schemas.planning import DeploymentPublic, DeploymentsPublic, DeploymentUpdate
 from service.deployments import service
@@ -55,7 +56,7 @@ def ending_soon(
     session: SessionDep,
     principal: CurrentUser,
     within_days: Annotated[int, Query(ge=0, le=3650, description="end within this many days from today")] = 30,
-    today: Annotated[date | None, Query(description="default: today")] = None,
+    today: Annotated[Day | None, Query(description="default: today")] = None,
     limit: Limit = 100,
     offset: Offset = 0,
 ):

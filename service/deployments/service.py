@@ -4,6 +4,7 @@ from datetime import date, timedelta
 
 from sqlmodel import Session
 
+from schemas.dates import LAST_DAY
 from schemas.enums import DeploymentStatus
 from schemas.planning import DeploymentPublic, DeploymentsPublic, DeploymentUpdate
 from service.deployments import repository as repo
@@ -50,6 +51,7 @@ def ending_soon(
     session: Session, *, principal: Principal, start: date, within_days: int, limit: int, offset: int
 ) -> DeploymentsPublic:
     """Live deployments ending within ``within_days`` of ``start``, soonest first."""
+    start = min(start, LAST_DAY)  # the page passes its own date through: no period may run past year 9999
     data, count = repo.list_deployments(
         session, principal, repo.ending(start, start + timedelta(days=within_days)), limit, offset
     )

@@ -6,6 +6,7 @@ from datetime import date
 
 from sqlmodel import Session
 
+from schemas.dates import FIRST_DAY, LAST_DAY
 from schemas.enums import Level
 from schemas.reports import GapCell, GapReport, LatestPlan, ReasonCount, Totals, UnfilledSeat
 from service.platform.errors import Invalid
@@ -14,7 +15,6 @@ from service.reports import repository
 
 DEFAULT_QUARTERS_AHEAD = 8
 MAX_YEARS = 5
-EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)
 PROFICIENT = 3
 TOP_REASONS = 10
 
@@ -84,10 +84,10 @@ def quarters(start: date, end: date) -> list[Quarter]:
 def resolve_range(start: date | None, end: date | None, today: date) -> tuple[date, date]:
     """The requested range with its defaults filled in; 422 when backwards, too long or out of bounds."""
     for name, day in (("from", start), ("to", end)):
-        if day is not None and not EARLIEST <= day <= LATEST:
-            raise Invalid(name, f"{name} {day} is outside {EARLIEST} to {LATEST}: give a date in between")
+        if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+            raise Invalid(name, f"{name} {day} is outside {FIRST_DAY} to {LAST_DAY}: give a date in between")
     start = start or _quarter_start(_quarter_index(today))
-    end = end or min(date.fromordinal(_quarter(_quarter_index(start) + DEFAULT_QUARTERS_AHEAD).end), LATEST)
+    end = end or min(date.fromordinal(_quarter(_quarter_index(start) + DEFAULT_QUARTERS_AHEAD).end), LAST_DAY)
     if end < start:
         raise Invalid("to", f"to {end} is before from {start}: swap them")
     limit = date(start.year + MAX_YEARS, start.month, 28 if (start.month, start.day) == (2, 29) else start.day)

@@ -1,10 +1,10 @@
 """Routes: reports."""
 
-from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Query, Response
 
+from schemas.dates import Day
 from schemas.enums import Level
 from schemas.reports import GapReport
 from service.platform.deps import CurrentUser, SessionDep
@@ -24,8 +24,8 @@ router = APIRouter(prefix="/reports", tags=["reports"])
 def gaps(
     session: SessionDep,
     principal: CurrentUser,
-    start: Annotated[date | None, Query(alias="from", description="first day; default: this quarter's start")] = None,
-    end: Annotated[date | None, Query(alias="to", description="last day; default: 8 quarters ahead")] = None,
+    start: Annotated[Day | None, Query(alias="from", description="first day; default: this quarter's start")] = None,
+    end: Annotated[Day | None, Query(alias="to", description="last day; default: 8 quarters ahead")] = None,
     mission: Annotated[str | None, Query(max_length=20, description="mission code: demand and unfilled only")] = None,
     level: Level | None = None,
     skill: Annotated[str | None, Query(max_length=24, description="skill code")] = None,

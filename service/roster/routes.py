@@ -1,12 +1,12 @@
 """Routes: the roster of experts."""
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request, Response, status
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 
+from schemas.dates import Day
 from schemas.enums import Category, Level, Source
 from schemas.roster import ExpertCreate, ExpertPublic, ExpertsPublic, ExpertUpdate
 from service.platform.deps import ContributorUser, CurrentUser, SessionDep
@@ -36,8 +36,8 @@ class ExpertSearch(BaseModel):
     state: str | None = Field(None, pattern=r"^[A-Z]{3}$")
     source: Source | None = None
     active: bool | None = None
-    available_from: date | None = None
-    available_to: date | None = None
+    available_from: Day | None = None
+    available_to: Day | None = None
     q: str | None = Field(None, max_length=100, description="part of the name")
     limit: Limit = 50
     offset: Offset = 0

@@ -60,8 +60,8 @@ def _check_extent(archive: zipfile.ZipFile) -> None:
         if rows > MAX_ROWS + 100 or columns > MAX_COLUMNS:
             raise file_error(
                 f"a sheet of this file reaches row {rows:,} and column {columns:,}; an import takes at most "
-                f"{MAX_ROWS:,} rows and {MAX_COLUMNS} columns: split the file, or delete stray cells far below or right "
-                "of the table (select them, Delete Sheet Rows / Columns), or send CSV"
+                f"{MAX_ROWS:,} rows and {MAX_COLUMNS} columns: split the file, or delete stray cells far below or "
+                "right of the table (select them, Delete Sheet Rows / Columns), or send CSV"
             )
 
 

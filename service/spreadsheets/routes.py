@@ -1,11 +1,11 @@
 """Routes: spreadsheet import (experts, offers) and export (plans, deployments, the gap report)."""
 
-from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Query, Response, UploadFile
 from fastapi.responses import JSONResponse
 
+from schemas.dates import Day
 from schemas.enums import Level
 from service.deployments.routes import DeploymentFilters
 from service.platform.deps import ContributorUser, CurrentUser, SessionDep, StaffUser
@@ -166,8 +166,8 @@ def export_gaps(
     session: SessionDep,
     principal: CurrentUser,
     format: ExportFormat = "xlsx",
-    start: Annotated[date | None, Query(alias="from", description="first day; default: this quarter's start")] = None,
-    end: Annotated[date | None, Query(alias="to", description="last day; default: 8 quarters ahead")] = None,
+    start: Annotated[Day | None, Query(alias="from", description="first day; default: this quarter's start")] = None,
+    end: Annotated[Day | None, Query(alias="to", description="last day; default: 8 quarters ahead")] = None,
     mission: Annotated[str | None, Query(max_length=20, description="mission code: demand and unfilled only")] = None,
     level: Level | None = None,
     skill: Annotated[str | None, Query(max_length=24, description="skill code")] = None,

@@ -4,6 +4,7 @@ from datetime import date, timedelta
 
 from fastapi import APIRouter, Request
 
+from schemas.dates import LAST_DAY
 from schemas.roster import OfferUpdate
 from service.offers import repository as repo
 from service.offers import service as offers_service
@@ -21,8 +22,9 @@ SOON = timedelta(days=60)
 
 
 def renewed_until(expires_on: date, today: date) -> date:
-    """A renewal runs a year from the later of today and the current expiry."""
-    return max(expires_on, today) + RENEWAL
+    """A renewal runs a year from the later of today and the current expiry (kept within the dates the service
+    takes, whatever an older release let in)."""
+    return min(max(expires_on, today), LAST_DAY) + RENEWAL
 
 
 @router.get("")
