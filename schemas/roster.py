@@ -195,6 +195,26 @@ class ExpertPublic(ExpertBase):
     updated_at: datetime
 
 
+class DuplicateExpert(BaseModel):
+    id: int
+    full_name: str
+    state: str | None = Field(description="the owning Member State; null for UN staff")
+    nationality: str
+    email: str | None
+    national_id: str | None
+
+
+class DuplicateGroup(BaseModel):
+    shared: str = Field(description="what the experts share: 'e-mail' or 'national id'")
+    experts: list[DuplicateExpert]
+
+
+class DuplicatesPublic(Page):
+    """Experts of different owners who share an e-mail or a national id: the same person twice, or a typo."""
+
+    data: list[DuplicateGroup]
+
+
 class ExpertsPublic(Page):
     data: list[ExpertPublic]
 

@@ -24,9 +24,19 @@ def run_migrations_offline() -> None:
 def run_migrations_online() -> None:
     engine = make_engine(config.get_main_option("sqlalchemy.url"))
     with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # A batch migration rebuilds a table: a copy is made, the table dropped and the copy renamed. With
+            # foreign keys on, the drop would delete every row that refers to it (ON DELETE CASCADE) or refuse.
+            # The pragma only takes effect outside a transaction: set it on the driver's connection, then check.
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
         context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
         with context.begin_transaction():
             context.run_migrations()
+        if sqlite:
+            broken = connection.connection.driver_connection.execute("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                raise RuntimeError(f"the migration left rows referring to missing ones: {broken[:5]}")
     engine.dispose()
 
 

@@ -82,9 +82,13 @@ class Mission(MissionBase, table=True):
 
 class Expert(ExpertBase, Versioned, table=True):
     __tablename__ = "expert"
+    # Unique within the owning state (UN staff, no state, count as one): a state cannot block or discover
+    # another's people by their e-mail or national id (duplicates across states go to HQ's queue).
     __table_args__ = (
-        sa.UniqueConstraint("email", name="uq_expert_email"),
-        sa.UniqueConstraint("nationality", "national_id", name="uq_expert_national_id"),
+        sa.Index("uq_expert_state_email", sa.text("coalesce(state, '')"), "email", unique=True),
+        sa.Index(
+            "uq_expert_state_national_id", sa.text("coalesce(state, '')"), "nationality", "national_id", unique=True
+        ),
     )
     id: int | None = Field(default=None, primary_key=True)
     state: str | None = Field(default=None, foreign_key="member_state.iso3", index=True, max_length=3)

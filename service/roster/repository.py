@@ -260,7 +260,11 @@ def _check_references(session: Session, data: ExpertCreate | ExpertUpdate, *also
 
 
 def _check_unique(session: Session, expert: Expert) -> None:
-    clash = select(Expert.id).where(Expert.id != expert.id) if expert.id else select(Expert.id)
+    """E-mail and national id are unique within the owning state only: a clash is always with a record the
+    caller may see, and no state can block or discover another's people (HQ sees those in duplicates())."""
+    clash = select(Expert.id).where(Expert.state.is_(None) if expert.state is None else Expert.state == expert.state)
+    if expert.id:
+        clash = clash.where(Expert.id != expert.id)
     if expert.email and session.exec(clash.where(Expert.email == expert.email)).first():
         raise Conflict(f"an expert with e-mail {expert.email} already exists: update that record instead")
     if (
@@ -272,6 +276,23 @@ def _check_unique(session: Session, expert: Expert) -> None:
         raise Conflict(
             f"an expert of nationality {expert.nationality} with national id {expert.national_id} already exists"
         )
+
+
+def duplicates(session: Session) -> list[tuple[str, list[Expert]]]:
+    """Experts of different owners who share an e-mail or a national id, grouped: (what they share, who)."""
+    groups: list[tuple[str, list[Expert]]] = []
+    for reason, columns in (("e-mail", (Expert.email,)), ("national id", (Expert.nationality, Expert.national_id))):
+        shared = (
+            select(*columns)
+            .where(*(c.is_not(None) for c in columns))
+            .group_by(*columns)
+            .having(func.count(func.distinct(func.coalesce(Expert.state, ""))) > 1)
+        )
+        for key in session.exec(shared).all():
+            values = tuple(key) if len(columns) > 1 else (key,)
+            same = [c == v for c, v in zip(columns, values)]
+            groups.append((reason, list(session.exec(select(Expert).where(*same).order_by(Expert.id)).all())))
+    return groups
 
 
 def _set_lists(expert: Expert, data: dict) -> None:

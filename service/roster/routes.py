@@ -2,14 +2,15 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 
 from schemas.dates import Day
-from schemas.enums import Category, Level, Source
-from schemas.roster import ExpertCreate, ExpertPublic, ExpertsPublic, ExpertUpdate
-from service.platform.deps import ContributorUser, CurrentUser, SessionDep
+from schemas.enums import Category, Level, Role, Source
+from schemas.roster import DuplicatesPublic, ExpertCreate, ExpertPublic, ExpertsPublic, ExpertUpdate
+from service.platform.auth import Principal
+from service.platform.deps import ContributorUser, CurrentUser, SessionDep, require
 from service.platform.errors import not_found
 from service.platform.etags import json_answer, set_etag
 from service.platform.lean import lean_get
@@ -85,6 +86,16 @@ def create_expert(
     set_etag(response, public.version)
     response.headers["Location"] = f"/experts/{public.id}"
     return public
+
+
+@router.get("/duplicates", response_model=DuplicatesPublic)
+def list_duplicates(session: SessionDep, _: Annotated[Principal, Depends(require(Role.admin, Role.hq))]):
+    """Experts of different Member States (or UN staff) sharing an e-mail or a national id, for HQ to resolve.
+
+    Each state's e-mails and national ids are unique within that state only, so that no state can block or
+    discover another's people; the same person put forward twice shows up here instead.
+    """
+    return roster_service.duplicates(session)
 
 
 @lean_get(router, "/{expert_id}", response_model=ExpertPublic)

@@ -1,6 +1,15 @@
 """Use cases of the roster: experts nominated, changed and removed."""
 
-from schemas.roster import ExpertCreate, ExpertPublic, ExpertUpdate
+from sqlmodel import Session
+
+from schemas.roster import (
+    DuplicateExpert,
+    DuplicateGroup,
+    DuplicatesPublic,
+    ExpertCreate,
+    ExpertPublic,
+    ExpertUpdate,
+)
 from service.platform.etags import check_if_match
 from service.platform.unit import Unit
 from service.platform.usecase import use_case
@@ -38,3 +47,12 @@ def delete_expert(unit: Unit, *, expert_id: int, if_match: str | None) -> None:
     unit.audit("delete", "expert", expert.id, before=repo.to_public(expert))
     repo.delete(unit.session, expert)
     unit.commit(None)
+
+
+def duplicates(session: Session) -> DuplicatesPublic:
+    """Experts of different owners sharing an e-mail or a national id, for HQ to resolve."""
+    groups = [
+        DuplicateGroup(shared=shared, experts=[DuplicateExpert.model_validate(e, from_attributes=True) for e in found])
+        for shared, found in repo.duplicates(session)
+    ]
+    return DuplicatesPublic(data=groups, count=len(groups))

@@ -49,42 +49,40 @@ class References:
 
 @dataclass
 class ExpertKeys:
-    """Who already holds each natural key: e-mails and (nationality, national id), with their state."""
+    """Who already holds each natural key within its owner: e-mails and (nationality, national id) by state.
 
-    by_email: dict[str, tuple[int, str | None]]
-    by_national: dict[tuple[str, str], tuple[int, str | None]]
+    Keys are unique within the owning state only (see roster.repository._check_unique): a row is matched
+    against its own state's experts, and learns nothing of another state's.
+    """
+
+    by_email: dict[tuple[str | None, str], int]
+    by_national: dict[tuple[str | None, str, str], int]
 
     @classmethod
     def load(cls, session: Session) -> "ExpertKeys":
         rows = repository.expert_keys(session)
-        return cls({e: (i, s) for i, e, _, _, s in rows if e}, {(n, nid): (i, s) for i, _, n, nid, s in rows if nid})
+        return cls({(s, e): i for i, e, _, _, s in rows if e}, {(s, n, nid): i for i, _, n, nid, s in rows if nid})
 
 
-def _match_expert(row: Row, data: ExpertCreate, keys: ExpertKeys, principal: Principal, claimed: dict) -> int | None:
-    """The id of the existing expert the row updates, or None for a new one; key clashes go on the row."""
-    national = (data.nationality, data.national_id) if data.national_id else None
-    by_email = keys.by_email.get(data.email) if data.email else None
+def _match_expert(row: Row, data: ExpertCreate, keys: ExpertKeys, owner: str | None, claimed: dict) -> int | None:
+    """The id of the owner's existing expert the row updates, or None for a new one; key clashes go on the row."""
+    email = (owner, data.email) if data.email else None
+    national = (owner, data.nationality, data.national_id) if data.national_id else None
+    by_email = keys.by_email.get(email) if email else None
     by_national = keys.by_national.get(national) if national else None
-    for key, column in ((data.email, "email"), (national, "national_id")):
+    for key, column in ((email, "email"), (national, "national_id")):
         if key is not None and key in claimed:
             row.error(column, f"{column} also on line {claimed[key]}: list each expert once per file")
         elif key is not None:
             claimed[key] = row.line
-    found = by_email or by_national
-    if by_email and by_national and by_email[0] != by_national[0]:
+    if by_email and by_national and by_email != by_national:
         row.error(
             "national_id",
             f"national id {data.national_id} ({data.nationality}) belongs to another expert "
             "than the e-mail: correct one of them",
         )
         return None
-    if found is None:
-        return None
-    if principal.role == Role.member_state and found[1] != principal.state:
-        column = "email" if by_email else "national_id"
-        row.error(column, f"{column} already used by an expert you cannot see: check it, or ask HQ")
-        return None
-    return found[0]
+    return by_email or by_national
 
 
 def _owner(row: Row, principal: Principal, data: ExpertCreate) -> str | None:
@@ -105,7 +103,7 @@ def plan(session: Session, principal: Principal, rows: list[Row], present: set[s
         data: ExpertCreate = row.payload
         row.state = _owner(row, principal, data)
         refs.check(row, [s.code for s in data.skills], data.nationality, row.state)
-        row.target = _match_expert(row, data, keys, principal, claimed)
+        row.target = _match_expert(row, data, keys, row.state, claimed)
 
 
 UPDATABLE_EXPERT = set(ExpertUpdate.model_fields)

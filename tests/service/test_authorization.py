@@ -103,6 +103,7 @@ CASES = [
     Case("PATCH", "/reference/missions/MINUSCA", only({"admin": 200}), lambda: {"name": "MINUSCA"}),
     Case("GET", "/experts", everyone(200)),
     Case("POST", "/experts", only({"hq": 201, "member_state": 201}), factories.expert),
+    Case("GET", "/experts/duplicates", only({"admin": 200, "hq": 200})),
     Case("GET", "/experts/{expert}", everyone(200)),
     Case("PATCH", "/experts/{expert}", only({"hq": 200, "member_state": 200}), lambda: {"notice_days": 9}),
     Case("DELETE", "/experts/{spare_expert}", only({"hq": 204, "member_state": 204})),
