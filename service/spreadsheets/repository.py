@@ -94,12 +94,12 @@ def stored_experts(session: Session, ids: list[int]) -> dict[int, dict]:
         select(ExpertLevel.expert_id, ExpertLevel.level).where(ExpertLevel.expert_id.in_(ids))
     ):
         records[eid]["levels"].append(_plain(lv))
-    for eid, kind, start, end in connection.execute(
+    for expert_id, kind, start, end in connection.execute(
         select(ExpertWindow.expert_id, ExpertWindow.kind, ExpertWindow.start, ExpertWindow.end).where(
             ExpertWindow.expert_id.in_(ids)
         )
-    ).tuples():
-        records[eid]["availability" if kind == "available" else "leave"].append(
+    ):
+        records[expert_id]["availability" if kind == "available" else "leave"].append(
             {"start": start.isoformat(), "end": end.isoformat()}
         )
     return records
