@@ -376,17 +376,19 @@ def _position(
         fields = {"count": rng.randint(*role.seats)}
     if role.team:
         fields |= {"group": group, "all_or_nothing": True, "same_offer": rng.random() < 0.5}
-    return PositionCreate(
-        title=role.title,
-        level=level,
-        category=role.category,
-        start_date=start,
-        end_date=end,
-        required_skills=[{"code": c, "min_proficiency": rng.choice((2, 2, 3, 3, 4))} for c in required],
-        desired_skills=[{"code": c, "min_proficiency": 3} for c in desired],
-        languages=_languages(rng, mission, level, role.training),
-        **_grades(rng, role.category, level),
-        **fields,
+    return PositionCreate.model_validate(
+        dict(
+            title=role.title,
+            level=level,
+            category=role.category,
+            start_date=start,
+            end_date=end,
+            required_skills=[{"code": c, "min_proficiency": rng.choice((2, 2, 3, 3, 4))} for c in required],
+            desired_skills=[{"code": c, "min_proficiency": 3} for c in desired],
+            languages=_languages(rng, mission, level, role.training),
+            **_grades(rng, role.category, level),
+            **fields,
+        )
     )
 
 

@@ -105,24 +105,26 @@ def make_expert(rng: random.Random, today: date, emails: Emails) -> ExpertCreate
     rank = RANKS[levels[0]].pick(rng)
     availability, leave = _availability(rng)
     domain = "un.example" if un_staff else f"{MINISTRY[category]}.{nationality.iso2.lower()}.example"
-    return ExpertCreate(
-        full_name=f"{surname} {given}" if culture.family_first else f"{given} {surname}",
-        email=emails.make(given, surname, domain),
-        national_id=None if un_staff else f"{nationality.iso2}{rng.randrange(10_000_000, 100_000_000)}",
-        category=category,
-        nationality=nationality.iso3,
-        gender=gender,
-        grade=grade(category, rank),
-        source=ORIGIN_SOURCE[origin],
-        notice_days=rng.randint(7, 14) if origin == "standing_capacity" else rng.randint(30, 90),
-        screening_valid_until=_screening(rng, today),
-        active=rng.random() > 0.03,
-        state=None if un_staff else nationality.iso3,
-        skills=_skills(rng, category, levels, rank),
-        languages=_languages(rng, nationality, culture, un_staff),
-        levels=sorted(levels, key=LEVEL_ORDER.index),
-        availability=availability,
-        leave=leave,
+    return ExpertCreate.model_validate(
+        dict(
+            full_name=f"{surname} {given}" if culture.family_first else f"{given} {surname}",
+            email=emails.make(given, surname, domain),
+            national_id=None if un_staff else f"{nationality.iso2}{rng.randrange(10_000_000, 100_000_000)}",
+            category=category,
+            nationality=nationality.iso3,
+            gender=gender,
+            grade=grade(category, rank),
+            source=ORIGIN_SOURCE[origin],
+            notice_days=rng.randint(7, 14) if origin == "standing_capacity" else rng.randint(30, 90),
+            screening_valid_until=_screening(rng, today),
+            active=rng.random() > 0.03,
+            state=None if un_staff else nationality.iso3,
+            skills=_skills(rng, category, levels, rank),
+            languages=_languages(rng, nationality, culture, un_staff),
+            levels=sorted(levels, key=LEVEL_ORDER.index),
+            availability=availability,
+            leave=leave,
+        )
     )
 
 

@@ -197,26 +197,28 @@ def make_offer(rng: random.Random, today: date, repeats: Repeats) -> OfferCreate
     readiness = READINESS.pick(rng)
     status = STATUSES.pick(rng)
     available_from = days(rng, today, 0, 120)
-    return OfferCreate(
-        title=f"{package.title} ({state_name}{'' if rotation == 1 else f', rotation {rotation}'})",
-        kind=package.kind,
-        slots=rng.randint(*package.slots),
-        category=rng.choice(package.categories),
-        available_from=available_from,
-        available_to=days(rng, available_from, 365, 900),
-        max_duration_days=rng.choice((180, 270, 365)) if rng.random() < 0.25 else None,
-        readiness=readiness,
-        cost_bearer=COST_BEARERS.pick(rng),
-        notice_days=rng.randint(*READINESS_NOTICE[readiness]),
-        expires_on=(today - timedelta(days=rng.randint(1, 120)))
-        if status == OfferStatus.expired
-        else days(rng, today, 90, 540),
-        state=state.iso3,
-        status=status,
-        skills=[{"code": code, "proficiency": rng.randint(3, 5)} for code in _skills(rng, package)],
-        levels=sorted(package.levels, key=LEVEL_ORDER.index),
-        languages=_languages(rng, state),
-        **_caveats(rng, state.iso3),
+    return OfferCreate.model_validate(
+        dict(
+            title=f"{package.title} ({state_name}{'' if rotation == 1 else f', rotation {rotation}'})",
+            kind=package.kind,
+            slots=rng.randint(*package.slots),
+            category=rng.choice(package.categories),
+            available_from=available_from,
+            available_to=days(rng, available_from, 365, 900),
+            max_duration_days=rng.choice((180, 270, 365)) if rng.random() < 0.25 else None,
+            readiness=readiness,
+            cost_bearer=COST_BEARERS.pick(rng),
+            notice_days=rng.randint(*READINESS_NOTICE[readiness]),
+            expires_on=(today - timedelta(days=rng.randint(1, 120)))
+            if status == OfferStatus.expired
+            else days(rng, today, 90, 540),
+            state=state.iso3,
+            status=status,
+            skills=[{"code": code, "proficiency": rng.randint(3, 5)} for code in _skills(rng, package)],
+            levels=sorted(package.levels, key=LEVEL_ORDER.index),
+            languages=_languages(rng, state),
+            **_caveats(rng, state.iso3),
+        )
     )
 
 

@@ -1,5 +1,7 @@
 """What every command group shares: the apps, the engine, failing, acting as someone."""
 
+from typing import NoReturn
+
 import typer
 from sqlmodel import Session
 
@@ -29,7 +31,7 @@ def open_engine():
     return make_engine(get_settings().database_url)
 
 
-def fail(message: str, code: int = 1) -> None:
+def fail(message: str, code: int = 1) -> NoReturn:
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(code)
 

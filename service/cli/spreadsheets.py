@@ -3,7 +3,7 @@
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from sqlmodel import Session
@@ -18,6 +18,9 @@ from service.cli.common import (
     parse_date,
     require_current_schema,
 )
+
+if TYPE_CHECKING:
+    from typer._click._termui_impl import ProgressBar  # what typer.progressbar returns (typer vendors click)
 
 
 class ImportKind(str, Enum):
@@ -34,7 +37,9 @@ class _Bars:
     """A progress bar per phase on stderr, fed by (phase, done, total) calls."""
 
     def __init__(self) -> None:
-        self.bar, self.phase, self.done = None, None, 0
+        self.bar: ProgressBar[int] | None = None
+        self.phase: str | None = None
+        self.done = 0
 
     def __call__(self, phase: str, done: int, total: int) -> None:
         if phase != self.phase:

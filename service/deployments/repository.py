@@ -102,6 +102,7 @@ def conditions(
         if value is not None
     ]
     if active_from is not None:
+        assert active_to is not None, "check_range gives both ends or neither"
         found += [Deployment.start_date <= active_to, Deployment.end_date >= active_from]
     return found
 

@@ -4,7 +4,7 @@ from typing import Any
 
 from fastapi.encoders import jsonable_encoder
 from sqlalchemy import text
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from service.platform.tables import OutboxEvent
 
@@ -29,7 +29,7 @@ def emit(session: Session, type: str, *, state: str | None, entity: str, entity_
         type=type, state=state, entity=entity, entity_id=str(entity_id), payload=jsonable_encoder(payload)
     )
     if session.get_bind().dialect.name == "postgresql":
-        event.txid = text(CURRENT_TXID)
+        event.txid = text(CURRENT_TXID)  # type: ignore[assignment]  # SQL the database evaluates at insert
     session.add(event)
 
 
@@ -41,5 +41,5 @@ def committed(statement, session: Session):
     commits later. SQLite serialises writers, so its ids follow commit order already.
     """
     if session.get_bind().dialect.name == "postgresql":
-        return statement.where(OutboxEvent.txid < text(OLDEST_RUNNING_TXID))
+        return statement.where(col(OutboxEvent.txid) < text(OLDEST_RUNNING_TXID))
     return statement

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import httpx
 from fastapi.encoders import jsonable_encoder
 from sqlalchemy import Engine, exists, func, or_, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from schemas.enums import DeliveryStatus, Role
 from service.notifications.outbox import committed
@@ -44,7 +44,7 @@ def event_visibility(role: Role | str, state: str | None) -> list:
 
 
 def list_events(session: Session, principal: Principal, after: int, limit: int, types: list[str]) -> list[OutboxEvent]:
-    conditions = [OutboxEvent.id > after, *event_visibility(principal.role, principal.state)]
+    conditions = [col(OutboxEvent.id) > after, *event_visibility(principal.role, principal.state)]
     if types:
         conditions.append(OutboxEvent.type.in_(types))
     statement = committed(select(OutboxEvent).where(*conditions), session)
@@ -145,13 +145,14 @@ def _subscription_events(subscription: Subscription) -> list:
 def _new_events(session: Session, subscription: Subscription, top: int, now: datetime) -> tuple[list[int], int]:
     """Ids of matching events past the cursor (and late commits behind it), and the new cursor."""
     undelivered = ~exists().where(Delivery.subscription_id == subscription.id, Delivery.event_id == OutboxEvent.id)
+    event_id = col(OutboxEvent.id)
     # An event whose transaction committed after a later id was enqueued sits behind the cursor: look back briefly.
-    late = (OutboxEvent.id <= subscription.cursor) & (OutboxEvent.at >= max(now - LOOKBACK, subscription.created_at))
+    late = (event_id <= subscription.cursor) & (OutboxEvent.at >= max(now - LOOKBACK, subscription.created_at))
     ids = session.exec(
         select(OutboxEvent.id)
         .where(
-            or_(OutboxEvent.id > subscription.cursor, late),
-            OutboxEvent.id <= top,
+            or_(event_id > subscription.cursor, late),
+            event_id <= top,
             undelivered,
             *_subscription_events(subscription),
         )
@@ -159,6 +160,7 @@ def _new_events(session: Session, subscription: Subscription, top: int, now: dat
         .limit(ENQUEUE_BATCH)
     ).all()
     cursor = ids[-1] if len(ids) == ENQUEUE_BATCH else top
+    assert cursor is not None, "outbox ids are primary keys"
     return list(ids), max(cursor, subscription.cursor)
 
 

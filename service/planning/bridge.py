@@ -5,8 +5,10 @@ a live deployment are left out (the deployment blocks its supplier's time instea
 Suppliers: an expert or an offer (``schemas.ids.SupplierId``; an offer's slots numbered from 1).
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from sqlmodel import Session
 
@@ -51,7 +53,7 @@ def _grade(grade: str | None) -> int | None:
 
 
 def expert_of(e: Expert) -> si.Expert:
-    windows = {"available": [], "leave": []}
+    windows: dict[str, list[si.DateRange]] = {"available": [], "leave": []}
     for w in e.windows:
         windows[w.kind].append(si.DateRange(start=w.start, end=w.end))
     return si.Expert(
@@ -123,7 +125,7 @@ def build_instance(
     scope: Scope,
     parameters: si.Parameters,
     parent_plan_id: int | None = None,
-    pins: list[dict] = (),
+    pins: Sequence[dict[str, Any]] = (),
 ) -> tuple[si.Instance, Seats]:
     """The solver's view of the open positions in scope and everyone who might fill them."""
     rows = repo.open_positions(session, scope.request_ids, scope.horizon_start, scope.horizon_end)
@@ -159,7 +161,7 @@ def build_instance(
     return instance, seats
 
 
-def _pin_by_planner(instance: si.Instance, seats: Seats, pins: list[dict]) -> None:
+def _pin_by_planner(instance: si.Instance, seats: Seats, pins: Sequence[dict[str, Any]]) -> None:
     """The planner's pins win over what the parent plan held in those seats, and over old rejections."""
     chosen = {seats.seat_id(p["position_id"], p["seat"]): p["supplier"] for p in pins}
     chosen = {seat: supplier for seat, supplier in chosen.items() if seat in seats.by_id}

@@ -222,7 +222,7 @@ def store(
             session.commit()
             return True
         assignments, unfilled = bridge.plan_rows(plan_id, result, seats)
-        session.add_all(assignments + unfilled)
+        session.add_all([*assignments, *unfilled])
         plan.summary = summary(result, len(seats.by_id))
         plan.instance, plan.result = instance.model_dump_json(), result.model_dump_json()
         plan.progress = {"phase": "done", "elapsed": result.wall_time}

@@ -1,9 +1,11 @@
 """Plans: every query of the planning domain (jobs, assignments, unfilled seats, review), and their public views."""
 
+from collections.abc import Sequence
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import func, or_
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from schemas.enums import OfferStatus, PlanStatus, ReviewStatus
 from schemas.ids import SupplierId
@@ -21,6 +23,7 @@ from service.platform.tables import (
     PlanAssignment,
     PlanUnfilled,
     Position,
+    stored_id,
 )
 from service.requests.repository import OPEN_STATUSES
 
@@ -46,11 +49,11 @@ def _context(session: Session, position_ids: set[int]) -> dict[int, tuple[Positi
     rows = session.exec(
         select(Position, CapacityRequest).join(CapacityRequest).where(Position.id.in_(position_ids))
     ).all()
-    return {p.id: (p, r) for p, r in rows}
+    return {stored_id(p.id): (p, r) for p, r in rows}
 
 
 def assignments(
-    session: Session, plan: Plan, conditions: list = (), *, review: ReviewStatus | None = None
+    session: Session, plan: Plan, conditions: Sequence[Any] = (), *, review: ReviewStatus | None = None
 ) -> list[AssignmentPublic]:
     if review is not None:
         conditions = [*conditions, PlanAssignment.review == review]
@@ -120,7 +123,7 @@ def request_ids_found(session: Session, ids: list[int]) -> set[int]:
 
 
 def requests_by_id(session: Session, ids: set[int]) -> dict[int, CapacityRequest]:
-    return {r.id: r for r in session.exec(select(CapacityRequest).where(CapacityRequest.id.in_(ids))).all()}
+    return {stored_id(r.id): r for r in session.exec(select(CapacityRequest).where(CapacityRequest.id.in_(ids))).all()}
 
 
 def capacity_request(session: Session, request_id: int) -> CapacityRequest | None:
@@ -145,7 +148,7 @@ def holder(session: Session, plan: Plan, position_id: int, seat: int) -> Assignm
     return assignments(session, plan, [PlanAssignment.id == current.id])[0] if current else None
 
 
-def assignment_rows(session: Session, plan: Plan, ids: list[int]) -> list[PlanAssignment]:
+def assignment_rows(session: Session, plan: Plan, ids: list[int]) -> Sequence[PlanAssignment]:
     """The rows of these assignments that belong to the plan (unknown ids are left out)."""
     return session.exec(
         select(PlanAssignment).where(PlanAssignment.plan_id == plan.id, PlanAssignment.id.in_(ids))
@@ -163,7 +166,10 @@ def claimable(session: Session, now: datetime, *, lock: bool) -> Plan | None:
     statement = (
         select(Plan)
         .where(
-            or_(Plan.status == PlanStatus.queued, (Plan.status == PlanStatus.running) & (Plan.lease_expires_at < now))
+            or_(
+                Plan.status == PlanStatus.queued,
+                (col(Plan.status) == PlanStatus.running) & (col(Plan.lease_expires_at) < now),
+            )
         )
         .order_by(Plan.id)
         .limit(1)
@@ -203,7 +209,7 @@ def open_positions(
     return list(session.exec(statement.order_by(Position.id)).all())
 
 
-def live_deployments(session: Session) -> list[Deployment]:
+def live_deployments(session: Session) -> Sequence[Deployment]:
     return session.exec(select(Deployment).where(Deployment.status.in_(LIVE))).all()
 
 
@@ -230,11 +236,11 @@ def host_states(session: Session) -> dict[str, list[str]]:
     return {m.code: m.host_states for m in session.exec(select(Mission)).all()}
 
 
-def active_experts(session: Session) -> list[Expert]:
+def active_experts(session: Session) -> Sequence[Expert]:
     return session.exec(select(Expert).where(Expert.active == True).order_by(Expert.id)).all()  # noqa: E712
 
 
-def open_offers(session: Session, today: date) -> list[Offer]:
+def open_offers(session: Session, today: date) -> Sequence[Offer]:
     """Offers submitted or accepted that have not expired by ``today``."""
     return session.exec(
         select(Offer)
@@ -243,11 +249,11 @@ def open_offers(session: Session, today: date) -> list[Offer]:
     ).all()
 
 
-def forbidden_pairs(session: Session, position_ids: set[int]) -> list[ForbiddenPair]:
+def forbidden_pairs(session: Session, position_ids: set[int]) -> Sequence[ForbiddenPair]:
     return session.exec(select(ForbiddenPair).where(ForbiddenPair.position_id.in_(position_ids))).all()
 
 
-def undecided_assignments(session: Session, plan_id: int) -> list[PlanAssignment]:
+def undecided_assignments(session: Session, plan_id: int) -> Sequence[PlanAssignment]:
     """A plan's assignments still proposed or pinned (neither approved nor rejected)."""
     return session.exec(
         select(PlanAssignment).where(

@@ -11,20 +11,20 @@ from service.planning import repository as repo
 from service.platform import audit
 from service.platform.auth import Principal
 from service.platform.errors import Conflict, Invalid
-from service.platform.tables import ForbiddenPair, Plan, PlanAssignment, utcnow
+from service.platform.tables import ForbiddenPair, Plan, PlanAssignment, stored_id, utcnow
 
 OPEN_DECISIONS = (ReviewStatus.proposed, ReviewStatus.pinned)
 
 
 def _assignments(session: Session, plan: Plan, ids: list[int]) -> dict[int, PlanAssignment]:
     rows = repo.assignment_rows(session, plan, ids)
-    found = {a.id: a for a in rows}
+    found = {stored_id(a.id): a for a in rows}
     missing = sorted(set(ids) - found.keys())
     if missing:
         raise Invalid(
             "body", f"assignment(s) {missing} are not part of plan {plan.id}: see GET /plans/{plan.id}/assignments"
         )
-    decided = sorted(a.id for a in rows if a.review not in OPEN_DECISIONS)
+    decided = sorted(stored_id(a.id) for a in rows if a.review not in OPEN_DECISIONS)
     if decided:
         raise Conflict(f"assignment(s) {decided} were already approved or rejected")
     return found

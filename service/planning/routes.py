@@ -27,9 +27,7 @@ router = APIRouter(prefix="/plans", tags=["plans"])
 
 
 @router.post("", response_model=PlanPublic, status_code=status.HTTP_202_ACCEPTED)
-def create_plan(
-    session: SessionDep, principal: PlannerUser, body: PlanCreate, response: Response, request: Request = None
-):
+def create_plan(session: SessionDep, principal: PlannerUser, body: PlanCreate, response: Response, request: Request):
     """Queue a plan for the open requests in scope; follow it at /plans/{id} or /plans/{id}/events."""
     plan = service.create_plan(Unit.of(session, principal, request), body=body)
     response.headers["Location"] = f"/plans/{plan.id}"
@@ -127,8 +125,8 @@ def resolve_plan(
     principal: PlannerUser,
     plan_id: Id,
     response: Response,
+    request: Request,
     body: PlanCreate | None = None,
-    request: Request = None,
 ):
     """A new plan from this one: approvals and pins stay, rejections are excluded, the rest moves little."""
     plan = service.resolve_plan(Unit.of(session, principal, request), plan_id=plan_id, body=body)

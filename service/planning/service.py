@@ -4,6 +4,7 @@ import asyncio
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
+from typing import Any
 
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import Engine
@@ -35,7 +36,7 @@ from service.platform.usecase import use_case
 
 
 def _parameters(body: PlanCreate) -> dict:
-    stored = {"time_limit": body.time_limit, "workers": body.workers, "seed": body.seed}
+    stored: dict[str, Any] = {"time_limit": body.time_limit, "workers": body.workers, "seed": body.seed}
     for name in ("rest_days", "max_state_share"):
         if getattr(body, name) is not None:
             stored[name] = getattr(body, name)

@@ -64,6 +64,7 @@ class Invalid(RosterError):
 
     status_code = 422
     error = "validation_error"
+    detail: list[dict[str, str]]
 
     def __init__(self, field: str, message: str) -> None:
         super().__init__([{"field": field, "message": message}])

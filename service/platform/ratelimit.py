@@ -12,7 +12,7 @@ from ipaddress import ip_address, ip_network
 
 from sqlalchemy import Engine, delete, or_
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 from starlette.requests import Request
 
 from service.platform.tables import SignInFailure, utcnow
@@ -58,7 +58,7 @@ class SignInThrottle:
         session.exec(
             delete(SignInFailure).where(
                 SignInFailure.window_started_at <= now - self.window,
-                or_(SignInFailure.blocked_until.is_(None), SignInFailure.blocked_until <= now),
+                or_(SignInFailure.blocked_until.is_(None), col(SignInFailure.blocked_until) <= now),
             )
         )
 

@@ -38,6 +38,13 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def stored_id(id: int | None) -> int:
+    """The id of a row read from the database: the column types it ``int | None``, None only before a flush."""
+    if id is None:
+        raise ValueError("a row read from the database has no id")
+    return id
+
+
 def enum_type(enum: type[Enum]) -> sa.Enum:
     """A portable enum column: VARCHAR plus a CHECK constraint, never a native PG type."""
     return sa.Enum(

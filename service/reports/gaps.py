@@ -115,7 +115,8 @@ def _overlapping(qs: list[Quarter], start: int, end: int) -> list[int]:
 def demand(session: Session, qs: list[Quarter], f: GapFilter) -> tuple[Counter, dict[Key, set[int]]]:
     """Open seats per cell, and the positions behind them."""
     rows = repository.open_seats(session, date.fromordinal(qs[0].start), date.fromordinal(qs[-1].end), f.mission)
-    seats, positions = Counter(), defaultdict(set)
+    seats: Counter[Key] = Counter()
+    positions: defaultdict[Key, set[int]] = defaultdict(set)
     for pid, level, request_level, required, count, filled, start, end in rows:
         level = Level(level or request_level)
         if f.level and level != f.level:
@@ -154,7 +155,8 @@ def _free_quarters(qs: list[Quarter], screening: int, windows: list | None, busy
         return tuple(range(screened))
     first, last = qs[0].start, qs[-1].end
     base = _quarter_index(date.fromordinal(first))
-    busy, hit = sorted(busy), set()
+    busy = sorted(busy)
+    hit: set[int] = set()
     for start, end in windows or [(first, last)]:
         for free_start, free_end in _free_spans(max(start, first), min(end, last), busy):
             hit.update(
@@ -203,7 +205,8 @@ def expert_supply(session: Session, qs: list[Quarter], f: GapFilter) -> tuple[Co
         if calendars[eid]
         for level in levels[eid]
     )
-    supply, proficient = Counter(), Counter()
+    supply: Counter[Key] = Counter()
+    proficient: Counter[Key] = Counter()
     for (code, level, is_proficient, free), n in grouped.items():
         for i in free:
             supply[code, level, i] += n
@@ -219,7 +222,8 @@ def offer_supply(session: Session, qs: list[Quarter], f: GapFilter) -> tuple[Cou
     """Free offer slots per cell, and those of them offered at proficiency ≥ 3."""
     first, last = date.fromordinal(qs[0].start), date.fromordinal(qs[-1].end)
     rows = repository.open_offers(session, first, last)
-    supply, proficient = Counter(), Counter()
+    supply: Counter[Key] = Counter()
+    proficient: Counter[Key] = Counter()
     for skills, levels, slots, used, start, end, expires in rows:
         quarters_open = [
             i for i in _overlapping(qs, start.toordinal(), end.toordinal()) if expires.toordinal() >= qs[i].start
@@ -292,7 +296,9 @@ def _unfilled(
 ) -> tuple[list, list, Counter]:
     """The plan's empty seats, its top reasons, and the empty seats per cell."""
     rows = repository.unfilled_seats(session, plan_id, f.mission, open_only)
-    seats, rules, per_cell = [], Counter(), Counter()
+    seats: list[UnfilledSeat] = []
+    rules: Counter[str] = Counter()
+    per_cell: Counter[Key] = Counter()
     for pid, rid, title, mission, seat, reason, detail, level, request_level, required, start, end in rows:
         level = Level(level or request_level)
         codes = {r["code"] for r in required or []}

@@ -1,8 +1,11 @@
 """The queries of the gap report: open seats, experts and their calendars, offers, skills and the latest plan."""
 
+from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
-from sqlmodel import Session, select
+from sqlalchemy import Row
+from sqlmodel import Session, col, select
 
 from schemas.enums import DeploymentStatus, Level, OfferStatus, PlanStatus
 from service.platform.tables import (
@@ -25,7 +28,7 @@ LIVE_DEPLOYMENTS = (DeploymentStatus.planned, DeploymentStatus.deployed)
 OFFER_STATUSES = (OfferStatus.submitted, OfferStatus.accepted)
 
 
-def _rows(session: Session, statement) -> list:
+def _rows(session: Session, statement) -> Sequence[Row[*tuple[Any, ...]]]:
     """Plain tuples, without the ORM's row processing: these queries return tens of thousands of rows."""
     return session.connection().execute(statement).all()
 
@@ -58,16 +61,16 @@ def open_seats(session: Session, first: date, last: date, mission: str | None):
 
 def expert_skills_and_levels(
     session: Session, first: date, skill: str | None, level: Level | None
-) -> tuple[list, list]:
+) -> tuple[Sequence[Row[int, str, int]], Sequence[Row[int, Level, date]]]:
     """(expert, code, proficiency) and (expert, level, screened until) of active experts screened to ``first``."""
-    eligible = [Expert.active.is_(True), Expert.screening_valid_until >= first]
+    eligible = [Expert.active.is_(True), col(Expert.screening_valid_until) >= first]
     skills = (
         select(ExpertSkill.expert_id, ExpertSkill.code, ExpertSkill.proficiency)
         .join(Expert, Expert.id == ExpertSkill.expert_id)
         .where(*eligible)
     )
     levels = (
-        select(ExpertLevel.expert_id, ExpertLevel.level, Expert.screening_valid_until)
+        select(ExpertLevel.expert_id, ExpertLevel.level, col(Expert.screening_valid_until))
         .join(Expert, Expert.id == ExpertLevel.expert_id)
         .where(*eligible)
     )
@@ -78,12 +81,12 @@ def expert_skills_and_levels(
     return _rows(session, skills), _rows(session, levels)
 
 
-def windows(session: Session) -> list:
+def windows(session: Session) -> Sequence[Row[int, str, date, date]]:
     """(expert, kind, start, end) of every availability and leave window."""
     return _rows(session, select(ExpertWindow.expert_id, ExpertWindow.kind, ExpertWindow.start, ExpertWindow.end))
 
 
-def live_deployments(session: Session, first: date, last: date) -> list:
+def live_deployments(session: Session, first: date, last: date) -> Sequence[Row[int, date, date]]:
     """(expert, start, end) of live deployments of experts overlapping [first, last]."""
     return _rows(
         session,

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import Date, Integer, String, bindparam, cast, exists, func, literal, null, or_, union_all
-from sqlalchemy.sql import Select
+from sqlalchemy.sql.expression import BindParameter, CompoundSelect
 from sqlmodel import Session, select
 
 from schemas.enums import Category, Level, Role, Source
@@ -41,7 +41,7 @@ def _code(item) -> str:
 
 def to_public(expert: Expert) -> ExpertPublic:
     """The public record; nested lists come sorted (skills and languages by code) whatever the input order."""
-    windows = {"available": [], "leave": []}
+    windows: dict[str, list[Window]] = {"available": [], "leave": []}
     for w in sorted(expert.windows, key=lambda w: (w.start, w.end)):
         windows[w.kind].append(Window(start=w.start, end=w.end))
     return ExpertPublic(
@@ -121,12 +121,12 @@ def _available(start: date, end: date) -> list:
 # --- Reads without ORM objects: one query for an expert, two for a page ------------------------
 # Built once, with bound parameters, so that a read neither rebuilds nor recompiles them.
 
-_IDS = bindparam("ids", expanding=True)
+_IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
 _NONE_TEXT, _NONE_INT, _NONE_DATE = cast(null(), String), cast(null(), Integer), cast(null(), Date)
 LIST_COLUMNS = ("kind", "code", "number", "start", "end")
 
 
-def _lists_where(of) -> Select:
+def _lists_where(of) -> CompoundSelect:
     """Skills, languages, levels and windows as rows of one shape, for the experts ``of(expert_id)`` admits."""
     return union_all(
         select(
@@ -160,7 +160,7 @@ _LISTS = _lists_where(lambda column: column == bindparam("id")).subquery("lists"
 _LIST_ITEM = tuple(_LISTS.c[name] for name in LIST_COLUMNS)
 
 
-def _expert_then_lists(*visible) -> Select:
+def _expert_then_lists(*visible) -> CompoundSelect:
     """The expert's row (the roster's version, its columns, nulls), then a row per item of its lists
     (nulls, the item): one statement, so the version and the data come from the same snapshot, and
     the expert's columns are sent once, not with every item."""
@@ -207,7 +207,7 @@ def _public_row(row: Sequence, lists: dict) -> ExpertPublic:
     )
 
 
-def one_expert(principal: Principal, expert_id: int) -> tuple[Select, dict]:
+def one_expert(principal: Principal, expert_id: int) -> tuple[CompoundSelect, dict]:
     """The statement and parameters that read an expert the principal may see (no rows if none)."""
     if principal.role == Role.member_state:
         return SCOPED_ROW_WITH_LISTS, {"id": expert_id, "state": principal.state}
@@ -297,15 +297,15 @@ def duplicates(session: Session) -> list[tuple[str, list[Expert]]]:
 
 def _set_lists(expert: Expert, data: dict) -> None:
     if "skills" in data:
-        expert.skills = [ExpertSkill(code=s["code"], proficiency=s["proficiency"]) for s in data["skills"]]
+        expert.skills = [ExpertSkill(code=s["code"], proficiency=s["proficiency"]) for s in data["skills"]]  # type: ignore[call-arg]  # expert_id: set by the relationship
     if "languages" in data:
-        expert.languages = [ExpertLanguage(code=lang["code"], level=lang["level"]) for lang in data["languages"]]
+        expert.languages = [ExpertLanguage(code=lang["code"], level=lang["level"]) for lang in data["languages"]]  # type: ignore[call-arg]  # expert_id: set by the relationship
     if "levels" in data:
-        expert.levels = [ExpertLevel(level=lv) for lv in dict.fromkeys(data["levels"])]
+        expert.levels = [ExpertLevel(level=lv) for lv in dict.fromkeys(data["levels"])]  # type: ignore[call-arg]  # expert_id: set by the relationship
     if "availability" in data or "leave" in data:
         kinds = {"available": data.get("availability"), "leave": data.get("leave")}
         kept = [w for w in expert.windows if kinds[w.kind] is None]
-        new = [ExpertWindow(kind=k, start=w["start"], end=w["end"]) for k, ws in kinds.items() for w in ws or []]
+        new = [ExpertWindow(kind=k, start=w["start"], end=w["end"]) for k, ws in kinds.items() for w in ws or []]  # type: ignore[call-arg]  # expert_id: set by the relationship
         expert.windows = kept + new
 
 

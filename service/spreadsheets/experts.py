@@ -95,7 +95,8 @@ def _owner(row: Row, principal: Principal, data: ExpertCreate) -> str | None:
 
 def plan(session: Session, principal: Principal, rows: list[Row], present: set[str]) -> None:
     """Reference, ownership and key checks for every valid row; sets row.target (id or None) and row.state."""
-    refs, keys, claimed = References.load(session), ExpertKeys.load(session), {}
+    refs, keys = References.load(session), ExpertKeys.load(session)
+    claimed: dict[object, int] = {}
     for row in rows:
         if row.errors:
             refs.check_cells(row)
@@ -118,13 +119,13 @@ def write(
         _insert_experts(session, principal, new[start : start + CHUNK])
         tell(progress, "writing", min(start + CHUNK, len(new)), len(good))
     counts["created"] = len(new)
-    updates = [r for r in good if r.target is not None]
+    updates = [(r, r.target) for r in good if r.target is not None]
     fields = (present & UPDATABLE_EXPERT) - {"state"}
     for start in range(0, len(updates), CHUNK):
         chunk = updates[start : start + CHUNK]
-        stored = repository.stored_experts(session, [r.target for r in chunk])
-        for row in chunk:
-            _update_expert(session, principal, row, stored[row.target], fields, counts)
+        stored = repository.stored_experts(session, [target for _, target in chunk])
+        for row, target in chunk:
+            _update_expert(session, principal, row, stored[target], fields, counts)
         tell(progress, "writing", len(new) + start + len(chunk), len(good))
 
 

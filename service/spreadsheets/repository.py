@@ -16,6 +16,7 @@ from service.platform.tables import (
     MemberState,
     Offer,
     Skill,
+    stored_id,
 )
 from service.roster.repository import LIST_FIELDS
 
@@ -37,7 +38,7 @@ def expert_keys(session: Session) -> list[tuple[int, str | None, str, str | None
 
 def offer_keys(session: Session) -> dict[tuple[str | None, str], int]:
     """Every offer's id by (state, title)."""
-    return {(s, t): i for i, s, t in session.exec(select(Offer.id, Offer.state, Offer.title)).all()}
+    return {(s, t): stored_id(i) for i, s, t in session.exec(select(Offer.id, Offer.state, Offer.title)).all()}
 
 
 def expert(session: Session, expert_id: int) -> Expert | None:
@@ -89,16 +90,16 @@ def stored_experts(session: Session, ids: list[int]) -> dict[int, dict]:
         )
     ):
         records[eid]["languages"].append({"code": code, "level": level})
-    for eid, level in connection.execute(
+    for eid, lv in connection.execute(
         select(ExpertLevel.expert_id, ExpertLevel.level).where(ExpertLevel.expert_id.in_(ids))
     ):
-        records[eid]["levels"].append(_plain(level))
-    for eid, kind, start, end in connection.execute(
+        records[eid]["levels"].append(_plain(lv))
+    for expert_id, kind, start, end in connection.execute(
         select(ExpertWindow.expert_id, ExpertWindow.kind, ExpertWindow.start, ExpertWindow.end).where(
             ExpertWindow.expert_id.in_(ids)
         )
     ):
-        records[eid]["availability" if kind == "available" else "leave"].append(
+        records[expert_id]["availability" if kind == "available" else "leave"].append(
             {"start": start.isoformat(), "end": end.isoformat()}
         )
     return records

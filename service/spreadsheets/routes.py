@@ -1,6 +1,6 @@
 """Routes: spreadsheet import (experts, offers) and export (plans, deployments, the gap report)."""
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Query, Response, UploadFile
 from fastapi.responses import JSONResponse
@@ -118,7 +118,7 @@ def _template(kind: Kind, format: str) -> Response:
     return _attachment(content, format, f"{kind}-template.{format}")
 
 
-TEMPLATE_RESPONSES = {200: {"content": {m: {} for m in MEDIA_TYPES.values()}}}
+TEMPLATE_RESPONSES: dict[int | str, dict[str, Any]] = {200: {"content": {m: {} for m in MEDIA_TYPES.values()}}}
 
 
 @router.get("/experts/import/template", response_class=Response, responses=TEMPLATE_RESPONSES)

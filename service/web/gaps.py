@@ -39,7 +39,7 @@ def _heatmap(report: GapReport) -> dict:
     )
     index = {key: i for i, key in enumerate(rows)}
     column = {q: j for j, q in enumerate(report.quarters)}
-    z = [[None] * len(report.quarters) for _ in rows]
+    z: list[list[float | None]] = [[None] * len(report.quarters) for _ in rows]
     cells = [[None] * len(report.quarters) for _ in rows]
     for c in report.cells:
         key = (c.skill, c.level.value)

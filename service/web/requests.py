@@ -170,7 +170,7 @@ def _blank_row(index: int) -> dict:
 
 def _renumber(errors: dict, wanted: list[dict]) -> dict:
     """Errors of positions.N (N among the rows sent) onto the form's own row numbers."""
-    out = {}
+    out: dict[str, list[str]] = {}
     for key, messages in errors.items():
         parts = key.split(".")
         if parts[0] == "positions" and len(parts) > 1 and parts[1].isdigit() and int(parts[1]) < len(wanted):
