@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test bench install dev clean
+.PHONY: run test lint bench install dev clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,7 +29,14 @@ run: install
 	@$(BIN)/roster token hint --host $(HOST) --port $(PORT)
 	$(BIN)/roster serve --host $(HOST) --port $(PORT)
 
-test: dev
+# ruff (lint and format), mypy (strict on schemas/ and solver/), import-linter (the layers): see pyproject.toml
+lint: dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+test: lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: dev
