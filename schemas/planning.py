@@ -174,6 +174,12 @@ class DeploymentPublic(BaseModel):
     plan_id: int | None
     approved_by: str
     note: str
+    at_risk: list[dict[str, Any]] | None = Field(
+        default=None,
+        description="the rules this live deployment breaks since a later change of its supplier, request or "
+        "position: [{rule, detail}] in plain words; null when it breaks none",
+    )
+    at_risk_since: datetime | None = Field(default=None, description="when it was first found at risk")
     version: int
     created_at: datetime
     updated_at: datetime

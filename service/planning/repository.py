@@ -255,3 +255,23 @@ def undecided_assignments(session: Session, plan_id: int) -> list[PlanAssignment
             or_(PlanAssignment.review == ReviewStatus.proposed, PlanAssignment.review == ReviewStatus.pinned),
         )
     ).all()
+
+
+def live_deployments_touching(
+    session: Session, *, experts: set[int], offers: set[int], positions: set[int], requests: set[int]
+) -> list[Deployment]:
+    """The live deployments of these experts or offers, or in these positions or requests."""
+    touching = [
+        column.in_(ids)
+        for column, ids in (
+            (Deployment.expert_id, experts),
+            (Deployment.offer_id, offers),
+            (Deployment.position_id, positions),
+            (Deployment.request_id, requests),
+        )
+        if ids
+    ]
+    if not touching:
+        return []
+    statement = select(Deployment).where(Deployment.status.in_(LIVE), or_(*touching)).order_by(Deployment.id)
+    return list(session.exec(statement).all())
