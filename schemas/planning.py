@@ -37,6 +37,12 @@ class PlanCreate(Strict):
     pins: list[SeatPin] = Field(
         default_factory=list, max_length=500, description="suppliers the planner puts in given seats (e.g. a swap)"
     )
+    replace_deployments: list[RowId] = Field(
+        default_factory=list,
+        max_length=100,
+        description="deployments at risk whose seats this plan fills again (every other deployment stays); "
+        "approving a replacement cancels the deployment it replaces, in the same transaction",
+    )
 
     @model_validator(mode="after")
     def _checks(self) -> Self:

@@ -106,7 +106,7 @@ def conditions(
     if active_from is not None:
         found += [Deployment.start_date <= active_to, Deployment.end_date >= active_from]
     if at_risk is not None:
-        flagged = Deployment.at_risk_since.is_not(None)
+        flagged = Deployment.at_risk_since.is_not(None) & Deployment.status.in_(LIVE)
         found.append(flagged if at_risk else ~flagged)
     return found
 

@@ -26,7 +26,8 @@ def deployment_filters(
     active_from: Annotated[date | None, Query(description="deployments overlapping [active_from, active_to]")] = None,
     active_to: date | None = None,
     at_risk: Annotated[
-        bool | None, Query(description="true: only deployments a later change broke (see at_risk); false: the others")
+        bool | None,
+        Query(description="true: only the live deployments a later change broke (see at_risk); false: the others"),
     ] = None,
 ) -> list:
     """The filters of the deployment list (and its export), as query conditions."""

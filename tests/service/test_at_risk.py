@@ -213,3 +213,73 @@ def test_deleting_an_expert_keeps_the_plans_that_name_them(client, auth, engine)
     assert {a["supplier"]["name"] for a in after["data"]} == {"Planned 0", "Planned 1"}
     with Session(engine) as session:
         assert session.get(Expert, named[0]).active is False
+
+
+def _plan(client, engine, headers, **body) -> dict:
+    queued = client.post("/plans", json={"workers": 1, "today": "2027-01-04"} | body, headers=headers)
+    assert queued.status_code == 202, queued.text
+    assert jobs.work_once(engine, "test-worker") == queued.json()["id"]
+    return client.get(f"/plans/{queued.json()['id']}/assignments", headers=headers).json()["data"]
+
+
+def test_a_replacement_fills_only_the_seat_at_risk_and_keeps_every_other_deployment(client, auth, world, engine):
+    planner, norway = auth("planner"), auth("member_state", "NOR")
+    spare = _expert(client, auth("hq"), "Spare Adviser")
+    seats = [p["id"] for p in world.people["positions"]]
+    assert _plan(client, engine, planner, request_ids=[world.people["id"]]) == []  # every seat is held
+    _patch(client, f"/experts/{world.ane}", {"leave": [{"start": "2027-05-01", "end": "2027-05-31"}]}, norway)
+    refused = client.post("/plans", json={"replace_deployments": [world.d["bjorn"]]}, headers=planner)
+    assert refused.status_code == 409 and "not at risk" in refused.json()["detail"]
+
+    (proposal,) = _plan(client, engine, planner, request_ids=[world.people["id"]], replace_deployments=[world.d["ane"]])
+    assert (proposal["position_id"], proposal["seat"], proposal["supplier"]["id"]) == (seats[0], 1, f"E{spare}")
+    others = {
+        d["id"]: d for d in client.get("/deployments", headers=planner).json()["data"] if d["id"] != world.d["ane"]
+    }
+    review = client.post(f"/plans/{proposal['plan_id']}/review", json={"approve": [proposal["id"]]}, headers=planner)
+    assert review.status_code == 200, review.text
+    (new,) = review.json()["deployments"]
+    replaced = client.get(f"/deployments/{world.d['ane']}", headers=planner).json()
+    assert replaced["status"] == "cancelled"
+    after = {d["id"]: d for d in client.get("/deployments", headers=planner).json()["data"]}
+    assert {i: after[i] for i in others} == others  # every other deployment untouched
+    assert after[new]["supplier"]["id"] == f"E{spare}" and after[new]["position_id"] == seats[0]
+    assert _at_risk(client, planner) == {}
+    with Session(engine) as session:
+        (entry,) = session.exec(select(AuditEntry).where(AuditEntry.action == "replace")).all()
+    assert entry.entity_id == str(world.d["ane"]) and entry.after["replaced_by_plan"] == proposal["plan_id"]
+
+
+def test_a_replacement_is_refused_once_the_deployment_is_fine_again(client, auth, world, engine):
+    planner, norway = auth("planner"), auth("member_state", "NOR")
+    _expert(client, auth("hq"), "Spare Adviser")
+    _patch(client, f"/experts/{world.ane}", {"screening_valid_until": "2020-01-01"}, norway)
+    (proposal,) = _plan(client, engine, planner, request_ids=[world.people["id"]], replace_deployments=[world.d["ane"]])
+    _patch(client, f"/experts/{world.ane}", {"screening_valid_until": "2029-12-31"}, norway)
+    review = client.post(f"/plans/{proposal['plan_id']}/review", json={"approve": [proposal["id"]]}, headers=planner)
+    assert review.status_code == 409 and "no longer at risk" in review.json()["detail"]
+    assert client.get(f"/deployments/{world.d['ane']}", headers=planner).json()["status"] == "planned"
+
+
+def test_an_import_that_breaks_a_deployment_flags_it(client, auth, world):
+    norway = auth("member_state", "NOR")
+    offer = client.get(f"/offers/{world.police}", headers=norway).json()
+    columns = ("title", "kind", "category", "available_from", "available_to", "expires_on")
+    content = f"{','.join(columns)},status\n{','.join(str(offer[c]) for c in columns)},withdrawn\n".encode()
+    imported = client.post("/offers/import", files={"file": ("offers.csv", content, "text/csv")}, headers=norway)
+    assert imported.status_code == 200 and imported.json()["updated"] == 1, imported.text
+    assert _rules(client, auth("planner")) == {world.d["police"]: {"supplier"}}
+
+
+def test_the_workers_daily_pass_flags_what_changed_unannounced(client, auth, world, engine):
+    from sqlalchemy import text
+
+    from service.planning import risks
+
+    with Session(engine) as session:
+        session.execute(text("UPDATE expert SET active = false WHERE id = :id"), {"id": world.kofi})
+        session.commit()
+    assert _at_risk(client, auth("planner")) == {}
+    assert risks.recheck_all(engine) == 1
+    assert set(_at_risk(client, auth("planner"))) == {world.d["kofi"]}
+    assert risks.recheck_all(engine) == 0
