@@ -37,6 +37,12 @@ class PlanCreate(Strict):
     pins: list[SeatPin] = Field(
         default_factory=list, max_length=500, description="suppliers the planner puts in given seats (e.g. a swap)"
     )
+    replace_deployments: list[RowId] = Field(
+        default_factory=list,
+        max_length=100,
+        description="deployments at risk whose seats this plan fills again (every other deployment stays); "
+        "approving a replacement cancels the deployment it replaces, in the same transaction",
+    )
 
     @model_validator(mode="after")
     def _checks(self) -> Self:
@@ -174,6 +180,12 @@ class DeploymentPublic(BaseModel):
     plan_id: int | None
     approved_by: str
     note: str
+    at_risk: list[dict[str, Any]] | None = Field(
+        default=None,
+        description="the rules this live deployment breaks since a later change of its supplier, request or "
+        "position: [{rule, detail}] in plain words; null when it breaks none",
+    )
+    at_risk_since: datetime | None = Field(default=None, description="when it was first found at risk")
     version: int
     created_at: datetime
     updated_at: datetime

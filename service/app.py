@@ -14,6 +14,7 @@ from service.deployments import routes as deployments
 from service.health import routes as health
 from service.notifications import routes as events
 from service.offers import routes as offers
+from service.planning import risks
 from service.planning import routes as plans
 from service.platform import openapi
 from service.platform.db import make_engine, pending_migrations, read_engine
@@ -75,6 +76,7 @@ async def _lifespan(app: FastAPI):
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    risks.install()
     engine = make_engine(
         settings.database_url, pool_size=settings.db_pool_size, connect_timeout=settings.db_connect_timeout
     )

@@ -28,6 +28,10 @@ app.add_typer(export_app, name="export")
 
 
 def open_engine():
+    """The database, with the changes commands make rechecking the deployments they touch (as the app does)."""
+    from service.planning import risks
+
+    risks.install()
     return make_engine(get_settings().database_url)
 
 

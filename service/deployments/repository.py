@@ -3,7 +3,7 @@
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import String, cast, func, text
+from sqlalchemy import String, cast, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -11,6 +11,7 @@ from schemas.enums import DeploymentStatus, OfferStatus, RequestStatus, Role
 from schemas.ids import SupplierId
 from schemas.planning import DeploymentPublic, DeploymentUpdate, Supplier
 from service.notifications.outbox import emit
+from service.platform import locks
 from service.platform.auth import Principal
 from service.platform.errors import Conflict, Invalid
 from service.platform.queries import get_scoped, page
@@ -87,6 +88,7 @@ def conditions(
     status: DeploymentStatus | None = None,
     active_from: date | None = None,
     active_to: date | None = None,
+    at_risk: bool | None = None,
 ) -> list:
     """The filters of the deployment list as query conditions (``state``: the contributing Member State)."""
     found = [
@@ -104,6 +106,9 @@ def conditions(
     if active_from is not None:
         assert active_to is not None, "check_range gives both ends or neither"
         found += [Deployment.start_date <= active_to, Deployment.end_date >= active_from]
+    if at_risk is not None:
+        flagged = Deployment.at_risk_since.is_not(None) & Deployment.status.in_(LIVE)
+        found.append(flagged if at_risk else ~flagged)
     return found
 
 
@@ -218,8 +223,18 @@ def _take_turns(session: Session, supplier: str) -> None:
     runs one writer at a time). Then each sees the others' committed deployments and answers 409
     naming the one it clashes with; inserting at once instead, two would each wait on the other's
     row in the double-booking constraint, and PostgreSQL would end the deadlock with an error."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"booking {supplier}"})
+    locks.lock_suppliers(session, [supplier])
+
+
+def lock_supplier(session: Session, supplier: SupplierId) -> None:
+    """Take the supplier's booking lock before checking a booking against the rows: a roster or offer
+    change takes it too, so either the approval sees the change or the change sees the deployment."""
+    locks.lock_suppliers(session, [str(supplier)])
+
+
+def lock_request(session: Session, request_id: int) -> None:
+    """Take the request's lock (before the supplier's): a change to the request or its positions takes it too."""
+    locks.lock_requests(session, [request_id])
 
 
 def _announce_approval(session: Session, d: Deployment, offer: Offer | None) -> None:

@@ -26,6 +26,10 @@ def deployment_filters(
     status: DeploymentStatus | None = None,
     active_from: Annotated[date | None, Query(description="deployments overlapping [active_from, active_to]")] = None,
     active_to: date | None = None,
+    at_risk: Annotated[
+        bool | None,
+        Query(description="true: only the live deployments a later change broke (see at_risk); false: the others"),
+    ] = None,
 ) -> list:
     """The filters of the deployment list (and its export), as query conditions."""
     return service.conditions(
@@ -37,6 +41,7 @@ def deployment_filters(
         status=status,
         active_from=active_from,
         active_to=active_to,
+        at_risk=at_risk,
     )
 
 

@@ -24,6 +24,7 @@ def conditions(
     status: DeploymentStatus | None = None,
     active_from: date | None = None,
     active_to: date | None = None,
+    at_risk: bool | None = None,
 ) -> list:
     """The filters of the deployment list (and its export), as query conditions; 422 for a backwards period."""
     check_range(active_from, active_to, "active_from", "active_to")
@@ -36,6 +37,7 @@ def conditions(
         status=status,
         active_from=active_from,
         active_to=active_to,
+        at_risk=at_risk,
     )
 
 

@@ -17,6 +17,7 @@ EVENT_TYPES = (
     "deployment.status_changed",
     "deployment.cancelled",
     "deployment.ending_soon",
+    "deployment.at_risk",
     "plan.finished",
 )
 

@@ -1,7 +1,9 @@
 """Use cases of offers: registered, changed, renewed and withdrawn."""
 
+from schemas.ids import SupplierId
 from schemas.roster import OfferCreate, OfferPublic, OfferUpdate
 from service.offers import repository as repo
+from service.platform import hooks, locks
 from service.platform.auth import Principal
 from service.platform.readpool import ReadPool
 from service.platform.unit import Unit
@@ -23,12 +25,13 @@ async def create_offer_at_once(pool: ReadPool, *, principal: Principal, body: Of
 
 @use_case
 def update_offer(unit: Unit, *, offer_id: int, body: OfferUpdate, if_match: str | None) -> OfferPublic:
-    """Change, renew (new ``expires_on``) or withdraw an offer unless If-Match is stale (412)."""
+    """Change, renew (new ``expires_on``) or withdraw an offer unless If-Match is stale (412); live deployments
+    it breaks are flagged."""
+    locks.lock_suppliers(unit.session, [str(SupplierId(offer=offer_id))])
     offer = repo.get_visible(unit.session, unit.principal, offer_id)
-    return unit.update(
-        offer,
-        entity="offer",
-        if_match=if_match,
-        public=repo.to_public,
-        change=lambda: repo.update(unit.session, unit.principal, offer, body),
-    )
+
+    def change() -> None:
+        repo.update(unit.session, unit.principal, offer, body)
+        hooks.announce(unit, offers=[offer_id])
+
+    return unit.update(offer, entity="offer", if_match=if_match, public=repo.to_public, change=change)

@@ -1,11 +1,12 @@
 """The only bridge between database rows and the solver: rows → Instance, Plan → rows.
 
 Seats: a position of count n becomes seats 1 … n (``schemas.ids.SeatId``); seats already held by
-a live deployment are left out (the deployment blocks its supplier's time instead).
+a live deployment are left out (the deployment blocks its supplier's time instead), unless the plan
+replaces that deployment because it is at risk.
 Suppliers: an expert or an offer (``schemas.ids.SupplierId``; an offer's slots numbered from 1).
 """
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -126,10 +127,12 @@ def build_instance(
     parameters: si.Parameters,
     parent_plan_id: int | None = None,
     pins: Sequence[dict[str, Any]] = (),
+    replacing: Collection[int] = (),
 ) -> tuple[si.Instance, Seats]:
-    """The solver's view of the open positions in scope and everyone who might fill them."""
-    rows = repo.open_positions(session, scope.request_ids, scope.horizon_start, scope.horizon_end)
-    live = repo.live_deployments(session)
+    """The solver's view of the open positions in scope and everyone who might fill them (``replacing``:
+    deployments at risk whose seats count as open, and whose suppliers' time counts as free)."""
+    rows = repo.open_positions(session, scope.request_ids, scope.horizon_start, scope.horizon_end, bool(replacing))
+    live = [d for d in repo.live_deployments(session) if not (d.id in replacing and d.at_risk_since is not None)]
     taken = {(d.position_id, d.seat) for d in live}
     hosts = repo.host_states(session)
     seats = Seats()

@@ -75,7 +75,7 @@ def _holds_lease(session: Session, plan_id: int, worker_id: str, engine: Engine)
 def solver_parameters(plan: Plan) -> tuple[Parameters, dict]:
     """The solver's parameters and the run options (workers, seed) from a plan's stored parameters."""
     stored = dict(plan.parameters)
-    options = {k: stored.pop(k) for k in ("workers", "seed", "today", "pins") if k in stored}
+    options = {k: stored.pop(k) for k in ("workers", "seed", "today", "pins", "replace_deployments") if k in stored}
     return Parameters.model_validate(stored), options
 
 
@@ -92,6 +92,7 @@ def build(engine: Engine, plan_id: int) -> tuple[Instance, bridge.Seats, dict]:
             parameters=parameters,
             parent_plan_id=plan.parent_id,
             pins=options.get("pins", []),
+            replacing=options.get("replace_deployments", []),
         )
         return instance, seats, options
 

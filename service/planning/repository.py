@@ -7,11 +7,11 @@ from typing import Any
 from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
-from schemas.enums import OfferStatus, PlanStatus, ReviewStatus
+from schemas.enums import OfferStatus, PlanStatus, RequestStatus, ReviewStatus
 from schemas.ids import SupplierId
 from schemas.planning import AssignmentPublic, PlanPublic, UnfilledPublic
 from service.deployments.repository import LIVE, suppliers
-from service.platform.errors import Invalid, not_found
+from service.platform.errors import Conflict, Invalid, not_found
 from service.platform.tables import (
     CapacityRequest,
     Deployment,
@@ -111,6 +111,27 @@ def check_pins(session: Session, pins: list) -> None:
             raise Invalid(f"pins.{i}.supplier", f"{pin.supplier} is not an active expert or an offer on the roster")
 
 
+def check_replaced(session: Session, ids: list[int]) -> None:
+    """Every deployment a plan would replace is live and at risk."""
+    for i, deployment_id in enumerate(ids):
+        d = session.get(Deployment, deployment_id)
+        if d is None or d.status not in LIVE:
+            raise Invalid(f"replace_deployments.{i}", f"deployment {deployment_id} is not a live deployment")
+        if d.at_risk_since is None:
+            raise Conflict(
+                f"deployment {deployment_id} is not at risk: it keeps its seat; see GET /deployments?at_risk=true"
+            )
+
+
+def live_in_seat(session: Session, position_id: int, seat: int) -> Deployment | None:
+    """The live deployment holding a seat, if any."""
+    return session.exec(
+        select(Deployment).where(
+            Deployment.position_id == position_id, Deployment.seat == seat, Deployment.status.in_(LIVE)
+        )
+    ).first()
+
+
 def add(session: Session, plan: Plan) -> None:
     """A new plan row, flushed so it has its id."""
     session.add(plan)
@@ -192,13 +213,19 @@ def queued_count(session: Session) -> int:
 
 
 def open_positions(
-    session: Session, request_ids: list[int] | None, horizon_start: date | None, horizon_end: date | None
+    session: Session,
+    request_ids: list[int] | None,
+    horizon_start: date | None,
+    horizon_end: date | None,
+    filled_too: bool = False,
 ) -> list[tuple[Position, CapacityRequest]]:
-    """The positions of open requests in scope (these requests, overlapping the horizon), with their request."""
+    """The positions of open requests in scope (these requests, overlapping the horizon), with their request;
+    ``filled_too``: filled requests as well (a seat at risk there may be filled again)."""
+    statuses = (*OPEN_STATUSES, RequestStatus.filled) if filled_too else OPEN_STATUSES
     statement = (
         select(Position, CapacityRequest)
         .join(CapacityRequest, Position.request_id == CapacityRequest.id)
-        .where(CapacityRequest.status.in_(OPEN_STATUSES))
+        .where(CapacityRequest.status.in_(statuses))
     )
     if request_ids is not None:
         statement = statement.where(CapacityRequest.id.in_(request_ids))
@@ -261,3 +288,23 @@ def undecided_assignments(session: Session, plan_id: int) -> Sequence[PlanAssign
             or_(PlanAssignment.review == ReviewStatus.proposed, PlanAssignment.review == ReviewStatus.pinned),
         )
     ).all()
+
+
+def live_deployments_touching(
+    session: Session, *, experts: set[int], offers: set[int], positions: set[int], requests: set[int]
+) -> list[Deployment]:
+    """The live deployments of these experts or offers, or in these positions or requests."""
+    touching = [
+        column.in_(ids)
+        for column, ids in (
+            (Deployment.expert_id, experts),
+            (Deployment.offer_id, offers),
+            (Deployment.position_id, positions),
+            (Deployment.request_id, requests),
+        )
+        if ids
+    ]
+    if not touching:
+        return []
+    statement = select(Deployment).where(Deployment.status.in_(LIVE), or_(*touching)).order_by(Deployment.id)
+    return list(session.exec(statement).all())

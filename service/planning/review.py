@@ -2,7 +2,7 @@
 
 from sqlmodel import Session
 
-from schemas.enums import PlanStatus, ReviewStatus
+from schemas.enums import DeploymentStatus, PlanStatus, ReviewStatus
 from schemas.ids import SupplierId
 from schemas.planning import Review, ReviewResult
 from service.deployments import repository as deployments
@@ -70,6 +70,7 @@ def _decide(a: PlanAssignment, status: ReviewStatus, principal: Principal) -> No
 
 def _approve(session: Session, plan: Plan, a: PlanAssignment, principal: Principal):
     position = repo.position(session, a.position_id)
+    _replace(session, plan, a, principal, position)
     deployment = deployments.create(
         session,
         position=position,
@@ -83,6 +84,23 @@ def _approve(session: Session, plan: Plan, a: PlanAssignment, principal: Princip
     _decide(a, ReviewStatus.approved, principal)
     a.deployment_id = deployment.id
     return deployment
+
+
+def _replace(session: Session, plan: Plan, a: PlanAssignment, principal: Principal, position) -> None:
+    """A replacement plan's seat is freed as it is filled: the at-risk deployment there is cancelled, audited,
+    in the approval's transaction, so the seat is never held twice nor left empty by a failed approval."""
+    held = repo.live_in_seat(session, a.position_id, a.seat)
+    if held is None or held.id not in plan.parameters.get("replace_deployments", []):
+        return
+    if held.at_risk_since is None:
+        raise Conflict(
+            f"seat {a.seat} of position {position.id} ({position.title}) stays with deployment {held.id}: it is "
+            "no longer at risk (its data was put right); reject this replacement"
+        )
+    before = deployments.to_public(session, held)
+    deployments.transition(session, held, DeploymentStatus.cancelled)
+    after = deployments.to_public(session, held).model_dump(mode="json") | {"replaced_by_plan": plan.id}
+    audit.record(session, principal, "replace", "deployment", held.id, before=before, after=after)
 
 
 def _reject(session: Session, plan: Plan, a: PlanAssignment, principal: Principal) -> None:

@@ -24,6 +24,7 @@ from schemas.planning import (
     ReviewResult,
     SeatPin,
 )
+from service.deployments import repository as deployments
 from service.deployments.repository import suppliers
 from service.planning import jobs
 from service.planning import repository as repo
@@ -48,6 +49,8 @@ def _parameters(body: PlanCreate) -> dict:
         stored["today"] = body.today.isoformat()
     if body.pins:
         stored["pins"] = [p.model_dump() for p in body.pins]
+    if body.replace_deployments:
+        stored["replace_deployments"] = sorted(set(body.replace_deployments))
     return stored
 
 
@@ -77,6 +80,7 @@ def create_plan(
         if missing:
             raise Invalid("request_ids", f"unknown request id(s) {missing}: see GET /requests")
     repo.check_pins(session, body.pins)
+    repo.check_replaced(session, body.replace_deployments)
     plan = Plan(
         parent_id=parent_id,
         request_ids=body.request_ids,
@@ -119,6 +123,14 @@ def resolve_plan(unit: Unit, *, plan_id: int, body: PlanCreate | None = None) ->
 def swap_in(unit: Unit, *, plan_id: int, pin: SeatPin) -> PlanPublic:
     """Queue a re-solve of a plan with one supplier pinned to one seat; the rest moves as little as it can."""
     return resolve_plan(unit, plan_id=plan_id, body=_resolve_body(repo.get(unit.session, plan_id), [pin]))
+
+
+@use_case
+def find_replacement(unit: Unit, *, deployment_id: int) -> PlanPublic:
+    """Queue a plan over an at-risk deployment's request in which its seat counts as open; every other
+    deployment stays. Approving the replacement cancels the deployment it replaces."""
+    deployment = deployments.get_visible(unit.session, unit.principal, deployment_id)
+    return create_plan(unit, body=PlanCreate(request_ids=[deployment.request_id], replace_deployments=[deployment.id]))
 
 
 @use_case

@@ -1,18 +1,22 @@
-"""The worker loop: plans, webhook deliveries and end-of-mission reminders."""
+"""The worker loop: plans, webhook deliveries, end-of-mission reminders and a daily recheck of live deployments."""
 
 import logging
 import os
 import socket
 import threading
+import time
+import weakref
 
 from sqlalchemy import Engine
 from sqlmodel import Session
 
 from service.deployments import reminders
 from service.notifications import webhooks
-from service.planning import jobs
+from service.planning import jobs, risks
 
 logger = logging.getLogger("roster.worker")
+RECHECK_EVERY_SECONDS = 20 * 3600  # about daily: changes are rechecked when made, this pass is a safety net
+_last_recheck: weakref.WeakKeyDictionary[Engine, float] = weakref.WeakKeyDictionary()
 
 
 def worker_id() -> str:
@@ -23,11 +27,22 @@ def tick(engine: Engine, name: str, lease_seconds: float, reminder_days: int, al
     """One round of work; True if a plan ran (so the next round should not wait)."""
     ran = jobs.work_once(engine, name, lease_seconds) is not None
     reminders.emit_ending_soon(engine, within_days=reminder_days)
+    _recheck_daily(engine)
     with Session(engine) as session:
         webhooks.enqueue(session)
         session.commit()
     webhooks.dispatch_once(engine, allow_private=allow_private)
     return ran
+
+
+def _recheck_daily(engine: Engine) -> None:
+    """Every live deployment checked again, on the first round and then about once a day."""
+    now = time.monotonic()
+    if now - _last_recheck.get(engine, -RECHECK_EVERY_SECONDS) >= RECHECK_EVERY_SECONDS:
+        _last_recheck[engine] = now
+        changed = risks.recheck_all(engine)
+        if changed:
+            logger.info("daily recheck: %d deployment(s) flagged or cleared", changed)
 
 
 def run(

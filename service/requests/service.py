@@ -13,6 +13,7 @@ from schemas.roster import (
     PositionPublic,
     PositionUpdate,
 )
+from service.platform import hooks, locks
 from service.platform.errors import PreconditionFailed, RosterError
 from service.platform.tables import CapacityRequest, Position
 from service.platform.unit import Unit
@@ -33,15 +34,15 @@ def create_request(unit: Unit, *, body: CapacityRequestCreate) -> CapacityReques
 def update_request(
     unit: Unit, *, request_id: int, body: CapacityRequestUpdate, if_match: str | None
 ) -> CapacityRequestPublic:
-    """Change a request's fields or status unless If-Match is stale (412)."""
+    """Change a request's fields or status unless If-Match is stale (412); live deployments it breaks are flagged."""
+    locks.lock_requests(unit.session, [request_id])
     request = repo.get_visible(unit.session, unit.principal, request_id)
-    return unit.update(
-        request,
-        entity="capacity_request",
-        if_match=if_match,
-        public=repo.to_public,
-        change=lambda: repo.update(unit.session, request, body),
-    )
+
+    def change() -> None:
+        repo.update(unit.session, request, body)
+        hooks.announce(unit, requests=[request_id])
+
+    return unit.update(request, entity="capacity_request", if_match=if_match, public=repo.to_public, change=change)
 
 
 @use_case
@@ -58,16 +59,17 @@ def add_position(unit: Unit, *, request_id: int, body: PositionCreate) -> Positi
 def update_position(
     unit: Unit, *, request_id: int, position_id: int, body: PositionUpdate, if_match: str | None
 ) -> PositionPublic:
-    """Change a position, validated merged as a new one would be, unless If-Match is stale (412)."""
+    """Change a position, validated merged as a new one would be, unless If-Match is stale (412); live deployments
+    it breaks are flagged."""
+    locks.lock_requests(unit.session, [request_id])
     request = repo.get_visible(unit.session, unit.principal, request_id)
     position = repo.get_position(request, position_id)
-    return unit.update(
-        position,
-        entity="position",
-        if_match=if_match,
-        public=repo.position_public,
-        change=lambda: repo.update_position(unit.session, request, position, body),
-    )
+
+    def change() -> None:
+        repo.update_position(unit.session, request, position, body)
+        hooks.announce(unit, positions=[position_id])
+
+    return unit.update(position, entity="position", if_match=if_match, public=repo.position_public, change=change)
 
 
 @use_case
@@ -108,6 +110,7 @@ def edit_request(
     position_changes: Callable[[PositionPublic, dict], dict],
 ) -> CapacityRequestPublic:
     """Apply an edit as a whole in one transaction: the request's changes, then each position in turn."""
+    locks.lock_requests(unit.session, [request_id])
     stored = repo.get_visible(unit.session, unit.principal, request_id)
     if str(stored.version) != str(version):
         raise PreconditionFailed(
@@ -124,6 +127,7 @@ def edit_request(
     after = repo.to_public(stored)
     if after != before:
         unit.audit("update", "capacity_request", stored.id, before=before, after=after)
+        hooks.announce(unit, requests=[request_id])
     return unit.commit(after)
 
 

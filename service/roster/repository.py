@@ -14,7 +14,7 @@ from service.platform.auth import Principal
 from service.platform.errors import Conflict, Invalid
 from service.platform.queries import get_scoped
 from service.platform.readcache import ROSTER_VERSION
-from service.platform.tables import Deployment, Expert, ExpertLanguage, ExpertLevel, ExpertSkill, ExpertWindow, utcnow
+from service.platform.tables import Expert, ExpertLanguage, ExpertLevel, ExpertSkill, ExpertWindow, utcnow
 from service.reference.repository import check
 
 LIST_FIELDS = {"skills", "languages", "levels", "availability", "leave"}
@@ -309,16 +309,6 @@ def _set_lists(expert: Expert, data: dict) -> None:
         expert.windows = kept + new
 
 
-def check_deletable(session: Session, expert: Expert) -> None:
-    """Deployment history must survive: an expert who was ever deployed is deactivated, not deleted."""
-    ids = session.exec(select(Deployment.id).where(Deployment.expert_id == expert.id).limit(5)).all()
-    if ids:
-        raise Conflict(
-            f"expert {expert.id} has deployments ({', '.join(map(str, ids))}); "
-            "their history is kept: set active to false instead of deleting"
-        )
-
-
 def owner_state(principal: Principal, requested: str | None) -> str | None:
     """Member States always act for themselves; HQ may name a state or none (UN staff)."""
     if principal.role == Role.member_state:
@@ -369,5 +359,10 @@ def update(session: Session, expert: Expert, data: ExpertUpdate) -> Expert:
     return expert
 
 
-def delete(session: Session, expert: Expert) -> None:
-    session.delete(expert)
+def deactivate(session: Session, expert: Expert) -> None:
+    """Off the roster: never planned again; the row stays for its deployments, plans and audit trail."""
+    expert.active = False
+    expert.version += 1
+    expert.updated_at = utcnow()
+    session.add(expert)
+    session.flush()

@@ -142,6 +142,6 @@ def delete_expert(
     expert_id: Id,
     if_match: Annotated[str | None, Header()] = None,
 ) -> Response:
-    """Remove an expert from the roster; the audit log keeps the last record."""
+    """Deactivate an expert (a soft delete: the record stays, inactive, for its deployments and plans)."""
     roster_service.delete_expert(Unit.of(session, principal), expert_id=expert_id, if_match=if_match)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,7 +1,8 @@
-"""Use cases of the roster: experts nominated, changed and removed."""
+"""Use cases of the roster: experts nominated, changed and deactivated."""
 
 from sqlmodel import Session
 
+from schemas.ids import SupplierId
 from schemas.roster import (
     DuplicateExpert,
     DuplicateGroup,
@@ -10,6 +11,7 @@ from schemas.roster import (
     ExpertPublic,
     ExpertUpdate,
 )
+from service.platform import hooks, locks
 from service.platform.etags import check_if_match
 from service.platform.unit import Unit
 from service.platform.usecase import use_case
@@ -27,25 +29,28 @@ def create_expert(unit: Unit, *, body: ExpertCreate) -> ExpertPublic:
 
 @use_case
 def update_expert(unit: Unit, *, expert_id: int, body: ExpertUpdate, if_match: str | None) -> ExpertPublic:
-    """Change some fields of an expert unless If-Match is stale (412)."""
+    """Change some fields of an expert unless If-Match is stale (412); live deployments it breaks are flagged."""
+    locks.lock_suppliers(unit.session, [str(SupplierId(expert=expert_id))])
     expert = repo.get_visible(unit.session, unit.principal, expert_id)
-    return unit.update(
-        expert,
-        entity="expert",
-        if_match=if_match,
-        public=repo.to_public,
-        change=lambda: repo.update(unit.session, expert, body),
-    )
+
+    def change() -> None:
+        repo.update(unit.session, expert, body)
+        hooks.announce(unit, experts=[expert_id])
+
+    return unit.update(expert, entity="expert", if_match=if_match, public=repo.to_public, change=change)
 
 
 @use_case
 def delete_expert(unit: Unit, *, expert_id: int, if_match: str | None) -> None:
-    """Remove an expert never deployed; the audit log keeps the last record."""
+    """Deactivate an expert (the row, its history and the plans naming it stay); live deployments become at risk."""
+    locks.lock_suppliers(unit.session, [str(SupplierId(expert=expert_id))])
     expert = repo.get_visible(unit.session, unit.principal, expert_id)
     check_if_match(if_match, expert.version)
-    repo.check_deletable(unit.session, expert)
-    unit.audit("delete", "expert", expert.id, before=repo.to_public(expert))
-    repo.delete(unit.session, expert)
+    if expert.active:
+        before = repo.to_public(expert)
+        repo.deactivate(unit.session, expert)
+        unit.audit("deactivate", "expert", expert.id, before=before, after=repo.to_public(expert))
+        hooks.announce(unit, experts=[expert_id])
     unit.commit(None)
 
 

@@ -10,6 +10,7 @@ from schemas.enums import Level
 from schemas.roster import ExpertCreate, OfferCreate
 from service.deployments import service as deployments
 from service.planning import repository as plan_repo
+from service.platform import hooks, locks
 from service.platform.auth import Principal
 from service.platform.unit import Unit
 from service.platform.usecase import use_case
@@ -61,8 +62,10 @@ def run_import(
     present, counts = {n for n in names if n}, dict(empty)
     if not _errors(rows) or partial:
         try:
+            updated = _lock_updated(session, kind, rows)
             write(session, principal, rows, present, counts, progress)
             session.flush()
+            hooks.announce(unit, **{kind: updated})
         except IntegrityError:
             session.rollback()
             failure = RowError(line=header_line, column="file", value=None, message=REFUSED)
@@ -77,6 +80,14 @@ def run_import(
         unit.commit(report)
     tell(progress, "done", len(rows), len(rows))
     return report
+
+
+def _lock_updated(session: Session, kind: Kind, rows: list[Row]) -> list[int]:
+    """The ids of the stored experts or offers the rows update, their booking locks taken before they change."""
+    updated = sorted({r.target for r in rows if r.target is not None and not r.errors})
+    letter = "E" if kind == "experts" else "O"
+    locks.lock_suppliers(session, (f"{letter}{i}" for i in updated))
+    return updated
 
 
 def _checked(

@@ -1,4 +1,5 @@
-"""Page: deployments as a Gantt chart by person and by mission, with the end-of-mission reminders."""
+"""Page: deployments at risk first (why, and one click to find a replacement), then a Gantt chart by person and
+by mission, with the end-of-mission reminders."""
 
 from datetime import date, timedelta
 
@@ -6,9 +7,12 @@ from fastapi import APIRouter, Request
 
 from schemas.enums import DeploymentStatus
 from service.deployments import service
+from service.planning import service as planning
 from service.platform.deps import SessionDep
-from service.web import render
-from service.web.session import CurrentViewer
+from service.platform.errors import RosterError
+from service.platform.unit import Unit
+from service.web import forms, render
+from service.web.session import CurrentViewer, PlannerViewer, PostedForm
 
 router = APIRouter(prefix="/ui/deployments")
 MAX_ROWS = 2000
@@ -46,12 +50,19 @@ def deployments(
     status: str | None = None,
     today: date | None = None,
 ):
-    """Every visible deployment on a timeline, and the live ones ending soon."""
+    """The deployments at risk first, then every visible deployment on a timeline, and the live ones ending soon."""
+    return _page(request, session, viewer, mission=mission, status=status, today=today)
+
+
+def _page(request: Request, session, viewer, *, mission=None, status=None, today=None, problem=None, status_code=200):
     conditions = service.conditions(mission=mission or None, status=status if status in set(DeploymentStatus) else None)
     listed = service.list_deployments(
         session, principal=viewer.principal, conditions=conditions, limit=MAX_ROWS, offset=0
     )
     data, count = listed.data, listed.count
+    at_risk = service.list_deployments(
+        session, principal=viewer.principal, conditions=service.conditions(at_risk=True), limit=MAX_ROWS, offset=0
+    ).data
     start = today or date.today()
     days = request.app.state.settings.reminder_days
     ending = service.ending_soon(
@@ -61,8 +72,11 @@ def deployments(
         request,
         "deployments.html",
         viewer,
+        status_code=status_code,
         title="Deployments",
+        problem=problem,
         deployments=data,
+        at_risk=at_risk,
         count=count,
         ending=ending,
         start=start,
@@ -71,4 +85,21 @@ def deployments(
         missions=sorted({d.mission for d in data}),
         statuses=list(DeploymentStatus),
         filters={"mission": mission, "status": status, "today": today},
+    )
+
+
+@router.post("/{deployment_id}/replace")
+def find_replacement(
+    request: Request, session: SessionDep, viewer: PlannerViewer, form: PostedForm, deployment_id: int
+):
+    """Queue a plan that re-solves an at-risk deployment's seat (every other deployment kept), then watch it."""
+    try:
+        plan = planning.find_replacement(Unit(session, viewer.principal), deployment_id=deployment_id)
+    except RosterError as exc:
+        problem = f"Nothing changed: {forms.summary(exc)}"
+        return _page(request, session, viewer, problem=problem, status_code=exc.status_code)
+    return render.redirect(
+        f"/ui/plans/{plan.id}",
+        f"Finding a replacement for deployment {deployment_id} as plan {plan.id}: "
+        "approving the proposal for its seat cancels that deployment.",
     )

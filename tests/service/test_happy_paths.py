@@ -107,7 +107,8 @@ def test_expert_lifecycle(client, auth):
     assert patched.json()["availability"] == expert["availability"]
     assert patched.json()["leave"] == [{"start": "2027-06-01", "end": "2027-06-30"}]
     assert client.delete(f"/experts/{expert['id']}", headers=hq).status_code == 204
-    assert client.get(f"/experts/{expert['id']}", headers=hq).status_code == 404
+    kept = client.get(f"/experts/{expert['id']}", headers=hq)
+    assert kept.status_code == 200 and kept.json()["active"] is False  # deactivated, not deleted
 
 
 def test_expert_filters(client, auth):
