@@ -73,6 +73,11 @@ class PlanPublic(BaseModel):
     summary: dict[str, Any] | None
     error: str | None
     attempts: int
+    superseded_by: int | None = Field(
+        default=None,
+        description="the newest plan over the same requests, if a newer plan replaced this one: this one is then "
+        "read-only (decisions and re-solves answer 409; undo stays possible)",
+    )
 
 
 class PlansPublic(BaseModel):
@@ -146,15 +151,21 @@ class Review(Strict):
     approve: list[RowId] = Field(default_factory=list, max_length=1000, description="assignment ids")
     reject: list[RowId] = Field(default_factory=list, max_length=1000)
     pin: list[RowId] = Field(default_factory=list, max_length=1000)
+    undo: list[RowId] = Field(
+        default_factory=list,
+        max_length=1000,
+        description="assignment ids whose approval (deployment still planned: it is cancelled) or rejection "
+        "(the pair may be proposed again) is reverted; undone before the other decisions apply",
+    )
 
     @model_validator(mode="after")
     def _disjoint(self) -> Self:
-        ids = self.approve + self.reject + self.pin
+        ids = self.approve + self.reject + self.pin + self.undo
         twice = sorted({i for i in ids if ids.count(i) > 1})
         if twice:
             raise ValueError(f"assignment(s) {twice} appear more than once: decide each once")
         if not ids:
-            raise ValueError("nothing to review: list assignment ids under approve, reject or pin")
+            raise ValueError("nothing to review: list assignment ids under approve, reject, pin or undo")
         return self
 
 
@@ -163,6 +174,8 @@ class ReviewResult(BaseModel):
     rejected: list[int]
     pinned: list[int]
     deployments: list[int]
+    undone: list[int] = Field(default_factory=list, description="assignments back to proposed")
+    cancelled: list[int] = Field(default_factory=list, description="deployments cancelled by undoing their approval")
 
 
 class DeploymentPublic(BaseModel):

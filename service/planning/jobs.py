@@ -23,6 +23,7 @@ from schemas.plan import Plan as SolverPlan
 from service.notifications.outbox import emit
 from service.planning import bridge
 from service.planning import repository as repo
+from service.planning.superseding import supersede_covered
 from service.platform.tables import Plan, utcnow
 
 logger = logging.getLogger("roster.jobs")
@@ -228,6 +229,7 @@ def store(
         plan.instance, plan.result = instance.model_dump_json(), result.model_dump_json()
         plan.progress = {"phase": "done", "elapsed": result.wall_time}
         _finish(session, plan, PlanStatus.succeeded)
+        supersede_covered(session, plan)
         emit(session, "plan.finished", state=None, entity="plan", entity_id=plan_id, payload=plan.summary)
         session.commit()
         return True

@@ -4,10 +4,10 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, or_
+from sqlalchemy import func, or_, text, update
 from sqlmodel import Session, col, select
 
-from schemas.enums import OfferStatus, PlanStatus, RequestStatus, ReviewStatus
+from schemas.enums import DeploymentStatus, OfferStatus, PlanStatus, RequestStatus, ReviewStatus
 from schemas.ids import SupplierId
 from schemas.planning import AssignmentPublic, PlanPublic, UnfilledPublic
 from service.deployments.repository import LIVE, suppliers
@@ -182,6 +182,19 @@ def forbidden_pair(session: Session, position_id: int, supplier: str) -> Forbidd
     ).first()
 
 
+def deployment_for_update(session: Session, deployment_id: int) -> Deployment | None:
+    """A deployment, locked until the transaction ends (PostgreSQL), read afresh."""
+    statement = select(Deployment).where(Deployment.id == deployment_id).execution_options(populate_existing=True)
+    if session.get_bind().dialect.name == "postgresql":
+        statement = statement.with_for_update()
+    return session.exec(statement).first()
+
+
+def deployment_statuses(session: Session, ids: set[int]) -> dict[int, DeploymentStatus]:
+    """The status of each of these deployments, by id."""
+    return dict(session.exec(select(Deployment.id, Deployment.status).where(Deployment.id.in_(ids))).all())
+
+
 def claimable(session: Session, now: datetime, *, lock: bool) -> Plan | None:
     """The oldest queued plan, or running one whose lease ran out; ``lock``: FOR UPDATE SKIP LOCKED."""
     statement = (
@@ -205,6 +218,38 @@ def locked(session: Session, plan_id: int, *, lock: bool) -> Plan:
     statement = select(Plan).where(Plan.id == plan_id)
     if lock:
         statement = statement.with_for_update()
+    return session.exec(statement).one()
+
+
+def take_turns_superseding(session: Session) -> None:
+    """Plans finishing at once supersede one at a time (PostgreSQL; SQLite runs one writer at a time): the
+    second sees the first succeeded, so two plans over the same requests never both stay current."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtext('plan superseding'))"))
+
+
+def current_plans(session: Session, *, other_than: int) -> list:
+    """Succeeded plans no newer plan replaced (but ``other_than``): id, request_ids and horizon of each."""
+    return list(
+        session.exec(
+            select(col(Plan.id), col(Plan.request_ids), col(Plan.horizon_start), col(Plan.horizon_end)).where(
+                Plan.status == PlanStatus.succeeded, Plan.superseded_by.is_(None), Plan.id != other_than
+            )
+        ).all()
+    )
+
+
+def supersede(session: Session, ids: list[int], *, newest: int) -> None:
+    """These plans, and those they had replaced, are now replaced by ``newest`` (the chain stays flat)."""
+    session.exec(update(Plan).where(or_(Plan.id.in_(ids), Plan.superseded_by.in_(ids))).values(superseded_by=newest))
+
+
+def superseded_by(session: Session, plan_id: int) -> int | None:
+    """The plan that replaced this one, read under a share lock (PostgreSQL): a plan being superseded waits
+    for the decisions in flight on it, and a decision waits for the plan superseding it."""
+    statement = select(Plan.superseded_by).where(Plan.id == plan_id)
+    if session.get_bind().dialect.name == "postgresql":
+        statement = statement.with_for_update(read=True)
     return session.exec(statement).one()
 
 

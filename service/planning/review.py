@@ -8,6 +8,8 @@ from schemas.planning import Review, ReviewResult
 from service.deployments import repository as deployments
 from service.notifications.outbox import emit
 from service.planning import repository as repo
+from service.planning.superseding import refuse_if_replaced
+from service.planning.undo import revert
 from service.platform import audit
 from service.platform.auth import Principal
 from service.platform.errors import Conflict, Invalid
@@ -34,8 +36,12 @@ def apply(session: Session, plan: Plan, review: Review, principal: Principal) ->
     """Apply every decision or none: one conflict (409) leaves the whole review uncommitted."""
     if plan.status != PlanStatus.succeeded:
         raise Conflict(f"plan {plan.id} is {plan.status}: only a succeeded plan can be reviewed")
-    rows = _assignments(session, plan, review.approve + review.reject + review.pin)
-    result = ReviewResult(approved=[], rejected=[], pinned=[], deployments=[])
+    decisions = review.approve + review.reject + review.pin
+    if decisions:
+        refuse_if_replaced(session, plan, "review")  # undo alone stays possible on a replaced plan
+    undone, cancelled = revert(session, plan, review.undo, principal)
+    rows = _assignments(session, plan, decisions)
+    result = ReviewResult(approved=[], rejected=[], pinned=[], deployments=[], undone=undone, cancelled=cancelled)
     for aid in review.approve:
         result.deployments.append(_approve(session, plan, rows[aid], principal).id)
         result.approved.append(aid)

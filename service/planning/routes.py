@@ -101,7 +101,7 @@ def position_alternatives(
 
 @router.post("/{plan_id}/review", response_model=ReviewResult)
 def review_plan(session: SessionDep, principal: PlannerUser, plan_id: Id, body: Review):
-    """Approve, reject or pin assignments in bulk; all or nothing (one conflict answers 409)."""
+    """Approve, reject, pin or undo assignments in bulk; all or nothing (one conflict answers 409)."""
     return service.review_plan(Unit(session, principal), plan_id=plan_id, body=body)
 
 
@@ -111,11 +111,11 @@ def review_one(
     principal: PlannerUser,
     plan_id: Id,
     assignment_id: Id,
-    decision: Annotated[str, "approve, reject or pin"],
+    decision: Annotated[str, "approve, reject, pin or undo"],
 ):
-    """Approve, reject or pin one assignment."""
-    if decision not in ("approve", "reject", "pin"):
-        raise Invalid("decision", f"{decision!r} is not a decision: use approve, reject or pin")
+    """Approve, reject or pin one assignment, or undo its approval (deployment still planned) or rejection."""
+    if decision not in ("approve", "reject", "pin", "undo"):
+        raise Invalid("decision", f"{decision!r} is not a decision: use approve, reject, pin or undo")
     return service.review_plan(Unit(session, principal), plan_id=plan_id, body=Review(**{decision: [assignment_id]}))
 
 

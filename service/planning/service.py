@@ -29,6 +29,7 @@ from service.deployments.repository import suppliers
 from service.planning import jobs
 from service.planning import repository as repo
 from service.planning.review import apply as apply_review
+from service.planning.superseding import refuse_if_replaced
 from service.platform.errors import Conflict, Invalid, not_found
 from service.platform.settings import get_settings
 from service.platform.tables import Plan, utcnow
@@ -116,6 +117,7 @@ def resolve_plan(unit: Unit, *, plan_id: int, body: PlanCreate | None = None) ->
     parent = repo.get(unit.session, plan_id)
     if parent.status != PlanStatus.succeeded:
         raise Conflict(f"plan {plan_id} is {parent.status}: only a succeeded plan can be re-solved")
+    refuse_if_replaced(unit.session, parent, "re-solve")
     return create_plan(unit, body=body or _resolve_body(parent), parent_id=parent.id)
 
 

@@ -8,7 +8,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import ValidationError
 from sqlmodel import Session
 
-from schemas.enums import PlanStatus, ReviewStatus
+from schemas.enums import DeploymentStatus, PlanStatus, ReviewStatus
 from schemas.planning import PlanCreate, Review, SeatPin
 from service.planning import jobs, service
 from service.planning import repository as repo
@@ -20,7 +20,7 @@ from service.web.explain import plain_reasons
 from service.web.session import PlannerViewer, PostedForm, StaffViewer
 
 router = APIRouter(prefix="/ui/plans")
-DECISIONS = ("approve", "reject", "pin")
+DECISIONS = ("approve", "reject", "pin", "undo")
 
 
 def _start_form(request: Request, session: Session, viewer, values: dict, errors: dict, status_code: int = 200):
@@ -86,7 +86,13 @@ def _review_context(session: Session, plan) -> dict:
     for u in repo.unfilled(session, plan):
         unfilled[u.position_id].append(u)
     open_count = sum(a.review in (ReviewStatus.proposed, ReviewStatus.pinned) for a in assignments)
+    planned = repo.deployment_statuses(session, {a.deployment_id for a in assignments if a.deployment_id})
     return {
+        "undoable": {
+            a.id
+            for a in assignments
+            if a.review == ReviewStatus.rejected or planned.get(a.deployment_id) == DeploymentStatus.planned
+        },
         "groups": sorted(by_request.items(), key=lambda kv: (requests[kv[0]].priority, kv[0])),
         "requests": requests,
         "unfilled": list(unfilled.values()),
@@ -107,21 +113,18 @@ def review_plan(request: Request, session: SessionDep, viewer: PlannerViewer, fo
         decision = str(form.get("bulk", ""))
         ids = [int(v) for v in form.getlist("selected") if str(v).isdigit()]
     if decision not in DECISIONS:
-        return render.redirect(f"/ui/plans/{plan_id}", "Choose approve, reject or pin.")
+        return render.redirect(f"/ui/plans/{plan_id}", problem="Choose approve, reject, pin or undo.")
     if not ids:
-        return render.redirect(f"/ui/plans/{plan_id}", "Tick at least one assignment first.")
+        return render.redirect(f"/ui/plans/{plan_id}", problem="Tick at least one assignment first.")
     try:
         repo.get(session, plan_id)  # first: a missing plan is told before a malformed review
         result = service.review_plan(Unit(session, viewer.principal), plan_id=plan_id, body=Review(**{decision: ids}))
     except (ValidationError, RosterError) as exc:
-        return render.redirect(f"/ui/plans/{plan_id}", "Nothing changed: " + forms.summary(exc))
-    done = len(result.approved) + len(result.rejected) + len(result.pinned)
-    past = {"approve": "approved", "reject": "rejected", "pin": "pinned"}[decision]
-    extra = (
-        f" ({len(result.deployments)} deployment{'s' if len(result.deployments) != 1 else ''} planned)"
-        if result.deployments
-        else ""
-    )
+        return render.redirect(f"/ui/plans/{plan_id}", problem="Nothing changed: " + forms.summary(exc))
+    done = len(result.approved) + len(result.rejected) + len(result.pinned) + len(result.undone)
+    past = {"approve": "approved", "reject": "rejected", "pin": "pinned", "undo": "back to proposed"}[decision]
+    made, verb = (result.deployments, "planned") if result.deployments else (result.cancelled, "cancelled")
+    extra = f" ({len(made)} deployment{'s' if len(made) != 1 else ''} {verb})" if made else ""
     return render.redirect(f"/ui/plans/{plan_id}", f"{done} assignment{'s' if done != 1 else ''} {past}{extra}.")
 
 
@@ -164,7 +167,7 @@ def swap(
     except (ValidationError, RosterError) as exc:
         return render.redirect(
             f"/ui/plans/{plan_id}/positions/{position_id}/alternatives?seat={seat}",
-            "Nothing changed: " + forms.summary(exc),
+            problem="Nothing changed: " + forms.summary(exc),
         )
     return render.redirect(
         f"/ui/plans/{child.id}",

@@ -41,14 +41,24 @@ def page(request: Request, name: str, viewer: Viewer | None, status_code: int = 
     return templates.TemplateResponse(
         request,
         name,
-        {"viewer": viewer, "nav": nav, "notice": request.query_params.get("notice"), "today": date.today(), **context},
+        {
+            "viewer": viewer,
+            "nav": nav,
+            "notice": request.query_params.get("notice"),
+            "problem": request.query_params.get("problem"),
+            "today": date.today(),
+            **context,
+        },
         status_code=status_code,
     )
 
 
-def redirect(url: str, notice: str | None = None) -> RedirectResponse:
-    if notice:
-        url += ("&" if "?" in url else "?") + urlencode({"notice": notice})
+def redirect(url: str, notice: str | None = None, *, problem: str | None = None) -> RedirectResponse:
+    """See ``url`` next, with a ``notice`` of what was done, or a ``problem``: why nothing was (never shown as
+    a success)."""
+    shown = {k: v for k, v in {"notice": notice, "problem": problem}.items() if v}
+    if shown:
+        url += ("&" if "?" in url else "?") + urlencode(shown)
     return RedirectResponse(url, status_code=303)
 
 
