@@ -49,7 +49,7 @@ def experts_xlsx(rows: int) -> bytes:
     import openpyxl
 
     from seed_data.demo import generate
-    from service.spreadsheets.imports import EXPERT_COLUMNS
+    from service.spreadsheets.columns import EXPERT_COLUMNS
 
     book = openpyxl.Workbook(write_only=True)
     sheet = book.create_sheet("experts")
@@ -83,7 +83,8 @@ def _timed_import(database: Path, content: bytes, times: int = 1) -> tuple[list[
     from schemas.enums import Role
     from service.platform.auth import Principal
     from service.platform.db import make_engine
-    from service.spreadsheets.imports import run_import
+    from service.platform.unit import Unit
+    from service.spreadsheets.service import run_import
 
     engine = make_engine(f"sqlite:///{database}")
     principal = Principal(token_id=None, name="bench", role=Role.hq)
@@ -91,7 +92,7 @@ def _timed_import(database: Path, content: bytes, times: int = 1) -> tuple[list[
     for _ in range(times):
         started, cpu = time.perf_counter(), time.process_time()
         with Session(engine, expire_on_commit=False) as session:
-            report = run_import(session, principal, "experts", content)
+            report = run_import(Unit(session, principal), kind="experts", content=content)
         seconds.append((time.perf_counter() - started, time.process_time() - cpu))
     engine.dispose()
     return seconds, report
