@@ -193,10 +193,10 @@ class DeploymentPublic(BaseModel):
     approved_by: str
     note: str
     override_reason: str | None = Field(default=None, description="why it was approved against the rules below")
-    overridden_rules: list[dict] | None = Field(
+    overridden_rules: list[dict[str, str]] | None = Field(
         default=None, description="the rules it broke when approved, [{rule, detail}]"
     )
-    at_risk: list[dict] | None = Field(default=None, description="the rules it breaks now, [{rule, detail}]")
+    at_risk: list[dict[str, str]] | None = Field(default=None, description="the rules it breaks now, [{rule, detail}]")
     at_risk_since: datetime | None = None
     version: int
     created_at: datetime

@@ -148,7 +148,7 @@ class Basis:
 
 def _approve_all(
     session: Session, plan: Plan, rows: list[PlanAssignment], reason: str | None, principal: Principal
-) -> tuple[list[int], dict[int, dict]]:
+) -> tuple[list[int], dict[int | None, dict]]:
     """Check each approval by today's rows under its supplier's booking lock, then book it; 409 naming every
     refused one unless a reason is given and all its problems are breakable. The deployments, and the
     overrides by assignment."""
@@ -160,7 +160,7 @@ def _approve_all(
     basis = Basis.of(plan)
     refused: list[Refusal] = []
     booked: list[int] = []
-    overridden: dict[int, dict] = {}
+    overridden: dict[int | None, dict] = {}
     for a in rows:
         position = repo.position(session, a.position_id)
         problems = basis.problems(session, a, position, suppliers[a.id])

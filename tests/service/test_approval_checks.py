@@ -12,10 +12,10 @@ import httpx
 import pytest
 from sqlmodel import Session, select
 
-from schemas.enums import DeploymentStatus, PlanStatus
+from schemas.enums import DeploymentStatus
 from schemas.ids import SupplierId
 from service.deployments import repository as deployments
-from service.platform.tables import AuditEntry, Deployment, Expert, ExpertWindow, Offer, Plan, PlanAssignment
+from service.platform.tables import AuditEntry, Deployment, Expert, ExpertWindow, Offer
 from tests.service import factories
 from tests.service.test_planning_flow import _run
 
@@ -338,25 +338,9 @@ def _racing_plan(client, auth, engine) -> tuple[int, dict[int, int], int]:
         factories.position(title=f"Adviser {i}", start_date=_day(START), end_date=_day(END)) for i in range(10, 20)
     ]
     made = client.post("/requests", headers=hq, json=factories.capacity_request(positions=positions)).json()
-    with Session(engine) as session:
-        plan = Plan(status=PlanStatus.succeeded, created_by="test", parameters={})
-        session.add(plan)
-        session.flush()
-        rows = [
-            PlanAssignment(
-                plan_id=plan.id,
-                position_id=p["id"],
-                seat=1,
-                expert_id=e,
-                supplier_key=f"E{e}",
-                start_date=date.fromisoformat(p["start_date"]),
-                end_date=date.fromisoformat(p["end_date"]),
-            )
-            for p, e in zip(made["positions"], [victim] * (RACERS // 2) + others, strict=True)
-        ]
-        session.add_all(rows)
-        session.commit()
-        return plan.id, {r.id: r.expert_id for r in rows}, victim
+    experts = [victim] * (RACERS // 2) + others
+    plan_id, rows = factories.stored_plan(engine, list(zip(made["positions"], experts, strict=True)))
+    return plan_id, {r.id: r.expert_id for r in rows}, victim
 
 
 @pytest.mark.parametrize("change", ["deactivated", "on leave"])
