@@ -1,9 +1,9 @@
 """Data models of the planning API: plans, review decisions, deployments."""
 
 from datetime import date, datetime
-from typing import Any, Self
+from typing import Annotated, Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from schemas.enums import DeploymentStatus, PlanStatus, ReviewStatus
 from schemas.ids import RowId
@@ -147,6 +147,23 @@ class AlternativesPublic(BaseModel):
     count: int
 
 
+OverrideReason = Annotated[
+    str | None,
+    StringConstraints(strip_whitespace=True, min_length=10, max_length=1000),
+    Field(
+        description="why the approvals may break the rules they break: accepts breakable rules only (not a "
+        "deployment elsewhere at the same time, a team seat, a closed request or a supplier no longer there), "
+        "and is recorded on the deployment and in the audit trail"
+    ),
+]
+
+
+class Override(Strict):
+    """The optional body of a single approval: a reason to approve against breakable rules."""
+
+    override_reason: OverrideReason = None
+
+
 class Review(Strict):
     approve: list[RowId] = Field(default_factory=list, max_length=1000, description="assignment ids")
     reject: list[RowId] = Field(default_factory=list, max_length=1000)
@@ -157,6 +174,7 @@ class Review(Strict):
         description="assignment ids whose approval (deployment still planned: it is cancelled) or rejection "
         "(the pair may be proposed again) is reverted; undone before the other decisions apply",
     )
+    override_reason: OverrideReason = None
 
     @model_validator(mode="after")
     def _disjoint(self) -> Self:
@@ -193,6 +211,10 @@ class DeploymentPublic(BaseModel):
     plan_id: int | None
     approved_by: str
     note: str
+    override_reason: str | None = Field(default=None, description="why it was approved against the rules below")
+    overridden_rules: list[dict[str, str]] | None = Field(
+        default=None, description="the rules it broke when approved, [{rule, detail}]"
+    )
     at_risk: list[dict[str, Any]] | None = Field(
         default=None,
         description="the rules this live deployment breaks since a later change of its supplier, request or "

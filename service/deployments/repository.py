@@ -7,7 +7,7 @@ from sqlalchemy import String, cast, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from schemas.enums import DeploymentStatus, OfferStatus, RequestStatus, Role
+from schemas.enums import DeploymentStatus, RequestStatus, Role
 from schemas.ids import SupplierId
 from schemas.planning import DeploymentPublic, DeploymentUpdate, Supplier
 from service.notifications.outbox import emit
@@ -214,7 +214,7 @@ def create(
         clash = conflicting(session, key, position.start_date, position.end_date)
         raise (_double_booked(clash) if clash else Conflict("the seat or the supplier was just taken")) from None
     rollup(session, position, request, offer)
-    _announce_approval(session, deployment, offer)
+    _announce_approval(session, deployment)
     return deployment
 
 
@@ -237,7 +237,8 @@ def lock_request(session: Session, request_id: int) -> None:
     locks.lock_requests(session, [request_id])
 
 
-def _announce_approval(session: Session, d: Deployment, offer: Offer | None) -> None:
+def _announce_approval(session: Session, d: Deployment) -> None:
+    """Tell the contributing state; its offer's status stays as it was (only an explicit change moves it)."""
     payload = {
         "deployment_id": d.id,
         "mission": d.mission,
@@ -249,16 +250,6 @@ def _announce_approval(session: Session, d: Deployment, offer: Offer | None) -> 
     emit(
         session, "deployment.approved", state=d.contributing_state, entity="deployment", entity_id=d.id, payload=payload
     )
-    if offer is not None and offer.status != OfferStatus.accepted:
-        offer.status = OfferStatus.accepted
-        emit(
-            session,
-            "offer.accepted",
-            state=offer.state,
-            entity="offer",
-            entity_id=offer.id,
-            payload={"offer_id": offer.id, "title": offer.title, "deployment_id": d.id},
-        )
 
 
 def rollup(session: Session, position: Position, request: CapacityRequest, offer: Offer | None) -> None:

@@ -1,4 +1,4 @@
-"""A planner's review of a plan: approve (→ deployment), reject (→ forbidden pair), pin."""
+"""A planner's review of a plan: approve (→ deployment, once the rules hold today), reject (→ forbidden pair), pin."""
 
 from sqlmodel import Session
 
@@ -7,13 +7,14 @@ from schemas.ids import SupplierId
 from schemas.planning import Review, ReviewResult
 from service.deployments import repository as deployments
 from service.notifications.outbox import emit
+from service.planning import approvals
 from service.planning import repository as repo
 from service.planning.superseding import refuse_if_replaced
 from service.planning.undo import revert
-from service.platform import audit
+from service.platform import audit, locks
 from service.platform.auth import Principal
 from service.platform.errors import Conflict, Invalid
-from service.platform.tables import ForbiddenPair, Plan, PlanAssignment, stored_id, utcnow
+from service.platform.tables import Deployment, ForbiddenPair, Plan, PlanAssignment, Position, stored_id, utcnow
 
 OPEN_DECISIONS = (ReviewStatus.proposed, ReviewStatus.pinned)
 
@@ -41,10 +42,11 @@ def apply(session: Session, plan: Plan, review: Review, principal: Principal) ->
         refuse_if_replaced(session, plan, "review")  # undo alone stays possible on a replaced plan
     undone, cancelled = revert(session, plan, review.undo, principal)
     rows = _assignments(session, plan, decisions)
-    result = ReviewResult(approved=[], rejected=[], pinned=[], deployments=[], undone=undone, cancelled=cancelled)
-    for aid in review.approve:
-        result.deployments.append(_approve(session, plan, rows[aid], principal).id)
-        result.approved.append(aid)
+    approving = [rows[aid] for aid in review.approve]
+    booked, overridden = _approve_all(session, plan, approving, review.override_reason, principal)
+    result = ReviewResult(
+        approved=list(review.approve), rejected=[], pinned=[], deployments=booked, undone=undone, cancelled=cancelled
+    )
     for aid in review.reject:
         _reject(session, plan, rows[aid], principal)
         result.rejected.append(aid)
@@ -65,7 +67,8 @@ def apply(session: Session, plan: Plan, review: Review, principal: Principal) ->
                 "seat": a.seat,
                 "supplier": a.supplier_key,
                 "deployment_id": a.deployment_id,
-            },
+            }
+            | ({"override": overridden[a.id]} if a.id in overridden else {}),
         )
     return result
 
@@ -74,8 +77,41 @@ def _decide(a: PlanAssignment, status: ReviewStatus, principal: Principal) -> No
     a.review, a.reviewed_by, a.reviewed_at = status, principal.name, utcnow()
 
 
-def _approve(session: Session, plan: Plan, a: PlanAssignment, principal: Principal):
-    position = repo.position(session, a.position_id)
+def _approve_all(
+    session: Session, plan: Plan, rows: list[PlanAssignment], reason: str | None, principal: Principal
+) -> tuple[list[int], dict[int | None, dict]]:
+    """Check each approval by today's rows under its supplier's booking lock, then book it; 409 naming every
+    refused one unless a reason is given and all its problems are breakable. The deployments, and the
+    overrides by assignment."""
+    if not rows:
+        return [], {}
+    suppliers = {a.id: SupplierId.of(a.expert_id, a.offer_id) for a in rows}
+    # the requests' locks, then the suppliers', each set in sorted order: the order every writer takes them in
+    locks.lock_requests(session, {p.request_id for a in rows if (p := repo.position(session, a.position_id))})
+    locks.lock_suppliers(session, {str(s) for s in suppliers.values()})
+    basis = approvals.Basis.of(plan)
+    refused: list[approvals.Refusal] = []
+    booked: list[int] = []
+    overridden: dict[int | None, dict] = {}
+    for a in rows:
+        position = repo.position(session, a.position_id)
+        problems = basis.problems(session, a, position, suppliers[a.id])
+        blocking = [p for p in problems if not (reason and p.breakable)]
+        if blocking:
+            clashes = basis.clashes(session, suppliers[a.id], position) if approvals.deployed(blocking) else []
+            title = position.title if position else "removed"
+            refused.append(approvals.Refusal(a, suppliers[a.id], title, blocking, clashes))
+        elif not refused and position is not None:  # once one is refused nothing is written: only checks
+            deployment = _approve(session, plan, a, position, principal)
+            booked.append(deployment.id)
+            if problems:
+                overridden[a.id] = approvals.override(session, deployment, reason, problems)
+    if refused:
+        raise approvals.refused(session, refused)
+    return booked, overridden
+
+
+def _approve(session: Session, plan: Plan, a: PlanAssignment, position: Position, principal: Principal) -> Deployment:
     _replace(session, plan, a, principal, position)
     deployment = deployments.create(
         session,

@@ -9,6 +9,7 @@ from schemas.enums import ReviewStatus
 from schemas.planning import (
     AlternativesPublic,
     AssignmentsPublic,
+    Override,
     PlanCreate,
     PlanPublic,
     PlansPublic,
@@ -112,11 +113,15 @@ def review_one(
     plan_id: Id,
     assignment_id: Id,
     decision: Annotated[str, "approve, reject, pin or undo"],
+    body: Override | None = None,
 ):
-    """Approve, reject or pin one assignment, or undo its approval (deployment still planned) or rejection."""
+    """Approve, reject or pin one assignment, or undo its approval (deployment still planned) or rejection; an
+    approval may carry a reason to override breakable rules."""
     if decision not in ("approve", "reject", "pin", "undo"):
         raise Invalid("decision", f"{decision!r} is not a decision: use approve, reject, pin or undo")
-    return service.review_plan(Unit(session, principal), plan_id=plan_id, body=Review(**{decision: [assignment_id]}))
+    reason = body.override_reason if body is not None else None
+    review = Review.model_validate({decision: [assignment_id], "override_reason": reason})
+    return service.review_plan(Unit(session, principal), plan_id=plan_id, body=review)
 
 
 @router.post("/{plan_id}/resolve", response_model=PlanPublic, status_code=status.HTTP_202_ACCEPTED)

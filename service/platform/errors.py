@@ -18,10 +18,13 @@ class RosterError(Exception):
     status_code = 400
     error = "bad_request"
 
-    def __init__(self, detail: str | list | dict, headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, detail: str | list | dict, headers: dict[str, str] | None = None, *, more: dict | None = None
+    ) -> None:
         super().__init__(detail)
         self.detail = detail
         self.headers = headers
+        self.more = more or {}  # keys of the body beside error and detail, for a client to act on
 
 
 class Unauthorized(RosterError):
@@ -125,7 +128,7 @@ class Sparse:
 def install_handlers(app: FastAPI) -> None:
     @app.exception_handler(RosterError)
     async def roster_error(_: Request, exc: RosterError) -> JSONResponse:
-        return JSONResponse(_body(exc.error, exc.detail), exc.status_code, headers=exc.headers)
+        return JSONResponse(_body(exc.error, exc.detail) | exc.more, exc.status_code, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:

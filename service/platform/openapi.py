@@ -25,6 +25,12 @@ ERROR_BODY = {
                 {"type": "object"},
             ],
         },
+        "refused": {
+            "description": "an approval refused (409): each refused assignment and every rule it breaks now, "
+            "[{assignment_id, supplier, position_id, seat, problems: [{rule, detail, breakable}]}]",
+            "type": "array",
+            "items": {"type": "object"},
+        },
     },
 }
 WHY = {

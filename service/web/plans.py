@@ -68,11 +68,15 @@ async def events(request: Request, viewer: StaffViewer, plan_id: int):
 @router.get("/{plan_id}")
 def show_plan(request: Request, session: SessionDep, viewer: StaffViewer, plan_id: int):
     """A running plan's progress, or a finished plan's review."""
+    return _plan_page(request, session, viewer, plan_id)
+
+
+def _plan_page(request: Request, session: Session, viewer, plan_id: int, status_code: int = 200, **extra):
     plan = repo.to_public(repo.get(session, plan_id))
     context = {"plan": plan, "title": f"Plan {plan.id}", "finished": plan.status in jobs.FINISHED}
     if plan.status == PlanStatus.succeeded:
         context |= _review_context(session, repo.get(session, plan_id))
-    return render.page(request, "plan.html", viewer, **context)
+    return render.page(request, "plan.html", viewer, status_code=status_code, **context, **extra)
 
 
 def _review_context(session: Session, plan) -> dict:
@@ -116,16 +120,36 @@ def review_plan(request: Request, session: SessionDep, viewer: PlannerViewer, fo
         return render.redirect(f"/ui/plans/{plan_id}", problem="Choose approve, reject, pin or undo.")
     if not ids:
         return render.redirect(f"/ui/plans/{plan_id}", problem="Tick at least one assignment first.")
+    reason = str(form.get("override_reason", "")).strip() or None
     try:
         repo.get(session, plan_id)  # first: a missing plan is told before a malformed review
-        result = service.review_plan(Unit(session, viewer.principal), plan_id=plan_id, body=Review(**{decision: ids}))
+        body = Review.model_validate({decision: ids, "override_reason": reason})
+        result = service.review_plan(Unit(session, viewer.principal), plan_id=plan_id, body=body)
     except (ValidationError, RosterError) as exc:
-        return render.redirect(f"/ui/plans/{plan_id}", problem="Nothing changed: " + forms.summary(exc))
+        return _refused(request, session, viewer, plan_id, exc, ids if decision == "approve" else [], reason)
     done = len(result.approved) + len(result.rejected) + len(result.pinned) + len(result.undone)
     past = {"approve": "approved", "reject": "rejected", "pin": "pinned", "undo": "back to proposed"}[decision]
     made, verb = (result.deployments, "planned") if result.deployments else (result.cancelled, "cancelled")
     extra = f" ({len(made)} deployment{'s' if len(made) != 1 else ''} {verb})" if made else ""
     return render.redirect(f"/ui/plans/{plan_id}", f"{done} assignment{'s' if done != 1 else ''} {past}{extra}.")
+
+
+def _refused(request: Request, session: Session, viewer, plan_id: int, exc: Exception, ids: list[int], reason):
+    """The plan page again, the refusal on top as an error; if a reason can override every problem of the refused
+    approvals, a form to approve the same assignments anyway with one."""
+    refused = getattr(exc, "more", {}).get("refused", [])
+    overridable = bool(refused) and all(p["breakable"] for r in refused for p in r["problems"])
+    message = forms.summary(exc)
+    if isinstance(exc, ValidationError) and any(e["loc"][:1] == ("override_reason",) for e in exc.errors()):
+        message, overridable = "Write a reason of 10 to 1000 characters to approve anyway.", True
+    refusal = {
+        "message": message,
+        "ids": ids if overridable else [],
+        "names": [r["supplier"]["name"] for r in refused],
+        "reason": reason or "",
+    }
+    status = exc.status_code if isinstance(exc, RosterError) else 422
+    return _plan_page(request, session, viewer, plan_id, status_code=status, refusal=refusal)
 
 
 @router.get("/{plan_id}/positions/{position_id}/alternatives")

@@ -1,7 +1,14 @@
-"""Valid payloads for the API, with overrides; codes exist in the seeded reference data."""
+"""Valid payloads for the API, with overrides; codes exist in the seeded reference data. And a plan stored as
+if solved, for tests that need given proposals rather than the solver's."""
 
 import itertools
+from datetime import date
 from typing import Any
+
+from sqlmodel import Session
+
+from schemas.enums import PlanStatus
+from service.platform.tables import Plan, PlanAssignment
 
 _serial = itertools.count(1)
 
@@ -73,3 +80,26 @@ def capacity_request(**overrides: Any) -> dict:
         "positions": [position()],
     }
     return body | overrides
+
+
+def stored_plan(engine, pairs: list[tuple[dict, int]]) -> tuple[int, list[PlanAssignment]]:
+    """A succeeded plan proposing each expert id for seat 1 of its position (as the API returned it)."""
+    with Session(engine, expire_on_commit=False) as session:
+        plan = Plan(status=PlanStatus.succeeded, created_by="test", parameters={})
+        session.add(plan)
+        session.flush()
+        rows = [
+            PlanAssignment(
+                plan_id=plan.id,
+                position_id=p["id"],
+                seat=1,
+                expert_id=e,
+                supplier_key=f"E{e}",
+                start_date=date.fromisoformat(p["start_date"]),
+                end_date=date.fromisoformat(p["end_date"]),
+            )
+            for p, e in pairs
+        ]
+        session.add_all(rows)
+        session.commit()
+        return plan.id, rows

@@ -1,13 +1,12 @@
 """Nobody is double-booked and nothing is written twice, whatever the concurrency (SQLite and PostgreSQL)."""
 
 import threading
-from datetime import date
 
 import httpx
 from sqlmodel import Session, select
 
-from schemas.enums import DeploymentStatus, PlanStatus
-from service.platform.tables import AuditEntry, Deployment, Offer, Plan, PlanAssignment
+from schemas.enums import DeploymentStatus
+from service.platform.tables import AuditEntry, Deployment, Offer
 from tests.service import factories
 
 RACERS = 20
@@ -22,25 +21,8 @@ def _plan_booking_one_person_twenty_times(client, auth, engine) -> tuple[int, li
         headers=hq,
         json=factories.capacity_request(positions=[factories.position(title=f"Adviser {i}") for i in range(RACERS)]),
     ).json()
-    with Session(engine) as session:
-        plan = Plan(status=PlanStatus.succeeded, created_by="test", parameters={})
-        session.add(plan)
-        session.flush()
-        rows = [
-            PlanAssignment(
-                plan_id=plan.id,
-                position_id=p["id"],
-                seat=1,
-                expert_id=expert["id"],
-                supplier_key=f"E{expert['id']}",
-                start_date=date.fromisoformat(p["start_date"]),
-                end_date=date.fromisoformat(p["end_date"]),
-            )
-            for p in request["positions"]
-        ]
-        session.add_all(rows)
-        session.commit()
-        return plan.id, [r.id for r in rows], expert["id"]
+    plan_id, rows = factories.stored_plan(engine, [(p, expert["id"]) for p in request["positions"]])
+    return plan_id, [r.id for r in rows], expert["id"]
 
 
 def test_twenty_simultaneous_approvals_make_one_deployment(client, auth, engine, live_server):

