@@ -8,7 +8,8 @@ from typing import Any
 from sqlmodel import Session
 
 from schemas.enums import PlanStatus
-from service.platform.tables import Plan, PlanAssignment
+from service.deployments import repository as deployments
+from service.platform.tables import Plan, PlanAssignment, Position
 
 _serial = itertools.count(1)
 
@@ -103,3 +104,20 @@ def stored_plan(engine, pairs: list[tuple[dict, int]]) -> tuple[int, list[PlanAs
         session.add_all(rows)
         session.commit()
         return plan.id, rows
+
+
+def deploy(engine, position_id: int, *, expert: int | None = None, offer: int | None = None) -> int:
+    """A deployment as an approval makes it (the booking rules, the events), without a plan; its id."""
+    with Session(engine) as session:
+        made = deployments.create(
+            session,
+            position=session.get(Position, position_id),
+            seat=1,
+            expert_id=expert,
+            offer_id=offer,
+            plan_id=None,
+            assignment_id=None,
+            approved_by="test",
+        )
+        session.commit()
+        return made.id

@@ -6,9 +6,8 @@ from types import SimpleNamespace
 import pytest
 from sqlmodel import Session, select
 
-from service.deployments import repository as deployments
 from service.planning import jobs
-from service.platform.tables import AuditEntry, Expert, Position
+from service.platform.tables import AuditEntry, Expert
 from tests.service import factories
 
 NO_LANGUAGE = {"languages": []}
@@ -37,23 +36,6 @@ def _request(client, headers, seats: int, **position) -> dict:
     return made.json()
 
 
-def _deploy(engine, position_id: int, *, expert: int | None = None, offer: int | None = None) -> int:
-    """A deployment as an approval makes it (the booking rules, the events), without a plan."""
-    with Session(engine) as session:
-        made = deployments.create(
-            session,
-            position=session.get(Position, position_id),
-            seat=1,
-            expert_id=expert,
-            offer_id=offer,
-            plan_id=None,
-            assignment_id=None,
-            approved_by="test",
-        )
-        session.commit()
-        return made.id
-
-
 @pytest.fixture
 def world(client, auth, engine):
     """Norway: three deployed experts, two deployed offers; Ghana: one deployed expert; each on a seat of its own."""
@@ -74,12 +56,12 @@ def world(client, auth, engine):
     )
     seats = [p["id"] for p in people["positions"]]
     w.d = {
-        "ane": _deploy(engine, seats[0], expert=w.ane),
-        "bjorn": _deploy(engine, seats[1], expert=w.bjorn),
-        "cato": _deploy(engine, seats[2], expert=w.cato),
-        "police": _deploy(engine, teams["positions"][0]["id"], offer=w.police),
-        "trainer": _deploy(engine, teams["positions"][1]["id"], offer=w.trainer),
-        "kofi": _deploy(engine, other["positions"][0]["id"], expert=w.kofi),
+        "ane": factories.deploy(engine, seats[0], expert=w.ane),
+        "bjorn": factories.deploy(engine, seats[1], expert=w.bjorn),
+        "cato": factories.deploy(engine, seats[2], expert=w.cato),
+        "police": factories.deploy(engine, teams["positions"][0]["id"], offer=w.police),
+        "trainer": factories.deploy(engine, teams["positions"][1]["id"], offer=w.trainer),
+        "kofi": factories.deploy(engine, other["positions"][0]["id"], expert=w.kofi),
     }
     assert _at_risk(client, auth("planner")) == {}
     return w

@@ -12,10 +12,8 @@ from sqlmodel import Session
 
 from schemas.enums import Role
 from service.app import create_app
-from service.deployments import repository as deployments
 from service.platform.auth import issue_token
 from service.platform.settings import Settings
-from service.platform.tables import Position
 from tests.service import factories
 from tests.service.conftest import serve
 from tests.web.conftest import TIMEOUT_MS, sign_in
@@ -48,22 +46,10 @@ def risky(databases, template_url):
             for n in ("Ane Berg", "Bjorn Dahl")
         ]
         client.post("/experts", json=factories.expert(full_name="Sara Spare", nationality="NOR"), headers=hq)
-        ids = []
-        with Session(app.state.engine) as session:
-            for position, expert in zip(request["positions"], people):
-                ids.append(
-                    deployments.create(
-                        session,
-                        position=session.get(Position, position["id"]),
-                        seat=1,
-                        expert_id=expert,
-                        offer_id=None,
-                        plan_id=None,
-                        assignment_id=None,
-                        approved_by="test",
-                    ).id
-                )
-            session.commit()
+        ids = [
+            factories.deploy(app.state.engine, position["id"], expert=expert)
+            for position, expert in zip(request["positions"], people)
+        ]
         etag = client.get(f"/experts/{people[0]}", headers=norway).headers["etag"]
         leave = {"leave": [{"start": "2027-05-01", "end": "2027-05-31"}]}
         assert client.patch(f"/experts/{people[0]}", json=leave, headers=norway | {"If-Match": etag}).status_code == 200
