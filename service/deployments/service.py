@@ -1,11 +1,11 @@
 """The use cases of deployments: list and export them, the ones ending soon, and a planner's lifecycle step."""
 
 from datetime import date, timedelta
+from typing import Any
 
 from sqlmodel import Session
 
 from schemas.dates import LAST_DAY
-from schemas.enums import DeploymentStatus
 from schemas.planning import DeploymentPublic, DeploymentsPublic, DeploymentUpdate
 from service.deployments import repository as repo
 from service.platform.auth import Principal
@@ -14,31 +14,13 @@ from service.platform.unit import Unit
 from service.platform.usecase import use_case
 
 
-def conditions(
-    *,
-    mission: str | None = None,
-    expert_id: int | None = None,
-    offer_id: int | None = None,
-    request_id: int | None = None,
-    state: str | None = None,
-    status: DeploymentStatus | None = None,
-    active_from: date | None = None,
-    active_to: date | None = None,
-    at_risk: bool | None = None,
-) -> list:
-    """The filters of the deployment list (and its export), as query conditions; 422 for a backwards period."""
+def conditions(*, active_from: date | None = None, active_to: date | None = None, **filters: Any) -> list:
+    """The filters of the deployment list (and its export), as query conditions; 422 for a backwards period.
+
+    ``filters``: those of ``repository.conditions`` (mission, expert, offer, request, state, status, at risk).
+    """
     check_range(active_from, active_to, "active_from", "active_to")
-    return repo.conditions(
-        mission=mission,
-        expert_id=expert_id,
-        offer_id=offer_id,
-        request_id=request_id,
-        state=state,
-        status=status,
-        active_from=active_from,
-        active_to=active_to,
-        at_risk=at_risk,
-    )
+    return repo.conditions(active_from=active_from, active_to=active_to, **filters)
 
 
 def list_deployments(
