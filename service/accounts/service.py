@@ -6,7 +6,7 @@ from sqlmodel import Session
 
 from schemas.enums import Role
 from service.accounts.schemas import TokenCreate, TokenCreated, TokenPublic
-from service.platform.auth import issue_token, revoke
+from service.platform.auth import issue_token, revoke, revoked_here
 from service.platform.usecase import use_case
 
 if TYPE_CHECKING:  # the command line imports this module: it stays without FastAPI until a route needs it
@@ -34,6 +34,7 @@ def revoke_token(unit: "Unit", *, token_id: int) -> TokenPublic:
     public = TokenPublic.model_validate(row.model_dump())
     unit.audit("revoke", "api_token", token_id, after=public)
     unit.commit(None)
+    revoked_here(row)
     return public
 
 
@@ -46,7 +47,8 @@ def issue_token_locally(session: Session, *, role: Role, name: str, state: str |
 
 def revoke_token_locally(session: Session, *, token_id: int) -> bool:
     """Revoke a token from the command line (nobody signed in: no audit entry); False if there is none."""
-    if revoke(session, token_id) is None:
+    if (row := revoke(session, token_id)) is None:
         return False
     session.commit()
+    revoked_here(row)
     return True

@@ -70,6 +70,7 @@ def worker(
         poll_seconds=settings.worker_poll_seconds,
         reminder_days=settings.reminder_days,
         allow_private_webhooks=settings.allow_private_webhooks,
+        keep_answers_hours=settings.idempotency_keep_hours,
     )
 
 

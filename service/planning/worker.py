@@ -13,21 +13,32 @@ from sqlmodel import Session
 from service.deployments import reminders
 from service.notifications import webhooks
 from service.planning import jobs, risks
+from service.platform import idempotency
 
 logger = logging.getLogger("roster.worker")
 RECHECK_EVERY_SECONDS = 20 * 3600  # about daily: changes are rechecked when made, this pass is a safety net
+PURGE_EVERY_SECONDS = 3600
 _last_recheck: weakref.WeakKeyDictionary[Engine, float] = weakref.WeakKeyDictionary()
+_last_purge: weakref.WeakKeyDictionary[Engine, float] = weakref.WeakKeyDictionary()
 
 
 def worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident() % 100000}"
 
 
-def tick(engine: Engine, name: str, lease_seconds: float, reminder_days: int, allow_private: bool = True) -> bool:
+def tick(
+    engine: Engine,
+    name: str,
+    lease_seconds: float,
+    reminder_days: int,
+    allow_private: bool = True,
+    keep_answers_hours: float = 24.0,
+) -> bool:
     """One round of work; True if a plan ran (so the next round should not wait)."""
     ran = jobs.work_once(engine, name, lease_seconds) is not None
     reminders.emit_ending_soon(engine, within_days=reminder_days)
     _recheck_daily(engine)
+    _purge_hourly(engine, keep_answers_hours)
     with Session(engine) as session:
         webhooks.enqueue(session)
         session.commit()
@@ -45,6 +56,16 @@ def _recheck_daily(engine: Engine) -> None:
             logger.info("daily recheck: %d deployment(s) flagged or cleared", changed)
 
 
+def _purge_hourly(engine: Engine, keep_answers_hours: float) -> None:
+    """Kept Idempotency-Key answers past their time, deleted on the first round and then about once an hour."""
+    now = time.monotonic()
+    if now - _last_purge.get(engine, -PURGE_EVERY_SECONDS) >= PURGE_EVERY_SECONDS:
+        _last_purge[engine] = now
+        with Session(engine) as session:
+            if gone := idempotency.purge(session, keep_answers_hours):
+                logger.info("purged %d kept answer(s) older than %s h", gone, keep_answers_hours)
+
+
 def run(
     engine: Engine,
     stop: threading.Event,
@@ -53,13 +74,14 @@ def run(
     poll_seconds: float,
     reminder_days: int,
     allow_private_webhooks: bool = True,
+    keep_answers_hours: float = 24.0,
 ) -> None:
     """Work until ``stop`` is set; errors in one round are logged and the loop goes on."""
     name = worker_id()
     logger.info("worker %s started", name)
     while not stop.is_set():
         try:
-            if tick(engine, name, lease_seconds, reminder_days, allow_private_webhooks):
+            if tick(engine, name, lease_seconds, reminder_days, allow_private_webhooks, keep_answers_hours):
                 continue
         except Exception:
             logger.exception("worker round failed")
@@ -79,6 +101,7 @@ def start_thread(engine: Engine, settings) -> tuple[threading.Thread, threading.
             "poll_seconds": settings.worker_poll_seconds,
             "reminder_days": settings.reminder_days,
             "allow_private_webhooks": settings.allow_private_webhooks,
+            "keep_answers_hours": settings.idempotency_keep_hours,
         },
     )
     thread.start()

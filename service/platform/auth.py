@@ -49,9 +49,10 @@ class RecentTokens:
     """Tokens verified in the last few seconds, so that a burst of requests costs one look-up per token.
 
     Only good tokens are kept (bad ones go to the database and the failed sign-in throttle every time).
-    A token revoked in this process is forgotten at once; one revoked by another process (a second
-    server, the CLI) is refused here within ``seconds``. A token in steady use is verified again once
-    half its time has gone (``due``), in the background, so that its time rarely runs out: otherwise
+    A token revoked in this process is refused here at once and for good (``revoked``): a look-up that
+    read the token before the revocation committed cannot put it back. One revoked by another process (a
+    second server, the CLI) is refused here within ``seconds``. A token in steady use is verified again
+    once half its time has gone (``due``), in the background, so that its time rarely runs out: otherwise
     every request that arrived just after would wait for a look-up of its own.
     """
 
@@ -61,6 +62,7 @@ class RecentTokens:
         self.clock = clock
         self._entries: dict[str, tuple[float, Principal]] = {}
         self._verifying: set[str] = set()
+        self._revoked: dict[str, None] = {}  # in revocation order; the oldest go first past MAX_ENTRIES
 
     def get(self, digest: str, seconds: float) -> Principal | None:
         entry = self._entries.get(digest)
@@ -77,6 +79,9 @@ class RecentTokens:
         return True
 
     def put(self, digest: str, principal: Principal) -> None:
+        if digest in self._revoked:
+            self._verifying.discard(digest)
+            return
         if len(self._entries) >= self.MAX_ENTRIES:
             self._entries.clear()
         self._entries[digest] = (self.clock(), principal)
@@ -85,6 +90,16 @@ class RecentTokens:
     def forget(self, digest: str) -> None:
         self._entries.pop(digest, None)
         self._verifying.discard(digest)
+
+    def revoked(self, digest: str) -> None:
+        """A token this process revoked (call it after the commit): refused from now on without a look-up."""
+        self._revoked[digest] = None
+        while len(self._revoked) > self.MAX_ENTRIES:
+            del self._revoked[next(iter(self._revoked))]
+        self.forget(digest)
+
+    def is_revoked(self, digest: str) -> bool:
+        return digest in self._revoked
 
 
 recent_tokens = RecentTokens()
@@ -96,6 +111,8 @@ def authenticate(session: Session, secret: str, cache_seconds: float = 0.0) -> P
     With ``cache_seconds``, a token verified that recently is not looked up again.
     """
     digest = hash_token(secret)
+    if recent_tokens.is_revoked(digest):
+        return None
     if cache_seconds > 0 and (principal := recent_tokens.get(digest, cache_seconds)) is not None:
         return principal
     row = session.exec(
@@ -112,6 +129,7 @@ def authenticate(session: Session, secret: str, cache_seconds: float = 0.0) -> P
 
 
 def revoke(session: Session, token_id: int) -> ApiToken | None:
+    """Mark the token revoked in the session's transaction; call ``revoked_here`` once it commits."""
     row = session.get(ApiToken, token_id)
     if row is not None and row.revoked_at is None:
         row.revoked_at = utcnow()
@@ -119,3 +137,8 @@ def revoke(session: Session, token_id: int) -> ApiToken | None:
     if row is not None:
         recent_tokens.forget(row.token_hash)
     return row
+
+
+def revoked_here(row: ApiToken) -> None:
+    """After the commit of ``revoke``: this process refuses the token at once, whatever look-up is under way."""
+    recent_tokens.revoked(row.token_hash)

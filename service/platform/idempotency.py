@@ -6,14 +6,15 @@ the stored answer and replays it (see ``service.platform.middleware``).
 
 import json
 from dataclasses import dataclass
+from datetime import timedelta
 
 from fastapi import Request
 from fastapi.encoders import jsonable_encoder
 from pydantic import BaseModel
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlmodel import Session
 
-from service.platform.tables import IdempotencyRecord
+from service.platform.tables import IdempotencyRecord, utcnow
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,3 +58,14 @@ def _json(body: object) -> str:
     if isinstance(body, BaseModel):
         return body.model_dump_json()
     return json.dumps(jsonable_encoder(body), separators=(",", ":"))
+
+
+def purge(session: Session, keep_hours: float) -> int:
+    """Delete the answers kept for longer than ``keep_hours`` (they are no longer replayed); how many went.
+
+    They hold what the write answered (personal data included), so they are kept no longer than a retry needs.
+    """
+    cutoff = utcnow() - timedelta(hours=keep_hours)
+    gone = session.exec(delete(IdempotencyRecord).where(IdempotencyRecord.created_at < cutoff)).rowcount  # type: ignore[call-overload]
+    session.commit()
+    return gone

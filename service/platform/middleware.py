@@ -9,11 +9,11 @@ from datetime import UTC, timedelta
 import anyio
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from service.platform.auth import hash_token
+from service.platform.auth import authenticate, hash_token, recent_tokens
 from service.platform.tables import IdempotencyRecord, utcnow
 
 logger = logging.getLogger("roster")
@@ -93,7 +93,29 @@ class BodyLimitAndIdempotency:
         authorization = headers.get("authorization", "")
         if scope["method"] != "POST" or not key or not authorization or scope["path"] in NEVER_REPLAYED:
             return await self.app(scope, _replay(body), send)
+        try:
+            valid = await self._valid_token(authorization)
+        except OperationalError:
+            return await _send_json(send, 503, DATABASE_DOWN, [(b"retry-after", b"5")])
+        if not valid:  # the app answers 401 (and counts the failure); nothing is claimed or replayed
+            return await self.app(scope, _replay(body), send)
         await self._idempotent(scope, body, key, hash_token(authorization), send)
+
+    async def _valid_token(self, authorization: str) -> bool:
+        """Whether the header holds a valid token: a stored answer is replayed only to the caller it was given to,
+        and only while that caller may still sign in (a revoked token gets 401, not the stored record)."""
+        scheme, _, secret = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not (secret := secret.strip()):
+            return False
+        seconds = self.state.settings.token_cache_seconds
+        if recent_tokens.get(hash_token(secret), seconds) is not None:
+            return True
+
+        def look_up() -> bool:
+            with Session(self.state.engine) as session:
+                return authenticate(session, secret, seconds) is not None
+
+        return await anyio.to_thread.run_sync(look_up)
 
     async def _idempotent(self, scope: Scope, body: bytes, key: str, token_hash: str, send: Send) -> None:
         if len(key) > 200:
@@ -153,33 +175,41 @@ class BodyLimitAndIdempotency:
                     IdempotencyRecord.token_hash == token_hash, IdempotencyRecord.key == key
                 )
             ).one()
+            kept = timedelta(hours=self.state.settings.idempotency_keep_hours)
+            if _age(stored) >= kept:  # expired: the key is free again, as if never used
+                if self._claim_again(session, stored, scope, fingerprint):
+                    return None
+                return 409, json.dumps({"error": "conflict", "detail": _IN_PROGRESS.format(key=key)}), None
             if stored.body_hash != fingerprint:
                 detail = f"Idempotency-Key {key!r} was already used for a different request: use a new key"
                 return 422, json.dumps({"error": "idempotency_key_reused", "detail": detail}), None
             if stored.status_code is None:
-                if self._take_over(session, stored):
-                    return None
-                detail = f"a request with Idempotency-Key {key!r} is still in progress: retry in a moment"
-                return 409, json.dumps({"error": "conflict", "detail": detail}), None
+                stale = timedelta(seconds=self.state.settings.idempotency_pending_seconds)
+                if _age(stored) >= stale and self._claim_again(session, stored, scope, fingerprint, pending=True):
+                    return None  # a claim pending for longer than a request can take: its process died
+                return 409, json.dumps({"error": "conflict", "detail": _IN_PROGRESS.format(key=key)}), None
             return stored.status_code, stored.response_body, stored.content_type
 
-    def _take_over(self, session: Session, stored: IdempotencyRecord) -> bool:
-        """A claim pending for longer than a request can take belongs to a process that died: claim it again.
-
-        The conditional update lets exactly one of several concurrent retries win.
-        """
-        stale = timedelta(seconds=self.state.settings.idempotency_pending_seconds)
-        created = stored.created_at if stored.created_at.tzinfo else stored.created_at.replace(tzinfo=UTC)
-        if utcnow() - created < stale:
-            return False
+    def _claim_again(
+        self, session: Session, stored: IdempotencyRecord, scope: Scope, fingerprint: str, pending: bool = False
+    ) -> bool:
+        """Take over an expired record, or a stale ``pending`` one (unless it was settled meanwhile), for this
+        request; the conditional update lets exactly one of several concurrent retries win."""
+        still = [IdempotencyRecord.id == stored.id, IdempotencyRecord.created_at == stored.created_at]
+        if pending:
+            still.append(col(IdempotencyRecord.status_code).is_(None))
         taken = session.exec(
             update(IdempotencyRecord)
-            .where(
-                IdempotencyRecord.id == stored.id,
-                IdempotencyRecord.status_code.is_(None),
-                IdempotencyRecord.created_at == stored.created_at,
+            .where(*still)
+            .values(
+                created_at=utcnow(),
+                method=scope["method"],
+                path=scope["path"],
+                body_hash=fingerprint,
+                status_code=None,
+                response_body=None,
+                content_type=None,
             )
-            .values(created_at=utcnow())
         ).rowcount
         session.commit()
         return taken == 1
@@ -202,6 +232,14 @@ class BodyLimitAndIdempotency:
             else:
                 session.delete(record)
             session.commit()
+
+
+_IN_PROGRESS = "a request with Idempotency-Key {key!r} is still in progress: retry in a moment"
+
+
+def _age(record: IdempotencyRecord) -> timedelta:
+    created = record.created_at if record.created_at.tzinfo else record.created_at.replace(tzinfo=UTC)
+    return utcnow() - created
 
 
 class SecurityHeaders:

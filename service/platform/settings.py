@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     worker: Literal["auto", "inprocess", "external"] = "auto"
     worker_lease_seconds: float = 30.0
     idempotency_pending_seconds: float = 60.0
+    idempotency_keep_hours: float = Field(
+        default=24.0, gt=0, description="how long an Idempotency-Key's answer is replayed; older ones are purged"
+    )
     worker_poll_seconds: float = 1.0
     reminder_days: int = 30
     token_cache_seconds: float = Field(default=1.0, ge=0, le=60)

@@ -4,11 +4,16 @@ import logging
 
 import psycopg
 import pytest
-from sqlalchemy import event
+from datetime import timedelta
+
+from sqlalchemy import event, func, update
 from sqlalchemy.exc import OperationalError
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from service.offers import repository as offers_repo
+from service.planning import worker
+from service.platform.idempotency import purge
+from service.platform.tables import ApiToken, IdempotencyRecord, utcnow
 from service.platform.errors import Invalid, Sparse
 from service.reference.repository import check
 from tests.service import factories
@@ -259,6 +264,49 @@ class TestIdempotency:
         other = client.post("/offers", json=body, headers=auth("member_state", "GHA") | {"Idempotency-Key": "k"})
         assert good.status_code == other.status_code == 201
         assert good.json()["state"] == "NOR" and other.json()["state"] == "GHA"
+
+    def test_a_revoked_token_replaying_its_key_gets_401_not_the_stored_answer(self, client, auth, app):
+        """The issue saw a revoked token replay an old POST and get the stored 201 with the expert's national id."""
+        headers = auth("member_state", "NOR") | {"Idempotency-Key": "before-revocation"}
+        body = factories.expert(nationality="NOR", national_id="NOR-555")
+        assert client.post("/experts", json=body, headers=headers).status_code == 201
+        with Session(app.state.engine) as session:
+            token_id = session.exec(select(ApiToken.id).where(ApiToken.state == "NOR")).one()
+        assert client.delete(f"/tokens/{token_id}", headers=auth("admin")).status_code == 200
+        replay = client.post("/experts", json=body, headers=headers)
+        assert replay.status_code == 401 and "NOR-555" not in replay.text
+        assert "idempotent-replayed" not in replay.headers
+
+    def test_a_stored_answer_expires_and_the_key_is_free_again(self, client, auth, app):
+        hq = auth("hq") | {"Idempotency-Key": "yesterday"}
+        first = client.post("/experts", json=factories.expert(), headers=hq)
+        kept = app.state.settings.idempotency_keep_hours
+        _age_records(app, timedelta(hours=kept, minutes=1))
+        other = client.post("/experts", json=factories.expert(), headers=hq)  # another body: no longer "reused"
+        assert first.status_code == other.status_code == 201 and other.json()["id"] != first.json()["id"]
+        assert "idempotent-replayed" not in other.headers
+        assert client.post("/experts", json=factories.expert(), headers=hq).status_code == 422  # kept afresh
+
+    def test_the_worker_purges_answers_past_their_time_and_only_those(self, client, auth, app):
+        for key in ("old-1", "old-2"):
+            client.post("/experts", json=factories.expert(), headers=auth("hq") | {"Idempotency-Key": key})
+        _age_records(app, timedelta(hours=25))
+        client.post("/experts", json=factories.expert(), headers=auth("hq") | {"Idempotency-Key": "new"})
+        with Session(app.state.engine) as session:
+            assert purge(session, 24) == 2 and purge(session, 24) == 0
+            assert session.exec(select(IdempotencyRecord.key)).all() == ["new"]
+        _age_records(app, timedelta(hours=25))
+        worker._last_purge.pop(app.state.engine, None)
+        worker.tick(app.state.engine, "test", 30, 30, keep_answers_hours=24)
+        with Session(app.state.engine) as session:
+            assert session.exec(select(func.count()).select_from(IdempotencyRecord)).one() == 0
+
+
+def _age_records(app, by: timedelta) -> None:
+    """Every kept answer made older, as if that time had passed."""
+    with Session(app.state.engine) as session:
+        session.exec(update(IdempotencyRecord).values(created_at=utcnow() - by))
+        session.commit()
 
 
 def test_spreadsheet_uploads_may_be_larger_than_other_bodies(client, auth):

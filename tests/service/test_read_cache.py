@@ -280,6 +280,32 @@ def test_a_token_in_steady_use_is_verified_again_before_its_time_runs_out(
         assert auth_module.recent_tokens.get(digest, seconds) is not None
 
 
+def test_a_token_revoked_here_is_refused_at_once_even_while_a_look_up_of_it_is_under_way(
+    app, client, auth, clock, verifications, monkeypatch
+):
+    """The issue saw the revoking process accept the token again for ~0.5 s: a background look-up that read
+    the token before the revocation committed put it back in the cache afterwards."""
+    headers, admin = auth("planner"), auth("admin")
+    with Session(app.state.engine) as session:
+        token_id = session.exec(select(ApiToken.id).where(ApiToken.name == "test planner ")).one()
+    seconds = app.state.settings.token_cache_seconds
+    assert client.get("/experts", headers=headers).status_code == 200
+    clock[0] += seconds * 0.6
+    assert client.get("/experts", headers=headers).status_code == 200 and len(verifications) == 1
+    cache, digest = auth_module.recent_tokens, auth_module.hash_token(headers["Authorization"].removeprefix("Bearer "))
+    real_put = cache.put
+
+    def revoked_before_put(key, principal):  # the look-up read the token valid; the revocation commits now
+        if key == digest:
+            assert client.delete(f"/tokens/{token_id}", headers=admin).status_code == 200
+        real_put(key, principal)
+
+    monkeypatch.setattr(cache, "put", revoked_before_put)
+    asyncio.run(verifications.pop())
+    clock[0] += seconds * 0.1
+    assert client.get("/experts", headers=headers).status_code == 401
+
+
 def test_bad_tokens_are_never_kept(client, clock):
     forged = {"Authorization": "Bearer rst_forged"}
     assert [client.get("/experts", headers=forged).status_code for _ in range(3)] == [401, 401, 401]
