@@ -66,6 +66,6 @@ def purge(session: Session, keep_hours: float) -> int:
     They hold what the write answered (personal data included), so they are kept no longer than a retry needs.
     """
     cutoff = utcnow() - timedelta(hours=keep_hours)
-    gone = session.exec(delete(IdempotencyRecord).where(IdempotencyRecord.created_at < cutoff)).rowcount  # type: ignore[call-overload]
+    gone = session.exec(delete(IdempotencyRecord).where(IdempotencyRecord.created_at < cutoff)).rowcount
     session.commit()
     return gone
