@@ -49,6 +49,9 @@ class Readiness(StrEnum):
     rapid_deployment = "rapid_deployment"
 
 
+READINESS_RANK: dict[Readiness, int] = {r: i for i, r in enumerate(Readiness)}  # lowest first
+
+
 class OfferStatus(StrEnum):
     draft = "draft"
     submitted = "submitted"

@@ -148,6 +148,10 @@ class Parameters(Strict):
     urgent_days: int = Field(default=60, description="a position is urgent if deploy_by (or start) is within this")
     long_days: int = Field(default=180, description="a position is long if it lasts at least this many days")
     time_limit: float = Field(default=30.0, gt=0, description="seconds for the whole solve")
+    min_readiness: Readiness = Field(
+        default=Readiness.pledged,
+        description="the lowest readiness of an offer the matching accepts (experts are not concerned)",
+    )
 
 
 class Instance(Strict):

@@ -5,7 +5,7 @@ from typing import Annotated, Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from schemas.enums import DeploymentStatus, PlanStatus, ReviewStatus
+from schemas.enums import DeploymentStatus, PlanStatus, Readiness, ReviewStatus
 from schemas.ids import RowId
 from schemas.instance import Weights
 
@@ -32,6 +32,11 @@ class PlanCreate(Strict):
     weights: Weights | None = None
     rest_days: int | None = Field(default=None, ge=0, le=365)
     max_state_share: float | None = Field(default=None, gt=0, le=1)
+    min_readiness: Readiness | None = Field(
+        default=None,
+        description="the lowest readiness of an offer the plan accepts (experts are not concerned); "
+        "default: pledged, every offer",
+    )
     gender_targets: dict[int, float] = Field(default_factory=dict, description="request id -> share of women")
     today: date | None = Field(default=None, description="the planning date; default: today")
     pins: list[SeatPin] = Field(

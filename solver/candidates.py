@@ -13,6 +13,7 @@ from datetime import date
 
 import numpy as np
 
+from schemas.enums import READINESS_RANK, Readiness
 from schemas.instance import Instance, Position
 from solver.suppliers import CATEGORIES, LEVEL_BIT, Bools, Ints, Suppliers, Windows, build_suppliers
 
@@ -23,6 +24,7 @@ class Context:
     rest: int
     forbidden: dict[str, set[int]]
     same_offer_groups: set[str] = field(default_factory=set)
+    min_readiness: Readiness = Readiness.pledged
 
 
 @dataclass
@@ -139,6 +141,13 @@ def rule_offer_caveats(sup: Suppliers, pos: Position, ctx: Context, idx: Ints) -
     return ok, "are offers whose caveats exclude this mission, state or duration"
 
 
+def rule_readiness(sup: Suppliers, pos: Position, ctx: Context, idx: Ints) -> Verdict:
+    if ctx.min_readiness == Readiness.pledged:
+        return None, ""
+    lowest = READINESS_RANK[ctx.min_readiness]
+    return sup.readiness[idx] >= lowest, f"are offers not yet {ctx.min_readiness.value.replace('_', ' ')}"
+
+
 def rule_same_offer(sup: Suppliers, pos: Position, ctx: Context, idx: Ints) -> Verdict:
     if not (pos.same_offer or pos.group in ctx.same_offer_groups):
         return None, ""
@@ -161,6 +170,7 @@ LATE_RULES = [
     rule_deployed,
     rule_notice,
     rule_offer_caveats,
+    rule_readiness,
     rule_same_offer,
     rule_forbidden,
 ]
@@ -216,7 +226,8 @@ def context(inst: Instance, sup: Suppliers) -> Context:
         if f.supplier_id in sup.index:
             forbidden[f.position_id].add(sup.index[f.supplier_id])
     teams = {p.group for p in inst.positions if p.group and p.same_offer}
-    return Context(inst.today.toordinal(), inst.parameters.rest_days, dict(forbidden), teams)
+    parameters = inst.parameters
+    return Context(inst.today.toordinal(), parameters.rest_days, dict(forbidden), teams, parameters.min_readiness)
 
 
 def generate(inst: Instance, sup: Suppliers | None = None) -> tuple[Suppliers, list[Filtered]]:

@@ -8,6 +8,7 @@ from collections import defaultdict
 from datetime import date, timedelta
 from typing import cast
 
+from schemas.enums import Readiness
 from schemas.instance import Expert, Instance, Offer, Position
 from schemas.plan import Plan
 
@@ -45,6 +46,9 @@ def _eligibility(inst: Instance, pos: Position, sup: Expert | Offer, is_offer: b
             bad.append("max duration")
         if pos.mission in offer.excluded_missions or set(pos.host_states) & set(offer.excluded_states):
             bad.append("offer caveat")
+        ranks = list(Readiness)
+        if ranks.index(offer.readiness) < ranks.index(inst.parameters.min_readiness):
+            bad.append("readiness")
     else:
         expert = cast(Expert, sup)
         if pos.same_offer:

@@ -10,7 +10,7 @@ from datetime import date
 import numpy as np
 import numpy.typing as npt
 
-from schemas.enums import Category, Gender, Level, Readiness, Source
+from schemas.enums import READINESS_RANK, Category, Gender, Level, Readiness, Source
 from schemas.instance import Expert, Instance, Offer
 
 Ints = npt.NDArray[np.int64]
@@ -70,6 +70,7 @@ class Suppliers:
     grade: Ints
     notice: Ints
     screening: Ints
+    readiness: Int8s  # an offer's rank in READINESS_RANK; experts rank above every level
     max_duration: Ints
     skills: dict[str, Int8s]
     languages: dict[str, Int8s]
@@ -152,6 +153,7 @@ def build_suppliers(inst: Instance) -> Suppliers:
             + [FAR_FUTURE] * len(of),
             dtype=np.int64,
         ),
+        readiness=np.array([len(READINESS_RANK)] * n_e + [READINESS_RANK[o.readiness] for o in of], dtype=np.int8),
         max_duration=np.array([FAR_FUTURE] * n_e + [o.max_duration_days or FAR_FUTURE for o in of], dtype=np.int64),
         skills=_code_columns([x.skills for x in both]),
         languages=_code_columns([x.languages for x in both]),

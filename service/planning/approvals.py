@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlmodel import Session
 
 from schemas import instance as si
+from schemas.enums import Readiness
 from schemas.ids import SeatId, SupplierId
 from service.deployments import repository as deployments
 from service.planning import checks, jobs
@@ -66,12 +67,13 @@ class Basis:
     today: date
     rest_days: int
     planned: dict[str, si.Position]
+    min_readiness: Readiness = Readiness.pledged
 
     @classmethod
     def of(cls, plan: Plan) -> "Basis":
         seats = si.Instance.model_validate_json(plan.instance).positions if plan.instance else []
-        rest_days = jobs.solver_parameters(plan)[0].rest_days
-        return cls(datetime.now(UTC).date(), rest_days, {p.id: p for p in seats})
+        parameters = jobs.solver_parameters(plan)[0]
+        return cls(datetime.now(UTC).date(), parameters.rest_days, {p.id: p for p in seats}, parameters.min_readiness)
 
     def problems(
         self, session: Session, a: PlanAssignment, position: Position | None, supplier: SupplierId
@@ -86,6 +88,7 @@ class Basis:
             today=self.today,
             rest_days=self.rest_days,
             approving=True,
+            min_readiness=self.min_readiness,
             planned=self.planned.get(str(SeatId(a.position_id, a.seat))),
         )
 

@@ -12,7 +12,7 @@ from datetime import date
 
 import solver
 from schemas import instance as si
-from schemas.enums import OfferStatus, RequestStatus
+from schemas.enums import OfferStatus, Readiness, RequestStatus
 from schemas.ids import SeatId, SupplierId
 from service.planning import repository as repo
 from service.planning.bridge import expert_of, offer_of, seat_of
@@ -76,6 +76,7 @@ def seat_problems(
     today: date,
     rest_days: int,
     approving: bool,
+    min_readiness: Readiness = Readiness.pledged,
     planned: si.Position | None = None,
     deployment_id: int | None = None,
 ) -> list[Problem]:
@@ -103,7 +104,7 @@ def seat_problems(
             for d in repo.live_deployments_of(session, supplier, other_than=deployment_id)
             if supplier.kind == "expert"  # an offer's slots are counted when it is booked
         ],
-        parameters=si.Parameters(rest_days=rest_days),
+        parameters=si.Parameters(rest_days=rest_days, min_readiness=min_readiness),
     )
     for broken in solver.eligibility(instance, seat_id, str(supplier)):
         problems.append(Problem(broken.rule, singular(broken.detail), broken.rule not in UNBREAKABLE))

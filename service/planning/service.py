@@ -39,7 +39,7 @@ from service.platform.usecase import use_case
 
 def _parameters(body: PlanCreate) -> dict:
     stored: dict[str, Any] = {"time_limit": body.time_limit, "workers": body.workers, "seed": body.seed}
-    for name in ("rest_days", "max_state_share"):
+    for name in ("rest_days", "max_state_share", "min_readiness"):
         if getattr(body, name) is not None:
             stored[name] = getattr(body, name)
     if body.weights is not None:

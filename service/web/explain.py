@@ -10,6 +10,7 @@ RULES = {
     "nationality": "nationals of the host country",
     "screening": "without a valid human-rights screening",
     "caveat": "excluded by their offer's caveats",
+    "readiness": "offers below the readiness the plan asks for",
     "grade": "outside the grade range",
     "forbidden": "rejected earlier for this position",
 }

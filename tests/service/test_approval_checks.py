@@ -81,7 +81,13 @@ def _world(client, auth, engine, kind: str = "expert", *, start: date = START, p
         )
         supplier = client.post("/offers", json=body, headers=auth("member_state", "GHA")).json()
     planner = auth("planner")
-    body = {"workers": 1, "time_limit": 5, "today": _day(plan_today), "request_ids": [request["id"]]}
+    body = {
+        "workers": 1,
+        "time_limit": 5,
+        "today": _day(plan_today),
+        "request_ids": [request["id"]],
+        "min_readiness": "ready",  # the offer is ready: proposed, until its readiness drops
+    }
     plan = _run(client, engine, planner, body=body)
     (assignment,) = client.get(f"/plans/{plan['id']}/assignments", headers=planner).json()["data"]
     assert assignment["supplier"]["id"] == ("E" if kind == "expert" else "O") + str(supplier["id"])
@@ -182,6 +188,7 @@ CHANGES = [
     ("offer maximum duration", "offer", _patch_offer(max_duration_days=30), "offer_caveats", True),
     ("offer caveat excludes the mission", "offer", _patch_offer(excluded_missions=["MINUSCA"]), "offer_caveats", True),
     ("offer expired", "offer", _expire, "supplier", False),
+    ("offer readiness below the plan's lowest", "offer", _patch_offer(readiness="pledged"), "readiness", True),
 ]  # fmt: skip
 
 

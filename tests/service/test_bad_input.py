@@ -1,20 +1,19 @@
 """Every kind of bad input answers a 4xx that names the field and the fix, and changes nothing."""
 
 import logging
+from datetime import timedelta
 
 import psycopg
 import pytest
-from datetime import timedelta
-
 from sqlalchemy import event, func, update
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 
 from service.offers import repository as offers_repo
 from service.planning import worker
+from service.platform.errors import Invalid, Sparse
 from service.platform.idempotency import purge
 from service.platform.tables import ApiToken, IdempotencyRecord, utcnow
-from service.platform.errors import Invalid, Sparse
 from service.reference.repository import check
 from tests.service import factories
 

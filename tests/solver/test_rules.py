@@ -79,6 +79,31 @@ def test_offer_caveats(caveat, ok):
     assert (filled(plan) == {"P1": "O1"}) is ok
 
 
+@pytest.mark.parametrize(
+    "readiness,lowest,ok",
+    [
+        ("pledged", "assessed", False),
+        ("assessed", "assessed", True),
+        ("ready", "rapid_deployment", False),
+        ("rapid_deployment", "rapid_deployment", True),
+        ("pledged", "pledged", True),
+    ],
+)
+def test_readiness_bites_on_offers_below_the_plans_lowest_and_does_not_over_reach(readiness, lowest, ok):
+    parameters = Parameters(time_limit=10, min_readiness=lowest)
+    plan = _solve(instance([], [position()], offers=[offer(readiness=readiness)], parameters=parameters))
+    assert (filled(plan) == {"P1": "O1"}) is ok
+    if not ok:
+        assert [e.rule for e in plan.unfilled[0].eliminations] == ["readiness"]
+        assert f"not yet {lowest.replace('_', ' ')}" in plan.unfilled[0].eliminations[0].detail
+    # experts are not offers: the readiness an offer needs never keeps an expert out
+    strict = Parameters(time_limit=10, min_readiness="rapid_deployment")
+    assert filled(_solve(instance([expert()], [position()], parameters=strict))) == {"P1": "E1"}
+    assert solver.eligibility(
+        instance([], [position()], offers=[offer(readiness=readiness)], parameters=parameters), "P1", "O1"
+    ) == ([] if ok else [solver.BrokenRule(rule="readiness", detail=plan.unfilled[0].eliminations[0].detail)])
+
+
 def test_offer_state_is_not_the_host_state():
     assert filled(_solve(instance([], [position()], offers=[offer(state="CAF")]))) == {}
     assert filled(_solve(instance([], [position()], offers=[offer(state="CMR")]))) == {"P1": "O1"}
