@@ -89,7 +89,7 @@ LUA_POST_OFFER = r"""
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 local template = '{"title":"Bench offer %s-%d-%d-%d","kind":"individual","slots":1,"category":"police",' ..
-  '"available_from":"2027-03-01","available_to":"2027-12-31","max_duration_days":365,"readiness":"ready",' ..
+  '"available_from":"2027-03-01","available_to":"2027-12-31","max_duration_days":365,"readiness":"pledged",' ..
   '"cost_bearer":"member_state","notice_days":30,"expires_on":"2029-06-30",' ..
   '"skills":[{"code":"SSR-STRATEGY","proficiency":3}],"levels":["strategic"],' ..
   '"languages":[{"code":"en","level":4}],"excluded_missions":[],"excluded_states":[]}'

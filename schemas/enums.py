@@ -49,6 +49,13 @@ class Readiness(StrEnum):
     rapid_deployment = "rapid_deployment"
 
 
+class AssessmentResult(StrEnum):
+    """The outcome of the UN's assessment and advisory visit to an offered unit or team."""
+
+    passed = "passed"
+    failed = "failed"
+
+
 READINESS_RANK: dict[Readiness, int] = {r: i for i, r in enumerate(Readiness)}  # lowest first
 
 

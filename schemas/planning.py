@@ -32,10 +32,10 @@ class PlanCreate(Strict):
     weights: Weights | None = None
     rest_days: int | None = Field(default=None, ge=0, le=365)
     max_state_share: float | None = Field(default=None, gt=0, le=1)
-    min_readiness: Readiness | None = Field(
-        default=None,
-        description="the lowest readiness of an offer the plan accepts (experts are not concerned); "
-        "default: pledged, every offer",
+    min_readiness: Readiness = Field(
+        default=Readiness.assessed,
+        description="the lowest readiness of an offer the plan accepts (experts are not concerned): by default "
+        "offers an assessment visit passed (HQ records them); `pledged` takes every offer",
     )
     gender_targets: dict[int, float] = Field(default_factory=dict, description="request id -> share of women")
     today: date | None = Field(default=None, description="the planning date; default: today")

@@ -17,6 +17,7 @@ from sqlmodel._compat import SQLModelConfig  # the type SQLModel gives model_con
 from schemas.dates import Day
 from schemas.enums import (
     GRADE_RANK,
+    AssessmentResult,
     Benchmark,
     Category,
     CostBearer,
@@ -291,6 +292,29 @@ class OfferUpdate(Strict):
     excluded_missions: list[str] | None = None
     excluded_states: list[str] | None = None
     expert_ids: list[RowId] | None = None
+
+
+class AssessmentCreate(Strict):
+    """An assessment and advisory visit, as HQ records it (passed: the offer becomes at least `assessed`)."""
+
+    visited_on: Day = Field(description="the day of the visit (or the end of it)")
+    team: str = Field(min_length=1, max_length=200, description="who assessed: the team's names or its reference")
+    result: AssessmentResult
+    note: str = Field(default="", max_length=2000)
+
+
+class AssessmentPublic(AssessmentCreate):
+    id: int
+    offer_id: int
+    recorded_by: str
+    recorded_at: datetime
+
+
+class ReadinessChange(Strict):
+    """HQ sets an offer's readiness, with the reason kept in the audit trail."""
+
+    readiness: Readiness
+    reason: str = Field(min_length=3, max_length=1000, description="why: kept in the audit trail")
 
 
 class OfferPublic(OfferBase, OfferLists):

@@ -1,11 +1,22 @@
 """Load reference data and the demo roster; safe to run any number of times."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlmodel import Session, select
 
+from schemas.enums import AssessmentResult, Readiness
 from seed_data.reference import load_member_states, load_missions, load_skills
-from service.platform.tables import CapacityRequest, Expert, MemberState, Mission, Offer, Position, Skill
+from service.platform.tables import (
+    CapacityRequest,
+    Expert,
+    MemberState,
+    Mission,
+    Offer,
+    OfferAssessment,
+    Position,
+    Skill,
+)
 from service.roster import repository as expert_repo
 
 
@@ -53,6 +64,21 @@ def _is_new(seen: set, key) -> bool:
     return True
 
 
+def _visits(offers: list[Offer]) -> list[OfferAssessment]:
+    """The passed assessment visit behind each demo offer above `pledged` (HQ records them in real life)."""
+    return [
+        OfferAssessment(
+            offer_id=o.id,
+            visited_on=o.created_at.date() - timedelta(days=30),
+            team="UN assessment and advisory visit (demo)",
+            result=AssessmentResult.passed,
+            recorded_by="demo data",
+        )
+        for o in offers
+        if o.readiness != Readiness.pledged
+    ]
+
+
 def seed_demo(
     session: Session, *, experts: int = 400, offers: int = 40, requests: int = 30, seed: int = 2027
 ) -> dict[str, Counts]:
@@ -68,10 +94,14 @@ def seed_demo(
         if _is_new(emails, expert.email):
             session.add(expert_repo.build(expert, expert.state))
             result["experts"].added += 1
+    added = []
     for offer in demo.offers:
         if _is_new(offer_keys, (offer.state, offer.title)):
-            session.add(Offer(**offer.model_dump(exclude={"state"}), state=offer.state))
+            added.append(Offer(**offer.model_dump(exclude={"state"}), state=offer.state))
             result["offers"].added += 1
+    session.add_all(added)
+    session.flush()
+    session.add_all(_visits(added))
     for data in demo.requests:
         if _is_new(request_keys, (data.mission, data.title)):
             request = CapacityRequest(**data.model_dump(exclude={"positions"}))

@@ -12,17 +12,25 @@ from sqlalchemy import JSON, bindparam, insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from schemas.enums import OfferStatus, Role
-from schemas.roster import OfferCreate, OfferPublic, OfferUpdate
+from schemas.enums import READINESS_RANK, AssessmentResult, OfferStatus, Readiness, Role
+from schemas.roster import AssessmentCreate, AssessmentPublic, OfferCreate, OfferPublic, OfferUpdate
 from service.platform import audit
 from service.platform.auth import Principal
 from service.platform.errors import Conflict, Invalid
 from service.platform.queries import get_scoped, page, violates
 from service.platform.readpool import ReadPool, change
-from service.platform.tables import Expert, Offer, utcnow
+from service.platform.tables import Expert, Offer, OfferAssessment, utcnow
 from service.reference.repository import all_exist, all_exist_params, asked_for, check
 
 MEMBER_STATE_STATUSES = {OfferStatus.draft, OfferStatus.submitted, OfferStatus.withdrawn}
+PLEDGE_ONLY = (
+    "a new offer is pledged: readiness rises only after the UN's assessment visit, which HQ records "
+    "(POST /offers/{id}/assessments); leave readiness out or send pledged"
+)
+READINESS_BY_HQ = (
+    "readiness changes only through POST /offers/{id}/readiness (HQ, with a reason) or a recorded "
+    "assessment visit: leave readiness out of this change"
+)
 
 
 def to_public(offer: Offer) -> OfferPublic:
@@ -119,6 +127,8 @@ def _new(principal: Principal, data: OfferCreate) -> dict:
         raise Invalid("state", f"a {principal.state} token can only register offers for {principal.state}")
     if state is None:
         raise Invalid("state", "name the offering Member State (ISO3) in 'state'")
+    if data.readiness != Readiness.pledged:
+        raise Invalid("readiness", PLEDGE_ONLY)
     now = utcnow()
     return data.model_dump() | {"state": state, "slots_used": 0, "version": 1, "created_at": now, "updated_at": now}
 
@@ -171,6 +181,8 @@ def update(session: Session, principal: Principal, offer: Offer, data: OfferUpda
     for name, value in changes.items():
         if value is None and name not in nullable:
             raise Invalid(name, f"{name} cannot be null: leave it out to keep the current value")
+    if changes.get("readiness", offer.readiness) != offer.readiness:
+        raise Invalid("readiness", READINESS_BY_HQ)
     offer.sqlmodel_update(changes)
     _check(session, principal, offer.model_dump(), changes)
     offer.version += 1
@@ -178,3 +190,45 @@ def update(session: Session, principal: Principal, offer: Offer, data: OfferUpda
     with _title_unique(offer.state, offer.title):
         session.flush()
     return offer
+
+
+def assessments(session: Session, offer_id: int) -> list[AssessmentPublic]:
+    """The offer's assessment visits, the latest first."""
+    rows = session.exec(
+        select(OfferAssessment)
+        .where(OfferAssessment.offer_id == offer_id)
+        .order_by(OfferAssessment.visited_on.desc(), OfferAssessment.id.desc())
+    ).all()
+    return [AssessmentPublic.model_validate(r.model_dump()) for r in rows]
+
+
+def add_assessment(session: Session, principal: Principal, offer: Offer, visit: AssessmentCreate) -> AssessmentPublic:
+    """Record a visit; a passed one raises the offer to `assessed` if it was below."""
+    row = OfferAssessment(offer_id=offer.id, recorded_by=principal.name, **visit.model_dump())
+    session.add(row)
+    if visit.result == AssessmentResult.passed and READINESS_RANK[offer.readiness] < READINESS_RANK[Readiness.assessed]:
+        _set_readiness(offer, Readiness.assessed)
+    session.flush()
+    return AssessmentPublic.model_validate(row.model_dump())
+
+
+def set_readiness(session: Session, offer: Offer, readiness: Readiness) -> None:
+    """HQ's change of readiness: above `pledged` only on a passed visit, the latest one."""
+    if readiness != Readiness.pledged:
+        latest = next(iter(assessments(session, offer.id)), None)
+        if latest is None or latest.result != AssessmentResult.passed:
+            found = (
+                "no assessment visit is recorded" if latest is None else f"the last visit ({latest.visited_on}) failed"
+            )
+            raise Invalid(
+                "readiness",
+                f"{found}: record a passed one first (POST /offers/{offer.id}/assessments), or set pledged",
+            )
+    _set_readiness(offer, readiness)
+    session.flush()
+
+
+def _set_readiness(offer: Offer, readiness: Readiness) -> None:
+    offer.readiness = readiness
+    offer.version += 1
+    offer.updated_at = utcnow()

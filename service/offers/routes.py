@@ -6,12 +6,20 @@ import anyio
 from fastapi import APIRouter, Header, Query, Request, Response, status
 
 from schemas.enums import Category, OfferKind, OfferStatus, Readiness
-from schemas.roster import OfferCreate, OfferPublic, OffersPublic, OfferUpdate
+from schemas.roster import (
+    AssessmentCreate,
+    AssessmentPublic,
+    OfferCreate,
+    OfferPublic,
+    OffersPublic,
+    OfferUpdate,
+    ReadinessChange,
+)
 from service.offers import repository as repo
 from service.offers import service as offers_service
 from service.platform import idempotency
 from service.platform.auth import Principal
-from service.platform.deps import ContributorUser, CurrentUser, SessionDep, write_session
+from service.platform.deps import ContributorUser, CurrentUser, HqUser, SessionDep, write_session
 from service.platform.etags import json_answer, set_etag
 from service.platform.params import Id, Limit, Offset
 from service.platform.unit import Unit
@@ -76,5 +84,37 @@ def update_offer(
     """Change, renew (new ``expires_on``) or withdraw an offer; a stale If-Match answers 412."""
     unit = Unit.of(session, principal)
     public = offers_service.update_offer(unit, offer_id=offer_id, body=body, if_match=if_match)
+    set_etag(response, public.version)
+    return public
+
+
+@router.post("/{offer_id}/assessments", response_model=AssessmentPublic, status_code=status.HTTP_201_CREATED)
+def record_assessment(session: SessionDep, principal: HqUser, offer_id: Id, body: AssessmentCreate, request: Request):
+    """HQ records the UN's assessment and advisory visit to the offer; a passed one raises a pledged offer to
+    `assessed` (audited, with the visit as its reason). Failed visits are kept too: they keep it from rising."""
+    return offers_service.record_assessment(Unit.of(session, principal, request), offer_id=offer_id, visit=body)
+
+
+@router.get("/{offer_id}/assessments", response_model=list[AssessmentPublic])
+def list_assessments(session: SessionDep, principal: CurrentUser, offer_id: Id):
+    """The offer's assessment visits, the latest first; a Member State reads those of its own offers."""
+    return offers_service.list_assessments(session, principal, offer_id=offer_id)
+
+
+@router.post("/{offer_id}/readiness", response_model=OfferPublic)
+def change_readiness(
+    session: SessionDep,
+    principal: HqUser,
+    offer_id: Id,
+    body: ReadinessChange,
+    request: Request,
+    response: Response,
+    if_match: Annotated[str | None, Header()] = None,
+):
+    """HQ sets the offer's readiness with a reason (kept in the audit trail): `assessed`, `ready` or
+    `rapid_deployment` only when the latest assessment visit passed; `pledged` at any time. Member States pledge;
+    they cannot raise readiness themselves."""
+    unit = Unit.of(session, principal, request)
+    public = offers_service.change_readiness(unit, offer_id=offer_id, body=body, if_match=if_match)
     set_etag(response, public.version)
     return public

@@ -1,10 +1,11 @@
 """Use cases of offers: registered, changed, renewed and withdrawn."""
 
 from schemas.ids import SupplierId
-from schemas.roster import OfferCreate, OfferPublic, OfferUpdate
+from schemas.roster import AssessmentCreate, AssessmentPublic, OfferCreate, OfferPublic, OfferUpdate, ReadinessChange
 from service.offers import repository as repo
 from service.platform import hooks, locks
 from service.platform.auth import Principal
+from service.platform.etags import check_if_match
 from service.platform.readpool import ReadPool
 from service.platform.unit import Unit
 from service.platform.usecase import use_case
@@ -35,3 +36,43 @@ def update_offer(unit: Unit, *, offer_id: int, body: OfferUpdate, if_match: str 
         hooks.announce(unit, offers=[offer_id])
 
     return unit.update(offer, entity="offer", if_match=if_match, public=repo.to_public, change=change)
+
+
+@use_case
+def record_assessment(unit: Unit, *, offer_id: int, visit: AssessmentCreate) -> AssessmentPublic:
+    """HQ records an assessment visit; a passed one raises the offer to `assessed`. Audited (the visit, and the
+    offer before and after when its readiness rose)."""
+    locks.lock_suppliers(unit.session, [str(SupplierId(offer=offer_id))])
+    offer = repo.get_visible(unit.session, unit.principal, offer_id)
+    before = repo.to_public(offer)
+    recorded = repo.add_assessment(unit.session, unit.principal, offer, visit)
+    unit.audit("assess", "offer_assessment", recorded.id, after=recorded)
+    if offer.readiness != before.readiness:
+        unit.audit("readiness", "offer", offer_id, before=before, after=_with_reason(offer, f"visit {recorded.id}"))
+        hooks.announce(unit, offers=[offer_id])
+    return unit.commit(recorded, status=201)
+
+
+def list_assessments(session, principal: Principal, *, offer_id: int) -> list[AssessmentPublic]:
+    """An offer's visits (404 for another state's offer, as for the offer itself)."""
+    repo.get_visible(session, principal, offer_id)
+    return repo.assessments(session, offer_id)
+
+
+@use_case
+def change_readiness(unit: Unit, *, offer_id: int, body: ReadinessChange, if_match: str | None) -> OfferPublic:
+    """HQ sets an offer's readiness (above `pledged` only on a passed visit), the reason in the audit trail."""
+    locks.lock_suppliers(unit.session, [str(SupplierId(offer=offer_id))])
+    offer = repo.get_visible(unit.session, unit.principal, offer_id)
+    check_if_match(if_match, offer.version)
+    before = repo.to_public(offer)
+    if body.readiness == offer.readiness:
+        return before
+    repo.set_readiness(unit.session, offer, body.readiness)
+    unit.audit("readiness", "offer", offer_id, before=before, after=_with_reason(offer, body.reason))
+    hooks.announce(unit, offers=[offer_id])
+    return unit.commit(repo.to_public(offer))
+
+
+def _with_reason(offer, reason: str) -> dict:
+    return repo.to_public(offer).model_dump(mode="json") | {"reason": reason}

@@ -39,9 +39,10 @@ from service.platform.usecase import use_case
 
 def _parameters(body: PlanCreate) -> dict:
     stored: dict[str, Any] = {"time_limit": body.time_limit, "workers": body.workers, "seed": body.seed}
-    for name in ("rest_days", "max_state_share", "min_readiness"):
+    for name in ("rest_days", "max_state_share"):
         if getattr(body, name) is not None:
             stored[name] = getattr(body, name)
+    stored["min_readiness"] = body.min_readiness.value  # kept, so that approvals check what the plan used
     if body.weights is not None:
         stored["weights"] = body.weights.model_dump()
     if body.gender_targets:

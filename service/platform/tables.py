@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from sqlmodel import JSON, Field, Relationship, SQLModel
 
 from schemas.enums import (
+    AssessmentResult,
     Benchmark,
     Category,
     CostBearer,
@@ -187,6 +188,21 @@ class Offer(OfferBase, Versioned, table=True):
     excluded_missions: list[str] = Field(default_factory=list, sa_type=JSON)
     excluded_states: list[str] = Field(default_factory=list, sa_type=JSON)
     expert_ids: list[int] = Field(default_factory=list, sa_type=JSON)
+
+
+class OfferAssessment(SQLModel, table=True):
+    """An assessment and advisory visit to an offer (the capability readiness system's level 2), kept as
+    recorded: the evidence behind an offer's readiness above `pledged`."""
+
+    __tablename__ = "offer_assessment"
+    id: int | None = Field(default=None, primary_key=True)
+    offer_id: int = Field(foreign_key="offer.id", index=True, ondelete="CASCADE")
+    visited_on: date
+    team: str = Field(max_length=200)
+    result: AssessmentResult = Field(sa_type=enum_type(AssessmentResult))
+    note: str = Field(default="", max_length=2000)
+    recorded_by: str = Field(max_length=120)
+    recorded_at: datetime = Field(default_factory=utcnow)
 
 
 # --- Capacity requests -------------------------------------------------------------

@@ -45,7 +45,6 @@ def offer(**overrides: Any) -> dict:
         "available_from": "2027-01-01",
         "available_to": "2027-12-31",
         "max_duration_days": 365,
-        "readiness": "ready",
         "cost_bearer": "member_state",
         "notice_days": 45,
         "expires_on": "2030-06-30",
@@ -56,6 +55,19 @@ def offer(**overrides: Any) -> dict:
         "excluded_states": [],
     }
     return body | overrides
+
+
+def assessed(client, hq: dict[str, str], offer: dict, readiness: str = "assessed") -> dict:
+    """The offer after a passed assessment visit recorded by HQ (and, if asked, its readiness raised further)."""
+    visit = {"visited_on": "2026-11-02", "team": "UN assessment and advisory visit", "result": "passed"}
+    made = client.post(f"/offers/{offer['id']}/assessments", json=visit, headers=hq)
+    assert made.status_code == 201, made.text
+    if readiness != "assessed":
+        raised = client.post(
+            f"/offers/{offer['id']}/readiness", json={"readiness": readiness, "reason": "visit passed"}, headers=hq
+        )
+        assert raised.status_code == 200, raised.text
+    return client.get(f"/offers/{offer['id']}", headers=hq).json()
 
 
 def position(**overrides: Any) -> dict:

@@ -91,6 +91,8 @@ def only(statuses: dict[str, int]) -> dict[str, int]:
     return {"none": 401} | {role: statuses.get(role, 403) for role in ROLES[1:]}
 
 
+VISIT = {"visited_on": "2026-11-02", "team": "UN assessment team", "result": "failed", "note": "no vehicles yet"}
+
 CASES = [
     Case("GET", "/health", dict.fromkeys(ROLES, 200)),
     Case("GET", "/health/ready", dict.fromkeys(ROLES, 200)),
@@ -111,6 +113,11 @@ CASES = [
     Case("POST", "/offers", only({"hq": 201, "member_state": 201}), _hq_offer),
     Case("GET", "/offers/{offer}", everyone(200)),
     Case("PATCH", "/offers/{offer}", only({"hq": 200, "member_state": 200}), lambda: {"slots": 4}),
+    Case("POST", "/offers/{offer}/assessments", only({"hq": 201}), lambda: VISIT),
+    Case("GET", "/offers/{offer}/assessments", everyone(200)),
+    Case(
+        "POST", "/offers/{offer}/readiness", only({"hq": 200}), lambda: {"readiness": "pledged", "reason": "as it is"}
+    ),
     Case("GET", "/requests", everyone(200)),
     Case("POST", "/requests", only({"hq": 201}), factories.capacity_request),
     Case("GET", "/requests/{request}", everyone(200)),
@@ -279,6 +286,7 @@ class TestCrossStateIsolation:
         assert client.patch(f"/experts/{world.expert}", json={"notice_days": 1}, headers=ghana).status_code == 404
         assert client.delete(f"/experts/{world.expert}", headers=ghana).status_code == 404
         assert client.patch(f"/offers/{world.offer}", json={"status": "withdrawn"}, headers=ghana).status_code == 404
+        assert client.get(f"/offers/{world.offer}/assessments", headers=ghana).status_code == 404
         assert client.get(f"/experts/{world.expert}", headers=auth("hq")).json()["notice_days"] == 30
         assert client.get(f"/offers/{world.offer}", headers=auth("hq")).json()["status"] == "submitted"
 

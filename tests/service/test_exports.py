@@ -47,7 +47,9 @@ def planned(client, auth, engine) -> dict:
         available_to="2028-12-31",
         notice_days=20,
     )
-    assert client.post("/offers", headers=ghana, json=team).status_code == 201
+    made = client.post("/offers", headers=ghana, json=team)
+    assert made.status_code == 201
+    factories.assessed(client, hq, made.json())
     client.post(
         "/requests",
         headers=hq,

@@ -161,7 +161,7 @@ def test_offer_lifecycle(client, auth):
     assert [(e["action"], e["actor_state"], e["after"]) for e in trail] == [("create", "NOR", offer)]
     renewed = client.patch(f"/offers/{offer['id']}", json={"expires_on": "2031-06-30"}, headers=norway)
     assert renewed.status_code == 200 and renewed.json()["expires_on"] == "2031-06-30"
-    listed = client.get("/offers?readiness=ready&state=NOR", headers=auth("planner")).json()
+    listed = client.get("/offers?readiness=pledged&state=NOR", headers=auth("planner")).json()
     assert [o["id"] for o in listed["data"]] == [offer["id"]]
     withdrawn = client.patch(f"/offers/{offer['id']}", json={"status": "withdrawn"}, headers=norway)
     assert withdrawn.json()["status"] == "withdrawn"

@@ -84,7 +84,7 @@ def offer_row(n: int, **overrides) -> dict:
         "available_from": "2027-01-01",
         "available_to": "2027-12-31",
         "max_duration_days": 365,
-        "readiness": "ready",
+        "readiness": "pledged",
         "cost_bearer": "member_state",
         "notice_days": 45,
         "expires_on": "2030-06-30",

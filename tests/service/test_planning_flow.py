@@ -40,6 +40,7 @@ def world(client, auth):
             notice_days=20,
         ),
     ).json()
+    team = factories.assessed(client, hq, team)
     strategic = client.post(
         "/requests",
         headers=hq,
