@@ -12,6 +12,7 @@ from service import web
 from service.accounts import routes as accounts
 from service.deployments import routes as deployments
 from service.health import routes as health
+from service.notifications import outbox
 from service.notifications import routes as events
 from service.offers import routes as offers
 from service.planning import risks
@@ -77,6 +78,7 @@ async def _lifespan(app: FastAPI):
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     risks.install()
+    outbox.install()
     engine = make_engine(
         settings.database_url, pool_size=settings.db_pool_size, connect_timeout=settings.db_connect_timeout
     )

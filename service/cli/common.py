@@ -29,9 +29,11 @@ app.add_typer(export_app, name="export")
 
 def open_engine():
     """The database, with the changes commands make rechecking the deployments they touch (as the app does)."""
+    from service.notifications import outbox
     from service.planning import risks
 
     risks.install()
+    outbox.install()
     return make_engine(get_settings().database_url)
 
 

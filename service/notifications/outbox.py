@@ -6,6 +6,7 @@ from fastapi.encoders import jsonable_encoder
 from sqlalchemy import text
 from sqlmodel import Session, col
 
+from service.platform import hooks
 from service.platform.tables import OutboxEvent
 
 CURRENT_TXID = "(pg_current_xact_id()::text)::bigint"
@@ -13,6 +14,8 @@ OLDEST_RUNNING_TXID = "(pg_snapshot_xmin(pg_current_snapshot())::text)::bigint"
 EVENT_TYPES = (
     "offer.accepted",
     "offer.declined",
+    "offer.assessed",
+    "offer.readiness_changed",
     "deployment.approved",
     "deployment.status_changed",
     "deployment.cancelled",
@@ -44,3 +47,8 @@ def committed(statement, session: Session):
     if session.get_bind().dialect.name == "postgresql":
         return statement.where(col(OutboxEvent.txid) < text(OLDEST_RUNNING_TXID))
     return statement
+
+
+def install() -> None:
+    """Take the events that lower domains publish (``platform/hooks.publish``) into the outbox."""
+    hooks.on_event(emit)

@@ -47,9 +47,10 @@ def record_assessment(unit: Unit, *, offer_id: int, visit: AssessmentCreate) -> 
     before = repo.to_public(offer)
     recorded = repo.add_assessment(unit.session, unit.principal, offer, visit)
     unit.audit("assess", "offer_assessment", recorded.id, after=recorded)
+    event = {"offer_id": offer_id, "title": offer.title, "visited_on": recorded.visited_on, "result": recorded.result}
+    hooks.publish(unit, "offer.assessed", state=offer.state, entity="offer", entity_id=offer_id, payload=event)
     if offer.readiness != before.readiness:
-        unit.audit("readiness", "offer", offer_id, before=before, after=_with_reason(offer, f"visit {recorded.id}"))
-        hooks.announce(unit, offers=[offer_id])
+        _readiness_changed(unit, offer, before, f"assessment visit of {recorded.visited_on} passed")
     return unit.commit(recorded, status=201)
 
 
@@ -69,10 +70,21 @@ def change_readiness(unit: Unit, *, offer_id: int, body: ReadinessChange, if_mat
     if body.readiness == offer.readiness:
         return before
     repo.set_readiness(unit.session, offer, body.readiness)
-    unit.audit("readiness", "offer", offer_id, before=before, after=_with_reason(offer, body.reason))
-    hooks.announce(unit, offers=[offer_id])
+    _readiness_changed(unit, offer, before, body.reason)
     return unit.commit(repo.to_public(offer))
 
 
-def _with_reason(offer, reason: str) -> dict:
-    return repo.to_public(offer).model_dump(mode="json") | {"reason": reason}
+def _readiness_changed(unit: Unit, offer, before: OfferPublic, reason: str) -> None:
+    """Audited with its reason, announced (deployments of the offer are rechecked) and published as an event."""
+    after = repo.to_public(offer).model_dump(mode="json") | {"reason": reason}
+    unit.audit("readiness", "offer", offer.id, before=before, after=after)
+    hooks.announce(unit, offers=[offer.id])
+    change = {"offer_id": offer.id, "title": offer.title, "from": before.readiness, "to": offer.readiness}
+    hooks.publish(
+        unit,
+        "offer.readiness_changed",
+        state=offer.state,
+        entity="offer",
+        entity_id=offer.id,
+        payload=change | {"reason": reason},
+    )

@@ -1,9 +1,13 @@
-"""Changes that may break a live deployment, announced by the domain that makes them to whoever listens.
+"""Changes that may break a live deployment, and events, announced by the domain that makes them to whoever
+listens.
 
 Roster, offers and requests sit below planning, which alone knows the rules a deployment must keep: they
 announce what they changed, and planning listens (``planning/risks.py``, installed by the app and the
 CLI). Listeners run in the announcing transaction, before its commit, so a deployment flagged at risk and
 the change that broke it commit together, or neither does.
+
+They sit below notifications too, which keeps the event outbox: ``publish`` hands an event to it
+(``notifications/outbox.install``, by the app and the CLI), in the same transaction as the change it reports.
 """
 
 from collections.abc import Callable, Iterable
@@ -26,6 +30,8 @@ class Changed:
 
 Listener = Callable[["Unit", Changed], None]
 _listeners: list[Listener] = []
+Publisher = Callable[..., None]  # (session, type, *, state, entity, entity_id, payload)
+_publishers: list[Publisher] = []
 
 
 def listen(listener: Listener) -> None:
@@ -48,3 +54,15 @@ def announce(
         return
     for listener in list(_listeners):
         listener(unit, changed)
+
+
+def on_event(publisher: Publisher) -> None:
+    """Hand every published event to ``publisher`` from now on (once, however often it is installed)."""
+    if publisher not in _publishers:
+        _publishers.append(publisher)
+
+
+def publish(unit: "Unit", type: str, *, state: str | None, entity: str, entity_id: object, payload: object) -> None:
+    """An event about this change, in this transaction; ``state``: the Member State concerned (None: HQ only)."""
+    for publisher in list(_publishers):
+        publisher(unit.session, type, state=state, entity=entity, entity_id=entity_id, payload=payload)

@@ -68,9 +68,18 @@ def test_hq_raises_readiness_only_on_a_passed_visit_and_every_change_is_audited_
             select(AuditEntry).where(AuditEntry.entity == "offer", AuditEntry.action == "readiness")
         ).all()
     assert [(e.before["readiness"], e.after["readiness"], e.after["reason"]) for e in trail] == [
-        ("pledged", "assessed", f"visit {passed['id']}"),
+        ("pledged", "assessed", f"assessment visit of {passed['visited_on']} passed"),
         ("assessed", "rapid_deployment", "airlift and equipment confirmed"),
     ]
+    norway_events = client.get("/events", headers=auth("member_state", "NOR")).json()["data"]
+    assert [(e["type"], e["payload"].get("result"), e["payload"].get("to")) for e in norway_events] == [
+        ("offer.assessed", "failed", None),
+        ("offer.assessed", "passed", None),
+        ("offer.readiness_changed", None, "assessed"),
+        ("offer.readiness_changed", None, "rapid_deployment"),
+    ]
+    assert norway_events[-1]["payload"]["reason"] == "airlift and equipment confirmed"
+    assert client.get("/events", headers=auth("member_state", "GHA")).json()["data"] == []
     visits = client.get(f"{path}/assessments", headers=auth("member_state", "NOR")).json()
     assert [(v["visited_on"], v["result"]) for v in visits] == [("2026-11-20", "passed"), ("2026-11-02", "failed")]
     assert client.get(f"{path}/assessments", headers=auth("member_state", "GHA")).status_code == 404
