@@ -1,11 +1,15 @@
-"""Page: a Member State's offers and experts — readiness, expiry, one-click renewal, status."""
+"""Pages: a Member State's offers and experts — readiness, expiry, one-click renewal, status — and one offer
+with its assessment visits, where HQ records a visit and sets readiness."""
 
 from datetime import date, timedelta
 
 from fastapi import APIRouter, Request
+from pydantic import ValidationError
+from sqlmodel import Session
 
 from schemas.dates import LAST_DAY
-from schemas.roster import OfferUpdate
+from schemas.enums import AssessmentResult, Readiness
+from schemas.roster import AssessmentCreate, OfferUpdate, ReadinessChange
 from service.offers import repository as repo
 from service.offers import service as offers_service
 from service.platform.deps import SessionDep
@@ -13,7 +17,7 @@ from service.platform.errors import RosterError
 from service.platform.unit import Unit
 from service.roster import repository as expert_repo
 from service.web import forms, render
-from service.web.session import ContributorViewer, CurrentViewer, PostedForm
+from service.web.session import ContributorViewer, CurrentViewer, HqViewer, PostedForm, Viewer
 
 router = APIRouter(prefix="/ui/offers")
 MAX_ROWS = 200
@@ -61,3 +65,64 @@ def renew(request: Request, session: SessionDep, viewer: ContributorViewer, form
     except RosterError as exc:
         return render.redirect("/ui/offers", "Not renewed: " + forms.summary(exc))
     return render.redirect("/ui/offers", f"“{renewed.title}” renewed until {renewed.expires_on}.")
+
+
+def _offer_page(
+    request: Request, session: Session, viewer: Viewer, offer_id: int, status_code: int = 200, **forms_state
+):
+    offer = repo.get_visible(session, viewer.principal, offer_id)
+    return render.page(
+        request,
+        "offer.html",
+        viewer,
+        status_code=status_code,
+        title=offer.title,
+        offer=repo.to_public(offer),
+        visits=repo.assessments(session, offer_id),
+        results=[r.value for r in AssessmentResult],
+        levels=[r.value for r in Readiness],
+        visit=forms_state.get("visit", {"visited_on": date.today().isoformat()}),
+        visit_errors=forms_state.get("visit_errors", {}),
+        change=forms_state.get("change", {"readiness": offer.readiness.value}),
+        change_errors=forms_state.get("change_errors", {}),
+    )
+
+
+@router.get("/{offer_id}")
+def offer_page(request: Request, session: SessionDep, viewer: CurrentViewer, offer_id: int):
+    """One offer and its assessment visits; HQ records a visit or sets readiness here."""
+    return _offer_page(request, session, viewer, offer_id)
+
+
+@router.post("/{offer_id}/assessments")
+def record_visit(request: Request, session: SessionDep, viewer: HqViewer, form: PostedForm, offer_id: int):
+    """Record an assessment visit, as POST /offers/{id}/assessments."""
+    values = {k: str(form.get(k, "")).strip() for k in ("visited_on", "team", "result", "note")}
+    try:
+        visit = AssessmentCreate.model_validate(values)
+        offers_service.record_assessment(Unit.of(session, viewer.principal), offer_id=offer_id, visit=visit)
+    except (ValidationError, RosterError) as exc:
+        session.rollback()
+        errors = forms.errors_of(exc)
+        return _offer_page(request, session, viewer, offer_id, 422, visit=values, visit_errors=errors)
+    return render.redirect(f"/ui/offers/{offer_id}", f"Visit of {visit.visited_on} recorded ({visit.result.value}).")
+
+
+@router.post("/{offer_id}/readiness")
+def set_readiness(request: Request, session: SessionDep, viewer: HqViewer, form: PostedForm, offer_id: int):
+    """Set the offer's readiness with a reason, as POST /offers/{id}/readiness (stale form: nothing changes)."""
+    values = {k: str(form.get(k, "")).strip() for k in ("readiness", "reason")}
+    version = str(form.get("version", "")).strip()
+    try:
+        change = ReadinessChange.model_validate(values)
+        done = offers_service.change_readiness(
+            Unit.of(session, viewer.principal),
+            offer_id=offer_id,
+            body=change,
+            if_match=f'"{version}"' if version else None,
+        )
+    except (ValidationError, RosterError) as exc:
+        session.rollback()
+        errors = forms.errors_of(exc)
+        return _offer_page(request, session, viewer, offer_id, 422, change=values, change_errors=errors)
+    return render.redirect(f"/ui/offers/{offer_id}", f"Readiness is now {render.words(done.readiness)}.")

@@ -8,7 +8,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import ValidationError
 from sqlmodel import Session
 
-from schemas.enums import DeploymentStatus, PlanStatus, ReviewStatus
+from schemas.enums import DeploymentStatus, PlanStatus, Readiness, ReviewStatus
 from schemas.planning import PlanCreate, Review, SeatPin
 from service.planning import jobs, service
 from service.planning import repository as repo
@@ -20,6 +20,12 @@ from service.web.explain import plain_reasons
 from service.web.session import PlannerViewer, PostedForm, StaffViewer
 
 router = APIRouter(prefix="/ui/plans")
+READINESS_CHOICES = {
+    Readiness.pledged: "every offer (pledged and up)",
+    Readiness.assessed: "assessed and up",
+    Readiness.ready: "ready and up",
+    Readiness.rapid_deployment: "rapid deployment only",
+}
 DECISIONS = ("approve", "reject", "pin", "undo")
 
 
@@ -33,6 +39,7 @@ def _start_form(request: Request, session: Session, viewer, values: dict, errors
         title="Plans",
         plans=plans,
         count=count,
+        readiness=[(r.value, READINESS_CHOICES[r]) for r in Readiness],
         values=values,
         errors=errors,
     )
@@ -41,13 +48,15 @@ def _start_form(request: Request, session: Session, viewer, values: dict, errors
 @router.get("")
 def list_plans(request: Request, session: SessionDep, viewer: StaffViewer):
     """Recent plans, and (for planners) the form that starts one."""
-    return _start_form(request, session, viewer, {"today": date.today().isoformat(), "time_limit": 10}, {})
+    defaults = {"today": date.today().isoformat(), "time_limit": 10, "min_readiness": "assessed"}
+    return _start_form(request, session, viewer, defaults, {})
 
 
 @router.post("")
 def start_plan(request: Request, session: SessionDep, viewer: PlannerViewer, form: PostedForm):
     """Queue a plan as POST /plans does, then watch it."""
-    values = {k: str(form.get(k, "")).strip() for k in ("today", "time_limit", "horizon_start", "horizon_end")}
+    names = ("today", "time_limit", "horizon_start", "horizon_end", "min_readiness")
+    values = {k: str(form.get(k, "")).strip() for k in names}
     try:
         body = PlanCreate.model_validate({k: v for k, v in values.items() if v})
         plan = service.create_plan(Unit(session, viewer.principal), body=body)
