@@ -5,10 +5,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlmodel import Session, select
 
+from schemas.enums import Role
 from service.app import create_app
+from service.platform.auth import Principal, authenticate, hash_token, issue_token
 from service.platform.ratelimit import SignInThrottle
 from service.platform.settings import Settings
+from service.platform.tables import WebSession
+from service.platform.websessions import WebSessions
 
 
 def _guess(client, headers=None):
@@ -163,3 +168,40 @@ def test_answers_with_secrets_are_never_stored_for_replay(client, auth, engine):
     with Session(engine) as session:
         stored = " ".join(r.response_body or "" for r in session.exec(select(IdempotencyRecord)).all())
     assert first.json()["token"] not in stored and hook.json()["secret"] not in stored
+
+
+def _web_sessions(engine) -> tuple[WebSessions, Principal]:
+    with Session(engine) as session:
+        _, secret = issue_token(session, role=Role.hq, name="browser")
+        session.commit()
+        principal = authenticate(session, secret)
+    assert principal is not None
+    return WebSessions(engine, idle_seconds=3600, lifetime_seconds=8 * 3600), principal
+
+
+def test_a_browser_session_ends_after_an_idle_hour(engine):
+    sessions, principal = _web_sessions(engine)
+    cookie = sessions.start(principal, now=_at(0))
+    assert sessions.principal(cookie, now=_at(3599)) == principal  # used: the idle hour starts again
+    assert sessions.principal(cookie, now=_at(3599 + 3599)) == principal
+    assert sessions.principal(cookie, now=_at(3599 + 3599 + 3600)) is None
+
+
+def test_a_browser_session_ends_when_old_however_busy(engine):
+    sessions, principal = _web_sessions(engine)
+    cookie = sessions.start(principal, now=_at(0))
+    for minute in range(0, 8 * 60, 30):
+        assert sessions.principal(cookie, now=_at(60 * minute)) == principal
+    assert sessions.principal(cookie, now=_at(8 * 3600)) is None
+
+
+def test_expired_browser_sessions_are_deleted_at_sign_in(engine):
+    sessions, principal = _web_sessions(engine)
+    idle, old = sessions.start(principal, now=_at(0)), sessions.start(principal, now=_at(0))
+    for minute in range(0, 8 * 60, 30):
+        sessions.principal(old, now=_at(60 * minute))
+    fresh = sessions.start(principal, now=_at(7.5 * 3600))
+    sessions.start(principal, now=_at(8 * 3600))
+    with Session(engine) as session:
+        kept = set(session.exec(select(WebSession.secret_hash)).all())
+    assert hash_token(fresh) in kept and not kept & {hash_token(idle), hash_token(old)} and len(kept) == 2
