@@ -13,6 +13,7 @@ from starlette.datastructures import FormData
 from schemas.enums import Role
 from service.platform.auth import Principal
 from service.platform.errors import Forbidden
+from service.platform.ratelimit import request_scheme
 
 COOKIE = "roster_session"
 SIGNIN_COOKIE = "roster_signin"  # double-submit token of the sign-in form, before anyone is signed in
@@ -42,7 +43,8 @@ def new_signin_token() -> str:
 
 
 def cookie_options(request: Request) -> dict:
-    return {"httponly": True, "samesite": "strict", "secure": request.url.scheme == "https", "path": "/"}
+    secure = request_scheme(request, request.app.state.settings.trusted_proxies) == "https"
+    return {"httponly": True, "samesite": "strict", "secure": secure, "path": "/"}
 
 
 def viewer(request: Request) -> Viewer:

@@ -112,6 +112,25 @@ def test_security_headers(client, auth):
         assert response.headers["x-content-type-options"] == "nosniff"
         assert response.headers["x-frame-options"] == "DENY"
         assert response.headers["referrer-policy"] == "no-referrer"
+        policy = response.headers["content-security-policy"]
+        assert "script-src 'self';" in policy and "frame-ancestors 'none'" in policy and "unsafe" not in policy
+        assert "strict-transport-security" not in response.headers  # plain http
+    assert client.get("/docs").headers["content-security-policy"] == "frame-ancestors 'none'"
+
+
+def test_hsts_over_https_only_and_forwarded_proto_only_from_trusted_proxies(db_url):
+    app = create_app(Settings(database_url=db_url, worker="external", trusted_proxies=["10.0.0.0/24"]))
+    https = {"X-Forwarded-Proto": "https"}
+    with TestClient(app, base_url="https://roster.example", client=("203.0.113.7", 4000)) as direct:
+        assert direct.get("/health").headers["strict-transport-security"] == "max-age=31536000"
+    with TestClient(app, client=("203.0.113.7", 4000)) as forger:  # anyone can write X-Forwarded-Proto
+        assert "strict-transport-security" not in forger.get("/health", headers=https).headers
+    with TestClient(app, client=("10.0.0.2", 4000)) as proxy:  # TLS ends at the proxy, which says so
+        assert proxy.get("/health", headers=https).headers["strict-transport-security"] == "max-age=31536000"
+        assert "strict-transport-security" not in proxy.get("/health", headers={"X-Forwarded-Proto": "http"}).headers
+        form = proxy.get("/ui/signin", headers=https)
+        assert "Secure" in form.headers["set-cookie"]  # the cookies follow the same scheme
+    app.state.engine.dispose()
 
 
 def test_cors_is_closed_unless_configured(client, db_url):
