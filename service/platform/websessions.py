@@ -27,12 +27,17 @@ class WebSessions:
         self.idle, self.lifetime = timedelta(seconds=idle_seconds), timedelta(seconds=lifetime_seconds)
         self.touch = min(timedelta(seconds=TOUCH_SECONDS), self.idle / 10)
 
-    def start(self, principal: Principal, now: datetime | None = None) -> str:
-        """A new session for this token; the secret is returned once, for the cookie, and only its hash kept."""
+    def start(self, principal: Principal, now: datetime | None = None, replacing: str | None = None) -> str:
+        """A new session for this token; the secret is returned once, for the cookie, and only its hash kept.
+
+        ``replacing``: the browser's previous session (signing in again ends it rather than leave it alive).
+        """
         now = now or utcnow()
         secret = secrets.token_urlsafe(32)
         with Session(self.engine) as session:
             self._purge(session, now)
+            if replacing:
+                session.exec(delete(WebSession).where(col(WebSession.secret_hash) == hash_token(replacing)))
             row = WebSession(secret_hash=hash_token(secret), token_id=principal.token_id, created_at=now)
             row.last_seen_at = now
             session.add(row)

@@ -71,7 +71,8 @@ def signin(request: Request, session: SessionDep, token: str = Form(""), csrf: s
             request, 401, "This token is unknown or revoked: ask an admin for a new one (roster token create).", next
         )
     response = RedirectResponse(_safe_next(next) or LANDING[principal.role], status_code=303)
-    response.set_cookie(COOKIE, request.app.state.web_sessions.start(principal), **cookie_options(request))
+    started = request.app.state.web_sessions.start(principal, replacing=request.cookies.get(COOKIE))
+    response.set_cookie(COOKIE, started, **cookie_options(request))
     response.delete_cookie(SIGNIN_COOKIE, path="/ui/signin")
     return response
 

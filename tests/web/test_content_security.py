@@ -52,6 +52,13 @@ TOP_BAR = """() => {
   return {x: top.left + top.width / 2, y: top.top + top.height / 2};
 }"""
 
+FIRST_CELL = """() => {
+  const gd = document.getElementById("heatmap"), z = gd.data[0].z, box = gd.getBoundingClientRect();
+  const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
+  for (let i = 0; i < z.length; i++) for (let j = 0; j < z[i].length; j++) if (z[i][j] !== null)
+    return {x: box.left + xa._offset + xa.d2p(gd.data[0].x[j]), y: box.top + ya._offset + ya.d2p(gd.data[0].y[i])};
+}"""
+
 
 def _token(app, role: str, state: str | None = None) -> str:
     with Session(app.state.engine) as session:
@@ -139,7 +146,10 @@ def test_every_page_keeps_the_policy_and_shows_hostile_names_as_text(hostile_pag
     found = {path: {k: v for k, v in s.items() if v} for path, s in seen.items()}
     assert {path: s for path, s in found.items() if s} == {}
     assert console == [], "\n".join(console)
-    assert len(seen) == 12, sorted(seen)
+    ids = hostile["ids"]
+    assert {"/ui/deployments", "/ui/gaps", f"/ui/plans/{ids['plan_id']}", f"/ui/requests/{ids['request_id']}"} <= set(
+        seen
+    ), sorted(seen)
 
 
 def test_the_gantt_and_the_tables_show_a_hostile_name_as_typed(hostile_page, hostile):
@@ -169,3 +179,16 @@ def test_every_answer_carries_the_policy_and_hsts_only_over_https(hostile):
             assert "strict-transport-security" not in answer.headers
     secure = TestClient(hostile["app"], base_url="https://roster.example")
     assert secure.get("/health").headers["strict-transport-security"] == "max-age=31536000"
+
+
+def test_the_heatmap_hover_keeps_its_line_breaks(hostile_page, hostile):
+    page = hostile_page
+    sign_in(page, hostile["tokens"]["planner"])
+    page.goto("/ui/gaps?start=2027-01-01&end=2027-12-31")
+    page.locator("#heatmap .main-svg").first.wait_for()
+    cell = page.evaluate(FIRST_CELL)
+    page.mouse.move(cell["x"], cell["y"])
+    hover = page.locator("#heatmap .hoverlayer .hovertext")
+    hover.first.wait_for()
+    lines = hover.first.locator("tspan.line").all_text_contents()
+    assert len(lines) >= 2 and lines[1].startswith("demand "), lines

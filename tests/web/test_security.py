@@ -100,6 +100,15 @@ def test_sign_out_ends_the_session_on_the_server_so_a_copied_cookie_no_longer_wo
     assert http.get("/requests", headers={"Authorization": f"Bearer {token('hq')}"}).status_code == 200  # token lives
 
 
+def test_signing_in_again_ends_the_previous_session(http, base_url, token):
+    _sign_in(http, token("planner"))
+    first = http.cookies["roster_session"]
+    _sign_in(http, token("hq"))
+    assert http.cookies["roster_session"] != first and http.get("/ui/requests").status_code == 200
+    with httpx.Client(base_url=base_url, cookies={"roster_session": first}, follow_redirects=False) as old:
+        assert old.get("/ui/plans").status_code == 303
+
+
 def test_revoking_the_token_ends_its_sessions(http, token, web_app):
     with Session(web_app.state.engine) as session:
         row, secret = issue_token(session, role=Role.hq, name="web to revoke")
