@@ -9,6 +9,7 @@ and the names shown as typed, in the tables and in the plotly charts alike.
 import importlib
 import pkgutil
 import re
+from pathlib import Path
 
 import httpx
 import pytest
@@ -192,3 +193,20 @@ def test_the_heatmap_hover_keeps_its_line_breaks(hostile_page, hostile):
     hover.first.wait_for()
     lines = hover.first.locator("tspan.line").all_text_contents()
     assert len(lines) >= 2 and lines[1].startswith("demand "), lines
+
+
+STATIC = Path(web.__file__).parent / "static"
+TEMPLATES = Path(web.__file__).parent / "templates"
+
+
+def test_charts_are_drawn_only_through_the_escaping_wrapper():
+    """One place escapes text for plotly: no other script calls Plotly itself."""
+    callers = {p.name for p in STATIC.glob("*.js") if "Plotly." in p.read_text() and p.name != "charts.js"}
+    assert callers == set()
+
+
+@pytest.mark.parametrize("template", sorted(TEMPLATES.glob("*.html")), ids=lambda p: p.name)
+def test_templates_hold_no_inline_script_handler_or_style(template):
+    html = template.read_text()
+    scripts = re.findall(r"<script(?![^>]*\bsrc=)(?![^>]*type=\"application/json\")[^>]*>", html)
+    assert scripts == [] and re.findall(r"\s(on[a-z]+|style)=", html) == [] and "javascript:" not in html
