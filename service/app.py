@@ -26,6 +26,7 @@ from service.platform.ratelimit import SignInThrottle
 from service.platform.readcache import SharedRead, VersionedCache, read_roster_version
 from service.platform.readpool import read_pool
 from service.platform.settings import Settings, get_settings
+from service.platform.websessions import WebSessions
 from service.reference import routes as reference
 from service.reports import routes as reports
 from service.requests import routes as requests
@@ -102,6 +103,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.metrics = Metrics(engine)
     app.state.sign_in_throttle = SignInThrottle(engine)
+    app.state.web_sessions = WebSessions(engine, settings.session_idle_seconds, settings.session_lifetime_seconds)
     install_handlers(app)
     # Each request tries the routes in this order: the busiest first (every router passed costs a little).
     # imports before deployments: GET /deployments/export must not reach /deployments/{deployment_id}.
@@ -131,7 +133,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.add_middleware(
             CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"], allow_headers=["*"]
         )
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(SecurityHeaders, trusted_proxies=settings.trusted_proxies)
     app.add_middleware(RequestContext, metrics=app.state.metrics)
     return app
 

@@ -1,4 +1,4 @@
-"""ASGI middleware: body size limit, Idempotency-Key replays, security headers."""
+"""ASGI middleware: body size limit, Idempotency-Key replays, security headers (CSP, HSTS)."""
 
 import hashlib
 import json
@@ -11,9 +11,11 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, col, select
 from starlette.datastructures import Headers
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.platform.auth import authenticate, hash_token, recent_tokens
+from service.platform.ratelimit import request_scheme
 from service.platform.tables import IdempotencyRecord, utcnow
 
 logger = logging.getLogger("roster")
@@ -27,6 +29,36 @@ SECURITY_HEADERS = [
     (b"referrer-policy", b"no-referrer"),
     (b"cache-control", b"no-store"),
 ]
+
+
+def content_security_policy(inline_styles: bool = False) -> str:
+    """Scripts only from our own files: no inline <script>, no onclick=, no eval. Charts take their data from
+    <script type="application/json"> blocks, which are data, not scripts. Pages are never framed.
+
+    ``inline_styles`` is for the chart pages only: plotly writes <style> elements and style attributes while
+    it draws (Chromium refuses both under style-src 'self'). A style runs no code, and user text reaches no
+    page as markup anyway (Jinja escapes it, static/charts.js escapes it for plotly).
+    """
+    return "; ".join(
+        [
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self' 'unsafe-inline'" if inline_styles else "style-src 'self'",
+            "img-src 'self' data:",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        ]
+    )
+
+
+CONTENT_SECURITY_POLICY = content_security_policy().encode()
+# FastAPI's /docs and /redoc load their scripts from a CDN and start them inline; they show no user text.
+DOCS = ("/docs", "/redoc")
+DOCS_POLICY = b"frame-ancestors 'none'"
+# A year; no includeSubDomains: the service does not own its neighbours on the domain.
+STRICT_TRANSPORT_SECURITY = (b"strict-transport-security", b"max-age=31536000")
 
 
 async def _send_json(send: Send, status: int, body: dict, extra: Sequence[tuple[bytes, bytes]] = ()) -> None:
@@ -243,19 +275,28 @@ def _age(record: IdempotencyRecord) -> timedelta:
 
 
 class SecurityHeaders:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+    """Headers on every answer: no sniffing, no framing, no referrer, no caching unless said, a
+    Content-Security-Policy, and HSTS when the caller came over https (told by a trusted proxy, if any)."""
+
+    def __init__(self, app: ASGIApp, trusted_proxies: list[str] | None = None) -> None:
+        self.app, self.trusted_proxies = app, trusted_proxies or []
+
+    def headers(self, scope: Scope) -> list[tuple[bytes, bytes]]:
+        docs = scope["path"].startswith(DOCS)
+        headers = [*SECURITY_HEADERS, (b"content-security-policy", DOCS_POLICY if docs else CONTENT_SECURITY_POLICY)]
+        if request_scheme(Request(scope), self.trusted_proxies) == "https":
+            headers.append(STRICT_TRANSPORT_SECURITY)
+        return headers
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        extra = self.headers(scope)
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 present = {name.lower() for name, _ in message["headers"]}
-                message["headers"] = list(message["headers"]) + [
-                    (n, v) for n, v in SECURITY_HEADERS if n not in present
-                ]
+                message["headers"] = list(message["headers"]) + [(n, v) for n, v in extra if n not in present]
             await send(message)
 
         await self.app(scope, receive, with_headers)

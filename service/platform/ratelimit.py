@@ -4,7 +4,8 @@ Only bad tokens are counted and only bad tokens are refused: a valid token alway
 office behind one address is never locked out by a colleague's typo or a neighbour's scan. The count
 lives in the database (``sign_in_failure``), shared by every API process and kept across restarts.
 The client is the connection's address, or the one ``X-Forwarded-For`` names when the connection
-comes from a proxy listed in ``ROSTER_TRUSTED_PROXIES`` (anyone else can write that header).
+comes from a proxy listed in ``ROSTER_TRUSTED_PROXIES`` (anyone else can write that header); the
+scheme (for HSTS and Secure cookies) likewise comes from ``X-Forwarded-Proto`` only from such a proxy.
 """
 
 from datetime import UTC, datetime, timedelta
@@ -65,14 +66,32 @@ class SignInThrottle:
 
 def client_address(request: Request, trusted_proxies: list[str]) -> str:
     """The caller's address: the connection's, or behind trusted proxies the last untrusted X-Forwarded-For hop."""
-    peer = request.client.host if request.client else "unknown"
-    if not trusted_proxies or not _trusted(peer, trusted_proxies):
+    peer = _peer(request)
+    if not _from_trusted_proxy(request, trusted_proxies):
         return peer
     hops = [h.strip() for h in request.headers.get("x-forwarded-for", "").split(",") if h.strip()]
     for hop in reversed(hops):
         if not _trusted(hop, trusted_proxies):
             return hop[:64]
     return peer
+
+
+def request_scheme(request: Request, trusted_proxies: list[str]) -> str:
+    """``http`` or ``https`` as the caller sees it: the connection's, or behind a trusted proxy the
+    ``X-Forwarded-Proto`` that the nearest proxy set (anyone else can write that header)."""
+    if _from_trusted_proxy(request, trusted_proxies):
+        forwarded = request.headers.get("x-forwarded-proto", "").split(",")[-1].strip().lower()
+        if forwarded in ("http", "https"):
+            return forwarded
+    return request.url.scheme
+
+
+def _peer(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _from_trusted_proxy(request: Request, trusted_proxies: list[str]) -> bool:
+    return bool(trusted_proxies) and _trusted(_peer(request), trusted_proxies)
 
 
 def _trusted(address: str, trusted_proxies: list[str]) -> bool:

@@ -33,6 +33,12 @@ class Settings(BaseSettings):
     worker_poll_seconds: float = 1.0
     reminder_days: int = 30
     token_cache_seconds: float = Field(default=1.0, ge=0, le=60)
+    session_idle_seconds: float = Field(
+        default=2 * 3600.0, gt=0, description="a browser session unused this long ends (sign in again)"
+    )
+    session_lifetime_seconds: float = Field(
+        default=12 * 3600.0, gt=0, description="a browser session ends this long after sign-in, used or not"
+    )
     threads: int = Field(default=4, ge=1, le=200, description="threads per server process for blocking work")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     webhooks_to_private_addresses: bool | None = None

@@ -303,6 +303,18 @@ class SignInFailure(SQLModel, table=True):
     blocked_until: datetime | None = None
 
 
+class WebSession(SQLModel, table=True):
+    """A browser signed in with an API token: its cookie holds a random secret, this row only the secret's hash
+    (see platform/websessions.py). Revoking the token ends the session; so do idleness and age."""
+
+    __tablename__ = "web_session"
+    id: int | None = Field(default=None, primary_key=True)
+    secret_hash: str = Field(max_length=64, unique=True, index=True)
+    token_id: int = Field(foreign_key="api_token.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+    last_seen_at: datetime = Field(default_factory=utcnow, index=True)
+
+
 # --- Planning: plans, assignments, decisions, deployments ------------------------------
 
 

@@ -73,6 +73,7 @@ def _page(request: Request, session, viewer, *, mission=None, status=None, today
         "deployments.html",
         viewer,
         status_code=status_code,
+        charts=True,
         title="Deployments",
         problem=problem,
         deployments=data,

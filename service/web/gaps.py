@@ -83,6 +83,7 @@ def gaps(
         request,
         "gaps.html",
         viewer,
+        charts=True,
         title="Skill gaps",
         report=report,
         filters=f,

@@ -9,11 +9,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
 from schemas.enums import Role
+from service.platform.middleware import content_security_policy
 from service.web.session import Viewer
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
 
+CHART_POLICY = content_security_policy(inline_styles=True)
 NAV = [
     ("Requests", "/ui/requests", None),
     ("Plans", "/ui/plans", (Role.admin, Role.hq, Role.planner)),
@@ -36,8 +38,12 @@ templates.env.filters["words"] = words
 templates.env.globals["query"] = query
 
 
-def page(request: Request, name: str, viewer: Viewer | None, status_code: int = 200, **context) -> HTMLResponse:
+def page(
+    request: Request, name: str, viewer: Viewer | None, status_code: int = 200, charts: bool = False, **context
+) -> HTMLResponse:
+    """A page; one with ``charts`` (plotly) lets plotly style inline (see platform.middleware)."""
     nav = [(label, href) for label, href, roles in NAV if viewer and (roles is None or viewer.can(*roles))]
+    headers = {"Content-Security-Policy": CHART_POLICY} if charts else None
     return templates.TemplateResponse(
         request,
         name,
@@ -50,6 +56,7 @@ def page(request: Request, name: str, viewer: Viewer | None, status_code: int = 
             **context,
         },
         status_code=status_code,
+        headers=headers,
     )
 
 

@@ -1,4 +1,5 @@
-"""Who is looking at a page: the API token in an HttpOnly cookie, and the CSRF token its forms carry."""
+"""Who is looking at a page: a server-side session whose random id is in an HttpOnly cookie (never the API
+token: see platform/websessions.py), and the CSRF token its forms carry."""
 
 import hashlib
 import hmac
@@ -10,9 +11,9 @@ from fastapi import Depends, Request
 from starlette.datastructures import FormData
 
 from schemas.enums import Role
-from service.platform.auth import Principal, authenticate
-from service.platform.deps import SessionDep
+from service.platform.auth import Principal
 from service.platform.errors import Forbidden
+from service.platform.ratelimit import request_scheme
 
 COOKIE = "roster_session"
 SIGNIN_COOKIE = "roster_signin"  # double-submit token of the sign-in form, before anyone is signed in
@@ -33,7 +34,7 @@ class Viewer:
 
 
 def csrf_for(secret: str) -> str:
-    """The CSRF token of a session: derived from the (HttpOnly, never readable by a script) API token."""
+    """The CSRF token of a session: derived from the (HttpOnly, never readable by a script) session id."""
     return hmac.new(secret.encode(), b"roster-ui-csrf", hashlib.sha256).hexdigest()
 
 
@@ -42,13 +43,13 @@ def new_signin_token() -> str:
 
 
 def cookie_options(request: Request) -> dict:
-    return {"httponly": True, "samesite": "strict", "secure": request.url.scheme == "https", "path": "/"}
+    secure = request_scheme(request, request.app.state.settings.trusted_proxies) == "https"
+    return {"httponly": True, "samesite": "strict", "secure": secure, "path": "/"}
 
 
-def viewer(request: Request, session: SessionDep) -> Viewer:
+def viewer(request: Request) -> Viewer:
     secret = request.cookies.get(COOKIE)
-    principal = authenticate(session, secret, request.app.state.settings.token_cache_seconds) if secret else None
-    session.rollback()
+    principal = request.app.state.web_sessions.principal(secret) if secret else None
     if principal is None:
         raise SignInRequired()
     return Viewer(principal, csrf_for(secret))

@@ -56,7 +56,7 @@ def signin_form(request: Request, next: str | None = None):
 
 @router.post("/signin")
 def signin(request: Request, session: SessionDep, token: str = Form(""), csrf: str = Form(""), next: str = Form("")):
-    """Check the token; keep it in an HttpOnly, SameSite=Strict cookie."""
+    """Check the token, then start a server-side session: its id (not the token) goes in an HttpOnly cookie."""
     expected = request.cookies.get(SIGNIN_COOKIE)
     if not expected or csrf != expected:
         return _form(request, 403, "The form expired: sign in again.", next)
@@ -71,14 +71,16 @@ def signin(request: Request, session: SessionDep, token: str = Form(""), csrf: s
             request, 401, "This token is unknown or revoked: ask an admin for a new one (roster token create).", next
         )
     response = RedirectResponse(_safe_next(next) or LANDING[principal.role], status_code=303)
-    response.set_cookie(COOKIE, token.strip(), **cookie_options(request))
+    started = request.app.state.web_sessions.start(principal, replacing=request.cookies.get(COOKIE))
+    response.set_cookie(COOKIE, started, **cookie_options(request))
     response.delete_cookie(SIGNIN_COOKIE, path="/ui/signin")
     return response
 
 
 @router.post("/signout")
 def signout(request: Request, _: PostedForm) -> RedirectResponse:
-    """Forget the session cookie."""
+    """End the session on the server (a copy of the cookie stops working too) and forget the cookie."""
+    request.app.state.web_sessions.end(request.cookies.get(COOKIE, ""))
     response = RedirectResponse("/ui/signin", status_code=303)
     response.delete_cookie(COOKIE, path="/", httponly=True, samesite="strict")
     return response

@@ -5,10 +5,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlmodel import Session, select
 
+from schemas.enums import Role
 from service.app import create_app
+from service.platform.auth import Principal, authenticate, hash_token, issue_token
 from service.platform.ratelimit import SignInThrottle
 from service.platform.settings import Settings
+from service.platform.tables import WebSession
+from service.platform.websessions import WebSessions
 
 
 def _guess(client, headers=None):
@@ -107,6 +112,25 @@ def test_security_headers(client, auth):
         assert response.headers["x-content-type-options"] == "nosniff"
         assert response.headers["x-frame-options"] == "DENY"
         assert response.headers["referrer-policy"] == "no-referrer"
+        policy = response.headers["content-security-policy"]
+        assert "script-src 'self';" in policy and "frame-ancestors 'none'" in policy and "unsafe" not in policy
+        assert "strict-transport-security" not in response.headers  # plain http
+    assert client.get("/docs").headers["content-security-policy"] == "frame-ancestors 'none'"
+
+
+def test_hsts_over_https_only_and_forwarded_proto_only_from_trusted_proxies(db_url):
+    app = create_app(Settings(database_url=db_url, worker="external", trusted_proxies=["10.0.0.0/24"]))
+    https = {"X-Forwarded-Proto": "https"}
+    with TestClient(app, base_url="https://roster.example", client=("203.0.113.7", 4000)) as direct:
+        assert direct.get("/health").headers["strict-transport-security"] == "max-age=31536000"
+    with TestClient(app, client=("203.0.113.7", 4000)) as forger:  # anyone can write X-Forwarded-Proto
+        assert "strict-transport-security" not in forger.get("/health", headers=https).headers
+    with TestClient(app, client=("10.0.0.2", 4000)) as proxy:  # TLS ends at the proxy, which says so
+        assert proxy.get("/health", headers=https).headers["strict-transport-security"] == "max-age=31536000"
+        assert "strict-transport-security" not in proxy.get("/health", headers={"X-Forwarded-Proto": "http"}).headers
+        form = proxy.get("/ui/signin", headers=https)
+        assert "Secure" in form.headers["set-cookie"]  # the cookies follow the same scheme
+    app.state.engine.dispose()
 
 
 def test_cors_is_closed_unless_configured(client, db_url):
@@ -163,3 +187,40 @@ def test_answers_with_secrets_are_never_stored_for_replay(client, auth, engine):
     with Session(engine) as session:
         stored = " ".join(r.response_body or "" for r in session.exec(select(IdempotencyRecord)).all())
     assert first.json()["token"] not in stored and hook.json()["secret"] not in stored
+
+
+def _web_sessions(engine) -> tuple[WebSessions, Principal]:
+    with Session(engine) as session:
+        _, secret = issue_token(session, role=Role.hq, name="browser")
+        session.commit()
+        principal = authenticate(session, secret)
+    assert principal is not None
+    return WebSessions(engine, idle_seconds=3600, lifetime_seconds=8 * 3600), principal
+
+
+def test_a_browser_session_ends_after_an_idle_hour(engine):
+    sessions, principal = _web_sessions(engine)
+    cookie = sessions.start(principal, now=_at(0))
+    assert sessions.principal(cookie, now=_at(3599)) == principal  # used: the idle hour starts again
+    assert sessions.principal(cookie, now=_at(3599 + 3599)) == principal
+    assert sessions.principal(cookie, now=_at(3599 + 3599 + 3600)) is None
+
+
+def test_a_browser_session_ends_when_old_however_busy(engine):
+    sessions, principal = _web_sessions(engine)
+    cookie = sessions.start(principal, now=_at(0))
+    for minute in range(0, 8 * 60, 30):
+        assert sessions.principal(cookie, now=_at(60 * minute)) == principal
+    assert sessions.principal(cookie, now=_at(8 * 3600)) is None
+
+
+def test_expired_browser_sessions_are_deleted_at_sign_in(engine):
+    sessions, principal = _web_sessions(engine)
+    idle, old = sessions.start(principal, now=_at(0)), sessions.start(principal, now=_at(0))
+    for minute in range(0, 8 * 60, 30):
+        sessions.principal(old, now=_at(60 * minute))
+    fresh = sessions.start(principal, now=_at(7.5 * 3600))
+    sessions.start(principal, now=_at(8 * 3600))
+    with Session(engine) as session:
+        kept = set(session.exec(select(WebSession.secret_hash)).all())
+    assert hash_token(fresh) in kept and not kept & {hash_token(idle), hash_token(old)} and len(kept) == 2

@@ -7,7 +7,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from schemas.enums import PlanStatus
+from schemas.enums import PlanStatus, Role
+from service.platform.auth import issue_token
 from service.platform.tables import Plan, utcnow
 
 
@@ -77,6 +78,46 @@ def test_sign_out_forgets_the_session(http, token):
     csrf = _csrf(http, "/ui/requests")
     answer = http.post("/ui/signout", data={"csrf": csrf})
     assert answer.status_code == 303 and 'roster_session=""' in answer.headers["set-cookie"]
+    assert http.get("/ui/requests").status_code == 303
+
+
+def test_the_cookie_holds_a_session_id_not_the_token(http, token):
+    secret = token("planner")
+    answer = _sign_in(http, secret)
+    cookie = http.cookies["roster_session"]
+    assert answer.status_code == 303 and secret not in answer.headers["set-cookie"] and len(cookie) >= 40
+    assert http.get("/ui/plans").status_code == 200
+    assert http.get("/plans", headers={"Authorization": f"Bearer {cookie}"}).status_code == 401
+
+
+def test_sign_out_ends_the_session_on_the_server_so_a_copied_cookie_no_longer_works(http, base_url, token):
+    _sign_in(http, token("hq"))
+    copied = http.cookies["roster_session"]
+    with httpx.Client(base_url=base_url, cookies={"roster_session": copied}, follow_redirects=False) as thief:
+        assert thief.get("/ui/requests").status_code == 200
+        http.post("/ui/signout", data={"csrf": _csrf(http, "/ui/requests")})
+        assert thief.get("/ui/requests").status_code == 303
+    assert http.get("/requests", headers={"Authorization": f"Bearer {token('hq')}"}).status_code == 200  # token lives
+
+
+def test_signing_in_again_ends_the_previous_session(http, base_url, token):
+    _sign_in(http, token("planner"))
+    first = http.cookies["roster_session"]
+    _sign_in(http, token("hq"))
+    assert http.cookies["roster_session"] != first and http.get("/ui/requests").status_code == 200
+    with httpx.Client(base_url=base_url, cookies={"roster_session": first}, follow_redirects=False) as old:
+        assert old.get("/ui/plans").status_code == 303
+
+
+def test_revoking_the_token_ends_its_sessions(http, token, web_app):
+    with Session(web_app.state.engine) as session:
+        row, secret = issue_token(session, role=Role.hq, name="web to revoke")
+        session.commit()
+        token_id = row.id
+    _sign_in(http, secret)
+    assert http.get("/ui/requests").status_code == 200
+    admin = {"Authorization": f"Bearer {token('admin')}"}
+    assert http.delete(f"/tokens/{token_id}", headers=admin).status_code == 200
     assert http.get("/ui/requests").status_code == 303
 
 

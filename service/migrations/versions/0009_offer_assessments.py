@@ -1,7 +1,7 @@
 """offer assessments
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-06
 
 Issue 18 (readiness as the capability readiness system runs it): HQ records the assessment and advisory
@@ -14,7 +14,7 @@ import sqlmodel
 from alembic import op
 
 revision = "0009"
-down_revision = "0007"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

@@ -20,7 +20,7 @@
     const height = Math.max(260, 80 + 26 * labels.length);
     const longest = element.clientWidth < 600 ? 18 : 60;  // narrow screens: shorter names, more room for bars
     const ticks = labels.map(l => (l.length > longest ? l.slice(0, longest - 1) + "…" : l));
-    Plotly.newPlot(element, traces, {
+    Charts.plot(element, traces, {
       barmode: "overlay", height: height, margin: { l: 10, r: 20, t: 10, b: 40 },
       xaxis: { type: "date" },
       yaxis: { automargin: true, categoryorder: "array", categoryarray: labels.slice().reverse(), tickvals: labels, ticktext: ticks },

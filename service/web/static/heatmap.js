@@ -4,10 +4,12 @@
   const element = document.getElementById("heatmap");
   if (!data.y.length) { element.textContent = "No open demand in this range."; element.style.minHeight = "0"; return; }
   const hover = data.cells.map((row, i) => row.map(function (c, j) {
-    return c ? data.y[i] + " · " + data.x[j] + "<br>demand " + c.demand + " · supply " + c.supply + " · gap " + c.gap +
-      (c.unfilled ? "<br>left unfilled by the latest plan: " + c.unfilled : "") : "";
+    if (!c) return "";
+    const lines = [data.y[i] + " · " + data.x[j], "demand " + c.demand + " · supply " + c.supply + " · gap " + c.gap];
+    if (c.unfilled) lines.push("left unfilled by the latest plan: " + c.unfilled);
+    return Charts.lines(lines);
   }));
-  Plotly.newPlot(element, [{
+  Charts.plot(element, [{
     type: "heatmap", x: data.x, y: data.y, z: data.z, text: hover, hoverinfo: "text", xgap: 2, ygap: 2,
     colorscale: [[0, "#9e1b12"], [0.099, "#e8743b"], [0.1, "#f2b84b"], [0.3, "#f7e7a1"], [1, "#2e8b57"]],
     zmin: 0, zmax: 10, colorbar: { title: { text: "supply ÷ demand" }, tickvals: [0, 1, 3, 5, 10], ticktext: ["0", "1", "3", "5", "≥ 10"] },
