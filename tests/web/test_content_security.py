@@ -95,10 +95,18 @@ def hostile(databases, template_url):
             "/experts", json=factories.expert(full_name=HOSTILE, nationality="NOR"), headers=norway
         ).json()
         factories.deploy(app.state.engine, request["positions"][0]["id"], expert=expert["id"])
+        offer = client.post("/offers", json=factories.offer(title=HOSTILE[:200]), headers=norway).json()
+        visit = {"visited_on": "2026-11-02", "team": HOSTILE[:200], "result": "passed", "note": HOSTILE[:2000]}
+        assert client.post(f"/offers/{offer['id']}/assessments", json=visit, headers=hq).status_code == 201
         plan = client.post("/plans", json={"today": TODAY, "time_limit": 5}, headers=planner).json()
         _wait_for_plan(client, plan["id"], planner)
         assignments = client.get(f"/plans/{plan['id']}/assignments", headers=planner).json()["data"]
-    ids = {"request_id": request["id"], "plan_id": plan["id"], "position_id": assignments[0]["position_id"]}
+    ids = {
+        "request_id": request["id"],
+        "plan_id": plan["id"],
+        "position_id": assignments[0]["position_id"],
+        "offer_id": offer["id"],
+    }
     with serve(app) as url:
         yield {"url": url, "app": app, "tokens": tokens, "ids": ids}
     app.state.engine.dispose()
