@@ -301,3 +301,52 @@ def test_a_poller_never_skips_an_event_that_commits_late(client, auth, engine):
     slow.close()
     second = client.get("/events?after=0", headers=planner).json()
     assert [e["entity_id"] for e in second["data"]] == ["1", "2"]
+
+
+@pytest.mark.skipif(
+    not os.environ.get("ROSTER_TEST_DATABASE_URL"),
+    reason="PostgreSQL only: a server holds several databases, SQLite files do not share transactions",
+)
+def test_a_write_left_open_in_another_database_does_not_delay_events(client, auth, engine):
+    """Only this database's transactions can still commit events here; a neighbour's long write must not hold them."""
+    import uuid
+
+    from sqlalchemy import create_engine, make_url, text
+
+    server = make_url(os.environ["ROSTER_TEST_DATABASE_URL"])
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    name = f"roster_neighbour_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    neighbour = create_engine(server.set(database=name))
+    try:
+        with neighbour.connect() as other:
+            other.execute(text("CREATE TABLE scratch (n int)"))
+            other.execute(text("INSERT INTO scratch VALUES (1)"))  # holds a transaction id, left uncommitted
+            assert other.execute(text("SELECT pg_current_xact_id_if_assigned()")).scalar() is not None
+            (event_id,) = emit(engine, ("plan.finished", None))
+            page = feed(client, auth("planner"))
+            assert [e["id"] for e in page["data"]] == [event_id] and page["next_cursor"] == event_id
+            other.rollback()
+    finally:
+        neighbour.dispose()
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.mark.skipif(
+    not os.environ.get("ROSTER_TEST_DATABASE_URL"),
+    reason="PostgreSQL only: SQLite serialises writers, so its event ids follow commit order",
+)
+def test_a_write_left_open_in_this_database_still_holds_later_events(client, auth, engine):
+    """Any open write here may yet emit an event with a smaller id, so events after it wait for it."""
+    from sqlalchemy import text
+
+    planner = auth("planner")
+    with engine.connect() as other:
+        other.execute(text("SELECT pg_current_xact_id()"))  # an id smaller than the event's, still open
+        emit(engine, ("plan.finished", None))
+        assert feed(client, planner)["data"] == []
+        other.rollback()
+    assert [e["entity_id"] for e in feed(client, planner)["data"]] == ["1"]
