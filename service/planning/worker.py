@@ -6,6 +6,7 @@ import socket
 import threading
 import time
 import weakref
+from collections.abc import Sequence
 
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -23,7 +24,9 @@ def worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident() % 100000}"
 
 
-def tick(engine: Engine, name: str, lease_seconds: float, reminder_days: int, allow_private: bool = True) -> bool:
+def tick(
+    engine: Engine, name: str, lease_seconds: float, reminder_days: int, webhook_networks: Sequence[str] = ()
+) -> bool:
     """One round of work; True if a plan ran (so the next round should not wait)."""
     ran = jobs.work_once(engine, name, lease_seconds) is not None
     reminders.emit_ending_soon(engine, within_days=reminder_days)
@@ -31,7 +34,7 @@ def tick(engine: Engine, name: str, lease_seconds: float, reminder_days: int, al
     with Session(engine) as session:
         webhooks.enqueue(session)
         session.commit()
-    webhooks.dispatch_once(engine, allow_private=allow_private)
+    webhooks.dispatch_once(engine, allowed=webhook_networks)
     return ran
 
 
@@ -52,14 +55,14 @@ def run(
     lease_seconds: float,
     poll_seconds: float,
     reminder_days: int,
-    allow_private_webhooks: bool = True,
+    webhook_networks: Sequence[str] = (),
 ) -> None:
     """Work until ``stop`` is set; errors in one round are logged and the loop goes on."""
     name = worker_id()
     logger.info("worker %s started", name)
     while not stop.is_set():
         try:
-            if tick(engine, name, lease_seconds, reminder_days, allow_private_webhooks):
+            if tick(engine, name, lease_seconds, reminder_days, webhook_networks):
                 continue
         except Exception:
             logger.exception("worker round failed")
@@ -78,7 +81,7 @@ def start_thread(engine: Engine, settings) -> tuple[threading.Thread, threading.
             "lease_seconds": settings.worker_lease_seconds,
             "poll_seconds": settings.worker_poll_seconds,
             "reminder_days": settings.reminder_days,
-            "allow_private_webhooks": settings.allow_private_webhooks,
+            "webhook_networks": settings.webhook_allowed_networks,
         },
     )
     thread.start()
