@@ -6,7 +6,10 @@ app and dispatches allow explicitly (ROSTER_WEBHOOK_ALLOWED_NETWORKS); nothing e
 
 import json
 import re
+import shutil
 import socket
+import ssl
+import subprocess
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -108,6 +111,44 @@ def receiver() -> Iterator[Receiver]:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield state
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory) -> tuple[Path, Path]:
+    """A self-signed certificate for hooks.example.org (and that name only), with its key."""
+    if shutil.which("openssl") is None:
+        pytest.skip("the openssl command is needed to make a test certificate")
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-keyout", str(key)]
+        + ["-out", str(cert), "-subj", "/CN=hooks.example.org", "-addext", "subjectAltName=DNS:hooks.example.org"],
+        check=True,
+        capture_output=True,
+    )
+    return cert, key
+
+
+@pytest.fixture
+def tls_receiver(certificate) -> Iterator[tuple[Receiver, list[str]]]:
+    """An HTTPS receiver on 127.0.0.1 holding the hooks.example.org certificate; also the TLS names asked for."""
+    names: list[str] = []
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(*certificate)
+
+    def remember(_socket, name, _context) -> None:
+        names.append(name)
+
+    context.sni_callback = remember
+    server = ThreadingHTTPServer(("127.0.0.1", 0), None)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    state = Receiver(url=f"https://hooks.example.org:{server.server_address[1]}/hooks/roster")
+    server.RequestHandlerClass = _handler(state)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield state, names
     server.shutdown()
     server.server_close()
 
@@ -423,6 +464,35 @@ class TestDispatch:
         (got,) = receiver.received
         assert got["headers"]["Host"] == f"hooks.example.org:{port}"
         assert deliveries(engine, sub)[0].status == DeliveryStatus.delivered
+
+    def test_https_to_the_checked_address_checks_the_certificate_of_the_name(
+        self, client, auth, engine, tls_receiver, certificate, webhook_dns
+    ):
+        receiver, names = tls_receiver
+        webhook_dns["hooks.example.org"] = ["127.0.0.1"]
+        sub = subscribe(client, auth("hq"), receiver.url)
+        emit(engine, "plan.finished", None)
+        enqueue(engine)
+        with httpx.Client(verify=ssl.create_default_context(cafile=certificate[0]), trust_env=False) as https:
+            assert dispatch(engine, client=https) == 1
+        (got,) = receiver.received
+        assert names == ["hooks.example.org"] and got["headers"]["Host"] == receiver.url.split("/")[2]
+        assert deliveries(engine, sub)[0].status == DeliveryStatus.delivered
+
+    def test_https_refuses_a_certificate_of_another_name(
+        self, client, auth, engine, tls_receiver, certificate, webhook_dns
+    ):
+        receiver, names = tls_receiver
+        webhook_dns["other.example.org"] = ["127.0.0.1"]
+        sub = subscribe(client, auth("hq"), receiver.url.replace("hooks.", "other."))
+        emit(engine, "plan.finished", None)
+        enqueue(engine)
+        with httpx.Client(verify=ssl.create_default_context(cafile=certificate[0]), trust_env=False) as https:
+            assert dispatch(engine, client=https) == 1
+        assert receiver.received == [] and names == ["other.example.org"]
+        (delivery,) = deliveries(engine, sub)
+        assert delivery.status == DeliveryStatus.pending and "CERTIFICATE_VERIFY_FAILED" in delivery.last_error
+        assert "other.example.org" in delivery.last_error  # checked against the name, not 127.0.0.1
 
     def test_wrong_secret_is_refused_by_the_receiver(self, client, auth, engine, receiver, http):
         sub = subscribe(client, auth("hq"), receiver.url, secret="another-secret-entirely")
