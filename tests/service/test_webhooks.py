@@ -122,9 +122,9 @@ def certificate(tmp_path_factory) -> tuple[Path, Path]:
         pytest.skip("the openssl command is needed to make a test certificate")
     folder = tmp_path_factory.mktemp("tls")
     cert, key = folder / "cert.pem", folder / "key.pem"
+    name = ["-subj", "/CN=hooks.example.org", "-addext", "subjectAltName=DNS:hooks.example.org"]
     subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-keyout", str(key)]
-        + ["-out", str(cert), "-subj", "/CN=hooks.example.org", "-addext", "subjectAltName=DNS:hooks.example.org"],
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-keyout", key, "-out", cert, *name],
         check=True,
         capture_output=True,
     )
