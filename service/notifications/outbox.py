@@ -63,10 +63,12 @@ def committed(statement, session: Session):
     (``pg_snapshot_xmin``) is cluster-wide, so a write left open in another database on the same
     server held every new event back for as long as it stayed open. The snapshot still decides which
     transactions were running (the same instant the rows are read at, so none can commit in between
-    unseen), and pg_stat_activity only removes those it positively places in another database:
-    an unknown one (a prepared transaction, a session that ended meanwhile) still counts. The other
-    ways weighed: advisory locks taken by every writer and read from pg_locks need every writer to
-    remember them; a counter taken in commit order makes writers queue on one row.
+    unseen), and pg_stat_activity only removes those it positively places in another database: an
+    unknown one (a prepared transaction, a session that ended meanwhile) still counts. Any role may
+    read another session's datname and backend_xid (checked on PostgreSQL 15), so the service needs
+    no monitoring grant. The other ways weighed: advisory locks taken by every writer and read from
+    pg_locks need every writer to remember them; a counter taken in commit order makes writers queue
+    on one row.
     """
     if session.get_bind().dialect.name == "postgresql":
         return statement.where(col(OutboxEvent.txid) < text(OLDEST_RUNNING_TXID))

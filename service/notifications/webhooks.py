@@ -274,12 +274,12 @@ def _pinned(url: str, allowed: Sequence[str]) -> tuple[httpx.URL, dict[str, str]
 def _send(client: httpx.Client, item: Outgoing, now: datetime, allowed: Sequence[str]) -> tuple[int | None, str | None]:
     """One POST to the checked address; the status code (None if not sent) and an error text unless it was 2xx."""
     try:
-        url, host, extensions = _pinned(item.url, allowed)
+        url, host_header, extensions = _pinned(item.url, allowed)
     except targets.Refused as exc:
         return None, f"refused: {exc}"[:1000]
     except (httpx.InvalidURL, UnicodeError, ValueError) as exc:
         return None, f"{type(exc).__name__}: {exc}"[:1000]
-    headers = host | {
+    headers = host_header | {
         "Content-Type": "application/json",
         "User-Agent": USER_AGENT,
         "X-Roster-Event": item.event_type,
