@@ -339,14 +339,70 @@ def test_a_write_left_open_in_another_database_does_not_delay_events(client, aut
     not os.environ.get("ROSTER_TEST_DATABASE_URL"),
     reason="PostgreSQL only: SQLite serialises writers, so its event ids follow commit order",
 )
-def test_a_write_left_open_in_this_database_still_holds_later_events(client, auth, engine):
-    """Any open write here may yet emit an event with a smaller id, so events after it wait for it."""
+def test_an_open_transaction_that_writes_no_event_does_not_delay_events(client, auth, engine):
+    """Only a transaction that has begun writing events can still commit a smaller id; others do not count."""
     from sqlalchemy import text
 
-    planner = auth("planner")
     with engine.connect() as other:
-        other.execute(text("SELECT pg_current_xact_id()"))  # an id smaller than the event's, still open
+        other.execute(text("UPDATE skill SET name = name"))  # a write left open, with an older transaction id
+        assert other.execute(text("SELECT pg_current_xact_id_if_assigned()")).scalar() is not None
         emit(engine, ("plan.finished", None))
-        assert feed(client, planner)["data"] == []
+        assert [e["entity_id"] for e in feed(client, auth("planner"))["data"]] == ["1"]
         other.rollback()
-    assert [e["entity_id"] for e in feed(client, planner)["data"]] == ["1"]
+
+
+@pytest.mark.skipif(
+    not os.environ.get("ROSTER_TEST_DATABASE_URL"),
+    reason="PostgreSQL only: SQLite serialises writers, so its event ids follow commit order",
+)
+def test_a_poller_never_skips_an_event_whose_transaction_began_later_but_commits_last(client, auth, engine):
+    """Transaction ids do not follow event ids: an older transaction may take the larger event id.
+
+    ``early`` has a transaction id first, ``late`` takes the smaller event id, ``early`` the larger and
+    commits. A cut by transaction ids shows ``early``'s event (no older transaction runs) and the
+    poller moves past ``late``'s id, which commits afterwards and is never seen.
+    """
+    from sqlalchemy import text
+
+    from service.notifications.outbox import emit
+
+    planner = auth("planner")
+    early, late = Session(engine), Session(engine)
+    early.execute(text("SELECT pg_current_xact_id()"))  # began writing first
+    emit(late, "plan.finished", state=None, entity="plan", entity_id="late", payload={})
+    late.flush()  # the smaller event id, not committed yet
+    emit(early, "plan.finished", state=None, entity="plan", entity_id="early", payload={})
+    early.commit()
+    early.close()
+    first = client.get("/events?after=0", headers=planner).json()
+    late.commit()
+    late.close()
+    rest = client.get(f"/events?after={first['next_cursor']}", headers=planner).json()
+    seen = [e["entity_id"] for e in first["data"] + rest["data"]]
+    assert sorted(seen) == ["early", "late"], (first, rest)
+
+
+@pytest.mark.skipif(
+    not os.environ.get("ROSTER_TEST_DATABASE_URL"),
+    reason="PostgreSQL only: the writers' advisory locks exist there alone",
+)
+def test_a_writer_holds_one_lock_however_many_events_it_writes(engine):
+    """One lock per transaction: a lock per event would fill the server's lock table on a large approval."""
+    from sqlalchemy import text
+
+    from service.notifications.outbox import WRITER_LOCKS, emit
+
+    held = (
+        "SELECT count(*) FROM pg_locks"
+        f" WHERE locktype = 'advisory' AND classid = {WRITER_LOCKS} AND pid = pg_backend_pid()"
+    )
+    with Session(engine) as session:
+        for n in range(5):
+            emit(session, "plan.finished", state=None, entity="plan", entity_id=n, payload={})
+        session.flush()
+        assert session.execute(text(held)).scalar_one() == 1
+        session.commit()
+        assert session.execute(text(held)).scalar_one() == 0
+        emit(session, "plan.finished", state=None, entity="plan", entity_id=9, payload={})
+        assert session.execute(text(held)).scalar_one() == 1  # the next transaction announces itself again
+        session.rollback()
