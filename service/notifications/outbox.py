@@ -53,7 +53,8 @@ def _announce_writer(session: Session) -> None:
     of locks in one transaction would exhaust the server's lock table.
     """
     if session.get_transaction() is None or session.info.get("outbox writer") is not session.get_transaction():
-        session.execute(text(ANNOUNCE_WRITER))
+        with session.no_autoflush:  # the caller's pending rows are flushed when it chooses, as before
+            session.execute(text(ANNOUNCE_WRITER))
         session.info["outbox writer"] = session.get_transaction()
 
 

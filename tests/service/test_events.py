@@ -399,7 +399,7 @@ def test_a_writer_holds_one_lock_however_many_events_it_writes(engine):
     with Session(engine) as session:
         for n in range(5):
             emit(session, "plan.finished", state=None, entity="plan", entity_id=n, payload={})
-        session.flush()
+            session.flush()  # each event takes its id: the sequence moves between emits
         assert session.execute(text(held)).scalar_one() == 1
         session.commit()
         assert session.execute(text(held)).scalar_one() == 0
