@@ -96,3 +96,40 @@ def engine(db_url: str):
     engine = make_engine(db_url)
     yield engine
     engine.dispose()
+
+
+PUBLIC_ADDRESS = "93.184.215.14"  # a public address for test host names; nothing in the tests is ever sent to it
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _webhook_resolver() -> Iterator[dict[str, list[str]]]:
+    """No test asks the real DNS: webhook hosts under example.org resolve to one public address.
+
+    ``localhost`` resolves to loopback, any other name to nothing. Session-wide, so that fixtures
+    of any scope that subscribe a webhook see it too; tests change answers through ``webhook_dns``.
+    """
+    import socket
+
+    from service.notifications import targets
+
+    answers: dict[str, list[str]] = {}
+
+    def resolve(host: str, port: int) -> list[str]:
+        if host in answers:
+            return answers[host]
+        if host == "localhost":
+            return ["127.0.0.1"]
+        if host == "example.org" or host.endswith(".example.org"):
+            return [PUBLIC_ADDRESS]
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(targets, "resolve", resolve)
+        yield answers
+
+
+@pytest.fixture
+def webhook_dns(_webhook_resolver) -> Iterator[dict[str, list[str]]]:
+    """The stub resolver's answers for this test (``webhook_dns[name] = [...]``); DNS rebinding is one that changes."""
+    yield _webhook_resolver
+    _webhook_resolver.clear()

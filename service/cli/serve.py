@@ -69,7 +69,7 @@ def worker(
         lease_seconds=settings.worker_lease_seconds,
         poll_seconds=settings.worker_poll_seconds,
         reminder_days=settings.reminder_days,
-        allow_private_webhooks=settings.allow_private_webhooks,
+        webhook_networks=settings.webhook_allowed_networks,
         keep_answers_hours=settings.idempotency_keep_hours,
     )
 

@@ -52,7 +52,11 @@ def _webhook_url(value: str) -> str:
 
 class SubscriptionCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    url: str = Field(max_length=2000, description="http(s) URL that receives a POST per event")
+    url: str = Field(
+        max_length=2000,
+        description="http(s) URL that receives a POST per event; every address its host "
+        "resolves to must be public (loopback, private, link-local, metadata and reserved addresses are refused)",
+    )
     event_types: list[str] = Field(
         default_factory=list, max_length=len(EVENT_TYPES) * 2, description="event types to receive; empty for all"
     )
@@ -60,7 +64,8 @@ class SubscriptionCreate(BaseModel):
         default=None,
         min_length=16,
         max_length=200,
-        description="HMAC-SHA256 key for X-Roster-Signature; generated when left out",
+        description="HMAC-SHA256 key for X-Roster-Signature (t=<unix seconds>,v1=<hex HMAC of '<t>.<body>'>); "
+        "generated when left out",
     )
 
     @field_validator("url")
@@ -86,7 +91,9 @@ class SubscriptionPublic(BaseModel):
 
 
 class SubscriptionCreated(SubscriptionPublic):
-    secret: str = Field(description="shown once; store it to check X-Roster-Signature")
+    secret: str = Field(
+        description="shown once; store it to check X-Roster-Signature, and refuse signatures older than five minutes"
+    )
 
 
 class SubscriptionsPublic(BaseModel):

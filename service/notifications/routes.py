@@ -41,8 +41,16 @@ def list_events(
 def create_subscription(
     session: SessionDep, principal: ContributorUser, body: SubscriptionCreate, response: Response, request: Request
 ):
-    """Subscribe a webhook to events; the secret is in this answer only."""
-    created = service.create_subscription(Unit.of(session, principal, request), body=body)
+    """Subscribe a webhook to events; the secret is in this answer only.
+
+    The URL's host is resolved and every address it resolves to must be public: loopback, private,
+    link-local, the cloud metadata address, multicast, reserved addresses and IPv6 forms that carry
+    one of them (IPv4-mapped, IPv4-compatible, NAT64, 6to4, Teredo) answer 422 unless the operator
+    allows them (ROSTER_WEBHOOK_ALLOWED_NETWORKS). Each delivery is signed over its timestamp and body:
+    `X-Roster-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`.
+    """
+    allowed = request.app.state.settings.webhook_allowed_networks
+    created = service.create_subscription(Unit.of(session, principal, request), body=body, allowed=allowed)
     response.headers["Location"] = f"/subscriptions/{created.id}"
     return created
 

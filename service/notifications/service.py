@@ -1,9 +1,11 @@
 """The use cases of notifications: read the event feed, manage webhook subscriptions, read their deliveries."""
 
+from collections.abc import Sequence
+
 from sqlmodel import Session
 
 from schemas.enums import DeliveryStatus
-from service.notifications import webhooks
+from service.notifications import targets, webhooks
 from service.notifications.models import (
     DeliveriesPublic,
     EventsPage,
@@ -32,8 +34,12 @@ def list_events(session: Session, *, principal: Principal, after: int, limit: in
 
 
 @use_case
-def create_subscription(unit: Unit, *, body: SubscriptionCreate) -> SubscriptionCreated:
-    """A new active webhook subscription, audited; the answer is the only one to hold its secret."""
+def create_subscription(unit: Unit, *, body: SubscriptionCreate, allowed: Sequence[str] = ()) -> SubscriptionCreated:
+    """A new active webhook subscription, audited; 422 unless its host is public; the answer alone holds the secret."""
+    try:
+        webhooks.check_target(body.url, allowed)
+    except targets.Refused as exc:
+        raise Invalid("url", f"{exc}: {targets.ALLOW_HINT}") from None
     row = webhooks.create_subscription(
         unit.session, unit.principal, url=body.url, event_types=body.event_types, secret=body.secret
     )

@@ -2,14 +2,12 @@
 
 import hashlib
 import hmac
-import ipaddress
 import json
 import logging
 import secrets
-import socket
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from urllib.parse import urlsplit
 
 import httpx
 from fastapi.encoders import jsonable_encoder
@@ -17,6 +15,7 @@ from sqlalchemy import Engine, exists, func, or_, update
 from sqlmodel import Session, col, select
 
 from schemas.enums import DeliveryStatus, Role
+from service.notifications import targets
 from service.notifications.outbox import committed
 from service.platform.auth import Principal
 from service.platform.errors import not_found
@@ -209,13 +208,15 @@ def event_body(event: OutboxEvent) -> bytes:
     return json.dumps(jsonable_encoder(document), separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def sign(secret: str, body: bytes) -> str:
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+def sign(secret: str, body: bytes, timestamp: int) -> str:
+    """``X-Roster-Signature``: ``t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>." + body>``.
 
-
-def verify_signature(secret: str, body: bytes, header: str) -> bool:
-    """True if ``header`` is ``sha256=<hex>`` of ``body`` under ``secret`` (constant-time compare)."""
-    return hmac.compare_digest(sign(secret, body).encode(), (header or "").strip().encode())
+    The timestamp is signed with the body so that a receiver can refuse an old delivery replayed
+    by whoever recorded it (the README's recipe refuses anything older than five minutes); each
+    attempt is signed afresh, so a retry an hour later is not mistaken for a replay.
+    """
+    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={mac}"
 
 
 def backoff(attempts: int) -> timedelta:
@@ -247,36 +248,48 @@ def _claim(engine: Engine, now: datetime, batch: int) -> list[Outgoing]:
     return claimed
 
 
-def private_target(url: str) -> str | None:
-    """Why ``url`` must not be called from inside the network (it resolves to a private address), or None."""
-    host = urlsplit(url).hostname or ""
+def _host_port(url: httpx.URL) -> tuple[str, int]:
+    return url.raw_host.decode("ascii"), url.port or (443 if url.scheme == "https" else 80)
+
+
+def check_target(url: str, allowed: Sequence[str] = ()) -> None:
+    """targets.Refused, saying why, unless every address the URL's host resolves to is fit to call."""
+    targets.check(*_host_port(httpx.URL(url)), targets.networks(allowed))
+
+
+def _pinned(url: str, allowed: Sequence[str]) -> tuple[httpx.URL, dict[str, str], dict[str, str]]:
+    """The URL with its host replaced by the address just checked, the Host header and the TLS name.
+
+    Resolving once and connecting to that very address closes DNS rebinding: a name that answered
+    a public address at subscription and answers 127.0.0.1 now is refused, not followed. The Host
+    header and SNI keep the name, so virtual hosts and certificate checks work as with the name.
+    """
+    parsed = httpx.URL(url)
+    host, port = _host_port(parsed)
+    address = str(targets.check(host, port, targets.networks(allowed))[0])
+    extensions = {"sni_hostname": host} if parsed.scheme == "https" and address != host.strip("[]") else {}
+    return parsed.copy_with(host=address), {"Host": parsed.netloc.decode("ascii")}, extensions
+
+
+def _send(client: httpx.Client, item: Outgoing, now: datetime, allowed: Sequence[str]) -> tuple[int | None, str | None]:
+    """One POST to the checked address; the status code (None if not sent) and an error text unless it was 2xx."""
     try:
-        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
-    except (socket.gaierror, UnicodeError) as exc:
-        return f"cannot resolve {host}: {exc}"
-    for address in sorted(addresses):
-        ip = ipaddress.ip_address(address.split("%", 1)[0])
-        if not ip.is_global or ip.is_multicast:
-            return f"refused: {host} resolves to {ip}, a private or reserved address"
-    return None
-
-
-def _send(
-    client: httpx.Client, item: Outgoing, now: datetime, allow_private: bool = True
-) -> tuple[int | None, str | None]:
-    """One POST; the status code (None on a network error) and an error text unless it was 2xx."""
-    if not allow_private and (why := private_target(item.url)):
-        return None, why
-    headers = {
+        url, host_header, extensions = _pinned(item.url, allowed)
+    except targets.Refused as exc:
+        return None, f"refused: {exc}"[:1000]
+    except (httpx.InvalidURL, UnicodeError, ValueError) as exc:
+        return None, f"{type(exc).__name__}: {exc}"[:1000]
+    headers = host_header | {
         "Content-Type": "application/json",
         "User-Agent": USER_AGENT,
         "X-Roster-Event": item.event_type,
         "X-Roster-Delivery": str(item.delivery_id),
-        "X-Roster-Timestamp": str(int(now.timestamp())),
-        "X-Roster-Signature": sign(item.secret, item.body),
+        "X-Roster-Signature": sign(item.secret, item.body, int(now.timestamp())),
     }
     try:
-        with client.stream("POST", item.url, content=item.body, headers=headers, timeout=TIMEOUT) as response:
+        with client.stream(
+            "POST", url, content=item.body, headers=headers, timeout=TIMEOUT, extensions=extensions
+        ) as response:
             code = response.status_code
     except (httpx.HTTPError, httpx.InvalidURL, OSError, ValueError) as exc:
         return None, f"{type(exc).__name__}: {exc}"[:1000]
@@ -306,22 +319,26 @@ def dispatch_once(
     client: httpx.Client | None = None,
     now: datetime | None = None,
     batch: int = 50,
-    allow_private: bool = True,
+    allowed: Sequence[str] = (),
 ) -> int:
     """Send the due pending deliveries once each; returns how many were attempted.
 
-    ``allow_private=False`` (production) refuses targets that resolve to private, loopback or
-    link-local addresses, so a subscriber cannot make the service call into its own network.
+    Each target is resolved and checked again (``allowed``: the networks of
+    ROSTER_WEBHOOK_ALLOWED_NETWORKS), then called at the checked address. The default client keeps
+    no idle connection: a pool is keyed by address, and a connection opened under one host name
+    must not carry another name's delivery to the same address.
     """
     now = now or utcnow()
     claimed = _claim(engine, now, batch)
     if not claimed:
         return 0
     own_client = client is None
-    client = client or httpx.Client(timeout=TIMEOUT, follow_redirects=False)
+    client = client or httpx.Client(
+        timeout=TIMEOUT, follow_redirects=False, limits=httpx.Limits(max_keepalive_connections=0)
+    )
     try:
         for item in claimed:
-            code, error = _send(client, item, now, allow_private)
+            code, error = _send(client, item, now, allowed)
             if error:
                 logger.info("webhook delivery %s to %s failed: %s", item.delivery_id, item.url, error)
             _record(engine, item, code, error, now)

@@ -6,6 +6,7 @@ import socket
 import threading
 import time
 import weakref
+from collections.abc import Sequence
 
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -31,7 +32,7 @@ def tick(
     name: str,
     lease_seconds: float,
     reminder_days: int,
-    allow_private: bool = True,
+    webhook_networks: Sequence[str] = (),
     keep_answers_hours: float = 24.0,
 ) -> bool:
     """One round of work; True if a plan ran (so the next round should not wait)."""
@@ -42,7 +43,7 @@ def tick(
     with Session(engine) as session:
         webhooks.enqueue(session)
         session.commit()
-    webhooks.dispatch_once(engine, allow_private=allow_private)
+    webhooks.dispatch_once(engine, allowed=webhook_networks)
     return ran
 
 
@@ -73,7 +74,7 @@ def run(
     lease_seconds: float,
     poll_seconds: float,
     reminder_days: int,
-    allow_private_webhooks: bool = True,
+    webhook_networks: Sequence[str] = (),
     keep_answers_hours: float = 24.0,
 ) -> None:
     """Work until ``stop`` is set; errors in one round are logged and the loop goes on."""
@@ -81,7 +82,7 @@ def run(
     logger.info("worker %s started", name)
     while not stop.is_set():
         try:
-            if tick(engine, name, lease_seconds, reminder_days, allow_private_webhooks, keep_answers_hours):
+            if tick(engine, name, lease_seconds, reminder_days, webhook_networks, keep_answers_hours):
                 continue
         except Exception:
             logger.exception("worker round failed")
@@ -100,7 +101,7 @@ def start_thread(engine: Engine, settings) -> tuple[threading.Thread, threading.
             "lease_seconds": settings.worker_lease_seconds,
             "poll_seconds": settings.worker_poll_seconds,
             "reminder_days": settings.reminder_days,
-            "allow_private_webhooks": settings.allow_private_webhooks,
+            "webhook_networks": settings.webhook_allowed_networks,
             "keep_answers_hours": settings.idempotency_keep_hours,
         },
     )

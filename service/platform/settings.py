@@ -1,11 +1,12 @@
 """Service settings, read once from ``ROSTER_*`` environment variables."""
 
+import json
 from functools import lru_cache
 from ipaddress import ip_network
-from typing import Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
@@ -41,19 +42,16 @@ class Settings(BaseSettings):
     )
     threads: int = Field(default=4, ge=1, le=200, description="threads per server process for blocking work")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
-    webhooks_to_private_addresses: bool | None = None
+    webhook_allowed_networks: Annotated[list[str], NoDecode] = Field(
+        default=[],
+        description="addresses or networks (CIDR) that webhooks may go to although they are not public "
+        "(loopback, private, link-local, ...): a comma-separated or JSON list, none by default",
+    )
     opentelemetry: bool = Field(
         default=False,
         description="FastAPI's own OpenTelemetry traces, metrics and logs, "
         "sent to the providers configured in this process; /metrics serves Prometheus either way",
     )
-
-    @property
-    def allow_private_webhooks(self) -> bool:
-        """Webhooks to private or loopback addresses: allowed in development and test, refused in production."""
-        if self.webhooks_to_private_addresses is None:
-            return self.environment != "production"
-        return self.webhooks_to_private_addresses
 
     @property
     def inprocess_worker(self) -> bool:
@@ -71,6 +69,27 @@ class Settings(BaseSettings):
             except ValueError:
                 raise ValueError(
                     f"ROSTER_TRUSTED_PROXIES: {proxy!r} is not an address or a network such as 10.0.0.0/8"
+                ) from None
+        return value
+
+    @field_validator("webhook_allowed_networks", mode="before")
+    @classmethod
+    def _list_of_networks(cls, value: Any) -> Any:
+        """``127.0.0.1/32,10.0.0.0/8`` as well as a JSON list: the short form is what people type."""
+        if isinstance(value, str):
+            text = value.strip()
+            return json.loads(text) if text.startswith("[") else [v.strip() for v in text.split(",") if v.strip()]
+        return value
+
+    @field_validator("webhook_allowed_networks")
+    @classmethod
+    def _webhook_networks(cls, value: list[str]) -> list[str]:
+        for network in value:
+            try:
+                ip_network(network, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"ROSTER_WEBHOOK_ALLOWED_NETWORKS: {network!r} is not an address or a network such as 10.0.0.0/8"
                 ) from None
         return value
 

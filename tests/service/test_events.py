@@ -301,3 +301,108 @@ def test_a_poller_never_skips_an_event_that_commits_late(client, auth, engine):
     slow.close()
     second = client.get("/events?after=0", headers=planner).json()
     assert [e["entity_id"] for e in second["data"]] == ["1", "2"]
+
+
+@pytest.mark.skipif(
+    not os.environ.get("ROSTER_TEST_DATABASE_URL"),
+    reason="PostgreSQL only: a server holds several databases, SQLite files do not share transactions",
+)
+def test_a_write_left_open_in_another_database_does_not_delay_events(client, auth, engine):
+    """Only this database's transactions can still commit events here; a neighbour's long write must not hold them."""
+    import uuid
+
+    from sqlalchemy import create_engine, make_url, text
+
+    server = make_url(os.environ["ROSTER_TEST_DATABASE_URL"])
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    name = f"roster_neighbour_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    neighbour = create_engine(server.set(database=name))
+    try:
+        with neighbour.connect() as other:
+            other.execute(text("CREATE TABLE scratch (n int)"))
+            other.execute(text("INSERT INTO scratch VALUES (1)"))  # holds a transaction id, left uncommitted
+            assert other.execute(text("SELECT pg_current_xact_id_if_assigned()")).scalar() is not None
+            (event_id,) = emit(engine, ("plan.finished", None))
+            page = feed(client, auth("planner"))
+            assert [e["id"] for e in page["data"]] == [event_id] and page["next_cursor"] == event_id
+            other.rollback()
+    finally:
+        neighbour.dispose()
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.mark.skipif(
+    not os.environ.get("ROSTER_TEST_DATABASE_URL"),
+    reason="PostgreSQL only: SQLite serialises writers, so its event ids follow commit order",
+)
+def test_an_open_transaction_that_writes_no_event_does_not_delay_events(client, auth, engine):
+    """Only a transaction that has begun writing events can still commit a smaller id; others do not count."""
+    from sqlalchemy import text
+
+    with engine.connect() as other:
+        other.execute(text("UPDATE skill SET name = name"))  # a write left open, with an older transaction id
+        assert other.execute(text("SELECT pg_current_xact_id_if_assigned()")).scalar() is not None
+        emit(engine, ("plan.finished", None))
+        assert [e["entity_id"] for e in feed(client, auth("planner"))["data"]] == ["1"]
+        other.rollback()
+
+
+@pytest.mark.skipif(
+    not os.environ.get("ROSTER_TEST_DATABASE_URL"),
+    reason="PostgreSQL only: SQLite serialises writers, so its event ids follow commit order",
+)
+def test_a_poller_never_skips_an_event_whose_transaction_began_later_but_commits_last(client, auth, engine):
+    """Transaction ids do not follow event ids: an older transaction may take the larger event id.
+
+    ``early`` has a transaction id first, ``late`` takes the smaller event id, ``early`` the larger and
+    commits. A cut by transaction ids shows ``early``'s event (no older transaction runs) and the
+    poller moves past ``late``'s id, which commits afterwards and is never seen.
+    """
+    from sqlalchemy import text
+
+    from service.notifications.outbox import emit
+
+    planner = auth("planner")
+    early, late = Session(engine), Session(engine)
+    early.execute(text("SELECT pg_current_xact_id()"))  # began writing first
+    emit(late, "plan.finished", state=None, entity="plan", entity_id="late", payload={})
+    late.flush()  # the smaller event id, not committed yet
+    emit(early, "plan.finished", state=None, entity="plan", entity_id="early", payload={})
+    early.commit()
+    early.close()
+    first = client.get("/events?after=0", headers=planner).json()
+    late.commit()
+    late.close()
+    rest = client.get(f"/events?after={first['next_cursor']}", headers=planner).json()
+    seen = [e["entity_id"] for e in first["data"] + rest["data"]]
+    assert sorted(seen) == ["early", "late"], (first, rest)
+
+
+@pytest.mark.skipif(
+    not os.environ.get("ROSTER_TEST_DATABASE_URL"),
+    reason="PostgreSQL only: the writers' advisory locks exist there alone",
+)
+def test_a_writer_holds_one_lock_however_many_events_it_writes(engine):
+    """One lock per transaction: a lock per event would fill the server's lock table on a large approval."""
+    from sqlalchemy import text
+
+    from service.notifications.outbox import WRITER_LOCKS, emit
+
+    held = (
+        "SELECT count(*) FROM pg_locks"
+        f" WHERE locktype = 'advisory' AND classid = {WRITER_LOCKS} AND pid = pg_backend_pid()"
+    )
+    with Session(engine) as session:
+        for n in range(5):
+            emit(session, "plan.finished", state=None, entity="plan", entity_id=n, payload={})
+            session.flush()  # each event takes its id: the sequence moves between emits
+        assert session.execute(text(held)).scalar_one() == 1
+        session.commit()
+        assert session.execute(text(held)).scalar_one() == 0
+        emit(session, "plan.finished", state=None, entity="plan", entity_id=9, payload={})
+        assert session.execute(text(held)).scalar_one() == 1  # the next transaction announces itself again
+        session.rollback()
