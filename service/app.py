@@ -30,6 +30,7 @@ from service.reports import routes as reports
 from service.requests import routes as requests
 from service.roster import routes as experts
 from service.spreadsheets import routes as imports
+from service.spreadsheets.parsing import start_readers
 
 DESCRIPTION = """Roster and deployment matching for UN peace operations.
 
@@ -58,6 +59,8 @@ async def _lifespan(app: FastAPI):
         app.state.engine.url, size=settings.db_pool_size, timeout=settings.db_connect_timeout
     )  # bound to this event loop
     app.state.roster_version = SharedRead(partial(read_roster_version, app.state))  # this loop's too
+    if settings.import_in_child:
+        await anyio.to_thread.run_sync(start_readers)
     stop = None
     if settings.inprocess_worker:
         from service.planning.worker import start_thread

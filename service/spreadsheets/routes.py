@@ -10,6 +10,7 @@ from schemas.enums import Level
 from service.deployments.routes import DeploymentFilters
 from service.platform.deps import ContributorUser, CurrentUser, SessionDep, StaffUser
 from service.platform.params import Id
+from service.platform.turns import RETRY_AFTER_SECONDS, one_at_a_time
 from service.platform.unit import Unit
 from service.spreadsheets import service
 from service.spreadsheets.columns import Kind, columns_markdown
@@ -51,18 +52,27 @@ def _description(kind: Kind, key: str) -> str:
     return IMPORT_RULES.format(kind=kind, key=key) + columns_markdown(kind)
 
 
-IMPORT_RESPONSES = {
+IMPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
     207: {"model": ImportReport, "description": "partial import: the good rows were written"},
     422: {"model": ImportReport, "description": "rejected: nothing was written (the report says why)"},
+    429: {
+        "description": "an import from the same token is still running: imports from one token run one at a "
+        "time; send this one again when that one has answered",
+        "headers": {"Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}},
+    },
 }
+BUSY = (
+    "an import of yours (this token's) is still running: wait for its answer, then send this file again; "
+    f"imports from one token run one at a time (retry in {RETRY_AFTER_SECONDS} s)"
+)
 
 
 def _answer(report: ImportReport) -> JSONResponse:
     body = report.model_dump(mode="json")
     if report.rejected:
         detail = (
-            f"{len(report.errors)} error(s); nothing was imported: fix the rows listed in 'errors', "
-            "or send ?partial=true to import the good rows"
+            f"{report.total_errors} error(s) in {report.bad_rows} row(s); nothing was imported: fix the rows listed "
+            "in 'errors', or send ?partial=true to import the good rows"
         )
         return JSONResponse({"error": "import_rejected", "detail": detail} | body, 422)
     return JSONResponse(body, 207 if report.errors else 200)
@@ -70,9 +80,10 @@ def _answer(report: ImportReport) -> JSONResponse:
 
 def _import(session, principal, kind: Kind, file: UploadFile, dry_run: bool, partial: bool):
     # no request: the status (200, 207 or 422) follows from the report, so the middleware keeps the answer as sent
-    report = service.run_import(
-        Unit.of(session, principal), kind=kind, content=file.file.read(), dry_run=dry_run, partial=partial
-    )
+    with one_at_a_time(session.get_bind(), f"import by token {principal.token_id}", BUSY):
+        report = service.run_import(
+            Unit.of(session, principal), kind=kind, content=file.file.read(), dry_run=dry_run, partial=partial
+        )
     return _answer(report)
 
 

@@ -1,0 +1,115 @@
+"""Everything an import does without the database, in a child process with a memory and a time limit.
+
+Reading the file, the header check, cells into rows and each row through the API's model run in a child; only
+the rows come back. A file that makes the reader allocate without end (issue 17: 1.5 KB asked for 549 GB) or
+loop then kills a child, not the API process: the child's address space is capped (``RLIMIT_AS``) and it is
+killed when its time is up, and the caller gets a file error that says what to do.
+
+Children come from a forkserver: a small process started once, single-threaded, that has imported this module
+(pydantic, the models, calamine) and forks a child per import in a few milliseconds. Not a plain fork of the API
+process: that process runs threads (the server's pool, the plan worker, webhooks) and a fork copies their held
+locks, which can deadlock the child, and would copy the whole server's memory under the cap. Not spawn: a fresh
+interpreter imports everything again, about a second per import. Not a pool of long-lived workers: a child that
+hit its memory cap must be thrown away, and a fresh child per import leaves nothing behind.
+"""
+
+import multiprocessing
+import os
+import resource
+import signal
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+
+from pydantic import BaseModel
+
+from schemas.roster import ExpertCreate, OfferCreate
+from service.spreadsheets.cells import Row, to_rows, validate
+from service.spreadsheets.columns import Kind
+from service.spreadsheets.reading import Limits, check_header, read_rows
+from service.spreadsheets.report import FileError, file_error
+
+MODELS: dict[str, type[BaseModel]] = {"experts": ExpertCreate, "offers": OfferCreate}
+_CONTEXT = multiprocessing.get_context("forkserver")
+_CONTEXT.set_forkserver_preload(["__main__", __name__, "python_calamine"])  # __main__ once, not per child
+NICENESS = 5  # the child yields the CPU to the API's reads on a busy machine
+
+
+def start_readers() -> None:
+    """Start the forkserver now (about a second), so that the first import does not wait for it."""
+    from multiprocessing import forkserver
+
+    forkserver.ensure_running()
+
+
+@dataclass
+class Parsed:
+    """The file's rows, each validated with the API's model (payload) or carrying its errors."""
+
+    header_line: int
+    names: list[str | None]
+    rows: list[Row]
+
+
+def parse(content: bytes, kind: Kind, limits: Limits | None = None) -> Parsed:
+    """Read, check the header, type the cells and validate each row; a file that cannot be read raises FileError."""
+    header, header_line, data = read_rows(content, kind, limits)
+    names = check_header(header, kind, header_line)
+    rows = to_rows(names, data, kind)
+    validate(rows, MODELS[kind], kind)
+    return Parsed(header_line, names, rows)
+
+
+@dataclass(frozen=True)
+class Budget:
+    """What one child may use: its address space in bytes and its time in seconds."""
+
+    memory_bytes: int
+    seconds: float
+
+
+TOO_BIG = (
+    "reading this file needed more than {mb:,} MB of memory: split it into smaller files, "
+    "or send CSV (which takes less to read than XLSX)"
+)
+TOO_SLOW = "reading this file took more than {seconds:g} s: split it into smaller files, or send CSV"
+DIED = "reading this file stopped the reader: save it again from Excel as .xlsx, or send CSV"
+
+
+def parse_in_child(content: bytes, kind: Kind, budget: Budget) -> Parsed:
+    """``parse`` in a forkserver child within the budget; its death, memory or time out become a FileError."""
+    receiver, sender = _CONTEXT.Pipe(duplex=False)
+    child = _CONTEXT.Process(
+        target=_child, args=(sender, content, kind, Limits.current(), budget.memory_bytes), daemon=True
+    )
+    child.start()
+    sender.close()  # the child holds the only sending end: its death reads as end of file
+    try:
+        outcome, value = receiver.recv() if receiver.poll(budget.seconds) else ("time", None)
+    except EOFError:
+        outcome, value = "died", None
+    finally:
+        receiver.close()
+        if child.is_alive():
+            child.kill()
+        child.join()
+    if outcome == "died" and child.exitcode == -signal.SIGABRT:
+        outcome = "memory"  # native code (calamine) aborts when an allocation fails under the cap
+    if outcome == "parsed" and isinstance(value, Parsed):
+        return value
+    if outcome == "errors":
+        raise FileError(value)
+    message = {"memory": TOO_BIG, "time": TOO_SLOW, "died": DIED}[outcome]
+    raise file_error(message.format(mb=budget.memory_bytes >> 20, seconds=budget.seconds))
+
+
+def _child(sender: Connection, content: bytes, kind: Kind, limits: Limits, memory_bytes: int) -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    os.nice(NICENESS)
+    try:
+        outcome: tuple = ("parsed", parse(content, kind, limits))
+    except FileError as exc:
+        outcome = ("errors", exc.errors)
+    except MemoryError:
+        outcome = ("memory", None)
+    sender.send(outcome)
+    sender.close()
