@@ -2,7 +2,8 @@
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, File, Query, Response, UploadFile
+import anyio
+from fastapi import APIRouter, File, Query, Request, Response, UploadFile
 from fastapi.responses import JSONResponse
 
 from schemas.dates import Day
@@ -78,12 +79,18 @@ def _answer(report: ImportReport) -> JSONResponse:
     return JSONResponse(body, 207 if report.errors else 200)
 
 
-def _import(session, principal, kind: Kind, file: UploadFile, dry_run: bool, partial: bool):
-    # no request: the status (200, 207 or 422) follows from the report, so the middleware keeps the answer as sent
-    with one_at_a_time(session.get_bind(), f"import by token {principal.token_id}", BUSY):
-        report = service.run_import(
-            Unit.of(session, principal), kind=kind, content=file.file.read(), dry_run=dry_run, partial=partial
-        )
+async def _import(request: Request, session, principal, kind: Kind, file: UploadFile, dry_run: bool, partial: bool):
+    """The import on a thread of the imports' own pool: a long import never holds a thread that reads wait for."""
+    content = await file.read()
+
+    def run() -> ImportReport:
+        # no request: the status (200, 207 or 422) follows from the report, so the middleware keeps it as sent
+        with one_at_a_time(session.get_bind(), f"import by token {principal.token_id}", BUSY):
+            return service.run_import(
+                Unit.of(session, principal), kind=kind, content=content, dry_run=dry_run, partial=partial
+            )
+
+    report = await anyio.to_thread.run_sync(run, limiter=request.app.state.import_threads)
     return _answer(report)
 
 
@@ -99,10 +106,15 @@ Upload = Annotated[UploadFile, File(description="the CSV or XLSX file")]
     summary="Import experts from CSV or XLSX",
     description=_description("experts", EXPERT_KEY),
 )
-def import_experts(
-    session: SessionDep, principal: ContributorUser, file: Upload, dry_run: DryRun = False, partial: Partial = False
+async def import_experts(
+    request: Request,
+    session: SessionDep,
+    principal: ContributorUser,
+    file: Upload,
+    dry_run: DryRun = False,
+    partial: Partial = False,
 ):
-    return _import(session, principal, "experts", file, dry_run, partial)
+    return await _import(request, session, principal, "experts", file, dry_run, partial)
 
 
 @router.post(
@@ -112,10 +124,15 @@ def import_experts(
     summary="Import offers from CSV or XLSX",
     description=_description("offers", OFFER_KEY),
 )
-def import_offers(
-    session: SessionDep, principal: ContributorUser, file: Upload, dry_run: DryRun = False, partial: Partial = False
+async def import_offers(
+    request: Request,
+    session: SessionDep,
+    principal: ContributorUser,
+    file: Upload,
+    dry_run: DryRun = False,
+    partial: Partial = False,
 ):
-    return _import(session, principal, "offers", file, dry_run, partial)
+    return await _import(request, session, principal, "offers", file, dry_run, partial)
 
 
 def _attachment(content: bytes, format: str, filename: str) -> Response:

@@ -139,3 +139,21 @@ def test_the_api_answers_422_when_the_reader_runs_out_of_memory(client, auth, mo
     assert answer.status_code == 422
     assert "split it into smaller files, or send CSV" in answer.json()["errors"][0]["message"]
     assert client.get("/health").status_code == 200
+
+
+def test_rows_come_back_from_the_child_equal_to_rows_read_in_process():
+    from service.spreadsheets.parsing import parse
+
+    content = as_csv(
+        EXPERT_HEADER,
+        [
+            expert_row(1, skills="SSR-STRATEGY:4; DDR-DESIGN:3", leave="2027-07-01..2027-07-31"),
+            expert_row(2, gender="x"),
+        ],
+    )
+    here, there = parse(content, "experts"), parse_in_child(content, "experts", Budget(1 << 30, 30))
+    assert [r.payload for r in there.rows] == [r.payload for r in here.rows]
+    assert there.rows[0].payload.skills[0].code == here.rows[0].payload.skills[0].code
+    assert there.rows[0].payload.model_fields_set == here.rows[0].payload.model_fields_set
+    assert [r.errors for r in there.rows] == [r.errors for r in here.rows] and there.rows[1].errors
+    assert (there.header_line, there.names) == (here.header_line, here.names)
