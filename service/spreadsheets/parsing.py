@@ -18,6 +18,7 @@ import multiprocessing
 import os
 import resource
 import signal
+import time
 import types
 import typing
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ MODELS: dict[str, type[BaseModel]] = {"experts": ExpertCreate, "offers": OfferCr
 _CONTEXT = multiprocessing.get_context("forkserver")
 _CONTEXT.set_forkserver_preload(["__main__", __name__, "python_calamine"])  # __main__ once, not per child
 NICENESS = 5  # the child yields the CPU to the API's reads on a busy machine
+CHUNK_ROWS = 500  # rows a message from the child (see _receive)
 
 
 def start_readers() -> None:
@@ -88,9 +90,7 @@ def parse_in_child(content: bytes, kind: Kind, budget: Budget) -> Parsed:
     child.start()
     sender.close()  # the child holds the only sending end: its death reads as end of file
     try:
-        outcome, value = receiver.recv() if receiver.poll(budget.seconds) else ("time", None)
-    except EOFError:
-        outcome, value = "died", None
+        outcome, value = _receive(receiver, kind, time.monotonic() + budget.seconds)
     finally:
         receiver.close()
         if child.is_alive():
@@ -99,23 +99,52 @@ def parse_in_child(content: bytes, kind: Kind, budget: Budget) -> Parsed:
     if outcome == "died" and child.exitcode == -signal.SIGABRT:
         outcome = "memory"  # native code (calamine) aborts when an allocation fails under the cap
     if outcome == "parsed":
-        return _unpacked(value, kind)
+        return value
     if outcome == "errors":
         raise FileError(value)
     message = {"memory": TOO_BIG, "time": TOO_SLOW, "died": DIED}[outcome]
     raise file_error(message.format(mb=budget.memory_bytes >> 20, seconds=budget.seconds))
 
 
+def _receive(receiver: Connection, kind: Kind, deadline: float) -> tuple[str, Any]:
+    """The child's rows, a chunk a message, then its last word; ("time", None) or ("died", None) if none came.
+
+    Unpickling is one call that holds the interpreter lock throughout: 20,000 rows in one message stalled every
+    request of the process for most of a second, a chunk of CHUNK_ROWS takes a few milliseconds.
+    """
+    rows: list = []
+    while True:
+        left = deadline - time.monotonic()
+        try:
+            if left <= 0 or not receiver.poll(left):
+                return "time", None
+            word, value = receiver.recv()
+        except EOFError:
+            return "died", None
+        if word == "rows":
+            rows += value
+        elif word == "parsed":
+            header_line, names = value
+            return word, Parsed(header_line, names, [_unpacked_row(MODELS[kind], *row) for row in rows])
+        else:
+            return word, value
+
+
 def _child(sender: Connection, content: bytes, kind: Kind, limits: Limits, memory_bytes: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     os.nice(NICENESS)
     try:
-        outcome: tuple = ("parsed", _packed(parse(content, kind, limits)))
+        parsed = parse(content, kind, limits)
+        rows = [_packed_row(row) for row in parsed.rows]
     except FileError as exc:
-        outcome = ("errors", exc.errors)
+        sender.send(("errors", exc.errors))
+        return
     except MemoryError:
-        outcome = ("memory", None)
-    sender.send(outcome)
+        sender.send(("memory", None))
+        return
+    for start in range(0, len(rows), CHUNK_ROWS):
+        sender.send(("rows", rows[start : start + CHUNK_ROWS]))
+    sender.send(("parsed", (parsed.header_line, parsed.names)))
     sender.close()
 
 
@@ -125,21 +154,11 @@ def _child(sender: Connection, content: bytes, kind: Kind, limits: Limits, memor
 # (0.4 s and 0.2 s), and the models, valid already, are put together again without a second validation.
 
 
-def _packed(parsed: Parsed) -> tuple:
-    return parsed.header_line, parsed.names, [_packed_row(row) for row in parsed.rows]
-
-
 def _packed_row(row: Row) -> tuple:
     errors = [(e.line, e.column, e.value, e.message) for e in row.errors]
     if row.errors:
         return row.line, row.cells, None, row.payload, errors
     return row.line, row.cells, sorted(row.payload.model_fields_set), row.payload.model_dump(), errors
-
-
-def _unpacked(packed: tuple, kind: Kind) -> Parsed:
-    header_line, names, rows = packed
-    model = MODELS[kind]
-    return Parsed(header_line, names, [_unpacked_row(model, *row) for row in rows])
 
 
 def _unpacked_row(
