@@ -157,3 +157,11 @@ def test_rows_come_back_from_the_child_equal_to_rows_read_in_process():
     assert there.rows[0].payload.model_fields_set == here.rows[0].payload.model_fields_set
     assert [r.errors for r in there.rows] == [r.errors for r in here.rows] and there.rows[1].errors
     assert (there.header_line, there.names) == (here.header_line, here.names)
+
+
+def test_imports_can_read_in_the_calling_process(client, auth, monkeypatch):
+    """ROSTER_IMPORT_IN_CHILD=false: the same answers, read without a child (and without its limits)."""
+    monkeypatch.setattr(get_settings(), "import_in_child", False)
+    monkeypatch.setattr(get_settings(), "import_memory_mb", 64)  # would fail in a child: unused here
+    answer = post(client, auth("hq"), "experts", as_csv(EXPERT_HEADER, [expert_row(1), expert_row(2, gender="x")]))
+    assert answer.status_code == 422 and [e["column"] for e in answer.json()["errors"]] == ["gender"]
