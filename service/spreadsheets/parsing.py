@@ -8,10 +8,10 @@ killed when its time is up, and the caller gets a file error that says what to d
 Children come from a forkserver: a small process started once (0.75 s, at the server's start), single-threaded,
 that has imported this module (pydantic, the models, calamine) and forks a child per import: a one-row file takes
 17-28 ms in a child against under 1 ms in the calling process (median of 30, on the shared 2-core machine).
-Not a plain fork of the API process: that process runs threads (the server's pool, the plan worker, webhooks) and a fork copies their held
-locks, which can deadlock the child, and would copy the whole server's memory under the cap. Not spawn: a fresh
-interpreter imports everything again, about a second per import. Not a pool of long-lived workers: a child that
-hit its memory cap must be thrown away, and a fresh child per import leaves nothing behind.
+Not a plain fork of the API process: that process runs threads (the server's pool, the plan worker, webhooks)
+and a fork copies their held locks, which can deadlock the child, and would copy the whole server's memory under
+the cap. Not spawn: a fresh interpreter imports everything again, about a second per import. Not a pool of
+long-lived workers: a child that hit its memory cap must be thrown away; a fresh child per import leaves nothing.
 """
 
 import functools
