@@ -23,7 +23,7 @@ class Settings(BaseSettings):
         default=True, description="read import files in a child process (false: in the calling process, no limits)"
     )
     import_threads: int = Field(
-        default=4, ge=1, le=64, description="imports run at once per server process (more wait their turn)"
+        default=1, ge=1, le=64, description="imports run at once per server process (more wait their turn)"
     )
     import_max_errors: int = Field(default=1000, ge=1, description="problems listed in an import report")
     cors_origins: list[str] = []

@@ -1,5 +1,7 @@
 """Routes: spreadsheet import (experts, offers) and export (plans, deployments, the gap report)."""
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Annotated, Any, Literal
 
 import anyio
@@ -85,13 +87,24 @@ async def _import(request: Request, session, principal, kind: Kind, file: Upload
 
     def run() -> ImportReport:
         # no request: the status (200, 207 or 422) follows from the report, so the middleware keeps it as sent
-        with one_at_a_time(session.get_bind(), f"import by token {principal.token_id}", BUSY):
-            return service.run_import(
-                Unit.of(session, principal), kind=kind, content=content, dry_run=dry_run, partial=partial
-            )
+        return service.run_import(
+            Unit.of(session, principal), kind=kind, content=content, dry_run=dry_run, partial=partial
+        )
 
-    report = await anyio.to_thread.run_sync(run, limiter=request.app.state.import_threads)
+    async with _turn(session, principal):  # taken before waiting for a thread: a second import is told at once
+        report = await anyio.to_thread.run_sync(run, limiter=request.app.state.import_threads)
     return _answer(report)
+
+
+@asynccontextmanager
+async def _turn(session, principal) -> AsyncIterator[None]:
+    """The caller's import turn (429 if taken), taken and let go on a thread: both wait on the database."""
+    turn = one_at_a_time(session.get_bind(), f"import by token {principal.token_id}", BUSY)
+    await anyio.to_thread.run_sync(turn.__enter__)
+    try:
+        yield
+    finally:
+        await anyio.to_thread.run_sync(turn.__exit__, None, None, None)
 
 
 DryRun = Annotated[bool, Query(description="validate and report; write nothing")]

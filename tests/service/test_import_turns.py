@@ -34,22 +34,30 @@ class Held:
 
 
 def test_a_second_import_from_the_same_token_gets_429_until_the_first_ends(client, auth, monkeypatch):
-    held, norway = Held(monkeypatch), auth("member_state", state="NOR")
-    first: dict = {}
-    thread = threading.Thread(target=lambda: first.update(answer=post(client, norway, "experts", GOOD, dry_run="true")))
-    thread.start()
+    held, norway, hq = Held(monkeypatch), auth("member_state", state="NOR"), auth("hq")
+    answers: dict = {}
+
+    def send(name: str, headers: dict) -> threading.Thread:
+        thread = threading.Thread(
+            target=lambda: answers.update({name: post(client, headers, "experts", GOOD, dry_run="true")})
+        )
+        thread.start()
+        return thread
+
+    first = send("first", norway)
     assert held.inside.wait(30)
     try:
-        second = post(client, norway, "offers", b"title\n", dry_run="true")
-        other_token = post(client, auth("hq"), "experts", GOOD, dry_run="true")
+        second = post(client, norway, "offers", b"title\n", dry_run="true")  # told at once, while the first runs
+        other = send("other token", hq)  # another token's import waits for a free import thread, not refused
     finally:
         held.release.set()
-        thread.join(30)
+        first.join(30)
+    other.join(30)
     assert second.status_code == 429, second.text
     assert second.headers["Retry-After"] == "10"
     assert "an import of yours" in second.json()["detail"]
-    assert other_token.status_code == 200, other_token.text
-    assert first["answer"].status_code == 200, first["answer"].text
+    assert answers["other token"].status_code == 200, answers["other token"].text
+    assert answers["first"].status_code == 200, answers["first"].text
     assert post(client, norway, "experts", GOOD, dry_run="true").status_code == 200  # the turn was let go
 
 
