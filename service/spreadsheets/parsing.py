@@ -38,7 +38,7 @@ MODELS: dict[str, type[BaseModel]] = {"experts": ExpertCreate, "offers": OfferCr
 _CONTEXT = multiprocessing.get_context("forkserver")
 _CONTEXT.set_forkserver_preload(["__main__", __name__, "python_calamine"])  # __main__ once, not per child
 NICENESS = 5  # the child yields the CPU to the API's reads on a busy machine
-CHUNK_ROWS = 500  # rows a message from the child (see _receive)
+CHUNK_ROWS = 100  # rows a message from the child (see _receive)
 
 
 def start_readers() -> None:

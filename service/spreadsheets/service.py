@@ -8,7 +8,7 @@ from sqlmodel import Session
 from schemas.enums import Level
 from service.deployments import service as deployments
 from service.planning import repository as plan_repo
-from service.platform import hooks, locks
+from service.platform import collector, hooks, locks
 from service.platform.auth import Principal
 from service.platform.settings import get_settings
 from service.platform.unit import Unit
@@ -58,6 +58,13 @@ def run_import(
     progress: Progress | None = None,
 ) -> ImportReport:
     """Validate and (unless dry run or rejected) write a CSV or XLSX file of experts or offers."""
+    with collector.paused():  # no full collection stalls the process meanwhile (platform/collector.py)
+        return _run_import(unit, kind=kind, content=content, dry_run=dry_run, partial=partial, progress=progress)
+
+
+def _run_import(
+    unit: Unit, *, kind: Kind, content: bytes, dry_run: bool, partial: bool, progress: Progress | None
+) -> ImportReport:
     session, principal = unit.session, unit.principal
     empty = {"created": 0, "updated": 0, "unchanged": 0}
     try:

@@ -173,3 +173,26 @@ def test_imports_can_read_in_the_calling_process(client, auth, monkeypatch):
     monkeypatch.setattr(get_settings(), "import_memory_mb", 64)  # would fail in a child: unused here
     answer = post(client, auth("hq"), "experts", as_csv(EXPERT_HEADER, [expert_row(1), expert_row(2, gender="x")]))
     assert answer.status_code == 422 and [e["column"] for e in answer.json()["errors"]] == ["gender"]
+
+
+def test_no_full_collection_stalls_the_process_while_an_import_runs(client, auth, monkeypatch):
+    """A full collection during a 20k-row import took up to 860 ms, every request waiting: paused meanwhile."""
+    import gc
+
+    from service.platform import collector
+
+    seen = []
+    real = routes.service._run_import
+
+    def spy(*args, **kwargs):
+        seen.append(gc.isenabled())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(routes.service, "_run_import", spy)
+    assert post(client, auth("hq"), "experts", GOOD, dry_run="true").status_code == 200
+    assert seen == [False] and gc.isenabled()
+    with collector.paused():
+        with collector.paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # on again only when the last paused block ends
+    assert gc.isenabled()
