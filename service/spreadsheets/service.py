@@ -8,7 +8,7 @@ from sqlmodel import Session
 from schemas.enums import Level
 from service.deployments import service as deployments
 from service.planning import repository as plan_repo
-from service.platform import collector, hooks, locks
+from service.platform import heavy, hooks, locks
 from service.platform.auth import Principal
 from service.platform.settings import get_settings
 from service.platform.unit import Unit
@@ -58,7 +58,7 @@ def run_import(
     progress: Progress | None = None,
 ) -> ImportReport:
     """Validate and (unless dry run or rejected) write a CSV or XLSX file of experts or offers."""
-    with collector.paused():  # no full collection stalls the process meanwhile (platform/collector.py)
+    with heavy.paused():  # no full collection stalls the process meanwhile, nor a long lock hold (platform/heavy.py)
         return _run_import(unit, kind=kind, content=content, dry_run=dry_run, partial=partial, progress=progress)
 
 
