@@ -10,6 +10,7 @@ SECTIONS = {
     "solver": "bench.solver_section",
     "import": "bench.import_section",
     "api": "bench.api_section",
+    "abuse": "bench.abuse_section",
 }
 
 

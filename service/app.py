@@ -32,6 +32,7 @@ from service.reports import routes as reports
 from service.requests import routes as requests
 from service.roster import routes as experts
 from service.spreadsheets import routes as imports
+from service.spreadsheets.parsing import start_readers
 
 DESCRIPTION = """Roster and deployment matching for UN peace operations.
 
@@ -56,10 +57,14 @@ async def _lifespan(app: FastAPI):
     # Blocking work (routes, database calls) runs in this many threads: a few overlap the database
     # waits; many more only fight over the interpreter lock and slow every request down.
     anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threads
+    # Imports wait on their reader for seconds: they take threads of their own, never the ones reads need.
+    app.state.import_threads = anyio.CapacityLimiter(settings.import_threads)
     app.state.read_pool = read_pool(
         app.state.engine.url, size=settings.db_pool_size, timeout=settings.db_connect_timeout
     )  # bound to this event loop
     app.state.roster_version = SharedRead(partial(read_roster_version, app.state))  # this loop's too
+    if settings.import_in_child:
+        await anyio.to_thread.run_sync(start_readers)
     stop = None
     if settings.inprocess_worker:
         from service.planning.worker import start_thread
@@ -99,6 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine, pool_size=settings.db_pool_size, connect_timeout=settings.db_connect_timeout
     )
     app.state.roster_cache = VersionedCache()
+    app.state.import_threads = None  # the default threads until the lifespan makes the imports' own
     app.state.read_pool = app.state.roster_version = None  # made by the lifespan, on the event loop that will use them
     app.state.settings = settings
     app.state.metrics = Metrics(engine)

@@ -99,10 +99,12 @@ def import_file(
     else:
         for e in report.errors:
             typer.echo(f"{e.line}\t{e.column}\t{e.value if e.value is not None else ''}\t{e.message}")
+        if report.truncated:
+            typer.echo(f"... the first {len(report.errors)} of {report.total_errors} errors are listed", err=True)
     written = "nothing written (dry run)" if dry_run else "nothing written" if report.rejected else "written"
     typer.echo(
         f"{kind.value}: {report.rows} rows, {report.created} created, {report.updated} updated, "
-        f"{report.unchanged} unchanged, {len(report.errors)} errors; {written}",
+        f"{report.unchanged} unchanged, {report.total_errors} errors in {report.bad_rows} rows; {written}",
         err=True,
     )
     if report.rejected:

@@ -78,7 +78,10 @@ def describe(app: FastAPI) -> dict:
         for method, op in operations.items():
             responses = op.setdefault("responses", {})
             for code in _errors(path, method, op):
-                responses[code] = {"description": WHY[code]} | reference
+                declared = responses.get(code, {})  # a route's own words and headers for the code win
+                responses[code] = (
+                    {"description": WHY[code]} | reference | {k: v for k, v in declared.items() if k != "content"}
+                )
             for code, answer in responses.items():  # errors a route declares itself
                 if code[0] in "45" and "content" not in answer:
                     answer |= reference

@@ -16,6 +16,17 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///./roster.db"
     max_body_bytes: int = 1_000_000
     max_import_bytes: int = 16_000_000
+    import_memory_mb: int = Field(
+        default=1024, ge=256, description="address space of the child process that reads an import file"
+    )
+    import_seconds: float = Field(default=60.0, gt=0, description="time the child reading an import file may take")
+    import_in_child: bool = Field(
+        default=True, description="read import files in a child process (false: in the calling process, no limits)"
+    )
+    import_threads: int = Field(
+        default=1, ge=1, le=64, description="imports run at once per server process (more wait their turn)"
+    )
+    import_max_errors: int = Field(default=1000, ge=1, description="problems listed in an import report")
     cors_origins: list[str] = []
     trusted_proxies: list[str] = Field(
         default=[],

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 from typing import Any
 
 from schemas.reports import GapReport
@@ -20,12 +21,13 @@ CSV_COLUMNS = [
     "unfilled",
     "positions",
 ]
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Spreadsheets skip leading blanks before a formula (" =1+1" runs), and a tab or CR starts one in some of them.
+_FORMULA = re.compile(r"^(?:\s*[=+\-@\uff1d\uff0b\uff0d\uff20]|[\t\r])")
 
 
 def spreadsheet_safe(value: Any) -> Any:
     """Text a spreadsheet would run as a formula (=HYPERLINK(...), +cmd, @SUM) gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+    if isinstance(value, str) and _FORMULA.match(value):
         return "'" + value
     return value
 

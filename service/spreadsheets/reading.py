@@ -5,6 +5,7 @@ import io
 import re
 import zipfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from service.spreadsheets.columns import COLUMNS, Kind
@@ -23,7 +24,21 @@ _CHUNK = 1 << 20
 Rows = list[tuple[int, list[Any]]]  # (line, cells)
 
 
-def _xlsx_rows(content: bytes, kind: Kind) -> Rows:
+@dataclass(frozen=True)
+class Limits:
+    """The caps of one read, taken from this module when the import starts and handed to the child that reads."""
+
+    rows: int
+    columns: int
+    cell_chars: int
+    unpacked_bytes: int
+
+    @classmethod
+    def current(cls) -> "Limits":
+        return cls(MAX_ROWS, MAX_COLUMNS, MAX_CELL_CHARS, MAX_UNPACKED_BYTES)
+
+
+def _xlsx_rows(content: bytes, kind: Kind, limits: Limits) -> Rows:
     """The rows of the sheet named ``kind`` (else the first), from A1, read by calamine."""
     from python_calamine import CalamineWorkbook
 
@@ -32,15 +47,15 @@ def _xlsx_rows(content: bytes, kind: Kind) -> Rows:
         unpacked = sum(m.file_size for m in archive.infolist())
     except zipfile.BadZipFile:
         raise file_error("this is not an XLSX file: save it from Excel as .xlsx, or send CSV") from None
-    if unpacked > MAX_UNPACKED_BYTES:
+    if unpacked > limits.unpacked_bytes:
         raise file_error(
-            f"the XLSX file unpacks to {unpacked:,} bytes, over {MAX_UNPACKED_BYTES:,}: split it or send CSV"
+            f"the XLSX file unpacks to {unpacked:,} bytes, over {limits.unpacked_bytes:,}: split it or send CSV"
         )
-    _check_extent(archive)
+    _check_extent(archive, limits)
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(content))
         name = kind if kind in book.sheet_names else book.sheet_names[0]
-        grid = book.get_sheet_by_name(name).to_python(skip_empty_area=False, nrows=MAX_ROWS + 2)
+        grid = book.get_sheet_by_name(name).to_python(skip_empty_area=False, nrows=limits.rows + 2)
     except Exception as exc:
         raise file_error(
             f"cannot read the XLSX file ({exc.__class__.__name__}): save it again from Excel as .xlsx, or send CSV"
@@ -48,8 +63,8 @@ def _xlsx_rows(content: bytes, kind: Kind) -> Rows:
     return list(enumerate(grid, start=1))
 
 
-def _check_extent(archive: zipfile.ZipFile) -> None:
-    """Refuse a worksheet whose cells reach beyond MAX_ROWS rows or MAX_COLUMNS columns, before it is read."""
+def _check_extent(archive: zipfile.ZipFile, limits: Limits) -> None:
+    """Refuse a worksheet whose cells reach beyond the row or column cap, before it is read."""
     for member in archive.infolist():
         if not (member.filename.startswith("xl/worksheets/") and member.filename.endswith(".xml")):
             continue
@@ -57,10 +72,11 @@ def _check_extent(archive: zipfile.ZipFile) -> None:
             rows, columns = _extent(archive, member)
         except (zipfile.BadZipFile, OSError, EOFError):
             raise file_error("cannot read the XLSX file: save it again from Excel as .xlsx, or send CSV") from None
-        if rows > MAX_ROWS + 100 or columns > MAX_COLUMNS:
+        if rows > limits.rows + 100 or columns > limits.columns:
             raise file_error(
                 f"a sheet of this file reaches row {rows:,} and column {columns:,}; an import takes at most "
-                f"{MAX_ROWS:,} rows and {MAX_COLUMNS} columns: split the file, or delete stray cells far below or "
+                f"{limits.rows:,} rows and {limits.columns} columns: "
+                "split the file, or delete stray cells far below or "
                 "right of the table (select them, Delete Sheet Rows / Columns), or send CSV"
             )
 
@@ -111,31 +127,32 @@ def _csv_rows(content: bytes) -> Iterator[tuple[int, list]]:
         ) from None
 
 
-def read_rows(content: bytes, kind: Kind) -> tuple[list[str], int, Rows]:
+def read_rows(content: bytes, kind: Kind, limits: Limits | None = None) -> tuple[list[str], int, Rows]:
     """The header (normalised names), its line and the non-empty data rows with their line numbers."""
+    limits = limits or Limits.current()
     if content[:4] == b"\xd0\xcf\x11\xe0":
         raise file_error("this is an old .xls workbook: save it as .xlsx (Excel Workbook) or as CSV")
-    rows = _xlsx_rows(content, kind) if content[:2] == b"PK" else _csv_rows(content)
+    rows = _xlsx_rows(content, kind, limits) if content[:2] == b"PK" else _csv_rows(content)
     header, header_line, data = None, 0, []
     for line, cells in rows:
         if not any(blank(c) is not None for c in cells) or str(cells[0] or "").startswith("#"):
             continue
-        if len(cells) > MAX_COLUMNS and any(blank(c) is not None for c in cells[MAX_COLUMNS:]):
+        if len(cells) > limits.columns and any(blank(c) is not None for c in cells[limits.columns :]):
             raise file_error(
-                f"line {line} has {len(cells):,} cells; an import takes at most {MAX_COLUMNS} columns: "
+                f"line {line} has {len(cells):,} cells; an import takes at most {limits.columns} columns: "
                 "remove the extra columns",
                 line=line,
             )
-        if any(isinstance(c, str) and len(c) > MAX_CELL_CHARS for c in cells):
+        if any(isinstance(c, str) and len(c) > limits.cell_chars for c in cells):
             raise file_error(
-                f"a cell of line {line} holds more than {MAX_CELL_CHARS:,} characters: shorten it", line=line
+                f"a cell of line {line} holds more than {limits.cell_chars:,} characters: shorten it", line=line
             )
         if header is None:
-            header, header_line = [_name(c) for c in cells[:MAX_COLUMNS]], line
+            header, header_line = [_name(c) for c in cells[: limits.columns]], line
             continue
-        data.append((line, list(cells[:MAX_COLUMNS])))
-        if len(data) > MAX_ROWS:
-            raise file_error(f"more than {MAX_ROWS} rows: split the file", line=line)
+        data.append((line, list(cells[: limits.columns])))
+        if len(data) > limits.rows:
+            raise file_error(f"more than {limits.rows} rows: split the file", line=line)
     if header is None:
         raise file_error("the file is empty: download the template (GET /experts/import/template) and fill it in")
     return header, header_line, data

@@ -1,8 +1,11 @@
 """Routes: spreadsheet import (experts, offers) and export (plans, deployments, the gap report)."""
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, File, Query, Response, UploadFile
+import anyio
+from fastapi import APIRouter, File, Query, Request, Response, UploadFile
 from fastapi.responses import JSONResponse
 
 from schemas.dates import Day
@@ -10,6 +13,7 @@ from schemas.enums import Level
 from service.deployments.routes import DeploymentFilters
 from service.platform.deps import ContributorUser, CurrentUser, SessionDep, StaffUser
 from service.platform.params import Id
+from service.platform.turns import RETRY_AFTER_SECONDS, one_at_a_time
 from service.platform.unit import Unit
 from service.spreadsheets import service
 from service.spreadsheets.columns import Kind, columns_markdown
@@ -51,29 +55,56 @@ def _description(kind: Kind, key: str) -> str:
     return IMPORT_RULES.format(kind=kind, key=key) + columns_markdown(kind)
 
 
-IMPORT_RESPONSES = {
+IMPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
     207: {"model": ImportReport, "description": "partial import: the good rows were written"},
     422: {"model": ImportReport, "description": "rejected: nothing was written (the report says why)"},
+    429: {
+        "description": "an import from the same token is still running: imports from one token run one at a "
+        "time; send this one again when that one has answered",
+        "headers": {"Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}},
+    },
 }
+BUSY = (
+    "an import of yours (this token's) is still running: wait for its answer, then send this file again; "
+    f"imports from one token run one at a time (retry in {RETRY_AFTER_SECONDS} s)"
+)
 
 
 def _answer(report: ImportReport) -> JSONResponse:
     body = report.model_dump(mode="json")
     if report.rejected:
         detail = (
-            f"{len(report.errors)} error(s); nothing was imported: fix the rows listed in 'errors', "
-            "or send ?partial=true to import the good rows"
+            f"{report.total_errors} error(s) in {report.bad_rows} row(s); nothing was imported: fix the rows listed "
+            "in 'errors', or send ?partial=true to import the good rows"
         )
         return JSONResponse({"error": "import_rejected", "detail": detail} | body, 422)
     return JSONResponse(body, 207 if report.errors else 200)
 
 
-def _import(session, principal, kind: Kind, file: UploadFile, dry_run: bool, partial: bool):
-    # no request: the status (200, 207 or 422) follows from the report, so the middleware keeps the answer as sent
-    report = service.run_import(
-        Unit.of(session, principal), kind=kind, content=file.file.read(), dry_run=dry_run, partial=partial
-    )
+async def _import(request: Request, session, principal, kind: Kind, file: UploadFile, dry_run: bool, partial: bool):
+    """The import on a thread of the imports' own pool: a long import never holds a thread that reads wait for."""
+    content = await file.read()
+
+    def run() -> ImportReport:
+        # no request: the status (200, 207 or 422) follows from the report, so the middleware keeps it as sent
+        return service.run_import(
+            Unit.of(session, principal), kind=kind, content=content, dry_run=dry_run, partial=partial
+        )
+
+    async with _turn(session, principal):  # taken before waiting for a thread: a second import is told at once
+        report = await anyio.to_thread.run_sync(run, limiter=request.app.state.import_threads)
     return _answer(report)
+
+
+@asynccontextmanager
+async def _turn(session, principal) -> AsyncIterator[None]:
+    """The caller's import turn (429 if taken), taken and let go on a thread: both wait on the database."""
+    turn = one_at_a_time(session.get_bind(), f"import by token {principal.token_id}", BUSY)
+    await anyio.to_thread.run_sync(turn.__enter__)
+    try:
+        yield
+    finally:
+        await anyio.to_thread.run_sync(turn.__exit__, None, None, None)
 
 
 DryRun = Annotated[bool, Query(description="validate and report; write nothing")]
@@ -88,10 +119,15 @@ Upload = Annotated[UploadFile, File(description="the CSV or XLSX file")]
     summary="Import experts from CSV or XLSX",
     description=_description("experts", EXPERT_KEY),
 )
-def import_experts(
-    session: SessionDep, principal: ContributorUser, file: Upload, dry_run: DryRun = False, partial: Partial = False
+async def import_experts(
+    request: Request,
+    session: SessionDep,
+    principal: ContributorUser,
+    file: Upload,
+    dry_run: DryRun = False,
+    partial: Partial = False,
 ):
-    return _import(session, principal, "experts", file, dry_run, partial)
+    return await _import(request, session, principal, "experts", file, dry_run, partial)
 
 
 @router.post(
@@ -101,10 +137,15 @@ def import_experts(
     summary="Import offers from CSV or XLSX",
     description=_description("offers", OFFER_KEY),
 )
-def import_offers(
-    session: SessionDep, principal: ContributorUser, file: Upload, dry_run: DryRun = False, partial: Partial = False
+async def import_offers(
+    request: Request,
+    session: SessionDep,
+    principal: ContributorUser,
+    file: Upload,
+    dry_run: DryRun = False,
+    partial: Partial = False,
 ):
-    return _import(session, principal, "offers", file, dry_run, partial)
+    return await _import(request, session, principal, "offers", file, dry_run, partial)
 
 
 def _attachment(content: bytes, format: str, filename: str) -> Response:

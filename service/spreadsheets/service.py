@@ -2,39 +2,49 @@
 
 from datetime import date
 
-from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from schemas.enums import Level
-from schemas.roster import ExpertCreate, OfferCreate
 from service.deployments import service as deployments
 from service.planning import repository as plan_repo
-from service.platform import hooks, locks
+from service.platform import heavy, hooks, locks
 from service.platform.auth import Principal
+from service.platform.settings import get_settings
 from service.platform.unit import Unit
 from service.platform.usecase import use_case
 from service.reports import service as reports
 from service.spreadsheets import experts, offers, tables
-from service.spreadsheets.cells import Row, to_rows, validate
+from service.spreadsheets.cells import Row
 from service.spreadsheets.columns import Kind
-from service.spreadsheets.reading import check_header, read_rows
-from service.spreadsheets.report import FileError, ImportReport, Progress, RowError, tell
+from service.spreadsheets.parsing import Budget, Parsed, parse, parse_in_child
+from service.spreadsheets.report import FileError, ImportReport, Progress, RowError, capped, tell
 from service.spreadsheets.writing import Format, render
 
 MAX_EXPORT_ROWS = 1_000_000
-STEPS = {
-    "experts": (ExpertCreate, experts.plan, experts.write),
-    "offers": (OfferCreate, offers.plan, offers.write),
-}
+STEPS = {"experts": (experts.plan, experts.write), "offers": (offers.plan, offers.write)}
 REFUSED = (
     "the database refused the import (a duplicate key or a reference in use, perhaps written "
     "meanwhile): nothing was written; send the file again"
 )
 
 
+def _report(rows: list[Row], counts: dict, errors: list[RowError], *, dry_run: bool, partial: bool) -> ImportReport:
+    bad_rows = sum(1 for r in rows if r.errors)
+    listed = capped(errors, bad_rows, get_settings().import_max_errors)
+    return ImportReport(rows=len(rows), **counts, **listed, dry_run=dry_run, partial=partial)
+
+
 def _errors(rows: list[Row]) -> list[RowError]:
     return [e for r in rows for e in r.errors]
+
+
+def _parse(content: bytes, kind: Kind) -> Parsed:
+    """The file's rows validated, read in a child process within the settings' memory and time (parsing.py)."""
+    settings = get_settings()
+    if not settings.import_in_child:
+        return parse(content, kind)
+    return parse_in_child(content, kind, Budget(settings.import_memory_mb << 20, settings.import_seconds))
 
 
 @use_case
@@ -48,18 +58,24 @@ def run_import(
     progress: Progress | None = None,
 ) -> ImportReport:
     """Validate and (unless dry run or rejected) write a CSV or XLSX file of experts or offers."""
+    with heavy.paused():  # no full collection stalls the process meanwhile, nor a long lock hold (platform/heavy.py)
+        return _run_import(unit, kind=kind, content=content, dry_run=dry_run, partial=partial, progress=progress)
+
+
+def _run_import(
+    unit: Unit, *, kind: Kind, content: bytes, dry_run: bool, partial: bool, progress: Progress | None
+) -> ImportReport:
     session, principal = unit.session, unit.principal
     empty = {"created": 0, "updated": 0, "unchanged": 0}
     try:
-        header, header_line, data = read_rows(content, kind)
-        names = check_header(header, kind, header_line)
+        parsed = _parse(content, kind)
     except FileError as exc:
-        return ImportReport(rows=0, **empty, errors=exc.errors, dry_run=dry_run, partial=partial)
-    model, plan, write = STEPS[kind]
-    tell(progress, "validating", 0, len(data))
-    rows = _checked(session, principal, kind, names, data, model, plan)
+        return _report([], empty, exc.errors, dry_run=dry_run, partial=partial)
+    plan, write = STEPS[kind]
+    rows, present, counts = parsed.rows, {n for n in parsed.names if n}, dict(empty)
+    tell(progress, "validating", 0, len(rows))
+    plan(session, principal, rows, present)
     tell(progress, "validating", len(rows), len(rows))
-    present, counts = {n for n in names if n}, dict(empty)
     if not _errors(rows) or partial:
         try:
             updated = _lock_updated(session, kind, rows)
@@ -68,12 +84,10 @@ def run_import(
             hooks.announce(unit, **{kind: updated})
         except IntegrityError:
             session.rollback()
-            failure = RowError(line=header_line, column="file", value=None, message=REFUSED)
-            return ImportReport(rows=len(rows), **empty, errors=[failure], dry_run=dry_run, partial=partial)
+            failure = RowError(line=parsed.header_line, column="file", value=None, message=REFUSED)
+            return _report(rows, empty, [failure], dry_run=dry_run, partial=partial)
     errors = _errors(rows)
-    report = ImportReport(
-        rows=len(rows), **(empty if errors and not partial else counts), errors=errors, dry_run=dry_run, partial=partial
-    )
+    report = _report(rows, empty if errors and not partial else counts, errors, dry_run=dry_run, partial=partial)
     if dry_run or (errors and not partial):
         session.rollback()
     else:
@@ -88,22 +102,6 @@ def _lock_updated(session: Session, kind: Kind, rows: list[Row]) -> list[int]:
     letter = "E" if kind == "experts" else "O"
     locks.lock_suppliers(session, (f"{letter}{i}" for i in updated))
     return updated
-
-
-def _checked(
-    session: Session,
-    principal: Principal,
-    kind: Kind,
-    names: list[str | None],
-    data: list,
-    model: type[BaseModel],
-    plan,
-) -> list[Row]:
-    """The rows parsed, validated with the API's model and checked against the stored records."""
-    rows = to_rows(names, data, kind)
-    validate(rows, model, kind)
-    plan(session, principal, rows, {n for n in names if n})
-    return rows
 
 
 def plan_export(session: Session, *, plan_id: int, format: Format, sheet: str | None) -> tuple[bytes, str]:

@@ -20,9 +20,16 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    """A port nobody listens on: any, or the first free one of ROSTER_TEST_PORTS (e.g. 8701-8709) when set."""
+    first, _, last = os.environ.get("ROSTER_TEST_PORTS", "0").partition("-")
+    for port in range(int(first), int(last or first) + 1):
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return probe.getsockname()[1]
+    raise RuntimeError(f"no free port in ROSTER_TEST_PORTS={os.environ['ROSTER_TEST_PORTS']}")
 
 
 def wait_until(condition, seconds: float, interval: float = 0.05, what: str = "the condition"):

@@ -180,3 +180,12 @@ def test_csv_cells_that_a_spreadsheet_would_run_are_defused():
     )
     rows = list(csv.reader(io.StringIO(to_csv(table).decode())))
     assert rows[1:] == [['\'=HYPERLINK("http://x")', "-3"], ["'@SUM(A1)", "2"], ["'+cmd", "1"], ["Amina", "0"]]
+
+
+def test_blanks_before_a_formula_do_not_escape_the_guard():
+    """Excel and LibreOffice skip leading spaces, so " =1+1" runs: any blank run before = + - @ is defused too."""
+    from service.spreadsheets.writing import Table, to_csv
+
+    names = [" =HYPERLINK(1)", "\t=1", "  +cmd", "\n@SUM(A1)", "\r-2", "\u00a0=1", "A = B", "x-1"]
+    rows = list(csv.reader(io.StringIO(to_csv(Table("t", ["name"], [[n] for n in names])).decode())))
+    assert [r[0] for r in rows[1:]] == ["'" + n for n in names[:6]] + ["A = B", "x-1"]

@@ -46,6 +46,8 @@ HOSTILE = {
     "a zip that is no workbook": lambda: _zip({"hello.txt": b"hello"}),
     "an old .xls workbook": lambda: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 2000,
     "bytes in no encoding": lambda: b"full_name,email\n\xff\xfe\x00\x81\x8d,\x90\x9d\n",
+    "a UTF-16 CSV (Excel's 'Unicode text')": lambda: "full_name\temail\nAwa\ta@b.org\n".encode("utf-16"),
+    "60,000 CSV rows": lambda: b"full_name,email\n" + b"".join(b"Awa %d,a%d@b.org\n" % (n, n) for n in range(60_000)),
 }
 
 

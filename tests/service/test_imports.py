@@ -157,6 +157,9 @@ class TestGoodFiles:
             "updated": 0,
             "unchanged": 0,
             "errors": [],
+            "total_errors": 0,
+            "bad_rows": 0,
+            "truncated": False,
             "dry_run": False,
             "partial": False,
         }
@@ -453,7 +456,7 @@ class TestXlsxReader:
 
     @pytest.mark.parametrize("write_only", [False, True])
     def test_the_reader_reads_what_openpyxl_reads(self, write_only):
-        from service.spreadsheets.reading import _xlsx_rows
+        from service.spreadsheets.reading import Limits, _xlsx_rows
 
         content = self._workbook(write_only)
 
@@ -471,7 +474,7 @@ class TestXlsxReader:
         sheet = book["experts"] if "experts" in book.sheetnames else book.worksheets[0]
         expected = trimmed(enumerate(sheet.iter_rows(values_only=True), start=1))
         book.close()
-        got = trimmed(_xlsx_rows(content, "experts"))
+        got = trimmed(_xlsx_rows(content, "experts", Limits.current()))
         assert got == expected
         assert got[2] == ["Zoé Ünïcode", 14, True, date(2029, 6, 30)] and got[4] == ["Two", 2.5, False, None, "P-4"]
         assert set(got) == {1, 2, 4}
