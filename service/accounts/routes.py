@@ -48,7 +48,7 @@ def create_token(session: SessionDep, principal: AdminUser, body: TokenCreate):
     return accounts_service.create_token(Unit.of(session, principal), body=body)
 
 
-@router.delete("/tokens/{token_id}", response_model=TokenPublic)
+@router.delete("/tokens/{token_id:int}", response_model=TokenPublic)
 def revoke_token(session: SessionDep, principal: AdminUser, token_id: Id):
     """Revoke a token at once."""
     return accounts_service.revoke_token(Unit.of(session, principal), token_id=token_id)

@@ -71,7 +71,7 @@ def ending_soon(
     )
 
 
-@router.get("/{deployment_id}", response_model=DeploymentPublic)
+@router.get("/{deployment_id:int}", response_model=DeploymentPublic)
 def get_deployment(session: SessionDep, principal: CurrentUser, deployment_id: Id, response: Response):
     """One deployment."""
     deployment = service.get_deployment(session, principal=principal, deployment_id=deployment_id)
@@ -79,7 +79,7 @@ def get_deployment(session: SessionDep, principal: CurrentUser, deployment_id: I
     return deployment
 
 
-@router.patch("/{deployment_id}", response_model=DeploymentPublic)
+@router.patch("/{deployment_id:int}", response_model=DeploymentPublic)
 def update_deployment(
     session: SessionDep,
     principal: PlannerUser,

@@ -53,20 +53,20 @@ def list_subscriptions(session: SessionDep, principal: SubscriptionReader, activ
     return service.list_subscriptions(session, principal=principal, active=active)
 
 
-@router.get("/subscriptions/{subscription_id}", response_model=SubscriptionPublic)
+@router.get("/subscriptions/{subscription_id:int}", response_model=SubscriptionPublic)
 def get_subscription(session: SessionDep, principal: SubscriptionReader, subscription_id: Id):
     """One subscription, without its secret."""
     return service.get_subscription(session, principal=principal, subscription_id=subscription_id)
 
 
-@router.delete("/subscriptions/{subscription_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/subscriptions/{subscription_id:int}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_subscription(session: SessionDep, principal: ContributorUser, subscription_id: Id) -> Response:
     """Deactivate a subscription; its delivery history stays readable."""
     service.delete_subscription(Unit.of(session, principal), subscription_id=subscription_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/subscriptions/{subscription_id}/deliveries", response_model=DeliveriesPublic)
+@router.get("/subscriptions/{subscription_id:int}/deliveries", response_model=DeliveriesPublic)
 def list_deliveries(
     session: SessionDep,
     principal: SubscriptionReader,

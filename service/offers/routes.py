@@ -64,7 +64,7 @@ def _create(principal: Principal, body: OfferCreate, request: Request) -> OfferP
         return offers_service.create_offer(Unit.of(session, principal, request), body=body)
 
 
-@router.get("/{offer_id}", response_model=OfferPublic)
+@router.get("/{offer_id:int}", response_model=OfferPublic)
 def get_offer(session: SessionDep, principal: CurrentUser, offer_id: Id, response: Response):
     """One offer, with an ETag for later updates."""
     offer = repo.get_visible(session, principal, offer_id)
@@ -72,7 +72,7 @@ def get_offer(session: SessionDep, principal: CurrentUser, offer_id: Id, respons
     return repo.to_public(offer)
 
 
-@router.patch("/{offer_id}", response_model=OfferPublic)
+@router.patch("/{offer_id:int}", response_model=OfferPublic)
 def update_offer(
     session: SessionDep,
     principal: ContributorUser,

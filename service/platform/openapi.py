@@ -43,6 +43,8 @@ WHY = {
     "412": "If-Match names a stale version",
     "413": "The body is over the size limit",
     "422": "The input is invalid; each field is named with the fix",
+    "422 body": "The input is invalid; each field is named with the fix. A body that is not JSON, or not sent "
+    "with its documented Content-Type, answers this too, on the field `body`",
     "429": "Too many failed sign-ins from this client; wait Retry-After seconds",
     "503": "The database is unreachable; retry shortly",
 }
@@ -78,7 +80,8 @@ def describe(app: FastAPI) -> dict:
         for method, op in operations.items():
             responses = op.setdefault("responses", {})
             for code in _errors(path, method, op):
-                responses[code] = {"description": WHY[code]} | reference
+                why = WHY[f"{code} body"] if code == "422" and "requestBody" in op else WHY[code]
+                responses[code] = {"description": why} | reference
             for code, answer in responses.items():  # errors a route declares itself
                 if code[0] in "45" and "content" not in answer:
                     answer |= reference

@@ -98,7 +98,7 @@ def list_duplicates(session: SessionDep, _: Annotated[Principal, Depends(require
     return roster_service.duplicates(session)
 
 
-@lean_get(router, "/{expert_id}", response_model=ExpertPublic)
+@lean_get(router, "/{expert_id:int}", response_model=ExpertPublic)
 async def get_expert(principal: CurrentUser, expert_id: Id, request: Request):
     """One expert, with an ETag for later updates.
 
@@ -119,7 +119,7 @@ async def get_expert(principal: CurrentUser, expert_id: Id, request: Request):
     return json_answer(*state.roster_cache.remember(key, repo.roster_version_of(rows), render))
 
 
-@router.patch("/{expert_id}", response_model=ExpertPublic)
+@router.patch("/{expert_id:int}", response_model=ExpertPublic)
 def update_expert(
     session: SessionDep,
     principal: ContributorUser,
@@ -135,7 +135,7 @@ def update_expert(
     return public
 
 
-@router.delete("/{expert_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/{expert_id:int}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_expert(
     session: SessionDep,
     principal: ContributorUser,
