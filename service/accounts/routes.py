@@ -6,6 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 from pydantic import BaseModel
 
+from schemas.dates import Moment
 from service.accounts import repository as repo
 from service.accounts import service as accounts_service
 from service.accounts.schemas import TokenCreate, TokenCreated, TokenPublic, TokensPublic
@@ -62,7 +63,7 @@ def read_audit(
     entity_id: str | None = None,
     action: str | None = None,
     actor_token_id: Id | None = None,
-    since: Annotated[datetime | None, Query(description="entries at or after this time (UTC)")] = None,
+    since: Annotated[Moment | None, Query(description="entries at or after this time (UTC)")] = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ):

@@ -24,8 +24,8 @@ def deployment_filters(
     request_id: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
     state: Annotated[str | None, Query(pattern=r"^[A-Z]{3}$", description="contributing Member State")] = None,
     status: DeploymentStatus | None = None,
-    active_from: Annotated[date | None, Query(description="deployments overlapping [active_from, active_to]")] = None,
-    active_to: date | None = None,
+    active_from: Annotated[Day | None, Query(description="deployments overlapping [active_from, active_to]")] = None,
+    active_to: Day | None = None,
     at_risk: Annotated[
         bool | None,
         Query(description="true: only the live deployments a later change broke (see at_risk); false: the others"),

@@ -71,3 +71,45 @@ def test_every_operation_with_a_body_documents_the_422_for_a_body_that_is_not_js
     for method, path, op in with_body:
         assert "not JSON" in op["responses"]["422"]["description"], f"{method} {path}"
         assert op["responses"]["422"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
+
+
+NOT_DATES = ["0", "1700000000", "2027-1-1", "tomorrow", "true"]
+DATE_PARAMETERS = [
+    ("planner", "/deployments/ending", "today"),
+    ("planner", "/deployments", "active_from"),
+    ("planner", "/experts", "available_from"),
+    ("planner", "/reports/gaps", "from"),
+    ("admin", "/audit", "since"),
+]
+
+
+@pytest.mark.parametrize("role, path, name", DATE_PARAMETERS)
+@pytest.mark.parametrize("value", NOT_DATES)
+def test_a_date_parameter_takes_an_iso_date_only(client, auth, role, path, name, value):
+    """Pydantic alone reads a number as seconds since 1970: ``today=0`` was 1970-01-01."""
+    response = client.get(path, params={name: value}, headers=auth(role))
+    assert response.status_code == 422, response.text
+    problem = response.json()["detail"][0]
+    assert problem["field"].endswith(name) and "YYYY-MM-DD" in problem["message"], problem
+
+
+def test_since_takes_a_moment(client, auth):
+    for value in ("2027-01-31", "2027-01-31T08:00:00Z", "2027-01-31T08:00:00+02:00"):
+        assert client.get("/audit", params={"since": value}, headers=auth("admin")).status_code == 200, value
+
+
+def test_every_query_parameter_has_a_type(client):
+    """No parameter is left a bare string where it means a number, a date or a choice."""
+    paths = client.get("/openapi.json").json()["paths"]
+    typed = {"since": "date-time", "today": "date", "active_from": "date", "active_to": "date", "from": "date"}
+    for path, operations in paths.items():
+        for method, op in operations.items():
+            for parameter in op.get("parameters", []):
+                schema = parameter["schema"]
+                kinds = [schema, *schema.get("anyOf", [])]
+                if parameter["name"] in typed:
+                    formats = {k.get("format") for k in kinds}
+                    assert typed[parameter["name"]] in formats, f"{method} {path} {parameter['name']}: {schema}"
+                numeric = parameter["name"].endswith("_id") and parameter["name"] != "entity_id"  # "M-UNMISS" too
+                if numeric or parameter["name"] in ("limit", "offset", "after"):
+                    assert "integer" in {k.get("type") for k in kinds}, f"{method} {path} {parameter['name']}"
