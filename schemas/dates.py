@@ -12,12 +12,13 @@ import re
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BeforeValidator
+from pydantic import AfterValidator, BeforeValidator, WithJsonSchema
 
 FIRST_DAY = date(1900, 1, 1)
 LAST_DAY = date(2100, 12, 31)
 ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
-ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?([Zz]|[+-]\d{2}:?\d{2})?)?")
+ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}([Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:?\d{2})?)?")
+YEARS = "^(19[0-9]{2}|20[0-9]{2}|2100)-"  # the range, as a schema can say it to clients and fuzzers
 
 
 def in_range(day: date) -> date:
@@ -40,9 +41,15 @@ def moment_in_range(moment: datetime) -> datetime:
     return moment
 
 
-Day = Annotated[date, BeforeValidator(_written_as(ISO_DAY, "YYYY-MM-DD, e.g. 2027-01-31")), AfterValidator(in_range)]
+Day = Annotated[
+    date,
+    BeforeValidator(_written_as(ISO_DAY, "YYYY-MM-DD, e.g. 2027-01-31")),
+    AfterValidator(in_range),
+    WithJsonSchema({"type": "string", "format": "date", "pattern": YEARS}),
+]
 Moment = Annotated[
     datetime,
+    WithJsonSchema({"type": "string", "format": "date-time", "pattern": YEARS}),
     BeforeValidator(_written_as(ISO_MOMENT, "YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ, e.g. 2027-01-31T08:00:00Z")),
     AfterValidator(moment_in_range),
 ]

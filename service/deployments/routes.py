@@ -24,8 +24,10 @@ def deployment_filters(
     request_id: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
     state: Annotated[str | None, Query(pattern=r"^[A-Z]{3}$", description="contributing Member State")] = None,
     status: DeploymentStatus | None = None,
-    active_from: Annotated[Day | None, Query(description="deployments overlapping [active_from, active_to]")] = None,
-    active_to: Day | None = None,
+    active_from: Annotated[
+        Day | None, Query(description="deployments overlapping [active_from, active_to]; alone: ending on or after it")
+    ] = None,
+    active_to: Annotated[Day | None, Query(description="alone: deployments starting on or before it")] = None,
     at_risk: Annotated[
         bool | None,
         Query(description="true: only the live deployments a later change broke (see at_risk); false: the others"),

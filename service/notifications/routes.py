@@ -9,6 +9,7 @@ from service.notifications import service
 from service.notifications.models import (
     DeliveriesPublic,
     EventsPage,
+    EventTypeName,
     SubscriptionCreate,
     SubscriptionCreated,
     SubscriptionPublic,
@@ -31,7 +32,7 @@ def list_events(
     principal: CurrentUser,
     after: Cursor = 0,
     limit: Limit = 100,
-    types: Annotated[list[str], Query(alias="type", description="event type, repeatable; none for all")] = [],  # noqa: B006 (FastAPI copies it)
+    types: Annotated[list[EventTypeName], Query(alias="type", description="event type, repeatable; none for all")] = [],  # noqa: B006 (FastAPI copies it)
 ):
     """Events after the cursor, oldest first; Member States see their own state's only."""
     return service.list_events(session, principal=principal, after=after, limit=limit, types=types)

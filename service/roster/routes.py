@@ -37,8 +37,8 @@ class ExpertSearch(BaseModel):
     state: str | None = Field(None, pattern=r"^[A-Z]{3}$")
     source: Source | None = None
     active: bool | None = None
-    available_from: Day | None = None
-    available_to: Day | None = None
+    available_from: Day | None = Field(None, description="available for all of [from, to]; alone: on that day")
+    available_to: Day | None = Field(None, description="alone: available on that day")
     q: str | None = Field(None, max_length=100, description="part of the name")
     limit: Limit = 50
     offset: Offset = 0
@@ -58,8 +58,8 @@ async def list_experts(principal: CurrentUser, request: Request, query: Annotate
         state=query.state,
         source=query.source,
         active=query.active,
-        available_from=query.available_from,
-        available_to=query.available_to,
+        available_from=query.available_from or query.available_to,
+        available_to=query.available_to or query.available_from,
         q=query.q,
     )
 

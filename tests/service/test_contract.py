@@ -5,6 +5,8 @@ import re
 
 import pytest
 
+from tests.service import factories
+
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
@@ -113,3 +115,54 @@ def test_every_query_parameter_has_a_type(client):
                 numeric = parameter["name"].endswith("_id") and parameter["name"] != "entity_id"  # "M-UNMISS" too
                 if numeric or parameter["name"] in ("limit", "offset", "after"):
                     assert "integer" in {k.get("type") for k in kinds}, f"{method} {path} {parameter['name']}"
+
+
+def test_available_from_alone_means_available_on_that_day(client, auth):
+    hq = auth("hq")
+    window = {"availability": [{"start": "2027-01-01", "end": "2027-06-30"}]}
+    inside = client.post("/experts", json=factories.expert(**window), headers=hq).json()["id"]
+
+    def found(query: str) -> set[int]:
+        response = client.get(f"/experts?{query}", headers=hq)
+        assert response.status_code == 200, response.text
+        return {e["id"] for e in response.json()["data"]}
+
+    assert found("available_from=2027-03-01") == {inside}
+    assert found("available_to=2027-03-01") == {inside}
+    assert found("available_from=2027-09-01") == set()
+    assert found("available_from=2027-03-01&available_to=2027-09-01") == set()  # the whole period, as before
+
+
+def test_one_end_of_the_deployment_period_leaves_it_open(client, auth, app):
+    hq = auth("hq")
+    made = client.post("/requests", json=factories.capacity_request(), headers=hq).json()
+    expert = client.post("/experts", json=factories.expert(), headers=hq).json()["id"]
+    deployment = factories.deploy(app.state.engine, made["positions"][0]["id"], expert=expert)  # 2027-03-01..12-31
+
+    def found(query: str) -> set[int]:
+        response = client.get(f"/deployments?{query}", headers=hq)
+        assert response.status_code == 200, response.text
+        return {d["id"] for d in response.json()["data"]}
+
+    assert found("active_from=2027-12-31") == {deployment}
+    assert found("active_from=2028-01-01") == set()
+    assert found("active_to=2027-03-01") == {deployment}
+    assert found("active_to=2027-02-28") == set()
+
+
+def test_event_types_are_a_documented_list(client, auth):
+    paths = client.get("/openapi.json").json()["paths"]
+    (parameter,) = [p for p in paths["/events"]["get"]["parameters"] if p["name"] == "type"]
+    assert "deployment.approved" in parameter["schema"]["items"]["enum"]
+    assert "" not in parameter["schema"]["items"]["enum"]  # so an empty ?type= is refused by the schema too
+    response = client.get("/events?type=", headers=auth("planner"))
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["message"].startswith("unknown event type(s) '': use any of offer.accepted")
+    assert client.get("/events?type=plan.finished", headers=auth("planner")).status_code == 200
+
+
+def test_dates_document_their_range(client):
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    expires = schemas["OfferCreate"]["properties"]["expires_on"]
+    assert expires["format"] == "date" and re.match(expires["pattern"], "2100-12-31")
+    assert not re.match(expires["pattern"], "2101-01-01") and not re.match(expires["pattern"], "1899-12-31")
