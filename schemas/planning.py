@@ -9,9 +9,10 @@ from schemas.dates import Day
 from schemas.enums import DeploymentStatus, PlanStatus, Readiness, ReviewStatus
 from schemas.ids import RowId
 from schemas.instance import Weights
+from schemas.numbers import ExactTypes
 
 
-class Strict(BaseModel):
+class Strict(ExactTypes):
     model_config = ConfigDict(extra="forbid")
 
 
@@ -38,7 +39,14 @@ class PlanCreate(Strict):
         description="the lowest readiness of an offer the plan accepts (experts are not concerned): by default "
         "offers an assessment visit passed (HQ records them); `pledged` takes every offer",
     )
-    gender_targets: dict[int, float] = Field(default_factory=dict, description="request id -> share of women")
+    gender_targets: dict[int, float] = Field(
+        default_factory=dict,
+        description="request id -> share of women, from 0 to 1",
+        json_schema_extra={
+            "propertyNames": {"pattern": "^[1-9][0-9]{0,8}$"},
+            "additionalProperties": {"type": "number", "minimum": 0, "maximum": 1},
+        },
+    )
     today: Day | None = Field(default=None, description="the planning date; default: today")
     pins: list[SeatPin] = Field(
         default_factory=list, max_length=500, description="suppliers the planner puts in given seats (e.g. a swap)"

@@ -57,7 +57,11 @@ def _webhook_url(value: str) -> str:
 
 class SubscriptionCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    url: str = Field(max_length=2000, description="http(s) URL that receives a POST per event")
+    url: str = Field(
+        max_length=2000,
+        description="http(s) URL that receives a POST per event",
+        json_schema_extra={"pattern": "^https?://[A-Za-z0-9][A-Za-z0-9.-]*(:[1-9][0-9]{0,3})?(/[!-~]*)?$"},
+    )
     event_types: list[EventTypeName] = Field(
         default_factory=list, max_length=len(EVENT_TYPES) * 2, description="event types to receive; empty for all"
     )

@@ -3,7 +3,7 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, WithJsonSchema
 from sqlmodel import Session
 
 from schemas.dates import Day
@@ -25,12 +25,16 @@ from service.roster import service as roster_service
 router = APIRouter(prefix="/experts", tags=["experts"])
 
 
+# The form, as the schema can say it; parse_code_min gives the words when a value is not in it.
+CodeMin = Annotated[str, WithJsonSchema({"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9-]*(:[1-5])?$"})]
+
+
 class ExpertSearch(BaseModel):
     """The filters of ``GET /experts``, validated at once (one model, not a parameter each)."""
 
-    skill: list[str] = Field([], description="CODE or CODE:MIN, repeatable; all must hold")
+    skill: list[CodeMin] = Field([], description="CODE or CODE:MIN, repeatable; all must hold")
     min_proficiency: int = Field(1, ge=1, le=5, description="minimum for skills given without :MIN")
-    language: list[str] = Field([], description="ISO 639-1 code or code:MIN, repeatable")
+    language: list[CodeMin] = Field([], description="ISO 639-1 code or code:MIN, repeatable")
     level: Level | None = None
     category: Category | None = None
     nationality: str | None = Field(None, pattern=r"^[A-Z]{3}$")

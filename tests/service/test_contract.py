@@ -166,3 +166,38 @@ def test_dates_document_their_range(client):
     expires = schemas["OfferCreate"]["properties"]["expires_on"]
     assert expires["format"] == "date" and re.match(expires["pattern"], "2100-12-31")
     assert not re.match(expires["pattern"], "2101-01-01") and not re.match(expires["pattern"], "1899-12-31")
+
+
+@pytest.mark.parametrize(
+    "role, path, body, field",
+    [
+        ("planner", "/plans", {"rest_days": False}, "rest_days"),
+        ("planner", "/plans", {"gender_targets": {"1": True}}, "gender_targets"),
+        ("hq", "/requests", factories.capacity_request(priority=True), "priority"),
+        ("hq", "/requests", factories.capacity_request(positions=[factories.position(count=True)]), "count"),
+        ("hq", "/experts", factories.expert(active=1), "active"),
+        ("hq", "/experts", factories.expert(active="yes"), "active"),
+    ],
+)
+def test_a_value_of_another_json_type_is_refused_not_converted(client, auth, role, path, body, field):
+    """Pydantic alone reads false as 0, true as 1 and 1 or "yes" as true."""
+    response = client.post(path, json=body, headers=auth(role))
+    assert response.status_code == 422, response.text
+    assert f"{field}: " in response.text and (
+        "is not a number" in response.text or "is not true or false" in response.text
+    )
+
+
+def test_partial_updates_document_which_fields_refuse_null(client, auth):
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    offer = schemas["OfferUpdate"]["properties"]
+    assert offer["title"]["type"] == "string" and "anyOf" not in offer["title"]
+    assert {"type": "null"} in offer["max_duration_days"]["anyOf"]
+    expert = schemas["ExpertUpdate"]["properties"]
+    assert "anyOf" not in expert["gender"] and {"type": "null"} in expert["email"]["anyOf"]
+    assert schemas["PositionUpdate"]["properties"]["required_skills"]["type"] == "array"
+    made = client.post("/offers", json=factories.offer(state="NOR"), headers=auth("hq"))
+    refused = client.patch(
+        f"/offers/{made.json()['id']}", json={"title": None}, headers=auth("hq") | {"If-Match": made.headers["ETag"]}
+    )
+    assert refused.status_code == 422 and "cannot be null" in refused.text
