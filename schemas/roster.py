@@ -10,7 +10,7 @@ from datetime import date, datetime
 from typing import Annotated, Any, Protocol, Self
 
 import pycountry
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema, model_validator
 from sqlmodel import SQLModel
 from sqlmodel._compat import SQLModelConfig  # the type SQLModel gives model_config; not re-exported
 
@@ -50,7 +50,7 @@ def _grade(grade: str) -> str:
 
 
 LanguageCode = Annotated[str, Field(min_length=2, max_length=2, examples=["fr"]), AfterValidator(_language_code)]
-Grade = Annotated[str, AfterValidator(_grade)]
+Grade = Annotated[str, AfterValidator(_grade), WithJsonSchema({"type": "string", "enum": list(GRADE_RANK)})]
 Proficiency = Annotated[int, Field(ge=1, le=5, description="1 (basic) to 5 (expert)")]
 
 
