@@ -44,7 +44,7 @@ pytestmark = pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExce
 # of the service cannot be written in an OpenAPI schema, so a request that breaks one is schema-valid and is
 # still refused, with a 422 that names the rule: these, and only these, are not counted as failures.
 RULES = (
-    r"unknown .*(code|mission)|see GET /reference",  # codes must name rows that exist (skills, missions, states)
+    r"unknown .*(code|mission|id)|see GET /",  # codes and ids must name rows that exist (skills, requests, ...)
     r"is not a live deployment",  # ids in a body must name rows that exist (and still live)
     r"is before .*: swap them",  # a period ends after it starts (JSON Schema cannot compare two fields)
     r"is in the past",  # an offer expires after today (today is not in the schema)

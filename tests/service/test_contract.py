@@ -201,3 +201,10 @@ def test_partial_updates_document_which_fields_refuse_null(client, auth):
         f"/offers/{made.json()['id']}", json={"title": None}, headers=auth("hq") | {"If-Match": made.headers["ETag"]}
     )
     assert refused.status_code == 422 and "cannot be null" in refused.text
+
+
+@pytest.mark.parametrize("query", ["skill=%00SSR", "mission=M%00X"])
+def test_a_code_with_a_nul_character_is_unknown_on_every_engine(client, auth, query):
+    """PostgreSQL's text cannot hold a NUL: looking one up failed as 'a value cannot be stored'."""
+    response = client.get(f"/reports/gaps?{query}", headers=auth("planner"))
+    assert response.status_code == 422 and "unknown" in response.json()["detail"][0]["message"], response.text
