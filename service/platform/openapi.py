@@ -61,7 +61,7 @@ def _errors(path: str, method: str, op: dict) -> list[str]:
         codes += ["409", "413"]
     if method == "post":
         codes.append("400")
-    if method in ("patch", "delete") and any(p.get("name") == "if-match" for p in op.get("parameters", [])):
+    if any(p.get("name") == "if-match" for p in op.get("parameters", [])):  # a write that takes If-Match
         codes.append("412")
     return codes
 

@@ -52,6 +52,8 @@ RULES = (
     r"^nothing to review",  # a review decides at least one assignment (across four optional lists)
     r"^name the offering Member State|token can only",  # what a role may send depends on the token (its state)
     r"exceeds trainees",  # a position's trainer ratio is at most its trainees
+    r"^readiness changes only through",  # PATCH may send an offer's readiness back unchanged, not change it
+    r"record a passed one first",  # readiness above pledged needs a passed assessment visit (stored state)
 )
 # use_after_free takes a DELETE for a removal. DELETE /subscriptions/{id} is documented as a deactivation: the
 # subscription stays readable (active false, listed with ?active=false) with its delivery history, the record

@@ -208,3 +208,16 @@ def test_a_code_with_a_nul_character_is_unknown_on_every_engine(client, auth, qu
     """PostgreSQL's text cannot hold a NUL: looking one up failed as 'a value cannot be stored'."""
     response = client.get(f"/reports/gaps?{query}", headers=auth("planner"))
     assert response.status_code == 422 and "unknown" in response.json()["detail"][0]["message"], response.text
+
+
+def test_every_operation_that_takes_if_match_documents_412(client):
+    paths = client.get("/openapi.json").json()["paths"]
+    taking = [
+        (m, p, op)
+        for p, ops in paths.items()
+        for m, op in ops.items()
+        if any(q["name"] == "if-match" for q in op.get("parameters", []))
+    ]
+    assert any(m == "post" for m, _, _ in taking), "POST /offers/{offer_id}/readiness takes If-Match"
+    for method, path, op in taking:
+        assert "412" in op["responses"], f"{method} {path}"
