@@ -54,6 +54,7 @@ RULES = (
     r"exceeds trainees",  # a position's trainer ratio is at most its trainees
     r"^readiness changes only through",  # PATCH may send an offer's readiness back unchanged, not change it
     r"record a passed one first",  # readiness above pledged needs a passed assessment visit (stored state)
+    r"is closed: requests go to active missions",  # a request names a mission still active (stored state)
 )
 # use_after_free takes a DELETE for a removal. DELETE /subscriptions/{id} is documented as a deactivation: the
 # subscription stays readable (active false, listed with ?active=false) with its delivery history, the record
