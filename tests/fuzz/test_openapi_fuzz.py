@@ -51,7 +51,7 @@ RULES = (
     r"more than once|pinned twice",  # each id once across lists (uniqueItems holds within one list only)
     r"^nothing to review",  # a review decides at least one assignment (across four optional lists)
     r"^name the offering Member State|token can only",  # what a role may send depends on the token (its state)
-    r"exceeds trainees|needs trainees|need a group label",  # a position's fields that go together
+    r"exceeds trainees|needs trainees|trainees at|need a group label",  # a position's fields that go together
     r"^readiness changes only through",  # PATCH may send an offer's readiness back unchanged, not change it
     r"record a passed one first",  # readiness above pledged needs a passed assessment visit (stored state)
     r"is closed: requests go to active missions",  # a request names a mission still active (stored state)
