@@ -47,6 +47,7 @@ RULES = (
     r"unknown .*(code|mission|id)|see GET /|does not exist",  # codes and ids must name rows that exist
     r"is not a live deployment",  # ids in a body must name rows that exist (and still live)
     r"is (before|above) .*: swap them",  # a period or a grade range in order (JSON Schema cannot compare fields)
+    r"is longer than \d+ years",  # a report's period is at most five years long (the same: two fields)
     r"is in the past",  # an offer expires after today (today is not in the schema)
     r"more than once|pinned twice",  # each id once across lists (uniqueItems holds within one list only)
     r"^nothing to review",  # a review decides at least one assignment (across four optional lists)
