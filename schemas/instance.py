@@ -11,6 +11,7 @@ from typing import Self
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from schemas.enums import Benchmark, Category, Gender, Level, Readiness, Source
+from schemas.numbers import ExactTypes
 
 
 class Strict(BaseModel):
@@ -123,7 +124,7 @@ class PreviousAssignment(Strict):
     supplier_id: str
 
 
-class Weights(Strict):
+class Weights(Strict, ExactTypes):
     """Per-unit scores inside the fit and SPC objective levels."""
 
     skill_above_min: int = Field(default=2, description="per proficiency point above the minimum (max 2 points)")

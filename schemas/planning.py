@@ -5,12 +5,14 @@ from typing import Annotated, Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from schemas.dates import Day
 from schemas.enums import DeploymentStatus, PlanStatus, Readiness, ReviewStatus
 from schemas.ids import RowId
 from schemas.instance import Weights
+from schemas.numbers import ExactTypes
 
 
-class Strict(BaseModel):
+class Strict(ExactTypes):
     model_config = ConfigDict(extra="forbid")
 
 
@@ -24,8 +26,8 @@ class SeatPin(Strict):
 
 class PlanCreate(Strict):
     request_ids: list[RowId] | None = Field(default=None, max_length=1000, description="None: every open request")
-    horizon_start: date | None = Field(default=None, description="only positions ending on or after this day")
-    horizon_end: date | None = Field(default=None, description="only positions starting on or before this day")
+    horizon_start: Day | None = Field(default=None, description="only positions ending on or after this day")
+    horizon_end: Day | None = Field(default=None, description="only positions starting on or before this day")
     time_limit: float = Field(default=10.0, gt=0, le=600, description="seconds the solver may take")
     workers: int = Field(default=2, ge=1, le=8, description="solver threads")
     seed: int = Field(default=0, ge=0, le=2**31 - 1)
@@ -37,8 +39,15 @@ class PlanCreate(Strict):
         description="the lowest readiness of an offer the plan accepts (experts are not concerned): by default "
         "offers an assessment visit passed (HQ records them); `pledged` takes every offer",
     )
-    gender_targets: dict[int, float] = Field(default_factory=dict, description="request id -> share of women")
-    today: date | None = Field(default=None, description="the planning date; default: today")
+    gender_targets: dict[int, float] = Field(
+        default_factory=dict,
+        description="request id -> share of women, from 0 to 1",
+        json_schema_extra={
+            "propertyNames": {"pattern": "^[1-9][0-9]{0,8}$"},
+            "additionalProperties": {"type": "number", "minimum": 0, "maximum": 1},
+        },
+    )
+    today: Day | None = Field(default=None, description="the planning date; default: today")
     pins: list[SeatPin] = Field(
         default_factory=list, max_length=500, description="suppliers the planner puts in given seats (e.g. a swap)"
     )

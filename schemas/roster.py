@@ -5,12 +5,12 @@ nothing here inherits from a table model.
 """
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
-from typing import Annotated, Protocol, Self
+from typing import Annotated, Any, Protocol, Self
 
 import pycountry
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema, model_validator
 from sqlmodel import SQLModel
 from sqlmodel._compat import SQLModelConfig  # the type SQLModel gives model_config; not re-exported
 
@@ -30,6 +30,7 @@ from schemas.enums import (
     Source,
 )
 from schemas.ids import RowId
+from schemas.numbers import ExactTypes
 
 SKILL_CODE = r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)*$"
 ISO3 = r"^[A-Z]{3}$"
@@ -49,12 +50,44 @@ def _grade(grade: str) -> str:
 
 
 LanguageCode = Annotated[str, Field(min_length=2, max_length=2, examples=["fr"]), AfterValidator(_language_code)]
-Grade = Annotated[str, AfterValidator(_grade)]
+Grade = Annotated[str, AfterValidator(_grade), WithJsonSchema({"type": "string", "enum": list(GRADE_RANK)})]
 Proficiency = Annotated[int, Field(ge=1, le=5, description="1 (basic) to 5 (expert)")]
 
 
-class Strict(BaseModel):
+class Strict(ExactTypes):
     model_config = ConfigDict(extra="forbid")
+
+
+# Partial updates: a field left out keeps its value; these may not be sent as null either (what is always set).
+EXPERT_NOT_NULL = frozenset({"full_name", "category", "nationality", "gender", "source", "notice_days", "active"})
+OFFER_NULLABLE = frozenset({"max_duration_days"})
+REQUEST_NULLABLE = frozenset({"deploy_by", "benchmark"})
+POSITION_NOT_NULL = frozenset(
+    {
+        "title",
+        "start_date",
+        "end_date",
+        "count",
+        "all_or_nothing",
+        "same_offer",
+        "required_skills",
+        "desired_skills",
+        "languages",
+    }
+)
+
+
+def _null_refused(refused: Callable[[set[str]], set[str]]) -> Callable[[dict[str, Any]], None]:
+    """The JSON schema of a partial update says which fields refuse null, as the service does."""
+
+    def edit(schema: dict[str, Any]) -> None:
+        properties = schema["properties"]
+        for name in refused(set(properties)):
+            properties[name].pop("default", None)
+            kinds = [k for k in properties[name].pop("anyOf", []) if k.get("type") != "null"]
+            properties[name] |= kinds[0] if len(kinds) == 1 else {"anyOf": kinds} if kinds else {}
+
+    return edit
 
 
 class SkillLevel(Strict):
@@ -159,6 +192,8 @@ class ExpertCreate(ExpertBase, ExpertLists):
 
 
 class ExpertUpdate(Strict):
+    model_config = ConfigDict(json_schema_extra=_null_refused(lambda names: set(EXPERT_NOT_NULL)))
+
     full_name: str | None = Field(default=None, min_length=1, max_length=200)
     email: str | None = Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
     national_id: str | None = Field(default=None, max_length=64)
@@ -274,6 +309,8 @@ class OfferCreate(OfferBase, OfferLists):
 
 
 class OfferUpdate(Strict):
+    model_config = ConfigDict(json_schema_extra=_null_refused(lambda names: names - OFFER_NULLABLE))
+
     title: str | None = Field(default=None, min_length=1, max_length=200)
     kind: OfferKind | None = None
     slots: int | None = Field(default=None, ge=1, le=500)
@@ -412,6 +449,8 @@ class PositionCreate(PositionBase, PositionLists):
 
 
 class PositionUpdate(Strict):
+    model_config = ConfigDict(json_schema_extra=_null_refused(lambda names: set(POSITION_NOT_NULL)))
+
     title: str | None = Field(default=None, min_length=1, max_length=200)
     level: Level | None = None
     category: Category | None = None
@@ -453,7 +492,7 @@ class CapacityRequestBase(SQLModel):
     benchmark_note: str = Field(default="", max_length=500)
 
 
-class CapacityRequestCreate(CapacityRequestBase):
+class CapacityRequestCreate(CapacityRequestBase, ExactTypes):
     model_config = SQLModelConfig(extra="forbid")
     deploy_by: Day | None = Field(default=None, description="urgency: the date by which people must be in place")
     status: RequestStatus = RequestStatus.submitted
@@ -461,6 +500,8 @@ class CapacityRequestCreate(CapacityRequestBase):
 
 
 class CapacityRequestUpdate(Strict):
+    model_config = ConfigDict(json_schema_extra=_null_refused(lambda names: names - REQUEST_NULLABLE))
+
     mission: str | None = Field(default=None, pattern=MISSION_CODE)
     title: str | None = Field(default=None, min_length=1, max_length=200)
     description: str | None = Field(default=None, max_length=10_000)
@@ -495,7 +536,7 @@ class SkillBase(SQLModel):
     source: str = Field(default="", max_length=500, description="where in the source documents the skill comes from")
 
 
-class SkillCreate(SkillBase):
+class SkillCreate(SkillBase, ExactTypes):
     model_config = SQLModelConfig(extra="forbid")
     levels: list[Level] = Field(min_length=1)
 
@@ -527,7 +568,7 @@ class MissionBase(SQLModel):
     active: bool = True
 
 
-class MissionCreate(MissionBase):
+class MissionCreate(MissionBase, ExactTypes):
     model_config = SQLModelConfig(extra="forbid")
     host_states: list[str] = Field(min_length=1)
 

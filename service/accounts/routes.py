@@ -6,6 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 from pydantic import BaseModel
 
+from schemas.dates import Moment
 from service.accounts import repository as repo
 from service.accounts import service as accounts_service
 from service.accounts.schemas import TokenCreate, TokenCreated, TokenPublic, TokensPublic
@@ -48,7 +49,7 @@ def create_token(session: SessionDep, principal: AdminUser, body: TokenCreate):
     return accounts_service.create_token(Unit.of(session, principal), body=body)
 
 
-@router.delete("/tokens/{token_id}", response_model=TokenPublic)
+@router.delete("/tokens/{token_id:int}", response_model=TokenPublic)
 def revoke_token(session: SessionDep, principal: AdminUser, token_id: Id):
     """Revoke a token at once."""
     return accounts_service.revoke_token(Unit.of(session, principal), token_id=token_id)
@@ -62,7 +63,7 @@ def read_audit(
     entity_id: str | None = None,
     action: str | None = None,
     actor_token_id: Id | None = None,
-    since: Annotated[datetime | None, Query(description="entries at or after this time (UTC)")] = None,
+    since: Annotated[Moment | None, Query(description="entries at or after this time (UTC)")] = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ):

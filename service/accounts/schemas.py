@@ -3,12 +3,20 @@
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.json_schema import JsonDict
 
 from schemas.enums import Role
 
+# A Member State's token names its state; no other role's does (as the schema can say it to clients).
+STATE_WITH_ITS_ROLE: JsonDict = {
+    "if": {"properties": {"role": {"const": "member_state"}}, "required": ["role"]},
+    "then": {"required": ["state"], "properties": {"state": {"type": "string"}}},
+    "else": {"properties": {"state": {"type": "null"}}},
+}
+
 
 class TokenCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=STATE_WITH_ITS_ROLE)
     role: Role
     name: str = Field(min_length=1, max_length=120)
     state: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")

@@ -103,9 +103,10 @@ def conditions(
         }.items()
         if value is not None
     ]
-    if active_from is not None:
-        assert active_to is not None, "check_range gives both ends or neither"
-        found += [Deployment.start_date <= active_to, Deployment.end_date >= active_from]
+    if active_from is not None:  # overlapping the period; an end left out leaves it open
+        found.append(Deployment.end_date >= active_from)
+    if active_to is not None:
+        found.append(Deployment.start_date <= active_to)
     if at_risk is not None:
         flagged = Deployment.at_risk_since.is_not(None) & Deployment.status.in_(LIVE)
         found.append(flagged if at_risk else ~flagged)

@@ -24,8 +24,10 @@ def deployment_filters(
     request_id: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
     state: Annotated[str | None, Query(pattern=r"^[A-Z]{3}$", description="contributing Member State")] = None,
     status: DeploymentStatus | None = None,
-    active_from: Annotated[date | None, Query(description="deployments overlapping [active_from, active_to]")] = None,
-    active_to: date | None = None,
+    active_from: Annotated[
+        Day | None, Query(description="deployments overlapping [active_from, active_to]; alone: ending on or after it")
+    ] = None,
+    active_to: Annotated[Day | None, Query(description="alone: deployments starting on or before it")] = None,
     at_risk: Annotated[
         bool | None,
         Query(description="true: only the live deployments a later change broke (see at_risk); false: the others"),
@@ -71,7 +73,7 @@ def ending_soon(
     )
 
 
-@router.get("/{deployment_id}", response_model=DeploymentPublic)
+@router.get("/{deployment_id:int}", response_model=DeploymentPublic)
 def get_deployment(session: SessionDep, principal: CurrentUser, deployment_id: Id, response: Response):
     """One deployment."""
     deployment = service.get_deployment(session, principal=principal, deployment_id=deployment_id)
@@ -79,7 +81,7 @@ def get_deployment(session: SessionDep, principal: CurrentUser, deployment_id: I
     return deployment
 
 
-@router.patch("/{deployment_id}", response_model=DeploymentPublic)
+@router.patch("/{deployment_id:int}", response_model=DeploymentPublic)
 def update_deployment(
     session: SessionDep,
     principal: PlannerUser,

@@ -1,10 +1,11 @@
 """The API's shapes for events, webhook subscriptions and deliveries, with the checks on what clients send."""
 
 from datetime import datetime
+from typing import Annotated
 from urllib.parse import urlsplit
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator
 
 from schemas.enums import DeliveryStatus
 from service.notifications.outbox import EVENT_TYPES
@@ -26,10 +27,14 @@ class EventsPage(BaseModel):
     next_cursor: int = Field(description="pass as ?after= to get the events after these")
 
 
+# Documented as the closed list it is (the checks below give the words when a name is not in it).
+EventTypeName = Annotated[str, WithJsonSchema({"type": "string", "enum": list(EVENT_TYPES)})]
+
+
 def check_types(types: list[str]) -> list[str]:
     unknown = [t for t in types if t not in EVENT_TYPES]
     if unknown:
-        raise ValueError(f"unknown event type(s) {', '.join(unknown)}: use any of {', '.join(EVENT_TYPES)}")
+        raise ValueError(f"unknown event type(s) {', '.join(map(repr, unknown))}: use any of {', '.join(EVENT_TYPES)}")
     return list(dict.fromkeys(types))
 
 
@@ -56,8 +61,9 @@ class SubscriptionCreate(BaseModel):
         max_length=2000,
         description="http(s) URL that receives a POST per event; every address its host "
         "resolves to must be public (loopback, private, link-local, metadata and reserved addresses are refused)",
+        json_schema_extra={"pattern": "^https?://[A-Za-z0-9][A-Za-z0-9.-]*(:[1-9][0-9]{0,3})?(/[!-~]*)?$"},
     )
-    event_types: list[str] = Field(
+    event_types: list[EventTypeName] = Field(
         default_factory=list, max_length=len(EVENT_TYPES) * 2, description="event types to receive; empty for all"
     )
     secret: str | None = Field(

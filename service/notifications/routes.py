@@ -9,6 +9,7 @@ from service.notifications import service
 from service.notifications.models import (
     DeliveriesPublic,
     EventsPage,
+    EventTypeName,
     SubscriptionCreate,
     SubscriptionCreated,
     SubscriptionPublic,
@@ -31,7 +32,7 @@ def list_events(
     principal: CurrentUser,
     after: Cursor = 0,
     limit: Limit = 100,
-    types: Annotated[list[str], Query(alias="type", description="event type, repeatable; none for all")] = [],  # noqa: B006 (FastAPI copies it)
+    types: Annotated[list[EventTypeName], Query(alias="type", description="event type, repeatable; none for all")] = [],  # noqa: B006 (FastAPI copies it)
 ):
     """Events after the cursor, oldest first; Member States see their own state's only."""
     return service.list_events(session, principal=principal, after=after, limit=limit, types=types)
@@ -61,20 +62,20 @@ def list_subscriptions(session: SessionDep, principal: SubscriptionReader, activ
     return service.list_subscriptions(session, principal=principal, active=active)
 
 
-@router.get("/subscriptions/{subscription_id}", response_model=SubscriptionPublic)
+@router.get("/subscriptions/{subscription_id:int}", response_model=SubscriptionPublic)
 def get_subscription(session: SessionDep, principal: SubscriptionReader, subscription_id: Id):
     """One subscription, without its secret."""
     return service.get_subscription(session, principal=principal, subscription_id=subscription_id)
 
 
-@router.delete("/subscriptions/{subscription_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/subscriptions/{subscription_id:int}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_subscription(session: SessionDep, principal: ContributorUser, subscription_id: Id) -> Response:
     """Deactivate a subscription; its delivery history stays readable."""
     service.delete_subscription(Unit.of(session, principal), subscription_id=subscription_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/subscriptions/{subscription_id}/deliveries", response_model=DeliveriesPublic)
+@router.get("/subscriptions/{subscription_id:int}/deliveries", response_model=DeliveriesPublic)
 def list_deliveries(
     session: SessionDep,
     principal: SubscriptionReader,

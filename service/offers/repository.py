@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from schemas.enums import READINESS_RANK, AssessmentResult, OfferStatus, Readiness, Role
-from schemas.roster import AssessmentCreate, AssessmentPublic, OfferCreate, OfferPublic, OfferUpdate
+from schemas.roster import OFFER_NULLABLE, AssessmentCreate, AssessmentPublic, OfferCreate, OfferPublic, OfferUpdate
 from service.platform import audit
 from service.platform.auth import Principal
 from service.platform.errors import Conflict, Invalid
@@ -177,9 +177,8 @@ def _insert_on_loop(kinds: tuple[str, ...]):
 
 def update(session: Session, principal: Principal, offer: Offer, data: OfferUpdate) -> Offer:
     changes = data.model_dump(exclude_unset=True)
-    nullable = {"max_duration_days"}
     for name, value in changes.items():
-        if value is None and name not in nullable:
+        if value is None and name not in OFFER_NULLABLE:
             raise Invalid(name, f"{name} cannot be null: leave it out to keep the current value")
     if changes.get("readiness", offer.readiness) != offer.readiness:
         raise Invalid("readiness", READINESS_BY_HQ)

@@ -64,7 +64,7 @@ def _create(principal: Principal, body: OfferCreate, request: Request) -> OfferP
         return offers_service.create_offer(Unit.of(session, principal, request), body=body)
 
 
-@router.get("/{offer_id}", response_model=OfferPublic)
+@router.get("/{offer_id:int}", response_model=OfferPublic)
 def get_offer(session: SessionDep, principal: CurrentUser, offer_id: Id, response: Response):
     """One offer, with an ETag for later updates."""
     offer = repo.get_visible(session, principal, offer_id)
@@ -72,7 +72,7 @@ def get_offer(session: SessionDep, principal: CurrentUser, offer_id: Id, respons
     return repo.to_public(offer)
 
 
-@router.patch("/{offer_id}", response_model=OfferPublic)
+@router.patch("/{offer_id:int}", response_model=OfferPublic)
 def update_offer(
     session: SessionDep,
     principal: ContributorUser,
@@ -88,20 +88,20 @@ def update_offer(
     return public
 
 
-@router.post("/{offer_id}/assessments", response_model=AssessmentPublic, status_code=status.HTTP_201_CREATED)
+@router.post("/{offer_id:int}/assessments", response_model=AssessmentPublic, status_code=status.HTTP_201_CREATED)
 def record_assessment(session: SessionDep, principal: HqUser, offer_id: Id, body: AssessmentCreate, request: Request):
     """HQ records the UN's assessment and advisory visit to the offer; a passed one raises a pledged offer to
     `assessed` (audited, with the visit as its reason). Failed visits are kept too: they keep it from rising."""
     return offers_service.record_assessment(Unit.of(session, principal, request), offer_id=offer_id, visit=body)
 
 
-@router.get("/{offer_id}/assessments", response_model=list[AssessmentPublic])
+@router.get("/{offer_id:int}/assessments", response_model=list[AssessmentPublic])
 def list_assessments(session: SessionDep, principal: CurrentUser, offer_id: Id):
     """The offer's assessment visits, the latest first; a Member State reads those of its own offers."""
     return offers_service.list_assessments(session, principal, offer_id=offer_id)
 
 
-@router.post("/{offer_id}/readiness", response_model=OfferPublic)
+@router.post("/{offer_id:int}/readiness", response_model=OfferPublic)
 def change_readiness(
     session: SessionDep,
     principal: HqUser,

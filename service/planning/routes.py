@@ -1,8 +1,8 @@
 """Routes: plans (solve jobs), their review, alternatives and re-solves."""
 
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Path, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
 
 from schemas.enums import ReviewStatus
@@ -20,7 +20,6 @@ from schemas.planning import (
 from service.planning import repository as repo
 from service.planning import service
 from service.platform.deps import PlannerUser, SessionDep, StaffUser
-from service.platform.errors import Invalid
 from service.platform.params import Id, Limit, Offset
 from service.platform.unit import Unit
 
@@ -42,20 +41,20 @@ def list_plans(session: SessionDep, _: StaffUser, limit: Limit = 50, offset: Off
     return PlansPublic(data=data, count=count)
 
 
-@router.get("/{plan_id}", response_model=PlanPublic)
+@router.get("/{plan_id:int}", response_model=PlanPublic)
 def get_plan(session: SessionDep, _: StaffUser, plan_id: Id):
     """A plan's status, progress while it runs, and its summary once done."""
     return repo.to_public(repo.get(session, plan_id))
 
 
-@router.delete("/{plan_id}", response_model=PlanPublic, status_code=status.HTTP_202_ACCEPTED)
+@router.delete("/{plan_id:int}", response_model=PlanPublic, status_code=status.HTTP_202_ACCEPTED)
 def cancel_plan(session: SessionDep, principal: PlannerUser, plan_id: Id):
     """Cancel a queued or running plan."""
     return service.cancel_plan(Unit(session, principal), plan_id=plan_id)
 
 
 @router.get(
-    "/{plan_id}/events",
+    "/{plan_id:int}/events",
     response_class=StreamingResponse,
     responses={200: {"content": {"text/event-stream": {}}, "description": "Server-Sent Events"}},
 )
@@ -67,7 +66,7 @@ async def plan_events(request: Request, _: StaffUser, plan_id: Id):
     )
 
 
-@router.get("/{plan_id}/assignments", response_model=AssignmentsPublic)
+@router.get("/{plan_id:int}/assignments", response_model=AssignmentsPublic)
 def list_assignments(
     session: SessionDep, _: StaffUser, plan_id: Id, request_id: int | None = None, review: ReviewStatus | None = None
 ):
@@ -76,7 +75,7 @@ def list_assignments(
     return AssignmentsPublic(data=data, count=len(data))
 
 
-@router.get("/{plan_id}/unfilled", response_model=UnfilledList)
+@router.get("/{plan_id:int}/unfilled", response_model=UnfilledList)
 def list_unfilled(session: SessionDep, _: StaffUser, plan_id: Id):
     """Seats the plan left empty, each with the rules and competing positions that kept it empty."""
     data = repo.unfilled(session, repo.get(session, plan_id))
@@ -84,7 +83,7 @@ def list_unfilled(session: SessionDep, _: StaffUser, plan_id: Id):
 
 
 @router.get(
-    "/{plan_id}/positions/{position_id}/alternatives",
+    "/{plan_id:int}/positions/{position_id:int}/alternatives",
     response_model=AlternativesPublic,
     responses={409: {"description": "The plan has not succeeded (yet)"}},
 )
@@ -100,31 +99,29 @@ def position_alternatives(
     return service.alternatives(session, plan_id=plan_id, position_id=position_id, seat=seat, k=k)
 
 
-@router.post("/{plan_id}/review", response_model=ReviewResult)
+@router.post("/{plan_id:int}/review", response_model=ReviewResult)
 def review_plan(session: SessionDep, principal: PlannerUser, plan_id: Id, body: Review):
     """Approve, reject, pin or undo assignments in bulk; all or nothing (one conflict answers 409)."""
     return service.review_plan(Unit(session, principal), plan_id=plan_id, body=body)
 
 
-@router.post("/{plan_id}/assignments/{assignment_id}/{decision}", response_model=ReviewResult)
+@router.post("/{plan_id:int}/assignments/{assignment_id:int}/{decision}", response_model=ReviewResult)
 def review_one(
     session: SessionDep,
     principal: PlannerUser,
     plan_id: Id,
     assignment_id: Id,
-    decision: Annotated[str, "approve, reject, pin or undo"],
+    decision: Annotated[Literal["approve", "reject", "pin", "undo"], Path(description="what to do with it")],
     body: Override | None = None,
 ):
     """Approve, reject or pin one assignment, or undo its approval (deployment still planned) or rejection; an
     approval may carry a reason to override breakable rules."""
-    if decision not in ("approve", "reject", "pin", "undo"):
-        raise Invalid("decision", f"{decision!r} is not a decision: use approve, reject, pin or undo")
     reason = body.override_reason if body is not None else None
     review = Review.model_validate({decision: [assignment_id], "override_reason": reason})
     return service.review_plan(Unit(session, principal), plan_id=plan_id, body=review)
 
 
-@router.post("/{plan_id}/resolve", response_model=PlanPublic, status_code=status.HTTP_202_ACCEPTED)
+@router.post("/{plan_id:int}/resolve", response_model=PlanPublic, status_code=status.HTTP_202_ACCEPTED)
 def resolve_plan(
     session: SessionDep,
     principal: PlannerUser,

@@ -10,8 +10,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 logger = logging.getLogger("roster")
+JSON = "application/json"
+ASKED = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")  # the methods a 405's Allow may name
+FASTAPI_UNREADABLE_BODY = "There was an error parsing the body"  # fastapi.routing's words for a body it cannot read
 
 
 class RosterError(Exception):
@@ -86,6 +90,28 @@ def _body(error: str, detail: object) -> dict:
     return {"error": error, "detail": detail}
 
 
+def _unreadable_body(request: Request) -> JSONResponse:
+    """FastAPI answers a bare 400 when it cannot read a body at all (bytes that are not UTF-8, a broken
+    multipart form): answered as the other unusable bodies are, a 422 on the field ``body``."""
+    sent = request.headers.get("content-type", "no Content-Type")
+    if sent.startswith("multipart/"):
+        message = "the body is not a readable multipart form: send the file as the form field `file`"
+    else:
+        message = f"the body is not JSON (sent as {sent}): send a JSON document with Content-Type: {JSON}"
+    return JSONResponse(_body("validation_error", [{"field": "body", "message": message}]), 422)
+
+
+def _allowed(request: Request) -> str:
+    """Every method some route at this path takes (Starlette names only the first route's): each asked in turn."""
+    routes = request.app.router.routes
+    allowed = [
+        method
+        for method in ASKED
+        if any(route.matches({**request.scope, "method": method})[0] == Match.FULL for route in routes)
+    ]
+    return ", ".join(allowed)
+
+
 def _field_path(loc: tuple) -> str:
     parts = [str(p) for p in loc if p not in ("body",)]
     return ".".join(parts) or "body"
@@ -100,7 +126,9 @@ def _validation_detail(exc: RequestValidationError) -> list[dict]:
             detail.append({"field": "body", "message": message})
             continue
         message = err.get("msg", "invalid value").removeprefix("Value error, ")
-        if err.get("type") == "extra_forbidden":
+        if tuple(err.get("loc", ())) == ("body",) and err.get("type") in ("model_attributes_type", "dict_type"):
+            message = f"the body must be a JSON object sent with Content-Type: {JSON}"
+        elif err.get("type") == "extra_forbidden":
             message = "unknown field: remove it or check its spelling"
         elif err.get("type") == "missing":
             message = "field required: add it"
@@ -135,9 +163,19 @@ def install_handlers(app: FastAPI) -> None:
         return JSONResponse(_body("validation_error", _validation_detail(exc)), 422)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        error = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return JSONResponse(_body(error, exc.detail), exc.status_code, headers=getattr(exc, "headers", None))
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400 and exc.detail == FASTAPI_UNREADABLE_BODY:
+            return _unreadable_body(request)
+        headers = getattr(exc, "headers", None)
+        if exc.status_code == 405:
+            allowed = _allowed(request)
+            headers = (headers or {}) | {"Allow": allowed}
+            detail = f"{request.method} is not allowed on {request.url.path}: use {allowed}"
+            return JSONResponse(_body("method_not_allowed", detail), 405, headers=headers)
+        if exc.status_code == 404 and exc.detail == "Not Found":  # Starlette's: no route has this path
+            detail = f"no such path: {request.url.path}; the API's paths are listed at /docs (ids are whole numbers)"
+            return JSONResponse(_body("not_found", detail), 404, headers=headers)
+        return JSONResponse(_body("http_error", exc.detail), exc.status_code, headers=headers)
 
     async def integrity_error(_: Request, exc: Exception) -> JSONResponse:
         return JSONResponse(

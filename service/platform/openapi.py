@@ -43,6 +43,8 @@ WHY = {
     "412": "If-Match names a stale version",
     "413": "The body is over the size limit",
     "422": "The input is invalid; each field is named with the fix",
+    "422 body": "The input is invalid; each field is named with the fix. A body that is not JSON, or not sent "
+    "with its documented Content-Type, answers this too, on the field `body`",
     "429": "Too many failed sign-ins from this client; wait Retry-After seconds",
     "503": "The database is unreachable; retry shortly",
 }
@@ -59,7 +61,7 @@ def _errors(path: str, method: str, op: dict) -> list[str]:
         codes += ["409", "413"]
     if method == "post":
         codes.append("400")
-    if method in ("patch", "delete") and any(p.get("name") == "if-match" for p in op.get("parameters", [])):
+    if any(p.get("name") == "if-match" for p in op.get("parameters", [])):  # a write that takes If-Match
         codes.append("412")
     return codes
 
@@ -78,9 +80,10 @@ def describe(app: FastAPI) -> dict:
         for method, op in operations.items():
             responses = op.setdefault("responses", {})
             for code in _errors(path, method, op):
+                why = WHY[f"{code} body"] if code == "422" and "requestBody" in op else WHY[code]
                 declared = responses.get(code, {})  # a route's own words and headers for the code win
                 responses[code] = (
-                    {"description": WHY[code]} | reference | {k: v for k, v in declared.items() if k != "content"}
+                    {"description": why} | reference | {k: v for k, v in declared.items() if k != "content"}
                 )
             for code, answer in responses.items():  # errors a route declares itself
                 if code[0] in "45" and "content" not in answer:

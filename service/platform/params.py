@@ -25,7 +25,6 @@ def parse_code_min(field: str, values: list[str], default_min: int, upper: bool)
 
 
 def check_range(start: date | None, end: date | None, start_name: str, end_name: str) -> None:
-    if (start is None) != (end is None):
-        raise Invalid(start_name if start is None else end_name, f"give both {start_name} and {end_name}, or neither")
+    """A period's ends in order; either may be left out (each caller says what an open end means)."""
     if start is not None and end is not None and end < start:
         raise Invalid(end_name, f"{end_name} {end} is before {start_name} {start}: swap them")

@@ -65,9 +65,9 @@ def check(session: Session, *wanted: tuple[str, str, Iterable[str | None]]) -> N
         return
     statement = _look_up(tuple(kind for _, kind, _ in asked))
     found: dict[int, set[str]] = {}
-    for i, code in session.connection().execute(
-        statement, {f"codes_{i}": list(codes) for i, (_, _, codes) in enumerate(asked)}
-    ):
+    # A code with a NUL character names nothing (PostgreSQL's text cannot even hold one to compare): unknown.
+    looked_up = {f"codes_{i}": [c for c in codes if "\x00" not in c] for i, (_, _, codes) in enumerate(asked)}
+    for i, code in session.connection().execute(statement, looked_up):
         found.setdefault(i, set()).add(code)
     for i, (field, kind, codes) in enumerate(asked):
         if missing := sorted(codes - found.get(i, set())):

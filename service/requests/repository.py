@@ -5,6 +5,7 @@ from sqlmodel import Session, select
 
 from schemas.enums import RequestStatus, Role
 from schemas.roster import (
+    REQUEST_NULLABLE,
     CapacityRequestCreate,
     CapacityRequestPublic,
     CapacityRequestUpdate,
@@ -98,7 +99,7 @@ def create(session: Session, data: CapacityRequestCreate) -> CapacityRequest:
 def update(session: Session, request: CapacityRequest, data: CapacityRequestUpdate) -> CapacityRequest:
     changes = data.model_dump(exclude_unset=True)
     for name, value in changes.items():
-        if value is None and name not in {"deploy_by", "benchmark"}:
+        if value is None and name not in REQUEST_NULLABLE:
             raise Invalid(name, f"{name} cannot be null: leave it out to keep the current value")
     if "mission" in changes:
         _check_mission(session, changes["mission"])

@@ -53,7 +53,7 @@ def create_request(
     return public
 
 
-@router.get("/{request_id}", response_model=CapacityRequestPublic)
+@router.get("/{request_id:int}", response_model=CapacityRequestPublic)
 def get_request(session: SessionDep, principal: CurrentUser, request_id: Id, response: Response):
     """One capacity request with its positions."""
     request = repo.get_visible(session, principal, request_id)
@@ -61,7 +61,7 @@ def get_request(session: SessionDep, principal: CurrentUser, request_id: Id, res
     return repo.to_public(request)
 
 
-@router.patch("/{request_id}", response_model=CapacityRequestPublic)
+@router.patch("/{request_id:int}", response_model=CapacityRequestPublic)
 def update_request(
     session: SessionDep,
     principal: HqUser,
@@ -77,7 +77,7 @@ def update_request(
     return public
 
 
-@router.get("/{request_id}/positions", response_model=PositionsPublic)
+@router.get("/{request_id:int}/positions", response_model=PositionsPublic)
 def list_positions(session: SessionDep, principal: CurrentUser, request_id: Id):
     """The positions of one request."""
     request = repo.get_visible(session, principal, request_id)
@@ -85,7 +85,7 @@ def list_positions(session: SessionDep, principal: CurrentUser, request_id: Id):
     return PositionsPublic(data=data, count=len(data))
 
 
-@router.post("/{request_id}/positions", response_model=PositionPublic, status_code=status.HTTP_201_CREATED)
+@router.post("/{request_id:int}/positions", response_model=PositionPublic, status_code=status.HTTP_201_CREATED)
 def add_position(
     session: SessionDep, principal: HqUser, request_id: Id, body: PositionCreate, response: Response, http: Request
 ):
@@ -96,7 +96,7 @@ def add_position(
     return public
 
 
-@router.get("/{request_id}/positions/{position_id}", response_model=PositionPublic)
+@router.get("/{request_id:int}/positions/{position_id:int}", response_model=PositionPublic)
 def get_position(session: SessionDep, principal: CurrentUser, request_id: Id, position_id: Id, response: Response):
     """One position."""
     position = repo.get_position(repo.get_visible(session, principal, request_id), position_id)
@@ -104,7 +104,7 @@ def get_position(session: SessionDep, principal: CurrentUser, request_id: Id, po
     return repo.position_public(position)
 
 
-@router.patch("/{request_id}/positions/{position_id}", response_model=PositionPublic)
+@router.patch("/{request_id:int}/positions/{position_id:int}", response_model=PositionPublic)
 def update_position(
     session: SessionDep,
     principal: HqUser,
@@ -123,7 +123,7 @@ def update_position(
     return public
 
 
-@router.delete("/{request_id}/positions/{position_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/{request_id:int}/positions/{position_id:int}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_position(session: SessionDep, principal: HqUser, request_id: Id, position_id: Id) -> Response:
     """Remove a position from a request."""
     requests_service.delete_position(Unit.of(session, principal), request_id=request_id, position_id=position_id)

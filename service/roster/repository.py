@@ -9,7 +9,15 @@ from sqlalchemy.sql.expression import BindParameter, CompoundSelect
 from sqlmodel import Session, select
 
 from schemas.enums import Category, Level, Role, Source
-from schemas.roster import ExpertCreate, ExpertPublic, ExpertUpdate, LanguageLevel, SkillLevel, Window
+from schemas.roster import (
+    EXPERT_NOT_NULL,
+    ExpertCreate,
+    ExpertPublic,
+    ExpertUpdate,
+    LanguageLevel,
+    SkillLevel,
+    Window,
+)
 from service.platform.auth import Principal
 from service.platform.errors import Conflict, Invalid
 from service.platform.queries import get_scoped
@@ -339,15 +347,7 @@ def update(session: Session, expert: Expert, data: ExpertUpdate) -> Expert:
     _check_references(session, data)
     changes = data.model_dump(exclude_unset=True)
     for name, value in changes.items():
-        if value is None and name in {
-            "full_name",
-            "category",
-            "nationality",
-            "gender",
-            "source",
-            "notice_days",
-            "active",
-        }:
+        if value is None and name in EXPERT_NOT_NULL:
             raise Invalid(name, f"{name} cannot be null: leave it out to keep the current value")
     expert.sqlmodel_update({k: v for k, v in changes.items() if k not in LIST_FIELDS})
     _set_lists(expert, {k: v for k, v in changes.items() if k in LIST_FIELDS and v is not None})

@@ -3,7 +3,7 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, WithJsonSchema
 from sqlmodel import Session
 
 from schemas.dates import Day
@@ -25,20 +25,24 @@ from service.roster import service as roster_service
 router = APIRouter(prefix="/experts", tags=["experts"])
 
 
+# The form, as the schema can say it; parse_code_min gives the words when a value is not in it.
+CodeMin = Annotated[str, WithJsonSchema({"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9-]*(:[1-5])?$"})]
+
+
 class ExpertSearch(BaseModel):
     """The filters of ``GET /experts``, validated at once (one model, not a parameter each)."""
 
-    skill: list[str] = Field([], description="CODE or CODE:MIN, repeatable; all must hold")
+    skill: list[CodeMin] = Field([], description="CODE or CODE:MIN, repeatable; all must hold")
     min_proficiency: int = Field(1, ge=1, le=5, description="minimum for skills given without :MIN")
-    language: list[str] = Field([], description="ISO 639-1 code or code:MIN, repeatable")
+    language: list[CodeMin] = Field([], description="ISO 639-1 code or code:MIN, repeatable")
     level: Level | None = None
     category: Category | None = None
     nationality: str | None = Field(None, pattern=r"^[A-Z]{3}$")
     state: str | None = Field(None, pattern=r"^[A-Z]{3}$")
     source: Source | None = None
     active: bool | None = None
-    available_from: Day | None = None
-    available_to: Day | None = None
+    available_from: Day | None = Field(None, description="available for all of [from, to]; alone: on that day")
+    available_to: Day | None = Field(None, description="alone: available on that day")
     q: str | None = Field(None, max_length=100, description="part of the name")
     limit: Limit = 50
     offset: Offset = 0
@@ -58,8 +62,8 @@ async def list_experts(principal: CurrentUser, request: Request, query: Annotate
         state=query.state,
         source=query.source,
         active=query.active,
-        available_from=query.available_from,
-        available_to=query.available_to,
+        available_from=query.available_from or query.available_to,
+        available_to=query.available_to or query.available_from,
         q=query.q,
     )
 
@@ -98,7 +102,7 @@ def list_duplicates(session: SessionDep, _: Annotated[Principal, Depends(require
     return roster_service.duplicates(session)
 
 
-@lean_get(router, "/{expert_id}", response_model=ExpertPublic)
+@lean_get(router, "/{expert_id:int}", response_model=ExpertPublic)
 async def get_expert(principal: CurrentUser, expert_id: Id, request: Request):
     """One expert, with an ETag for later updates.
 
@@ -119,7 +123,7 @@ async def get_expert(principal: CurrentUser, expert_id: Id, request: Request):
     return json_answer(*state.roster_cache.remember(key, repo.roster_version_of(rows), render))
 
 
-@router.patch("/{expert_id}", response_model=ExpertPublic)
+@router.patch("/{expert_id:int}", response_model=ExpertPublic)
 def update_expert(
     session: SessionDep,
     principal: ContributorUser,
@@ -135,7 +139,7 @@ def update_expert(
     return public
 
 
-@router.delete("/{expert_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/{expert_id:int}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_expert(
     session: SessionDep,
     principal: ContributorUser,

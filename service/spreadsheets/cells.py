@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from schemas.numbers import FROM_TEXT
 from service.platform.errors import RosterError
 from service.spreadsheets.columns import COLUMNS, FIX, Column, Kind
 from service.spreadsheets.reading import Rows, blank
@@ -133,7 +134,7 @@ def validate(rows: list[Row], model: type[BaseModel], kind: Kind) -> None:
     known = {c.name: c for c in COLUMNS[kind]}
     for row in rows:
         try:
-            validated = model.model_validate(row.payload)
+            validated = model.model_validate(row.payload, context=FROM_TEXT)
         except ValidationError as exc:
             for err in exc.errors():
                 loc = err.get("loc", ())

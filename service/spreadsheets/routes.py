@@ -177,7 +177,7 @@ def offers_template(_: ContributorUser, format: ExportFormat = "xlsx"):
 # --- Exports -------------------------------------------------------------------------------------
 
 
-@router.get("/plans/{plan_id}/export", response_class=Response, responses=TEMPLATE_RESPONSES)
+@router.get("/plans/{plan_id:int}/export", response_class=Response, responses=TEMPLATE_RESPONSES)
 def export_plan(
     session: SessionDep,
     _: StaffUser,

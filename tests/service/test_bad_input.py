@@ -141,7 +141,6 @@ def test_body_over_the_limit(client, auth):
     [
         ("skill=NOPE", "skill"),
         ("skill=SSR-STRATEGY:9", "skill"),
-        ("available_from=2027-05-01", "available_to"),
         ("available_from=2027-05-01&available_to=2027-01-01", "available_to"),
         ("limit=0", "limit"),
         ("limit=abc", "limit"),
@@ -154,8 +153,9 @@ def test_bad_filters(client, auth, query, field):
     assert response.status_code == 422 and any(f.endswith(field) for f in _fields(response)), response.text
 
 
-@pytest.mark.parametrize("path", ["/experts/abc", "/experts/0", "/experts/99999999999999999999", "/offers/-5"])
+@pytest.mark.parametrize("path", ["/experts/0", "/experts/99999999999999999999", "/offers/2147483648"])
 def test_bad_ids(client, auth, path):
+    """Whole numbers out of range; a segment that is no number names no resource (404: test_contract.py)."""
     assert client.get(path, headers=auth("hq")).status_code == 422
 
 
