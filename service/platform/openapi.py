@@ -66,6 +66,9 @@ def _errors(path: str, method: str, op: dict) -> list[str]:
     return codes
 
 
+FASTAPI_422 = "Validation Error"  # what FastAPI writes on every route with input: ours says more
+
+
 def describe(app: FastAPI) -> dict:
     """The schema FastAPI generates, completed with the error answers of every operation."""
     if app.openapi_schema:
@@ -81,10 +84,12 @@ def describe(app: FastAPI) -> dict:
             responses = op.setdefault("responses", {})
             for code in _errors(path, method, op):
                 why = WHY[f"{code} body"] if code == "422" and "requestBody" in op else WHY[code]
-                declared = responses.get(code, {})  # a route's own words and headers for the code win
-                responses[code] = (
-                    {"description": why} | reference | {k: v for k, v in declared.items() if k != "content"}
-                )
+                declared = responses.get(code, {})  # a route's own words and headers are kept
+                own = declared.get("description")
+                if own and own != FASTAPI_422:  # the route's own case first, then the general one
+                    why = f"{own}. Or: {why[0].lower()}{why[1:]}"
+                headers = {k: v for k, v in declared.items() if k not in ("content", "description")}
+                responses[code] = {"description": why} | reference | headers
             for code, answer in responses.items():  # errors a route declares itself
                 if code[0] in "45" and "content" not in answer:
                     answer |= reference

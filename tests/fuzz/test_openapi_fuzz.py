@@ -56,6 +56,7 @@ RULES = (
     r"^readiness changes only through",  # PATCH may send an offer's readiness back unchanged, not change it
     r"record a passed one first",  # readiness above pledged needs a passed assessment visit (stored state)
     r"is closed: requests go to active missions",  # a request names a mission still active (stored state)
+    r"webhooks go to public addresses only",  # a webhook's host must resolve, to public addresses only (DNS)
 )
 # use_after_free takes a DELETE for a removal. DELETE /subscriptions/{id} is documented as a deactivation: the
 # subscription stays readable (active false, listed with ?active=false) with its delivery history, the record
