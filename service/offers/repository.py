@@ -203,6 +203,8 @@ def assessments(session: Session, offer_id: int) -> list[AssessmentPublic]:
 
 def add_assessment(session: Session, principal: Principal, offer: Offer, visit: AssessmentCreate) -> AssessmentPublic:
     """Record a visit; a passed one raises the offer to `assessed` if it was below."""
+    if visit.visited_on > date.today():
+        raise Invalid("visited_on", f"{visit.visited_on} is after today: record a visit once it has taken place")
     row = OfferAssessment(offer_id=offer.id, recorded_by=principal.name, **visit.model_dump())
     session.add(row)
     if visit.result == AssessmentResult.passed and READINESS_RANK[offer.readiness] < READINESS_RANK[Readiness.assessed]:

@@ -48,7 +48,7 @@ RULES = (
     r"is not a live deployment",  # ids in a body must name rows that exist (and still live)
     r"is (before|above) .*: swap them",  # a period or a grade range in order (JSON Schema cannot compare fields)
     r"is longer than \d+ years",  # a report's period is at most five years long (the same: two fields)
-    r"is in the past",  # an offer expires after today (today is not in the schema)
+    r"is in the past|is after today",  # an offer expires after today, a visit took place (today is no schema's)
     r"more than once|pinned twice",  # each id once across lists (uniqueItems holds within one list only)
     r"^nothing to review",  # a review decides at least one assignment (across four optional lists)
     r"^name the offering Member State|token can only",  # what a role may send depends on the token (its state)

@@ -88,7 +88,12 @@ def test_hq_raises_readiness_only_on_a_passed_visit_and_every_change_is_audited_
 def test_bad_visits_and_reasons_are_refused_in_plain_words(client, auth):
     hq, offer = auth("hq"), _offer(client, auth)
     path = f"/offers/{offer['id']}"
-    for bad in (PASSED | {"visited_on": "1850-01-01"}, PASSED | {"result": "maybe"}, PASSED | {"team": ""}):
+    for bad in (
+        PASSED | {"visited_on": "1850-01-01"},
+        PASSED | {"visited_on": "2099-01-01"},  # a visit is recorded once it has taken place
+        PASSED | {"result": "maybe"},
+        PASSED | {"team": ""},
+    ):
         answer = client.post(f"{path}/assessments", json=bad, headers=hq)
         assert answer.status_code == 422 and answer.json()["detail"]
     short = client.post(f"{path}/readiness", json={"readiness": "pledged", "reason": ""}, headers=hq)
