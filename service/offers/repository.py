@@ -76,7 +76,11 @@ def _check_fields(principal: Principal, offer: dict, changed: dict) -> None:
     """What can be checked without the database."""
     available_from, available_to = offer["available_from"], offer["available_to"]
     if available_to < available_from:
-        raise Invalid("available_to", f"available_to {available_to} is before available_from {available_from}")
+        raise Invalid(
+            "available_to",
+            f"available_to {available_to} is before available_from {available_from}: "
+            "change both, so that the offer's window starts before it ends",
+        )
     if "expires_on" in changed and offer["expires_on"] < date.today():
         raise Invalid("expires_on", f"expires_on {offer['expires_on']} is in the past: give a future date to renew")
     if "status" in changed and principal.role == Role.member_state and offer["status"] not in MEMBER_STATE_STATUSES:
