@@ -195,14 +195,17 @@ def update(session: Session, principal: Principal, offer: Offer, data: OfferUpda
     return offer
 
 
-def assessments(session: Session, offer_id: int) -> list[AssessmentPublic]:
-    """The offer's assessment visits, the latest first."""
-    rows = session.exec(
+def _latest_first(offer_id: int):
+    return (
         select(OfferAssessment)
         .where(OfferAssessment.offer_id == offer_id)
         .order_by(OfferAssessment.visited_on.desc(), OfferAssessment.id.desc())
-    ).all()
-    return [AssessmentPublic.model_validate(r.model_dump()) for r in rows]
+    )
+
+
+def assessments(session: Session, offer_id: int) -> list[AssessmentPublic]:
+    """The offer's assessment visits, the latest first."""
+    return [AssessmentPublic.model_validate(r.model_dump()) for r in session.exec(_latest_first(offer_id)).all()]
 
 
 def add_assessment(session: Session, principal: Principal, offer: Offer, visit: AssessmentCreate) -> AssessmentPublic:
@@ -220,7 +223,7 @@ def add_assessment(session: Session, principal: Principal, offer: Offer, visit: 
 def set_readiness(session: Session, offer: Offer, readiness: Readiness) -> None:
     """HQ's change of readiness: above `pledged` only on a passed visit, the latest one."""
     if readiness != Readiness.pledged:
-        latest = next(iter(assessments(session, offer.id)), None)
+        latest = session.exec(_latest_first(offer.id).limit(1)).first()
         if latest is None or latest.result != AssessmentResult.passed:
             found = (
                 "no assessment visit is recorded" if latest is None else f"the last visit ({latest.visited_on}) failed"

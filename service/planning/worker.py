@@ -47,11 +47,18 @@ def tick(
     return ran
 
 
+def _due(last: weakref.WeakKeyDictionary[Engine, float], engine: Engine, every: float) -> bool:
+    """True on the first round for this engine, then once ``every`` seconds have gone (and noted as done)."""
+    now = time.monotonic()
+    if now - last.get(engine, -every) < every:
+        return False
+    last[engine] = now
+    return True
+
+
 def _recheck_daily(engine: Engine) -> None:
     """Every live deployment checked again, on the first round and then about once a day."""
-    now = time.monotonic()
-    if now - _last_recheck.get(engine, -RECHECK_EVERY_SECONDS) >= RECHECK_EVERY_SECONDS:
-        _last_recheck[engine] = now
+    if _due(_last_recheck, engine, RECHECK_EVERY_SECONDS):
         changed = risks.recheck_all(engine)
         if changed:
             logger.info("daily recheck: %d deployment(s) flagged or cleared", changed)
@@ -59,9 +66,7 @@ def _recheck_daily(engine: Engine) -> None:
 
 def _purge_hourly(engine: Engine, keep_answers_hours: float) -> None:
     """Kept Idempotency-Key answers past their time, deleted on the first round and then about once an hour."""
-    now = time.monotonic()
-    if now - _last_purge.get(engine, -PURGE_EVERY_SECONDS) >= PURGE_EVERY_SECONDS:
-        _last_purge[engine] = now
+    if _due(_last_purge, engine, PURGE_EVERY_SECONDS):
         with Session(engine) as session:
             if gone := idempotency.purge(session, keep_answers_hours):
                 logger.info("purged %d kept answer(s) older than %s h", gone, keep_answers_hours)

@@ -24,6 +24,12 @@ class Principal:
     state: str | None = None
 
 
+def bearer_secret(authorization: str) -> str | None:
+    """The token of an ``Authorization: Bearer <token>`` header, or None when the header is not that."""
+    scheme, _, secret = authorization.partition(" ")
+    return (secret.strip() or None) if scheme.lower() == "bearer" else None
+
+
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 

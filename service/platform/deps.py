@@ -13,7 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from schemas.enums import Role
-from service.platform.auth import Principal, authenticate, hash_token, recent_tokens
+from service.platform.auth import Principal, authenticate, bearer_secret, hash_token, recent_tokens
 from service.platform.background import detach
 from service.platform.errors import Forbidden, TooManyRequests, Unauthorized
 from service.platform.ratelimit import client_address
@@ -71,8 +71,8 @@ class BearerPrincipal(HTTPBearer):
     """
 
     async def __call__(self, request: Request) -> Principal:  # type: ignore[override]  # a Principal, not credentials
-        scheme, _, secret = request.headers.get("authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not (secret := secret.strip()):
+        secret = bearer_secret(request.headers.get("authorization", ""))
+        if secret is None:
             raise Unauthorized(
                 "send 'Authorization: Bearer <token>'; create one with `roster token create`",
                 {"WWW-Authenticate": "Bearer"},

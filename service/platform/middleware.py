@@ -14,7 +14,7 @@ from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from service.platform.auth import authenticate, hash_token, recent_tokens
+from service.platform.auth import authenticate, bearer_secret, hash_token, recent_tokens
 from service.platform.ratelimit import request_scheme
 from service.platform.tables import IdempotencyRecord, utcnow
 
@@ -136,8 +136,7 @@ class BodyLimitAndIdempotency:
     async def _valid_token(self, authorization: str) -> bool:
         """Whether the header holds a valid token: a stored answer is replayed only to the caller it was given to,
         and only while that caller may still sign in (a revoked token gets 401, not the stored record)."""
-        scheme, _, secret = authorization.partition(" ")
-        if scheme.lower() != "bearer" or not (secret := secret.strip()):
+        if (secret := bearer_secret(authorization)) is None:
             return False
         seconds = self.state.settings.token_cache_seconds
         if recent_tokens.get(hash_token(secret), seconds) is not None:
