@@ -56,6 +56,41 @@ class AssessmentResult(StrEnum):
     failed = "failed"
 
 
+class AssessmentStage(StrEnum):
+    """A stage of the UN's assessment of a candidate (for police, the assessment for mission service)."""
+
+    document_check = "document_check"
+    interview = "interview"
+    language_test = "language_test"
+    driving_test = "driving_test"
+    firearms_test = "firearms_test"
+
+
+class CallStatus(StrEnum):
+    """A call for nominations: open until its deadline or until HQ closes it."""
+
+    open = "open"
+    closed = "closed"
+    cancelled = "cancelled"
+
+
+class NominationStatus(StrEnum):
+    """A Member State's nomination of one of its experts or offers to a position of a call."""
+
+    nominated = "nominated"
+    withdrawn = "withdrawn"
+    selected = "selected"
+    not_selected = "not_selected"
+
+
+class CandidatePool(StrEnum):
+    """Where a plan takes its candidates from."""
+
+    roster = "roster"
+    nominations = "nominations"
+    both = "both"
+
+
 READINESS_RANK: dict[Readiness, int] = {r: i for i, r in enumerate(Readiness)}  # lowest first
 
 

@@ -10,7 +10,7 @@ from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from schemas.enums import Benchmark, Category, Gender, Level, Readiness, Source
+from schemas.enums import AssessmentStage, Benchmark, Category, Gender, Level, Readiness, Source
 from schemas.numbers import ExactTypes
 
 
@@ -77,6 +77,14 @@ class Offer(Strict):
     excluded_states: list[str] = Field(default_factory=list)
 
 
+class Nominee(Strict):
+    """A supplier nominated by its state for a position, with the assessment stages it sat (latest result each)."""
+
+    supplier_id: str = Field(examples=["E17", "O5"])
+    passed: list[AssessmentStage] = Field(default_factory=list)
+    failed: list[AssessmentStage] = Field(default_factory=list)
+
+
 class Position(Dated):
     """One seat to fill (the service expands a position of count n into n seats)."""
 
@@ -97,6 +105,11 @@ class Position(Dated):
     group: str | None = None
     all_or_nothing: bool = False
     same_offer: bool = False
+    stages: list[AssessmentStage] = Field(
+        default_factory=list, description="assessment stages a candidate must have passed (only nominees sit them)"
+    )
+    nominated_only: bool = Field(default=False, description="only the nominees below may take the seat")
+    nominees: list[Nominee] = Field(default_factory=list, description="who was nominated for this position")
 
 
 class Deployment(Dated):
@@ -152,6 +165,10 @@ class Parameters(Strict):
     min_readiness: Readiness = Field(
         default=Readiness.pledged,
         description="the lowest readiness of an offer the matching accepts (experts are not concerned)",
+    )
+    provisional: bool = Field(
+        default=False,
+        description="a nominee who has not yet sat a required stage may be proposed (a failed stage still excludes)",
     )
 
 

@@ -18,6 +18,7 @@ from schemas.dates import Day
 from schemas.enums import (
     GRADE_RANK,
     AssessmentResult,
+    AssessmentStage,
     Benchmark,
     Category,
     CostBearer,
@@ -76,6 +77,7 @@ POSITION_NOT_NULL = frozenset(
         "required_skills",
         "desired_skills",
         "languages",
+        "assessment_stages",
     }
 )
 
@@ -395,6 +397,11 @@ class PositionLists(Strict):
     required_skills: list[SkillRequirement] = Field(default_factory=list)
     desired_skills: list[SkillRequirement] = Field(default_factory=list)
     languages: list[LanguageRequirement] = Field(default_factory=list)
+    assessment_stages: list[AssessmentStage] = Field(
+        default_factory=list,
+        max_length=len(AssessmentStage),
+        description="stages a candidate must have passed (HQ records each result on the nomination)",
+    )
 
 
 def check_position(p: "PositionCreate | PositionUpdate") -> None:
@@ -408,6 +415,9 @@ def check_position(p: "PositionCreate | PositionUpdate") -> None:
     _unique_codes(p.required_skills or [], "required_skills")
     _unique_codes(p.desired_skills or [], "desired_skills")
     _unique_codes(p.languages or [], "languages")
+    stages = p.assessment_stages or []
+    if len(set(stages)) != len(stages):
+        raise ValueError("assessment_stages lists a stage twice: name each stage once")
     if p.trainer_ratio is None:
         return
     if p.trainees is None:
@@ -470,6 +480,7 @@ class PositionUpdate(Strict):
     required_skills: list[SkillRequirement] | None = None
     desired_skills: list[SkillRequirement] | None = None
     languages: list[LanguageRequirement] | None = None
+    assessment_stages: list[AssessmentStage] | None = Field(default=None, max_length=len(AssessmentStage))
 
 
 class PositionPublic(PositionBase, PositionLists):

@@ -8,13 +8,16 @@ from sqlmodel import JSON, Field, Relationship, SQLModel
 
 from schemas.enums import (
     AssessmentResult,
+    AssessmentStage,
     Benchmark,
+    CallStatus,
     Category,
     CostBearer,
     DeliveryStatus,
     DeploymentStatus,
     Gender,
     Level,
+    NominationStatus,
     OfferKind,
     OfferStatus,
     PlanStatus,
@@ -237,9 +240,101 @@ class Position(PositionBase, table=True):
     required_skills: list[dict] = Field(default_factory=list, sa_type=JSON)
     desired_skills: list[dict] = Field(default_factory=list, sa_type=JSON)
     languages: list[dict] = Field(default_factory=list, sa_type=JSON)
+    assessment_stages: list[str] = Field(default_factory=list, sa_type=JSON)
     filled: int = 0
     version: int = 1
     request: CapacityRequest = Relationship(back_populates="positions")
+
+
+# --- Calls for nominations ----------------------------------------------------------
+
+
+class NominationCall(SQLModel, table=True):
+    """HQ asks Member States (all, or those listed) to nominate candidates for some positions of a request."""
+
+    __tablename__ = "nomination_call"
+    __table_args__ = (
+        sa.CheckConstraint("(status = 'open') = (closed_at IS NULL)", name="ck_nomination_call_closed_at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: int = Field(foreign_key="capacity_request.id", index=True, ondelete="CASCADE")
+    deadline: date
+    all_states: bool = Field(default=True, description="every Member State is invited; else those listed")
+    status: CallStatus = Field(default=CallStatus.open, sa_type=enum_type(CallStatus), index=True)
+    note: str = Field(default="", max_length=2000)
+    opened_by: str = Field(max_length=120)
+    opened_at: datetime = Field(default_factory=utcnow)
+    closed_by: str | None = Field(default=None, max_length=120)
+    closed_at: datetime | None = None
+    version: int = 1
+
+
+class NominationCallPosition(SQLModel, table=True):
+    __tablename__ = "nomination_call_position"
+    call_id: int = Field(foreign_key="nomination_call.id", primary_key=True, ondelete="CASCADE")
+    position_id: int = Field(foreign_key="position.id", primary_key=True, index=True, ondelete="CASCADE")
+
+
+class NominationCallState(SQLModel, table=True):
+    """A Member State invited to a call (none listed: the call is open to all)."""
+
+    __tablename__ = "nomination_call_state"
+    call_id: int = Field(foreign_key="nomination_call.id", primary_key=True, ondelete="CASCADE")
+    state: str = Field(foreign_key="member_state.iso3", primary_key=True, index=True, max_length=3)
+
+
+class Nomination(SQLModel, table=True):
+    """A Member State puts one of its experts, or an offer's slots, forward for one position of a call."""
+
+    __tablename__ = "nomination"
+    __table_args__ = (
+        sa.CheckConstraint("(expert_id IS NULL) <> (offer_id IS NULL)", name="ck_nomination_one_supplier"),
+        sa.CheckConstraint("(status = 'withdrawn') = (withdrawn_at IS NOT NULL)", name="ck_nomination_withdrawn_at"),
+        sa.CheckConstraint(
+            "status NOT IN ('selected', 'not_selected') OR decided_at IS NOT NULL", name="ck_nomination_decided_at"
+        ),
+        sa.Index(
+            "uq_nomination_live",
+            "position_id",
+            "supplier_key",
+            unique=True,
+            sqlite_where=sa.text("status <> 'withdrawn'"),
+            postgresql_where=sa.text("status <> 'withdrawn'"),
+        ),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    call_id: int = Field(foreign_key="nomination_call.id", index=True, ondelete="CASCADE")
+    position_id: int = Field(foreign_key="position.id", index=True, ondelete="CASCADE")
+    state: str = Field(foreign_key="member_state.iso3", index=True, max_length=3)
+    expert_id: int | None = Field(default=None, foreign_key="expert.id", index=True, ondelete="CASCADE")
+    offer_id: int | None = Field(default=None, foreign_key="offer.id", index=True, ondelete="CASCADE")
+    supplier_key: str = Field(max_length=40, description="E17 for an expert, O5 for an offer (all its slots)")
+    note: str = Field(default="", max_length=1000)
+    status: NominationStatus = Field(
+        default=NominationStatus.nominated, sa_type=enum_type(NominationStatus), index=True
+    )
+    created_by: str = Field(max_length=120)
+    created_at: datetime = Field(default_factory=utcnow)
+    withdrawn_at: datetime | None = None
+    decided_by: str | None = Field(default=None, max_length=120)
+    decided_at: datetime | None = None
+    decision_note: str = Field(default="", max_length=1000)
+    version: int = 1
+
+
+class NominationStageResult(SQLModel, table=True):
+    """HQ's record of one assessment stage sat by a nominee; the latest per stage counts."""
+
+    __tablename__ = "nomination_stage_result"
+    id: int | None = Field(default=None, primary_key=True)
+    nomination_id: int = Field(foreign_key="nomination.id", index=True, ondelete="CASCADE")
+    stage: AssessmentStage = Field(sa_type=enum_type(AssessmentStage))
+    result: AssessmentResult = Field(sa_type=enum_type(AssessmentResult))
+    assessed_on: date
+    assessor: str = Field(max_length=200)
+    note: str = Field(default="", max_length=2000)
+    recorded_by: str = Field(max_length=120)
+    recorded_at: datetime = Field(default_factory=utcnow)
 
 
 # --- Access, audit, idempotency ------------------------------------------------------
