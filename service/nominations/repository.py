@@ -18,6 +18,7 @@ from schemas.nominations import (
     StageResultPublic,
     StageSummary,
 )
+from schemas.roster import PositionPublic
 from service.nominations.events import nomination_event
 from service.platform import audit
 from service.platform.auth import Principal
@@ -36,7 +37,7 @@ from service.platform.tables import (
     utcnow,
 )
 from service.reference.repository import check_states
-from service.requests.repository import OPEN_STATUSES
+from service.requests.repository import OPEN_STATUSES, position_public
 
 _LIVE_INDEX = next(i for i in Nomination.__table__.indexes if i.name == "uq_nomination_live")
 
@@ -397,3 +398,14 @@ def add_stage_result(
     session.add(result)
     session.flush()
     return StageResultPublic.model_validate(result.model_dump())
+
+
+def call_positions(session: Session, call_id: int) -> list[PositionPublic]:
+    """The positions of a call, with what each needs (for the call's page)."""
+    statement = (
+        select(Position)
+        .join(NominationCallPosition, col(NominationCallPosition.position_id) == Position.id)
+        .where(NominationCallPosition.call_id == call_id)
+        .order_by(Position.id)
+    )
+    return [position_public(p) for p in session.exec(statement).all()]

@@ -19,6 +19,7 @@ from schemas.nominations import (
     StageResultPublic,
     StageResultsPublic,
 )
+from schemas.roster import PositionPublic
 from service.nominations import repository as repo
 from service.nominations.events import call_event, nomination_event
 from service.platform.auth import Principal
@@ -157,3 +158,9 @@ def list_stages(session: Session, *, principal: Principal, nomination_id: int) -
     repo.get_nomination(session, principal, nomination_id)
     data = repo.stage_results(session, nomination_id)
     return StageResultsPublic(data=data, count=len(data))
+
+
+def call_positions(session: Session, *, principal: Principal, call_id: int) -> list[PositionPublic]:
+    """The positions of a call the caller may see, with what each needs."""
+    repo.get_call(session, principal, call_id)
+    return repo.call_positions(session, call_id)
