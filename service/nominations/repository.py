@@ -301,12 +301,10 @@ def create_nomination(
         created_by=principal.name,
     )
     taken = f"{key} is already nominated for position {body.position_id}: withdraw that nomination first"
-    if session.exec(_live(body.position_id, key)).first() is not None:
-        raise Conflict(taken)
     session.add(row)
-    try:
+    try:  # no look-up beforehand: two nominations at once cannot both pass the index
         session.flush()
-    except (IntegrityError, psycopg.IntegrityError) as error:  # the same pair nominated meanwhile
+    except (IntegrityError, psycopg.IntegrityError) as error:
         if violates(error, _LIVE_INDEX):
             raise Conflict(taken) from error
         raise
@@ -385,10 +383,11 @@ def add_stage_result(
     required = list(position.assessment_stages or []) if position else []
     if body.stage.value not in required:
         listed = ", ".join(required) or "none"
+        where = f"/requests/{position.request_id}/positions/{row.position_id}" if position else "/requests"
         raise Invalid(
             "stage",
-            f"position {row.position_id} requires these stages: {listed}; {body.stage.value} is not one of them "
-            "(add it to the position's assessment_stages first)",
+            f"position {row.position_id} requires these stages: {listed}; {body.stage.value} is not one of them: "
+            f"add it to the position's assessment_stages first (see GET {where})",
         )
     if body.assessed_on > today:
         raise Invalid("assessed_on", f"{body.assessed_on} is after today: record a stage once it has been sat")

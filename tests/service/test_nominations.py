@@ -2,8 +2,10 @@
 States nominate their own experts or offers by the deadline and may withdraw them, HQ records assessment stages
 and turns nominations down; every change audited and sent as an event, and no state learns about another's."""
 
+import threading
 from datetime import date, timedelta
 
+import httpx
 import pytest
 from sqlalchemy import update
 from sqlmodel import Session, select
@@ -16,6 +18,7 @@ from tests.service import factories
 TODAY = date.today()
 SOON = (TODAY + timedelta(days=14)).isoformat()
 STAGES = ["interview", "language_test"]
+RACERS = 20
 
 
 @pytest.fixture
@@ -330,19 +333,6 @@ def test_a_state_never_sees_another_states_nominations(client, hq, norway, ghana
     assert len(_events(client, hq, "nomination.submitted")) == 2
 
 
-def test_the_live_index_answers_409_when_two_nominate_the_same_pair_at_once(client, hq, norway, request_, monkeypatch):
-    call = _call(client, hq, request_)
-    position = request_["positions"][0]["id"]
-    expert = _expert(client, norway, nationality="NOR")
-    _nominate(client, norway, call, position, expert_id=expert["id"])
-    # the look-up before the insert sees nothing, as when the other nomination is not yet committed
-    monkeypatch.setattr(repo, "_live", lambda *_: select(Nomination).where(Nomination.id == -1))
-    raced = client.post(
-        f"/calls/{call['id']}/nominations", json={"position_id": position, "expert_id": expert["id"]}, headers=norway
-    )
-    assert "already nominated for position" in _problem(raced, 409)
-
-
 # --- Assessment stages ---------------------------------------------------------------------------------------
 
 
@@ -440,3 +430,44 @@ def test_every_change_is_audited(client, engine, hq, norway, request_):
     cancel = next(e for e in trail if e.action == "cancel")
     assert cancel.before["status"] == "open" and cancel.after["status"] == "cancelled"
     assert cancel.after["reason"] == "stood down"
+
+
+def test_twenty_simultaneous_withdrawals_and_decisions_leave_one_outcome(
+    client, auth, engine, hq, norway, request_, live_server
+):
+    call = _call(client, hq, request_)
+    made = _nominate(
+        client, norway, call, request_["positions"][0]["id"], expert_id=_expert(client, norway, nationality="NOR")["id"]
+    )
+    start, answers = threading.Barrier(RACERS), []
+
+    def act(i: int) -> None:
+        headers, path, body = (
+            (norway, "withdraw", None)
+            if i % 2
+            else (hq, "decision", {"decision": "not_selected", "note": f"racer {i}"})
+        )
+        with httpx.Client(base_url=live_server, headers=headers, timeout=60) as http:
+            start.wait()
+            answers.append(http.post(f"/nominations/{made['id']}/{path}", json=body))
+
+    threads = [threading.Thread(target=act, args=(i,)) for i in range(RACERS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(r.status_code for r in answers) == [200] + [409] * (RACERS - 1), [r.text for r in answers]
+    winner = next(r.json() for r in answers if r.status_code == 200)
+    final = client.get(f"/nominations/{made['id']}", headers=hq).json()
+    assert final["status"] == winner["status"] and final["version"] == made["version"] + 1
+    with Session(engine) as session:
+        changes = session.exec(
+            select(AuditEntry).where(AuditEntry.entity == "nomination", AuditEntry.entity_id == str(made["id"]))
+        ).all()
+    assert [e.action for e in changes] == ["create", "withdraw" if final["status"] == "withdrawn" else "decide"]
+    events = [
+        e
+        for e in _events(client, hq, "nomination.withdrawn", "nomination.decided")
+        if e["payload"]["nomination_id"] == made["id"]
+    ]
+    assert len(events) == 1
