@@ -12,6 +12,7 @@ from service import web
 from service.accounts import routes as accounts
 from service.deployments import routes as deployments
 from service.health import routes as health
+from service.nominations import routes as nominations
 from service.notifications import outbox
 from service.notifications import routes as events
 from service.offers import routes as offers
@@ -120,6 +121,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         plans,
         imports,
         deployments,
+        nominations,
         reference,
         events,
         reports,

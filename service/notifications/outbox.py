@@ -33,7 +33,16 @@ EVENT_TYPES = (
     "deployment.ending_soon",
     "deployment.at_risk",
     "plan.finished",
+    "call.opened",
+    "call.closed",
+    "nomination.submitted",
+    "nomination.withdrawn",
+    "nomination.decided",
+    "nomination.assessed",
 )
+# Events of these types without a state go to every Member State: a call to all states is one event, not one
+# per state. Every other event without a state is HQ's only.
+PUBLIC_TYPES = ("call.opened", "call.closed")
 
 
 def emit(session: Session, type: str, *, state: str | None, entity: str, entity_id: object, payload: Any) -> None:

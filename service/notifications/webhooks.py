@@ -11,12 +11,12 @@ from datetime import datetime, timedelta
 
 import httpx
 from fastapi.encoders import jsonable_encoder
-from sqlalchemy import Engine, exists, func, or_, update
+from sqlalchemy import Engine, and_, exists, func, or_, update
 from sqlmodel import Session, col, select
 
 from schemas.enums import DeliveryStatus, Role
 from service.notifications import targets
-from service.notifications.outbox import committed
+from service.notifications.outbox import PUBLIC_TYPES, committed
 from service.platform.auth import Principal
 from service.platform.errors import not_found
 from service.platform.tables import Delivery, OutboxEvent, Subscription, utcnow
@@ -36,9 +36,11 @@ USER_AGENT = "roster-webhooks/1"
 
 
 def event_visibility(role: Role | str, state: str | None) -> list:
-    """Conditions on OutboxEvent: a Member State sees its own state's events, every other role sees all."""
+    """Conditions on OutboxEvent: a Member State sees its own state's events and the public ones (a call to
+    every state), every other role sees all."""
     if Role(role) == Role.member_state:
-        return [OutboxEvent.state == state]
+        public = and_(col(OutboxEvent.state).is_(None), col(OutboxEvent.type).in_(PUBLIC_TYPES))
+        return [or_(OutboxEvent.state == state, public)]
     return []
 
 

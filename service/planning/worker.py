@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from service.deployments import reminders
+from service.nominations import deadlines
 from service.notifications import webhooks
 from service.planning import jobs, risks
 from service.platform import idempotency
@@ -38,6 +39,7 @@ def tick(
     """One round of work; True if a plan ran (so the next round should not wait)."""
     ran = jobs.work_once(engine, name, lease_seconds) is not None
     reminders.emit_ending_soon(engine, within_days=reminder_days)
+    deadlines.close_due_calls(engine)
     _recheck_daily(engine)
     _purge_hourly(engine, keep_answers_hours)
     with Session(engine) as session:

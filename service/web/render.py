@@ -22,6 +22,7 @@ NAV = [
     ("Deployments", "/ui/deployments", None),
     ("Gaps", "/ui/gaps", None),
     ("Offers", "/ui/offers", None),
+    ("Calls", "/ui/calls", None),
 ]
 
 

@@ -5,6 +5,7 @@ import io
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -40,6 +41,9 @@ class World:
     assignment: int
     deployment: int
     subscription: int
+    call: int
+    call_position: int
+    nomination: int
 
 
 def _skill() -> dict:
@@ -91,6 +95,8 @@ def only(statuses: dict[str, int]) -> dict[str, int]:
     return {"none": 401} | {role: statuses.get(role, 403) for role in ROLES[1:]}
 
 
+SOON = (date.today() + timedelta(days=30)).isoformat()
+STAGE = {"stage": "interview", "result": "passed", "assessed_on": "2026-11-02", "assessor": "panel 2"}
 VISIT = {"visited_on": "2026-11-02", "team": "UN assessment team", "result": "failed", "note": "no vehicles yet"}
 
 CASES = [
@@ -142,6 +148,33 @@ CASES = [
     Case("GET", "/deployments/ending", everyone(200)),
     Case("GET", "/deployments/{deployment}", everyone(200)),
     Case("PATCH", "/deployments/{deployment}", only({"planner": 200}), lambda: {"note": "checked"}),
+    Case("GET", "/calls", everyone(200)),
+    Case(
+        "POST",
+        "/calls",
+        only({"admin": 201, "hq": 201, "planner": 201}),
+        lambda: {"request_id": WORLD.request, "position_ids": [WORLD.position], "deadline": SOON},
+    ),
+    Case("GET", "/calls/{call}", everyone(200)),
+    Case("POST", "/calls/{call}/close", only({"admin": 200, "hq": 200, "planner": 200})),
+    Case("POST", "/calls/{call}/cancel", only({"admin": 200, "hq": 200}), lambda: {"reason": "stood down"}),
+    Case(
+        "POST",
+        "/calls/{call}/nominations",
+        only({"member_state": 201}),
+        lambda: {"position_id": WORLD.call_position, "offer_id": WORLD.offer},
+    ),
+    Case("GET", "/nominations", everyone(200)),
+    Case("GET", "/nominations/{nomination}", everyone(200)),
+    Case("POST", "/nominations/{nomination}/withdraw", only({"member_state": 200})),
+    Case(
+        "POST",
+        "/nominations/{nomination}/decision",
+        only({"hq": 200, "planner": 200}),
+        lambda: {"decision": "not_selected"},
+    ),
+    Case("POST", "/nominations/{nomination}/stages", only({"admin": 201, "hq": 201}), lambda: STAGE),
+    Case("GET", "/nominations/{nomination}/stages", everyone(200)),
     Case("GET", "/events", everyone(200)),
     Case("POST", "/subscriptions", only({"hq": 201, "member_state": 201}), lambda: {"url": "https://example.org/hook"}),
     Case("GET", "/subscriptions", only({"admin": 200, "hq": 200, "member_state": 200})),
@@ -210,6 +243,7 @@ def _build_world(client, headers, engine) -> World:
         session.commit()
     queued = client.post("/plans", json={"today": "2027-01-04"}, headers=planner).json()
     subscription = client.post("/subscriptions", json={"url": "https://example.org/nor"}, headers=norway).json()
+    call, call_position, nomination = _call_and_nomination(client, hq, norway, expert["id"])
     return World(
         expert["id"],
         spare["id"],
@@ -222,7 +256,22 @@ def _build_world(client, headers, engine) -> World:
         assignment["id"],
         deployment,
         subscription["id"],
+        call,
+        call_position,
+        nomination,
     )
+
+
+def _call_and_nomination(client, hq: dict, norway: dict, expert: int) -> tuple[int, int, int]:
+    """A call to every state on a request of its own (a position that requires an interview), and NOR's expert
+    nominated to it."""
+    position = factories.position(assessment_stages=["interview"])
+    request = client.post("/requests", json=factories.capacity_request(positions=[position]), headers=hq).json()
+    body = {"request_id": request["id"], "position_ids": [request["positions"][0]["id"]], "deadline": SOON}
+    call = client.post("/calls", json=body, headers=hq).json()
+    nominated = {"position_id": request["positions"][0]["id"], "expert_id": expert}
+    nomination = client.post(f"/calls/{call['id']}/nominations", json=nominated, headers=norway).json()
+    return call["id"], nominated["position_id"], nomination["id"]
 
 
 @pytest.fixture(scope="module")
@@ -289,6 +338,21 @@ class TestCrossStateIsolation:
         assert client.get(f"/offers/{world.offer}/assessments", headers=ghana).status_code == 404
         assert client.get(f"/experts/{world.expert}", headers=auth("hq")).json()["notice_days"] == 30
         assert client.get(f"/offers/{world.offer}", headers=auth("hq")).json()["status"] == "submitted"
+
+    def test_other_states_nominations_are_invisible_and_untouchable(self, client, auth, world):
+        ghana = auth("member_state", "GHA")
+        for path in (f"/nominations/{world.nomination}", f"/nominations/{world.nomination}/stages"):
+            other, missing = (
+                client.get(path, headers=ghana),
+                client.get(path.replace(str(world.nomination), "999999"), headers=ghana),
+            )
+            assert other.status_code == missing.status_code == 404
+            assert other.json()["detail"].replace(str(world.nomination), "N") == missing.json()["detail"].replace(
+                "999999", "N"
+            )
+        assert client.post(f"/nominations/{world.nomination}/withdraw", headers=ghana).status_code == 404
+        assert client.get("/nominations", headers=ghana).json() == {"data": [], "count": 0}
+        assert client.get(f"/nominations/{world.nomination}", headers=auth("hq")).json()["status"] == "nominated"
 
     def test_lists_hold_only_own_rows(self, client, auth, world):
         ghana = auth("member_state", "GHA")

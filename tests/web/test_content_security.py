@@ -94,7 +94,12 @@ def hostile(databases, template_url):
         expert = client.post(
             "/experts", json=factories.expert(full_name=HOSTILE, nationality="NOR"), headers=norway
         ).json()
-        factories.deploy(app.state.engine, request["positions"][0]["id"], expert=expert["id"])
+        position = request["positions"][0]["id"]
+        opened = {"request_id": request["id"], "position_ids": [position], "deadline": "2100-12-31", "note": HOSTILE}
+        call = client.post("/calls", json=opened, headers=hq).json()
+        nominated = {"position_id": position, "expert_id": expert["id"], "note": HOSTILE[:1000]}
+        assert client.post(f"/calls/{call['id']}/nominations", json=nominated, headers=norway).status_code == 201
+        factories.deploy(app.state.engine, position, expert=expert["id"])
         offer = client.post("/offers", json=factories.offer(title=HOSTILE[:200]), headers=norway).json()
         visit = {"visited_on": "2026-11-02", "team": HOSTILE[:200], "result": "passed", "note": HOSTILE[:2000]}
         assert client.post(f"/offers/{offer['id']}/assessments", json=visit, headers=hq).status_code == 201
@@ -106,6 +111,7 @@ def hostile(databases, template_url):
         "plan_id": plan["id"],
         "position_id": assignments[0]["position_id"],
         "offer_id": offer["id"],
+        "call_id": call["id"],
     }
     with serve(app) as url:
         yield {"url": url, "app": app, "tokens": tokens, "ids": ids}
