@@ -4,6 +4,7 @@ plan, have not yet sat them); an empty seat says why; an approval is checked wit
 
 import pytest
 
+from service.planning import risks
 from tests.service import factories
 from tests.service.test_planning_flow import _run
 
@@ -171,3 +172,17 @@ def test_a_failed_stage_refuses_even_a_provisional_approval(client, auth, engine
     plan_id, (row,) = factories.stored_plan(engine, pairs, {"candidates": "both", "provisional": True})
     refused = _approve(client, auth, plan_id, row.id, "HQ accepts this: a second interview is booked")
     assert refused.status_code == 409 and "failed the interview" in refused.json()["detail"]
+
+
+def test_a_deployment_is_at_risk_once_its_supplier_fails_a_stage_not_while_one_is_to_be_sat(
+    client, auth, engine, world
+):
+    _stages(client, auth, world, ["interview"])
+    nomination = factories.nominate(engine, world["call"], world["called"]["id"], expert=world["nadia"]["id"])
+    deployment = factories.deploy(engine, world["called"]["id"], expert=world["nadia"]["id"])
+    risks.recheck_all(engine)
+    assert client.get(f"/deployments/{deployment}", headers=auth("hq")).json()["at_risk"] is None
+    factories.stage_result(engine, nomination, "interview", "failed")
+    risks.recheck_all(engine)
+    (risk,) = client.get(f"/deployments/{deployment}", headers=auth("hq")).json()["at_risk"]
+    assert risk == {"rule": "assessment_failed", "detail": "Nadia failed the interview"}
