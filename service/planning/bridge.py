@@ -249,7 +249,8 @@ def _carried_over(session: Session, plan_id: int, seats: Seats, instance: si.Ins
 
 
 def provisional(instance: si.Instance, result: SolverPlan) -> dict[str, list[str]]:
-    """Seat id → the stages its proposed supplier has not yet passed (a provisional plan's proposals only)."""
+    """Seat id → the stages its proposed supplier has not yet passed: a provisional plan's proposal (or a pin, which
+    the rules do not bind)."""
     seats = {p.id: p for p in instance.positions}
     out = {}
     for a in result.assignments:

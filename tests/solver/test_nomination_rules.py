@@ -1,10 +1,13 @@
 """Planning on candidates: the nomination and assessment rules bite, do not over-reach, and say why in words."""
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as hs
 
 import solver
 from schemas.instance import Nominee, Parameters
 from schemas.plan import Assignment, Plan
+from solver.checker import _eligibility
 from tests.solver.factory import expert, filled, instance, offer, position
 
 STRICT = Parameters(time_limit=10)
@@ -122,3 +125,41 @@ def test_alternatives_offer_only_nominees():
     inst = instance([expert("E1"), expert("E2")], [seat])
     plan = solver.greedy(inst)
     assert [a.supplier_id for a in solver.alternatives(inst, plan, "P1")] == ["E2"]
+
+
+STAGES = ["interview", "language_test"]
+nominee_st = hs.builds(
+    lambda who, results: Nominee(
+        supplier_id=who,
+        passed=[s for s, r in zip(STAGES, results) if r == "passed"],
+        failed=[s for s, r in zip(STAGES, results) if r == "failed"],
+    ),
+    hs.sampled_from(["E1", "E2", "E3", "O1"]),
+    hs.lists(hs.sampled_from(["passed", "failed", None]), min_size=2, max_size=2),
+)
+seat_st = hs.builds(
+    lambda i, only, stages, nominees: position(f"P{i}", nominated_only=only, stages=stages, nominees=nominees),
+    hs.integers(1, 9),
+    hs.booleans(),
+    hs.lists(hs.sampled_from(STAGES), unique=True, max_size=2),
+    hs.lists(nominee_st, max_size=4, unique_by=lambda n: n.supplier_id),
+)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(hs.lists(seat_st, min_size=1, max_size=4, unique_by=lambda p: p.id), hs.booleans())
+def test_the_filter_and_the_independent_checker_agree_on_nominees_and_stages(seats, provisional):
+    inst = instance(
+        [expert("E1"), expert("E2"), expert("E3")],
+        seats,
+        offers=[offer()],
+        parameters=Parameters(time_limit=5, provisional=provisional),
+    )
+    offers = {o.id for o in inst.offers}
+    suppliers = {**{e.id: e for e in inst.experts}, **{o.id: o for o in inst.offers}}
+    for seat in inst.positions:
+        for sid, s in suppliers.items():
+            filter_says = solver.eligibility(inst, seat.id, sid) == []
+            assert filter_says == (_eligibility(inst, seat, s, sid in offers) == []), (seat, sid)
+    plan = solver.solve(inst, workers=1, seed=0)
+    assert solver.check(inst, plan) == [] and solver.check(inst, solver.greedy(inst)) == []
