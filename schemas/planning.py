@@ -6,7 +6,7 @@ from typing import Annotated, Any, Self
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from schemas.dates import Day
-from schemas.enums import DeploymentStatus, PlanStatus, Readiness, ReviewStatus
+from schemas.enums import AssessmentStage, CandidatePool, DeploymentStatus, PlanStatus, Readiness, ReviewStatus
 from schemas.ids import RowId
 from schemas.instance import Weights
 from schemas.numbers import ExactTypes
@@ -38,6 +38,17 @@ class PlanCreate(Strict):
         default=Readiness.assessed,
         description="the lowest readiness of an offer the plan accepts (experts are not concerned): by default "
         "offers an assessment visit passed (HQ records them); `pledged` takes every offer",
+    )
+    candidates: CandidatePool = Field(
+        default=CandidatePool.both,
+        description="where the plan takes candidates from: `roster` (every supplier, calls ignored), `nominations` "
+        "(each position only its nominees) or `both` (positions under a call for nominations only their nominees, "
+        "the others the roster)",
+    )
+    provisional: bool = Field(
+        default=False,
+        description="propose a nominee who has not yet sat a position's required assessment stage (marked "
+        "provisional; approving it is allowed on this plan only); a failed stage always excludes",
     )
     gender_targets: dict[int, float] = Field(
         default_factory=dict,
@@ -124,6 +135,11 @@ class AssignmentPublic(BaseModel):
     reviewed_by: str | None
     reviewed_at: datetime | None
     deployment_id: int | None
+    provisional: list[AssessmentStage] = Field(
+        default_factory=list,
+        description="the seat's assessment stages the supplier has not yet passed: proposed provisionally (a plan "
+        "made with provisional=true); empty otherwise",
+    )
 
 
 class AssignmentsPublic(BaseModel):
@@ -166,7 +182,9 @@ OverrideReason = Annotated[
     StringConstraints(strip_whitespace=True, min_length=10, max_length=1000),
     Field(
         description="why the approvals may break the rules they break: accepts breakable rules only (not a "
-        "deployment elsewhere at the same time, a team seat, a closed request or a supplier no longer there), "
+        "deployment elsewhere at the same time, a team seat, a closed request, a supplier no longer there, a "
+        "supplier not nominated for a seat that takes nominees only, or an assessment stage failed or, on a plan "
+        "that is not provisional, not yet passed), "
         "and is recorded on the deployment and in the audit trail"
     ),
 ]

@@ -13,7 +13,7 @@ from datetime import date
 
 import numpy as np
 
-from schemas.enums import READINESS_RANK, Readiness
+from schemas.enums import READINESS_RANK, AssessmentStage, Readiness
 from schemas.instance import Instance, Position
 from solver.suppliers import CATEGORIES, LEVEL_BIT, Bools, Ints, Suppliers, Windows, build_suppliers
 
@@ -25,6 +25,11 @@ class Context:
     forbidden: dict[str, set[int]]
     same_offer_groups: set[str] = field(default_factory=set)
     min_readiness: Readiness = Readiness.pledged
+    provisional: bool = False
+    nominees: dict[str, Ints] = field(default_factory=dict)  # position id -> its nominees' supplier indices
+    # position id -> stage -> indices of the nominees whose latest result there is a pass (a fail)
+    passed: dict[str, dict[AssessmentStage, Ints]] = field(default_factory=dict)
+    failed: dict[str, dict[AssessmentStage, Ints]] = field(default_factory=dict)
 
 
 @dataclass
@@ -148,6 +153,60 @@ def rule_readiness(sup: Suppliers, pos: Position, ctx: Context, idx: Ints) -> Ve
     return sup.readiness[idx] >= lowest, f"are offers not yet {ctx.min_readiness.value.replace('_', ' ')}"
 
 
+STAGE_WORDS = {
+    AssessmentStage.document_check: "the document check",
+    AssessmentStage.interview: "the interview",
+    AssessmentStage.language_test: "the language test",
+    AssessmentStage.driving_test: "the driving test",
+    AssessmentStage.firearms_test: "the firearms test",
+}
+
+
+def _stages(stages: list[AssessmentStage]) -> str:
+    """Stages in words: "the interview", "the interview or the language test"."""
+    words = [STAGE_WORDS[s] for s in stages]
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
+
+
+NO_INDEX = np.zeros(0, dtype=np.int64)
+
+
+def rule_nomination(sup: Suppliers, pos: Position, ctx: Context, idx: Ints) -> Verdict:
+    if not pos.nominated_only:
+        return None, ""
+    if not pos.nominees:
+        return np.zeros(len(idx), dtype=np.bool_), "were not nominated: no nomination was received for this position"
+    return np.isin(idx, ctx.nominees.get(pos.id, NO_INDEX)), "were not nominated for this position"
+
+
+def rule_assessment_failed(sup: Suppliers, pos: Position, ctx: Context, idx: Ints) -> Verdict:
+    failed = ctx.failed.get(pos.id, {})
+    ok = np.ones(len(idx), dtype=np.bool_)
+    named = []
+    for stage in pos.stages:
+        hit = np.isin(idx, failed.get(stage, NO_INDEX))
+        if hit.any():
+            named.append(stage)
+        ok &= ~hit
+    if not named:
+        return None, ""
+    return ok, f"failed {_stages(named)}"
+
+
+def rule_assessment_pending(sup: Suppliers, pos: Position, ctx: Context, idx: Ints) -> Verdict:
+    if not pos.stages or ctx.provisional:
+        return None, ""
+    passed = ctx.passed.get(pos.id, {})
+    ok = np.ones(len(idx), dtype=np.bool_)
+    named = []
+    for stage in pos.stages:
+        has = np.isin(idx, passed.get(stage, NO_INDEX))
+        if not has.all():
+            named.append(stage)
+        ok &= has
+    return ok, f"have not yet passed {_stages(named) if named else _stages(pos.stages)}"
+
+
 def rule_same_offer(sup: Suppliers, pos: Position, ctx: Context, idx: Ints) -> Verdict:
     if not (pos.same_offer or pos.group in ctx.same_offer_groups):
         return None, ""
@@ -171,6 +230,9 @@ LATE_RULES = [
     rule_notice,
     rule_offer_caveats,
     rule_readiness,
+    rule_nomination,
+    rule_assessment_failed,
+    rule_assessment_pending,
     rule_same_offer,
     rule_forbidden,
 ]
@@ -227,7 +289,32 @@ def context(inst: Instance, sup: Suppliers) -> Context:
             forbidden[f.position_id].add(sup.index[f.supplier_id])
     teams = {p.group for p in inst.positions if p.group and p.same_offer}
     parameters = inst.parameters
-    return Context(inst.today.toordinal(), parameters.rest_days, dict(forbidden), teams, parameters.min_readiness)
+    ctx = Context(
+        inst.today.toordinal(),
+        parameters.rest_days,
+        dict(forbidden),
+        teams,
+        parameters.min_readiness,
+        parameters.provisional,
+    )
+    _nominations(inst, sup, ctx)
+    return ctx
+
+
+def _indices(ids: list[str], sup: Suppliers) -> Ints:
+    return np.array(sorted({sup.index[i] for i in ids if i in sup.index}), dtype=np.int64)
+
+
+def _nominations(inst: Instance, sup: Suppliers, ctx: Context) -> None:
+    """Each position's nominees and their stage results, as supplier indices (nominees no longer in the
+    instance are left out)."""
+    for p in inst.positions:
+        if p.nominees:
+            ctx.nominees[p.id] = _indices([n.supplier_id for n in p.nominees], sup)
+        if p.stages and p.nominees:
+            ns = p.nominees
+            ctx.passed[p.id] = {s: _indices([n.supplier_id for n in ns if s in n.passed], sup) for s in p.stages}
+            ctx.failed[p.id] = {s: _indices([n.supplier_id for n in ns if s in n.failed], sup) for s in p.stages}
 
 
 def generate(inst: Instance, sup: Suppliers | None = None) -> tuple[Suppliers, list[Filtered]]:

@@ -59,6 +59,21 @@ def _eligibility(inst: Instance, pos: Position, sup: Expert | Offer, is_offer: b
             bad.append("availability")
         if any(w.start <= pos.end and pos.start <= w.end for w in expert.leave):
             bad.append("leave")
+    return bad + _nomination(inst, pos, sup.id)
+
+
+def _nomination(inst: Instance, pos: Position, supplier_id: str) -> list[str]:
+    """Nominated where the seat takes nominees only; every required stage passed (or, on a provisional plan,
+    not yet sat), none failed."""
+    bad = []
+    mine = [n for n in pos.nominees if n.supplier_id == supplier_id]
+    if pos.nominated_only and not mine:
+        bad.append("nomination")
+    for stage in pos.stages:
+        if any(stage in n.failed for n in mine):
+            bad.append(f"failed stage {stage.value}")
+        elif not any(stage in n.passed for n in mine) and not inst.parameters.provisional:
+            bad.append(f"stage {stage.value} not passed")
     return bad
 
 

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlmodel import Session
 
 from schemas import instance as si
-from schemas.enums import Readiness
+from schemas.enums import CandidatePool, Readiness
 from schemas.ids import SeatId, SupplierId
 from service.deployments import repository as deployments
 from service.planning import checks, jobs
@@ -68,12 +68,21 @@ class Basis:
     rest_days: int
     planned: dict[str, si.Position]
     min_readiness: Readiness = Readiness.pledged
+    pool: CandidatePool = CandidatePool.roster
+    provisional: bool = False
 
     @classmethod
     def of(cls, plan: Plan) -> "Basis":
         seats = si.Instance.model_validate_json(plan.instance).positions if plan.instance else []
-        parameters = jobs.solver_parameters(plan)[0]
-        return cls(datetime.now(UTC).date(), parameters.rest_days, {p.id: p for p in seats}, parameters.min_readiness)
+        parameters, options = jobs.solver_parameters(plan)
+        return cls(
+            datetime.now(UTC).date(),
+            parameters.rest_days,
+            {p.id: p for p in seats},
+            parameters.min_readiness,
+            jobs.candidate_pool(options),
+            parameters.provisional,
+        )
 
     def problems(
         self, session: Session, a: PlanAssignment, position: Position | None, supplier: SupplierId
@@ -89,6 +98,8 @@ class Basis:
             rest_days=self.rest_days,
             approving=True,
             min_readiness=self.min_readiness,
+            pool=self.pool,
+            provisional=self.provisional,
             planned=self.planned.get(str(SeatId(a.position_id, a.seat))),
         )
 

@@ -4,6 +4,8 @@ Seats: a position of count n becomes seats 1 … n (``schemas.ids.SeatId``); sea
 a live deployment are left out (the deployment blocks its supplier's time instead), unless the plan
 replaces that deployment because it is at risk.
 Suppliers: an expert or an offer (``schemas.ids.SupplierId``; an offer's slots numbered from 1).
+Candidates: a plan takes the roster, the nominations or both (``CandidatePool``); a seat that takes nominees
+only is ``nominated_only``, and every seat lists its position's live nominees with their latest stage results.
 """
 
 from collections.abc import Collection, Sequence
@@ -14,7 +16,7 @@ from typing import Any
 from sqlmodel import Session
 
 from schemas import instance as si
-from schemas.enums import GRADE_RANK, ReviewStatus
+from schemas.enums import GRADE_RANK, AssessmentResult, CandidatePool, ReviewStatus
 from schemas.ids import SeatId, SupplierId
 from schemas.plan import Plan as SolverPlan
 from service.planning import repository as repo
@@ -25,6 +27,7 @@ from service.platform.tables import (
     PlanAssignment,
     PlanUnfilled,
     Position,
+    stored_id,
 )
 
 
@@ -95,7 +98,44 @@ def offer_of(o: Offer) -> si.Offer:
     )
 
 
-def seat_of(p: Position, r: CapacityRequest, seat_id: str, host_states: list[str]) -> si.Position:
+@dataclass
+class Candidacy:
+    """Who may take the seats of some positions: those taking nominees only, and each position's nominees."""
+
+    nominated_only: set[int] = field(default_factory=set)
+    nominees: dict[int, list[si.Nominee]] = field(default_factory=dict)
+
+
+def candidacy(session: Session, position_ids: set[int], pool: CandidatePool) -> Candidacy:
+    """``roster``: no seat is nominations-only; ``nominations``: every seat is; ``both``: the seats of positions
+    under a call (not cancelled). Nominees: the live nominations, each with the latest result of every stage."""
+    if pool == CandidatePool.nominations:
+        only = set(position_ids)
+    elif pool == CandidatePool.both:
+        only = repo.positions_under_call(session, position_ids)
+    else:
+        only = set()
+    nominations = repo.live_nominations(session, position_ids)
+    latest: dict[int, dict[str, AssessmentResult]] = {}
+    for row in repo.stage_results(session, {stored_id(n.id) for n in nominations}):
+        latest.setdefault(row.nomination_id, {})[row.stage] = row.result  # oldest first: the latest wins
+    nominees: dict[int, list[si.Nominee]] = {}
+    for n in nominations:
+        results = latest.get(stored_id(n.id), {})
+        nominees.setdefault(n.position_id, []).append(
+            si.Nominee(
+                supplier_id=supplier_id(n.expert_id, n.offer_id),
+                passed=sorted(s for s, r in results.items() if r == AssessmentResult.passed),
+                failed=sorted(s for s, r in results.items() if r == AssessmentResult.failed),
+            )
+        )
+    return Candidacy(only, nominees)
+
+
+def seat_of(
+    p: Position, r: CapacityRequest, seat_id: str, host_states: list[str], candidates: Candidacy | None = None
+) -> si.Position:
+    candidates = candidates or Candidacy()
     return si.Position(
         id=seat_id,
         request_id=str(r.id),
@@ -116,6 +156,9 @@ def seat_of(p: Position, r: CapacityRequest, seat_id: str, host_states: list[str
         group=f"R{r.id}:{p.group}" if p.group else None,
         all_or_nothing=p.all_or_nothing,
         same_offer=p.same_offer,
+        stages=p.assessment_stages,
+        nominated_only=p.id in candidates.nominated_only,
+        nominees=candidates.nominees.get(stored_id(p.id), []),
     )
 
 
@@ -125,6 +168,7 @@ def build_instance(
     today: date,
     scope: Scope,
     parameters: si.Parameters,
+    pool: CandidatePool = CandidatePool.roster,
     parent_plan_id: int | None = None,
     pins: Sequence[dict[str, Any]] = (),
     replacing: Collection[int] = (),
@@ -135,6 +179,7 @@ def build_instance(
     live = [d for d in repo.live_deployments(session) if not (d.id in replacing and d.at_risk_since is not None)]
     taken = {(d.position_id, d.seat) for d in live}
     hosts = repo.host_states(session)
+    candidates = candidacy(session, {stored_id(p.id) for p, _ in rows}, pool)
     seats = Seats()
     positions = []
     for p, r in rows:
@@ -142,7 +187,7 @@ def build_instance(
             if (p.id, n) not in taken:
                 sid = seats.seat_id(p.id, n)
                 seats.by_id[sid] = (p, n)
-                positions.append(seat_of(p, r, sid, hosts.get(r.mission, [])))
+                positions.append(seat_of(p, r, sid, hosts.get(r.mission, []), candidates))
     experts = repo.active_experts(session)
     offers = repo.open_offers(session, today)
     position_ids = {p.id for p, _ in rows}
@@ -201,6 +246,20 @@ def _carried_over(session: Session, plan_id: int, seats: Seats, instance: si.Ins
         if a.review == ReviewStatus.pinned:
             pins.append(si.Pin(position_id=sid, supplier_id=supplier))
     return pins, previous
+
+
+def provisional(instance: si.Instance, result: SolverPlan) -> dict[str, list[str]]:
+    """Seat id → the stages its proposed supplier has not yet passed: a provisional plan's proposal (or a pin, which
+    the rules do not bind)."""
+    seats = {p.id: p for p in instance.positions}
+    out = {}
+    for a in result.assignments:
+        seat = seats[a.position_id]
+        mine = next((n for n in seat.nominees if n.supplier_id == a.supplier_id), None)
+        pending = [s.value for s in seat.stages if mine is None or s not in mine.passed]
+        if pending:
+            out[a.position_id] = pending
+    return out
 
 
 def plan_rows(plan_id: int, result: SolverPlan, seats: Seats) -> tuple[list[PlanAssignment], list[PlanUnfilled]]:

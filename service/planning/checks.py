@@ -12,15 +12,18 @@ from datetime import date
 
 import solver
 from schemas import instance as si
-from schemas.enums import OfferStatus, Readiness, RequestStatus
+from schemas.enums import CandidatePool, OfferStatus, Readiness, RequestStatus
 from schemas.ids import SeatId, SupplierId
 from service.planning import repository as repo
-from service.planning.bridge import expert_of, offer_of, seat_of
+from service.planning.bridge import candidacy, expert_of, offer_of, seat_of
 from service.platform.tables import Position
 
 # What no reason can override: two engagements at once (the solver's "deployed"), a team seat given
-# to one person, a request no longer wanted, a supplier no longer there.
-UNBREAKABLE = frozenset({"deployed", "same_offer", "request", "supplier"})
+# to one person, a request no longer wanted, a supplier no longer there; and on the seats of a call, a supplier
+# its state did not nominate, a failed assessment stage, or one not yet passed on a plan that is not provisional.
+UNBREAKABLE = frozenset(
+    {"deployed", "same_offer", "request", "supplier", "nomination", "assessment_failed", "assessment_pending"}
+)
 CLOSED = (RequestStatus.closed, RequestStatus.stood_down)
 # The fields of a seat that decide who may take it; a plan made before one of them changed is stale there.
 DECIDING = (
@@ -34,6 +37,7 @@ DECIDING = (
     "languages",
     "host_states",
     "same_offer",
+    "stages",
 )
 # The candidate filter speaks of the many it removed ("3 are not screened ..."); here one supplier is meant.
 SINGULAR = (
@@ -42,6 +46,7 @@ SINGULAR = (
     ("are not Member State offers", "is not a Member State offer"),
     ("are ", "is "),
     ("were ", "was "),
+    ("have not ", "has not "),
     ("do not ", "does not "),
     ("lack ", "lacks "),
 )
@@ -77,11 +82,14 @@ def seat_problems(
     rest_days: int,
     approving: bool,
     min_readiness: Readiness = Readiness.pledged,
+    pool: CandidatePool = CandidatePool.roster,
+    provisional: bool = False,
     planned: si.Position | None = None,
     deployment_id: int | None = None,
 ) -> list[Problem]:
-    """Every rule the supplier breaks for the seat today; ``planned``: the seat as the plan saw it;
-    ``deployment_id``: the supplier's own deployment there, which does not count against it."""
+    """Every rule the supplier breaks for the seat today; ``min_readiness``, ``pool``, ``provisional``: the plan's
+    choices; ``planned``: the seat as the plan saw it; ``deployment_id``: the supplier's own deployment there,
+    which does not count against it."""
     request = repo.capacity_request(session, position.request_id)
     problems = []
     if request is None or request.status in CLOSED:
@@ -93,7 +101,8 @@ def seat_problems(
     if supplier_row is None or request is None:
         return problems
     seat_id = str(SeatId(position.id, seat))
-    current = seat_of(position, request, seat_id, repo.mission_hosts(session, request.mission))
+    candidates = candidacy(session, {position.id}, pool)
+    current = seat_of(position, request, seat_id, repo.mission_hosts(session, request.mission), candidates)
     instance = si.Instance(
         today=today,
         experts=[expert_of(supplier_row)] if supplier.kind == "expert" else [],
@@ -104,7 +113,7 @@ def seat_problems(
             for d in repo.live_deployments_of(session, supplier, other_than=deployment_id)
             if supplier.kind == "expert"  # an offer's slots are counted when it is booked
         ],
-        parameters=si.Parameters(rest_days=rest_days, min_readiness=min_readiness),
+        parameters=si.Parameters(rest_days=rest_days, min_readiness=min_readiness, provisional=provisional),
     )
     for broken in solver.eligibility(instance, seat_id, str(supplier)):
         problems.append(Problem(broken.rule, singular(broken.detail), broken.rule not in UNBREAKABLE))

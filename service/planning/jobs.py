@@ -17,7 +17,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from schemas.enums import PlanStatus
+from schemas.enums import CandidatePool, PlanStatus
 from schemas.instance import Instance, Parameters
 from schemas.plan import Plan as SolverPlan
 from service.notifications.outbox import emit
@@ -76,8 +76,14 @@ def _holds_lease(session: Session, plan_id: int, worker_id: str, engine: Engine)
 def solver_parameters(plan: Plan) -> tuple[Parameters, dict]:
     """The solver's parameters and the run options (workers, seed) from a plan's stored parameters."""
     stored = dict(plan.parameters)
-    options = {k: stored.pop(k) for k in ("workers", "seed", "today", "pins", "replace_deployments") if k in stored}
+    run = ("workers", "seed", "today", "pins", "replace_deployments", "candidates")
+    options = {k: stored.pop(k) for k in run if k in stored}
     return Parameters.model_validate(stored), options
+
+
+def candidate_pool(options: dict) -> CandidatePool:
+    """Where the plan took its candidates from (plans made before nominations took the roster)."""
+    return CandidatePool(options.get("candidates", CandidatePool.roster))
 
 
 def build(engine: Engine, plan_id: int) -> tuple[Instance, bridge.Seats, dict]:
@@ -91,6 +97,7 @@ def build(engine: Engine, plan_id: int) -> tuple[Instance, bridge.Seats, dict]:
             today=today,
             scope=scope,
             parameters=parameters,
+            pool=candidate_pool(options),
             parent_plan_id=plan.parent_id,
             pins=options.get("pins", []),
             replacing=options.get("replace_deployments", []),
@@ -225,7 +232,7 @@ def store(
             return True
         assignments, unfilled = bridge.plan_rows(plan_id, result, seats)
         session.add_all([*assignments, *unfilled])
-        plan.summary = summary(result, len(seats.by_id))
+        plan.summary = summary(result, len(seats.by_id)) | {"provisional": bridge.provisional(instance, result)}
         plan.instance, plan.result = instance.model_dump_json(), result.model_dump_json()
         plan.progress = {"phase": "done", "elapsed": result.wall_time}
         _finish(session, plan, PlanStatus.succeeded)

@@ -7,8 +7,16 @@ from typing import Any
 from sqlalchemy import func, or_, text, update
 from sqlmodel import Session, col, select
 
-from schemas.enums import DeploymentStatus, OfferStatus, PlanStatus, RequestStatus, ReviewStatus
-from schemas.ids import SupplierId
+from schemas.enums import (
+    CallStatus,
+    DeploymentStatus,
+    NominationStatus,
+    OfferStatus,
+    PlanStatus,
+    RequestStatus,
+    ReviewStatus,
+)
+from schemas.ids import SeatId, SupplierId
 from schemas.planning import AssignmentPublic, PlanPublic, UnfilledPublic
 from service.deployments.repository import LIVE, suppliers
 from service.platform.errors import Conflict, Invalid, not_found
@@ -18,6 +26,10 @@ from service.platform.tables import (
     Expert,
     ForbiddenPair,
     Mission,
+    Nomination,
+    NominationCall,
+    NominationCallPosition,
+    NominationStageResult,
     Offer,
     Plan,
     PlanAssignment,
@@ -64,6 +76,7 @@ def assignments(
     ).all()
     context = _context(session, {a.position_id for a in rows})
     known = suppliers(session, [SupplierId.of(a.expert_id, a.offer_id) for a in rows])
+    provisional = (plan.summary or {}).get("provisional", {})
     return [
         AssignmentPublic(
             **a.model_dump(exclude={"expert_id", "offer_id", "supplier_key"}),
@@ -71,6 +84,7 @@ def assignments(
             request_id=context[a.position_id][1].id,
             mission=context[a.position_id][1].mission,
             supplier=known[SupplierId.of(a.expert_id, a.offer_id)],
+            provisional=provisional.get(str(SeatId(a.position_id, a.seat)), []),
         )
         for a in rows
     ]
@@ -323,6 +337,43 @@ def open_offers(session: Session, today: date) -> Sequence[Offer]:
 
 def forbidden_pairs(session: Session, position_ids: set[int]) -> Sequence[ForbiddenPair]:
     return session.exec(select(ForbiddenPair).where(ForbiddenPair.position_id.in_(position_ids))).all()
+
+
+LIVE_NOMINATIONS = (NominationStatus.nominated, NominationStatus.selected)
+
+
+def positions_under_call(session: Session, position_ids: set[int]) -> set[int]:
+    """The positions that a call for nominations (open or closed, not cancelled) lists."""
+    if not position_ids:
+        return set()
+    rows = session.exec(
+        select(NominationCallPosition.position_id)
+        .join(NominationCall, col(NominationCall.id) == NominationCallPosition.call_id)
+        .where(col(NominationCallPosition.position_id).in_(position_ids), NominationCall.status != CallStatus.cancelled)
+    ).all()
+    return set(rows)
+
+
+def live_nominations(session: Session, position_ids: set[int]) -> Sequence[Nomination]:
+    """The nominations still standing (nominated or selected) for these positions."""
+    if not position_ids:
+        return []
+    return session.exec(
+        select(Nomination)
+        .where(col(Nomination.position_id).in_(position_ids), col(Nomination.status).in_(LIVE_NOMINATIONS))
+        .order_by(Nomination.id)
+    ).all()
+
+
+def stage_results(session: Session, nomination_ids: set[int]) -> Sequence[NominationStageResult]:
+    """The stage results of these nominations, oldest first (so that the last one per stage is the latest)."""
+    if not nomination_ids:
+        return []
+    return session.exec(
+        select(NominationStageResult)
+        .where(col(NominationStageResult.nomination_id).in_(nomination_ids))
+        .order_by(NominationStageResult.assessed_on, NominationStageResult.recorded_at, NominationStageResult.id)
+    ).all()
 
 
 def undecided_assignments(session: Session, plan_id: int) -> Sequence[PlanAssignment]:

@@ -69,6 +69,9 @@ def reasons(session: Session, d: Deployment) -> list[dict]:
         today=d.created_at.date(),
         rest_days=REST_DAYS,
         approving=False,
+        # Approved provisionally or not, a deployment is at risk once its supplier fails a stage of the seat,
+        # not while one is still to be sat.
+        provisional=True,
         deployment_id=d.id,
     )
     found = [(p.rule, p.words) for p in problems] + _booking(session, d, position)

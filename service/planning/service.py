@@ -43,6 +43,7 @@ def _parameters(body: PlanCreate) -> dict:
         if getattr(body, name) is not None:
             stored[name] = getattr(body, name)
     stored["min_readiness"] = body.min_readiness.value  # kept, so that approvals check what the plan used
+    stored["candidates"], stored["provisional"] = body.candidates.value, body.provisional  # likewise
     if body.weights is not None:
         stored["weights"] = body.weights.model_dump()
     if body.gender_targets:
@@ -102,7 +103,9 @@ def create_plan(
 def _resolve_body(parent: Plan, pins: list | None = None) -> PlanCreate:
     """The parent plan's scope and settings, for a re-solve (optionally with planner pins)."""
     stored = dict(parent.parameters)
-    kept = {k: stored[k] for k in ("time_limit", "workers", "seed", "today") if k in stored}
+    kept = {
+        k: stored[k] for k in ("time_limit", "workers", "seed", "today", "candidates", "provisional") if k in stored
+    }
     return PlanCreate(
         request_ids=parent.request_ids,
         horizon_start=parent.horizon_start,

@@ -13,6 +13,17 @@ RULES = {
     "readiness": "offers below the readiness the plan asks for",
     "grade": "outside the grade range",
     "forbidden": "rejected earlier for this position",
+    "nomination": "not nominated for this position",
+    "assessment_failed": "who failed an assessment stage the position requires",
+    "assessment_pending": "who have not yet passed an assessment stage the position requires",
+}
+# What a step of the candidate rules means for the planner, said once after it.
+HINTS = {
+    "nomination": "This position takes only candidates their Member State nominated for it (a call for "
+    "nominations covers it, or the plan takes nominations only).",
+    "assessment_failed": "A failed assessment stage always rules a candidate out.",
+    "assessment_pending": "Only nominees sit assessment stages; a provisional plan may propose a nominee who has "
+    "not yet sat one.",
 }
 
 
@@ -29,6 +40,8 @@ def plain_reasons(detail: dict) -> list[str]:
         rule = str(step.get("rule", ""))
         what = step.get("detail") or RULES.get(rule.split(":")[0], rule)
         lines.append(f"{step.get('eliminated', 0)} {what} — {step.get('remaining', 0)} left.")
+        if rule in HINTS:
+            lines.append(HINTS[rule])
     competitors = detail.get("competitors") or []
     for c in competitors[:5]:
         lines.append(f"{c.get('supplier_id')} was eligible but went to {c.get('taken_by')}: {c.get('why')}.")

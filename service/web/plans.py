@@ -8,7 +8,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import ValidationError
 from sqlmodel import Session
 
-from schemas.enums import DeploymentStatus, PlanStatus, Readiness, ReviewStatus
+from schemas.enums import CandidatePool, DeploymentStatus, PlanStatus, Readiness, ReviewStatus
 from schemas.planning import PlanCreate, Review, SeatPin
 from service.planning import jobs, service
 from service.planning import repository as repo
@@ -26,6 +26,11 @@ READINESS_CHOICES = {
     Readiness.ready: "ready and up",
     Readiness.rapid_deployment: "rapid deployment only",
 }
+POOL_CHOICES = {
+    CandidatePool.both: "nominees where a call is open, else the roster",
+    CandidatePool.nominations: "nominations only",
+    CandidatePool.roster: "the roster only (calls ignored)",
+}
 DECISIONS = ("approve", "reject", "pin", "undo")
 
 
@@ -40,6 +45,7 @@ def _start_form(request: Request, session: Session, viewer, values: dict, errors
         plans=plans,
         count=count,
         readiness=[(r.value, READINESS_CHOICES[r]) for r in Readiness],
+        pools=[(p.value, words) for p, words in POOL_CHOICES.items()],
         values=values,
         errors=errors,
     )
@@ -48,17 +54,18 @@ def _start_form(request: Request, session: Session, viewer, values: dict, errors
 @router.get("")
 def list_plans(request: Request, session: SessionDep, viewer: StaffViewer):
     """Recent plans, and (for planners) the form that starts one."""
-    defaults = {"today": date.today().isoformat(), "time_limit": 10, "min_readiness": "assessed"}
+    defaults = {"today": date.today().isoformat(), "time_limit": 10, "min_readiness": "assessed", "candidates": "both"}
     return _start_form(request, session, viewer, defaults, {})
 
 
 @router.post("")
 def start_plan(request: Request, session: SessionDep, viewer: PlannerViewer, form: PostedForm):
     """Queue a plan as POST /plans does, then watch it."""
-    names = ("today", "time_limit", "horizon_start", "horizon_end", "min_readiness")
+    names = ("today", "time_limit", "horizon_start", "horizon_end", "min_readiness", "candidates", "provisional")
     values = {k: str(form.get(k, "")).strip() for k in names}
     try:
-        body = PlanCreate.model_validate({k: v for k, v in values.items() if v})
+        given: dict = {k: v for k, v in values.items() if v}
+        body = PlanCreate.model_validate(given | {"provisional": bool(values["provisional"])})
         plan = service.create_plan(Unit(session, viewer.principal), body=body)
     except (ValidationError, RosterError) as exc:
         return _start_form(request, session, viewer, values, forms.errors_of(exc), 422)
@@ -83,6 +90,7 @@ def show_plan(request: Request, session: SessionDep, viewer: StaffViewer, plan_i
 def _plan_page(request: Request, session: Session, viewer, plan_id: int, status_code: int = 200, **extra):
     plan = repo.to_public(repo.get(session, plan_id))
     context = {"plan": plan, "title": f"Plan {plan.id}", "finished": plan.status in jobs.FINISHED}
+    context["pools"] = {p.value: words for p, words in POOL_CHOICES.items()}
     if plan.status == PlanStatus.succeeded:
         context |= _review_context(session, repo.get(session, plan_id))
     return render.page(request, "plan.html", viewer, status_code=status_code, **context, **extra)

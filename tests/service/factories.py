@@ -7,9 +7,20 @@ from typing import Any
 
 from sqlmodel import Session
 
-from schemas.enums import PlanStatus
+from schemas.enums import AssessmentResult, AssessmentStage, CallStatus, PlanStatus
 from service.deployments import repository as deployments
-from service.platform.tables import Plan, PlanAssignment, Position
+from service.platform.tables import (
+    Expert,
+    Nomination,
+    NominationCall,
+    NominationCallPosition,
+    NominationStageResult,
+    Offer,
+    Plan,
+    PlanAssignment,
+    Position,
+    utcnow,
+)
 
 _serial = itertools.count(1)
 
@@ -95,10 +106,12 @@ def capacity_request(**overrides: Any) -> dict:
     return body | overrides
 
 
-def stored_plan(engine, pairs: list[tuple[dict, int]]) -> tuple[int, list[PlanAssignment]]:
+def stored_plan(
+    engine, pairs: list[tuple[dict, int]], parameters: dict | None = None
+) -> tuple[int, list[PlanAssignment]]:
     """A succeeded plan proposing each expert id for seat 1 of its position (as the API returned it)."""
     with Session(engine, expire_on_commit=False) as session:
-        plan = Plan(status=PlanStatus.succeeded, created_by="test", parameters={})
+        plan = Plan(status=PlanStatus.succeeded, created_by="test", parameters=parameters or {})
         session.add(plan)
         session.flush()
         rows = [
@@ -133,3 +146,69 @@ def deploy(engine, position_id: int, *, expert: int | None = None, offer: int | 
         )
         session.commit()
         return made.id
+
+
+def call(engine, request_id: int, position_ids: list[int], *, status: str = CallStatus.open) -> int:
+    """A call for nominations over these positions of a request, as HQ would open it (rows, no API); its id."""
+    status = CallStatus(status)
+    with Session(engine) as session:
+        closed = status != CallStatus.open
+        made = NominationCall(
+            request_id=request_id,
+            deadline=date(2027, 1, 31),
+            status=status,
+            opened_by="test",
+            closed_by="test" if closed else None,
+            closed_at=utcnow() if closed else None,
+        )
+        session.add(made)
+        session.flush()
+        session.add_all([NominationCallPosition(call_id=made.id, position_id=p) for p in position_ids])
+        session.commit()
+        return made.id
+
+
+def nominate(
+    engine,
+    call_id: int,
+    position_id: int,
+    *,
+    expert: int | None = None,
+    offer: int | None = None,
+    results: dict[str, str] | None = None,
+) -> int:
+    """A live nomination of an expert or an offer by its state, with stage results {stage: passed|failed}; its id."""
+    with Session(engine) as session:
+        state = session.get(Expert, expert).state if expert else session.get(Offer, offer).state
+        made = Nomination(
+            call_id=call_id,
+            position_id=position_id,
+            state=state,
+            expert_id=expert,
+            offer_id=offer,
+            supplier_key=f"E{expert}" if expert else f"O{offer}",
+            created_by="test",
+        )
+        session.add(made)
+        session.flush()
+        session.commit()
+        nomination_id = made.id
+    for stage, result in (results or {}).items():
+        stage_result(engine, nomination_id, stage, result)
+    return nomination_id
+
+
+def stage_result(engine, nomination_id: int, stage: str, result: str, *, later: bool = False) -> None:
+    """HQ's record of a stage the nominee sat (``later``: a month after the first results, so it is the latest)."""
+    with Session(engine) as session:
+        session.add(
+            NominationStageResult(
+                nomination_id=nomination_id,
+                stage=AssessmentStage(stage),
+                result=AssessmentResult(result),
+                assessed_on=date(2027, 1, 2) if later else date(2026, 12, 1),
+                assessor="UN assessment team",
+                recorded_by="test",
+            )
+        )
+        session.commit()
