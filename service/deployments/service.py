@@ -6,9 +6,13 @@ from typing import Any
 from sqlmodel import Session
 
 from schemas.dates import LAST_DAY
-from schemas.planning import DeploymentPublic, DeploymentsPublic, DeploymentUpdate
+from schemas.enums import Role
+from schemas.ids import SupplierId
+from schemas.planning import ConsentConfirm, ConsentDecline, DeploymentPublic, DeploymentsPublic, DeploymentUpdate
+from service.deployments import consent
 from service.deployments import repository as repo
 from service.platform.auth import Principal
+from service.platform.etags import check_if_match
 from service.platform.params import check_range
 from service.platform.unit import Unit
 from service.platform.usecase import use_case
@@ -61,3 +65,28 @@ def update_deployment(
         public=lambda d: repo.to_public(session, d),
         change=lambda: repo.change(session, deployment, body),
     )
+
+
+@use_case
+def decide_consent(
+    unit: Unit, *, deployment_id: int, body: ConsentConfirm | ConsentDecline, if_match: str | None
+) -> DeploymentPublic:
+    """The contributing state's answer to a selection (or HQ recording it): confirm → planned, decline →
+    declined (the seat is free, the pair forbidden, a re-solve suggested); 409 once decided, 412 if stale."""
+    session = unit.session
+    deployment = consent.lock(session, repo.get_visible(session, unit.principal, deployment_id))
+    consent.refuse_unless_awaiting(deployment)
+    check_if_match(if_match, deployment.version)
+    before = repo.to_public(session, deployment)
+    confirm = isinstance(body, ConsentConfirm)
+    consent.decide(session, deployment, confirm=confirm, note=body.note, by=unit.principal.name)
+    after = repo.to_public(session, deployment)
+    unit.audit("confirm" if confirm else "decline", "deployment", deployment.id, before=before, after=after)
+    return unit.commit(after)
+
+
+def awaiting_consent(session: Session, *, principal: Principal) -> list[DeploymentPublic]:
+    """The selections awaiting consent: a Member State's own, or every state's for HQ, soonest due first."""
+    rows = consent.awaiting(session, principal.state if principal.role == Role.member_state else None)
+    known = repo.suppliers(session, [SupplierId.of(d.expert_id, d.offer_id) for d in rows])
+    return [repo.to_public(session, d, known) for d in rows]

@@ -8,10 +8,11 @@ from fastapi.responses import StreamingResponse
 from pydantic import ValidationError
 from sqlmodel import Session
 
-from schemas.enums import DeploymentStatus, PlanStatus, Readiness, ReviewStatus
+from schemas.enums import PlanStatus, Readiness, ReviewStatus
 from schemas.planning import PlanCreate, Review, SeatPin
 from service.planning import jobs, service
 from service.planning import repository as repo
+from service.planning.undo import UNDOABLE
 from service.platform.deps import SessionDep
 from service.platform.errors import RosterError
 from service.platform.unit import Unit
@@ -104,7 +105,7 @@ def _review_context(session: Session, plan) -> dict:
         "undoable": {
             a.id
             for a in assignments
-            if a.review == ReviewStatus.rejected or planned.get(a.deployment_id) == DeploymentStatus.planned
+            if a.review == ReviewStatus.rejected or planned.get(a.deployment_id or 0) in UNDOABLE
         },
         "groups": sorted(by_request.items(), key=lambda kv: (requests[kv[0]].priority, kv[0])),
         "requests": requests,

@@ -133,3 +133,10 @@ def deploy(engine, position_id: int, *, expert: int | None = None, offer: int | 
         )
         session.commit()
         return made.id
+
+
+def confirm(client, auth, deployment_id: int) -> dict:
+    """The contributing state's consent, recorded by HQ: the deployment is planned."""
+    made = client.post(f"/deployments/{deployment_id}/consent", json={"decision": "confirm"}, headers=auth("hq"))
+    assert made.status_code == 200 and made.json()["status"] == "planned", made.text
+    return made.json()
