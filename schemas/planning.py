@@ -268,6 +268,27 @@ class ConsentDecline(Strict):
 ConsentDecision = Annotated[ConsentConfirm | ConsentDecline, Field(discriminator="decision")]
 
 
+class ConsentAwaiting(BaseModel):
+    """A selection awaiting its state's consent, as the consent pages list it."""
+
+    deployment: DeploymentPublic
+    position_title: str
+
+
+class DeclinedSeat(BaseModel):
+    """A seat of a plan that its state declined (or let lapse): a re-solve may fill it again."""
+
+    deployment_id: int
+    plan_id: int
+    position_id: int
+    position_title: str
+    seat: int
+    state: str | None
+    state_name: str
+    reason: str | None
+    decided_by: str | None
+
+
 class DeploymentUpdate(Strict):
     status: DeploymentStatus | None = None
     note: str | None = Field(default=None, max_length=1000)

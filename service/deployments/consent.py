@@ -8,7 +8,6 @@ second sees the first committed and is refused (409).
 
 from datetime import date
 
-from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from schemas.enums import DeploymentStatus
@@ -17,7 +16,7 @@ from service.deployments import repository as repo
 from service.notifications.outbox import emit
 from service.platform import locks
 from service.platform.errors import Conflict
-from service.platform.tables import Deployment, ForbiddenPair, Position, utcnow
+from service.platform.tables import Deployment, ForbiddenPair, MemberState, Position, utcnow
 
 DEADLINE_NOTE = "consent deadline passed"
 SYSTEM = "system"
@@ -116,7 +115,20 @@ def declined_in_plan(session: Session, plan_id: int) -> list[Deployment]:
     )
 
 
-def count_awaiting(session: Session) -> int:
-    return session.exec(
-        select(func.count()).select_from(Deployment).where(Deployment.status == DeploymentStatus.awaiting_consent)
-    ).one()
+def due_dates(session: Session, ids: set[int]) -> dict[int, date]:
+    """The due day of each of these deployments that still awaits consent, by id."""
+    rows = session.exec(
+        select(col(Deployment.id), col(Deployment.consent_due_on)).where(
+            col(Deployment.id).in_(ids), Deployment.status == DeploymentStatus.awaiting_consent
+        )
+    ).all()
+    return {i: due for i, due in rows if i is not None and due is not None}
+
+
+def position_titles(session: Session, ids: set[int]) -> dict[int, str]:
+    rows = session.exec(select(Position.id, Position.title).where(col(Position.id).in_(ids))).all()
+    return {i: title for i, title in rows if i is not None}
+
+
+def state_names(session: Session, codes: set[str]) -> dict[str, str]:
+    return dict(session.exec(select(MemberState.iso3, MemberState.name).where(col(MemberState.iso3).in_(codes))).all())
