@@ -165,10 +165,33 @@ class ReviewStatus(StrEnum):
 
 
 class DeploymentStatus(StrEnum):
+    """awaiting_consent: approved, the Member State has yet to agree; declined: it did not (or let the deadline
+    pass)."""
+
+    awaiting_consent = "awaiting_consent"
     planned = "planned"
     deployed = "deployed"
     completed = "completed"
     cancelled = "cancelled"
+    declined = "declined"
+
+
+# The deployment's state machine: the code (deployments/repository.py) and the database's trigger (migration
+# 0011) are both made from this table, so they cannot disagree. An empty set: final.
+DEPLOYMENT_TRANSITIONS: dict[DeploymentStatus, frozenset[DeploymentStatus]] = {
+    DeploymentStatus.awaiting_consent: frozenset(
+        {DeploymentStatus.planned, DeploymentStatus.declined, DeploymentStatus.cancelled}
+    ),
+    DeploymentStatus.planned: frozenset({DeploymentStatus.deployed, DeploymentStatus.cancelled}),
+    DeploymentStatus.deployed: frozenset({DeploymentStatus.completed, DeploymentStatus.cancelled}),
+    DeploymentStatus.completed: frozenset(),
+    DeploymentStatus.cancelled: frozenset(),
+    DeploymentStatus.declined: frozenset(),
+}
+DEPLOYMENT_FIRST = (DeploymentStatus.awaiting_consent, DeploymentStatus.planned)  # what a new deployment may be
+# Holding the seat and booking the supplier's time (the seat is taken while the state decides)
+LIVE_DEPLOYMENT = (DeploymentStatus.awaiting_consent, DeploymentStatus.planned, DeploymentStatus.deployed)
+FREED_DEPLOYMENT = (DeploymentStatus.cancelled, DeploymentStatus.declined)  # the seat and the time are free again
 
 
 class DeliveryStatus(StrEnum):

@@ -1,7 +1,7 @@
 """Data models of the planning API: plans, review decisions, deployments."""
 
 from datetime import date, datetime
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
@@ -253,6 +253,12 @@ class DeploymentPublic(BaseModel):
         "position: [{rule, detail}] in plain words; null when it breaks none",
     )
     at_risk_since: datetime | None = Field(default=None, description="when it was first found at risk")
+    consent_due_on: date | None = Field(
+        default=None, description="awaiting_consent: the contributing state answers by this day, or it is declined"
+    )
+    consent_decided_at: datetime | None = None
+    consent_decided_by: str | None = Field(default=None, description="who recorded the state's answer (or system)")
+    consent_note: str | None = Field(default=None, description="the state's reason")
     version: int
     created_at: datetime
     updated_at: datetime
@@ -261,6 +267,44 @@ class DeploymentPublic(BaseModel):
 class DeploymentsPublic(BaseModel):
     data: list[DeploymentPublic]
     count: int
+
+
+class ConsentConfirm(Strict):
+    """The contributing state agrees to send its expert or offer: the deployment becomes planned."""
+
+    decision: Literal["confirm"]
+    note: str = Field(default="", max_length=1000, description="optional")
+
+
+class ConsentDecline(Strict):
+    """The contributing state will not send them: the seat opens again and the pair is never proposed again."""
+
+    decision: Literal["decline"]
+    note: str = Field(min_length=3, max_length=1000, description="the state's reason (required)")
+
+
+ConsentDecision = Annotated[ConsentConfirm | ConsentDecline, Field(discriminator="decision")]
+
+
+class ConsentAwaiting(BaseModel):
+    """A selection awaiting its state's consent, as the consent pages list it."""
+
+    deployment: DeploymentPublic
+    position_title: str
+
+
+class DeclinedSeat(BaseModel):
+    """A seat of a plan that its state declined (or let lapse): a re-solve may fill it again."""
+
+    deployment_id: int
+    plan_id: int
+    position_id: int
+    position_title: str
+    seat: int
+    state: str | None
+    state_name: str
+    reason: str | None
+    decided_by: str | None
 
 
 class DeploymentUpdate(Strict):

@@ -1,13 +1,13 @@
 """Deployments: created by approvals, never double-booked, with a lifecycle that frees time on cancel."""
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import String, cast, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from schemas.enums import DeploymentStatus, RequestStatus, Role
+from schemas.enums import DEPLOYMENT_TRANSITIONS, LIVE_DEPLOYMENT, DeploymentStatus, RequestStatus, Role, Source
 from schemas.ids import SupplierId
 from schemas.planning import DeploymentPublic, DeploymentUpdate, Supplier
 from service.notifications.outbox import emit
@@ -15,18 +15,15 @@ from service.platform import locks
 from service.platform.auth import Principal
 from service.platform.errors import Conflict, Invalid
 from service.platform.queries import get_scoped, page
+from service.platform.settings import get_settings
 from service.platform.tables import CapacityRequest, Deployment, Expert, Offer, OutboxEvent, Position, utcnow
 
-NEXT = {
-    DeploymentStatus.planned: {DeploymentStatus.deployed, DeploymentStatus.cancelled},
-    DeploymentStatus.deployed: {DeploymentStatus.completed, DeploymentStatus.cancelled},
-    DeploymentStatus.completed: set(),
-    DeploymentStatus.cancelled: set(),
-}
+NEXT = DEPLOYMENT_TRANSITIONS  # the database's trigger is written from the same table (migration 0011)
 ROLLUP_STATUSES = (RequestStatus.submitted, RequestStatus.planning, RequestStatus.partly_filled, RequestStatus.filled)
 
 
-LIVE = (DeploymentStatus.planned, DeploymentStatus.deployed)
+LIVE = LIVE_DEPLOYMENT  # awaiting consent holds the seat and the time, as planned does
+STATE_DECIDES = (DeploymentStatus.planned, DeploymentStatus.declined)  # from awaiting_consent: the state's answer
 
 
 def suppliers(session: Session, ids: Iterable[SupplierId]) -> dict[SupplierId, Supplier]:
@@ -171,7 +168,8 @@ def create(
     assignment_id: int | None,
     approved_by: str,
 ) -> Deployment:
-    """A new planned deployment; 409 if the seat is taken or the supplier is busy at that time."""
+    """A new deployment, planned or (a Member State's expert or offer) awaiting its consent; 409 if the seat is
+    taken or the supplier is busy at that time."""
     taken = session.exec(
         select(Deployment).where(
             Deployment.position_id == position.id, Deployment.seat == seat, Deployment.status.in_(LIVE)
@@ -191,7 +189,9 @@ def create(
     clash = conflicting(session, key, position.start_date, position.end_date)
     if clash is not None:
         raise _double_booked(clash)
-    state = offer.state if offer else session.get(Expert, expert_id).state
+    expert = session.get(Expert, expert_id) if offer is None else None
+    state = offer.state if offer else expert.state
+    due = consent_due(offer, expert)
     deployment = Deployment(
         position_id=position.id,
         request_id=request.id,
@@ -207,6 +207,8 @@ def create(
         plan_id=plan_id,
         assignment_id=assignment_id,
         approved_by=approved_by,
+        status=DeploymentStatus.awaiting_consent if due else DeploymentStatus.planned,
+        consent_due_on=due,
     )
     try:
         with session.begin_nested():
@@ -217,6 +219,14 @@ def create(
     rollup(session, position, request, offer)
     _announce_approval(session, deployment)
     return deployment
+
+
+def consent_due(offer: Offer | None, expert: Expert | None, today: date | None = None) -> date | None:
+    """The day the contributing state's consent is due, or None when none is needed: every offer is a state's;
+    an expert is when a state owns the record, unless a standing-capacity officer (UN staff have no state)."""
+    standing = expert is not None and expert.source == Source.standing_capacity
+    needed = offer is not None or (expert is not None and expert.state is not None and not standing)
+    return (today or date.today()) + timedelta(days=get_settings().consent_days) if needed else None
 
 
 def _take_turns(session: Session, supplier: str) -> None:
@@ -249,8 +259,23 @@ def _announce_approval(session: Session, d: Deployment) -> None:
         "supplier": d.supplier_key,
     }
     emit(
-        session, "deployment.approved", state=d.contributing_state, entity="deployment", entity_id=d.id, payload=payload
+        session,
+        "deployment.approved",
+        state=d.contributing_state,
+        entity="deployment",
+        entity_id=d.id,
+        payload=payload | {"status": d.status},
     )
+    if d.status == DeploymentStatus.awaiting_consent:
+        asked = payload | {"consent_due_on": d.consent_due_on, "path": f"/deployments/{d.id}/consent"}
+        emit(
+            session,
+            "deployment.consent_requested",
+            state=d.contributing_state,
+            entity="deployment",
+            entity_id=d.id,
+            payload=asked,
+        )
 
 
 def rollup(session: Session, position: Position, request: CapacityRequest, offer: Offer | None) -> None:
@@ -281,7 +306,14 @@ def rollup(session: Session, position: Position, request: CapacityRequest, offer
 
 
 def change(session: Session, deployment: Deployment, body: DeploymentUpdate) -> None:
-    """A planner's update: a lifecycle step and/or a note."""
+    """A planner's update: a lifecycle step and/or a note (confirming or declining is the state's, see consent)."""
+    current = DeploymentStatus(deployment.status)
+    if current == DeploymentStatus.awaiting_consent and body.status in STATE_DECIDES:
+        raise Conflict(
+            f"deployment {deployment.id} is awaiting the consent of {deployment.contributing_state}: the state "
+            f"confirms or declines it (POST /deployments/{deployment.id}/consent, HQ may record its answer); "
+            "a planner may only cancel it"
+        )
     if body.status is not None:
         transition(session, deployment, body.status)
     if body.note is not None and body.note != deployment.note:
@@ -292,7 +324,8 @@ def change(session: Session, deployment: Deployment, body: DeploymentUpdate) -> 
 
 
 def transition(session: Session, deployment: Deployment, status: DeploymentStatus) -> None:
-    """planned → deployed → completed, or cancelled from planned or deployed (which frees the time)."""
+    """Along NEXT: awaiting_consent → planned | declined, planned → deployed → completed, or cancelled before
+    completion (declined and cancelled free the seat and the time)."""
     current = DeploymentStatus(deployment.status)
     if status == current:
         return
@@ -306,6 +339,8 @@ def transition(session: Session, deployment: Deployment, status: DeploymentStatu
     position = session.get(Position, deployment.position_id)
     offer = session.get(Offer, deployment.offer_id) if deployment.offer_id else None
     rollup(session, position, session.get(CapacityRequest, deployment.request_id), offer)
+    if status in STATE_DECIDES and current == DeploymentStatus.awaiting_consent:
+        return  # the consent's own event says more (deployments/consent.py)
     kind = "deployment.cancelled" if status == DeploymentStatus.cancelled else "deployment.status_changed"
     emit(
         session,

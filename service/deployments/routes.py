@@ -3,18 +3,21 @@
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Response
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 
 from schemas.dates import Day
-from schemas.enums import DeploymentStatus
-from schemas.planning import DeploymentPublic, DeploymentsPublic, DeploymentUpdate
+from schemas.enums import DeploymentStatus, Role
+from schemas.planning import ConsentDecision, DeploymentPublic, DeploymentsPublic, DeploymentUpdate
 from service.deployments import service
-from service.platform.deps import CurrentUser, PlannerUser, SessionDep
+from service.platform.auth import Principal
+from service.platform.deps import CurrentUser, PlannerUser, SessionDep, require
 from service.platform.etags import set_etag
 from service.platform.params import Id, Limit, Offset
 from service.platform.unit import Unit
 
 router = APIRouter(prefix="/deployments", tags=["deployments"])
+# the contributing state answers; HQ (or an admin) records an answer that came by note verbale
+ConsentUser = Annotated[Principal, Depends(require(Role.member_state, Role.hq, Role.admin))]
 
 
 def deployment_filters(
@@ -93,6 +96,25 @@ def update_deployment(
     """Move a deployment along planned → deployed → completed, or cancel it (freeing the time)."""
     answer = service.update_deployment(
         Unit.of(session, principal), deployment_id=deployment_id, body=body, if_match=if_match
+    )
+    set_etag(response, answer.version)
+    return answer
+
+
+@router.post("/{deployment_id:int}/consent", response_model=DeploymentPublic)
+def decide_consent(
+    session: SessionDep,
+    principal: ConsentUser,
+    deployment_id: Id,
+    body: ConsentDecision,
+    response: Response,
+    request: Request,
+    if_match: Annotated[str | None, Header()] = None,
+):
+    """The contributing state confirms (→ planned) or declines (→ declined, with its reason) a selection awaiting
+    its consent; HQ may record the state's answer. 409 once it is decided."""
+    answer = service.decide_consent(
+        Unit.of(session, principal, request), deployment_id=deployment_id, body=body, if_match=if_match
     )
     set_etag(response, answer.version)
     return answer

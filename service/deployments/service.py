@@ -6,9 +6,21 @@ from typing import Any
 from sqlmodel import Session
 
 from schemas.dates import LAST_DAY
-from schemas.planning import DeploymentPublic, DeploymentsPublic, DeploymentUpdate
+from schemas.enums import Role
+from schemas.ids import SupplierId
+from schemas.planning import (
+    ConsentAwaiting,
+    ConsentConfirm,
+    ConsentDecline,
+    DeclinedSeat,
+    DeploymentPublic,
+    DeploymentsPublic,
+    DeploymentUpdate,
+)
+from service.deployments import consent
 from service.deployments import repository as repo
 from service.platform.auth import Principal
+from service.platform.etags import check_if_match
 from service.platform.params import check_range
 from service.platform.unit import Unit
 from service.platform.usecase import use_case
@@ -61,3 +73,59 @@ def update_deployment(
         public=lambda d: repo.to_public(session, d),
         change=lambda: repo.change(session, deployment, body),
     )
+
+
+@use_case
+def decide_consent(
+    unit: Unit, *, deployment_id: int, body: ConsentConfirm | ConsentDecline, if_match: str | None
+) -> DeploymentPublic:
+    """The contributing state's answer to a selection (or HQ recording it): confirm → planned, decline →
+    declined (the seat is free, the pair forbidden, a re-solve suggested); 409 once decided, 412 if stale."""
+    session = unit.session
+    deployment = consent.lock(session, repo.get_visible(session, unit.principal, deployment_id))
+    consent.refuse_unless_awaiting(deployment)
+    check_if_match(if_match, deployment.version)
+    before = repo.to_public(session, deployment)
+    confirm = isinstance(body, ConsentConfirm)
+    consent.decide(session, deployment, confirm=confirm, note=body.note, by=unit.principal.name)
+    after = repo.to_public(session, deployment)
+    unit.audit("confirm" if confirm else "decline", "deployment", deployment.id, before=before, after=after)
+    return unit.commit(after)
+
+
+def awaiting_consent(session: Session, *, principal: Principal) -> list[ConsentAwaiting]:
+    """The selections awaiting consent: a Member State's own, or every state's for HQ, soonest due first."""
+    rows = consent.awaiting(session, principal.state if principal.role == Role.member_state else None)
+    known = repo.suppliers(session, [SupplierId.of(d.expert_id, d.offer_id) for d in rows])
+    titles = consent.position_titles(session, {d.position_id for d in rows})
+    return [
+        ConsentAwaiting(deployment=repo.to_public(session, d, known), position_title=titles.get(d.position_id, ""))
+        for d in rows
+    ]
+
+
+def consent_due(session: Session, *, deployment_ids: set[int]) -> dict[int, date]:
+    """The day each of these deployments still awaiting consent is due, by id."""
+    return consent.due_dates(session, deployment_ids)
+
+
+def declined_seats(session: Session, *, plan_id: int) -> list[DeclinedSeat]:
+    """The seats of a plan that their states declined, with the reason: a re-solve may fill them."""
+    rows = consent.declined_in_plan(session, plan_id)
+    titles = consent.position_titles(session, {d.position_id for d in rows})
+    names = consent.state_names(session, {d.contributing_state for d in rows if d.contributing_state})
+    return [
+        DeclinedSeat(
+            deployment_id=d.id,
+            plan_id=plan_id,
+            position_id=d.position_id,
+            position_title=titles.get(d.position_id, f"position {d.position_id}"),
+            seat=d.seat,
+            state=d.contributing_state,
+            state_name=names.get(d.contributing_state or "", d.contributing_state or "The state"),
+            reason=d.consent_note,
+            decided_by=d.consent_decided_by,
+        )
+        for d in rows
+        if d.id is not None
+    ]

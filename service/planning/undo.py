@@ -19,12 +19,15 @@ from service.platform.errors import Conflict, Invalid
 from service.platform.tables import Plan, PlanAssignment
 
 ENDED = {
-    DeploymentStatus.deployed: "is already deployed, and only a planned deployment can be undone; "
+    DeploymentStatus.deployed: "is already deployed, and only a deployment not yet deployed can be undone; "
     "cancel or complete deployment {id} instead",
     DeploymentStatus.completed: "has ended (completed): there is nothing left to undo",
     DeploymentStatus.cancelled: "was already cancelled, which freed the seat: there is nothing left to undo; "
     "re-solve to fill the seat again",
+    DeploymentStatus.declined: "was declined by its Member State, which freed the seat: there is nothing left to "
+    "undo; re-solve to fill the seat again",
 }
+UNDOABLE = (DeploymentStatus.awaiting_consent, DeploymentStatus.planned)  # nobody has gone yet
 
 
 def revert(session: Session, plan: Plan, ids: list[int], principal: Principal) -> tuple[list[int], list[int]]:
@@ -76,7 +79,7 @@ def _named(session: Session, plan: Plan, a: PlanAssignment) -> str:
 def _unapprove(session: Session, plan: Plan, a: PlanAssignment, principal: Principal) -> int:
     deployment_id = a.deployment_id
     deployment = repo.deployment_for_update(session, deployment_id) if deployment_id is not None else None
-    if deployment_id is None or deployment is None or deployment.status != DeploymentStatus.planned:
+    if deployment_id is None or deployment is None or deployment.status not in UNDOABLE:
         status = DeploymentStatus(deployment.status) if deployment else DeploymentStatus.cancelled
         raise Conflict(
             f"the approval of {_named(session, plan, a)} cannot be undone: "

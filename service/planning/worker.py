@@ -20,8 +20,10 @@ from service.platform import idempotency
 logger = logging.getLogger("roster.worker")
 RECHECK_EVERY_SECONDS = 20 * 3600  # about daily: changes are rechecked when made, this pass is a safety net
 PURGE_EVERY_SECONDS = 3600
+DEADLINES_EVERY_SECONDS = 3600  # deadlines are days: an hour late at most
 _last_recheck: weakref.WeakKeyDictionary[Engine, float] = weakref.WeakKeyDictionary()
 _last_purge: weakref.WeakKeyDictionary[Engine, float] = weakref.WeakKeyDictionary()
+_last_deadlines: weakref.WeakKeyDictionary[Engine, float] = weakref.WeakKeyDictionary()
 
 
 def worker_id() -> str:
@@ -39,7 +41,7 @@ def tick(
     """One round of work; True if a plan ran (so the next round should not wait)."""
     ran = jobs.work_once(engine, name, lease_seconds) is not None
     reminders.emit_ending_soon(engine, within_days=reminder_days)
-    deadlines.close_due_calls(engine)
+    _deadlines_hourly(engine)
     _recheck_daily(engine)
     _purge_hourly(engine, keep_answers_hours)
     with Session(engine) as session:
@@ -64,6 +66,17 @@ def _recheck_daily(engine: Engine) -> None:
         changed = risks.recheck_all(engine)
         if changed:
             logger.info("daily recheck: %d deployment(s) flagged or cleared", changed)
+
+
+def _deadlines_hourly(engine: Engine) -> None:
+    """Calls past their deadline closed, selections still awaiting consent after their due day declined: on the
+    first round and then hourly."""
+    if not _due(_last_deadlines, engine, DEADLINES_EVERY_SECONDS):
+        return
+    if closed := deadlines.close_due_calls(engine):
+        logger.info("call deadline: %d call(s) closed", closed)
+    if declined := reminders.decline_overdue(engine):
+        logger.info("consent deadline: %d selection(s) declined", declined)
 
 
 def _purge_hourly(engine: Engine, keep_answers_hours: float) -> None:

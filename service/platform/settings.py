@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     )
     worker_poll_seconds: float = 1.0
     reminder_days: int = 30
+    consent_days: int = Field(
+        default=14, ge=1, le=365, description="days a Member State has to confirm or decline a selection"
+    )
     token_cache_seconds: float = Field(default=1.0, ge=0, le=60)
     session_idle_seconds: float = Field(
         default=2 * 3600.0, gt=0, description="a browser session unused this long ends (sign in again)"

@@ -490,20 +490,33 @@ class ForbiddenPair(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+LIVE_SQL = "status NOT IN ('cancelled', 'declined')"  # a deployment that holds its seat and its supplier's time
+# The consent columns follow the status (migration 0011 adds these; its triggers police the transitions).
+DEPLOYMENT_CONSENT_CHECKS = {
+    "ck_deployment_consent_due": "status <> 'awaiting_consent' OR consent_due_on IS NOT NULL",
+    "ck_deployment_consent_open": "status <> 'awaiting_consent' OR consent_decided_at IS NULL",
+    "ck_deployment_declined_decided": "status <> 'declined' OR consent_decided_at IS NOT NULL",
+    "ck_deployment_consent_decider": "(consent_decided_at IS NULL) = (consent_decided_by IS NULL)",
+    "ck_deployment_consent_asked": "consent_decided_at IS NULL OR consent_due_on IS NOT NULL",
+}
+
+
 class Deployment(SQLModel, table=True):
-    """An approved assignment. The database refuses two live deployments of one supplier that overlap."""
+    """An approved assignment. The database refuses two live deployments of one supplier that overlap, a
+    status change its state machine does not allow, and consent columns that do not match the status."""
 
     __tablename__ = "deployment"
     __table_args__ = (
         sa.CheckConstraint("end_date >= start_date", name="ck_deployment_dates"),
         sa.CheckConstraint("(expert_id IS NULL) <> (offer_id IS NULL)", name="ck_deployment_one_supplier"),
+        *(sa.CheckConstraint(sql, name=name) for name, sql in DEPLOYMENT_CONSENT_CHECKS.items()),
         sa.Index(
             "uq_deployment_live_seat",
             "position_id",
             "seat",
             unique=True,
-            sqlite_where=sa.text("status <> 'cancelled'"),
-            postgresql_where=sa.text("status <> 'cancelled'"),
+            sqlite_where=sa.text(LIVE_SQL),
+            postgresql_where=sa.text(LIVE_SQL),
         ),
         sa.Index("ix_deployment_supplier_dates", "supplier_key", "start_date", "end_date"),
     )
@@ -528,6 +541,10 @@ class Deployment(SQLModel, table=True):
     at_risk_since: datetime | None = None
     override_reason: str | None = Field(default=None, max_length=1000)
     overridden_rules: list[dict] | None = Field(default=None, sa_type=JSON, description="rules approved against")
+    consent_due_on: date | None = Field(default=None, index=True, description="set when the state's consent is asked")
+    consent_decided_at: datetime | None = None
+    consent_decided_by: str | None = Field(default=None, max_length=120)
+    consent_note: str | None = Field(default=None, max_length=1000, description="the state's reason")
     version: int = 1
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import Row
 from sqlmodel import Session, col, select
 
-from schemas.enums import DeploymentStatus, Level, OfferStatus, PlanStatus
+from schemas.enums import LIVE_DEPLOYMENT, Level, OfferStatus, PlanStatus
 from service.platform.tables import (
     CapacityRequest,
     Deployment,
@@ -24,7 +24,7 @@ from service.platform.tables import (
 )
 from service.requests.repository import OPEN_STATUSES
 
-LIVE_DEPLOYMENTS = (DeploymentStatus.planned, DeploymentStatus.deployed)
+LIVE_DEPLOYMENTS = LIVE_DEPLOYMENT  # awaiting consent holds its seat, as planned does
 OFFER_STATUSES = (OfferStatus.submitted, OfferStatus.accepted)
 
 

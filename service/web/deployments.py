@@ -16,7 +16,14 @@ from service.web.session import CurrentViewer, PlannerViewer, PostedForm
 
 router = APIRouter(prefix="/ui/deployments")
 MAX_ROWS = 2000
-COLOURS = {"planned": "#d08c00", "deployed": "#1e7d3a", "completed": "#5b6775", "cancelled": "#b3261e"}
+COLOURS = {
+    "awaiting_consent": "#8a6d00",
+    "planned": "#d08c00",
+    "deployed": "#1e7d3a",
+    "completed": "#5b6775",
+    "cancelled": "#b3261e",
+    "declined": "#7d1a13",
+}
 
 
 def _chart_rows(data) -> list[dict]:

@@ -4,16 +4,18 @@ with its assessment visits, where HQ records a visit and sets readiness."""
 from datetime import date, timedelta
 
 from fastapi import APIRouter, Request
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 from sqlmodel import Session
 
 from schemas.dates import LAST_DAY
-from schemas.enums import AssessmentResult, Readiness
+from schemas.enums import AssessmentResult, Readiness, Role
+from schemas.planning import ConsentDecision
 from schemas.roster import AssessmentCreate, OfferUpdate, ReadinessChange
+from service.deployments import service as deployments_service
 from service.offers import repository as repo
 from service.offers import service as offers_service
 from service.platform.deps import SessionDep
-from service.platform.errors import RosterError
+from service.platform.errors import Forbidden, RosterError
 from service.platform.unit import Unit
 from service.roster import repository as expert_repo
 from service.web import forms, render
@@ -23,6 +25,8 @@ router = APIRouter(prefix="/ui/offers")
 MAX_ROWS = 200
 RENEWAL = timedelta(days=365)
 SOON = timedelta(days=60)
+CONSENT_ROLES = (Role.member_state, Role.hq, Role.admin)  # as POST /deployments/{id}/consent
+CONSENT: TypeAdapter = TypeAdapter(ConsentDecision)
 
 
 def renewed_until(expires_on: date, today: date) -> date:
@@ -33,16 +37,27 @@ def renewed_until(expires_on: date, today: date) -> date:
 
 @router.get("")
 def offers(request: Request, session: SessionDep, viewer: CurrentViewer):
-    """Offers and experts in the viewer's scope (a Member State sees only its own)."""
+    """Offers and experts in the viewer's scope (a Member State sees only its own), and the selections awaiting
+    its consent."""
+    return _offers_page(request, session, viewer)
+
+
+def _offers_page(request: Request, session: Session, viewer: Viewer, status_code: int = 200, **consent_form):
     data, count = repo.list_offers(session, viewer.principal, {}, MAX_ROWS, 0)
     everyone = expert_repo.ExpertFilter()
     experts = expert_repo.page_experts(session, viewer.principal, everyone, MAX_ROWS, 0)
     expert_count = expert_repo.count_experts(session, viewer.principal, everyone)
     today = date.today()
+    answers = viewer.principal.role in CONSENT_ROLES
     return render.page(
         request,
         "offers.html",
         viewer,
+        status_code=status_code,
+        consents=deployments_service.awaiting_consent(session, principal=viewer.principal) if answers else [],
+        consent_answers=answers,
+        consent_errors=consent_form.get("errors", {}),
+        consent_notes=consent_form.get("notes", {}),
         title="Offers",
         offers=data,
         count=count,
@@ -51,6 +66,39 @@ def offers(request: Request, session: SessionDep, viewer: CurrentViewer):
         soon=today + SOON,
         renewal={o.id: renewed_until(o.expires_on, today) for o in data},
     )
+
+
+@router.post("/consent/{deployment_id}")
+def decide_consent(request: Request, session: SessionDep, viewer: CurrentViewer, form: PostedForm, deployment_id: int):
+    """Confirm or decline a selection, as POST /deployments/{id}/consent (a decline needs the state's reason)."""
+    if viewer.principal.role not in CONSENT_ROLES:
+        raise Forbidden("only the contributing Member State, or HQ on its behalf, answers a selection")
+    decision, note = str(form.get("decision", "")), str(form.get("note", "")).strip()
+    try:
+        body = CONSENT.validate_python({"decision": decision, "note": note})
+        done = deployments_service.decide_consent(
+            Unit.of(session, viewer.principal), deployment_id=deployment_id, body=body, if_match=None
+        )
+    except (ValidationError, RosterError) as exc:
+        session.rollback()
+        message = (
+            "Write the reason for declining (3 to 1000 characters): the planners see it."
+            if decision == "decline" and isinstance(exc, ValidationError)
+            else forms.summary(exc)
+        )
+        errors, notes = {deployment_id: message}, {deployment_id: note}
+        return _offers_page(
+            request,
+            session,
+            viewer,
+            exc.status_code if isinstance(exc, RosterError) else 422,
+            errors=errors,
+            notes=notes,
+        )
+    words = (
+        "confirmed: it is planned" if done.status == "planned" else "declined: the planners will fill the seat again"
+    )
+    return render.redirect("/ui/offers", f"{done.supplier.name} for deployment {done.id} {words}.")
 
 
 @router.post("/{offer_id}/renew")

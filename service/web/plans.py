@@ -8,12 +8,15 @@ from fastapi.responses import StreamingResponse
 from pydantic import ValidationError
 from sqlmodel import Session
 
-from schemas.enums import CandidatePool, DeploymentStatus, PlanStatus, Readiness, ReviewStatus
+from schemas.enums import CandidatePool, PlanStatus, Readiness, ReviewStatus
 from schemas.planning import PlanCreate, Review, SeatPin
+from service.deployments import service as deployments
 from service.planning import jobs, service
 from service.planning import repository as repo
+from service.planning.undo import UNDOABLE
 from service.platform.deps import SessionDep
 from service.platform.errors import RosterError
+from service.platform.tables import stored_id
 from service.platform.unit import Unit
 from service.web import forms, render
 from service.web.explain import plain_reasons
@@ -107,13 +110,18 @@ def _review_context(session: Session, plan) -> dict:
     for u in repo.unfilled(session, plan):
         unfilled[u.position_id].append(u)
     open_count = sum(a.review in (ReviewStatus.proposed, ReviewStatus.pinned) for a in assignments)
-    planned = repo.deployment_statuses(session, {a.deployment_id for a in assignments if a.deployment_id})
+    made = {a.deployment_id for a in assignments if a.deployment_id}
+    planned = repo.deployment_statuses(session, made)
+    declined = deployments.declined_seats(session, plan_id=stored_id(plan.id))
     return {
         "undoable": {
             a.id
             for a in assignments
-            if a.review == ReviewStatus.rejected or planned.get(a.deployment_id) == DeploymentStatus.planned
+            if a.review == ReviewStatus.rejected or planned.get(a.deployment_id or 0) in UNDOABLE
         },
+        "consent_due": deployments.consent_due(session, deployment_ids=made),
+        "declined": declined,
+        "declined_ids": {d.deployment_id for d in declined},
         "groups": sorted(by_request.items(), key=lambda kv: (requests[kv[0]].priority, kv[0])),
         "requests": requests,
         "unfilled": list(unfilled.values()),
@@ -167,6 +175,18 @@ def _refused(request: Request, session: Session, viewer, plan_id: int, exc: Exce
     }
     status = exc.status_code if isinstance(exc, RosterError) else 422
     return _plan_page(request, session, viewer, plan_id, status_code=status, refusal=refusal)
+
+
+@router.post("/{plan_id}/resolve")
+def resolve(request: Request, session: SessionDep, viewer: PlannerViewer, form: PostedForm, plan_id: int):
+    """Re-solve the plan with its own scope and settings, as POST /plans/{id}/resolve (a declined seat is filled
+    again; the declined pair is never proposed), then watch the new plan."""
+    repo.get(session, plan_id)  # 404 for a plan that is not there
+    try:
+        child = service.resolve_plan(Unit(session, viewer.principal), plan_id=plan_id)
+    except RosterError as exc:
+        return render.redirect(f"/ui/plans/{plan_id}", problem="Nothing changed: " + forms.summary(exc))
+    return render.redirect(f"/ui/plans/{child.id}", f"Re-solving plan {plan_id} as plan {child.id}.")
 
 
 @router.get("/{plan_id}/positions/{position_id}/alternatives")

@@ -212,3 +212,10 @@ def stage_result(engine, nomination_id: int, stage: str, result: str, *, later: 
             )
         )
         session.commit()
+
+
+def confirm(client, auth, deployment_id: int) -> dict:
+    """The contributing state's consent, recorded by HQ: the deployment is planned."""
+    made = client.post(f"/deployments/{deployment_id}/consent", json={"decision": "confirm"}, headers=auth("hq"))
+    assert made.status_code == 200 and made.json()["status"] == "planned", made.text
+    return made.json()

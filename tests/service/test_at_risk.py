@@ -96,7 +96,7 @@ def test_withdrawing_an_offer_flags_its_deployment_once(client, auth, world):
         world.d["police"]: [{"rule": "supplier", "detail": "Police adviser is an offer its Member State withdrew"}]
     }
     shown = client.get(f"/deployments/{world.d['police']}", headers=norway).json()
-    assert shown["status"] == "planned" and shown["at_risk_since"] is not None
+    assert shown["status"] == "awaiting_consent" and shown["at_risk_since"] is not None
     _patch(client, f"/offers/{world.police}", {"title": "Police adviser (withdrawn)"}, norway)
     (event,) = _events(client, planner)
     assert event["entity_id"] == str(world.d["police"]) and event["state"] == "NOR"
@@ -240,7 +240,7 @@ def test_a_replacement_is_refused_once_the_deployment_is_fine_again(client, auth
     _patch(client, f"/experts/{world.ane}", {"screening_valid_until": "2029-12-31"}, norway)
     review = client.post(f"/plans/{proposal['plan_id']}/review", json={"approve": [proposal["id"]]}, headers=planner)
     assert review.status_code == 409 and "no longer at risk" in review.json()["detail"]
-    assert client.get(f"/deployments/{world.d['ane']}", headers=planner).json()["status"] == "planned"
+    assert client.get(f"/deployments/{world.d['ane']}", headers=planner).json()["status"] == "awaiting_consent"
 
 
 def test_an_import_that_breaks_a_deployment_flags_it(client, auth, world):

@@ -175,6 +175,12 @@ CASES = [
     ),
     Case("POST", "/nominations/{nomination}/stages", only({"admin": 201, "hq": 201}), lambda: STAGE),
     Case("GET", "/nominations/{nomination}/stages", everyone(200)),
+    Case(
+        "POST",
+        "/deployments/{deployment}/consent",
+        only({"admin": 200, "hq": 200, "member_state": 200}),
+        lambda: {"decision": "confirm"},
+    ),
     Case("GET", "/events", everyone(200)),
     Case("POST", "/subscriptions", only({"hq": 201, "member_state": 201}), lambda: {"url": "https://example.org/hook"}),
     Case("GET", "/subscriptions", only({"admin": 200, "hq": 200, "member_state": 200})),
@@ -353,6 +359,18 @@ class TestCrossStateIsolation:
         assert client.post(f"/nominations/{world.nomination}/withdraw", headers=ghana).status_code == 404
         assert client.get("/nominations", headers=ghana).json() == {"data": [], "count": 0}
         assert client.get(f"/nominations/{world.nomination}", headers=auth("hq")).json()["status"] == "nominated"
+
+    def test_another_states_selection_cannot_be_answered(self, client, auth, world):
+        ghana, decline = auth("member_state", "GHA"), {"decision": "decline", "note": "not ours to refuse"}
+        other = client.post(f"/deployments/{world.deployment}/consent", json=decline, headers=ghana)
+        missing = client.post("/deployments/999999/consent", json=decline, headers=ghana)
+        assert other.status_code == missing.status_code == 404
+        assert other.json()["detail"].replace(str(world.deployment), "N") == missing.json()["detail"].replace(
+            "999999", "N"
+        )
+        assert client.get(f"/deployments/{world.deployment}", headers=auth("hq")).json()["status"] == (
+            "awaiting_consent"
+        )
 
     def test_lists_hold_only_own_rows(self, client, auth, world):
         ghana = auth("member_state", "GHA")

@@ -132,7 +132,8 @@ def test_plan_review_resolve(client, auth, engine, world):
         a["supplier"]["id"] for a in proposals if a["position_id"] == strategic[0]["position_id"]
     }
     deployments = client.get("/deployments", headers=planner).json()
-    assert deployments["count"] == 2 and {d["status"] for d in deployments["data"]} == {"planned"}
+    # Norway's expert and Ghana's team: each state's consent is asked first
+    assert deployments["count"] == 2 and {d["status"] for d in deployments["data"]} == {"awaiting_consent"}
 
 
 def test_deployment_lifecycle_frees_time(client, auth, engine, world):
@@ -144,6 +145,8 @@ def test_deployment_lifecycle_frees_time(client, auth, engine, world):
     ][0]
     path = f"/deployments/{deployment_id}"
     assert client.patch(path, json={"status": "completed"}, headers=planner).status_code == 422
+    assert client.patch(path, json={"status": "deployed"}, headers=planner).status_code == 422  # not consented yet
+    factories.confirm(client, auth, deployment_id)
     assert client.patch(path, json={"status": "deployed"}, headers=planner).json()["status"] == "deployed"
     assert client.patch(path, json={"status": "cancelled"}, headers=planner).json()["status"] == "cancelled"
     position = client.get(f"/requests/{first['request_id']}/positions/{first['position_id']}", headers=planner)

@@ -5,6 +5,7 @@ import io
 from datetime import UTC, date, datetime
 
 import pytest
+from sqlalchemy import update
 from sqlmodel import Session
 
 from service.platform.tables import Deployment, Offer, Plan, PlanUnfilled, Position
@@ -115,7 +116,6 @@ def world(client, auth, engine) -> dict:
                 mission="MINUSCA",
                 start_date=date(2027, 1, 1),
                 end_date=date(2027, 3, 31),
-                status="deployed",
                 approved_by="test",
             )
         )
@@ -129,10 +129,12 @@ def world(client, auth, engine) -> dict:
                 mission="MINUSCA",
                 start_date=date(2027, 10, 1),
                 end_date=date(2027, 12, 31),
-                status="cancelled",
                 approved_by="test",
             )
         )
+        session.flush()  # a deployment starts planned; the database lets it move on from there only
+        session.execute(update(Deployment).where(Deployment.expert_id == deployed).values(status="deployed"))
+        session.execute(update(Deployment).where(Deployment.expert_id == anytime).values(status="cancelled"))
         session.commit()
 
     o1 = _offer(client, auth, 3, 3, "2027-04-01", "2027-09-30")  # Q2, Q3

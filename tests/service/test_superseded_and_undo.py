@@ -6,6 +6,7 @@ import pytest
 
 from service.planning.bridge import Scope
 from service.planning.superseding import covers
+from tests.service import factories
 from tests.service import test_planning_flow as flow
 from tests.service.test_planning_flow import TODAY, _run
 
@@ -124,7 +125,8 @@ def test_undo_an_approval_cancels_its_planned_deployment(client, auth, engine, w
     assert (again["review"], again["deployment_id"], again["reviewed_by"]) == ("proposed", None, None)
     assert client.get(position, headers=planner).json()["filled"] == 0
     [entry] = _trail(client, auth, "deployment", deployment)[-1:]
-    assert (entry["action"], entry["before"]["status"], entry["after"]["status"]) == ("undo", "planned", "cancelled")
+    moved = (entry["action"], entry["before"]["status"], entry["after"]["status"])
+    assert moved == ("undo", "awaiting_consent", "cancelled")
     undo = [e for e in _trail(client, auth, "plan_assignment", first["id"]) if e["action"] == "undo"]
     assert [(e["before"]["review"], e["after"]["review"], e["after"]["deployment_id"]) for e in undo] == [
         ("approved", "proposed", None)
@@ -143,6 +145,7 @@ def test_undo_is_refused_once_deployed_or_when_nothing_was_decided(client, auth,
     deployment = client.post(f"/plans/{plan['id']}/review", json={"approve": [first["id"]]}, headers=planner).json()[
         "deployments"
     ][0]
+    factories.confirm(client, auth, deployment)
     assert client.patch(f"/deployments/{deployment}", json={"status": "deployed"}, headers=planner).status_code == 200
 
     refused = client.post(f"/plans/{plan['id']}/review", json={"undo": [first["id"]]}, headers=planner)

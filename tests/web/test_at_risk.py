@@ -97,6 +97,6 @@ def test_deployments_at_risk_come_first_with_the_reason_and_a_replacement(risk_p
     table = page.locator("#deployments-table tbody")
     expect(table.locator("tr", has_text="Ane Berg")).to_contain_text("cancelled")
     expect(table.locator("a.badge.at-risk")).to_have_count(0)
-    expect(table.locator("tr", has_text="Bjorn Dahl")).to_contain_text("planned")
-    expect(table.locator("tr", has_text="Sara Spare")).to_contain_text("planned")
+    expect(table.locator("tr", has_text="Bjorn Dahl")).to_contain_text("awaiting consent")  # Norway's to confirm
+    expect(table.locator("tr", has_text="Sara Spare")).to_contain_text("planned")  # UN staff: no consent asked
     shots(page, "deployments-after-replacement", full_page=True)
