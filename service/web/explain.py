@@ -12,7 +12,7 @@ RULES = {
     "caveat": "excluded by their offer's caveats",
     "readiness": "offers below the readiness the plan asks for",
     "grade": "outside the grade range",
-    "forbidden": "rejected earlier for this position",
+    "forbidden": "rejected earlier for this position, or declined by its Member State",
     "nomination": "not nominated for this position",
     "assessment_failed": "who failed an assessment stage the position requires",
     "assessment_pending": "who have not yet passed an assessment stage the position requires",

@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 
 from schemas.enums import DEPLOYMENT_TRANSITIONS, DeploymentStatus
 from service.deployments import reminders
+from service.planning import worker
 from service.platform.settings import get_settings
 from service.platform.tables import AuditEntry, Deployment, ForbiddenPair, OutboxEvent
 from tests.service import factories
@@ -334,3 +335,15 @@ def test_the_database_refuses_a_first_status_and_consent_columns_that_do_not_mat
             pytest.fail(f"{what} was accepted")
     with engine.begin() as connection:  # planned is a first status too (no consent asked)
         connection.execute(text(copy), {"status": "planned", "id": made})
+
+
+def test_the_workers_round_applies_the_deadline(client, auth, engine):
+    (late,) = _deploy(client, auth, engine, _expert(client, auth))
+    with engine.begin() as connection:  # asked three weeks ago, due a week ago
+        connection.execute(
+            text("UPDATE deployment SET consent_due_on = :due WHERE id = :id"),
+            {"due": date.today() - timedelta(days=7), "id": late},
+        )
+    worker.tick(engine, "consent-test", lease_seconds=30, reminder_days=30)
+    shown = client.get(f"/deployments/{late}", headers=auth("hq")).json()
+    assert (shown["status"], shown["consent_decided_by"]) == ("declined", "system")
