@@ -93,7 +93,7 @@ def seat_problems(
     if supplier_row is None or request is None:
         return problems
     seat_id = str(SeatId(position.id, seat))
-    current = seat_of(position, request, seat_id, repo.mission_hosts(session, request.mission))
+    current = seat_of(position, request, seat_id, repo.request_hosts(session, request))
     instance = si.Instance(
         today=today,
         experts=[expert_of(supplier_row)] if supplier.kind == "expert" else [],
