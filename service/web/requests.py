@@ -112,7 +112,7 @@ def _request_page(
     decision_errors: dict | None = None,
 ):
     found = repo.get_visible(session, viewer.principal, request_id)
-    principal = viewer.principal
+    principal, names = viewer.principal, repo.state_names(session)
     own_proposal = found.status == RequestStatus.proposed and found.requested_by_state == principal.state
     return render.page(
         request,
@@ -121,7 +121,8 @@ def _request_page(
         status_code=status_code,
         title=found.title,
         item=repo.to_public(found),
-        place=repo.place(found, repo.state_names(session)),
+        place=repo.place(found, names),
+        asking_state_name=names.get(found.requested_by_state or "", found.requested_by_state),
         codes=forms.format_codes,
         can_edit=principal.role == Role.hq or (principal.role == Role.member_state and own_proposal),
         can_withdraw=principal.role == Role.member_state and own_proposal,

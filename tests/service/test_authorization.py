@@ -40,6 +40,7 @@ class World:
     assignment: int
     deployment: int
     subscription: int
+    proposed_request: int
 
 
 def _skill() -> dict:
@@ -119,7 +120,7 @@ CASES = [
         "POST", "/offers/{offer}/readiness", only({"hq": 200}), lambda: {"readiness": "pledged", "reason": "as it is"}
     ),
     Case("GET", "/requests", everyone(200)),
-    Case("POST", "/requests", only({"hq": 201}), factories.capacity_request),
+    Case("POST", "/requests", only({"hq": 201, "member_state": 201}), factories.capacity_request),
     Case("GET", "/requests/{request}", everyone(200)),
     Case("PATCH", "/requests/{request}", only({"hq": 200}), lambda: {"priority": 1}),
     Case("GET", "/requests/{request}/positions", everyone(200)),
@@ -127,6 +128,14 @@ CASES = [
     Case("GET", "/requests/{request}/positions/{position}", everyone(200)),
     Case("PATCH", "/requests/{request}/positions/{position}", only({"hq": 200}), lambda: {"count": 2}),
     Case("DELETE", "/requests/{request}/positions/{position}", only({"hq": 204})),
+    Case("PATCH", "/requests/{proposed_request}", only({"hq": 200, "member_state": 200}), lambda: {"priority": 1}),
+    Case(
+        "POST",
+        "/requests/{proposed_request}/decision",
+        only({"hq": 200, "admin": 200}),
+        lambda: {"decision": "decline", "note": "not in scope"},
+    ),
+    Case("POST", "/requests/{proposed_request}/withdraw", only({"member_state": 200})),
     Case("POST", "/plans", only({"planner": 202}), lambda: {"today": "2027-01-04"}),
     Case("GET", "/plans", only({"admin": 200, "hq": 200, "planner": 200})),
     Case("GET", "/plans/{plan}", only({"admin": 200, "hq": 200, "planner": 200})),
@@ -168,6 +177,7 @@ def test_matrix_covers_every_route(app):
     names = {
         "{queued_plan}": "{plan_id}",
         "{spare_expert}": "{expert_id}",
+        "{proposed_request}": "{request_id}",
         "/MINUSCA": "/{code}",
         "/pin": "/{decision}",
     }
@@ -210,6 +220,7 @@ def _build_world(client, headers, engine) -> World:
         session.commit()
     queued = client.post("/plans", json={"today": "2027-01-04"}, headers=planner).json()
     subscription = client.post("/subscriptions", json={"url": "https://example.org/nor"}, headers=norway).json()
+    proposed = client.post("/requests", json=factories.capacity_request(), headers=norway).json()
     return World(
         expert["id"],
         spare["id"],
@@ -222,6 +233,7 @@ def _build_world(client, headers, engine) -> World:
         assignment["id"],
         deployment,
         subscription["id"],
+        proposed["id"],
     )
 
 
