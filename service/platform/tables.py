@@ -208,15 +208,20 @@ class OfferAssessment(SQLModel, table=True):
 # --- Capacity requests -------------------------------------------------------------
 
 
-REQUEST_PLACE = sa.text("coalesce(mission, 'state:' || requested_by_state)")
-
-
 class CapacityRequest(CapacityRequestBase, Versioned, table=True):
     __tablename__ = "capacity_request"
     __table_args__ = (
         # One title per mission; a request outside a mission is for its state's own government: one title there
-        # per state (the prefix keeps a state's code apart from a mission's).
-        sa.Index("uq_request_mission_title", REQUEST_PLACE, "title", unique=True),
+        # per state.
+        sa.UniqueConstraint("mission", "title", name="uq_request_mission_title"),
+        sa.Index(
+            "uq_request_state_title",
+            "requested_by_state",
+            "title",
+            unique=True,
+            sqlite_where=sa.text("mission IS NULL"),
+            postgresql_where=sa.text("mission IS NULL"),
+        ),
         sa.CheckConstraint("mission IS NOT NULL OR requested_by_state IS NOT NULL", name="ck_request_mission_or_state"),
         sa.CheckConstraint(
             "status <> 'proposed' OR requested_by_state IS NOT NULL", name="ck_request_proposed_by_a_state"

@@ -8,7 +8,8 @@ Issue 18 (requests from states): a Member State asks for capacity for its own go
 mission; HQ accepts (`submitted`) or declines (`declined`, with a note) the `proposed` request. Each request
 says who asked: the state (none for HQ's own) and the name of who submitted it, taken for existing requests
 from the audit trail's entry of their creation (or "HQ" without one). A request or a deployment outside a
-mission has no mission; the title is unique per mission, or per requesting state outside one.
+mission has no mission; the title is unique per mission (uq_request_mission_title, as before), or per requesting
+state outside one (uq_request_state_title).
 """
 
 import sqlalchemy as sa
@@ -22,7 +23,7 @@ depends_on = None
 
 OLD_STATUSES = ("draft", "submitted", "planning", "partly_filled", "filled", "closed", "stood_down")
 NEW_STATUSES = ("proposed", "declined", *OLD_STATUSES)
-PLACE = sa.text("coalesce(mission, 'state:' || requested_by_state)")
+OUTSIDE = sa.text("mission IS NULL")
 DECLINED = (
     "status <> 'declined' OR (requested_by_state IS NOT NULL AND decided_at IS NOT NULL "
     "AND decided_by IS NOT NULL AND decision_note IS NOT NULL AND decision_note <> '')"
@@ -50,7 +51,6 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("decided_by", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=True))
         batch_op.add_column(sa.Column("decided_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
         batch_op.alter_column("mission", existing_type=sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True)
-        batch_op.drop_constraint("uq_request_mission_title", type_="unique")
         batch_op.drop_constraint("ck_requeststatus", type_="check")
         batch_op.create_check_constraint("ck_requeststatus", _statuses(NEW_STATUSES))
         batch_op.create_check_constraint(
@@ -64,7 +64,14 @@ def upgrade() -> None:
             "fk_capacity_request_requested_by_state_member_state", "member_state", ["requested_by_state"], ["iso3"]
         )
         batch_op.create_index(batch_op.f("ix_capacity_request_requested_by_state"), ["requested_by_state"])
-    op.create_index("uq_request_mission_title", "capacity_request", [PLACE, "title"], unique=True)
+    op.create_index(
+        "uq_request_state_title",
+        "capacity_request",
+        ["requested_by_state", "title"],
+        unique=True,
+        sqlite_where=OUTSIDE,
+        postgresql_where=OUTSIDE,
+    )
     op.execute(CREATOR)
     with op.batch_alter_table("deployment", schema=None) as batch_op:
         batch_op.alter_column("mission", existing_type=sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True)
@@ -74,7 +81,7 @@ def downgrade() -> None:
     op.execute("DELETE FROM capacity_request WHERE mission IS NULL OR status IN ('proposed', 'declined')")
     with op.batch_alter_table("deployment", schema=None) as batch_op:
         batch_op.alter_column("mission", existing_type=sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False)
-    op.drop_index("uq_request_mission_title", table_name="capacity_request")
+    op.drop_index("uq_request_state_title", table_name="capacity_request")
     with op.batch_alter_table("capacity_request", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_capacity_request_requested_by_state"))
         batch_op.drop_constraint("fk_capacity_request_requested_by_state_member_state", type_="foreignkey")
@@ -83,7 +90,6 @@ def downgrade() -> None:
         batch_op.drop_constraint("ck_request_mission_or_state", type_="check")
         batch_op.drop_constraint("ck_requeststatus", type_="check")
         batch_op.create_check_constraint("ck_requeststatus", _statuses(OLD_STATUSES))
-        batch_op.create_unique_constraint("uq_request_mission_title", ["mission", "title"])
         batch_op.alter_column("mission", existing_type=sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False)
         for column in ("decided_at", "decided_by", "decision_note", "requested_by", "requested_by_state"):
             batch_op.drop_column(column)
