@@ -117,6 +117,11 @@ class Benchmark(StrEnum):
 
 
 class RequestStatus(StrEnum):
+    """Where a capacity request stands; a Member State's own request is `proposed` until HQ accepts it
+    (`submitted`) or declines it (`declined`, final)."""
+
+    proposed = "proposed"
+    declined = "declined"
     draft = "draft"
     submitted = "submitted"
     planning = "planning"
@@ -124,6 +129,13 @@ class RequestStatus(StrEnum):
     filled = "filled"
     closed = "closed"
     stood_down = "stood_down"
+
+
+class RequestDecision(StrEnum):
+    """HQ's answer to a Member State's proposed request."""
+
+    accept = "accept"
+    decline = "decline"
 
 
 class Role(StrEnum):

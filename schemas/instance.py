@@ -90,7 +90,7 @@ class Position(Dated):
 
     id: str = Field(examples=["P12-1"])
     request_id: str
-    mission: str
+    mission: str | None = Field(default=None, description="none outside a mission")
     host_states: list[str] = Field(default_factory=list)
     priority: int = Field(default=3, ge=1, le=5, description="1 is the most important")
     deploy_by: date | None = None

@@ -123,7 +123,7 @@ class AssignmentPublic(BaseModel):
     position_id: int
     position_title: str
     request_id: int
-    mission: str
+    mission: str | None = Field(description="none outside a mission (a Member State's own government)")
     seat: int
     supplier: Supplier
     slot: int
@@ -151,7 +151,7 @@ class UnfilledPublic(BaseModel):
     position_id: int
     position_title: str
     request_id: int
-    mission: str
+    mission: str | None = Field(description="none outside a mission (a Member State's own government)")
     seat: int
     reason: str
     detail: dict[str, Any]
@@ -236,7 +236,7 @@ class DeploymentPublic(BaseModel):
     supplier: Supplier
     slot: int
     contributing_state: str | None
-    mission: str
+    mission: str | None = Field(description="none outside a mission (a Member State's own government)")
     start_date: date
     end_date: date
     status: DeploymentStatus

@@ -37,7 +37,7 @@ class UnfilledSeat(BaseModel):
     position_id: int
     request_id: int
     title: str
-    mission: str
+    mission: str | None = Field(description="none outside a mission (a Member State's own government)")
     seat: int
     reason: str
 

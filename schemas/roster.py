@@ -27,6 +27,7 @@ from schemas.enums import (
     OfferKind,
     OfferStatus,
     Readiness,
+    RequestDecision,
     RequestStatus,
     Source,
 )
@@ -65,7 +66,7 @@ class Strict(ExactTypes):
 # Partial updates: a field left out keeps its value; these may not be sent as null either (what is always set).
 EXPERT_NOT_NULL = frozenset({"full_name", "category", "nationality", "gender", "source", "notice_days", "active"})
 OFFER_NULLABLE = frozenset({"max_duration_days"})
-REQUEST_NULLABLE = frozenset({"deploy_by", "benchmark"})
+REQUEST_NULLABLE = frozenset({"mission", "deploy_by", "benchmark"})
 POSITION_NOT_NULL = frozenset(
     {
         "title",
@@ -496,7 +497,12 @@ class PositionsPublic(Page):
 
 
 class CapacityRequestBase(SQLModel):
-    mission: str = Field(pattern=MISSION_CODE, max_length=20, description="mission code, e.g. MINUSCA")
+    mission: str | None = Field(
+        default=None,
+        pattern=MISSION_CODE,
+        max_length=20,
+        description="mission code, e.g. MINUSCA; none for a Member State's request for its own government",
+    )
     title: str = Field(min_length=1, max_length=200)
     description: str = Field(default="", max_length=10_000)
     level: Level
@@ -506,17 +512,39 @@ class CapacityRequestBase(SQLModel):
     benchmark_note: str = Field(default="", max_length=500)
 
 
+# Statuses a request is created or changed to with its fields; `declined` only through HQ's decision.
+REQUEST_SET_STATUSES = [s.value for s in RequestStatus if s != RequestStatus.declined]
+
+
+def _settable_status(status: RequestStatus | None) -> RequestStatus | None:
+    if status == RequestStatus.declined:
+        raise ValueError("a request is declined through POST /requests/{id}/decision, with a note")
+    return status
+
+
+SettableStatus = Annotated[
+    RequestStatus,
+    AfterValidator(_settable_status),
+    WithJsonSchema({"type": "string", "enum": REQUEST_SET_STATUSES}),
+]
+
+
 class CapacityRequestCreate(CapacityRequestBase, ExactTypes):
     model_config = SQLModelConfig(extra="forbid")
     deploy_by: Day | None = Field(default=None, description="urgency: the date by which people must be in place")
-    status: RequestStatus = RequestStatus.submitted
+    requested_by_state: str | None = Field(
+        default=None, pattern=ISO3, description="the requesting Member State: set from the token for Member States"
+    )
+    status: SettableStatus | None = Field(
+        default=None, description="submitted by default; a Member State's request is always proposed"
+    )
     positions: list[PositionCreate] = Field(default_factory=list, max_length=200)
 
 
 class CapacityRequestUpdate(Strict):
     model_config = ConfigDict(json_schema_extra=_null_refused(lambda names: names - REQUEST_NULLABLE))
 
-    mission: str | None = Field(default=None, pattern=MISSION_CODE)
+    mission: str | None = Field(default=None, pattern=MISSION_CODE, max_length=20)
     title: str | None = Field(default=None, min_length=1, max_length=200)
     description: str | None = Field(default=None, max_length=10_000)
     level: Level | None = None
@@ -524,12 +552,24 @@ class CapacityRequestUpdate(Strict):
     deploy_by: Day | None = None
     benchmark: Benchmark | None = None
     benchmark_note: str | None = Field(default=None, max_length=500)
-    status: RequestStatus | None = None
+    status: SettableStatus | None = None
+
+
+class RequestDecisionCreate(Strict):
+    """HQ accepts a Member State's proposed request (it becomes `submitted`, plannable) or declines it (final)."""
+
+    decision: RequestDecision
+    note: str = Field(default="", max_length=2000, description="why: required to decline, shown to the state")
 
 
 class CapacityRequestPublic(CapacityRequestBase):
     id: int
     status: RequestStatus
+    requested_by_state: str | None = Field(description="the Member State that asked; none for HQ's own requests")
+    requested_by: str = Field(description="who submitted it")
+    decision_note: str | None = None
+    decided_by: str | None = None
+    decided_at: datetime | None = None
     positions: list[PositionPublic]
     version: int
     created_at: datetime

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from sqlmodel import Session, select
 
-from schemas.enums import AssessmentResult, Readiness
+from schemas.enums import AssessmentResult, Readiness, RequestStatus
 from seed_data.reference import load_member_states, load_missions, load_skills
 from service.platform.tables import (
     CapacityRequest,
@@ -104,7 +104,8 @@ def seed_demo(
     session.add_all(_visits(added))
     for data in demo.requests:
         if _is_new(request_keys, (data.mission, data.title)):
-            request = CapacityRequest(**data.model_dump(exclude={"positions"}))
+            status = data.status or RequestStatus.submitted
+            request = CapacityRequest(**data.model_dump(exclude={"positions", "status"}), status=status)
             request.positions = [Position(**p.model_dump() | {"level": p.level or data.level}) for p in data.positions]
             session.add(request)
             result["requests"].added += 1

@@ -138,7 +138,7 @@ def rule_notice(sup: Suppliers, pos: Position, ctx: Context, idx: Ints) -> Verdi
 
 def rule_offer_caveats(sup: Suppliers, pos: Position, ctx: Context, idx: Ints) -> Verdict:
     ok = (pos.end - pos.start).days + 1 <= sup.max_duration[idx]
-    excluded = [sup.excluded_missions.get(pos.mission)]
+    excluded = [sup.excluded_missions.get(pos.mission) if pos.mission is not None else None]
     excluded += [sup.excluded_states.get(h) for h in pos.host_states]
     for flags in excluded:
         if flags is not None:

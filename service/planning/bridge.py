@@ -187,7 +187,7 @@ def build_instance(
             if (p.id, n) not in taken:
                 sid = seats.seat_id(p.id, n)
                 seats.by_id[sid] = (p, n)
-                positions.append(seat_of(p, r, sid, hosts.get(r.mission, []), candidates))
+                positions.append(seat_of(p, r, sid, repo.hosts_of(r, hosts), candidates))
     experts = repo.active_experts(session)
     offers = repo.open_offers(session, today)
     position_ids = {p.id for p, _ in rows}

@@ -102,7 +102,7 @@ def seat_problems(
         return problems
     seat_id = str(SeatId(position.id, seat))
     candidates = candidacy(session, {position.id}, pool)
-    current = seat_of(position, request, seat_id, repo.mission_hosts(session, request.mission), candidates)
+    current = seat_of(position, request, seat_id, repo.request_hosts(session, request), candidates)
     instance = si.Instance(
         today=today,
         experts=[expert_of(supplier_row)] if supplier.kind == "expert" else [],

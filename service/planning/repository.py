@@ -37,7 +37,7 @@ from service.platform.tables import (
     Position,
     stored_id,
 )
-from service.requests.repository import OPEN_STATUSES
+from service.requests.repository import DECISION_STATUSES, OPEN_STATUSES
 
 
 def to_public(plan: Plan) -> PlanPublic:
@@ -155,6 +155,19 @@ def add(session: Session, plan: Plan) -> None:
 def request_ids_found(session: Session, ids: list[int]) -> set[int]:
     """Which of these capacity request ids exist."""
     return set(session.exec(select(CapacityRequest.id).where(CapacityRequest.id.in_(ids))).all())
+
+
+def requests_awaiting_or_declined(session: Session, ids: list[int]) -> dict[RequestStatus, list[int]]:
+    """Of these requests, those proposed (awaiting HQ) and those declined, by status."""
+    rows = session.exec(
+        select(CapacityRequest.status, CapacityRequest.id)
+        .where(CapacityRequest.id.in_(ids), CapacityRequest.status.in_(DECISION_STATUSES))
+        .order_by(CapacityRequest.id)
+    ).all()
+    found: dict[RequestStatus, list[int]] = {}
+    for status, request_id in rows:
+        found.setdefault(RequestStatus(status), []).append(request_id)
+    return found
 
 
 def requests_by_id(session: Session, ids: set[int]) -> dict[int, CapacityRequest]:
@@ -312,9 +325,18 @@ def live_deployments_of(session: Session, supplier: SupplierId, other_than: int 
     return list(session.exec(statement).all())
 
 
-def mission_hosts(session: Session, code: str) -> list[str]:
-    mission = session.get(Mission, code)
-    return list(mission.host_states) if mission is not None else []
+def request_hosts(session: Session, request: CapacityRequest) -> list[str]:
+    """The host states of a request: its mission's, or the requesting state itself outside a mission."""
+    mission = session.get(Mission, request.mission) if request.mission is not None else None
+    return hosts_of(request, {mission.code: mission.host_states} if mission is not None else {})
+
+
+def hosts_of(request: CapacityRequest, hosts: dict[str, list[str]]) -> list[str]:
+    """A request's host states, from each mission's (``hosts``): outside a mission, the state that asked (its own
+    nationals are not sent to advise their own government)."""
+    if request.mission is None:
+        return [request.requested_by_state] if request.requested_by_state else []
+    return list(hosts.get(request.mission, []))
 
 
 def host_states(session: Session) -> dict[str, list[str]]:

@@ -10,7 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from schemas.enums import PlanStatus, ReviewStatus
+from schemas.enums import PlanStatus, RequestStatus, ReviewStatus
 from schemas.ids import SeatId, SupplierId
 from schemas.instance import Instance
 from schemas.plan import Plan as SolverPlan
@@ -72,6 +72,19 @@ def _lease(owner: str | None) -> dict:
     }
 
 
+def _check_plannable(session, request_ids: list[int]) -> None:
+    """A Member State's request is planned once HQ has accepted it: not while proposed, never once declined."""
+    for status, ids in repo.requests_awaiting_or_declined(session, request_ids).items():
+        named = ", ".join(map(str, ids))
+        if status == RequestStatus.proposed:
+            why = (
+                f"request(s) {named} await HQ's decision (proposed): accept them first (POST /requests/{{id}}/decision)"
+            )
+        else:
+            why = f"request(s) {named} were declined by HQ: they are never planned"
+        raise Invalid("request_ids", why)
+
+
 @use_case
 def create_plan(
     unit: Unit, *, body: PlanCreate, parent_id: int | None = None, lease_owner: str | None = None
@@ -82,6 +95,7 @@ def create_plan(
         missing = sorted(set(body.request_ids) - repo.request_ids_found(session, body.request_ids))
         if missing:
             raise Invalid("request_ids", f"unknown request id(s) {missing}: see GET /requests")
+        _check_plannable(session, body.request_ids)
     repo.check_pins(session, body.pins)
     repo.check_replaced(session, body.replace_deployments)
     plan = Plan(

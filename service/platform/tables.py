@@ -213,9 +213,35 @@ class OfferAssessment(SQLModel, table=True):
 
 class CapacityRequest(CapacityRequestBase, Versioned, table=True):
     __tablename__ = "capacity_request"
-    __table_args__ = (sa.UniqueConstraint("mission", "title", name="uq_request_mission_title"),)
+    __table_args__ = (
+        # One title per mission; a request outside a mission is for its state's own government: one title there
+        # per state.
+        sa.UniqueConstraint("mission", "title", name="uq_request_mission_title"),
+        sa.Index(
+            "uq_request_state_title",
+            "requested_by_state",
+            "title",
+            unique=True,
+            sqlite_where=sa.text("mission IS NULL"),
+            postgresql_where=sa.text("mission IS NULL"),
+        ),
+        sa.CheckConstraint("mission IS NOT NULL OR requested_by_state IS NOT NULL", name="ck_request_mission_or_state"),
+        sa.CheckConstraint(
+            "status <> 'proposed' OR requested_by_state IS NOT NULL", name="ck_request_proposed_by_a_state"
+        ),
+        sa.CheckConstraint(
+            "status <> 'declined' OR (requested_by_state IS NOT NULL AND decided_at IS NOT NULL "
+            "AND decided_by IS NOT NULL AND decision_note IS NOT NULL AND decision_note <> '')",
+            name="ck_request_declined_with_note",
+        ),
+    )
     id: int | None = Field(default=None, primary_key=True)
-    mission: str = Field(foreign_key="mission.code", index=True, max_length=20)
+    mission: str | None = Field(default=None, foreign_key="mission.code", index=True, max_length=20)
+    requested_by_state: str | None = Field(default=None, foreign_key="member_state.iso3", index=True, max_length=3)
+    requested_by: str = Field(default="HQ", max_length=120, sa_column_kwargs={"server_default": "HQ"})
+    decision_note: str | None = Field(default=None, max_length=2000)
+    decided_by: str | None = Field(default=None, max_length=120)
+    decided_at: datetime | None = None
     level: Level = Field(sa_type=enum_type(Level))
     benchmark: Benchmark | None = Field(default=None, sa_type=enum_type(Benchmark))
     status: RequestStatus = Field(sa_type=enum_type(RequestStatus), index=True)
@@ -529,7 +555,7 @@ class Deployment(SQLModel, table=True):
     slot: int = 1
     supplier_key: str = Field(max_length=40)
     contributing_state: str | None = Field(default=None, foreign_key="member_state.iso3", index=True, max_length=3)
-    mission: str = Field(foreign_key="mission.code", index=True, max_length=20)
+    mission: str | None = Field(default=None, foreign_key="mission.code", index=True, max_length=20)
     start_date: date
     end_date: date = Field(index=True)
     status: DeploymentStatus = Field(default=DeploymentStatus.planned, sa_type=enum_type(DeploymentStatus), index=True)

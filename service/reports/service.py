@@ -8,6 +8,7 @@ from schemas.enums import Level, Role
 from schemas.reports import GapReport
 from service.platform.auth import Principal
 from service.reports import gaps, repository
+from service.requests import repository as requests_repo
 
 
 def gap_report(
@@ -28,7 +29,8 @@ def gap_report(
 
 
 def positions(session: Session, *, ids: set[int]) -> dict[int, dict]:
-    """The positions behind report cells, with their request, by id."""
+    """The positions behind report cells, with their request (and where it is for), by id."""
+    names = requests_repo.state_names(session) if ids else {}
     return (
         {
             p.id: {
@@ -36,7 +38,7 @@ def positions(session: Session, *, ids: set[int]) -> dict[int, dict]:
                 "title": p.title,
                 "request_id": r.id,
                 "request": r.title,
-                "mission": r.mission,
+                "mission": requests_repo.place(r, names),
                 "start": p.start_date.isoformat(),
                 "end": p.end_date.isoformat(),
                 "open": p.count - p.filled,

@@ -1,7 +1,9 @@
 """Capacity requests and their positions."""
 
+from collections.abc import Iterable
+
 from pydantic import ValidationError
-from sqlmodel import Session, select
+from sqlmodel import Session, or_, select
 
 from schemas.enums import RequestStatus, Role
 from schemas.roster import (
@@ -14,12 +16,14 @@ from schemas.roster import (
     PositionUpdate,
 )
 from service.platform.auth import Principal
-from service.platform.errors import Conflict, Invalid, not_found
+from service.platform.errors import Conflict, Forbidden, Invalid, not_found
 from service.platform.queries import get_scoped, page
-from service.platform.tables import CapacityRequest, Mission, Position, utcnow
-from service.reference.repository import check_skills
+from service.platform.tables import CapacityRequest, MemberState, Mission, Position, stored_id, utcnow
+from service.reference.repository import check_skills, check_states
 
 OPEN_STATUSES = (RequestStatus.submitted, RequestStatus.planning, RequestStatus.partly_filled)
+# What only HQ's decision sets or leaves: a state's request awaiting HQ, and one HQ declined.
+DECISION_STATUSES = (RequestStatus.proposed, RequestStatus.declined)
 
 
 def position_public(position: Position) -> PositionPublic:
@@ -31,10 +35,37 @@ def to_public(request: CapacityRequest) -> CapacityRequestPublic:
 
 
 def scope(statement, principal: Principal):
-    """Member States see open requests only."""
+    """Member States see the open requests and their own."""
     if principal.role == Role.member_state:
-        return statement.where(CapacityRequest.status.in_(OPEN_STATUSES))
+        return statement.where(
+            or_(CapacityRequest.status.in_(OPEN_STATUSES), CapacityRequest.requested_by_state == principal.state)
+        )
     return statement
+
+
+def place(request: CapacityRequest | CapacityRequestPublic | None, states: dict[str, str]) -> str:
+    """Where a request is for: its mission, or its state's own government ("outside a mission (Norway)")."""
+    if request is None:
+        return ""
+    if request.mission is not None:
+        return request.mission
+    state = request.requested_by_state or ""
+    return f"outside a mission ({states.get(state, state)})"
+
+
+def places(session: Session, request_ids: Iterable[int]) -> dict[int, str]:
+    """Where each of these requests is for, by id (a label: the mission, or "outside a mission (Norway)")."""
+    ids = set(request_ids)
+    if not ids:
+        return {}
+    rows = session.exec(select(CapacityRequest).where(CapacityRequest.id.in_(ids))).all()
+    names = state_names(session) if any(r.mission is None for r in rows) else {}
+    return {stored_id(r.id): place(r, names) for r in rows}
+
+
+def state_names(session: Session) -> dict[str, str]:
+    """Every Member State's name by its ISO3 code."""
+    return {s.iso3: s.name for s in session.exec(select(MemberState)).all()}
 
 
 def get_visible(session: Session, principal: Principal, request_id: int) -> CapacityRequest:
@@ -50,7 +81,8 @@ def get_position(request: CapacityRequest, position_id: int) -> Position:
 
 def list_requests(session: Session, principal: Principal, filters: dict, limit: int, offset: int):
     conditions = [getattr(CapacityRequest, k) == v for k, v in filters.items() if v is not None]
-    order = (CapacityRequest.priority, CapacityRequest.id)
+    awaiting_hq_first = CapacityRequest.status != RequestStatus.proposed
+    order = (awaiting_hq_first, CapacityRequest.priority, CapacityRequest.id)
     rows, count = page(session, CapacityRequest, principal, scope, conditions, order, limit, offset)
     return [to_public(r) for r in rows], count
 
@@ -65,12 +97,39 @@ def _check_mission(session: Session, code: str) -> None:
 
 def _check_unique(session: Session, request: CapacityRequest) -> None:
     clash = select(CapacityRequest.id).where(
-        CapacityRequest.mission == request.mission, CapacityRequest.title == request.title
+        CapacityRequest.mission == request.mission
+        if request.mission is not None
+        else (CapacityRequest.mission.is_(None)) & (CapacityRequest.requested_by_state == request.requested_by_state),
+        CapacityRequest.title == request.title,
     )
     if request.id is not None:
         clash = clash.where(CapacityRequest.id != request.id)
     if session.exec(clash).first() is not None:
-        raise Conflict(f"mission {request.mission} already has a request titled {request.title!r}")
+        where = f"mission {request.mission}" if request.mission else f"{request.requested_by_state} outside a mission"
+        raise Conflict(f"{where} already has a request titled {request.title!r}: change the title")
+
+
+def _check_place(session: Session, request: CapacityRequest) -> None:
+    """A request is for a mission, or (a Member State's) for its own government outside a mission."""
+    if request.mission is not None:
+        _check_mission(session, request.mission)
+    elif request.requested_by_state is None:
+        raise Invalid(
+            "mission", "name the mission: only a Member State's request may be outside a mission (for its government)"
+        )
+
+
+def requester(principal: Principal, data: CapacityRequestCreate) -> tuple[str | None, RequestStatus]:
+    """Who asks and the status a new request starts in: a Member State asks for itself and waits for HQ."""
+    if principal.role != Role.member_state:
+        if data.status == RequestStatus.proposed and data.requested_by_state is None:
+            raise Invalid("status", "a proposed request is a Member State's: name it in 'requested_by_state'")
+        return data.requested_by_state, data.status or RequestStatus.submitted
+    if data.requested_by_state not in (None, principal.state):
+        raise Invalid("requested_by_state", f"a {principal.state} token can only ask for {principal.state}")
+    if data.status not in (None, RequestStatus.proposed):
+        raise Invalid("status", "a Member State's request starts proposed, until HQ accepts it: leave status out")
+    return principal.state, RequestStatus.proposed
 
 
 def _check_position_skills(session: Session, field: str, data: PositionCreate) -> None:
@@ -84,11 +143,15 @@ def _new_position(request: CapacityRequest, data: PositionCreate) -> Position:
     return Position(**values)
 
 
-def create(session: Session, data: CapacityRequestCreate) -> CapacityRequest:
-    _check_mission(session, data.mission)
+def create(session: Session, principal: Principal, data: CapacityRequestCreate) -> CapacityRequest:
+    state, status = requester(principal, data)
+    if state is not None:
+        check_states(session, "requested_by_state", [state])
     for i, position in enumerate(data.positions):
         _check_position_skills(session, f"positions.{i}", position)
-    request = CapacityRequest(**data.model_dump(exclude={"positions"}))
+    values = data.model_dump(exclude={"positions", "status", "requested_by_state"})
+    request = CapacityRequest(**values, status=status, requested_by_state=state, requested_by=principal.name)
+    _check_place(session, request)
     _check_unique(session, request)
     request.positions = [_new_position(request, p) for p in data.positions]
     session.add(request)
@@ -96,19 +159,70 @@ def create(session: Session, data: CapacityRequestCreate) -> CapacityRequest:
     return request
 
 
-def update(session: Session, request: CapacityRequest, data: CapacityRequestUpdate) -> CapacityRequest:
+def check_writable(principal: Principal, request: CapacityRequest) -> None:
+    """A Member State changes only its own requests, and only while they wait for HQ."""
+    if principal.role != Role.member_state:
+        return
+    if request.requested_by_state != principal.state:
+        raise Forbidden(f"a {principal.state} token changes only the requests {principal.state} made")
+    if request.status != RequestStatus.proposed:
+        raise Conflict(f"request {request.id} is {request.status.value}: HQ keeps it now, ask HQ to change it")
+
+
+def _check_status(principal: Principal, request: CapacityRequest, changes: dict) -> None:
+    if "status" not in changes or changes["status"] == request.status:
+        return
+    if principal.role == Role.member_state:
+        raise Invalid("status", "a Member State withdraws its request with POST /requests/{id}/withdraw")
+    if request.status in DECISION_STATUSES or changes["status"] in DECISION_STATUSES:
+        raise Invalid(
+            "status",
+            f"a request goes from or to proposed only through HQ's decision (it is {request.status.value}): "
+            "POST /requests/{id}/decision",
+        )
+
+
+def update(
+    session: Session, principal: Principal, request: CapacityRequest, data: CapacityRequestUpdate
+) -> CapacityRequest:
+    check_writable(principal, request)
     changes = data.model_dump(exclude_unset=True)
     for name, value in changes.items():
         if value is None and name not in REQUEST_NULLABLE:
             raise Invalid(name, f"{name} cannot be null: leave it out to keep the current value")
-    if "mission" in changes:
-        _check_mission(session, changes["mission"])
+    _check_status(principal, request, changes)
     request.sqlmodel_update(changes)
+    if "mission" in changes:
+        _check_place(session, request)
     _check_unique(session, request)
     touch(request)
     session.add(request)
     session.flush()
     return request
+
+
+def decide(session: Session, principal: Principal, request: CapacityRequest, accept: bool, note: str) -> None:
+    """HQ's answer to a proposed request: accepted it is submitted (plannable), declined it is final."""
+    if request.status != RequestStatus.proposed:
+        raise Conflict(f"request {request.id} is {request.status.value}: only a proposed request is decided")
+    if not accept and not note.strip():
+        raise Invalid("note", "say why in 'note': the requesting state reads it")
+    request.status = RequestStatus.submitted if accept else RequestStatus.declined
+    request.decision_note = note.strip() or None
+    request.decided_by = principal.name
+    request.decided_at = utcnow()
+    touch(request)
+    session.add(request)
+    session.flush()
+
+
+def withdraw(session: Session, principal: Principal, request: CapacityRequest) -> None:
+    """The requesting state takes back its proposed request: it is closed."""
+    check_writable(principal, request)
+    request.status = RequestStatus.closed
+    touch(request)
+    session.add(request)
+    session.flush()
 
 
 def touch(request: CapacityRequest) -> None:

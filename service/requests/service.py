@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from pydantic import ValidationError
 
+from schemas.enums import RequestDecision, RequestStatus
 from schemas.roster import (
     CapacityRequestCreate,
     CapacityRequestPublic,
@@ -12,9 +13,11 @@ from schemas.roster import (
     PositionCreate,
     PositionPublic,
     PositionUpdate,
+    RequestDecisionCreate,
 )
 from service.platform import hooks, locks
 from service.platform.errors import PreconditionFailed, RosterError
+from service.platform.etags import check_if_match
 from service.platform.tables import CapacityRequest, Position
 from service.platform.unit import Unit
 from service.platform.usecase import use_case
@@ -23,11 +26,59 @@ from service.requests import repository as repo
 
 @use_case
 def create_request(unit: Unit, *, body: CapacityRequestCreate) -> CapacityRequestPublic:
-    """Submit a capacity request for a mission, with its positions."""
-    request = repo.create(unit.session, body)
+    """Submit a capacity request for a mission, with its positions; a Member State's waits for HQ (proposed)."""
+    request = repo.create(unit.session, unit.principal, body)
     public = repo.to_public(request)
     unit.audit("create", "capacity_request", request.id, after=public)
+    if request.status == RequestStatus.proposed:
+        _publish(unit, "request.proposed", request)
     return unit.commit(public, status=201)
+
+
+@use_case
+def decide_request(
+    unit: Unit, *, request_id: int, body: RequestDecisionCreate, if_match: str | None = None
+) -> CapacityRequestPublic:
+    """HQ accepts a state's proposed request (submitted: it can be planned) or declines it with a note (final)."""
+    locks.lock_requests(unit.session, [request_id])
+    request = repo.get_visible(unit.session, unit.principal, request_id)
+    check_if_match(if_match, request.version)
+    before = repo.to_public(request)
+    accept = body.decision == RequestDecision.accept
+    repo.decide(unit.session, unit.principal, request, accept, body.note)
+    after = repo.to_public(request)
+    unit.audit("accept" if accept else "decline", "capacity_request", request.id, before=before, after=after)
+    _publish(unit, "request.accepted" if accept else "request.declined", request)
+    return unit.commit(after)
+
+
+@use_case
+def withdraw_request(unit: Unit, *, request_id: int, if_match: str | None = None) -> CapacityRequestPublic:
+    """The requesting state takes back its proposed request (closed)."""
+    locks.lock_requests(unit.session, [request_id])
+    request = repo.get_visible(unit.session, unit.principal, request_id)
+    check_if_match(if_match, request.version)
+    before = repo.to_public(request)
+    repo.withdraw(unit.session, unit.principal, request)
+    after = repo.to_public(request)
+    unit.audit("withdraw", "capacity_request", request.id, before=before, after=after)
+    _publish(unit, "request.withdrawn", request)
+    return unit.commit(after)
+
+
+def _publish(unit: Unit, type: str, request: CapacityRequest) -> None:
+    """An event of a state's request: the state sees it, and HQ."""
+    payload = {
+        "request_id": request.id,
+        "title": request.title,
+        "mission": request.mission,
+        "requested_by_state": request.requested_by_state,
+        "requested_by": request.requested_by,
+        "status": request.status,
+        "decision_note": request.decision_note,
+    }
+    state = request.requested_by_state
+    hooks.publish(unit, type, state=state, entity="capacity_request", entity_id=request.id, payload=payload)
 
 
 @use_case
@@ -39,7 +90,7 @@ def update_request(
     request = repo.get_visible(unit.session, unit.principal, request_id)
 
     def change() -> None:
-        repo.update(unit.session, request, body)
+        repo.update(unit.session, unit.principal, request, body)
         hooks.announce(unit, requests=[request_id])
 
     return unit.update(request, entity="capacity_request", if_match=if_match, public=repo.to_public, change=change)
@@ -49,6 +100,7 @@ def update_request(
 def add_position(unit: Unit, *, request_id: int, body: PositionCreate) -> PositionPublic:
     """Add a position to a request."""
     request = repo.get_visible(unit.session, unit.principal, request_id)
+    repo.check_writable(unit.principal, request)
     position = repo.add_position(unit.session, request, body)
     public = repo.position_public(position)
     unit.audit("create", "position", position.id, after=public)
@@ -63,6 +115,7 @@ def update_position(
     it breaks are flagged."""
     locks.lock_requests(unit.session, [request_id])
     request = repo.get_visible(unit.session, unit.principal, request_id)
+    repo.check_writable(unit.principal, request)
     position = repo.get_position(request, position_id)
 
     def change() -> None:
@@ -76,6 +129,7 @@ def update_position(
 def delete_position(unit: Unit, *, request_id: int, position_id: int) -> None:
     """Remove a position from a request."""
     request = repo.get_visible(unit.session, unit.principal, request_id)
+    repo.check_writable(unit.principal, request)
     position = repo.get_position(request, position_id)
     _remove_position(unit, request, position)
     unit.commit(None)
@@ -112,13 +166,14 @@ def edit_request(
     """Apply an edit as a whole in one transaction: the request's changes, then each position in turn."""
     locks.lock_requests(unit.session, [request_id])
     stored = repo.get_visible(unit.session, unit.principal, request_id)
+    repo.check_writable(unit.principal, stored)
     if str(stored.version) != str(version):
         raise PreconditionFailed(
             "someone changed this request since you opened it: reload the page and make your change again"
         )
     before = repo.to_public(stored)
     if changed := request_changes(before):
-        repo.update(unit.session, stored, CapacityRequestUpdate.model_validate(changed))
+        repo.update(unit.session, unit.principal, stored, CapacityRequestUpdate.model_validate(changed))
     for edit in positions:
         try:
             _edit_position(unit, stored, edit, position_changes)

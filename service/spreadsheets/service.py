@@ -14,6 +14,7 @@ from service.platform.settings import get_settings
 from service.platform.unit import Unit
 from service.platform.usecase import use_case
 from service.reports import service as reports
+from service.requests import repository as requests_repo
 from service.spreadsheets import experts, offers, tables
 from service.spreadsheets.cells import Row
 from service.spreadsheets.columns import Kind
@@ -117,7 +118,8 @@ def deployments_export(
     page = deployments.list_deployments(
         session, principal=principal, conditions=conditions, limit=MAX_EXPORT_ROWS, offset=0
     )
-    return render([tables.deployments_table(page.data)], format), f"deployments.{format}"
+    places = requests_repo.places(session, {d.request_id for d in page.data})
+    return render([tables.deployments_table(page.data, places)], format), f"deployments.{format}"
 
 
 def gaps_export(
@@ -135,4 +137,5 @@ def gaps_export(
     report = reports.gap_report(
         session, principal=principal, start=start, end=end, mission=mission, level=level, skill=skill
     )
-    return tables.render_gaps(report, format), tables.gaps_filename(report, format)
+    places = requests_repo.places(session, {u.request_id for u in report.unfilled})
+    return tables.render_gaps(report, format, places), tables.gaps_filename(report, format)

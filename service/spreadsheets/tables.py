@@ -7,6 +7,7 @@ from schemas.reports import GapReport
 from service.planning import repository as plan_repo
 from service.platform.tables import Plan
 from service.reports import gaps, rendering
+from service.requests import repository as requests_repo
 from service.spreadsheets.writing import Format, Table, to_xlsx
 
 # --- Plans -------------------------------------------------------------------------------------
@@ -14,7 +15,7 @@ from service.spreadsheets.writing import Format, Table, to_xlsx
 PLAN_SHEETS = ("assignments", "unfilled")
 
 
-def assignments_table(rows: list[AssignmentPublic]) -> Table:
+def assignments_table(rows: list[AssignmentPublic], places: dict[int, str]) -> Table:
     scores = sorted({name for a in rows for name in a.score})
     columns = [
         "id",
@@ -46,7 +47,7 @@ def assignments_table(rows: list[AssignmentPublic]) -> Table:
                 a.id,
                 a.plan_id,
                 a.request_id,
-                a.mission,
+                places.get(a.request_id, a.mission),
                 a.position_id,
                 a.position_title,
                 a.seat,
@@ -69,24 +70,32 @@ def assignments_table(rows: list[AssignmentPublic]) -> Table:
     )
 
 
-def unfilled_table(rows: list[UnfilledPublic]) -> Table:
+def unfilled_table(rows: list[UnfilledPublic], places: dict[int, str]) -> Table:
     columns = ["position_id", "position_title", "request_id", "mission", "seat", "rule", "reason"]
     return Table(
         "unfilled",
         columns,
         [
-            [u.position_id, u.position_title, u.request_id, u.mission, u.seat, gaps.main_rule(u.detail), u.reason]
+            [
+                u.position_id,
+                u.position_title,
+                u.request_id,
+                places.get(u.request_id, u.mission),
+                u.seat,
+                gaps.main_rule(u.detail),
+                u.reason,
+            ]
             for u in rows
         ],
     )
 
 
 def plan_tables(session: Session, plan: Plan) -> list[Table]:
-    """The plan's assignments and its unfilled seats, as the JSON endpoints give them."""
-    return [
-        assignments_table(plan_repo.assignments(session, plan, [])),
-        unfilled_table(plan_repo.unfilled(session, plan)),
-    ]
+    """The plan's assignments and its unfilled seats, as the JSON endpoints give them (a request outside a
+    mission labelled as such)."""
+    assigned, unfilled = plan_repo.assignments(session, plan, []), plan_repo.unfilled(session, plan)
+    places = requests_repo.places(session, {r.request_id for r in [*assigned, *unfilled]})
+    return [assignments_table(assigned, places), unfilled_table(unfilled, places)]
 
 
 def plan_filename(plan_id: int, format: Format, sheet: str | None = None) -> str:
@@ -119,14 +128,14 @@ DEPLOYMENT_COLUMNS = [
 ]
 
 
-def deployments_table(rows: list[DeploymentPublic]) -> Table:
+def deployments_table(rows: list[DeploymentPublic], places: dict[int, str]) -> Table:
     return Table(
         "deployments",
         DEPLOYMENT_COLUMNS,
         [
             [
                 d.id,
-                d.mission,
+                places.get(d.request_id, d.mission),
                 d.request_id,
                 d.position_id,
                 d.seat,
@@ -153,7 +162,7 @@ def deployments_table(rows: list[DeploymentPublic]) -> Table:
 # --- The gap report ------------------------------------------------------------------------------
 
 
-def gap_tables(report: GapReport) -> list[Table]:
+def gap_tables(report: GapReport, places: dict[int, str]) -> list[Table]:
     """Cells (the CSV's columns), unfilled seats, top reasons and the totals."""
     cells = Table(
         "gaps",
@@ -169,7 +178,10 @@ def gap_tables(report: GapReport) -> list[Table]:
     unfilled = Table(
         "unfilled",
         ["position_id", "request_id", "title", "mission", "seat", "reason"],
-        [[u.position_id, u.request_id, u.title, u.mission, u.seat, u.reason] for u in report.unfilled],
+        [
+            [u.position_id, u.request_id, u.title, places.get(u.request_id, u.mission), u.seat, u.reason]
+            for u in report.unfilled
+        ],
     )
     reasons = Table("top_reasons", ["rule", "count"], [[r.rule, r.count] for r in report.top_reasons])
     plan = report.latest_plan
@@ -189,10 +201,10 @@ def gap_tables(report: GapReport) -> list[Table]:
     return [cells, unfilled, reasons, summary]
 
 
-def render_gaps(report: GapReport, format: Format) -> bytes:
+def render_gaps(report: GapReport, format: Format, places: dict[int, str]) -> bytes:
     if format == "csv":
         return rendering.to_csv(report).encode("utf-8")
-    return to_xlsx(gap_tables(report))
+    return to_xlsx(gap_tables(report, places))
 
 
 def gaps_filename(report: GapReport, format: Format) -> str:

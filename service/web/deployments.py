@@ -11,6 +11,7 @@ from service.planning import service as planning
 from service.platform.deps import SessionDep
 from service.platform.errors import RosterError
 from service.platform.unit import Unit
+from service.requests import repository as requests_repo
 from service.web import forms, render
 from service.web.session import CurrentViewer, PlannerViewer, PostedForm
 
@@ -26,12 +27,12 @@ COLOURS = {
 }
 
 
-def _chart_rows(data) -> list[dict]:
+def _chart_rows(data, places: dict[int, str]) -> list[dict]:
     return [
         {
             "id": d.id,
             "person": _who(d),
-            "mission": d.mission,
+            "mission": places.get(d.request_id, d.mission or ""),
             "start": d.start_date.isoformat(),
             "end": (d.end_date + timedelta(days=1)).isoformat(),
             "status": d.status.value,
@@ -75,6 +76,7 @@ def _page(request: Request, session, viewer, *, mission=None, status=None, today
     ending = service.ending_soon(
         session, principal=viewer.principal, start=start, within_days=days, limit=MAX_ROWS, offset=0
     ).data
+    places = requests_repo.places(session, {d.request_id for d in [*data, *at_risk, *ending]})
     return render.page(
         request,
         "deployments.html",
@@ -89,8 +91,9 @@ def _page(request: Request, session, viewer, *, mission=None, status=None, today
         ending=ending,
         start=start,
         days=days,
-        chart={"rows": _chart_rows(data), "colours": COLOURS},
-        missions=sorted({d.mission for d in data}),
+        chart={"rows": _chart_rows(data, places), "colours": COLOURS},
+        places=places,
+        missions=sorted({d.mission for d in data if d.mission}),
         statuses=list(DeploymentStatus),
         filters={"mission": mission, "status": status, "today": today},
     )

@@ -18,6 +18,7 @@ from service.platform.deps import SessionDep
 from service.platform.errors import RosterError
 from service.platform.tables import stored_id
 from service.platform.unit import Unit
+from service.requests import repository as requests_repo
 from service.web import forms, render
 from service.web.explain import plain_reasons
 from service.web.session import PlannerViewer, PostedForm, StaffViewer
@@ -124,6 +125,7 @@ def _review_context(session: Session, plan) -> dict:
         "declined_ids": {d.deployment_id for d in declined},
         "groups": sorted(by_request.items(), key=lambda kv: (requests[kv[0]].priority, kv[0])),
         "requests": requests,
+        "places": requests_repo.places(session, ids),
         "unfilled": list(unfilled.values()),
         "open_count": open_count,
         "reasons": plain_reasons,
@@ -210,6 +212,7 @@ def alternatives(
         current=holder,
         position=position,
         request_row=repo.capacity_request(session, position.request_id),
+        place=requests_repo.places(session, [position.request_id]).get(position.request_id, ""),
         reasons=plain_reasons,
     )
 

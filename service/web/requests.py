@@ -1,11 +1,12 @@
-"""Pages: capacity requests — list with filters, detail with fill, and HQ's create / edit form."""
+"""Pages: capacity requests — list with filters, detail with fill, the create / edit form (HQ's, and a Member
+State's for its own government), HQ's decision on a state's request and the state's withdrawal."""
 
 from fastapi import APIRouter, Request
 from pydantic import ValidationError
 from sqlmodel import Session
 
-from schemas.enums import GRADE_RANK, Benchmark, Category, Level, RequestStatus
-from schemas.roster import CapacityRequestCreate, CapacityRequestPublic, PositionPublic
+from schemas.enums import GRADE_RANK, Benchmark, Category, Level, RequestDecision, RequestStatus, Role
+from schemas.roster import CapacityRequestCreate, CapacityRequestPublic, PositionPublic, RequestDecisionCreate
 from service.platform.deps import SessionDep
 from service.platform.errors import RosterError
 from service.platform.unit import Unit
@@ -14,7 +15,7 @@ from service.requests import repository as repo
 from service.requests import service as requests_service
 from service.requests.service import PositionEdit, PositionRejected
 from service.web import forms, render
-from service.web.session import CurrentViewer, HqViewer, PostedForm, Viewer
+from service.web.session import ContributorViewer, CurrentViewer, DeciderViewer, PostedForm, Viewer
 
 router = APIRouter(prefix="/ui/requests")
 PAGE_SIZE = 50
@@ -24,6 +25,7 @@ def _choices(session: Session) -> dict:
     missions = reference.missions(session, active=True)
     return {
         "missions": missions,
+        "state_names": repo.state_names(session),
         "levels": list(Level),
         "categories": list(Category),
         "statuses": list(RequestStatus),
@@ -44,18 +46,27 @@ def list_requests(
     mission: str | None = None,
     status: str | None = None,
     priority: str | None = None,
+    requested_by_state: str | None = None,
     page: int = 1,
 ):
-    """Requests, most important first, filtered by mission, status and priority."""
+    """Requests, those awaiting HQ first, then most important first, filtered by mission, status, priority and
+    requesting state."""
     status_ = RequestStatus(status) if status in set(RequestStatus) else None
-    filters = {"mission": mission or None, "status": status_, "priority": _int(priority)}
+    filters = {
+        "mission": mission or None,
+        "status": status_,
+        "priority": _int(priority),
+        "requested_by_state": requested_by_state or None,
+    }
     data, count = repo.list_requests(session, viewer.principal, filters, PAGE_SIZE, (max(page, 1) - 1) * PAGE_SIZE)
+    names = repo.state_names(session)
     return render.page(
         request,
         "requests.html",
         viewer,
         title="Capacity requests",
         requests=data,
+        places={r.id: repo.place(r, names) for r in data},
         count=count,
         filters=filters,
         page=max(page, 1),
@@ -65,14 +76,14 @@ def list_requests(
 
 
 @router.get("/new")
-def new_request(request: Request, session: SessionDep, viewer: HqViewer):
-    """The empty request form."""
+def new_request(request: Request, session: SessionDep, viewer: ContributorViewer):
+    """The empty request form (a Member State's: "Ask for capacity", for its own government)."""
     return _form(request, session, viewer, None, {}, [_blank_row(0)], {})
 
 
 @router.post("/new")
-def create_request(request: Request, session: SessionDep, viewer: HqViewer, form: PostedForm):
-    """Create a request with its positions, validated exactly as POST /requests."""
+def create_request(request: Request, session: SessionDep, viewer: ContributorViewer, form: PostedForm):
+    """Create a request with its positions, validated exactly as POST /requests (a state's is proposed to HQ)."""
     values, rows = forms.request_values(form), forms.position_rows(form)
     wanted = [r for r in rows if not r["blank"] and not r["remove"]]
     try:
@@ -81,18 +92,84 @@ def create_request(request: Request, session: SessionDep, viewer: HqViewer, form
     except (ValidationError, RosterError) as exc:
         errors = _renumber(forms.errors_of(exc), wanted)
         return _form(request, session, viewer, None, values, rows or [_blank_row(0)], errors, 422)
-    return render.redirect(f"/ui/requests/{created.id}", f"Request {created.id} created.")
+    done = "sent to HQ, which accepts or declines it" if created.status == RequestStatus.proposed else "created"
+    return render.redirect(f"/ui/requests/{created.id}", f"Request {created.id} {done}.")
 
 
 @router.get("/{request_id}")
 def show_request(request: Request, session: SessionDep, viewer: CurrentViewer, request_id: int):
-    """One request with its positions and how filled each is."""
-    found = repo.to_public(repo.get_visible(session, viewer.principal, request_id))
-    return render.page(request, "request.html", viewer, title=found.title, item=found, codes=forms.format_codes)
+    """One request with its positions and how filled each is; HQ decides here on a state's proposed request."""
+    return _request_page(request, session, viewer, request_id)
+
+
+def _request_page(
+    request: Request,
+    session: Session,
+    viewer: Viewer,
+    request_id: int,
+    status_code: int = 200,
+    decision: dict | None = None,
+    decision_errors: dict | None = None,
+):
+    found = repo.get_visible(session, viewer.principal, request_id)
+    principal, names = viewer.principal, repo.state_names(session)
+    own_proposal = found.status == RequestStatus.proposed and found.requested_by_state == principal.state
+    return render.page(
+        request,
+        "request.html",
+        viewer,
+        status_code=status_code,
+        title=found.title,
+        item=repo.to_public(found),
+        place=repo.place(found, names),
+        asking_state_name=names.get(found.requested_by_state or "", found.requested_by_state),
+        codes=forms.format_codes,
+        can_edit=principal.role == Role.hq or (principal.role == Role.member_state and own_proposal),
+        can_withdraw=principal.role == Role.member_state and own_proposal,
+        can_decide=principal.role in (Role.hq, Role.admin) and found.status == RequestStatus.proposed,
+        decisions=[d.value for d in RequestDecision],
+        decision=decision or {},
+        decision_errors=decision_errors or {},
+    )
+
+
+@router.post("/{request_id}/decision")
+def decide_request(request: Request, session: SessionDep, viewer: DeciderViewer, form: PostedForm, request_id: int):
+    """Accept or decline a state's proposed request, as POST /requests/{id}/decision (stale form: nothing changes)."""
+    values = {k: str(form.get(k, "")).strip() for k in ("decision", "note")}
+    version = str(form.get("version", "")).strip()
+    try:
+        body = RequestDecisionCreate.model_validate(values)
+        done = requests_service.decide_request(
+            Unit.of(session, viewer.principal),
+            request_id=request_id,
+            body=body,
+            if_match=f'"{version}"' if version else None,
+        )
+    except (ValidationError, RosterError) as exc:
+        session.rollback()
+        errors = forms.errors_of(exc)
+        return _request_page(request, session, viewer, request_id, 422, decision=values, decision_errors=errors)
+    return render.redirect(f"/ui/requests/{request_id}", f"Request {request_id} is now {render.words(done.status)}.")
+
+
+@router.post("/{request_id}/withdraw")
+def withdraw_request(
+    request: Request, session: SessionDep, viewer: ContributorViewer, form: PostedForm, request_id: int
+):
+    """The requesting state takes back its proposed request, as POST /requests/{id}/withdraw."""
+    version = str(form.get("version", "")).strip()
+    try:
+        requests_service.withdraw_request(
+            Unit.of(session, viewer.principal), request_id=request_id, if_match=f'"{version}"' if version else None
+        )
+    except RosterError as exc:
+        return render.redirect(f"/ui/requests/{request_id}", "Not withdrawn: " + forms.summary(exc))
+    return render.redirect(f"/ui/requests/{request_id}", f"Request {request_id} withdrawn.")
 
 
 @router.get("/{request_id}/edit")
-def edit_request(request: Request, session: SessionDep, viewer: HqViewer, request_id: int):
+def edit_request(request: Request, session: SessionDep, viewer: ContributorViewer, request_id: int):
     """The request form, filled in."""
     found = repo.to_public(repo.get_visible(session, viewer.principal, request_id))
     values = found.model_dump(mode="json", include=set(forms.REQUEST_FIELDS))
@@ -101,7 +178,7 @@ def edit_request(request: Request, session: SessionDep, viewer: HqViewer, reques
 
 
 @router.post("/{request_id}/edit")
-def update_request(request: Request, session: SessionDep, viewer: HqViewer, form: PostedForm, request_id: int):
+def update_request(request: Request, session: SessionDep, viewer: ContributorViewer, form: PostedForm, request_id: int):
     """Apply the edit in one transaction: the request's fields, then each position changed, added or removed."""
     values, rows = forms.request_values(form), forms.position_rows(form)
     edits = (
@@ -129,7 +206,7 @@ def _changes(before: CapacityRequestPublic, values: dict) -> dict:
     """The request's fields posted that differ from the stored ones; dates and benchmark left blank are cleared."""
     current = before.model_dump(mode="json", include=set(forms.REQUEST_FIELDS))
     changes = {k: v for k, v in values.items() if str(current.get(k) or "") != v}
-    return changes | {k: None for k in ("deploy_by", "benchmark") if current.get(k) and k not in values}
+    return changes | {k: None for k in ("mission", "deploy_by", "benchmark") if current.get(k) and k not in values}
 
 
 def _position_changes(position: PositionPublic, values: dict) -> dict:
@@ -189,7 +266,8 @@ def _form(
     errors: dict,
     status_code: int = 200,
 ):
-    title = f"Edit request {item.id}" if item else "New capacity request"
+    asking = viewer.principal.role == Role.member_state
+    title = f"Edit request {item.id}" if item else ("Ask for capacity" if asking else "New capacity request")
     return render.page(
         request,
         "request_form.html",
@@ -201,5 +279,6 @@ def _form(
         rows=rows,
         errors=errors,
         codes=forms.format_codes,
+        asking_state=viewer.principal.state if asking else None,
         **_choices(session),
     )

@@ -73,6 +73,7 @@ def require(*roles: Role):
 StaffViewer = Annotated[Viewer, Depends(require(Role.admin, Role.hq, Role.planner))]
 PlannerViewer = Annotated[Viewer, Depends(require(Role.planner))]
 HqViewer = Annotated[Viewer, Depends(require(Role.hq))]
+DeciderViewer = Annotated[Viewer, Depends(require(Role.hq, Role.admin))]
 ContributorViewer = Annotated[Viewer, Depends(require(Role.hq, Role.member_state))]
 
 

@@ -56,6 +56,11 @@ RULES = (
     r"^readiness changes only through",  # PATCH may send an offer's readiness back unchanged, not change it
     r"record a passed one first",  # readiness above pledged needs a passed assessment visit (stored state)
     r"is closed: requests go to active missions",  # a request names a mission still active (stored state)
+    r"^name the mission: only a Member State|^a proposed request is a Member State's",  # HQ's request: by role
+    r"starts proposed, until HQ accepts|withdraws its request with POST",  # a Member State's request: by role
+    r"goes from or to proposed only through HQ's decision",  # a status change that depends on the stored one
+    r"^say why in 'note'",  # a note is required to decline (one field's rule depends on another's value)
+    r"await HQ's decision|were declined by HQ",  # a plan names requests HQ accepted (stored state)
     r"webhooks go to public addresses only",  # a webhook's host must resolve, to public addresses only (DNS)
 )
 # use_after_free takes a DELETE for a removal. DELETE /subscriptions/{id} is documented as a deactivation: the

@@ -44,6 +44,7 @@ class World:
     call: int
     call_position: int
     nomination: int
+    proposed_request: int
 
 
 def _skill() -> dict:
@@ -125,7 +126,7 @@ CASES = [
         "POST", "/offers/{offer}/readiness", only({"hq": 200}), lambda: {"readiness": "pledged", "reason": "as it is"}
     ),
     Case("GET", "/requests", everyone(200)),
-    Case("POST", "/requests", only({"hq": 201}), factories.capacity_request),
+    Case("POST", "/requests", only({"hq": 201, "member_state": 201}), factories.capacity_request),
     Case("GET", "/requests/{request}", everyone(200)),
     Case("PATCH", "/requests/{request}", only({"hq": 200}), lambda: {"priority": 1}),
     Case("GET", "/requests/{request}/positions", everyone(200)),
@@ -133,6 +134,14 @@ CASES = [
     Case("GET", "/requests/{request}/positions/{position}", everyone(200)),
     Case("PATCH", "/requests/{request}/positions/{position}", only({"hq": 200}), lambda: {"count": 2}),
     Case("DELETE", "/requests/{request}/positions/{position}", only({"hq": 204})),
+    Case("PATCH", "/requests/{proposed_request}", only({"hq": 200, "member_state": 200}), lambda: {"priority": 1}),
+    Case(
+        "POST",
+        "/requests/{proposed_request}/decision",
+        only({"hq": 200, "admin": 200}),
+        lambda: {"decision": "decline", "note": "not in scope"},
+    ),
+    Case("POST", "/requests/{proposed_request}/withdraw", only({"member_state": 200})),
     Case("POST", "/plans", only({"planner": 202}), lambda: {"today": "2027-01-04"}),
     Case("GET", "/plans", only({"admin": 200, "hq": 200, "planner": 200})),
     Case("GET", "/plans/{plan}", only({"admin": 200, "hq": 200, "planner": 200})),
@@ -207,6 +216,7 @@ def test_matrix_covers_every_route(app):
     names = {
         "{queued_plan}": "{plan_id}",
         "{spare_expert}": "{expert_id}",
+        "{proposed_request}": "{request_id}",
         "/MINUSCA": "/{code}",
         "/pin": "/{decision}",
     }
@@ -250,6 +260,7 @@ def _build_world(client, headers, engine) -> World:
     queued = client.post("/plans", json={"today": "2027-01-04"}, headers=planner).json()
     subscription = client.post("/subscriptions", json={"url": "https://example.org/nor"}, headers=norway).json()
     call, call_position, nomination = _call_and_nomination(client, hq, norway, expert["id"])
+    proposed = client.post("/requests", json=factories.capacity_request(), headers=norway).json()
     return World(
         expert["id"],
         spare["id"],
@@ -265,6 +276,7 @@ def _build_world(client, headers, engine) -> World:
         call,
         call_position,
         nomination,
+        proposed["id"],
     )
 
 
