@@ -126,7 +126,7 @@ class Pin(Strict):
 
 
 class ForbiddenPair(Strict):
-    """A pair rejected by a planner: never proposed again."""
+    """A pair rejected by a planner or declined by its Member State: never proposed again."""
 
     position_id: str
     supplier_id: str

@@ -217,7 +217,7 @@ def rule_forbidden(sup: Suppliers, pos: Position, ctx: Context, idx: Ints) -> Ve
     banned = ctx.forbidden.get(pos.id)
     if not banned:
         return None, ""
-    return ~np.isin(idx, list(banned)), "were rejected by a planner"
+    return ~np.isin(idx, list(banned)), "were rejected by a planner or declined by their Member State"
 
 
 FIXED_RULES = [rule_category, rule_level]

@@ -161,7 +161,9 @@ def check(inst: Instance, plan: Plan) -> list[str]:
             out.append(f"{a.position_id} is filled twice")
         seen.add(a.position_id)
         if (a.position_id, a.supplier_id) in forbidden:
-            out.append(f"{a.position_id}/{a.supplier_id}: pair was rejected by a planner")
+            out.append(
+                f"{a.position_id}/{a.supplier_id}: pair was rejected by a planner or declined by its Member State"
+            )
         if (a.position_id, a.supplier_id) not in pins:
             for rule in _eligibility(inst, pos, sup, a.supplier_id in offers):
                 out.append(f"{a.position_id}/{a.supplier_id}: breaks {rule}")

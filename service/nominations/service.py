@@ -22,6 +22,7 @@ from schemas.nominations import (
 from schemas.roster import PositionPublic
 from service.nominations import repository as repo
 from service.nominations.events import call_event, nomination_event
+from service.platform import locks
 from service.platform.auth import Principal
 from service.platform.errors import Conflict
 from service.platform.tables import Nomination
@@ -128,7 +129,10 @@ def decide(unit: Unit, *, nomination_id: int, body: NominationDecision) -> Nomin
 def _move(
     unit: Unit, row: Nomination, status: NominationStatus, action: str, event: str, note: str = ""
 ) -> NominationPublic:
-    """A nomination moved on from `nominated`, audited and sent as an event; 409 if it had moved already."""
+    """A nomination moved on from `nominated`, audited and sent as an event; 409 if it had moved already. Under
+    the supplier's booking lock, which an approval holds from its check to its commit: a withdrawal either comes
+    first (the approval's check then finds no nomination) or finds the nomination selected."""
+    locks.lock_suppliers(unit.session, [row.supplier_key])
     before = repo.nomination_public(unit.session, row)
     if not repo.change_status(unit.session, row, status, unit.principal.name, note):
         raise Conflict(

@@ -6,6 +6,7 @@ from schemas.enums import DeploymentStatus, PlanStatus, ReviewStatus
 from schemas.ids import SupplierId
 from schemas.planning import Review, ReviewResult
 from service.deployments import repository as deployments
+from service.nominations import repository as nominations
 from service.notifications.outbox import emit
 from service.planning import approvals
 from service.planning import repository as repo
@@ -125,6 +126,8 @@ def _approve(session: Session, plan: Plan, a: PlanAssignment, position: Position
     )
     _decide(a, ReviewStatus.approved, principal)
     a.deployment_id = deployment.id
+    supplier = str(SupplierId.of(a.expert_id, a.offer_id))
+    nominations.mark_selected(session, position_id=position.id, supplier_key=supplier, by=principal.name)
     return deployment
 
 
