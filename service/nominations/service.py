@@ -22,7 +22,7 @@ from schemas.nominations import (
 from schemas.roster import PositionPublic
 from service.nominations import repository as repo
 from service.nominations.events import call_event, nomination_event
-from service.platform import locks
+from service.platform import hooks, locks
 from service.platform.auth import Principal
 from service.platform.errors import Conflict
 from service.platform.tables import Nomination
@@ -148,9 +148,14 @@ def _move(
 def record_stage(
     unit: Unit, *, nomination_id: int, body: StageResultCreate, today: date | None = None
 ) -> StageResultPublic:
-    """HQ records a stage result (kept as history; the latest per stage counts); the state is told."""
+    """HQ records a stage result (kept as history; the latest per stage counts); the state is told, and the live
+    deployments of the nominee are checked again (a failed stage puts them at risk)."""
     row = repo.get_nomination(unit.session, unit.principal, nomination_id)
+    locks.lock_suppliers(unit.session, [row.supplier_key])
     result = repo.add_stage_result(unit.session, unit.principal, row, body, today or date.today())
+    hooks.announce(
+        unit, experts=[row.expert_id] if row.expert_id else [], offers=[row.offer_id] if row.offer_id else []
+    )
     unit.audit("assess", "nomination_stage_result", result.id, after=result)
     payload = {"stage": result.stage, "result": result.result, "assessed_on": result.assessed_on}
     nomination_event(unit.session, row, "nomination.assessed", repo.nomination_public(unit.session, row), **payload)

@@ -127,18 +127,22 @@ def test_call_nominate_assess_plan_approve_consent(client, auth, engine):
 RACERS = 20
 
 
-def _selected(client, auth, engine, *, approve: bool = True) -> tuple[int, int, int]:
+def _selected(
+    client, auth, engine, *, approve: bool = True, stages: list[str] | None = None, provisional: bool = False
+) -> tuple[int, int, int]:
     """Norway's expert nominated through a call for a seat of a plan on nominations (and approved, if asked): the
     nomination, the plan's assignment and, once approved, the deployment awaiting Norway's consent."""
     expert = _ok(
         client.post("/experts", json=factories.expert(nationality="NOR"), headers=auth("member_state", "NOR")), 201
     )
-    request = _ok(client.post("/requests", json=factories.capacity_request(), headers=auth("hq")), 201)
+    wanted = factories.capacity_request(positions=[factories.position(assessment_stages=stages or [])])
+    request = _ok(client.post("/requests", json=wanted, headers=auth("hq")), 201)
     position = request["positions"][0]
     nomination = factories.nominate(
         engine, factories.call(engine, request["id"], [position["id"]]), position["id"], expert=expert["id"]
     )
-    plan_id, (row,) = factories.stored_plan(engine, [(position, expert["id"])], {"candidates": "both"})
+    parameters = {"candidates": "both", "provisional": provisional}
+    plan_id, (row,) = factories.stored_plan(engine, [(position, expert["id"])], parameters)
     if not approve:
         return nomination, row.id, 0
     review = _ok(client.post(f"/plans/{plan_id}/review", json={"approve": [row.id]}, headers=auth("planner")))
@@ -218,3 +222,14 @@ def test_a_withdrawal_and_an_approval_at_once_never_deploy_a_withdrawn_nominee(c
 def _plan_of(engine, assignment: int) -> int:
     with Session(engine) as session:
         return session.get(PlanAssignment, assignment).plan_id
+
+
+def test_a_stage_failed_after_approval_puts_the_deployment_at_risk_at_once(client, auth, engine):
+    """A provisional plan's nominee, approved before the interview; HQ then records that it failed."""
+    nomination, _, deployment = _selected(client, auth, engine, stages=["interview"], provisional=True)
+    hq = auth("hq")
+    assert _ok(client.get(f"/deployments/{deployment}", headers=hq))["at_risk"] is None
+    result = {"stage": "interview", "result": "failed", "assessed_on": date.today().isoformat(), "assessor": "panel"}
+    _ok(client.post(f"/nominations/{nomination}/stages", json=result, headers=hq), 201)
+    risks = _ok(client.get(f"/deployments/{deployment}", headers=hq))["at_risk"]
+    assert risks and "failed the interview" in str(risks), risks
