@@ -170,8 +170,10 @@ def withdraw_request(
 
 @router.get("/{request_id}/edit")
 def edit_request(request: Request, session: SessionDep, viewer: ContributorViewer, request_id: int):
-    """The request form, filled in."""
-    found = repo.to_public(repo.get_visible(session, viewer.principal, request_id))
+    """The request form, filled in (a Member State's: only its own request, while HQ has not decided)."""
+    stored = repo.get_visible(session, viewer.principal, request_id)
+    repo.check_writable(viewer.principal, stored)
+    found = repo.to_public(stored)
     values = found.model_dump(mode="json", include=set(forms.REQUEST_FIELDS))
     rows = [_row_of(i, p) for i, p in enumerate(found.positions)]
     return _form(request, session, viewer, found, values, [*rows, _blank_row(len(rows))], {})

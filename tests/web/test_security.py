@@ -66,8 +66,9 @@ def test_roles_are_enforced_as_in_the_api(http, token):
     csrf = _csrf(http, "/ui/offers")
     assert http.post("/ui/plans", data={"csrf": csrf, "today": "2027-01-04"}).status_code == 403
     assert http.get("/ui/plans").status_code == 403
-    assert http.get("/ui/requests/new").status_code == 403
-    assert http.post("/ui/requests/new", data={"csrf": csrf, "title": "x"}).status_code == 403
+    assert "Ask for capacity" in http.get("/ui/requests/new").text  # for its own government, HQ decides
+    assert http.post("/ui/requests/1/decision", data={"csrf": csrf, "decision": "accept"}).status_code == 403
+    assert http.get("/ui/requests/1/edit").status_code == 403  # HQ's request: visible (open), not the state's
     other = http.get("/offers", headers={"Authorization": f"Bearer {token('planner')}"}, params={"state": "GHA"})
     ghana_offer = other.json()["data"][0]["id"]
     assert http.post(f"/ui/offers/{ghana_offer}/renew", data={"csrf": csrf}).status_code == 404
