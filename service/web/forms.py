@@ -84,6 +84,7 @@ def position_rows(form: FormData) -> list[dict]:
         values["required_skills"] = parse_codes(get("required_skills"), "min_proficiency")
         values["desired_skills"] = parse_codes(get("desired_skills"), "min_proficiency")
         values["languages"] = parse_codes(get("languages"), "min_level")
+        values["assessment_stages"] = [str(stage) for stage in form.getlist(f"positions.{i}.assessment_stages")]
         for name in ("count", "trainees", "trainer_ratio"):
             if name in values:
                 values[name] = _number(values[name])

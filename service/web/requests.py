@@ -5,7 +5,7 @@ from fastapi import APIRouter, Request
 from pydantic import ValidationError
 from sqlmodel import Session
 
-from schemas.enums import GRADE_RANK, Benchmark, Category, Level, RequestDecision, RequestStatus, Role
+from schemas.enums import GRADE_RANK, AssessmentStage, Benchmark, Category, Level, RequestDecision, RequestStatus, Role
 from schemas.roster import CapacityRequestCreate, CapacityRequestPublic, PositionPublic, RequestDecisionCreate
 from service.platform.deps import SessionDep
 from service.platform.errors import RosterError
@@ -31,6 +31,7 @@ def _choices(session: Session) -> dict:
         "statuses": list(RequestStatus),
         "benchmarks": list(Benchmark),
         "grades": list(GRADE_RANK),
+        "stages": list(AssessmentStage),
     }
 
 
@@ -231,7 +232,7 @@ def _row_of(index: int, position) -> dict:
     data = position.model_dump(mode="json")
     values = {k: data[k] for k in forms.POSITION_FIELDS if data.get(k) not in (None, "")}
     values |= {flag: True for flag in forms.POSITION_FLAGS if data.get(flag)}
-    for name in ("required_skills", "desired_skills", "languages"):
+    for name in ("required_skills", "desired_skills", "languages", "assessment_stages"):
         values[name] = data[name]
     return {
         "index": index,

@@ -20,11 +20,11 @@ from tests.web.test_calls import _token
 
 @pytest.fixture(scope="module")
 def journey_app(databases, template_url):
-    """A request of one police adviser who must pass an interview, and a Norwegian expert who fits it."""
+    """A request of one police adviser, and a Norwegian expert who fits it."""
     app = create_app(Settings(database_url=databases.clone(template_url), environment="test", worker="external"))
     tokens = {role: _token(app, role) for role in ("hq", "planner")} | {"NOR": _token(app, "member_state", "NOR")}
     with TestClient(app) as client:
-        position = factories.position(title="Police adviser", assessment_stages=["interview"])
+        position = factories.position(title="Police adviser")
         body = factories.capacity_request(title="Community policing", positions=[position])
         request = client.post("/requests", json=body, headers=_bearer(tokens["hq"])).json()
         expert = factories.expert(full_name="Ingrid Haugen", nationality="NOR")
@@ -65,8 +65,14 @@ def test_a_call_from_nomination_to_consent(journey_page, journey_app, shots):
     position = request["positions"][0]["id"]
     name = journey_app["expert"]["full_name"]
 
-    # HQ opens a call for every Member State from the request's page
+    # HQ asks for an interview on the position, then opens a call for every Member State from the request's page
     sign_in(page, tokens["hq"])
+    page.goto(f"/ui/requests/{request['id']}")
+    page.get_by_role("link", name="Edit request and positions").click()
+    page.locator("fieldset.position").first.get_by_label("interview").check()
+    shots(page, "journey-stages-form")
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.locator(".notice")).to_contain_text("saved")
     page.goto(f"/ui/requests/{request['id']}")
     page.get_by_role("link", name="Open a call for nominations").click()
     page.get_by_label("Police adviser").check()
