@@ -1,17 +1,19 @@
 """Load reference data and the demo roster; safe to run any number of times."""
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlmodel import Session, select
 
-from schemas.enums import AssessmentResult, Readiness, RequestStatus
+from schemas.enums import AssessmentResult, AssessmentStage, Category, Level, Readiness, RequestStatus
 from seed_data.reference import load_member_states, load_missions, load_skills
 from service.platform.tables import (
     CapacityRequest,
     Expert,
     MemberState,
     Mission,
+    NominationCall,
+    NominationCallPosition,
     Offer,
     OfferAssessment,
     Position,
@@ -111,3 +113,66 @@ def seed_demo(
             result["requests"].added += 1
     session.commit()
     return result
+
+
+DEMO_ASK = "Community policing for the 2028 elections"
+DEMO_CALL = "Demo call: nominate police advisers by the deadline"
+
+
+def seed_process_demo(session: Session, *, today: date | None = None) -> dict[str, Counts]:
+    """What Member States find on their pages in the demo: a state's own request awaiting HQ (Sierra Leone, outside
+    any mission) and an open call for nominations on the lowest-priority demo request, its positions asking for an
+    interview. Left alone once there."""
+    today = today or date.today()
+    result = {"state requests": Counts(), "calls": Counts()}
+    if session.exec(select(CapacityRequest.id).where(CapacityRequest.title == DEMO_ASK)).first() is None:
+        session.add(_demo_ask())
+        result["state requests"].added += 1
+    if session.exec(select(NominationCall.id).where(NominationCall.note == DEMO_CALL)).first() is None:
+        result["calls"].added += _demo_call(session, today)
+    session.commit()
+    return result
+
+
+def _demo_ask() -> CapacityRequest:
+    request = CapacityRequest(
+        mission=None,
+        title=DEMO_ASK,
+        description="Advice to the national police on community policing before the elections (demo).",
+        level=Level.operational,
+        priority=3,
+        status=RequestStatus.proposed,
+        requested_by_state="SLE",
+        requested_by="Permanent Mission of Sierra Leone (demo)",
+    )
+    adviser = {
+        "title": "Community policing adviser",
+        "level": Level.operational,
+        "category": Category.police,
+        "start_date": date(2027, 6, 1),
+        "end_date": date(2027, 12, 31),
+        "count": 2,
+        "required_skills": [{"code": "POLICE-MIL-ROLES", "min_proficiency": 3}],
+        "languages": [{"code": "en", "min_level": 4}],
+    }
+    request.positions = [Position(**adviser)]  # its request_id is set on flush
+    return request
+
+
+def _demo_call(session: Session, today: date) -> int:
+    """The call on the last demo request still open to planning; 0 when there is none."""
+    open_ = (RequestStatus.submitted, RequestStatus.planning)
+    statement = select(CapacityRequest).where(CapacityRequest.status.in_(open_))
+    request = session.exec(statement.order_by(CapacityRequest.priority.desc(), CapacityRequest.id.desc())).first()
+    if request is None or not request.positions:
+        return 0
+    call = NominationCall(
+        request_id=request.id, deadline=today + timedelta(days=21), note=DEMO_CALL, opened_by="demo data"
+    )
+    session.add(call)
+    session.flush()
+    for position in request.positions:
+        position.assessment_stages = [AssessmentStage.interview]
+        session.add(position)
+        session.add(NominationCallPosition(call_id=call.id, position_id=position.id))
+    return 1

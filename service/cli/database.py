@@ -24,7 +24,7 @@ def seed(
     experts: Annotated[int, typer.Option(help="demo experts")] = 400,
 ) -> None:
     """Load reference data (and with --demo the demo roster); running it twice duplicates nothing."""
-    from service.seeding import seed_demo, seed_reference
+    from service.seeding import seed_demo, seed_process_demo, seed_reference
 
     engine = open_engine()
     require_current_schema(engine)
@@ -32,5 +32,5 @@ def seed(
         for name, counts in seed_reference(session).items():
             typer.echo(f"{name}: {counts}", err=True)
         if demo:
-            for name, counts in seed_demo(session, experts=experts).items():
+            for name, counts in (seed_demo(session, experts=experts) | seed_process_demo(session)).items():
                 typer.echo(f"demo {name}: {counts}", err=True)

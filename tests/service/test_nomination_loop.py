@@ -13,6 +13,7 @@ from schemas.enums import NominationStatus
 from service.deployments import reminders
 from service.planning import jobs
 from service.platform.tables import Deployment, ForbiddenPair, Nomination, OutboxEvent, PlanAssignment
+from service.seeding import seed_demo, seed_process_demo
 from tests.service import factories
 
 TODAY = "2027-01-04"  # the plan's date: the positions start in March 2027
@@ -233,3 +234,18 @@ def test_a_stage_failed_after_approval_puts_the_deployment_at_risk_at_once(clien
     _ok(client.post(f"/nominations/{nomination}/stages", json=result, headers=hq), 201)
     risks = _ok(client.get(f"/deployments/{deployment}", headers=hq))["at_risk"]
     assert risks and "failed the interview" in str(risks), risks
+
+
+def test_the_demo_shows_states_a_call_and_hq_a_states_request(client, auth, engine):
+    with Session(engine) as session:
+        seed_demo(session, experts=40, offers=4, requests=4)
+        first = seed_process_demo(session, today=date(2027, 1, 4))
+        again = seed_process_demo(session, today=date(2027, 1, 4))
+    assert [c.added for c in first.values()] == [1, 1] and [c.added for c in again.values()] == [0, 0]
+    (call,) = _ok(client.get("/calls", headers=auth("member_state", "FRA")))["data"]
+    assert call["deadline"] == "2027-01-25" and call["status"] == "open"
+    asked = _ok(client.get("/requests", params={"status": "proposed"}, headers=auth("hq")))["data"]
+    assert [(r["requested_by_state"], r["mission"]) for r in asked] == [("SLE", None)]
+    assert (
+        _ok(client.get("/requests", params={"status": "proposed"}, headers=auth("member_state", "NOR")))["data"] == []
+    )
