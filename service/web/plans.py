@@ -158,6 +158,8 @@ def review_plan(request: Request, session: SessionDep, viewer: PlannerViewer, fo
     past = {"approve": "approved", "reject": "rejected", "pin": "pinned", "undo": "back to proposed"}[decision]
     made, verb = (result.deployments, "planned") if result.deployments else (result.cancelled, "cancelled")
     extra = f" ({len(made)} deployment{'s' if len(made) != 1 else ''} {verb})" if made else ""
+    if asked := len(deployments.consent_due(session, deployment_ids=set(result.deployments))):
+        extra = f" ({len(made)} deployment{'s' if len(made) != 1 else ''}, {asked} awaiting consent)"
     return render.redirect(f"/ui/plans/{plan_id}", f"{done} assignment{'s' if done != 1 else ''} {past}{extra}.")
 
 

@@ -40,7 +40,7 @@ def test_planner_starts_reviews_and_explores(page, token, shots):
     boxes.nth(1).check()
     expect(page.locator("#selected-count")).to_have_text("2 selected")
     page.get_by_role("button", name="Approve selected").click()
-    expect(page.locator(".notice")).to_have_text("2 assignments approved (2 deployments planned).")
+    expect(page.locator(".notice")).to_have_text("2 assignments approved (2 deployments, 2 awaiting consent).")
     approved = page.locator("table.assignments .badge.approved")
     expect(approved).to_have_count(2)
 

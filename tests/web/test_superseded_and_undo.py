@@ -9,6 +9,8 @@ from playwright.sync_api import expect
 from tests.web.conftest import sign_in
 from tests.web.test_flows import PLAN_TIMEOUT, _start_plan
 
+APPROVED_ONE = "1 assignment approved (1 deployment, 1 awaiting consent)."  # a Member State's expert
+
 KEEP = os.environ.get("ROSTER_SCREENSHOTS_TO")  # e.g. /tmp/me: also save the screenshots there, to look at them
 
 
@@ -33,7 +35,7 @@ def test_undo_then_a_newer_plan_makes_this_one_read_only(page, token, shots):
         proposed.nth(1).get_attribute("data-assignment"),
     )
     _row(page, approved).locator("button", has_text="Approve").click()
-    expect(page.locator(".notice")).to_have_text("1 assignment approved (1 deployment planned).")
+    expect(page.locator(".notice")).to_have_text(APPROVED_ONE)
     _row(page, rejected).locator("button", has_text="Reject").click()
     expect(page.locator(".notice")).to_have_text("1 assignment rejected.")
 
@@ -45,7 +47,7 @@ def test_undo_then_a_newer_plan_makes_this_one_read_only(page, token, shots):
     expect(_row(page, approved).locator(".badge")).to_have_text("proposed")
     expect(_row(page, approved).get_by_role("button", name="Undo")).to_have_count(0)
     _row(page, approved).locator("button", has_text="Approve").click()
-    expect(page.locator(".notice")).to_have_text("1 assignment approved (1 deployment planned).")
+    expect(page.locator(".notice")).to_have_text(APPROVED_ONE)
 
     newer = page.context.new_page()  # a colleague starts a plan over every request while this page stays open
     newer.goto("/ui/plans")
