@@ -20,7 +20,7 @@ from schemas.nominations import (
 )
 from schemas.roster import PositionPublic
 from service.nominations.events import nomination_event
-from service.platform import audit
+from service.platform import audit, locks
 from service.platform.auth import Principal
 from service.platform.errors import Conflict, Invalid, not_found
 from service.platform.queries import get_scoped, page, violates
@@ -100,9 +100,27 @@ def list_calls(session: Session, principal: Principal, filters: dict, limit: int
     conditions = [getattr(NominationCall, name) == value for name, value in filters.items() if value is not None]
     if principal.role == Role.member_state:
         conditions.append(NominationCall.status == CallStatus.open)
+        conditions.append(col(NominationCall.request_id).in_(_open_requests()))
     order = (col(NominationCall.id).desc(),)
     rows, count = page(session, NominationCall, principal, call_scope, conditions, order, limit, offset)
     return [call_public(session, principal, c) for c in rows], count
+
+
+def _open_requests():
+    """The ids of the requests still open to planning (a closed or stood-down one's calls take nothing)."""
+    return select(CapacityRequest.id).where(col(CapacityRequest.status).in_(OPEN_STATUSES))
+
+
+def _check_not_called(session: Session, position_ids: list[int]) -> None:
+    """A position is in one open call at most: its nominations stay in one place."""
+    statement = (
+        select(NominationCallPosition.position_id, NominationCall.id)
+        .join(NominationCall, col(NominationCall.id) == NominationCallPosition.call_id)
+        .where(col(NominationCallPosition.position_id).in_(position_ids), NominationCall.status == CallStatus.open)
+    )
+    if taken := sorted(session.exec(statement).all()):
+        named = ", ".join(f"position {p} (call {c})" for p, c in taken)
+        raise Conflict(f"already in an open call: {named}; close or cancel that call first, or leave them out")
 
 
 def _check_call(session: Session, body: CallCreate, today: date) -> CapacityRequest:
@@ -125,11 +143,14 @@ def _check_call(session: Session, body: CallCreate, today: date) -> CapacityRequ
         raise Invalid("deadline", f"deadline {body.deadline} is in the past: give today ({today}) or a later day")
     if body.states:
         check_states(session, "states", body.states)
+    _check_not_called(session, body.position_ids)
     return request
 
 
 def create_call(session: Session, principal: Principal, body: CallCreate, today: date) -> NominationCall:
-    """A new open call, its positions and its invited states (none listed: all states)."""
+    """A new open call, its positions and its invited states (none listed: all states); under the request's
+    lock, so two calls on one position cannot both pass the check."""
+    locks.lock_requests(session, [body.request_id])
     _check_call(session, body, today)
     call = NominationCall(
         request_id=body.request_id,
@@ -288,6 +309,10 @@ def create_nomination(
             f"position {body.position_id} is not in call {call.id}: see GET /calls/{call.id} for its position_ids",
         )
     check_open(call, today, "nominations")
+    request = session.get(CapacityRequest, call.request_id)
+    if request is None or request.status not in OPEN_STATUSES:
+        status = request.status.value if request else "gone"
+        raise Conflict(f"request {call.request_id} is {status}: its calls take no more nominations")
     state = str(principal.state)
     key, expert_id, offer_id = _own_supplier(session, state, body)
     row = Nomination(
@@ -300,7 +325,8 @@ def create_nomination(
         note=body.note,
         created_by=principal.name,
     )
-    taken = f"{key} is already nominated for position {body.position_id}: withdraw that nomination first"
+    name = session.get(Expert, expert_id).full_name if expert_id else session.get(Offer, offer_id).title
+    taken = f"{name} is already nominated for position {body.position_id}: withdraw that nomination first"
     session.add(row)
     try:  # no look-up beforehand: two nominations at once cannot both pass the index
         session.flush()

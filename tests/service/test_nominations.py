@@ -94,13 +94,19 @@ def _set_deadline(engine, call_id: int, day: date) -> None:
 def test_staff_open_calls_and_each_state_sees_only_the_calls_it_is_invited_to(
     client, auth, hq, norway, ghana, request_
 ):
-    listed = _call(client, hq, request_, states=["NOR", "SEN"], note="police advisers")
+    first, second = (p["id"] for p in request_["positions"])
+    listed = _call(client, hq, request_, states=["NOR", "SEN"], note="police advisers", position_ids=[first])
     assert listed["status"] == "open" and listed["all_states"] is False and listed["states"] == ["NOR", "SEN"]
-    assert listed["position_ids"] == sorted(p["id"] for p in request_["positions"])
+    assert listed["position_ids"] == [first]
     assert listed["request_title"] == request_["title"] and listed["opened_by"] == "test hq "
-    everyone = _call(client, auth("planner"), request_, position_ids=[request_["positions"][1]["id"]])
+    everyone = _call(client, auth("planner"), request_, position_ids=[second])
     assert everyone["all_states"] is True and everyone["states"] is None
-    _call(client, auth("admin"), request_)
+    again = client.post(
+        "/calls", json={"request_id": request_["id"], "position_ids": [second], "deadline": SOON}, headers=hq
+    )
+    assert f"already in an open call: position {second} (call {everyone['id']})" in _problem(again, 409)
+    other = client.post("/requests", json=factories.capacity_request(), headers=hq).json()
+    _call(client, auth("admin"), other)
 
     seen = client.get(f"/calls/{listed['id']}", headers=norway).json()
     assert seen["states"] == ["NOR"] and seen["all_states"] is False  # not who else is on the list
@@ -113,11 +119,12 @@ def test_staff_open_calls_and_each_state_sees_only_the_calls_it_is_invited_to(
     assert _problem(hidden, 404).replace(str(listed["id"]), "N") == _problem(missing, 404).replace("999999", "N")
     ghana_sees = client.get("/calls", headers=ghana).json()
     assert ghana_sees["count"] == 2 and listed["id"] not in {c["id"] for c in ghana_sees["data"]}
-    assert client.get(f"/calls?request_id={request_['id']}", headers=hq).json()["count"] == 3
+    assert client.get(f"/calls?request_id={request_['id']}", headers=hq).json()["count"] == 2
 
     assert client.post(f"/calls/{listed['id']}/close", headers=hq).json()["status"] == "closed"
     assert listed["id"] not in {c["id"] for c in client.get("/calls", headers=norway).json()["data"]}
     assert client.get("/calls?status=closed", headers=hq).json()["count"] == 1
+    assert _call(client, hq, request_, position_ids=[first])["status"] == "open"  # once closed, a new call may go
 
 
 def test_a_call_names_positions_of_its_request_a_deadline_ahead_and_states_that_exist(client, hq, request_):
@@ -144,8 +151,9 @@ def test_a_call_names_positions_of_its_request_a_deadline_ahead_and_states_that_
 
 
 def test_an_open_call_is_closed_or_cancelled_once_and_the_invited_states_are_told(client, hq, norway, ghana, request_):
-    listed = _call(client, hq, request_, states=["NOR"])
-    everyone = _call(client, hq, request_)
+    first, second = (p["id"] for p in request_["positions"])
+    listed = _call(client, hq, request_, states=["NOR"], position_ids=[first])
+    everyone = _call(client, hq, request_, position_ids=[second])
     assert client.post(f"/calls/{listed['id']}/cancel", json={"reason": ""}, headers=hq).status_code == 422
     cancelled = client.post(f"/calls/{listed['id']}/cancel", json={"reason": "request stood down"}, headers=hq)
     assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
@@ -180,8 +188,9 @@ def test_a_listed_call_tells_each_invited_state_apart_and_names_no_other(client,
 
 
 def test_the_worker_closes_calls_whose_deadline_has_passed(client, engine, hq, norway, request_):
-    due = _call(client, hq, request_, states=["NOR"])
-    later = _call(client, hq, request_, deadline=(TODAY + timedelta(days=30)).isoformat())
+    first, second = (p["id"] for p in request_["positions"])
+    due = _call(client, hq, request_, states=["NOR"], position_ids=[first])
+    later = _call(client, hq, request_, deadline=(TODAY + timedelta(days=30)).isoformat(), position_ids=[second])
     assert deadlines.close_due_calls(engine, today=TODAY + timedelta(days=14)) == 0  # the deadline day itself counts
     assert deadlines.close_due_calls(engine, today=TODAY + timedelta(days=15)) == 1
     assert deadlines.close_due_calls(engine, today=TODAY + timedelta(days=15)) == 0
@@ -471,3 +480,17 @@ def test_twenty_simultaneous_withdrawals_and_decisions_leave_one_outcome(
         if e["payload"]["nomination_id"] == made["id"]
     ]
     assert len(events) == 1
+
+
+def test_a_closed_requests_calls_take_no_more_nominations_and_leave_the_states_list(client, hq, norway, request_):
+    call = _call(client, hq, request_)
+    expert = _expert(client, norway, nationality="NOR")
+    closed = client.patch(f"/requests/{request_['id']}", json={"status": "closed"}, headers=hq)
+    assert closed.status_code == 200, closed.text
+    refused = client.post(
+        f"/calls/{call['id']}/nominations",
+        json={"position_id": request_["positions"][0]["id"], "expert_id": expert["id"]},
+        headers=norway,
+    )
+    assert f"request {request_['id']} is closed: its calls take no more nominations" in _problem(refused, 409)
+    assert call["id"] not in {c["id"] for c in client.get("/calls", headers=norway).json()["data"]}
