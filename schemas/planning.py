@@ -300,6 +300,8 @@ class DeclinedSeat(BaseModel):
     plan_id: int
     position_id: int
     position_title: str
+    request_title: str = ""
+    mission: str | None = None
     seat: int
     state: str | None
     state_name: str

@@ -16,7 +16,7 @@ from service.deployments import repository as repo
 from service.notifications.outbox import emit
 from service.platform import locks
 from service.platform.errors import Conflict
-from service.platform.tables import Deployment, ForbiddenPair, MemberState, Position, utcnow
+from service.platform.tables import CapacityRequest, Deployment, ForbiddenPair, MemberState, Position, utcnow
 
 DEADLINE_NOTE = "consent deadline passed"
 SYSTEM = "system"
@@ -128,6 +128,11 @@ def due_dates(session: Session, ids: set[int]) -> dict[int, date]:
 def position_titles(session: Session, ids: set[int]) -> dict[int, str]:
     rows = session.exec(select(Position.id, Position.title).where(col(Position.id).in_(ids))).all()
     return {i: title for i, title in rows if i is not None}
+
+
+def request_titles(session: Session, ids: set[int]) -> dict[int, str]:
+    rows = session.exec(select(CapacityRequest.id, CapacityRequest.title).where(col(CapacityRequest.id).in_(ids)))
+    return {i: title for i, title in rows.all() if i is not None}
 
 
 def state_names(session: Session, codes: set[str]) -> dict[str, str]:

@@ -113,6 +113,7 @@ def declined_seats(session: Session, *, plan_id: int) -> list[DeclinedSeat]:
     """The seats of a plan that their states declined, with the reason: a re-solve may fill them."""
     rows = consent.declined_in_plan(session, plan_id)
     titles = consent.position_titles(session, {d.position_id for d in rows})
+    requests = consent.request_titles(session, {d.request_id for d in rows})
     names = consent.state_names(session, {d.contributing_state for d in rows if d.contributing_state})
     return [
         DeclinedSeat(
@@ -120,6 +121,8 @@ def declined_seats(session: Session, *, plan_id: int) -> list[DeclinedSeat]:
             plan_id=plan_id,
             position_id=d.position_id,
             position_title=titles.get(d.position_id, f"position {d.position_id}"),
+            request_title=requests.get(d.request_id, f"request {d.request_id}"),
+            mission=d.mission,
             seat=d.seat,
             state=d.contributing_state,
             state_name=names.get(d.contributing_state or "", d.contributing_state or "The state"),

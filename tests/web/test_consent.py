@@ -87,6 +87,7 @@ def test_a_member_state_declines_and_confirms_its_selections(page, web_app, base
         page.goto(f"/ui/plans/{plan_id}")
         notice = page.locator(f"#declined-{declined}")
         expect(notice).to_contain_text("Norway declined seat 1 of Justice adviser 1: re-solve.")
+        expect(notice).to_contain_text(f"Request “{request['title']}”, MINUSCA.")
         expect(notice).to_contain_text("<b>in March</b>")  # the state's words as text, never markup
         expect(notice.get_by_role("button", name="Re-solve")).to_be_visible()
         waiting_row = page.locator("tr[data-assignment]", has_text="Sigrid Consent")
