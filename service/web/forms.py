@@ -66,6 +66,12 @@ class FormErrors(Exception):
         self.errors = errors
 
 
+def if_match(form: FormData) -> str | None:
+    """The If-Match of a form that carries the version it was drawn from (stale: the service refuses it)."""
+    version = str(form.get("version", "")).strip()
+    return f'"{version}"' if version else None
+
+
 def request_values(form: FormData) -> dict:
     """The request's own fields as posted (blank ones left out)."""
     return {name: str(form[name]).strip() for name in REQUEST_FIELDS if str(form.get(name, "")).strip()}

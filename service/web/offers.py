@@ -160,14 +160,13 @@ def record_visit(request: Request, session: SessionDep, viewer: HqViewer, form: 
 def set_readiness(request: Request, session: SessionDep, viewer: HqViewer, form: PostedForm, offer_id: int):
     """Set the offer's readiness with a reason, as POST /offers/{id}/readiness (stale form: nothing changes)."""
     values = {k: str(form.get(k, "")).strip() for k in ("readiness", "reason")}
-    version = str(form.get("version", "")).strip()
     try:
         change = ReadinessChange.model_validate(values)
         done = offers_service.change_readiness(
             Unit.of(session, viewer.principal),
             offer_id=offer_id,
             body=change,
-            if_match=f'"{version}"' if version else None,
+            if_match=forms.if_match(form),
         )
     except (ValidationError, RosterError) as exc:
         session.rollback()

@@ -138,14 +138,13 @@ def _request_page(
 def decide_request(request: Request, session: SessionDep, viewer: DeciderViewer, form: PostedForm, request_id: int):
     """Accept or decline a state's proposed request, as POST /requests/{id}/decision (stale form: nothing changes)."""
     values = {k: str(form.get(k, "")).strip() for k in ("decision", "note")}
-    version = str(form.get("version", "")).strip()
     try:
         body = RequestDecisionCreate.model_validate(values)
         done = requests_service.decide_request(
             Unit.of(session, viewer.principal),
             request_id=request_id,
             body=body,
-            if_match=f'"{version}"' if version else None,
+            if_match=forms.if_match(form),
         )
     except (ValidationError, RosterError) as exc:
         session.rollback()
@@ -159,10 +158,9 @@ def withdraw_request(
     request: Request, session: SessionDep, viewer: ContributorViewer, form: PostedForm, request_id: int
 ):
     """The requesting state takes back its proposed request, as POST /requests/{id}/withdraw."""
-    version = str(form.get("version", "")).strip()
     try:
         requests_service.withdraw_request(
-            Unit.of(session, viewer.principal), request_id=request_id, if_match=f'"{version}"' if version else None
+            Unit.of(session, viewer.principal), request_id=request_id, if_match=forms.if_match(form)
         )
     except RosterError as exc:
         return render.redirect(f"/ui/requests/{request_id}", "Not withdrawn: " + forms.summary(exc))

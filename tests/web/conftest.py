@@ -3,6 +3,7 @@
 import os
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -88,13 +89,22 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def page(browser, base_url):
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, base_url=base_url)
+@contextmanager
+def page_at(browser, base_url: str, height: int = 800) -> Iterator:
+    """A page in a fresh browser context (its own cookies) on an app of its own, closed afterwards."""
+    context = browser.new_context(viewport={"width": 1280, "height": height}, base_url=base_url)
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
-    yield page
-    context.close()
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def page(browser, base_url):
+    with page_at(browser, base_url) as page:
+        yield page
 
 
 @pytest.fixture(scope="session")

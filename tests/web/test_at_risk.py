@@ -16,7 +16,7 @@ from service.platform.auth import issue_token
 from service.platform.settings import Settings
 from tests.service import factories
 from tests.service.conftest import serve
-from tests.web.conftest import TIMEOUT_MS, sign_in
+from tests.web.conftest import page_at, sign_in
 
 PLAN_TIMEOUT = 90_000
 
@@ -60,11 +60,8 @@ def risky(databases, template_url):
 
 @pytest.fixture
 def risk_page(browser, risky):
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, base_url=risky["url"])
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    yield page
-    context.close()
+    with page_at(browser, risky["url"], 800) as page:
+        yield page
 
 
 def test_deployments_at_risk_come_first_with_the_reason_and_a_replacement(risk_page, risky, shots):

@@ -15,7 +15,7 @@ from service.platform.auth import issue_token
 from service.platform.settings import Settings
 from tests.service import factories
 from tests.service.conftest import serve
-from tests.web.conftest import TIMEOUT_MS, sign_in
+from tests.web.conftest import page_at, sign_in
 
 
 def _token(app, role: str, state: str | None = None) -> str:
@@ -55,11 +55,8 @@ def calls_app(databases, template_url):
 
 @pytest.fixture
 def calls_page(browser, calls_app):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=calls_app["url"])
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    yield page
-    context.close()
+    with page_at(browser, calls_app["url"], 900) as page:
+        yield page
 
 
 def _open_call(page, request: dict, states: str) -> str:

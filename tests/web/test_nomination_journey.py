@@ -14,7 +14,7 @@ from service.planning import jobs
 from service.platform.settings import Settings
 from tests.service import factories
 from tests.service.conftest import serve
-from tests.web.conftest import TIMEOUT_MS, sign_in
+from tests.web.conftest import page_at, sign_in
 from tests.web.test_calls import _token
 
 
@@ -40,11 +40,8 @@ def _bearer(secret: str) -> dict:
 
 @pytest.fixture
 def journey_page(browser, journey_app):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=journey_app["url"])
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    yield page
-    context.close()
+    with page_at(browser, journey_app["url"], 900) as page:
+        yield page
 
 
 def _plan_and_approve(app, tokens: dict, request_id: int) -> int:
