@@ -80,6 +80,9 @@ def test_a_member_state_declines_and_confirms_its_selections(page, web_app, base
         expect(page.locator(f"#consent-{confirmed}")).to_have_count(0)
         expect(page.locator(f"#consent-{waiting}")).to_be_visible()
 
+        page.goto("/ui/deployments?status=awaiting_consent")
+        page.get_by_role("link", name="answer").first.click()  # the state finds where to answer
+        expect(page.get_by_role("heading", name="Selections awaiting your consent")).to_be_visible()
         page.goto("/ui/deployments?status=declined")
         expect(page.locator("table").last).to_contain_text("declined")
 
