@@ -284,6 +284,8 @@ def _own_supplier(session: Session, state: str, body: NominationCreate) -> tuple
     offer = session.exec(select(Offer).where(Offer.id == offer_id, Offer.state == state)).first()
     if offer is None:
         raise not_found("offer", offer_id)
+    if offer.status == OfferStatus.draft:
+        raise Conflict(f"offer {offer_id} is a draft: submit it (PATCH /offers/{offer_id} status submitted) first")
     gone = offer.status in (OfferStatus.withdrawn, OfferStatus.expired)
     if gone or offer.expires_on < date.today():
         why = f"is {offer.status.value}" if gone else f"expired on {offer.expires_on}"

@@ -160,7 +160,10 @@ def create(session: Session, principal: Principal, data: CapacityRequestCreate) 
 
 
 def check_writable(principal: Principal, request: CapacityRequest) -> None:
-    """A Member State changes only its own requests, and only while they wait for HQ."""
+    """A declined request stays as HQ decided it; a Member State changes only its own requests, and only while
+    they wait for HQ."""
+    if request.status == RequestStatus.declined:
+        raise Conflict(f"request {request.id} was declined by HQ and stays as decided: ask again with a new request")
     if principal.role != Role.member_state:
         return
     if request.requested_by_state != principal.state:

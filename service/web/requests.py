@@ -125,7 +125,8 @@ def _request_page(
         place=repo.place(found, names),
         asking_state_name=names.get(found.requested_by_state or "", found.requested_by_state),
         codes=forms.format_codes,
-        can_edit=principal.role == Role.hq or (principal.role == Role.member_state and own_proposal),
+        can_edit=found.status != RequestStatus.declined
+        and (principal.role == Role.hq or (principal.role == Role.member_state and own_proposal)),
         can_withdraw=principal.role == Role.member_state and own_proposal,
         can_decide=principal.role in (Role.hq, Role.admin) and found.status == RequestStatus.proposed,
         decisions=[d.value for d in RequestDecision],
@@ -150,7 +151,11 @@ def decide_request(request: Request, session: SessionDep, viewer: DeciderViewer,
         session.rollback()
         errors = forms.errors_of(exc)
         return _request_page(request, session, viewer, request_id, 422, decision=values, decision_errors=errors)
-    return render.redirect(f"/ui/requests/{request_id}", f"Request {request_id} is now {render.words(done.status)}.")
+    if done.status == RequestStatus.declined:
+        return render.redirect(
+            f"/ui/requests/{request_id}", f"Request {request_id} declined: the state reads your note."
+        )
+    return render.redirect(f"/ui/requests/{request_id}", f"Request {request_id} accepted: it can now be planned.")
 
 
 @router.post("/{request_id}/withdraw")

@@ -251,6 +251,8 @@ def test_a_state_nominates_its_own_active_experts_and_live_offers_once_per_posit
     gone = _offer(client, norway)
     assert client.patch(f"/offers/{gone['id']}", json={"status": "withdrawn"}, headers=norway).status_code == 200
     assert "is withdrawn" in _problem(post({"position_id": first, "offer_id": gone["id"]}), 409)
+    draft = _offer(client, norway, status="draft")
+    assert "is a draft: submit it" in _problem(post({"position_id": first, "offer_id": draft["id"]}), 409)
     assert (
         client.post(
             f"/calls/{call['id']}/nominations", json={"position_id": first, "expert_id": expert["id"]}, headers=hq

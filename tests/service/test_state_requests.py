@@ -106,8 +106,16 @@ def test_declining_needs_a_note_and_is_final(client, auth):
     assert seen["decision_note"] == "covered by the SPC's visit in May"
     declined_event = client.get("/events", headers=norway).json()["data"][-1]
     assert declined_event["type"] == "request.declined" and declined_event["payload"]["status"] == "declined"
-    assert client.patch(f"/requests/{asked['id']}", json={"status": "submitted"}, headers=auth("hq")).status_code == 422
-    assert client.patch(f"/requests/{asked['id']}", json={"priority": 1}, headers=norway).status_code == 409
+    for body, headers in (
+        ({"status": "submitted"}, auth("hq")),
+        ({"priority": 1}, auth("hq")),
+        ({"priority": 1}, norway),
+    ):
+        kept = client.patch(f"/requests/{asked['id']}", json=body, headers=headers)
+        assert kept.status_code == 409 and "stays as decided" in kept.json()["detail"], kept.text
+    position = asked["positions"][0]["id"]
+    moved = client.patch(f"/requests/{asked['id']}/positions/{position}", json={"count": 2}, headers=auth("hq"))
+    assert moved.status_code == 409, moved.text
 
 
 def test_a_state_edits_and_withdraws_only_its_own_proposed_requests(client, auth):

@@ -30,7 +30,7 @@ def test_a_state_asks_for_capacity_and_hq_accepts_it(page, base_url, token, shot
     expect(page.get_by_text("sent to HQ, which accepts or declines it")).to_be_visible()
     expect(page.get_by_role("heading", name=TITLE)).to_be_visible()
     expect(page.locator(".card").first).to_contain_text("outside a mission (Norway)")
-    expect(page.locator("#asked-by")).to_contain_text("Asked by Norway, web member_state NOR")
+    expect(page.locator("#asked-by")).to_contain_text("Asked by Norway (web member_state NOR)")
     request_id = int(page.url.split("?")[0].rsplit("/", 1)[1])
 
     sign_in(page, token("member_state", "GHA"))
@@ -51,7 +51,7 @@ def test_a_state_asks_for_capacity_and_hq_accepts_it(page, base_url, token, shot
     shots(page, "state-request-decision", full_page=True)
     decision.get_by_label("Note to the requesting state (required to decline)").fill("Planned for the spring round")
     decision.get_by_role("button", name="Accept").click()
-    expect(page.get_by_text(f"Request {request_id} is now submitted.")).to_be_visible()
+    expect(page.get_by_text(f"Request {request_id} accepted: it can now be planned.")).to_be_visible()
     expect(page.locator("#decision")).to_contain_text("Planned for the spring round")
     expect(page.get_by_role("heading", name="Accept or decline")).to_have_count(0)
     shots(page, "state-request-accepted", full_page=True)
