@@ -110,12 +110,12 @@ def _suppliers(session: Session, viewer: Viewer) -> list[tuple[str, str]]:
         return []
     experts = experts_repo.page_experts(session, viewer.principal, experts_repo.ExpertFilter(), MAX_ROWS, 0)
     offers, _ = offers_repo.list_offers(session, viewer.principal, {}, MAX_ROWS, 0)
-    live = (OfferStatus.draft, OfferStatus.withdrawn, OfferStatus.expired)  # not nominated: refused by the service
+    not_nominable = (OfferStatus.draft, OfferStatus.withdrawn, OfferStatus.expired)
     today = date.today()
     return [(f"E{e.id}", f"{e.full_name} (expert {e.id})") for e in experts if e.active] + [
         (f"O{o.id}", f"{o.title} (offer {o.id}, {o.slots} slots)")
         for o in offers
-        if o.status not in live and o.expires_on >= today
+        if o.status not in not_nominable and o.expires_on >= today
     ]
 
 
