@@ -2,6 +2,7 @@
 or offers and withdraws them; HQ and planners open a call from a request, read every nomination, record stage
 results, turn nominations down and close the call."""
 
+import re
 from datetime import date, timedelta
 from typing import Annotated
 
@@ -18,6 +19,7 @@ from schemas.nominations import (
     OfferNomination,
     StageResultCreate,
 )
+from schemas.roster import ISO3
 from service.nominations import service as nominations
 from service.offers import repository as offers_repo
 from service.platform.deps import SessionDep
@@ -28,6 +30,7 @@ from service.roster import repository as experts_repo
 from service.web import forms, render
 from service.web.session import CurrentViewer, PostedForm, StaffViewer, Viewer, require
 
+ISO3_CODE = re.compile(ISO3)
 router = APIRouter(prefix="/ui")
 StateViewer = Annotated[Viewer, Depends(require(Role.member_state))]
 AssessorViewer = Annotated[Viewer, Depends(require(Role.admin, Role.hq))]
@@ -60,18 +63,26 @@ def open_call(request: Request, session: SessionDep, viewer: StaffViewer, form: 
     """Open the call, validated exactly as POST /calls; every problem beside its field."""
     values = {k: str(form.get(k, "")).strip() for k in ("deadline", "invite", "states", "note")}
     chosen = [str(p) for p in form.getlist("position_ids")]
-    states = [s.strip().upper() for s in values["states"].replace(";", ",").split(",") if s.strip()]
+    written = [s.strip() for s in values["states"].replace(";", ",").split(",") if s.strip()]
+    unreadable = [s for s in written if not ISO3_CODE.fullmatch(s.upper())] if values["invite"] == "list" else []
     body = {
         "request_id": request_id,
         "position_ids": [int(p) for p in chosen if p.isdigit()],
         "deadline": values["deadline"],
-        "states": states if values["invite"] == "list" else None,
+        # the rest is checked as ever while unreadable codes are said beside the field, all at once
+        "states": [s.upper() for s in written] if values["invite"] == "list" and not unreadable else None,
         "note": values["note"],
     }
+    wrong = {"states": [f"{', '.join(unreadable)}: not a three-letter ISO code (write NOR, FRA, SEN)"]}
     try:
-        call = nominations.open_call(Unit.of(session, viewer.principal), body=CallCreate.model_validate(body))
+        data = CallCreate.model_validate(body)
+        if unreadable:
+            raise forms.FormErrors(wrong)
+        call = nominations.open_call(Unit.of(session, viewer.principal), body=data)
+    except forms.FormErrors as exc:
+        return _call_form(request, session, viewer, request_id, values, chosen, exc.errors, 422)
     except (ValidationError, RosterError) as exc:
-        errors = forms.errors_of(exc)
+        errors = forms.errors_of(exc) | (wrong if unreadable else {})
         return _call_form(request, session, viewer, request_id, values, chosen, errors, 422)
     return render.redirect(f"/ui/calls/{call.id}", f"Call {call.id} opened until {call.deadline}.")
 

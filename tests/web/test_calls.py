@@ -87,6 +87,9 @@ def test_hq_opens_a_call_with_inline_messages_and_records_a_stage_result(calls_p
     page.get_by_label("Police adviser").check()
     page.get_by_label("Deadline").fill("2100-12-31")
     page.get_by_label("only these states").check()
+    page.get_by_label("States invited (ISO3 codes, comma-separated)").fill("nor, France")
+    page.get_by_role("button", name="Open call").click()  # a name, not a code: said as written
+    expect(page.locator("#err-states")).to_contain_text("France: not a three-letter ISO code")
     page.get_by_label("States invited (ISO3 codes, comma-separated)").fill("NOR, XXX")
     page.get_by_role("button", name="Open call").click()
     expect(page.locator("#err-states")).to_contain_text("XXX")
