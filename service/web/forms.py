@@ -132,14 +132,22 @@ def _beside_field(key: str, message: str) -> str:
     return key
 
 
+def _in_words(err) -> str:
+    """A validator's message as the person at the form reads it: a field left empty is said plainly."""
+    empty = err.get("input") in ("", None)
+    if err.get("type") == "missing" or (empty and err.get("type") == "string_too_short"):
+        return "required: fill it in"
+    if empty and err.get("type") == "enum":
+        return "required: choose one"
+    return err.get("msg", "invalid value").removeprefix("Value error, ")
+
+
 def errors_of(exc: Exception, prefix: str = "") -> dict[str, list[str]]:
     """{form field: [messages]} from a pydantic ValidationError or a RosterError."""
     found: dict[str, list[str]] = {}
     if isinstance(exc, ValidationError):
         for err in exc.errors():
-            message = err.get("msg", "invalid value").removeprefix("Value error, ")
-            if err.get("type") == "missing":
-                message = "required: fill it in"
+            message = _in_words(err)
             found.setdefault(_key(prefix, tuple(err.get("loc", ())), message), []).append(message)
     elif isinstance(exc, RosterError) and isinstance(exc.detail, list):
         for d in exc.detail:
