@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, Field, model_validator
 
 from schemas.dates import Day
-from schemas.enums import AssessmentResult, AssessmentStage, CallStatus, NominationStatus
+from schemas.enums import AssessmentResult, AssessmentStage, CallStatus, DeploymentStatus, NominationStatus
 from schemas.ids import RowId
 from schemas.roster import ISO3, Page, Strict
 
@@ -126,6 +126,10 @@ class NominationPublic(BaseModel):
     decision_note: str
     version: int
     stages: list[StageSummary] = Field(description="each stage the position requires, with the latest result")
+    deployment_id: int | None = Field(default=None, description="once selected: the deployment the approval made")
+    deployment_status: DeploymentStatus | None = Field(
+        default=None, description="once selected: awaiting_consent until the state answers, then planned or declined…"
+    )
 
 
 class NominationsPublic(Page):

@@ -8,7 +8,7 @@ from sqlalchemy import exists, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from schemas.enums import AssessmentStage, CallStatus, NominationStatus, OfferStatus, Role
+from schemas.enums import AssessmentStage, CallStatus, DeploymentStatus, NominationStatus, OfferStatus, Role
 from schemas.nominations import (
     CallCreate,
     CallPublic,
@@ -26,6 +26,7 @@ from service.platform.errors import Conflict, Invalid, not_found
 from service.platform.queries import get_scoped, page, violates
 from service.platform.tables import (
     CapacityRequest,
+    Deployment,
     Expert,
     Nomination,
     NominationCall,
@@ -241,6 +242,7 @@ def nominations_public(session: Session, rows: Sequence[Nomination]) -> list[Nom
     names = _supplier_names(session, rows)
     required = _required_stages(session, (r.position_id for r in rows))
     latest = _latest_results(session, (r.id for r in rows if r.id is not None))
+    made = _deployments(session, [r for r in rows if r.status == NominationStatus.selected])
     answers = []
     for row in rows:
         stages = []
@@ -254,10 +256,29 @@ def nominations_public(session: Session, rows: Sequence[Nomination]) -> list[Nom
                 )
             )
         fields = row.model_dump()
+        deployment_id, deployment_status = made.get((row.position_id, row.expert_id, row.offer_id), (None, None))
         answers.append(
-            NominationPublic(**fields, supplier_name=names.get(row.supplier_key, row.supplier_key), stages=stages)
+            NominationPublic(
+                **fields,
+                supplier_name=names.get(row.supplier_key, row.supplier_key),
+                stages=stages,
+                deployment_id=deployment_id,
+                deployment_status=deployment_status,
+            )
         )
     return answers
+
+
+def _deployments(session: Session, selected: Sequence[Nomination]) -> dict[tuple, tuple[int, DeploymentStatus]]:
+    """The latest deployment of each selected nomination's supplier on its position: how the selection stands."""
+    if not selected:
+        return {}
+    statement = (
+        select(Deployment.position_id, Deployment.expert_id, Deployment.offer_id, Deployment.id, Deployment.status)
+        .where(col(Deployment.position_id).in_({n.position_id for n in selected}))
+        .order_by(col(Deployment.id))
+    )
+    return {(p, e, o): (i, s) for p, e, o, i, s in session.exec(statement).all()}
 
 
 def nomination_public(session: Session, row: Nomination) -> NominationPublic:

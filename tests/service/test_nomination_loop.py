@@ -87,7 +87,7 @@ def test_call_nominate_assess_plan_approve_consent(client, auth, engine):
         shown = _ok(client.get(f"/deployments/{deployments[state]}", headers=auth("member_state", state)))
         assert shown["status"] == "awaiting_consent"
         mine = _ok(client.get(f"/nominations/{nominations[state]}", headers=auth("member_state", state)))
-        assert mine["status"] == "selected"
+        assert mine["status"] == "selected" and mine["deployment_status"] == "awaiting_consent"
 
     # Norway confirms: planned
     confirm = {"decision": "confirm", "note": ""}
@@ -109,6 +109,11 @@ def test_call_nominate_assess_plan_approve_consent(client, auth, engine):
     assert reminders.decline_overdue(engine, today=date.today() + timedelta(days=15)) == 1
     senegal = auth("member_state", "SEN")
     assert _ok(client.get(f"/deployments/{deployments['SEN']}", headers=senegal))["status"] == "declined"
+
+    # each state reads on its nomination how its selection stands
+    for state, outcome in (("NOR", "planned"), ("FRA", "declined"), ("SEN", "declined")):
+        mine = _ok(client.get(f"/nominations/{nominations[state]}", headers=auth("member_state", state)))
+        assert (mine["deployment_id"], mine["deployment_status"]) == (deployments[state], outcome)
 
     # the re-solve leaves Norway's seat to its deployment, and proposes neither declined pair again: no one else
     # was nominated, and the explanation says why

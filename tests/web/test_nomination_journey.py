@@ -117,5 +117,6 @@ def test_a_call_from_nomination_to_consent(journey_page, journey_app, shots):
     page.goto(call_path)
     mine = page.locator("tr", has=page.get_by_role("cell", name=name, exact=True))
     expect(mine).to_contain_text("selected")
+    expect(mine).to_contain_text("deployment planned")
     expect(mine).to_contain_text("interview: passed")
     shots(page, "journey-selected", full_page=True)
