@@ -7,6 +7,7 @@ from sqlmodel import Session
 
 from schemas.enums import GRADE_RANK, AssessmentStage, Benchmark, Category, Level, RequestDecision, RequestStatus, Role
 from schemas.roster import CapacityRequestCreate, CapacityRequestPublic, PositionPublic, RequestDecisionCreate
+from service.nominations import service as nominations
 from service.platform.deps import SessionDep
 from service.platform.errors import RosterError
 from service.platform.unit import Unit
@@ -19,6 +20,7 @@ from service.web.session import ContributorViewer, CurrentViewer, DeciderViewer,
 
 router = APIRouter(prefix="/ui/requests")
 PAGE_SIZE = 50
+CALLS_SHOWN = 20
 
 
 def _choices(session: Session) -> dict:
@@ -128,6 +130,9 @@ def _request_page(
         can_edit=found.status != RequestStatus.declined
         and (principal.role == Role.hq or (principal.role == Role.member_state and own_proposal)),
         can_withdraw=principal.role == Role.member_state and own_proposal,
+        calls=nominations.list_calls(
+            session, principal=principal, filters={"request_id": request_id}, limit=CALLS_SHOWN, offset=0
+        ).data,
         can_decide=principal.role in (Role.hq, Role.admin) and found.status == RequestStatus.proposed,
         decisions=[d.value for d in RequestDecision],
         decision=decision or {},

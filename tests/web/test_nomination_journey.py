@@ -77,6 +77,10 @@ def test_a_call_from_nomination_to_consent(journey_page, journey_app, shots):
     page.get_by_role("button", name="Open call").click()
     expect(page.locator(".notice")).to_contain_text("opened until 2100-12-31")
     call_path = page.url.split("?")[0]
+    page.goto(f"/ui/requests/{request['id']}")  # the request names its stages and links its call
+    expect(page.locator(f"#position-{position} .stages")).to_contain_text("stages: interview")
+    page.locator("#calls-of-request").get_by_role("link").first.click()
+    expect(page).to_have_url(call_path)
 
     # Norway finds the call, reads what the position asks, and nominates its expert
     sign_in(page, tokens["NOR"])
