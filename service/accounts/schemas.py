@@ -6,6 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import JsonDict
 
 from schemas.enums import Role
+from schemas.roster import ISO3
 
 # A Member State's token names its state; no other role's does (as the schema can say it to clients).
 STATE_WITH_ITS_ROLE: JsonDict = {
@@ -19,7 +20,7 @@ class TokenCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra=STATE_WITH_ITS_ROLE)
     role: Role
     name: str = Field(min_length=1, max_length=120)
-    state: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
+    state: str | None = Field(default=None, pattern=ISO3)
 
 
 class TokenPublic(BaseModel):

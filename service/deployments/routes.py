@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from schemas.dates import Day
 from schemas.enums import DeploymentStatus, Role
 from schemas.planning import ConsentDecision, DeploymentPublic, DeploymentsPublic, DeploymentUpdate
+from schemas.roster import ISO3
 from service.deployments import service
 from service.platform.auth import Principal
 from service.platform.deps import CurrentUser, PlannerUser, SessionDep, require
@@ -25,7 +26,7 @@ def deployment_filters(
     expert_id: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
     offer_id: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
     request_id: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
-    state: Annotated[str | None, Query(pattern=r"^[A-Z]{3}$", description="contributing Member State")] = None,
+    state: Annotated[str | None, Query(pattern=ISO3, description="contributing Member State")] = None,
     status: DeploymentStatus | None = None,
     active_from: Annotated[
         Day | None, Query(description="deployments overlapping [active_from, active_to]; alone: ending on or after it")

@@ -18,6 +18,7 @@ from schemas.nominations import (
     StageResultPublic,
     StageResultsPublic,
 )
+from schemas.roster import ISO3
 from service.nominations import service as nominations
 from service.platform.auth import Principal
 from service.platform.deps import CurrentUser, SessionDep, StaffUser, require
@@ -95,7 +96,7 @@ def list_nominations(
     principal: CurrentUser,
     call_id: RowFilter = None,
     position_id: RowFilter = None,
-    state: Annotated[str | None, Query(pattern=r"^[A-Z]{3}$")] = None,
+    state: Annotated[str | None, Query(pattern=ISO3)] = None,
     status: NominationStatus | None = None,
     limit: Limit = 50,
     offset: Offset = 0,

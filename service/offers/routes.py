@@ -7,6 +7,7 @@ from fastapi import APIRouter, Header, Query, Request, Response, status
 
 from schemas.enums import Category, OfferKind, OfferStatus, Readiness
 from schemas.roster import (
+    ISO3,
     AssessmentCreate,
     AssessmentPublic,
     OfferCreate,
@@ -31,7 +32,7 @@ router = APIRouter(prefix="/offers", tags=["offers"])
 def list_offers(
     session: SessionDep,
     principal: CurrentUser,
-    state: Annotated[str | None, Query(pattern=r"^[A-Z]{3}$")] = None,
+    state: Annotated[str | None, Query(pattern=ISO3)] = None,
     status: OfferStatus | None = None,
     readiness: Readiness | None = None,
     kind: OfferKind | None = None,

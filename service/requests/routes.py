@@ -6,6 +6,7 @@ from fastapi import APIRouter, Header, Query, Request, Response, status
 
 from schemas.enums import Level, RequestStatus
 from schemas.roster import (
+    ISO3,
     CapacityRequestCreate,
     CapacityRequestPublic,
     CapacityRequestsPublic,
@@ -34,7 +35,7 @@ def list_requests(
     status: RequestStatus | None = None,
     priority: Annotated[int | None, Query(ge=1, le=5, description="1 (highest) to 5")] = None,
     level: Level | None = None,
-    requested_by_state: Annotated[str | None, Query(pattern=r"^[A-Z]{3}$", description="who asked")] = None,
+    requested_by_state: Annotated[str | None, Query(pattern=ISO3, description="who asked")] = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ):

@@ -8,7 +8,7 @@ from sqlmodel import Session
 
 from schemas.dates import Day
 from schemas.enums import Category, Level, Role, Source
-from schemas.roster import DuplicatesPublic, ExpertCreate, ExpertPublic, ExpertsPublic, ExpertUpdate
+from schemas.roster import ISO3, DuplicatesPublic, ExpertCreate, ExpertPublic, ExpertsPublic, ExpertUpdate
 from service.platform.auth import Principal
 from service.platform.deps import ContributorUser, CurrentUser, SessionDep, require
 from service.platform.errors import not_found
@@ -37,8 +37,8 @@ class ExpertSearch(BaseModel):
     language: list[CodeMin] = Field([], description="ISO 639-1 code or code:MIN, repeatable")
     level: Level | None = None
     category: Category | None = None
-    nationality: str | None = Field(None, pattern=r"^[A-Z]{3}$")
-    state: str | None = Field(None, pattern=r"^[A-Z]{3}$")
+    nationality: str | None = Field(None, pattern=ISO3)
+    state: str | None = Field(None, pattern=ISO3)
     source: Source | None = None
     active: bool | None = None
     available_from: Day | None = Field(None, description="available for all of [from, to]; alone: on that day")
