@@ -191,8 +191,8 @@ def roster_error(row: Row, exc: RosterError, default_column: str) -> None:
 
 
 def _in_cell(row: Row, field: str, message: str) -> tuple[str, str]:
-    """An API field such as ``credentials[1].expires_on`` as the file's column and the item of its cell."""
-    found = re.fullmatch(r"(\w+)\[(\d+)\](\.\w+)?", field)
+    """An API field such as ``credentials.1.expires_on`` as the file's column and the item of its cell."""
+    found = re.fullmatch(r"(\w+)\.(\d+)(\.\w+)?", field)
     if found is None or found[1] not in row.cells:
         return field, message
     items, index = _items(row.cells[found[1]] or ""), int(found[2])
