@@ -1,0 +1,256 @@
+"""Norway keeps its offers and experts in Chromium: registers an offer, adds an expert, edits both, withdraws and
+deactivates them, with every error beside its field; and no state reaches another's records through the pages.
+
+An app and a database of their own: the shared demo app's flows plan over its experts and offers.
+"""
+
+import re
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+from playwright.sync_api import expect
+from sqlmodel import Session
+
+from schemas.enums import Role
+from service.app import create_app
+from service.platform.auth import issue_token
+from service.platform.settings import Settings
+from tests.service import factories
+from tests.service.conftest import serve
+from tests.web.conftest import page_at, sign_in
+
+OFFER = "Police gender advisers (records test)"
+
+
+def _token(app, role: str, state: str | None = None) -> str:
+    with Session(app.state.engine) as session:
+        _, secret = issue_token(session, role=Role(role), name=f"records {role} {state or ''}".strip(), state=state)
+        session.commit()
+    return secret
+
+
+@pytest.fixture(scope="module")
+def records_app(databases, template_url):
+    """Reference data, one offer and one expert each for Norway and Ghana."""
+    app = create_app(Settings(database_url=databases.clone(template_url), environment="test", worker="external"))
+    roles = {"hq": ("hq", None), "planner": ("planner", None), "admin": ("admin", None)}
+    roles |= {"NOR": ("member_state", "NOR"), "GHA": ("member_state", "GHA")}
+    tokens = {name: _token(app, role, state) for name, (role, state) in roles.items()}
+    made: dict[str, dict] = {}
+    with TestClient(app) as client:
+        for state in ("NOR", "GHA"):
+            auth = {"Authorization": f"Bearer {tokens[state]}"}
+            offer = client.post("/offers", json=factories.offer(title=f"{state} engineers"), headers=auth)
+            expert = client.post("/experts", json=factories.expert(full_name=f"{state} Expert"), headers=auth)
+            assert offer.status_code == expert.status_code == 201, (offer.text, expert.text)
+            made[state] = {"offer": offer.json()["id"], "expert": expert.json()["id"]}
+    with serve(app) as url:
+        yield {"url": url, "app": app, "tokens": tokens, "made": made}
+    app.state.engine.dispose()
+
+
+@pytest.fixture
+def records_page(browser, records_app):
+    with page_at(browser, records_app["url"], 900) as page:
+        yield page
+
+
+def test_norway_registers_edits_and_withdraws_an_offer(records_page, records_app, shots):
+    page = records_page
+    sign_in(page, records_app["tokens"]["NOR"])
+    page.goto("/ui/offers")
+    page.get_by_role("link", name="Register an offer").click()
+    expect(page.get_by_role("heading", name="Register an offer")).to_be_visible()
+    expect(page.locator("#readiness")).to_contain_text("pledged")
+    page.get_by_label("Title").fill("")  # text
+    page.get_by_label("Slots (positions it fills at once)").fill("0")  # number
+    page.get_by_label("Available from").fill("2027-06-01")
+    page.get_by_label("Expires on").fill("")  # date
+    skills = page.locator("#rows-skills")
+    skills.get_by_label("Skill").first.select_option("SSR-STRATEGY")  # list row: a skill without its level
+    page.get_by_role("button", name="Register the offer").click()
+    expect(page.locator("#form-errors")).to_contain_text("The offer was not saved")
+    expect(page.locator("#err-title")).to_have_text("required: fill it in")
+    expect(page.locator("#err-slots")).to_have_text("too small: give 1 or more")
+    expect(page.locator("#err-expires_on")).to_have_text("required: fill it in")
+    expect(page.locator("#err-category")).to_have_text("required: choose one")  # select
+    expect(page.locator("#err-skills-0-proficiency")).to_have_text("required: choose one")
+    expect(page.get_by_label("Slots (positions it fills at once)")).to_have_attribute("aria-invalid", "true")
+    expect(skills.get_by_label("Skill").first).to_have_value("SSR-STRATEGY")  # what was typed is kept
+    shots(page, "offer-form-errors", full_page=True)
+
+    page.get_by_label("Title").fill(OFFER)
+    page.get_by_label("Slots (positions it fills at once)").fill("2")
+    page.get_by_label("Available to").fill("2027-03-01")  # before the start: a rule across two fields
+    page.get_by_label("Expires on").fill("2028-06-30")
+    page.get_by_label("Category of person").select_option("police")
+    page.get_by_label("strategic").check()
+    skills.get_by_label("Proficiency").first.select_option("4")
+    page.locator("#rows-languages").get_by_label("Language").first.select_option("fr")
+    page.locator("#rows-languages").get_by_label("Level").first.select_option("3")
+    page.get_by_label("Missions excluded").select_option(["MINUSCA"])
+    page.get_by_label("Named experts (your own)").select_option(f"NOR Expert (#{records_app['made']['NOR']['expert']})")
+    page.get_by_role("button", name="Register the offer").click()
+    expect(page.locator("#err-available_to")).to_contain_text("available_to 2027-03-01 is before available_from")
+    expect(page.locator("#form-errors")).to_contain_text("1 thing to fix")
+    page.get_by_label("Available to").fill("2027-12-31")
+    page.get_by_role("button", name="Register the offer").click()
+    expect(page.locator(".notice")).to_contain_text("registered as offer")
+    expect(page.get_by_role("heading", name=OFFER)).to_be_visible()
+    facts = page.locator("dl.facts")
+    expect(facts).to_contain_text("SSR-STRATEGY 4")
+    expect(facts).to_contain_text("not for MINUSCA")
+    expect(facts).to_contain_text("NOR Expert")
+    shots(page, "offer-registered", full_page=True)
+
+    page.get_by_role("link", name="Edit the offer").click()
+    expect(page.get_by_label("Title")).to_have_value(OFFER)
+    page.get_by_label("Notice needed (days)").fill("400")
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.locator("#err-notice_days")).to_have_text("too large: give 365 or less")
+    page.get_by_label("Notice needed (days)").fill("21")
+    page.locator("#rows-skills").get_by_role("button", name="Add a row").click()  # progressive: one more row
+    skill_rows = page.locator("#rows-skills div.row")
+    expect(skill_rows).to_have_count(4)
+    skill_rows.nth(3).get_by_label("Skill").select_option("DDR-DESIGN")
+    skill_rows.nth(3).get_by_label("Proficiency").select_option("2")
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.locator(".notice")).to_have_text("Offer saved.")
+    expect(facts).to_contain_text("21 days")
+    expect(facts).to_contain_text("DDR-DESIGN 2")
+
+    page.get_by_role("link", name="Withdraw the offer").click()
+    expect(page.get_by_role("heading", name=f"Withdraw “{OFFER}”?")).to_be_visible()
+    page.get_by_role("link", name="Keep it").click()
+    expect(page.get_by_role("heading", name=OFFER)).to_be_visible()
+    page.get_by_role("link", name="Withdraw the offer").click()
+    shots(page, "offer-withdraw-confirm")
+    page.get_by_role("button", name="Withdraw the offer").click()
+    expect(page.locator(".notice")).to_contain_text("withdrawn")
+    expect(facts.locator(".badge.withdrawn")).to_be_visible()
+    expect(page.get_by_role("link", name="Withdraw the offer")).to_have_count(0)
+
+
+def test_norway_adds_edits_and_deactivates_an_expert(records_page, records_app, shots):
+    page = records_page
+    sign_in(page, records_app["tokens"]["NOR"])
+    page.goto("/ui/offers")
+    page.get_by_role("link", name="Add an expert").click()
+    page.get_by_label("Full name").fill("Ingrid Solberg")
+    page.get_by_label("E-mail").fill("ingrid.example.org")  # text with a pattern
+    page.get_by_label("Nationality").select_option("NOR")
+    page.get_by_label("Gender").select_option("female")
+    leave = page.locator("#rows-leave div.row").first
+    leave.get_by_label("From").fill("2027-08-01")
+    leave.get_by_label("To").fill("2027-07-01")  # a row whose end is before its start
+    page.get_by_role("button", name="Add the expert").click()
+    expect(page.locator("#err-email")).to_have_text("not an e-mail address: write it as name@example.org")
+    expect(page.locator("#err-category")).to_have_text("required: choose one")
+    expect(page.locator("#err-leave-0-end")).to_contain_text("end 2027-07-01 is before start 2027-08-01")
+    shots(page, "expert-form-errors", full_page=True)
+
+    page.get_by_label("E-mail").fill("ingrid@example.org")
+    page.get_by_label("Category of person").select_option("police")
+    leave.get_by_label("To").fill("2027-08-31")
+    page.locator("#rows-skills").get_by_label("Skill").first.select_option("SSR-STRATEGY")
+    page.locator("#rows-skills").get_by_label("Proficiency").first.select_option("5")
+    page.get_by_role("button", name="Add the expert").click()
+    expect(page.locator(".notice")).to_contain_text("Ingrid Solberg added as expert")
+    expect(page.get_by_role("heading", name="Edit Ingrid Solberg")).to_be_visible()
+    expect(page.locator("#rows-leave div.row").first.get_by_label("To")).to_have_value("2027-08-31")
+
+    page.get_by_label("Grade").select_option("P-4")
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.locator(".notice")).to_have_text("Ingrid Solberg: saved.")
+    expect(page.get_by_label("Grade")).to_have_value("P-4")
+
+    page.get_by_role("link", name="Deactivate this expert").click()
+    expect(page.get_by_role("heading", name="Deactivate Ingrid Solberg?")).to_be_visible()
+    page.get_by_role("button", name="Deactivate the expert").click()
+    expect(page.locator(".notice")).to_contain_text("Ingrid Solberg deactivated")
+    row = page.locator("#experts tbody tr", has_text="Ingrid Solberg")
+    expect(row.locator("td").last).to_have_text("no")
+
+
+def test_an_email_taken_is_said_beside_the_email(records_page, records_app):
+    page = records_page
+    sign_in(page, records_app["tokens"]["NOR"])
+    taken = httpx.get(
+        f"{records_app['url']}/experts/{records_app['made']['NOR']['expert']}",
+        headers={"Authorization": f"Bearer {records_app['tokens']['NOR']}"},
+    ).json()["email"]
+    page.goto("/ui/experts/new")
+    page.get_by_label("Full name").fill("Twin Record")
+    page.get_by_label("E-mail").fill(taken)
+    page.get_by_label("Nationality").select_option("NOR")
+    page.get_by_label("Gender").select_option("male")
+    page.get_by_label("Category of person").select_option("civilian")
+    page.get_by_role("button", name="Add the expert").click()
+    expect(page.locator("#err-email")).to_contain_text("already exists")
+
+
+# --- roles: through the pages a state reaches only its own records ----------------------------------------------
+
+
+def _client(records_app, who: str) -> TestClient:
+    client = TestClient(records_app["app"], follow_redirects=False)
+    form = client.get("/ui/signin")
+    csrf = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)
+    assert client.post("/ui/signin", data={"token": records_app["tokens"][who], "csrf": csrf}).status_code == 303
+    return client
+
+
+def _csrf(client: TestClient) -> str:
+    return re.search(r'name="csrf" value="([^"]+)"', client.get("/ui/offers").text).group(1)
+
+
+def _paths(kind: str, ident: int) -> list[tuple[str, str]]:
+    """The pages that open, edit and withdraw (deactivate) one record, each as GET and POST."""
+    base, end = (f"/ui/offers/{ident}", "withdraw") if kind == "offer" else (f"/ui/experts/{ident}", "deactivate")
+    return [(method, f"{base}/{action}") for action in ("edit", end) for method in ("GET", "POST")]
+
+
+@pytest.mark.parametrize("kind", ["offer", "expert"])
+def test_a_state_cannot_open_edit_or_withdraw_another_state_s_record(records_app, kind):
+    norway = _client(records_app, "NOR")
+    csrf = _csrf(norway)
+    ghana = records_app["made"]["GHA"][kind]
+    missing = 999_999
+    body = {"csrf": csrf, "title": "Taken over", "full_name": "Taken over", "version": "1"}
+    for (method, path), (_, missing_path) in zip(_paths(kind, ghana), _paths(kind, missing)):
+        answer = norway.request(method, path, data=body if method == "POST" else None)
+        unknown = norway.request(method, missing_path, data=body if method == "POST" else None)
+        assert answer.status_code == unknown.status_code == 404, (method, path, answer.text)
+        assert answer.text.replace(str(ghana), "N") == unknown.text.replace(str(missing), "N")  # nothing learnt
+    api = {"Authorization": f"Bearer {records_app['tokens']['GHA']}"}
+    stored = httpx.get(f"{records_app['url']}/{kind}s/{ghana}", headers=api).json()
+    assert stored["version"] == 1 and stored.get("status", "submitted") == "submitted" and stored.get("active", True)
+
+
+@pytest.mark.parametrize("who", ["planner", "admin"])
+def test_planners_and_admins_read_but_do_not_change_records(records_app, who):
+    client = _client(records_app, who)
+    csrf = _csrf(client)
+    offer, expert = records_app["made"]["NOR"]["offer"], records_app["made"]["NOR"]["expert"]
+    assert client.get(f"/ui/offers/{offer}").status_code == 200
+    page = client.get("/ui/offers").text
+    assert "Register an offer" not in page and "Add an expert" not in page
+    for method, path in [("GET", "/ui/offers/new"), ("POST", "/ui/offers/new"), ("GET", "/ui/experts/new")]:
+        answer = client.request(method, path, data={"csrf": csrf, "title": "x"} if method == "POST" else None)
+        assert answer.status_code == 403 and "it needs one of: hq, member_state" in answer.text
+    for method, path in _paths("offer", offer) + _paths("expert", expert):
+        answer = client.request(method, path, data={"csrf": csrf} if method == "POST" else None)
+        assert answer.status_code == 403, (method, path)
+
+
+def test_hq_edits_a_state_s_offer_and_names_the_state_of_a_new_one(records_app):
+    hq = _client(records_app, "hq")
+    csrf = _csrf(hq)
+    form = hq.get("/ui/offers/new").text
+    assert 'name="state"' in form and "Offering Member State" in form
+    offer = records_app["made"]["GHA"]["offer"]
+    assert hq.get(f"/ui/offers/{offer}/edit").status_code == 200
+    values = {k: v for k, v in factories.offer(title="No state named").items() if isinstance(v, str | int)}
+    posted = hq.post("/ui/offers/new", data={"csrf": csrf, **values})
+    assert posted.status_code == 422 and "name the offering Member State" in posted.text
