@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 import numpy as np
 
-from schemas.enums import Benchmark, Category, Gender, Level, Readiness, Source
+from schemas.enums import SCREENING, Benchmark, Category, Gender, Level, Readiness, Source
 from schemas.instance import DateRange, Deployment, Expert, Instance, Offer, Parameters, Position
 
 TODAY = date(2027, 1, 4)
@@ -156,9 +156,12 @@ def _expert(rng, i: int, pool: list[str]) -> Expert:
         notice_days=7 if source == Source.standing_capacity else int(rng.integers(14, 90)),
         availability=avail,
         leave=leave,
-        screening_valid_until=_day(int(rng.integers(200, 1500))) if screened else None,
+        credentials={SCREENING: _day(int(rng.integers(200, 1500)))} if screened else {},
         member_state=None if source == Source.standing_capacity else nat,
     )
+
+
+OFFERS_SCREENED = date(9999, 12, 31)  # offers attest the screening for their whole team, as they always did here
 
 
 def _offer(rng, i: int, pool: list[str]) -> Offer:
@@ -179,6 +182,7 @@ def _offer(rng, i: int, pool: list[str]) -> Offer:
         notice_days=int(rng.integers(14, 90)),
         readiness=Readiness(rng.choice(list(Readiness))),
         excluded_missions=[MISSIONS[int(rng.integers(len(MISSIONS)))][0]] if rng.random() < 0.1 else [],
+        credentials={SCREENING: OFFERS_SCREENED},
     )
 
 
@@ -206,6 +210,7 @@ def _position(rng, i: int, req: int, pool: list[str], size: Size) -> Position:
         languages={lang: int(rng.integers(2, 4))},
         start=_day(start),
         end=_day(start + dur),
+        credentials=[SCREENING],
     )
 
 

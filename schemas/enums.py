@@ -210,3 +210,7 @@ class DeliveryStatus(StrEnum):
     pending = "pending"
     delivered = "delivered"
     failed = "failed"
+
+
+# The human-rights screening's credential type: every position required it before credentials had types.
+SCREENING = "HR-SCREENING"

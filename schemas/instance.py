@@ -6,11 +6,11 @@ offers (ids like ``"O5"``); an offer of N slots can hold up to N positions at on
 """
 
 from datetime import date
-from typing import Self
+from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from schemas.enums import AssessmentStage, Benchmark, Category, Gender, Level, Readiness, Source
+from schemas.enums import SCREENING, AssessmentStage, Benchmark, Category, Gender, Level, Readiness, Source
 from schemas.numbers import ExactTypes
 
 
@@ -52,7 +52,7 @@ class Expert(Strict):
         default_factory=list, description="windows when the expert can deploy; empty = always"
     )
     leave: list[DateRange] = Field(default_factory=list)
-    screening_valid_until: date | None = Field(default=None, description="None = not screened (ineligible)")
+    credentials: dict[str, date] = Field(default_factory=dict, description="credential type -> valid through")
     member_state: str | None = Field(default=None, description="contributing Member State; None = UN staff")
 
 
@@ -75,6 +75,9 @@ class Offer(Strict):
     readiness: Readiness = Readiness.pledged
     excluded_missions: list[str] = Field(default_factory=list)
     excluded_states: list[str] = Field(default_factory=list)
+    credentials: dict[str, date] = Field(
+        default_factory=dict, description="credential type -> valid through, attested for the whole team"
+    )
 
 
 class Nominee(Strict):
@@ -110,6 +113,9 @@ class Position(Dated):
     )
     nominated_only: bool = Field(default=False, description="only the nominees below may take the seat")
     nominees: list[Nominee] = Field(default_factory=list, description="who was nominated for this position")
+    credentials: list[str] = Field(
+        default_factory=list, description="credential types a supplier must hold, valid through the end"
+    )
 
 
 class Deployment(Dated):
@@ -184,6 +190,17 @@ class Instance(Strict):
     forbidden: list[ForbiddenPair] = Field(default_factory=list)
     previous: list[PreviousAssignment] = Field(default_factory=list, description="the last plan's assignments")
     parameters: Parameters = Field(default_factory=Parameters)
+    credential_names: dict[str, str] = Field(
+        default_factory=dict, description="credential type -> its name in words, for explanations"
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _screening_field(cls, data: Any) -> Any:
+        """An instance written before credentials (plans stored by an earlier release) read as it was meant."""
+        if isinstance(data, dict) and any("screening_valid_until" in e for e in data.get("experts", [])):
+            return legacy_screening(data)
+        return data
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Self:
@@ -194,3 +211,18 @@ class Instance(Strict):
         if len(set(pids)) != len(pids):
             raise ValueError("position ids must be unique")
         return self
+
+
+def legacy_screening(data: dict[str, Any]) -> dict[str, Any]:
+    """Before credentials, every expert needed a screening through a position's end and offers counted as
+    screened: the same rule as the HR-SCREENING credential, required of every position, offers attesting it."""
+    far = date.max.isoformat()
+    experts = []
+    for e in data.get("experts", []):
+        e = dict(e)
+        until = e.pop("screening_valid_until", None)
+        e["credentials"] = {**e.get("credentials", {}), **({SCREENING: until} if until else {})}
+        experts.append(e)
+    offers = [dict(o) | {"credentials": {SCREENING: far, **o.get("credentials", {})}} for o in data.get("offers", [])]
+    positions = [dict(p) | {"credentials": p.get("credentials", [SCREENING])} for p in data.get("positions", [])]
+    return data | {"experts": experts, "offers": offers, "positions": positions}

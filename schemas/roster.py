@@ -17,6 +17,7 @@ from sqlmodel._compat import SQLModelConfig  # the type SQLModel gives model_con
 from schemas.dates import Day
 from schemas.enums import (
     GRADE_RANK,
+    SCREENING,
     AssessmentResult,
     AssessmentStage,
     Benchmark,
@@ -79,6 +80,7 @@ POSITION_NOT_NULL = frozenset(
         "desired_skills",
         "languages",
         "assessment_stages",
+        "required_credentials",
     }
 )
 
@@ -149,6 +151,88 @@ class Page(BaseModel):
     count: int = Field(description="number of rows matching the filters, before limit/offset")
 
 
+# --- Credentials -------------------------------------------------------------
+
+# The human-rights screening, once a field of its own (``screening_valid_until``), is one credential type among
+# the others (SCREENING); the field stays in the expert API as a view of this credential (docs/credentials.md).
+CredentialCode = Annotated[str, Field(pattern=SKILL_CODE, max_length=24, examples=["MEDICAL"])]
+
+
+class CredentialIn(Strict):
+    """A credential as a Member State or HQ records it: an expert's own, or an offer's attestation for its team."""
+
+    code: CredentialCode = Field(description="the credential type: see GET /reference/credential-types")
+    issued_on: Day | None = Field(default=None, description="the day the document was issued")
+    expires_on: Day = Field(description="valid through this day")
+    verified_by: str | None = Field(
+        default=None, min_length=1, max_length=200, description="who checked the document; by default the caller"
+    )
+    verified_on: Day | None = Field(default=None, description="the day it was checked; by default today")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.issued_on and self.expires_on < self.issued_on:
+            raise ValueError(
+                f"{self.code}: expires_on {self.expires_on} is before issued_on {self.issued_on}: fix the dates"
+            )
+        return self
+
+
+class CredentialPublic(BaseModel):
+    code: str
+    issued_on: date | None
+    expires_on: date = Field(description="valid through this day")
+    verified_by: str
+    verified_on: date
+
+
+def _screening_once(screening: date | None, credentials: Sequence[CredentialIn] | None) -> None:
+    """The screening given twice (the old field and a credential) must say the same."""
+    listed = next((c for c in credentials or [] if c.code == SCREENING), None)
+    if screening is not None and listed is not None and listed.expires_on != screening:
+        raise ValueError(
+            f"screening_valid_until {screening} and the {SCREENING} credential (expires {listed.expires_on}) "
+            "disagree: give the screening once, as a credential"
+        )
+
+
+class CredentialTypeBase(SQLModel):
+    code: str = Field(pattern=SKILL_CODE, max_length=24)
+    name: str = Field(min_length=1, max_length=200, description="in words, e.g. 'medical clearance'")
+    description: str = Field(default="", max_length=1000)
+    validity_months: int | None = Field(
+        default=None, ge=1, le=240, description="the longest a credential of this type lasts from its issue"
+    )
+    active: bool = Field(default=True, description="an inactive type can no longer be recorded or required")
+
+
+class CredentialTypeCreate(CredentialTypeBase, ExactTypes):
+    model_config = SQLModelConfig(extra="forbid")
+    default_for: list[Category] = Field(
+        default_factory=list,
+        description="new positions of these categories require it unless HQ says otherwise; "
+        "a position open to any category requires the types listed for every category",
+    )
+
+
+class CredentialTypeUpdate(Strict):
+    model_config = ConfigDict(json_schema_extra=_null_refused(lambda names: names - {"validity_months"}))
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    description: str | None = Field(default=None, max_length=1000)
+    validity_months: int | None = Field(default=None, ge=1, le=240)
+    active: bool | None = None
+    default_for: list[Category] | None = None
+
+
+class CredentialTypePublic(CredentialTypeBase):
+    default_for: list[Category]
+
+
+class CredentialTypesPublic(Page):
+    data: list[CredentialTypePublic]
+
+
 # --- Experts -----------------------------------------------------------------
 
 
@@ -162,9 +246,6 @@ class ExpertBase(SQLModel):
     grade: str | None = Field(default=None, max_length=8, description=f"one of {', '.join(GRADE_RANK)}")
     source: Source
     notice_days: int = Field(default=30, ge=0, le=365, description="days needed to deploy once selected")
-    screening_valid_until: date | None = Field(
-        default=None, description="human-rights screening is valid through this date"
-    )
     active: bool = True
 
 
@@ -176,25 +257,33 @@ class ExpertLists(Strict):
         default_factory=list, description="windows when the expert can deploy; none means any time"
     )
     leave: list[WindowIn] = Field(default_factory=list, description="periods when the expert cannot deploy")
+    credentials: list[CredentialIn] = Field(default_factory=list, max_length=50, description="one per type")
 
     @model_validator(mode="after")
     def _no_duplicates(self) -> Self:
         _unique_codes(self.skills, "skills")
         _unique_codes(self.languages, "languages")
+        _unique_codes(self.credentials, "credentials")
         return self
+
+
+SCREENING_FIELD = f"the {SCREENING} credential's expiry: human-rights screening is valid through this date"
 
 
 class ExpertCreate(ExpertBase, ExpertLists):
     model_config = SQLModelConfig(extra="forbid")
     grade: Grade | None = None
-    screening_valid_until: Day | None = Field(
-        default=None, description="human-rights screening is valid through this date"
-    )
+    screening_valid_until: Day | None = Field(default=None, description=SCREENING_FIELD)
     state: str | None = Field(
         default=None,
         pattern=ISO3,
         description="Member State that nominates the expert; set from the token for Member States",
     )
+
+    @model_validator(mode="after")
+    def _screening(self) -> Self:
+        _screening_once(self.screening_valid_until, self.credentials)
+        return self
 
 
 class ExpertUpdate(Strict):
@@ -216,11 +305,16 @@ class ExpertUpdate(Strict):
     levels: list[Level] | None = None
     availability: list[WindowIn] | None = None
     leave: list[WindowIn] | None = None
+    credentials: list[CredentialIn] | None = Field(
+        default=None, max_length=50, description="the whole list: a type left out is removed"
+    )
 
     @model_validator(mode="after")
     def _no_duplicates(self) -> Self:
         _unique_codes(self.skills or [], "skills")
         _unique_codes(self.languages or [], "languages")
+        _unique_codes(self.credentials or [], "credentials")
+        _screening_once(self.screening_valid_until, self.credentials)
         return self
 
 
@@ -232,6 +326,8 @@ class ExpertPublic(ExpertBase):
     levels: list[Level]
     availability: list[Window]
     leave: list[Window]
+    credentials: list[CredentialPublic]
+    screening_valid_until: date | None = Field(description=SCREENING_FIELD)
     version: int
     created_at: datetime
     updated_at: datetime
@@ -285,11 +381,15 @@ class OfferLists(Strict):
     excluded_missions: list[str] = Field(default_factory=list, description="caveat: mission codes excluded")
     excluded_states: list[str] = Field(default_factory=list, description="caveat: host states excluded (ISO3)")
     expert_ids: list[RowId] = Field(default_factory=list, description="named experts put forward (own state only)")
+    credentials: list[CredentialIn] = Field(
+        default_factory=list, max_length=50, description="attested for every member of the team: one per type"
+    )
 
     @model_validator(mode="after")
     def _no_duplicates(self) -> Self:
         _unique_codes(self.skills, "skills")
         _unique_codes(self.languages, "languages")
+        _unique_codes(self.credentials, "credentials")
         return self
 
 
@@ -335,6 +435,14 @@ class OfferUpdate(Strict):
     excluded_missions: list[str] | None = None
     excluded_states: list[str] | None = None
     expert_ids: list[RowId] | None = None
+    credentials: list[CredentialIn] | None = Field(
+        default=None, max_length=50, description="the whole list: a type left out is removed"
+    )
+
+    @model_validator(mode="after")
+    def _no_duplicates(self) -> Self:
+        _unique_codes(self.credentials or [], "credentials")
+        return self
 
 
 class AssessmentCreate(Strict):
@@ -362,6 +470,7 @@ class ReadinessChange(Strict):
 
 class OfferPublic(OfferBase, OfferLists):
     model_config = SQLModelConfig(extra="ignore")
+    credentials: list[CredentialPublic]  # type: ignore[assignment]  # as stored: verified by and on are set
     id: int
     state: str
     status: OfferStatus
@@ -403,6 +512,11 @@ class PositionLists(Strict):
         max_length=len(AssessmentStage),
         description="stages a candidate must have passed (HQ records each result on the nomination)",
     )
+    required_credentials: list[CredentialCode] = Field(
+        default_factory=list,
+        max_length=50,
+        description="credential types a candidate must hold, valid through the position's end",
+    )
 
 
 def check_position(p: "PositionCreate | PositionUpdate") -> None:
@@ -419,6 +533,9 @@ def check_position(p: "PositionCreate | PositionUpdate") -> None:
     stages = p.assessment_stages or []
     if len(set(stages)) != len(stages):
         raise ValueError("assessment_stages lists a stage twice: name each stage once")
+    credentials = p.required_credentials or []
+    if len(set(credentials)) != len(credentials):
+        raise ValueError("required_credentials lists a type twice: name each type once")
     if p.trainer_ratio is None:
         return
     if p.trainees is None:
@@ -442,6 +559,12 @@ class PositionCreate(PositionBase, PositionLists):
     grade_max: Grade | None = None
     count: int | None = Field(  # type: ignore[assignment]  # optional on input only: _rules() always sets it
         default=None, ge=1, le=500, description="derived from trainees and ratio when omitted"
+    )
+    required_credentials: list[CredentialCode] | None = Field(  # type: ignore[assignment]  # the service sets it
+        default=None,
+        max_length=50,
+        description="credential types a candidate must hold through the position's end; "
+        "omitted: the defaults for the position's category (GET /reference/credential-types)",
     )
 
     @model_validator(mode="after")
@@ -482,6 +605,7 @@ class PositionUpdate(Strict):
     desired_skills: list[SkillRequirement] | None = None
     languages: list[LanguageRequirement] | None = None
     assessment_stages: list[AssessmentStage] | None = Field(default=None, max_length=len(AssessmentStage))
+    required_credentials: list[CredentialCode] | None = Field(default=None, max_length=50)
 
 
 class PositionPublic(PositionBase, PositionLists):

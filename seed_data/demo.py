@@ -12,6 +12,7 @@ from datetime import date
 
 from schemas.roster import CapacityRequestCreate, ExpertCreate, OfferCreate
 from seed_data.capacity_requests import make_requests
+from seed_data.credentials import experts_with_credentials, offers_with_credentials
 from seed_data.experts import make_experts
 from seed_data.offers import make_offers
 from seed_data.reference import load_member_states, load_missions, load_skills, skill_codes
@@ -47,9 +48,11 @@ def generate(
 ) -> Demo:
     """A demo roster: the same seed and arguments always give the same data."""
     # One stream per kind, so that asking for more experts leaves offers and requests unchanged.
+    people = make_experts(random.Random(f"{seed}:experts"), experts, today)
+    teams = make_offers(random.Random(f"{seed}:offers"), offers, today)
     return Demo(
-        experts=make_experts(random.Random(f"{seed}:experts"), experts, today),
-        offers=make_offers(random.Random(f"{seed}:offers"), offers, today),
+        experts=experts_with_credentials(random.Random(f"{seed}:expert-credentials"), people, today),
+        offers=offers_with_credentials(random.Random(f"{seed}:offer-credentials"), teams, today),
         requests=make_requests(random.Random(f"{seed}:requests"), requests, today),
     )
 

@@ -5,10 +5,13 @@ from datetime import date, timedelta
 
 from sqlmodel import Session, select
 
-from schemas.enums import AssessmentResult, AssessmentStage, Category, Level, Readiness, RequestStatus
+from schemas.enums import AssessmentResult, AssessmentStage, Category, Level, Readiness, RequestStatus, Role
+from seed_data.credentials import TYPES as CREDENTIAL_TYPES
 from seed_data.reference import load_member_states, load_missions, load_skills
+from service.platform.auth import Principal
 from service.platform.tables import (
     CapacityRequest,
+    CredentialType,
     Expert,
     MemberState,
     Mission,
@@ -19,7 +22,11 @@ from service.platform.tables import (
     Position,
     Skill,
 )
+from service.reference import credentials
+from service.requests import repository as request_repo
 from service.roster import repository as expert_repo
+
+SEEDER = Principal(token_id=0, name="demo data", role=Role.admin)
 
 
 @dataclass
@@ -31,7 +38,8 @@ class Counts:
         return f"{self.added} added, {self.updated} updated"
 
 
-def _upsert(session: Session, model, key: str, rows: list[dict]) -> Counts:
+def _upsert(session: Session, model, key: str, rows: list[dict], update: bool = True) -> Counts:
+    """Rows inserted when missing, and brought up to date unless ``update`` is off (what an admin edits)."""
     counts = Counts()
     existing = {getattr(r, key): r for r in session.exec(select(model)).all()}
     for row in rows:
@@ -39,7 +47,7 @@ def _upsert(session: Session, model, key: str, rows: list[dict]) -> Counts:
         if current is None:
             session.add(model(**row))
             counts.added += 1
-        elif {k: getattr(current, k) for k in row} != row:
+        elif update and {k: getattr(current, k) for k in row} != row:
             current.sqlmodel_update(row)
             session.add(current)
             counts.updated += 1
@@ -51,6 +59,9 @@ def seed_reference(session: Session) -> dict[str, Counts]:
     result = {
         "member states": _upsert(session, MemberState, "iso3", [s.model_dump() for s in load_member_states()]),
         "skills": _upsert(session, Skill, "code", [s.model_dump(mode="json") for s in load_skills()]),
+        "credential types": _upsert(
+            session, CredentialType, "code", [t.model_dump(mode="json") for t in CREDENTIAL_TYPES], update=False
+        ),
     }
     session.flush()
     result["missions"] = _upsert(session, Mission, "code", [m.model_dump() for m in load_missions()])
@@ -94,12 +105,14 @@ def seed_demo(
     result = {"experts": Counts(), "offers": Counts(), "requests": Counts()}
     for expert in demo.experts:
         if _is_new(emails, expert.email):
-            session.add(expert_repo.build(expert, expert.state))
+            session.add(expert_repo.build(expert, expert.state, SEEDER))
             result["experts"].added += 1
     added = []
     for offer in demo.offers:
         if _is_new(offer_keys, (offer.state, offer.title)):
-            added.append(Offer(**offer.model_dump(exclude={"state"}), state=offer.state))
+            row = Offer(**offer.model_dump(exclude={"state", "credentials"}), state=offer.state)
+            row.credentials = credentials.rows(offer.credentials, SEEDER)
+            added.append(row)
             result["offers"].added += 1
     session.add_all(added)
     session.flush()
@@ -108,7 +121,7 @@ def seed_demo(
         if _is_new(request_keys, (data.mission, data.title)):
             status = data.status or RequestStatus.submitted
             request = CapacityRequest(**data.model_dump(exclude={"positions", "status"}), status=status)
-            request.positions = [Position(**p.model_dump() | {"level": p.level or data.level}) for p in data.positions]
+            request.positions = [request_repo.new_position(session, request, p) for p in data.positions]
             session.add(request)
             result["requests"].added += 1
     session.commit()
@@ -126,7 +139,7 @@ def seed_process_demo(session: Session, *, today: date | None = None) -> dict[st
     today = today or date.today()
     result = {"state requests": Counts(), "calls": Counts()}
     if session.exec(select(CapacityRequest.id).where(CapacityRequest.title == DEMO_ASK)).first() is None:
-        session.add(_demo_ask())
+        session.add(_demo_ask(session))
         result["state requests"].added += 1
     if session.exec(select(NominationCall.id).where(NominationCall.note == DEMO_CALL)).first() is None:
         result["calls"].added += _demo_call(session, today)
@@ -134,7 +147,7 @@ def seed_process_demo(session: Session, *, today: date | None = None) -> dict[st
     return result
 
 
-def _demo_ask() -> CapacityRequest:
+def _demo_ask(session: Session) -> CapacityRequest:
     request = CapacityRequest(
         mission=None,
         title=DEMO_ASK,
@@ -154,6 +167,7 @@ def _demo_ask() -> CapacityRequest:
         "count": 2,
         "required_skills": [{"code": "POLICE-MIL-ROLES", "min_proficiency": 3}],
         "languages": [{"code": "en", "min_level": 4}],
+        "required_credentials": credentials.defaults_for(session, Category.police),
     }
     request.positions = [Position(**adviser)]  # its request_id is set on flush
     return request

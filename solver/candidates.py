@@ -30,6 +30,7 @@ class Context:
     # position id -> stage -> indices of the nominees whose latest result there is a pass (a fail)
     passed: dict[str, dict[AssessmentStage, Ints]] = field(default_factory=dict)
     failed: dict[str, dict[AssessmentStage, Ints]] = field(default_factory=dict)
+    credential_names: dict[str, str] = field(default_factory=dict)  # type -> its name, for the words
 
 
 @dataclass
@@ -110,8 +111,16 @@ def rule_nationality(sup: Suppliers, pos: Position, ctx: Context, idx: Ints) -> 
     return ~np.isin(sup.nationality[idx], codes), "are nationals of the host state"
 
 
-def rule_screening(sup: Suppliers, pos: Position, ctx: Context, idx: Ints) -> Verdict:
-    return sup.screening[idx] >= pos.end.toordinal(), f"are not screened through {pos.end}"
+def rule_credential(code: str, name: str) -> Rule:
+    """Holds a credential of this type valid through the position's last day (an offer: attested for its team)."""
+
+    def rule(sup: Suppliers, pos: Position, ctx: Context, idx: Ints) -> Verdict:
+        until = sup.credentials.get(code)
+        held = until[idx] >= pos.end.toordinal() if until is not None else np.zeros(len(idx), dtype=np.bool_)
+        return held, f"lack a valid {name} through {pos.end}"
+
+    rule.__name__ = f"credential:{code}"
+    return rule
 
 
 def rule_availability(sup: Suppliers, pos: Position, ctx: Context, idx: Ints) -> Verdict:
@@ -224,7 +233,6 @@ FIXED_RULES = [rule_category, rule_level]
 LATE_RULES = [
     rule_grade,
     rule_nationality,
-    rule_screening,
     rule_availability,
     rule_deployed,
     rule_notice,
@@ -238,11 +246,14 @@ LATE_RULES = [
 ]
 
 
-def rules_for(pos: Position) -> list[Rule]:
-    """The rules of one position, in the order that explanations report them."""
+def rules_for(pos: Position, names: dict[str, str]) -> list[Rule]:
+    """The rules of one position, in the order that explanations report them (credentials after nationality:
+    where the screening, the first credential, always stood)."""
     skills = [rule_skill(c, m) for c, m in sorted(pos.required_skills.items())]
     langs = [rule_language(c, m) for c, m in sorted(pos.languages.items())]
-    return FIXED_RULES + skills + langs + LATE_RULES
+    held = [rule_credential(c, names.get(c, c)) for c in pos.credentials]
+    late = LATE_RULES[:2] + held + LATE_RULES[2:]
+    return FIXED_RULES + skills + langs + late
 
 
 def rule_name(rule: Rule) -> str:
@@ -252,7 +263,7 @@ def rule_name(rule: Rule) -> str:
 def filter_position(sup: Suppliers, pos: Position, ctx: Context) -> Filtered:
     idx = np.arange(len(sup))
     steps: list[tuple[str, int, int, str]] = []
-    for rule in rules_for(pos):
+    for rule in rules_for(pos, ctx.credential_names):
         if len(idx) == 0:
             break
         mask, detail = rule(sup, pos, ctx, idx)
@@ -275,7 +286,7 @@ def broken_rules(inst: Instance, position_id: str, supplier_id: str) -> list[tup
     pos = next(p for p in inst.positions if p.id == position_id)
     ctx, idx = context(inst, sup), np.array([sup.index[supplier_id]], dtype=np.int64)
     broken = []
-    for rule in rules_for(pos):
+    for rule in rules_for(pos, ctx.credential_names):
         mask, detail = rule(sup, pos, ctx, idx)
         if mask is not None and not bool(mask[0]):
             broken.append((rule_name(rule), detail))
@@ -296,6 +307,7 @@ def context(inst: Instance, sup: Suppliers) -> Context:
         teams,
         parameters.min_readiness,
         parameters.provisional,
+        credential_names=inst.credential_names,
     )
     _nominations(inst, sup, ctx)
     return ctx

@@ -53,13 +53,12 @@ def _eligibility(inst: Instance, pos: Position, sup: Expert | Offer, is_offer: b
         expert = cast(Expert, sup)
         if pos.same_offer:
             bad.append("same-offer position given to an expert")
-        if expert.screening_valid_until is None or expert.screening_valid_until < pos.end:
-            bad.append("screening")
         if expert.availability and not any(w.start <= pos.start and pos.end <= w.end for w in expert.availability):
             bad.append("availability")
         if any(w.start <= pos.end and pos.start <= w.end for w in expert.leave):
             bad.append("leave")
-    return bad + _nomination(inst, pos, sup.id)
+    lacking = [c for c in pos.credentials if sup.credentials.get(c, date.min) < pos.end]
+    return bad + [f"credential {c}" for c in lacking] + _nomination(inst, pos, sup.id)
 
 
 def _nomination(inst: Instance, pos: Position, supplier_id: str) -> list[str]:

@@ -69,7 +69,7 @@ class Suppliers:
     levels: Ints
     grade: Ints
     notice: Ints
-    screening: Ints
+    credentials: dict[str, Ints]  # type -> the day (ordinal) each supplier's credential is valid through; -1 none
     readiness: Int8s  # an offer's rank in READINESS_RANK; experts rank above every level
     max_duration: Ints
     skills: dict[str, Int8s]
@@ -95,6 +95,17 @@ def _code_columns(maps: list[dict[str, int]]) -> dict[str, Int8s]:
             if code not in cols:
                 cols[code] = np.zeros(len(maps), dtype=np.int8)
             cols[code][i] = level
+    return cols
+
+
+def _valid_through(held: list[dict[str, date]]) -> dict[str, Ints]:
+    """type -> column of the day each supplier's credential of that type is valid through (-1: none held)."""
+    cols: dict[str, Ints] = {}
+    for i, credentials in enumerate(held):
+        for code, until in credentials.items():
+            if code not in cols:
+                cols[code] = np.full(len(held), -1, dtype=np.int64)
+            cols[code][i] = until.toordinal()
     return cols
 
 
@@ -148,11 +159,7 @@ def build_suppliers(inst: Instance) -> Suppliers:
         levels=np.array([sum(LEVEL_BIT[lv] for lv in set(x.levels)) for x in both], dtype=np.int64),
         grade=np.array([-1 if x.grade is None else x.grade for x in both], dtype=np.int64),
         notice=np.array([x.notice_days for x in both], dtype=np.int64),
-        screening=np.array(
-            [e.screening_valid_until.toordinal() if e.screening_valid_until else -1 for e in ex]
-            + [FAR_FUTURE] * len(of),
-            dtype=np.int64,
-        ),
+        credentials=_valid_through([x.credentials for x in both]),
         readiness=np.array([len(READINESS_RANK)] * n_e + [READINESS_RANK[o.readiness] for o in of], dtype=np.int8),
         max_duration=np.array([FAR_FUTURE] * n_e + [o.max_duration_days or FAR_FUTURE for o in of], dtype=np.int64),
         skills=_code_columns([x.skills for x in both]),

@@ -20,6 +20,7 @@ from service.platform.errors import Conflict, Invalid
 from service.platform.queries import get_scoped, page, violates
 from service.platform.readpool import ReadPool, change
 from service.platform.tables import Expert, Offer, OfferAssessment, utcnow
+from service.reference import credentials
 from service.reference.repository import all_exist, all_exist_params, asked_for, check
 
 MEMBER_STATE_STATUSES = {OfferStatus.draft, OfferStatus.submitted, OfferStatus.withdrawn}
@@ -34,7 +35,7 @@ READINESS_BY_HQ = (
 
 
 def to_public(offer: Offer) -> OfferPublic:
-    return OfferPublic.model_validate(offer.model_dump())
+    return OfferPublic.model_validate(offer.model_dump() | {"credentials": credentials.public(offer.credentials)})
 
 
 def scope(statement, principal: Principal):
@@ -134,16 +135,24 @@ def _new(principal: Principal, data: OfferCreate) -> dict:
     if data.readiness != Readiness.pledged:
         raise Invalid("readiness", PLEDGE_ONLY)
     now = utcnow()
-    return data.model_dump() | {"state": state, "slots_used": 0, "version": 1, "created_at": now, "updated_at": now}
+    values = data.model_dump(exclude={"credentials"})
+    return values | {"state": state, "slots_used": 0, "version": 1, "created_at": now, "updated_at": now}
 
 
 def create(session: Session, principal: Principal, data: OfferCreate) -> OfferPublic:
-    """Insert a new offer, as one plain INSERT (no ORM object: it is answered, not read back)."""
+    """Insert a new offer, as one plain INSERT (no ORM object: it is answered, not read back), and the
+    credentials it attests."""
     offer = _new(principal, data)
     _check(session, principal, offer, offer)
+    credentials.check(session, "credentials", data.credentials)
     with _title_unique(offer["state"], data.title):
         offer["id"] = session.connection().execute(_INSERT, offer).scalar_one()
-    return OfferPublic.model_validate(offer)
+    attested = credentials.rows(data.credentials, principal)
+    for row in attested:
+        row.offer_id = offer["id"]
+    session.add_all(attested)
+    session.flush()
+    return OfferPublic.model_validate(offer | {"credentials": credentials.public(attested)})
 
 
 async def create_on_loop(pool: ReadPool, principal: Principal, data: OfferCreate) -> OfferPublic | None:
@@ -152,10 +161,12 @@ async def create_on_loop(pool: ReadPool, principal: Principal, data: OfferCreate
     or experts: then ``create`` (in a thread) checks them and says which is wrong."""
     offer = _new(principal, data)
     _check_fields(principal, offer, offer)
-    if offer["expert_ids"]:
+    if offer["expert_ids"] or data.credentials:
         return None
     asked = asked_for(_references(offer, offer))
-    public = OfferPublic.model_validate(offer | {"id": 0})  # the id is the database's; the audit entry's too
+    public = OfferPublic.model_validate(
+        offer | {"id": 0, "credentials": []}
+    )  # the id is the database's; the audit entry's too
     params = {name: _param(name, offer[name]) for name in _COLUMNS} | all_exist_params(asked)
     params |= audit.made_params(principal, "create", "offer", public.model_dump_json(), offer["created_at"])
     with _title_unique(offer["state"], data.title):
@@ -186,8 +197,12 @@ def update(session: Session, principal: Principal, offer: Offer, data: OfferUpda
             raise Invalid(name, f"{name} cannot be null: leave it out to keep the current value")
     if changes.get("readiness", offer.readiness) != offer.readiness:
         raise Invalid("readiness", READINESS_BY_HQ)
+    attested = changes.pop("credentials", None)
     offer.sqlmodel_update(changes)
     _check(session, principal, offer.model_dump(), changes)
+    if data.credentials is not None and attested is not None:
+        credentials.check(session, "credentials", data.credentials)
+        offer.credentials = credentials.replace(offer.credentials, data.credentials, principal)
     offer.version += 1
     offer.updated_at = utcnow()
     with _title_unique(offer.state, offer.title):

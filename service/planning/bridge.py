@@ -29,6 +29,7 @@ from service.platform.tables import (
     Position,
     stored_id,
 )
+from service.reference import credentials
 
 
 @dataclass
@@ -73,7 +74,7 @@ def expert_of(e: Expert) -> si.Expert:
         notice_days=e.notice_days,
         availability=windows["available"],
         leave=windows["leave"],
-        screening_valid_until=e.screening_valid_until,
+        credentials={c.code: c.expires_on for c in e.credentials},
         member_state=e.state,
     )
 
@@ -95,6 +96,7 @@ def offer_of(o: Offer) -> si.Offer:
         readiness=o.readiness,
         excluded_missions=o.excluded_missions,
         excluded_states=o.excluded_states,
+        credentials={c.code: c.expires_on for c in o.credentials},
     )
 
 
@@ -159,6 +161,7 @@ def seat_of(
         stages=p.assessment_stages,
         nominated_only=p.id in candidates.nominated_only,
         nominees=candidates.nominees.get(stored_id(p.id), []),
+        credentials=p.required_credentials,
     )
 
 
@@ -202,6 +205,7 @@ def build_instance(
         ],
         forbidden=_forbidden(session, position_ids, seats),
         parameters=parameters,
+        credential_names=credentials.names(session),
     )
     if parent_plan_id is not None:
         instance.pins, instance.previous = _carried_over(session, parent_plan_id, seats, instance)

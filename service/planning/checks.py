@@ -17,6 +17,7 @@ from schemas.ids import SeatId, SupplierId
 from service.planning import repository as repo
 from service.planning.bridge import candidacy, expert_of, offer_of, seat_of
 from service.platform.tables import Position
+from service.reference import credentials
 
 # What no reason can override: two engagements at once (the solver's "deployed"), a team seat given
 # to one person, a request no longer wanted, a supplier no longer there; and on the seats of a call, a supplier
@@ -38,6 +39,7 @@ DECIDING = (
     "host_states",
     "same_offer",
     "stages",
+    "credentials",
 )
 # The candidate filter speaks of the many it removed ("3 are not screened ..."); here one supplier is meant.
 SINGULAR = (
@@ -114,6 +116,7 @@ def seat_problems(
             if supplier.kind == "expert"  # an offer's slots are counted when it is booked
         ],
         parameters=si.Parameters(rest_days=rest_days, min_readiness=min_readiness, provisional=provisional),
+        credential_names=credentials.names(session),
     )
     for broken in solver.eligibility(instance, seat_id, str(supplier)):
         problems.append(Problem(broken.rule, singular(broken.detail), broken.rule not in UNBREAKABLE))

@@ -44,6 +44,12 @@ class Settings(BaseSettings):
     )
     worker_poll_seconds: float = 1.0
     reminder_days: int = 30
+    credential_reminder_days: int = Field(
+        default=60,
+        ge=1,
+        le=365,
+        description="days before a credential of a deployed or nominated person expires that its state is reminded",
+    )
     consent_days: int = Field(
         default=14, ge=1, le=365, description="days a Member State has to confirm or decline a selection"
     )

@@ -29,6 +29,7 @@ from schemas.enums import (
 )
 from schemas.roster import (
     CapacityRequestBase,
+    CredentialTypeBase,
     ExpertBase,
     MemberStateBase,
     MissionBase,
@@ -88,6 +89,35 @@ class Mission(MissionBase, table=True):
     host_states: list[str] = Field(sa_type=JSON)
 
 
+class CredentialType(CredentialTypeBase, table=True):
+    __tablename__ = "credential_type"
+    code: str = Field(primary_key=True, max_length=24)
+    default_for: list[str] = Field(default_factory=list, sa_type=JSON)
+
+
+class Credential(SQLModel, table=True):
+    """A credential of an expert, or an offer's attestation for its whole team: one per type and holder."""
+
+    __tablename__ = "credential"
+    __table_args__ = (
+        sa.CheckConstraint("(expert_id IS NULL) <> (offer_id IS NULL)", name="ck_credential_holder"),
+        sa.CheckConstraint("issued_on IS NULL OR expires_on >= issued_on", name="ck_credential_dates"),
+        sa.UniqueConstraint("expert_id", "code", name="uq_credential_expert_code"),
+        sa.UniqueConstraint("offer_id", "code", name="uq_credential_offer_code"),
+        sa.Index("ix_credential_expires_on", "expires_on"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    expert_id: int | None = Field(default=None, foreign_key="expert.id", ondelete="CASCADE")
+    offer_id: int | None = Field(default=None, foreign_key="offer.id", ondelete="CASCADE", index=True)
+    code: str = Field(foreign_key="credential_type.code", max_length=24)
+    issued_on: date | None = None
+    expires_on: date
+    verified_by: str = Field(max_length=200)
+    verified_on: date
+    # The expiry a reminder was sent for: one reminder per credential; a renewal (a new expiry) re-arms it.
+    reminded_for: date | None = None
+
+
 # --- Experts ---------------------------------------------------------------------
 
 
@@ -118,6 +148,14 @@ class Expert(ExpertBase, Versioned, table=True):
     )
     windows: list["ExpertWindow"] = Relationship(
         cascade_delete=True, sa_relationship_kwargs={"lazy": "selectin", "order_by": "ExpertWindow.start"}
+    )
+    credentials: list[Credential] = Relationship(
+        cascade_delete=True,
+        sa_relationship_kwargs={
+            "lazy": "selectin",
+            "order_by": "Credential.code",
+            "foreign_keys": "Credential.expert_id",
+        },
     )
 
 
@@ -191,6 +229,14 @@ class Offer(OfferBase, Versioned, table=True):
     excluded_missions: list[str] = Field(default_factory=list, sa_type=JSON)
     excluded_states: list[str] = Field(default_factory=list, sa_type=JSON)
     expert_ids: list[int] = Field(default_factory=list, sa_type=JSON)
+    credentials: list[Credential] = Relationship(
+        cascade_delete=True,
+        sa_relationship_kwargs={
+            "lazy": "selectin",
+            "order_by": "Credential.code",
+            "foreign_keys": "Credential.offer_id",
+        },
+    )
 
 
 class OfferAssessment(SQLModel, table=True):
@@ -267,6 +313,7 @@ class Position(PositionBase, table=True):
     desired_skills: list[dict] = Field(default_factory=list, sa_type=JSON)
     languages: list[dict] = Field(default_factory=list, sa_type=JSON)
     assessment_stages: list[str] = Field(default_factory=list, sa_type=JSON)
+    required_credentials: list[str] = Field(default_factory=list, sa_type=JSON)
     filled: int = 0
     version: int = 1
     request: CapacityRequest = Relationship(back_populates="positions")

@@ -7,9 +7,10 @@ from typing import Any
 from sqlalchemy import Row
 from sqlmodel import Session, col, select
 
-from schemas.enums import LIVE_DEPLOYMENT, Level, OfferStatus, PlanStatus
+from schemas.enums import LIVE_DEPLOYMENT, SCREENING, Level, OfferStatus, PlanStatus
 from service.platform.tables import (
     CapacityRequest,
+    Credential,
     Deployment,
     Expert,
     ExpertLevel,
@@ -63,15 +64,18 @@ def expert_skills_and_levels(
     session: Session, first: date, skill: str | None, level: Level | None
 ) -> tuple[Sequence[Row[int, str, int]], Sequence[Row[int, Level, date]]]:
     """(expert, code, proficiency) and (expert, level, screened until) of active experts screened to ``first``."""
-    eligible = [Expert.active.is_(True), col(Expert.screening_valid_until) >= first]
+    screened = (Credential.expert_id == Expert.id) & (Credential.code == SCREENING)
+    eligible = [Expert.active.is_(True), col(Credential.expires_on) >= first]
     skills = (
         select(ExpertSkill.expert_id, ExpertSkill.code, ExpertSkill.proficiency)
         .join(Expert, Expert.id == ExpertSkill.expert_id)
+        .join(Credential, screened)
         .where(*eligible)
     )
     levels = (
-        select(ExpertLevel.expert_id, ExpertLevel.level, col(Expert.screening_valid_until))
+        select(ExpertLevel.expert_id, ExpertLevel.level, col(Credential.expires_on))
         .join(Expert, Expert.id == ExpertLevel.expert_id)
+        .join(Credential, screened)
         .where(*eligible)
     )
     if skill:

@@ -19,6 +19,7 @@ from service.platform.auth import Principal
 from service.platform.errors import Conflict, Forbidden, Invalid, not_found
 from service.platform.queries import get_scoped, page
 from service.platform.tables import CapacityRequest, MemberState, Mission, Position, stored_id, utcnow
+from service.reference import credentials
 from service.reference.repository import check_skills, check_states
 
 OPEN_STATUSES = (RequestStatus.submitted, RequestStatus.planning, RequestStatus.partly_filled)
@@ -132,14 +133,19 @@ def requester(principal: Principal, data: CapacityRequestCreate) -> tuple[str | 
     return principal.state, RequestStatus.proposed
 
 
-def _check_position_skills(session: Session, field: str, data: PositionCreate) -> None:
+def _check_position_skills(session: Session, field: str, data: PositionCreate, types_changed: bool = True) -> None:
     check_skills(session, f"{field}.required_skills", [s.code for s in data.required_skills])
     check_skills(session, f"{field}.desired_skills", [s.code for s in data.desired_skills])
+    if types_changed:
+        credentials.check_codes(session, f"{field}.required_credentials", data.required_credentials or [])
 
 
-def _new_position(request: CapacityRequest, data: PositionCreate) -> Position:
+def new_position(session: Session, request: CapacityRequest, data: PositionCreate) -> Position:
+    """The position, requiring its category's default credentials unless the request names them."""
     values = data.model_dump()
     values["level"] = data.level or request.level
+    if data.required_credentials is None:
+        values["required_credentials"] = credentials.defaults_for(session, data.category)
     return Position(**values)
 
 
@@ -153,7 +159,7 @@ def create(session: Session, principal: Principal, data: CapacityRequestCreate) 
     request = CapacityRequest(**values, status=status, requested_by_state=state, requested_by=principal.name)
     _check_place(session, request)
     _check_unique(session, request)
-    request.positions = [_new_position(request, p) for p in data.positions]
+    request.positions = [new_position(session, request, p) for p in data.positions]
     session.add(request)
     session.flush()
     return request
@@ -235,7 +241,7 @@ def touch(request: CapacityRequest) -> None:
 
 def add_position(session: Session, request: CapacityRequest, data: PositionCreate) -> Position:
     _check_position_skills(session, "body", data)
-    position = _new_position(request, data)
+    position = new_position(session, request, data)
     request.positions.append(position)
     touch(request)
     session.add(request)
@@ -254,7 +260,7 @@ def update_position(session: Session, request: CapacityRequest, position: Positi
         err = exc.errors()[0]
         field = ".".join(str(p) for p in err["loc"]) or "body"
         raise Invalid(field, err["msg"].removeprefix("Value error, ")) from None
-    _check_position_skills(session, "body", checked)
+    _check_position_skills(session, "body", checked, "required_credentials" in changes)
     position.sqlmodel_update(checked.model_dump() | {"level": checked.level or request.level})
     position.version += 1
     touch(request)

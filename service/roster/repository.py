@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 from schemas.enums import Category, Level, Role, Source
 from schemas.roster import (
     EXPERT_NOT_NULL,
+    CredentialPublic,
     ExpertCreate,
     ExpertPublic,
     ExpertUpdate,
@@ -22,10 +23,21 @@ from service.platform.auth import Principal
 from service.platform.errors import Conflict, Invalid
 from service.platform.queries import get_scoped
 from service.platform.readcache import ROSTER_VERSION
-from service.platform.tables import Expert, ExpertLanguage, ExpertLevel, ExpertSkill, ExpertWindow, utcnow
+from service.platform.tables import (
+    Credential,
+    Expert,
+    ExpertLanguage,
+    ExpertLevel,
+    ExpertSkill,
+    ExpertWindow,
+    utcnow,
+)
+from service.reference import credentials
 from service.reference.repository import check
 
 LIST_FIELDS = {"skills", "languages", "levels", "availability", "leave"}
+# Not columns of the expert: its credentials, and the screening (the HR-SCREENING credential, seen as a field).
+CREDENTIAL_FIELDS = {"credentials", "screening_valid_until"}
 
 
 @dataclass
@@ -52,6 +64,7 @@ def to_public(expert: Expert) -> ExpertPublic:
     windows: dict[str, list[Window]] = {"available": [], "leave": []}
     for w in sorted(expert.windows, key=lambda w: (w.start, w.end)):
         windows[w.kind].append(Window(start=w.start, end=w.end))
+    held = credentials.public(expert.credentials)
     return ExpertPublic(
         **expert.model_dump(),
         skills=[SkillLevel(code=s.code, proficiency=s.proficiency) for s in sorted(expert.skills, key=_code)],
@@ -59,6 +72,8 @@ def to_public(expert: Expert) -> ExpertPublic:
         levels=sorted({lv.level for lv in expert.levels}, key=list(Level).index),
         availability=windows["available"],
         leave=windows["leave"],
+        credentials=held,
+        screening_valid_until=credentials.screening_of(held),
     )
 
 
@@ -131,11 +146,13 @@ def _available(start: date, end: date) -> list:
 
 _IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
 _NONE_TEXT, _NONE_INT, _NONE_DATE = cast(null(), String), cast(null(), Integer), cast(null(), Date)
-LIST_COLUMNS = ("kind", "code", "number", "start", "end")
+LIST_COLUMNS = ("kind", "code", "number", "start", "end", "note", "day")
 
 
 def _lists_where(of) -> CompoundSelect:
-    """Skills, languages, levels and windows as rows of one shape, for the experts ``of(expert_id)`` admits."""
+    """Skills, languages, levels, windows and credentials as rows of one shape (a credential: its code, issued,
+    expires, verified by, verified on), for the experts ``of(expert_id)`` admits."""
+    nothing = (_NONE_TEXT, _NONE_DATE)
     return union_all(
         select(
             ExpertSkill.expert_id,
@@ -144,6 +161,8 @@ def _lists_where(of) -> CompoundSelect:
             ExpertSkill.proficiency.label("number"),
             _NONE_DATE.label("start"),
             _NONE_DATE.label("end"),
+            _NONE_TEXT.label("note"),
+            _NONE_DATE.label("day"),
         ).where(of(ExpertSkill.expert_id)),
         select(
             ExpertLanguage.expert_id,
@@ -152,13 +171,30 @@ def _lists_where(of) -> CompoundSelect:
             ExpertLanguage.level,
             _NONE_DATE,
             _NONE_DATE,
+            *nothing,
         ).where(of(ExpertLanguage.expert_id)),
-        select(ExpertLevel.expert_id, literal("levels"), ExpertLevel.level, _NONE_INT, _NONE_DATE, _NONE_DATE).where(
-            of(ExpertLevel.expert_id)
-        ),
         select(
-            ExpertWindow.expert_id, ExpertWindow.kind, _NONE_TEXT, _NONE_INT, ExpertWindow.start, ExpertWindow.end
+            ExpertLevel.expert_id, literal("levels"), ExpertLevel.level, _NONE_INT, _NONE_DATE, _NONE_DATE, *nothing
+        ).where(of(ExpertLevel.expert_id)),
+        select(
+            ExpertWindow.expert_id,
+            ExpertWindow.kind,
+            _NONE_TEXT,
+            _NONE_INT,
+            ExpertWindow.start,
+            ExpertWindow.end,
+            *nothing,
         ).where(of(ExpertWindow.expert_id)),
+        select(
+            Credential.expert_id,
+            literal("credentials"),
+            Credential.code,
+            _NONE_INT,
+            Credential.issued_on,
+            Credential.expires_on,
+            Credential.verified_by,
+            Credential.verified_on,
+        ).where(of(Credential.expert_id)),
     )
 
 
@@ -187,11 +223,16 @@ _FIRST_LIST_COLUMN = 1 + len(EXPERT_COLUMNS)
 
 
 def _no_lists() -> dict[str, list]:
-    return {"skills": [], "languages": [], "levels": [], "available": [], "leave": []}
+    return {"skills": [], "languages": [], "levels": [], "available": [], "leave": [], "credentials": []}
 
 
-def _add(lists: dict[str, list], kind: str, code, number, start, end) -> None:
-    lists[kind].append((code, number) if start is None else (start, end))
+def _add(lists: dict[str, list], kind: str, code, number, start, end, note, day) -> None:
+    if kind == "credentials":
+        lists[kind].append(
+            CredentialPublic(code=code, issued_on=start, expires_on=end, verified_by=note, verified_on=day)
+        )
+    else:
+        lists[kind].append((code, number) if start is None and end is None else (start, end))
 
 
 def _lists_of(session: Session, ids: list[int]) -> dict[int, dict]:
@@ -212,6 +253,8 @@ def _public_row(row: Sequence, lists: dict) -> ExpertPublic:
         levels=[lv for lv in Level if lv.value in levels],
         availability=[Window(start=s, end=e) for s, e in sorted(lists["available"])],
         leave=[Window(start=s, end=e) for s, e in sorted(lists["leave"])],
+        credentials=sorted(lists["credentials"], key=_code),
+        screening_valid_until=credentials.screening_of(lists["credentials"]),
     )
 
 
@@ -326,31 +369,43 @@ def owner_state(principal: Principal, requested: str | None) -> str | None:
     return requested
 
 
-def build(data: ExpertCreate, state: str | None) -> Expert:
-    """A new expert row with its skills, languages, levels and windows (not yet checked or added)."""
-    expert = Expert(**data.model_dump(exclude=LIST_FIELDS | {"state"}), state=state)
+def build(data: ExpertCreate, state: str | None, principal: Principal) -> Expert:
+    """A new expert row with its skills, languages, levels, windows and credentials (not yet checked or added)."""
+    expert = Expert(**data.model_dump(exclude=LIST_FIELDS | CREDENTIAL_FIELDS | {"state"}), state=state)
     _set_lists(expert, data.model_dump(include=LIST_FIELDS))
+    expert.credentials = credentials.new_holder(data.credentials, data.screening_valid_until, principal)
     return expert
+
+
+def _set_credentials(principal: Principal, expert: Expert, changes: dict, data: ExpertUpdate) -> None:
+    """The whole list when given; the screening field sets or (null) removes the HR-SCREENING credential."""
+    if data.credentials is not None:
+        expert.credentials = credentials.replace(expert.credentials, data.credentials, principal)
+    if "screening_valid_until" in changes:
+        expert.credentials = credentials.with_screening(expert.credentials, data.screening_valid_until, principal)
 
 
 def create(session: Session, principal: Principal, data: ExpertCreate) -> Expert:
     state = owner_state(principal, data.state)
     _check_references(session, data, ("state", "state", [state]))
-    expert = build(data, state)
+    credentials.check(session, "credentials", data.credentials)
+    expert = build(data, state, principal)
     _check_unique(session, expert)
     session.add(expert)
     session.flush()
     return expert
 
 
-def update(session: Session, expert: Expert, data: ExpertUpdate) -> Expert:
+def update(session: Session, principal: Principal, expert: Expert, data: ExpertUpdate) -> Expert:
     _check_references(session, data)
+    credentials.check(session, "credentials", data.credentials or [])
     changes = data.model_dump(exclude_unset=True)
     for name, value in changes.items():
         if value is None and name in EXPERT_NOT_NULL:
             raise Invalid(name, f"{name} cannot be null: leave it out to keep the current value")
-    expert.sqlmodel_update({k: v for k, v in changes.items() if k not in LIST_FIELDS})
+    expert.sqlmodel_update({k: v for k, v in changes.items() if k not in LIST_FIELDS | CREDENTIAL_FIELDS})
     _set_lists(expert, {k: v for k, v in changes.items() if k in LIST_FIELDS and v is not None})
+    _set_credentials(principal, expert, changes, data)
     _check_unique(session, expert)
     expert.version += 1
     expert.updated_at = utcnow()

@@ -34,7 +34,7 @@ def update_expert(unit: Unit, *, expert_id: int, body: ExpertUpdate, if_match: s
     expert = repo.get_visible(unit.session, unit.principal, expert_id)
 
     def change() -> None:
-        repo.update(unit.session, expert, body)
+        repo.update(unit.session, unit.principal, expert, body)
         hooks.announce(unit, experts=[expert_id])
 
     return unit.update(expert, entity="expert", if_match=if_match, public=repo.to_public, change=change)

@@ -9,7 +9,17 @@ from schemas.roster import ExpertCreate, ExpertUpdate
 from service.platform import audit
 from service.platform.auth import Principal
 from service.platform.errors import Conflict, Invalid
-from service.platform.tables import AuditEntry, Expert, ExpertLanguage, ExpertLevel, ExpertSkill, ExpertWindow, utcnow
+from service.platform.tables import (
+    AuditEntry,
+    Credential,
+    Expert,
+    ExpertLanguage,
+    ExpertLevel,
+    ExpertSkill,
+    ExpertWindow,
+    utcnow,
+)
+from service.reference import credentials
 from service.roster import repository as expert_repo
 from service.spreadsheets import repository
 from service.spreadsheets.cells import Row, changes, roster_error
@@ -143,12 +153,13 @@ def _insert_experts(session: Session, principal: Principal, rows: list[Row]) -> 
         ExpertLanguage: [],
         ExpertLevel: [],
         ExpertWindow: [],
+        Credential: [],
         AuditEntry: [],
     }
     for expert_id, row in zip(ids, rows):
         data: ExpertCreate = row.payload
         children[Expert].append(
-            data.model_dump(exclude=expert_repo.LIST_FIELDS | {"state"})
+            data.model_dump(exclude=expert_repo.LIST_FIELDS | expert_repo.CREDENTIAL_FIELDS | {"state"})
             | {"id": expert_id, "state": row.state}
             | stamps
         )
@@ -162,6 +173,8 @@ def _insert_experts(session: Session, principal: Principal, rows: list[Row]) -> 
             for kind, windows in (("available", data.availability), ("leave", data.leave))
             for w in windows
         ]
+        held = credentials.new_holder(data.credentials, data.screening_valid_until, principal)
+        children[Credential] += [c.model_dump(exclude={"id"}) | {"expert_id": expert_id} for c in held]
         after = data.model_dump(mode="json") | {"id": expert_id, "state": row.state, "version": 1}
         children[AuditEntry].append(audit.row(principal, "import", "expert", expert_id, after=after, at=now))
     repository.insert_rows(session, children)
@@ -185,7 +198,7 @@ def _update_expert(
     before = expert_repo.to_public(expert)
     try:
         with session.begin_nested():
-            expert_repo.update(session, expert, ExpertUpdate.model_validate(diff))
+            expert_repo.update(session, principal, expert, ExpertUpdate.model_validate(diff))
     except (Invalid, Conflict) as exc:
         roster_error(row, exc, "email")
         return

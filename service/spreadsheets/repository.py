@@ -7,7 +7,9 @@ from typing import Any
 from sqlalchemy import func, insert, text
 from sqlmodel import Session, select
 
+from schemas.enums import SCREENING
 from service.platform.tables import (
+    Credential,
     Expert,
     ExpertLanguage,
     ExpertLevel,
@@ -102,4 +104,10 @@ def stored_experts(session: Session, ids: list[int]) -> dict[int, dict]:
         records[expert_id]["availability" if kind == "available" else "leave"].append(
             {"start": start.isoformat(), "end": end.isoformat()}
         )
+    for expert_id, until in connection.execute(
+        select(Credential.expert_id, Credential.expires_on).where(
+            Credential.expert_id.in_(ids), Credential.code == SCREENING
+        )
+    ):
+        records[expert_id]["screening_valid_until"] = until.isoformat()
     return records

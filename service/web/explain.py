@@ -8,7 +8,7 @@ RULES = {
     "availability": "not available for the whole period",
     "notice": "unable to arrive in time",
     "nationality": "nationals of the host country",
-    "screening": "without a valid human-rights screening",
+    "credential": "without a required credential valid through the end",
     "caveat": "excluded by their offer's caveats",
     "readiness": "offers below the readiness the plan asks for",
     "grade": "outside the grade range",

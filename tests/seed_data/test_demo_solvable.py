@@ -3,8 +3,9 @@
 import pytest
 
 from schemas import instance as si
-from schemas.enums import GRADE_RANK, OfferStatus
+from schemas.enums import GRADE_RANK, SCREENING, Category, OfferStatus
 from seed_data import load_missions
+from seed_data.credentials import TYPES
 from seed_data.demo import DEFAULT_TODAY, Demo, generate
 
 solver = pytest.importorskip("solver")
@@ -24,7 +25,8 @@ def _expert(n: int, e) -> si.Expert:
         notice_days=e.notice_days,
         availability=[si.DateRange(start=w.start, end=w.end) for w in e.availability],
         leave=[si.DateRange(start=w.start, end=w.end) for w in e.leave],
-        screening_valid_until=e.screening_valid_until,
+        credentials={c.code: c.expires_on for c in e.credentials}
+        | ({SCREENING: e.screening_valid_until} if e.screening_valid_until else {}),
         member_state=e.state,
     )
 
@@ -46,7 +48,14 @@ def _offer(n: int, o) -> si.Offer:
         readiness=o.readiness,
         excluded_missions=o.excluded_missions,
         excluded_states=o.excluded_states,
+        credentials={c.code: c.expires_on for c in o.credentials},
     )
+
+
+def _required(category: Category | None) -> list[str]:
+    """The credential types a demo position requires: its category's defaults, as the service gives them."""
+    wanted = {category} if category else set(Category)
+    return [t.code for t in TYPES if wanted <= set(t.default_for)]
 
 
 def _seats(r_n: int, r, hosts: dict[str, list[str]]) -> list[si.Position]:
@@ -74,6 +83,7 @@ def _seats(r_n: int, r, hosts: dict[str, list[str]]) -> list[si.Position]:
                     group=f"R{r_n}:{p.group}" if p.group else None,
                     all_or_nothing=p.all_or_nothing,
                     same_offer=p.same_offer,
+                    credentials=_required(p.category),
                 )
             )
     return seats

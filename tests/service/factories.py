@@ -23,6 +23,13 @@ from service.platform.tables import (
 )
 
 _serial = itertools.count(1)
+# Every credential a position requires by default of any category, valid well past the tests' dates (the
+# screening comes with experts as its own field, and with offers as an attestation like the rest).
+HELD = ["CPTM", "MEDICAL", "SSAFE", "DRIVING-TEST", "FIREARMS-TEST"]
+
+
+def credentials(*codes: str, expires_on: str = "2029-12-31") -> list[dict]:
+    return [{"code": code, "expires_on": expires_on} for code in codes]
 
 
 def expert(**overrides: Any) -> dict:
@@ -42,6 +49,7 @@ def expert(**overrides: Any) -> dict:
         "levels": ["strategic"],
         "availability": [{"start": "2027-01-01", "end": "2028-12-31"}],
         "leave": [],
+        "credentials": credentials(*HELD),
     }
     return body | overrides
 
@@ -64,6 +72,7 @@ def offer(**overrides: Any) -> dict:
         "languages": [{"code": "en", "level": 4}],
         "excluded_missions": [],
         "excluded_states": [],
+        "credentials": credentials("HR-SCREENING", *HELD),
     }
     return body | overrides
 

@@ -21,6 +21,7 @@ from tests.service.test_planning_flow import _run
 
 TODAY = datetime.now(UTC).date()  # what approvals check against: the day they are made
 START, END = TODAY + timedelta(days=120), TODAY + timedelta(days=420)
+SCREENING_RULE = "credential:HR-SCREENING"
 REASON = "HQ accepts this: the screening renewal is booked for next week"
 
 
@@ -179,7 +180,7 @@ CHANGES = [
     ("expert deactivated", "expert", _patch_expert(active=False), "supplier", False),
     ("expert on leave for the whole period", "expert", _patch_expert(leave=WHOLE_PERIOD), "availability", True),
     ("expert lost the required skill", "expert", _patch_expert(skills=OTHER_SKILL), "skill:SSR-STRATEGY>=3", True),
-    ("screening set to 2020", "expert", _patch_expert(screening_valid_until="2020-12-31"), "screening", True),
+    ("screening set to 2020", "expert", _patch_expert(screening_valid_until="2020-12-31"), SCREENING_RULE, True),
     ("offer withdrawn", "offer", _patch_offer(status="withdrawn"), "supplier", False),
     ("offer ends before the position starts", "offer", _patch_offer(available_to=ENDS_EARLY), "availability", True),
     ("position moved", "expert", _move_position, "position", True),
@@ -318,7 +319,7 @@ def test_every_refused_assignment_is_named_and_the_review_stays_all_or_nothing(c
     )
     assert refused.status_code == 409
     detail = refused.json()["detail"]
-    assert "Amina Diallo cannot take seat" in detail and "is not screened through" in detail
+    assert "Amina Diallo cannot take seat" in detail and "lacks a valid human-rights screening through" in detail
     assert "Bjorn Berg cannot take seat" in detail and "is no longer active on the roster" in detail
     assert "Cato Holm" not in detail
     assert sorted(r["supplier"]["name"] for r in refused.json()["refused"]) == ["Amina Diallo", "Bjorn Berg"]

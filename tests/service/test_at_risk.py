@@ -136,7 +136,12 @@ def test_a_lapsed_screening_flags_and_a_renewed_one_clears(client, auth, world):
     norway, planner = auth("member_state", "NOR"), auth("planner")
     _patch(client, f"/experts/{world.cato}", {"screening_valid_until": "2020-01-01"}, norway)
     assert _at_risk(client, planner) == {
-        world.d["cato"]: [{"rule": "screening", "detail": "Cato Lie is not screened through 2027-12-31"}]
+        world.d["cato"]: [
+            {
+                "rule": "credential:HR-SCREENING",
+                "detail": "Cato Lie lacks a valid human-rights screening through 2027-12-31",
+            }
+        ]
     }
     _patch(client, f"/experts/{world.cato}", {"screening_valid_until": "2029-12-31"}, norway)
     assert _at_risk(client, planner) == {}

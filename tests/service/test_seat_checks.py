@@ -46,8 +46,9 @@ def test_every_broken_rule_is_named_in_plain_words(client, auth, engine):
         leave=[{"start": "2027-05-01", "end": "2027-05-10"}],
     )
     found = {p.rule: p for p in _problems(engine, position_id, expert_id)}
-    assert set(found) == {"language:fr>=4", "screening", "availability"}
-    assert found["screening"].words == "is not screened through 2027-12-31" and found["screening"].breakable
+    assert set(found) == {"language:fr>=4", "credential:HR-SCREENING", "availability"}
+    screening = found["credential:HR-SCREENING"]
+    assert screening.words == "lacks a valid human-rights screening through 2027-12-31" and screening.breakable
     assert found["language:fr>=4"].words == "does not speak French at level ≥ 4"
 
 

@@ -2,7 +2,7 @@
 
 from datetime import date, timedelta
 
-from schemas.enums import Category, Gender, Level, Source
+from schemas.enums import SCREENING, Category, Gender, Level, Source
 from schemas.instance import Expert, Instance, Offer, Parameters, Position
 
 TODAY = date(2027, 1, 1)
@@ -24,7 +24,7 @@ def expert(id: str = "E1", **kw) -> Expert:
         levels=[Level.strategic],
         grade=3,
         notice_days=30,
-        screening_valid_until=day(2000),
+        credentials={SCREENING: day(2000)},
         member_state="FRA",
     )
     base.update(kw)
@@ -44,6 +44,7 @@ def offer(id: str = "O1", **kw) -> Offer:
         available_from=day(0),
         available_to=day(1500),
         notice_days=30,
+        credentials={SCREENING: day(1500)},
     )
     base.update(kw)
     return Offer(**base)
@@ -64,6 +65,7 @@ def position(id: str = "P1", **kw) -> Position:
         languages={"fr": 3},
         start=day(100),
         end=day(280),
+        credentials=[SCREENING],
     )
     base.update(kw)
     return Position(**base)

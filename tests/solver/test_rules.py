@@ -15,8 +15,12 @@ EXPERT_RULES = [
     ("grade", dict(grade=5), dict(grade=4)),
     ("grade", dict(grade=None), dict(grade=2)),
     ("nationality", dict(nationality="CAF"), dict(nationality="CMR")),
-    ("screening", dict(screening_valid_until=day(279)), dict(screening_valid_until=day(280))),
-    ("screening", dict(screening_valid_until=None), dict(screening_valid_until=day(280))),
+    (
+        "credential:HR-SCREENING",
+        dict(credentials={"HR-SCREENING": day(279)}),
+        dict(credentials={"HR-SCREENING": day(280)}),
+    ),
+    ("credential:HR-SCREENING", dict(credentials={}), dict(credentials={"HR-SCREENING": day(280)})),
     (
         "availability",
         dict(availability=[DateRange(start=day(0), end=day(279))]),
