@@ -28,7 +28,7 @@ SCALARS = (
     "source",
     "notice_days",
 )
-LISTS = ("skills", "languages", "availability", "leave")
+LISTS = ("skills", "languages", "availability", "leave", "credentials")
 FIELDS = (*SCALARS, *LISTS, "levels", "state", "active")
 SELECTS = ("category", "nationality", "gender", "grade", "source", "state")
 

@@ -1,6 +1,7 @@
 """The Member State record forms' pieces (offers, experts): list fields drawn as rows (skills, languages,
 windows, credentials), the reference lists their codes are picked from, and every error beside its field or row."""
 
+import re
 from dataclasses import dataclass
 
 import pycountry
@@ -11,6 +12,7 @@ from starlette.datastructures import FormData
 from schemas.enums import Level
 from schemas.numbers import FROM_TEXT
 from service.platform.errors import Conflict, PreconditionFailed, RosterError
+from service.reference import credentials
 from service.reference import repository as reference
 from service.web import forms
 
@@ -88,6 +90,7 @@ def choices(session: Session) -> dict:
         "languages": first + [x for x in languages if x[0] not in UN_LANGUAGES],
         "states": [(s.iso3, f"{s.name} ({s.iso3})") for s in reference.member_states(session)],
         "missions": [(m.code, f"{m.code}: {m.name}") for m in reference.missions(session)],
+        "credential_types": [(t.code, f"{t.name} ({t.code})") for t in credentials.types(session, active=True)],
         "levels": list(Level),
         "proficiencies": list(enumerate(PROFICIENCY, 1)),
     }
@@ -111,7 +114,8 @@ def errors(
         found["form"] = [STALE]
     elif isinstance(exc, RosterError) and isinstance(exc.detail, list):
         for d in exc.detail:
-            loc = tuple(int(p) if p.isdigit() else p for p in str(d.get("field", "")).split(".") if p)
+            # the service writes a row's field as credentials[0].expires_on or credentials.0.expires_on
+            loc = tuple(int(p) if p.isdigit() else p for p in re.split(r"[.\[\]]+", str(d.get("field", ""))) if p)
             found.setdefault(_key(loc, d["message"], sent, fields), []).append(d["message"])
     elif isinstance(exc, Conflict):
         field = next((f for words, f in CONFLICTS if words in str(exc.detail) and f in fields), "form")

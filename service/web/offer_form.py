@@ -36,7 +36,7 @@ SCALARS = (
     "cost_bearer",
 )
 CHOSEN = ("levels", "excluded_missions", "excluded_states", "expert_ids")  # several picked from a list
-LISTS = ("skills", "languages")
+LISTS = ("skills", "languages", "credentials")
 FIELDS = (*SCALARS, *CHOSEN, *LISTS, "state", "readiness")
 SELECTS = ("kind", "category", "status", "cost_bearer", "state")
 MAX_EXPERTS = 500

@@ -89,6 +89,9 @@ def test_norway_registers_edits_and_withdraws_an_offer(records_page, records_app
     skills.get_by_label("Proficiency").first.select_option("4")
     page.locator("#rows-languages").get_by_label("Language").first.select_option("fr")
     page.locator("#rows-languages").get_by_label("Level").first.select_option("3")
+    attested = page.locator("#rows-credentials div.row").first
+    attested.get_by_label("Credential").select_option("HR-SCREENING")
+    attested.get_by_label("Valid through").fill("2028-12-31")
     page.get_by_label("Missions excluded").select_option(["MINUSCA"])
     page.get_by_label("Named experts (your own)").select_option(f"NOR Expert (#{records_app['made']['NOR']['expert']})")
     page.get_by_role("button", name="Register the offer").click()
@@ -102,6 +105,7 @@ def test_norway_registers_edits_and_withdraws_an_offer(records_page, records_app
     expect(facts).to_contain_text("SSR-STRATEGY 4")
     expect(facts).to_contain_text("not for MINUSCA")
     expect(facts).to_contain_text("NOR Expert")
+    expect(facts).to_contain_text("HR-SCREENING valid through 2028-12-31")
     shots(page, "offer-registered", full_page=True)
 
     page.get_by_role("link", name="Edit the offer").click()
@@ -144,26 +148,47 @@ def test_norway_adds_edits_and_deactivates_an_expert(records_page, records_app, 
     leave = page.locator("#rows-leave div.row").first
     leave.get_by_label("From").fill("2027-08-01")
     leave.get_by_label("To").fill("2027-07-01")  # a row whose end is before its start
+    medical = page.locator("#rows-credentials div.row").first
+    medical.get_by_label("Credential").select_option("MEDICAL")
+    medical.get_by_label("Issued on").fill("2027-02-01")
+    medical.get_by_label("Valid through").fill("2027-01-01")  # a credential row: expires before its issue
     page.get_by_role("button", name="Add the expert").click()
     expect(page.locator("#err-email")).to_have_text("not an e-mail address: write it as name@example.org")
     expect(page.locator("#err-category")).to_have_text("required: choose one")
     expect(page.locator("#err-leave-0-end")).to_contain_text("end 2027-07-01 is before start 2027-08-01")
+    expect(page.locator("#err-credentials-0-expires_on")).to_contain_text("is before issued_on 2027-02-01")
+    expect(medical.get_by_label("Credential")).to_have_value("MEDICAL")
     shots(page, "expert-form-errors", full_page=True)
 
     page.get_by_label("E-mail").fill("ingrid@example.org")
     page.get_by_label("Category of person").select_option("police")
     leave.get_by_label("To").fill("2027-08-31")
+    medical.get_by_label("Valid through").fill("2030-02-01")  # longer than a medical clearance lasts
+    page.get_by_role("button", name="Add the expert").click()
+    expect(page.locator("#err-credentials-0-expires_on")).to_contain_text("valid for at most 24 months")
+    medical = page.locator("#rows-credentials div.row").first
+    medical.get_by_label("Valid through").fill("2029-01-31")
     page.locator("#rows-skills").get_by_label("Skill").first.select_option("SSR-STRATEGY")
     page.locator("#rows-skills").get_by_label("Proficiency").first.select_option("5")
     page.get_by_role("button", name="Add the expert").click()
     expect(page.locator(".notice")).to_contain_text("Ingrid Solberg added as expert")
     expect(page.get_by_role("heading", name="Edit Ingrid Solberg")).to_be_visible()
     expect(page.locator("#rows-leave div.row").first.get_by_label("To")).to_have_value("2027-08-31")
+    held = page.locator("#rows-credentials div.row").first
+    expect(held.get_by_label("Credential")).to_have_value("MEDICAL")
+    expect(held.get_by_label("Verified by (default: you)")).to_have_value("records member_state NOR")
+    page.locator("#rows-credentials").get_by_role("button", name="Add a row").click()
+    added = page.locator("#rows-credentials div.row").last
+    added.get_by_label("Credential").select_option("CPTM")
+    added.get_by_label("Valid through").fill("2029-06-30")
 
     page.get_by_label("Grade").select_option("P-4")
     page.get_by_role("button", name="Save changes").click()
     expect(page.locator(".notice")).to_have_text("Ingrid Solberg: saved.")
     expect(page.get_by_label("Grade")).to_have_value("P-4")
+    codes = page.locator("#rows-credentials select").evaluate_all("ss => ss.map(s => s.value).filter(v => v)")
+    assert codes == ["CPTM", "MEDICAL"]
+    shots(page, "expert-saved", full_page=True)
 
     page.get_by_role("link", name="Deactivate this expert").click()
     expect(page.get_by_role("heading", name="Deactivate Ingrid Solberg?")).to_be_visible()
