@@ -18,7 +18,7 @@ from service.platform.deps import SessionDep
 from service.platform.errors import Forbidden, RosterError
 from service.platform.unit import Unit
 from service.roster import repository as expert_repo
-from service.web import forms, render
+from service.web import attention, forms, render
 from service.web.session import ContributorViewer, CurrentViewer, HqViewer, PostedForm, Viewer
 
 router = APIRouter(prefix="/ui/offers")
@@ -50,6 +50,15 @@ def _offers_page(request: Request, session: Session, viewer: Viewer, status_code
     expert_count = expert_repo.count_experts(session, viewer.principal, everyone)
     today = date.today()
     answers = viewer.principal.role in CONSENT_ROLES
+    needs = attention.of(
+        session,
+        viewer.principal,
+        data,
+        today=today,
+        credential_days=request.app.state.settings.credential_reminder_days,
+        offer_days=SOON.days,
+        editable=viewer.can(*CONTRIBUTORS),
+    )
     return render.page(
         request,
         "offers.html",
@@ -61,6 +70,9 @@ def _offers_page(request: Request, session: Session, viewer: Viewer, status_code
         consent_notes=consent_form.get("notes", {}),
         title="Offers",
         contributes=viewer.can(*CONTRIBUTORS),
+        attention=needs,
+        credential_days=request.app.state.settings.credential_reminder_days,
+        credential_soon=today + timedelta(days=request.app.state.settings.credential_reminder_days),
         offers=data,
         count=count,
         experts=experts,

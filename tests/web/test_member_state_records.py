@@ -5,6 +5,7 @@ An app and a database of their own: the shared demo app's flows plan over its ex
 """
 
 import re
+from datetime import date, timedelta
 
 import httpx
 import pytest
@@ -30,9 +31,34 @@ def _token(app, role: str, state: str | None = None) -> str:
     return secret
 
 
+def _soon(days: int) -> str:
+    return (date.today() + timedelta(days=days)).isoformat()
+
+
+def _norway_needs_attention(client: TestClient, app, tokens: dict) -> dict:
+    """Norway's expert with a medical clearance expired and a training expiring soon, an offer expiring soon, and
+    a deployment put at risk (its expert deactivated since)."""
+    norway = {"Authorization": f"Bearer {tokens['NOR']}"}
+    lapsing = [
+        {"code": "MEDICAL", "expires_on": _soon(-3)},
+        {"code": "CPTM", "expires_on": _soon(20)},
+    ]
+    expert = client.post(
+        "/experts", json=factories.expert(full_name="Lapsing Expert", credentials=lapsing), headers=norway
+    )
+    offer = client.post("/offers", json=factories.offer(title="Expiring team", expires_on=_soon(15)), headers=norway)
+    risky = client.post("/experts", json=factories.expert(full_name="Risky Expert"), headers=norway)
+    hq = {"Authorization": f"Bearer {tokens['hq']}"}
+    request = client.post("/requests", json=factories.capacity_request(positions=[factories.position()]), headers=hq)
+    assert {r.status_code for r in (expert, offer, risky, request)} == {201}, (expert.text, offer.text)
+    factories.deploy(app.state.engine, request.json()["positions"][0]["id"], expert=risky.json()["id"])
+    assert client.delete(f"/experts/{risky.json()['id']}", headers=norway).status_code == 204
+    return {"lapsing": expert.json()["id"], "expiring": offer.json()["id"]}
+
+
 @pytest.fixture(scope="module")
 def records_app(databases, template_url):
-    """Reference data, one offer and one expert each for Norway and Ghana."""
+    """Reference data, one offer and one expert each for Norway and Ghana, and what needs Norway's attention."""
     app = create_app(Settings(database_url=databases.clone(template_url), environment="test", worker="external"))
     roles = {"hq": ("hq", None), "planner": ("planner", None), "admin": ("admin", None)}
     roles |= {"NOR": ("member_state", "NOR"), "GHA": ("member_state", "GHA")}
@@ -45,6 +71,7 @@ def records_app(databases, template_url):
             expert = client.post("/experts", json=factories.expert(full_name=f"{state} Expert"), headers=auth)
             assert offer.status_code == expert.status_code == 201, (offer.text, expert.text)
             made[state] = {"offer": offer.json()["id"], "expert": expert.json()["id"]}
+        made["attention"] = _norway_needs_attention(client, app, tokens)
     with serve(app) as url:
         yield {"url": url, "app": app, "tokens": tokens, "made": made}
     app.state.engine.dispose()
@@ -213,6 +240,33 @@ def test_an_email_taken_is_said_beside_the_email(records_page, records_app):
     page.get_by_label("Category of person").select_option("civilian")
     page.get_by_role("button", name="Add the expert").click()
     expect(page.locator("#err-email")).to_contain_text("already exists")
+
+
+def test_the_offers_page_flags_what_needs_attention_with_links_to_the_records(records_page, records_app, shots):
+    page = records_page
+    sign_in(page, records_app["tokens"]["NOR"])
+    page.goto("/ui/offers")
+    badges = page.locator("#attention .attention")
+    expect(badges.get_by_role("link", name="1 credential expired")).to_be_visible()
+    expect(badges.get_by_role("link", name="1 credential expiring within 60 days")).to_be_visible()
+    expect(badges.get_by_role("link", name="1 offer expiring within 60 days")).to_be_visible()
+    expect(badges.get_by_role("link", name="1 deployment at risk")).to_be_visible()
+    lapses = page.locator("#attention-credentials li")
+    expect(lapses.first).to_contain_text(f"Lapsing Expert: MEDICAL expired on {_soon(-3)}")
+    expect(lapses.nth(1)).to_contain_text(f"Lapsing Expert: CPTM valid through {_soon(20)}")
+    expect(page.locator("#attention-risks")).to_contain_text("Risky Expert")
+    shots(page, "offers-attention", full_page=True)
+    badges.get_by_role("link", name="1 offer expiring within 60 days").click()
+    page.locator("#attention-offers summary").click()
+    page.locator("#attention-offers").get_by_role("link", name="Expiring team").click()
+    expect(page).to_have_url(re.compile(f"#offer-{records_app['made']['attention']['expiring']}$"))
+    lapses.first.get_by_role("link", name="Lapsing Expert").click()
+    expect(page.get_by_role("heading", name="Edit Lapsing Expert")).to_be_visible()
+
+    sign_in(page, records_app["tokens"]["GHA"])
+    page.goto("/ui/offers")
+    expect(page.locator("#attention .attention")).to_have_text("Nothing needs attention")
+    assert "Lapsing Expert" not in page.content() and "Risky Expert" not in page.content()
 
 
 # --- roles: through the pages a state reaches only its own records ----------------------------------------------
