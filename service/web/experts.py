@@ -4,7 +4,6 @@ service functions as POST, PATCH and DELETE /experts; every error beside its fie
 from fastapi import APIRouter, Request
 from pydantic import ValidationError
 from sqlmodel import Session
-from starlette.datastructures import FormData
 
 from schemas.enums import GRADE_RANK, Category, Gender, Role, Source
 from schemas.roster import EXPERT_NOT_NULL, ExpertCreate, ExpertPublic, ExpertUpdate
@@ -28,39 +27,34 @@ SCALARS = (
     "source",
     "notice_days",
 )
-LISTS = ("skills", "languages", "availability", "leave", "credentials")
-FIELDS = (*SCALARS, *LISTS, "levels", "state", "active")
-SELECTS = ("category", "nationality", "gender", "grade", "source", "state")
-
-
-def _posted(form: FormData) -> tuple[dict, dict[str, list[fields.Row]]]:
-    """The expert's values as posted (blank scalars left out) and its rows."""
-    values: dict[str, object] = {name: fields.text(form, name) for name in (*SCALARS, "state")}
-    values = {k: v for k, v in values.items() if v}
-    values["levels"] = [str(v) for v in form.getlist("levels")]
-    if fields.text(form, "active"):
-        values["active"] = "true"
-    posted = {name: fields.rows(form, name) for name in LISTS}
-    return values | {name: fields.filled(found) for name, found in posted.items()}, posted
+SHAPE = fields.Shape(
+    scalars=SCALARS,
+    chosen=("levels",),
+    lists=("skills", "languages", "availability", "leave", "credentials"),
+    nullable=frozenset(SCALARS) - EXPERT_NOT_NULL,
+    selects=("category", "nationality", "gender", "grade", "source", "state"),
+    posted_only=("state", "active"),  # active: "put back on the roster", for an inactive expert
+)
 
 
 @router.get("/new")
 def new_expert(request: Request, session: SessionDep, viewer: ContributorViewer):
     """The empty expert form."""
     values = {"notice_days": "30", "source": Source.secondee.value, "levels": []}
-    return _form(request, session, viewer, None, values, {name: fields.blanks(name, 0) for name in LISTS}, {})
+    return _form(request, session, viewer, None, values, {name: fields.blanks(name, 0) for name in SHAPE.lists}, {})
 
 
 @router.post("/new")
 def create_expert(request: Request, session: SessionDep, viewer: ContributorViewer, form: PostedForm):
     """Add an expert, checked exactly as POST /experts (a Member State's own)."""
-    values, posted = _posted(form)
+    values, posted = SHAPE.read(form)
     try:
         body = fields.validate(ExpertCreate, values)
         created = roster_service.create_expert(Unit.of(session, viewer.principal), body=body)
     except (ValidationError, RosterError) as exc:
         session.rollback()
-        return _refused(request, session, viewer, None, values, posted, exc)
+        errors, rows = SHAPE.refused(exc, posted)
+        return _form(request, session, viewer, None, values, rows, errors, 422)
     return render.redirect(f"/ui/experts/{created.id}/edit", f"{created.full_name} added as expert {created.id}.")
 
 
@@ -68,56 +62,26 @@ def create_expert(request: Request, session: SessionDep, viewer: ContributorView
 def edit_expert(request: Request, session: SessionDep, viewer: ContributorViewer, expert_id: int):
     """The expert form, filled in (a Member State's own experts only)."""
     expert = repo.to_public(repo.get_visible(session, viewer.principal, expert_id))
-    values = _values_of(expert)
-    return _form(request, session, viewer, expert, values, {n: fields.shown(values[n], n) for n in LISTS}, {})
+    values = SHAPE.stored(expert)
+    return _form(request, session, viewer, expert, values, {n: fields.shown(values[n], n) for n in SHAPE.lists}, {})
 
 
 @router.post("/{expert_id}/edit")
 def update_expert(request: Request, session: SessionDep, viewer: ContributorViewer, form: PostedForm, expert_id: int):
     """Save what changed, checked exactly as PATCH /experts/{id} (a stale form: nothing changes)."""
     before = repo.to_public(repo.get_visible(session, viewer.principal, expert_id))
-    values, posted = _posted(form)
+    values, posted = SHAPE.read(form)
+    changes = {"active": True} if "active" in values and not before.active else {}
     try:
-        body = fields.validate(ExpertUpdate, _changes(before, values))
+        body = fields.validate(ExpertUpdate, SHAPE.changes(before, values, ExpertUpdate) | changes)
         roster_service.update_expert(
             Unit.of(session, viewer.principal), expert_id=expert_id, body=body, if_match=forms.if_match(form)
         )
     except (ValidationError, RosterError) as exc:
         session.rollback()
-        return _refused(request, session, viewer, before, values, posted, exc)
+        errors, rows = SHAPE.refused(exc, posted)
+        return _form(request, session, viewer, before, values, rows, errors, 422)
     return render.redirect(f"/ui/experts/{expert_id}/edit", f"{before.full_name}: saved.")
-
-
-def _refused(request, session, viewer, expert, values, posted, exc: Exception):
-    errors = fields.errors(exc, fields.sent_indexes(posted), FIELDS, SELECTS)
-    rows = {name: fields.redrawn(found, name) for name, found in posted.items()}
-    return _form(request, session, viewer, expert, values, rows, errors, 422)
-
-
-def _values_of(expert: ExpertPublic) -> dict:
-    """A stored expert in the shape the form posts."""
-    data = expert.model_dump(mode="json")
-    values = {k: str(data[k]) for k in SCALARS if data.get(k) is not None}
-    return values | {"levels": data["levels"]} | {k: data[k] for k in LISTS}
-
-
-def _changes(before: ExpertPublic, values: dict) -> dict:
-    """What the form changes: scalars that differ (one blanked: null where the API takes it, else refused as
-    required), levels and rows that differ, and "active again" for an inactive expert."""
-    current = _values_of(before)
-    changes: dict[str, object] = {}
-    for name in SCALARS:
-        posted = values.get(name, "")
-        if posted != current.get(name, ""):
-            changes[name] = posted if posted else ("" if name in EXPERT_NOT_NULL else None)
-    if sorted(values["levels"]) != sorted(current["levels"]):
-        changes["levels"] = values["levels"]
-    for name in LISTS:
-        if fields.validate(ExpertUpdate, {name: values[name]}).model_dump(mode="json")[name] != current[name]:
-            changes[name] = values[name]
-    if "active" in values and not before.active:
-        changes["active"] = True
-    return changes
 
 
 @router.get("/{expert_id}/deactivate")

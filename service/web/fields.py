@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass
 
 import pycountry
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from sqlmodel import Session
 from starlette.datastructures import FormData
 
@@ -40,6 +40,58 @@ class Row:
     @property
     def blank(self) -> bool:
         return not any(self.values.values())
+
+
+@dataclass(frozen=True)
+class Shape:
+    """What a record form posts: ``scalars`` (text; those in ``nullable`` cleared when blanked), ``chosen``
+    (several picked from a list), ``lists`` (rows), ``posted_only`` (read, never compared with the stored
+    record); ``selects`` are picked from a list."""
+
+    scalars: tuple[str, ...]
+    chosen: tuple[str, ...]
+    lists: tuple[str, ...]
+    nullable: frozenset[str]
+    selects: tuple[str, ...]
+    posted_only: tuple[str, ...] = ()
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return (*self.scalars, *self.chosen, *self.lists, *self.posted_only)
+
+    def read(self, form: FormData) -> tuple[dict, dict[str, list["Row"]]]:
+        """The values as posted (blank scalars left out) and every row of each list."""
+        values: dict[str, object] = {n: text(form, n) for n in (*self.scalars, *self.posted_only) if text(form, n)}
+        values |= {name: [str(v) for v in form.getlist(name)] for name in self.chosen}
+        posted = {name: rows(form, name) for name in self.lists}
+        return values | {name: filled(found) for name, found in posted.items()}, posted
+
+    def stored(self, public: BaseModel) -> dict:
+        """A stored record in the shape the form posts."""
+        data = public.model_dump(mode="json")
+        values = {k: str(data[k]) for k in self.scalars if data.get(k) is not None}
+        return values | {k: [str(v) for v in data[k]] for k in self.chosen} | {k: data[k] for k in self.lists}
+
+    def changes(self, public: BaseModel, values: dict, model: type[BaseModel]) -> dict:
+        """What the form changes: scalars that differ (one blanked: null where the API takes it, else sent
+        empty, to be refused as required), choices that differ, rows that differ once read as ``model`` reads
+        them."""
+        current = self.stored(public)
+        changed: dict[str, object] = {}
+        for name in self.scalars:
+            posted = values.get(name, "")
+            if posted != current.get(name, ""):
+                changed[name] = posted if posted else (None if name in self.nullable else "")
+        changed |= {n: values[n] for n in self.chosen if sorted(values[n]) != sorted(current[n])}
+        for name in self.lists:
+            if validate(model, {name: values[name]}).model_dump(mode="json")[name] != current[name]:
+                changed[name] = values[name]
+        return changed
+
+    def refused(self, exc: Exception, posted: dict[str, list["Row"]]) -> tuple[dict, dict[str, list["Row"]]]:
+        """The errors beside their fields, and the rows to draw again."""
+        found = errors(exc, sent_indexes(posted), self.fields, self.selects)
+        return found, {name: redrawn(rows, name) for name, rows in posted.items()}
 
 
 def text(form: FormData, name: str) -> str:

@@ -6,7 +6,6 @@ from datetime import date, timedelta
 from fastapi import APIRouter, Request
 from pydantic import ValidationError
 from sqlmodel import Session
-from starlette.datastructures import FormData
 
 from schemas.enums import Category, CostBearer, OfferKind, OfferStatus, Role
 from schemas.roster import OFFER_NULLABLE, OfferCreate, OfferPublic, OfferUpdate
@@ -22,35 +21,28 @@ from service.web.session import ContributorViewer, PostedForm, Viewer
 
 # Included before service.web.offers: /ui/offers/new is not an offer's id.
 router = APIRouter(prefix="/ui/offers")
-SCALARS = (
-    "title",
-    "kind",
-    "slots",
-    "category",
-    "status",
-    "available_from",
-    "available_to",
-    "max_duration_days",
-    "notice_days",
-    "expires_on",
-    "cost_bearer",
+SHAPE = fields.Shape(
+    scalars=(
+        "title",
+        "kind",
+        "slots",
+        "category",
+        "status",
+        "available_from",
+        "available_to",
+        "max_duration_days",
+        "notice_days",
+        "expires_on",
+        "cost_bearer",
+    ),
+    chosen=("levels", "excluded_missions", "excluded_states", "expert_ids"),
+    lists=("skills", "languages", "credentials"),
+    nullable=OFFER_NULLABLE,
+    selects=("kind", "category", "status", "cost_bearer", "state"),
+    posted_only=("state", "readiness"),
 )
-CHOSEN = ("levels", "excluded_missions", "excluded_states", "expert_ids")  # several picked from a list
-LISTS = ("skills", "languages", "credentials")
-FIELDS = (*SCALARS, *CHOSEN, *LISTS, "state", "readiness")
-SELECTS = ("kind", "category", "status", "cost_bearer", "state")
 MAX_EXPERTS = 500
 YEAR = timedelta(days=365)
-
-
-def _posted(form: FormData) -> tuple[dict, dict[str, list[fields.Row]]]:
-    """The offer's values as posted (blank scalars left out) and its rows."""
-    values: dict[str, object] = {name: fields.text(form, name) for name in (*SCALARS, "state")}
-    values = {k: v for k, v in values.items() if v}
-    for name in CHOSEN:
-        values[name] = [str(v) for v in form.getlist(name)]
-    posted = {name: fields.rows(form, name) for name in LISTS}
-    return values | {name: fields.filled(found) for name, found in posted.items()}, posted
 
 
 @router.get("/new")
@@ -67,21 +59,20 @@ def new_offer(request: Request, session: SessionDep, viewer: ContributorViewer):
         "expires_on": (today + YEAR).isoformat(),
         "cost_bearer": CostBearer.member_state.value,
     }
-    rows = {name: fields.blanks(name, 0) for name in LISTS}
+    rows = {name: fields.blanks(name, 0) for name in SHAPE.lists}
     return _form(request, session, viewer, None, values, rows, {})
 
 
 @router.post("/new")
 def create_offer(request: Request, session: SessionDep, viewer: ContributorViewer, form: PostedForm):
     """Register an offer, checked exactly as POST /offers (a new offer is pledged)."""
-    values, posted = _posted(form)
+    values, posted = SHAPE.read(form)
     try:
         body = fields.validate(OfferCreate, values)
         created = offers_service.create_offer(Unit.of(session, viewer.principal), body=body)
     except (ValidationError, RosterError) as exc:
         session.rollback()
-        errors = fields.errors(exc, fields.sent_indexes(posted), FIELDS, SELECTS)
-        rows = {name: fields.redrawn(found, name) for name, found in posted.items()}
+        errors, rows = SHAPE.refused(exc, posted)
         return _form(request, session, viewer, None, values, rows, errors, 422)
     return render.redirect(
         f"/ui/offers/{created.id}",
@@ -94,8 +85,8 @@ def create_offer(request: Request, session: SessionDep, viewer: ContributorViewe
 def edit_offer(request: Request, session: SessionDep, viewer: ContributorViewer, offer_id: int):
     """The offer form, filled in (a Member State's own offers only)."""
     offer = repo.to_public(repo.get_visible(session, viewer.principal, offer_id))
-    values = _values_of(offer)
-    rows = {name: fields.shown(values[name], name) for name in LISTS}
+    values = SHAPE.stored(offer)
+    rows = {name: fields.shown(values[name], name) for name in SHAPE.lists}
     return _form(request, session, viewer, offer, values, rows, {})
 
 
@@ -103,43 +94,17 @@ def edit_offer(request: Request, session: SessionDep, viewer: ContributorViewer,
 def update_offer(request: Request, session: SessionDep, viewer: ContributorViewer, form: PostedForm, offer_id: int):
     """Save what changed, checked exactly as PATCH /offers/{id} (a stale form: nothing changes)."""
     before = repo.to_public(repo.get_visible(session, viewer.principal, offer_id))
-    values, posted = _posted(form)
+    values, posted = SHAPE.read(form)
     try:
-        body = fields.validate(OfferUpdate, _changes(before, values))
+        body = fields.validate(OfferUpdate, SHAPE.changes(before, values, OfferUpdate))
         offers_service.update_offer(
             Unit.of(session, viewer.principal), offer_id=offer_id, body=body, if_match=forms.if_match(form)
         )
     except (ValidationError, RosterError) as exc:
         session.rollback()
-        errors = fields.errors(exc, fields.sent_indexes(posted), FIELDS, SELECTS)
-        rows = {name: fields.redrawn(found, name) for name, found in posted.items()}
+        errors, rows = SHAPE.refused(exc, posted)
         return _form(request, session, viewer, before, values, rows, errors, 422)
     return render.redirect(f"/ui/offers/{offer_id}", "Offer saved.")
-
-
-def _values_of(offer: OfferPublic) -> dict:
-    """A stored offer in the shape the form posts."""
-    data = offer.model_dump(mode="json")
-    values = {k: str(data[k]) for k in SCALARS if data.get(k) is not None}
-    return values | {k: [str(v) for v in data[k]] for k in CHOSEN} | {k: data[k] for k in LISTS}
-
-
-def _changes(before: OfferPublic, values: dict) -> dict:
-    """What the form changes: scalars that differ (one blanked: null where the API takes it, else refused as
-    required), lists that differ (rows compared after the service's reading of them)."""
-    current = _values_of(before)
-    changes: dict[str, object] = {}
-    for name in SCALARS:
-        posted = values.get(name, "")
-        if posted != current.get(name, ""):
-            changes[name] = posted if posted else (None if name in OFFER_NULLABLE else "")
-    for name in CHOSEN:
-        if sorted(values[name]) != sorted(current[name]):
-            changes[name] = values[name]
-    for name in LISTS:
-        if fields.validate(OfferUpdate, {name: values[name]}).model_dump(mode="json")[name] != current[name]:
-            changes[name] = values[name]
-    return changes
 
 
 @router.get("/{offer_id}/withdraw")
