@@ -80,7 +80,7 @@ def update_expert(request: Request, session: SessionDep, viewer: ContributorView
     except (ValidationError, RosterError) as exc:
         session.rollback()
         errors, rows = SHAPE.refused(exc, posted)
-        return _form(request, session, viewer, before, values, rows, errors, 422)
+        return _form(request, session, viewer, before, values, rows, errors, 422, version=fields.text(form, "version"))
     return render.redirect(f"/ui/experts/{expert_id}/edit", f"{before.full_name}: saved.")
 
 
@@ -133,7 +133,9 @@ def _form(
     rows: dict,
     errors: dict,
     status_code: int = 200,
+    version: str = "",
 ):
+    """The form; after a refusal it keeps the version it was drawn from, so that a stale form stays stale."""
     return render.page(
         request,
         "expert_form.html",
@@ -144,6 +146,7 @@ def _form(
         values=values,
         rows=rows,
         errors=errors,
+        version=version,
         categories=list(Category),
         genders=list(Gender),
         sources=list(Source),

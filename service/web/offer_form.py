@@ -103,7 +103,7 @@ def update_offer(request: Request, session: SessionDep, viewer: ContributorViewe
     except (ValidationError, RosterError) as exc:
         session.rollback()
         errors, rows = SHAPE.refused(exc, posted)
-        return _form(request, session, viewer, before, values, rows, errors, 422)
+        return _form(request, session, viewer, before, values, rows, errors, 422, version=fields.text(form, "version"))
     return render.redirect(f"/ui/offers/{offer_id}", "Offer saved.")
 
 
@@ -170,7 +170,9 @@ def _form(
     rows: dict,
     errors: dict,
     status_code: int = 200,
+    version: str = "",
 ):
+    """The form; after a refusal it keeps the version it was drawn from, so that a stale form stays stale."""
     state = offer.state if offer else viewer.principal.state
     return render.page(
         request,
@@ -182,6 +184,7 @@ def _form(
         values=values,
         rows=rows,
         errors=errors,
+        version=version,
         kinds=list(OfferKind),
         categories=list(Category),
         cost_bearers=list(CostBearer),

@@ -333,3 +333,29 @@ def test_hq_edits_a_state_s_offer_and_names_the_state_of_a_new_one(records_app):
     values = {k: v for k, v in factories.offer(title="No state named").items() if isinstance(v, str | int)}
     posted = hq.post("/ui/offers/new", data={"csrf": csrf, **values})
     assert posted.status_code == 422 and "name the offering Member State" in posted.text
+
+
+def _drawn(form: str) -> dict[str, str]:
+    """The values a browser would post for the form as drawn: its text, number and date fields, and the option
+    chosen in each single select."""
+    inputs = re.findall(r'<input id="f-[\w-]+" name="([\w.]+)" type="(?:text|number|date)" value="([^"]*)"', form)
+    selects = re.findall(r'<select id="f-[\w-]+" name="([\w.]+)"[^>]*>(.*?)</select>', form, re.S)
+    chosen = {name: re.search(r'<option value="([^"]*)" selected>', options) for name, options in selects}
+    return dict(inputs) | {name: found.group(1) for name, found in chosen.items() if found}
+
+
+def test_a_stale_form_changes_nothing_and_says_to_reload(records_app):
+    norway = _client(records_app, "NOR")
+    csrf = _csrf(norway)
+    offer = records_app["made"]["NOR"]["offer"]
+    form = norway.get(f"/ui/offers/{offer}/edit").text
+    version = int(re.search(r'name="version" value="(\d+)"', form).group(1))
+    api = {"Authorization": f"Bearer {records_app['tokens']['NOR']}"}
+    assert httpx.patch(f"{records_app['url']}/offers/{offer}", json={"notice_days": 40}, headers=api).is_success
+    posted = norway.post(
+        f"/ui/offers/{offer}/edit",
+        data={**_drawn(form), "csrf": csrf, "version": str(version), "title": "Stale title"},
+    )
+    assert posted.status_code == 422 and "Someone changed this record since you opened the form" in posted.text
+    assert f'name="version" value="{version}"' in posted.text  # still stale: saving again needs a reload
+    assert httpx.get(f"{records_app['url']}/offers/{offer}", headers=api).json()["title"] == "NOR engineers"
