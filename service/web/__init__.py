@@ -58,7 +58,7 @@ def _html_errors(app: FastAPI) -> None:
 
 def install(app: FastAPI) -> None:
     """Add the pages and their static files to ``app``."""
-    from service.web import calls, deployments, gaps, offers, plans, requests, signin
+    from service.web import calls, deployments, experts, gaps, offer_form, offers, plans, requests, signin
 
     @app.api_route("/", methods=["GET", "HEAD"], include_in_schema=False)
     def home() -> RedirectResponse:
@@ -68,7 +68,8 @@ def install(app: FastAPI) -> None:
     def plotly_js() -> FileResponse:
         return FileResponse(PLOTLY_JS, media_type="text/javascript", headers={"Cache-Control": STATIC_CACHE})
 
-    for module in (signin, requests, plans, deployments, gaps, offers, calls):
+    # offer_form before offers: its /ui/offers/new is not an offer's id
+    for module in (signin, requests, plans, deployments, gaps, offer_form, offers, experts, calls):
         app.include_router(module.router, include_in_schema=False)
     app.mount("/ui/static", _Static(directory=render.HERE / "static"), name="ui-static")
     _html_errors(app)

@@ -3,6 +3,7 @@
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
+from schemas.roster import EMAIL, ISO3, SKILL_CODE
 from service.platform.errors import RosterError
 
 POSITION_FIELDS = (
@@ -132,13 +133,46 @@ def _beside_field(key: str, message: str) -> str:
     return key
 
 
-def _in_words(err) -> str:
-    """A validator's message as the person at the form reads it: a field left empty is said plainly."""
-    empty = err.get("input") in ("", None)
-    if err.get("type") == "missing" or (empty and err.get("type") == "string_too_short"):
-        return "required: fill it in"
-    if empty and err.get("type") == "enum":
-        return "required: choose one"
+REQUIRED = "required: fill it in"
+CHOOSE = "required: choose one"
+# Validator jargon in plain words: the message of each error type, filled from the error's context.
+PLAIN = {
+    "int_parsing": "not a whole number: write digits only, e.g. 30",
+    "int_from_float": "not a whole number: write digits only, e.g. 30",
+    "int_type": "not a whole number: write digits only, e.g. 30",
+    "greater_than_equal": "too small: give {ge} or more",
+    "less_than_equal": "too large: give {le} or less",
+    "greater_than": "too small: give more than {gt}",
+    "string_too_long": "too long: at most {max_length} characters",
+    "string_too_short": "too short: at least {min_length} characters",
+    "too_long": "too many: at most {max_length}",
+    "date_parsing": "not a date: write it as YYYY-MM-DD, e.g. 2027-01-31",
+    "date_from_datetime_parsing": "not a date: write it as YYYY-MM-DD, e.g. 2027-01-31",
+    "date_type": "not a date: write it as YYYY-MM-DD, e.g. 2027-01-31",
+    "enum": "not one of the choices: choose one of the list",
+    "bool_parsing": "tick it or leave it unticked",
+    "extra_forbidden": "not a field of this form: reload the page",
+}
+PATTERNS = {
+    EMAIL: "not an e-mail address: write it as name@example.org",
+    ISO3: "not a three-letter country code (ISO 3166), e.g. NOR: choose one of the list",
+    SKILL_CODE: "not a code of the list: choose one of the list",
+}
+
+
+def in_words(err) -> str:
+    """A validator's message as the person at the form reads it: a field left empty is said plainly, and the
+    validator's jargon (\"String should match pattern ...\") in words."""
+    kind, empty = err.get("type"), err.get("input") in ("", None)
+    if kind == "missing" or (empty and kind not in ("enum", "literal_error")):
+        return REQUIRED
+    if empty:
+        return CHOOSE
+    context = err.get("ctx") or {}
+    if kind == "string_pattern_mismatch":
+        return PATTERNS.get(context.get("pattern"), "not in the form expected here")
+    if kind in PLAIN:
+        return PLAIN[kind].format_map(context)
     return err.get("msg", "invalid value").removeprefix("Value error, ")
 
 
@@ -147,7 +181,7 @@ def errors_of(exc: Exception, prefix: str = "") -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     if isinstance(exc, ValidationError):
         for err in exc.errors():
-            message = _in_words(err)
+            message = in_words(err)
             found.setdefault(_key(prefix, tuple(err.get("loc", ())), message), []).append(message)
     elif isinstance(exc, RosterError) and isinstance(exc.detail, list):
         for d in exc.detail:

@@ -18,7 +18,7 @@ from service.platform.deps import SessionDep
 from service.platform.errors import Forbidden, RosterError
 from service.platform.unit import Unit
 from service.roster import repository as expert_repo
-from service.web import forms, render
+from service.web import attention, forms, render
 from service.web.session import ContributorViewer, CurrentViewer, HqViewer, PostedForm, Viewer
 
 router = APIRouter(prefix="/ui/offers")
@@ -26,6 +26,7 @@ MAX_ROWS = 200
 RENEWAL = timedelta(days=365)
 SOON = timedelta(days=60)
 CONSENT_ROLES = (Role.member_state, Role.hq, Role.admin)  # as POST /deployments/{id}/consent
+CONTRIBUTORS = (Role.member_state, Role.hq)  # register and change offers and experts, as the API's ContributorUser
 CONSENT: TypeAdapter = TypeAdapter(ConsentDecision)
 
 
@@ -49,6 +50,15 @@ def _offers_page(request: Request, session: Session, viewer: Viewer, status_code
     expert_count = expert_repo.count_experts(session, viewer.principal, everyone)
     today = date.today()
     answers = viewer.principal.role in CONSENT_ROLES
+    needs = attention.of(
+        session,
+        viewer.principal,
+        data,
+        today=today,
+        credential_days=request.app.state.settings.credential_reminder_days,
+        offer_days=SOON.days,
+        editable=viewer.can(*CONTRIBUTORS),
+    )
     return render.page(
         request,
         "offers.html",
@@ -59,6 +69,10 @@ def _offers_page(request: Request, session: Session, viewer: Viewer, status_code
         consent_errors=consent_form.get("errors", {}),
         consent_notes=consent_form.get("notes", {}),
         title="Offers",
+        contributes=viewer.can(*CONTRIBUTORS),
+        attention=needs,
+        credential_days=request.app.state.settings.credential_reminder_days,
+        credential_soon=today + timedelta(days=request.app.state.settings.credential_reminder_days),
         offers=data,
         count=count,
         experts=experts,
@@ -126,6 +140,8 @@ def _offer_page(
         status_code=status_code,
         title=offer.title,
         offer=repo.to_public(offer),
+        contributes=viewer.can(*CONTRIBUTORS),
+        expert_names=_named_experts(session, viewer, offer.expert_ids),
         visits=repo.assessments(session, offer_id),
         results=[r.value for r in AssessmentResult],
         levels=[r.value for r in Readiness],
@@ -134,6 +150,11 @@ def _offer_page(
         change=forms_state.get("change", {"readiness": offer.readiness.value}),
         change_errors=forms_state.get("change_errors", {}),
     )
+
+
+def _named_experts(session: Session, viewer: Viewer, ids: list[int]) -> dict[int, str]:
+    """The names of the experts an offer names (its own state's: visible to whoever sees the offer)."""
+    return {i: expert_repo.get_visible(session, viewer.principal, i).full_name for i in ids}
 
 
 @router.get("/{offer_id}")

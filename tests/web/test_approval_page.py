@@ -30,7 +30,7 @@ def test_a_refused_approval_is_an_error_and_a_reason_approves_it_anyway(page, to
 
     lapsed.get_by_role("button", name="Approve", exact=False).first.click()
     refusal = page.locator("#refusal")
-    expect(refusal).to_contain_text("is not screened through")
+    expect(refusal).to_contain_text("lacks a valid human-rights screening through")
     expect(refusal).to_contain_text("Approve with an override reason")
     expect(page.locator(".notice")).to_have_count(0)
     expect(page.locator(f'tr[data-assignment="{lapsed_id}"] .badge')).to_have_text("proposed")

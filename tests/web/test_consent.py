@@ -33,6 +33,7 @@ def _selections(web_app, base_url: str, token) -> tuple[int, dict, list[int]]:
                 full_name=name,
                 availability=[{"start": "2090-01-01", "end": "2090-12-31"}],
                 screening_valid_until="2095-12-31",
+                credentials=factories.credentials(*factories.HELD, expires_on="2095-12-31"),
             ),
         )
         for name in names

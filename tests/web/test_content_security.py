@@ -112,6 +112,7 @@ def hostile(databases, template_url):
         "position_id": assignments[0]["position_id"],
         "offer_id": offer["id"],
         "call_id": call["id"],
+        "expert_id": expert["id"],
     }
     with serve(app) as url:
         yield {"url": url, "app": app, "tokens": tokens, "ids": ids}
