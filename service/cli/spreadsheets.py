@@ -1,4 +1,4 @@
-"""`roster import` and `roster export plan|deployments|gaps`."""
+"""`roster import` and `roster export plan|deployments|experts|offers|gaps`."""
 
 import sys
 from enum import Enum
@@ -200,6 +200,28 @@ def export_deployments(
         content, filename = service.deployments_export(
             session, principal=acting_as(session, state), conditions=conditions, format=fmt
         )
+    _write(content, output, filename)
+
+
+@export_app.command("experts")
+def export_experts(format: FormatOption = None, output: OutputOption = None, state: StateOption = None) -> None:
+    """Experts in the columns of their import file (credentials included): edit it and `roster import` it."""
+    _export_records("experts", format, output, state)
+
+
+@export_app.command("offers")
+def export_offers(format: FormatOption = None, output: OutputOption = None, state: StateOption = None) -> None:
+    """Offers in the columns of their import file (credentials included): edit it and `roster import` it."""
+    _export_records("offers", format, output, state)
+
+
+def _export_records(kind: str, format: FileFormat | None, output: Path | None, state: str | None) -> None:
+    from service.spreadsheets import service
+
+    fmt = _format(output, format)
+    with Session(current_engine()) as session, _exporting(kind):
+        principal = acting_as(session, state)
+        content, filename = service.records_export(session, principal=principal, kind=kind, format=fmt)
     _write(content, output, filename)
 
 

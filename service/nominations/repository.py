@@ -41,6 +41,7 @@ from service.reference.repository import check_states
 from service.requests.repository import OPEN_STATUSES, position_public
 
 _LIVE_INDEX = next(i for i in Nomination.__table__.indexes if i.name == "uq_nomination_live")
+LIVE_NOMINATIONS = (NominationStatus.nominated, NominationStatus.selected)  # still standing: not withdrawn, not lost
 
 # --- Calls ----------------------------------------------------------------------------------------------
 

@@ -46,6 +46,7 @@ EVENT_TYPES = (
     "nomination.withdrawn",
     "nomination.decided",
     "nomination.assessed",
+    "credential.expiring",
 )
 # Events of these types without a state go to every Member State: a call to all states is one event, not one
 # per state. Every other event without a state is HQ's only.

@@ -10,7 +10,6 @@ from sqlmodel import Session, col, select
 from schemas.enums import (
     CallStatus,
     DeploymentStatus,
-    NominationStatus,
     OfferStatus,
     PlanStatus,
     RequestStatus,
@@ -19,6 +18,7 @@ from schemas.enums import (
 from schemas.ids import SeatId, SupplierId
 from schemas.planning import AssignmentPublic, PlanPublic, UnfilledPublic
 from service.deployments.repository import LIVE, suppliers
+from service.nominations.repository import LIVE_NOMINATIONS
 from service.platform.errors import Conflict, Invalid, not_found
 from service.platform.tables import (
     CapacityRequest,
@@ -359,9 +359,6 @@ def open_offers(session: Session, today: date) -> Sequence[Offer]:
 
 def forbidden_pairs(session: Session, position_ids: set[int]) -> Sequence[ForbiddenPair]:
     return session.exec(select(ForbiddenPair).where(ForbiddenPair.position_id.in_(position_ids))).all()
-
-
-LIVE_NOMINATIONS = (NominationStatus.nominated, NominationStatus.selected)
 
 
 def positions_under_call(session: Session, position_ids: set[int]) -> set[int]:

@@ -1,4 +1,5 @@
-"""The worker loop: plans, webhook deliveries, end-of-mission reminders and a daily recheck of live deployments."""
+"""The worker loop: plans, webhook deliveries, end-of-mission and credential reminders, a daily recheck of live
+deployments."""
 
 import logging
 import os
@@ -11,7 +12,7 @@ from collections.abc import Sequence
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from service.deployments import reminders
+from service.deployments import expiring, reminders
 from service.nominations import deadlines
 from service.notifications import webhooks
 from service.planning import jobs, risks
@@ -69,14 +70,16 @@ def _recheck_daily(engine: Engine) -> None:
 
 
 def _deadlines_hourly(engine: Engine) -> None:
-    """Calls past their deadline closed, selections still awaiting consent after their due day declined: on the
-    first round and then hourly."""
+    """Calls past their deadline closed, selections still awaiting consent after their due day declined,
+    credentials of deployed or nominated people expiring soon announced: on the first round and then hourly."""
     if not _due(_last_deadlines, engine, DEADLINES_EVERY_SECONDS):
         return
     if closed := deadlines.close_due_calls(engine):
         logger.info("call deadline: %d call(s) closed", closed)
     if declined := reminders.decline_overdue(engine):
         logger.info("consent deadline: %d selection(s) declined", declined)
+    if reminded := expiring.emit_expiring(engine):
+        logger.info("credentials: %d expiring credential(s) announced", reminded)
 
 
 def _purge_hourly(engine: Engine, keep_answers_hours: float) -> None:

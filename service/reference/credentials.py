@@ -5,7 +5,7 @@ position's default required types from here, so a type's validity rule and its d
 """
 
 import calendar
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 
 from sqlmodel import Session, col, select
@@ -35,6 +35,13 @@ def check_codes(session: Session, field: str, codes: Sequence[str]) -> dict[str,
     if not wanted:
         return {}
     found = {t.code: t for t in session.exec(select(CredentialType).where(col(CredentialType.code).in_(wanted)))}
+    return known_codes(field, wanted, found)
+
+
+def known_codes(field: str, codes: Iterable[str], types: Mapping[str, CredentialType]) -> dict[str, CredentialType]:
+    """``check_codes`` against types read before (an import reads them once, not once a row)."""
+    wanted = set(codes)
+    found = {code: types[code] for code in wanted if code in types}
     if unknown := sorted(wanted - set(found)):
         raise Invalid(
             field,
@@ -52,9 +59,13 @@ def months_later(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
-def check(session: Session, field: str, items: Sequence[CredentialIn]) -> None:
-    """Each credential names an active type and lasts no longer than the type allows from its issue."""
-    known = check_codes(session, field, [c.code for c in items])
+def check(
+    session: Session, field: str, items: Sequence[CredentialIn], types: Mapping[str, CredentialType] | None = None
+) -> None:
+    """Each credential names an active type and lasts no longer than the type allows from its issue (``types``:
+    every type, read before, instead of a query)."""
+    codes = [c.code for c in items]
+    known = check_codes(session, field, codes) if types is None else known_codes(field, codes, types)
     for i, c in enumerate(items):
         months = known[c.code].validity_months
         if months is None or c.issued_on is None:
@@ -113,6 +124,20 @@ def with_screening(held: list[Credential], until: date | None, principal: Princi
     if screening and screening[0].expires_on == until:
         item = CredentialIn(code=SCREENING, expires_on=until, issued_on=screening[0].issued_on)
     return others + replace(screening, [item], principal)
+
+
+def listing_screening(
+    items: Sequence[CredentialIn], until: date | None, held: Sequence[Credential]
+) -> list[CredentialIn]:
+    """The list with the screening field folded in (None: HR-SCREENING left out), so that one ``replace`` changes
+    the held screening in place (its issue day kept when its expiry stays) rather than a delete and an insert."""
+    others = [c for c in items if c.code != SCREENING]
+    if until is None:
+        return others
+    if any(c.code == SCREENING for c in items):
+        return list(items)  # the schema made sure that the two agree
+    stored = next((c for c in held if c.code == SCREENING and c.expires_on == until), None)
+    return [*others, CredentialIn(code=SCREENING, expires_on=until, issued_on=stored.issued_on if stored else None)]
 
 
 def new_holder(items: Sequence[CredentialIn], screening: date | None, principal: Principal) -> list[Credential]:

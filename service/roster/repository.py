@@ -379,10 +379,14 @@ def build(data: ExpertCreate, state: str | None, principal: Principal) -> Expert
 
 def _set_credentials(principal: Principal, expert: Expert, changes: dict, data: ExpertUpdate) -> None:
     """The whole list when given; the screening field sets or (null) removes the HR-SCREENING credential."""
-    if data.credentials is not None:
+    screening = data.screening_valid_until
+    if data.credentials is not None and "screening_valid_until" in changes:
+        items = credentials.listing_screening(data.credentials, screening, expert.credentials)
+        expert.credentials = credentials.replace(expert.credentials, items, principal)
+    elif data.credentials is not None:
         expert.credentials = credentials.replace(expert.credentials, data.credentials, principal)
-    if "screening_valid_until" in changes:
-        expert.credentials = credentials.with_screening(expert.credentials, data.screening_valid_until, principal)
+    elif "screening_valid_until" in changes:
+        expert.credentials = credentials.with_screening(expert.credentials, screening, principal)
 
 
 def create(session: Session, principal: Principal, data: ExpertCreate) -> Expert:

@@ -1,6 +1,7 @@
 """Cells to payloads: each cell typed by its column, each row checked with the API's create model, errors on the row."""
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -41,9 +42,23 @@ def _window(item: str) -> dict:
     return {"start": start.strip(), "end": end.strip()} if sep else {"start": start.strip()}
 
 
+def _credential(item: str) -> dict:
+    """``MEDICAL:2027-11-30`` or ``MEDICAL:2025-01-10/2027-11-30`` (issued/expires) as the API's credential."""
+    code, sep, dates = item.partition(":")
+    credential = {"code": code.strip().upper()}
+    if sep:
+        issued, slash, expires = dates.partition("/")
+        credential |= (
+            {"issued_on": issued.strip(), "expires_on": expires.strip()} if slash else {"expires_on": issued.strip()}
+        )
+    return credential
+
+
 def _cell(column: Column, value: Any) -> Any:
     """A cell as the API would receive it; lists become the API's objects."""
     kind = column.kind
+    if kind == "credentials":
+        return [_credential(i) for i in _items(value)]
     if kind == "skills":
         return [_pair(i, "code", "proficiency", True) for i in _items(value)]
     if kind == "languages":
@@ -62,6 +77,28 @@ def _cell(column: Column, value: Any) -> Any:
         return EXCEL_EPOCH + timedelta(days=int(value))  # a date cell read as its serial number
     text = _text(value)
     return text.upper() if kind == "code" else text.lower() if kind == "choice" else text
+
+
+def to_cell(column: Column, value: Any) -> Any:
+    """A stored value (a public model's dump) as the cell that imports it again: the inverse of ``_cell``."""
+    kind = column.kind
+    if value is None or kind not in LIST_TEXT:
+        return value
+    return "; ".join(LIST_TEXT[kind](item) for item in value)
+
+
+def _credential_text(c: dict) -> str:
+    return f"{c['code']}:{c['issued_on']}/{c['expires_on']}" if c.get("issued_on") else f"{c['code']}:{c['expires_on']}"
+
+
+LIST_TEXT: dict[str, Callable[[Any], str]] = {
+    "skills": lambda s: f"{s['code']}:{s['proficiency']}",
+    "languages": lambda x: f"{x['code']}:{x['level']}",
+    "levels": lambda level: str(getattr(level, "value", level)),
+    "windows": lambda w: f"{w['start']}..{w['end']}",
+    "codes": str,
+    "credentials": _credential_text,
+}
 
 
 @dataclass
@@ -148,16 +185,32 @@ def validate(rows: list[Row], model: type[BaseModel], kind: Kind) -> None:
 def roster_error(row: Row, exc: RosterError, default_column: str) -> None:
     if isinstance(exc.detail, list):
         for item in exc.detail:
-            row.error(item.get("field", default_column), item.get("message", str(item)))
+            row.error(*_in_cell(row, item.get("field", default_column), item.get("message", str(item))))
     else:
         row.error(default_column, str(exc.detail))
+
+
+def _in_cell(row: Row, field: str, message: str) -> tuple[str, str]:
+    """An API field such as ``credentials.1.expires_on`` as the file's column and the item of its cell."""
+    found = re.fullmatch(r"(\w+)\.(\d+)(\.\w+)?", field)
+    if found is None or found[1] not in row.cells:
+        return field, message
+    items, index = _items(row.cells[found[1]] or ""), int(found[2])
+    item = items[index] if index < len(items) else "?"
+    return found[1], f"item {index + 1} ({item!r}): {message}"
 
 
 # --- Comparing records ------------------------------------------------------------------------
 
 
-def _normal(value: Any) -> Any:
-    """Lists compared without regard to order (the API stores and returns them sorted)."""
+# A credential's cell says its type and dates; who verified it and when stay as stored (see reference.credentials).
+_CELL_SAYS = {"credentials": ("code", "issued_on", "expires_on")}
+
+
+def _normal(value: Any, name: str = "") -> Any:
+    """Lists compared without regard to order (the API stores and returns them sorted), by what a cell says."""
+    if name in _CELL_SAYS and isinstance(value, list):
+        value = [{k: v.get(k) for k in _CELL_SAYS[name]} for v in value]
     if isinstance(value, list):
         return sorted(value, key=lambda v: repr(sorted(v.items())) if isinstance(v, dict) else repr(v))
     return value
@@ -166,5 +219,7 @@ def _normal(value: Any) -> Any:
 def changes(current: dict, wanted: dict, present: set[str]) -> dict:
     """The fields given in the file whose value differs from the stored record."""
     return {
-        name: wanted[name] for name in present if name in wanted and _normal(wanted[name]) != _normal(current.get(name))
+        name: wanted[name]
+        for name in present
+        if name in wanted and _normal(wanted[name], name) != _normal(current.get(name), name)
     }

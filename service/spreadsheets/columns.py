@@ -11,7 +11,7 @@ Kind = Literal["experts", "offers"]
 @dataclass(frozen=True)
 class Column:
     name: str
-    kind: str  # text, code, choice, number, date, bool, skills, languages, levels, windows, codes
+    kind: str  # text, code, choice, number, date, bool, skills, languages, levels, windows, codes, credentials
     help: str
     example: str = ""
     required: bool = False
@@ -25,6 +25,11 @@ SKILLS_HELP = "CODE:PROFICIENCY pairs (1-5) separated by ';', codes from GET /re
 LANGUAGES_HELP = "ISO 639-1 code:LEVEL pairs (1-5) separated by ';'"
 LEVELS_HELP = "levels of engagement separated by ';': " + ", ".join(m.value for m in Level)
 WINDOWS_HELP = "periods START..END (YYYY-MM-DD) separated by ';'"
+CREDENTIALS_HELP = (
+    "CODE:EXPIRES or CODE:ISSUED/EXPIRES (YYYY-MM-DD) separated by ';', codes from GET /reference/credential-types; "
+    "the whole list (a type left out is removed), verified by the importer today"
+)
+CREDENTIALS_EXAMPLE = "MEDICAL:2027-11-30; CPTM:2025-01-10/2030-01-09"
 
 EXPERT_COLUMNS = [
     Column("full_name", "text", "the expert's name", "Amina Diallo", True),
@@ -57,6 +62,7 @@ EXPERT_COLUMNS = [
     Column("levels", "levels", LEVELS_HELP, "strategic; operational"),
     Column("availability", "windows", WINDOWS_HELP + "; empty means any time", "2027-01-01..2027-12-31"),
     Column("leave", "windows", WINDOWS_HELP, "2027-07-01..2027-07-31"),
+    Column("credentials", "credentials", CREDENTIALS_HELP, CREDENTIALS_EXAMPLE),
 ]
 
 OFFER_COLUMNS = [
@@ -89,6 +95,7 @@ OFFER_COLUMNS = [
     Column("languages", "languages", LANGUAGES_HELP, "en:4"),
     Column("excluded_missions", "codes", "mission codes excluded, separated by ';'", "MINUSMA"),
     Column("excluded_states", "codes", "host states excluded (ISO3), separated by ';'", "MLI"),
+    Column("credentials", "credentials", CREDENTIALS_HELP + ": an attestation for the whole team", CREDENTIALS_EXAMPLE),
 ]
 
 COLUMNS: dict[str, list[Column]] = {"experts": EXPERT_COLUMNS, "offers": OFFER_COLUMNS}
@@ -98,6 +105,7 @@ FIX = {
     "languages": "write code:LEVEL pairs separated by ';', e.g. en:5; fr:3",
     "levels": "write levels separated by ';', e.g. strategic; operational",
     "windows": "write periods START..END separated by ';', e.g. 2027-01-01..2027-12-31",
+    "credentials": f"write CODE:EXPIRES or CODE:ISSUED/EXPIRES separated by ';', e.g. {CREDENTIALS_EXAMPLE}",
     "date": "write the date as YYYY-MM-DD",
     "number": "write a whole number",
     "bool": "write true or false",

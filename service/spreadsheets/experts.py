@@ -4,14 +4,15 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from schemas.enums import Role
-from schemas.roster import ExpertCreate, ExpertUpdate
+from schemas.enums import SCREENING, Role
+from schemas.roster import CredentialIn, ExpertCreate, ExpertUpdate
 from service.platform import audit
 from service.platform.auth import Principal
 from service.platform.errors import Conflict, Invalid
 from service.platform.tables import (
     AuditEntry,
     Credential,
+    CredentialType,
     Expert,
     ExpertLanguage,
     ExpertLevel,
@@ -32,10 +33,12 @@ class References:
 
     skills: set[str]
     states: set[str]
+    credential_types: dict[str, CredentialType]
 
     @classmethod
     def load(cls, session: Session) -> "References":
-        return cls(repository.skill_codes(session), repository.state_codes(session))
+        types = {t.code: t for t in credentials.types(session)}
+        return cls(repository.skill_codes(session), repository.state_codes(session), types)
 
     def check(self, row: Row, skills: list[str], nationality: str | None, state: str | None) -> None:
         """Unknown codes go on the row, in columns not already reported."""
@@ -51,10 +54,23 @@ class References:
                     name, f"unknown Member State code(s) {code}: use ISO3 codes from GET /reference/member-states"
                 )
 
+    def check_credentials(self, session: Session, row: Row, items: list[CredentialIn]) -> None:
+        """Types known and active, and no longer than a type allows: the API's check and words, on the row."""
+        try:
+            credentials.check(session, "credentials", items, self.credential_types)
+        except Invalid as exc:
+            roster_error(row, exc, "credentials")
+
     def check_cells(self, row: Row) -> None:
         """The same checks on a row that failed validation, so that one pass reports every bad cell."""
         skills = [s.get("code") for s in row.payload.get("skills", []) if isinstance(s, dict)]
         self.check(row, skills, row.payload.get("nationality"), row.payload.get("state"))
+        if "credentials" not in {e.column for e in row.errors}:
+            codes = [c.get("code", "") for c in row.payload.get("credentials", [])]
+            try:
+                credentials.known_codes("credentials", codes, self.credential_types)
+            except Invalid as exc:
+                roster_error(row, exc, "credentials")
 
 
 @dataclass
@@ -114,6 +130,7 @@ def plan(session: Session, principal: Principal, rows: list[Row], present: set[s
         data: ExpertCreate = row.payload
         row.state = _owner(row, principal, data)
         refs.check(row, [s.code for s in data.skills], data.nationality, row.state)
+        refs.check_credentials(session, row, data.credentials)
         row.target = _match_expert(row, data, keys, row.state, claimed)
 
 
@@ -190,7 +207,7 @@ def _update_expert(
             "change that: put that state, or leave the state column out",
         )
         return
-    diff = changes(stored, row.payload.model_dump(mode="json"), fields)
+    diff = changes(stored, _wanted(row, stored, fields), fields)
     if not diff:
         counts["unchanged"] += 1
         return
@@ -204,3 +221,21 @@ def _update_expert(
         return
     audit.record(session, principal, "import", "expert", expert.id, before=before, after=expert_repo.to_public(expert))
     counts["updated"] += 1
+
+
+def _wanted(row: Row, stored: dict, fields: set[str]) -> dict:
+    """The row as the stored record would read once imported. With both columns in the file there is one
+    screening: the credentials cell's HR-SCREENING if it lists one, else the screening column's date (its issue
+    day kept while its expiry stays), so that a list without it does not remove the screening given beside it."""
+    wanted = row.payload.model_dump(mode="json")
+    if not {"credentials", "screening_valid_until"} <= fields:
+        return wanted
+    listed = next((c for c in wanted["credentials"] if c["code"] == SCREENING), None)
+    until = wanted["screening_valid_until"]
+    if listed is not None:
+        wanted["screening_valid_until"] = listed["expires_on"]  # the schema made the two agree if both were given
+    elif until is not None:
+        held = next((c for c in stored["credentials"] if c["code"] == SCREENING and c["expires_on"] == until), None)
+        screening = {"code": SCREENING, "issued_on": held["issued_on"] if held else None, "expires_on": until}
+        wanted["credentials"].append(screening | {"verified_by": None, "verified_on": None})
+    return wanted

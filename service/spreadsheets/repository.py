@@ -79,7 +79,7 @@ def stored_experts(session: Session, ids: list[int]) -> dict[int, dict]:
     """The stored experts as JSON-like dicts shaped like the import payload, read without the ORM."""
     connection, table = session.connection(), Expert.__table__
     records = {
-        r["id"]: {k: _plain(v) for k, v in r.items()} | {name: [] for name in LIST_FIELDS}
+        r["id"]: {k: _plain(v) for k, v in r.items()} | {name: [] for name in LIST_FIELDS | {"credentials"}}
         for r in connection.execute(select(table).where(table.c.id.in_(ids))).mappings()
     }
     for eid, code, proficiency in connection.execute(
@@ -104,10 +104,13 @@ def stored_experts(session: Session, ids: list[int]) -> dict[int, dict]:
         records[expert_id]["availability" if kind == "available" else "leave"].append(
             {"start": start.isoformat(), "end": end.isoformat()}
         )
-    for expert_id, until in connection.execute(
-        select(Credential.expert_id, Credential.expires_on).where(
-            Credential.expert_id.in_(ids), Credential.code == SCREENING
-        )
-    ):
-        records[expert_id]["screening_valid_until"] = until.isoformat()
+    for held in connection.execute(
+        select(Credential.expert_id, Credential.code, Credential.issued_on, Credential.expires_on)
+        .where(Credential.expert_id.in_(ids))
+        .order_by(Credential.code)
+    ).mappings():
+        record = records[held["expert_id"]]
+        record["credentials"].append({k: _plain(held[k]) for k in ("code", "issued_on", "expires_on")})
+        if held["code"] == SCREENING:
+            record["screening_valid_until"] = held["expires_on"].isoformat()
     return records

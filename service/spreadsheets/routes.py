@@ -1,4 +1,4 @@
-"""Routes: spreadsheet import (experts, offers) and export (plans, deployments, the gap report)."""
+"""Routes: spreadsheet import (experts, offers) and export (experts, offers, plans, deployments, the gap report)."""
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -175,6 +175,20 @@ def offers_template(_: ContributorUser, format: ExportFormat = "xlsx"):
 
 
 # --- Exports -------------------------------------------------------------------------------------
+
+
+@router.get("/experts/export", response_class=Response, responses=TEMPLATE_RESPONSES)
+def export_experts(session: SessionDep, principal: CurrentUser, format: ExportFormat = "xlsx"):
+    """Every expert GET /experts would list (Member States: their own), as an import file: edit and import it again."""
+    content, filename = service.records_export(session, principal=principal, kind="experts", format=format)
+    return _attachment(content, format, filename)
+
+
+@router.get("/offers/export", response_class=Response, responses=TEMPLATE_RESPONSES)
+def export_offers(session: SessionDep, principal: CurrentUser, format: ExportFormat = "xlsx"):
+    """Every offer GET /offers would list (Member States: their own), as an import file: edit and import it again."""
+    content, filename = service.records_export(session, principal=principal, kind="offers", format=format)
+    return _attachment(content, format, filename)
 
 
 @router.get("/plans/{plan_id:int}/export", response_class=Response, responses=TEMPLATE_RESPONSES)

@@ -1,4 +1,5 @@
-"""The use cases of spreadsheets: import a file of experts or offers, export plans, deployments and the gap report."""
+"""The use cases of spreadsheets: import a file of experts or offers; export experts, offers, plans, deployments and
+the gap report."""
 
 from datetime import date
 
@@ -7,6 +8,7 @@ from sqlmodel import Session
 
 from schemas.enums import Level
 from service.deployments import service as deployments
+from service.offers import repository as offer_repo
 from service.planning import repository as plan_repo
 from service.platform import heavy, hooks, locks
 from service.platform.auth import Principal
@@ -15,6 +17,7 @@ from service.platform.unit import Unit
 from service.platform.usecase import use_case
 from service.reports import service as reports
 from service.requests import repository as requests_repo
+from service.roster import repository as roster_repo
 from service.spreadsheets import experts, offers, tables
 from service.spreadsheets.cells import Row
 from service.spreadsheets.columns import Kind
@@ -120,6 +123,15 @@ def deployments_export(
     )
     places = requests_repo.places(session, {d.request_id for d in page.data})
     return render([tables.deployments_table(page.data, places)], format), f"deployments.{format}"
+
+
+def records_export(session: Session, *, principal: Principal, kind: Kind, format: Format) -> tuple[bytes, str]:
+    """Every expert or offer the caller may see (a Member State: its own), in the columns of the import file."""
+    if kind == "experts":
+        rows: list = roster_repo.page_experts(session, principal, roster_repo.ExpertFilter(), MAX_EXPORT_ROWS, 0)
+    else:
+        rows, _ = offer_repo.list_offers(session, principal, {}, MAX_EXPORT_ROWS, 0)
+    return render([tables.records_table(kind, rows)], format), f"{kind}.{format}"
 
 
 def gaps_export(

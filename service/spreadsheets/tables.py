@@ -1,5 +1,9 @@
-"""Export tables: plans, deployments and the gap report as sheets of plain values, and their file names."""
+"""Export tables: plans, deployments, experts, offers and the gap report as sheets of plain values, and their file
+names."""
 
+from collections.abc import Sequence
+
+from pydantic import BaseModel
 from sqlmodel import Session
 
 from schemas.planning import AssignmentPublic, DeploymentPublic, UnfilledPublic
@@ -8,6 +12,8 @@ from service.planning import repository as plan_repo
 from service.platform.tables import Plan
 from service.reports import gaps, rendering
 from service.requests import repository as requests_repo
+from service.spreadsheets.cells import to_cell
+from service.spreadsheets.columns import COLUMNS, Kind
 from service.spreadsheets.writing import Format, Table, to_xlsx
 
 # --- Plans -------------------------------------------------------------------------------------
@@ -156,6 +162,20 @@ def deployments_table(rows: list[DeploymentPublic], places: dict[int, str]) -> T
             ]
             for d in rows
         ],
+    )
+
+
+# --- Experts and offers, as their import files -----------------------------------------------------
+
+
+def records_table(kind: Kind, rows: Sequence[BaseModel]) -> Table:
+    """Experts or offers in the columns of their import file, each cell as an import reads it: a file exported,
+    edited and imported again changes only what was edited."""
+    columns = COLUMNS[kind]
+    return Table(
+        kind,
+        [c.name for c in columns],
+        [[to_cell(c, values.get(c.name)) for c in columns] for values in (r.model_dump() for r in rows)],
     )
 
 

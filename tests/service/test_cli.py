@@ -131,6 +131,10 @@ class TestSolveAndExport:
         result = _cli(db_url, "export", "deployments", "--state", "NOR", "-o", str(target))
         assert result.exit_code == 0 and target.read_text().startswith("id,mission,")
         assert _cli(db_url, "export", "gaps", "--from", "2027-13-01").exit_code == 2
+        experts = _cli(db_url, "export", "experts", "--state", "NOR", "--format", "csv", "-o", "-")
+        assert experts.exit_code == 0 and experts.stdout.startswith("full_name,email,")
+        assert ",credentials" in experts.stdout.splitlines()[0]
+        assert _cli(db_url, "export", "offers", "-o", str(tmp_path / "offers.xlsx")).exit_code == 0
         assert _cli(db_url, "export", "gaps", "--from", "2027-12-01", "--to", "2027-01-01").exit_code == 2
 
 

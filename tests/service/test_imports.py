@@ -30,6 +30,7 @@ EXPERT_HEADER = [
     "levels",
     "availability",
     "leave",
+    "credentials",
 ]
 OFFER_HEADER = [
     "title",
@@ -50,6 +51,7 @@ OFFER_HEADER = [
     "languages",
     "excluded_missions",
     "excluded_states",
+    "credentials",
 ]
 
 
@@ -269,9 +271,9 @@ class TestBadFiles:
 
     def test_a_value_without_a_header_and_a_bad_cell_on_one_row(self, client, auth):
         content = as_csv(EXPERT_HEADER, [expert_row(1, gender="x")]).replace(b"\r\n", b",stray\r\n", 2)
-        content = content.replace(b"leave,stray", b"leave,", 1)
+        content = content.replace(b"credentials,stray", b"credentials,", 1)
         errors = post(client, auth("hq"), "experts", content).json()["errors"]
-        assert {(e["line"], e["column"], e["value"]) for e in errors} == {(2, "#18", "stray"), (2, "gender", "x")}
+        assert {(e["line"], e["column"], e["value"]) for e in errors} == {(2, "#19", "stray"), (2, "gender", "x")}
 
     def test_not_a_spreadsheet(self, client, auth):
         response = post(client, auth("hq"), "experts", b"PK\x03\x04 not really a zip")
