@@ -62,6 +62,8 @@ RULES = (
     r"^say why in 'note'",  # a note is required to decline (one field's rule depends on another's value)
     r"await HQ's decision|were declined by HQ",  # a plan names requests HQ accepted (stored state)
     r"webhooks go to public addresses only",  # a webhook's host must resolve, to public addresses only (DNS)
+    r"is valid for at most \d+ months|are no longer in use",  # a credential type's validity, in use (stored rows)
+    r"disagree: give the screening once",  # the screening field and an HR-SCREENING credential (two fields)
 )
 # use_after_free takes a DELETE for a removal. DELETE /subscriptions/{id} is documented as a deactivation: the
 # subscription stays readable (active false, listed with ?active=false) with its delivery history, the record

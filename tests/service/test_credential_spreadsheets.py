@@ -123,7 +123,7 @@ def test_a_bad_credential_cell_is_named_by_row_and_column_and_nothing_is_written
     assert "CODE:ISSUED/EXPIRES" in found[4, "credentials"]  # the fix
     assert found[5, "credentials"] == (
         "item 1 ('MEDICAL:2027-01-01/2026-01-01'): MEDICAL: expires_on 2026-01-01 is before issued_on 2027-01-01: "
-        "fix the dates"
+        "swap them or fix the dates"
     )
     assert found[6, "credentials"] == (
         "item 2 ('MEDICAL:2025-01-10/2030-01-10'): a medical clearance issued on 2025-01-10 is valid for at most "
