@@ -66,7 +66,7 @@ def check(session: Session, field: str, items: Sequence[CredentialIn]) -> None:
         latest = months_later(c.issued_on, months)
         if c.expires_on > latest:
             raise Invalid(
-                f"{field}[{i}].expires_on",
+                f"{field}.{i}.expires_on",
                 f"a {known[c.code].name} issued on {c.issued_on} is valid for at most {months} months: "
                 f"expires_on can be {latest} at the latest",
             )

@@ -64,7 +64,7 @@ def test_bad_credentials_are_refused_naming_the_field_and_how_to_fix_it(client, 
     too_long = client.post(
         "/experts", json=factories.expert(credentials=[MEDICAL | {"expires_on": "2028-02-01"}]), headers=hq
     )
-    assert "at most 24 months" in _refused(too_long, "credentials[0].expires_on")
+    assert "at most 24 months" in _refused(too_long, "credentials.0.expires_on")
     backwards = client.post(
         "/experts", json=factories.expert(credentials=[MEDICAL | {"expires_on": "2025-01-01"}]), headers=hq
     )
