@@ -201,3 +201,98 @@ class TestPositionsRequire:
             headers=hq,
         )
         assert sorted(added.json()["required_credentials"]) == ["CPTM", "HR-SCREENING", "MEDICAL", "SSAFE"]
+
+
+def _sign_in(client, auth, role: str) -> None:
+    secret = auth(role)["Authorization"].removeprefix("Bearer ")
+    form = client.get("/ui/signin")
+    csrf = form.text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+    assert client.post("/ui/signin", data={"token": secret, "csrf": csrf}, follow_redirects=False).status_code == 303
+
+
+def _boxes(html: str, index: int) -> dict[str, bool]:
+    """code -> ticked, of position row ``index``'s credential boxes."""
+    name = f'name="positions.{index}.required_credentials" value="'
+    out = {}
+    for part in html.split(name)[1:]:
+        code, rest = part.split('"', 1)
+        out[code] = " checked" in rest.split(">", 1)[0]
+    return out
+
+
+class TestTheRequestForm:
+    def test_a_new_position_starts_with_the_defaults_of_any_category_and_keeps_what_is_ticked(self, client, auth):
+        _sign_in(client, auth, "hq")
+        form = client.get("/ui/requests/new")
+        boxes = _boxes(form.text, 0)
+        assert set(boxes) == SEEDED
+        assert {c for c, ticked in boxes.items() if ticked} == {"CPTM", "HR-SCREENING", "MEDICAL"}
+        assert 'data-default-for="police"' in form.text  # the script ticks the police tests for a police seat
+        csrf = form.text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+        posted = client.post(
+            "/ui/requests/new",
+            data={
+                "csrf": csrf,
+                "mission": "MINUSCA",
+                "title": "Police reform",
+                "level": "operational",
+                "positions.0.title": "Police adviser",
+                "positions.0.category": "police",
+                "positions.0.start_date": "2027-03-01",
+                "positions.0.end_date": "2027-12-31",
+                "positions.0.required_credentials": ["HR-SCREENING", "DRIVING-TEST"],
+            },
+            follow_redirects=False,
+        )
+        assert posted.status_code == 303, posted.text
+        request_id = int(posted.headers["location"].split("?")[0].rsplit("/", 1)[1])
+        stored = client.get(f"/requests/{request_id}", headers=auth("hq")).json()["positions"][0]
+        assert stored["required_credentials"] == ["HR-SCREENING", "DRIVING-TEST"]
+        page = client.get(f"/ui/requests/{request_id}").text
+        assert "must hold through 2027-12-31: human-rights screening, UN driving test" in page
+        edit = client.get(f"/ui/requests/{request_id}/edit").text
+        assert {c for c, ticked in _boxes(edit, 0).items() if ticked} == {"HR-SCREENING", "DRIVING-TEST"}
+
+    def test_unticking_every_box_requires_none_and_a_retired_type_stays_shown(self, client, auth):
+        hq = auth("hq")
+        made = _request_with(client, hq, ["LANGUAGE-TEST", "MEDICAL"])
+        client.patch("/reference/credential-types/LANGUAGE-TEST", json={"active": False}, headers=auth("admin"))
+        _sign_in(client, auth, "hq")
+        edit = client.get(f"/ui/requests/{made['id']}/edit").text
+        assert _boxes(edit, 0)["LANGUAGE-TEST"] is True and "(retired)" in edit
+        assert "LANGUAGE-TEST" not in _boxes(edit, 1)  # the blank row offers only the types in use
+        csrf = edit.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+        position = made["positions"][0]
+        saved = client.post(
+            f"/ui/requests/{made['id']}/edit",
+            data={
+                "csrf": csrf,
+                "version": str(made["version"]),
+                "mission": "MINUSCA",
+                "title": made["title"],
+                "level": made["level"],
+                "priority": str(made["priority"]),
+                "deploy_by": made["deploy_by"],
+                "benchmark": made["benchmark"],
+                "status": made["status"],
+                "positions.0.id": str(position["id"]),
+                "positions.0.title": position["title"],
+                "positions.0.start_date": position["start_date"],
+                "positions.0.end_date": position["end_date"],
+                "positions.0.count": "1",
+                "positions.0.required_skills": "SSR-STRATEGY:3",
+                "positions.0.languages": "fr:4",
+            },
+            follow_redirects=False,
+        )
+        assert saved.status_code == 303, saved.text
+        stored = client.get(f"/requests/{made['id']}", headers=hq).json()["positions"][0]
+        assert stored["required_credentials"] == []
+        assert "no credentials required" in client.get(f"/ui/requests/{made['id']}").text
+
+
+def _request_with(client, hq, codes: list[str]) -> dict:
+    body = factories.capacity_request(positions=[factories.position(required_credentials=codes)])
+    made = client.post("/requests", json=body, headers=hq)
+    assert made.status_code == 201, made.text
+    return made.json()
