@@ -32,8 +32,8 @@ shows donors the technical gaps.
   counts in every quarter it overlaps.
 - **Supply** of a cell: active experts holding the skill (any proficiency; `supply_proficient` counts those at
   ≥ {PROFICIENT}) who work at the level, whose human-rights screening (the `HR-SCREENING` credential) is valid at
-  least to the quarter's start and who have at least one free day in the quarter: inside an availability window (no windows: any time), not on leave, not in
-  a live (planned or deployed) deployment. Plus the free slots (`slots - slots_used`) of submitted or accepted
+  least to the quarter's start and who have at least one free day in the quarter: inside an availability window
+  (no windows: any time), not on leave, not in a live (planned or deployed) deployment. Plus the free slots (`slots - slots_used`) of submitted or accepted
   offers of the skill and level, not expired by the quarter's start, whose availability overlaps the quarter.
   Supply does not depend on the mission.
 - **gap** = max(demand - supply, 0); **ratio** = supply / demand (null without demand); **unfilled** = the seats
