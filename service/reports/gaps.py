@@ -33,8 +33,9 @@ shows donors the technical gaps.
 - **Supply** of a cell: active experts holding the skill (any proficiency; `supply_proficient` counts those at
   ≥ {PROFICIENT}) who work at the level, whose human-rights screening (the `HR-SCREENING` credential) is valid at
   least to the quarter's start and who have at least one free day in the quarter: inside an availability window
-  (no windows: any time), not on leave, not in a live (planned or deployed) deployment. Plus the free slots (`slots - slots_used`) of submitted or accepted
-  offers of the skill and level, not expired by the quarter's start, whose availability overlaps the quarter.
+  (no windows: any time), not on leave, not in a live (planned or deployed) deployment. Plus the free slots
+  (`slots - slots_used`) of submitted or accepted offers of the skill and level, not expired by the quarter's
+  start, whose availability overlaps the quarter.
   Supply does not depend on the mission.
 - **gap** = max(demand - supply, 0); **ratio** = supply / demand (null without demand); **unfilled** = the seats
   of the cell the newest succeeded plan left empty (where skills exist on paper but languages, dates, screening
