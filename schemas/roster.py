@@ -511,11 +511,13 @@ class PositionLists(Strict):
         default_factory=list,
         max_length=len(AssessmentStage),
         description="stages a candidate must have passed (HQ records each result on the nomination)",
+        json_schema_extra={"uniqueItems": True},
     )
     required_credentials: list[CredentialCode] = Field(
         default_factory=list,
         max_length=50,
         description="credential types a candidate must hold, valid through the position's end",
+        json_schema_extra={"uniqueItems": True},
     )
 
 
@@ -565,6 +567,7 @@ class PositionCreate(PositionBase, PositionLists):
         max_length=50,
         description="credential types a candidate must hold through the position's end; "
         "omitted: the defaults for the position's category (GET /reference/credential-types)",
+        json_schema_extra={"uniqueItems": True},
     )
 
     @model_validator(mode="after")
@@ -604,8 +607,12 @@ class PositionUpdate(Strict):
     required_skills: list[SkillRequirement] | None = None
     desired_skills: list[SkillRequirement] | None = None
     languages: list[LanguageRequirement] | None = None
-    assessment_stages: list[AssessmentStage] | None = Field(default=None, max_length=len(AssessmentStage))
-    required_credentials: list[CredentialCode] | None = Field(default=None, max_length=50)
+    assessment_stages: list[AssessmentStage] | None = Field(
+        default=None, max_length=len(AssessmentStage), json_schema_extra={"uniqueItems": True}
+    )
+    required_credentials: list[CredentialCode] | None = Field(
+        default=None, max_length=50, json_schema_extra={"uniqueItems": True}
+    )
 
 
 class PositionPublic(PositionBase, PositionLists):
