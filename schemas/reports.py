@@ -19,6 +19,9 @@ class GapCell(BaseModel):
     gap: int
     ratio: float | None = Field(description="supply / demand; null without demand")
     unfilled: int = Field(default=0, description="seats of this cell the latest plan left empty")
+    blocked_by_credentials: int = Field(
+        default=0, description="of the unfilled seats, those that would have had a candidate but for a credential"
+    )
     positions: list[int] = Field(description="ids of the positions behind the demand")
 
 
@@ -33,6 +36,12 @@ class LatestPlan(BaseModel):
     finished_at: datetime | None
 
 
+class CredentialGap(BaseModel):
+    code: str = Field(examples=["MEDICAL"])
+    name: str = Field(examples=["medical clearance"])
+    candidates: int = Field(description="suppliers that pass every other rule of the seat but lack this credential")
+
+
 class UnfilledSeat(BaseModel):
     position_id: int
     request_id: int
@@ -40,6 +49,11 @@ class UnfilledSeat(BaseModel):
     mission: str | None = Field(description="none outside a mission (a Member State's own government)")
     seat: int
     reason: str
+    blocked_by_credentials: list[CredentialGap] = Field(
+        default_factory=list,
+        description="when only credentials kept the seat empty: the types its would-be candidates lack, with how "
+        "many lack each (training or a renewal can be scheduled); empty otherwise",
+    )
 
 
 class ReasonCount(BaseModel):
@@ -55,4 +69,5 @@ class GapReport(BaseModel):
     totals: Totals
     latest_plan: LatestPlan | None
     unfilled: list[UnfilledSeat]
+    blocked_by_credentials: int = Field(default=0, description="unfilled seats kept empty only by credentials")
     top_reasons: list[ReasonCount]

@@ -7,7 +7,7 @@ other gives, for free, how many suppliers each rule eliminated.
 """
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -261,9 +261,13 @@ def rule_name(rule: Rule) -> str:
 
 
 def filter_position(sup: Suppliers, pos: Position, ctx: Context) -> Filtered:
+    return _filter(sup, pos, ctx, rules_for(pos, ctx.credential_names))
+
+
+def _filter(sup: Suppliers, pos: Position, ctx: Context, rules: list[Rule]) -> Filtered:
     idx = np.arange(len(sup))
     steps: list[tuple[str, int, int, str]] = []
-    for rule in rules_for(pos, ctx.credential_names):
+    for rule in rules:
         if len(idx) == 0:
             break
         mask, detail = rule(sup, pos, ctx, idx)
@@ -291,6 +295,33 @@ def broken_rules(inst: Instance, position_id: str, supplier_id: str) -> list[tup
         if mask is not None and not bool(mask[0]):
             broken.append((rule_name(rule), detail))
     return broken
+
+
+def blocked_by_credentials(inst: Instance, position_ids: Iterable[str]) -> dict[str, dict[str, int]]:
+    """For each position that only credentials keep empty: credential type -> how many of the suppliers that every
+    other rule lets through lack it. A position is left out when no supplier passes the other rules, or when one
+    of them holds every type it requires (it was empty for another reason: a competing position, a group).
+
+    The position's own rules, run without its ``credential:*`` ones and then those alone on the survivors: the
+    words "would be filled but for a credential" come from the same rules that kept the seat empty.
+    """
+    sup = build_suppliers(inst)
+    ctx = context(inst, sup)
+    wanted = set(position_ids)
+    out: dict[str, dict[str, int]] = {}
+    for pos in inst.positions:
+        if pos.id not in wanted or not pos.credentials:
+            continue
+        rules = rules_for(pos, ctx.credential_names)
+        held = [r for r in rules if rule_name(r).startswith("credential:")]
+        idx = _filter(sup, pos, ctx, [r for r in rules if r not in held]).candidates
+        if len(idx) == 0:
+            continue
+        holds = {rule_name(r).removeprefix("credential:"): r(sup, pos, ctx, idx)[0] for r in held}
+        if np.logical_and.reduce([h for h in holds.values() if h is not None]).any():
+            continue
+        out[pos.id] = {code: int((~h).sum()) for code, h in holds.items() if h is not None and not h.all()}
+    return out
 
 
 def context(inst: Instance, sup: Suppliers) -> Context:

@@ -24,6 +24,10 @@ def types(session: Session, active: bool | None = None) -> Sequence[CredentialTy
     return session.exec(statement).all()
 
 
+def get_type(session: Session, code: str) -> CredentialType | None:
+    return session.get(CredentialType, code)
+
+
 def names(session: Session) -> dict[str, str]:
     """Every type's name by code, for explanations in words."""
     return {t.code: t.name for t in types(session)}

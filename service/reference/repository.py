@@ -9,7 +9,7 @@ from sqlmodel import Session
 from sqlmodel import select as select_model
 
 from service.platform.errors import Invalid
-from service.platform.tables import MemberState, Mission, Skill
+from service.platform.tables import CredentialType, MemberState, Mission, Skill
 
 # kind: (the codes' column, what to say about unknown ones)
 KINDS = {
@@ -109,5 +109,5 @@ def get_mission(session: Session, code: str) -> Mission | None:
     return session.get(Mission, code)
 
 
-def add(session: Session, row: Skill | Mission) -> None:
+def add(session: Session, row: Skill | Mission | CredentialType) -> None:
     session.add(row)

@@ -1,10 +1,14 @@
-"""Routes: reference data (skills taxonomy, Member States, missions)."""
+"""Routes: reference data (skills taxonomy, Member States, missions, credential types)."""
 
 from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, ConfigDict
 
 from schemas.enums import Level
 from schemas.roster import (
+    CredentialTypeCreate,
+    CredentialTypePublic,
+    CredentialTypesPublic,
+    CredentialTypeUpdate,
     MemberStatesPublic,
     MissionCreate,
     MissionPublic,
@@ -67,3 +71,24 @@ def update_mission(session: SessionDep, principal: AdminUser, code: str, body: M
     """Rename a mission, change its host states, or close it."""
     changes = body.model_dump(exclude_unset=True, exclude_none=True)
     return reference_service.update_mission(Unit.of(session, principal), code=code, changes=changes)
+
+
+@router.get("/credential-types", response_model=CredentialTypesPublic)
+def list_credential_types(session: SessionDep, _: CurrentUser, active: bool | None = None):
+    """The credential types experts hold and offers attest (human-rights screening, medical clearance, ...), each
+    with its validity and the categories of position that require it by default."""
+    return reference_service.credential_types(session, active=active)
+
+
+@router.post("/credential-types", response_model=CredentialTypePublic, status_code=status.HTTP_201_CREATED)
+def create_credential_type(session: SessionDep, principal: AdminUser, body: CredentialTypeCreate):
+    """Add a credential type."""
+    return reference_service.create_credential_type(Unit.of(session, principal), body=body)
+
+
+@router.patch("/credential-types/{code}", response_model=CredentialTypePublic)
+def update_credential_type(session: SessionDep, principal: AdminUser, code: str, body: CredentialTypeUpdate):
+    """Rename or describe a credential type, change its validity or the categories that require it by default,
+    or retire it (``active``: false): credentials held and positions that require it stay, and the solver still
+    asks for it there; new credentials and positions cannot name it."""
+    return reference_service.update_credential_type(Unit.of(session, principal), code=code, body=body)

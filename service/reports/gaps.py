@@ -8,10 +8,13 @@ from sqlmodel import Session
 
 from schemas.dates import FIRST_DAY, LAST_DAY
 from schemas.enums import Level
-from schemas.reports import GapCell, GapReport, LatestPlan, ReasonCount, Totals, UnfilledSeat
+from schemas.ids import SeatId
+from schemas.instance import Instance
+from schemas.reports import CredentialGap, GapCell, GapReport, LatestPlan, ReasonCount, Totals, UnfilledSeat
 from service.platform.errors import Invalid
 from service.reference.repository import check_missions, check_skills
 from service.reports import repository
+from solver.candidates import blocked_by_credentials
 
 DEFAULT_QUARTERS_AHEAD = 8
 MAX_YEARS = 5
@@ -28,10 +31,11 @@ shows donors the technical gaps.
   partly filled) that require the skill, at the position's level, whose dates overlap the quarter. A position
   counts in every quarter it overlaps.
 - **Supply** of a cell: active experts holding the skill (any proficiency; `supply_proficient` counts those at
-  ≥ {PROFICIENT}) who work at the level, whose screening is valid at least to the quarter's start and who have at
-  least one free day in the quarter: inside an availability window (no windows: any time), not on leave, not in
-  a live (planned or deployed) deployment. Plus the free slots (`slots - slots_used`) of submitted or accepted
-  offers of the skill and level, not expired by the quarter's start, whose availability overlaps the quarter.
+  ≥ {PROFICIENT}) who work at the level, whose human-rights screening (the `HR-SCREENING` credential) is valid at
+  least to the quarter's start and who have at least one free day in the quarter: inside an availability window
+  (no windows: any time), not on leave, not in a live (planned or deployed) deployment. Plus the free slots
+  (`slots - slots_used`) of submitted or accepted offers of the skill and level, not expired by the quarter's
+  start, whose availability overlaps the quarter.
   Supply does not depend on the mission.
 - **gap** = max(demand - supply, 0); **ratio** = supply / demand (null without demand); **unfilled** = the seats
   of the cell the newest succeeded plan left empty (where skills exist on paper but languages, dates, screening
@@ -41,6 +45,12 @@ shows donors the technical gaps.
   (`skill`, `language`, `availability`, ...), the seats it was the biggest eliminator of (`competition` when
   no rule eliminated anyone but eligible suppliers went elsewhere, `other` when the plan gave no detail).
   Member States see unfilled seats of open requests only.
+- **Blocked by credentials**: an unfilled seat for which some supplier passes every other rule of the position
+  but none holds every credential it requires, valid through its end (the solver's own rules, run on the plan's
+  instance without the `credential:*` ones). `blocked_by_credentials` on the seat lists each type they lack
+  with how many lack it (training or a renewal can be scheduled); on a cell, and in the report, the number of
+  such seats. A seat empty for another reason (nobody qualifies anyway, or the one who holds them all went
+  elsewhere) is not counted.
 - **Filters**: `mission` (demand and unfilled), `level`, `skill` (everything).
 - **CSV**: send `Accept: text/csv` or `?format=csv` for one row per cell; `positions` is space-separated.
 """
@@ -242,7 +252,7 @@ def offer_supply(session: Session, qs: list[Quarter], f: GapFilter) -> tuple[Cou
 # --- Cells -----------------------------------------------------------------------------
 
 
-def _cells(session: Session, qs: list[Quarter], f: GapFilter, empty: Counter) -> list[GapCell]:
+def _cells(session: Session, qs: list[Quarter], f: GapFilter, empty: Counter, blocked: Counter) -> list[GapCell]:
     seats, positions = demand(session, qs, f)
     people, people_proficient = expert_supply(session, qs, f)
     slots, slots_proficient = offer_supply(session, qs, f)
@@ -266,6 +276,7 @@ def _cells(session: Session, qs: list[Quarter], f: GapFilter, empty: Counter) ->
                 gap=max(d - s, 0),
                 ratio=round(s / d, 2) if d else None,
                 unfilled=empty[key],
+                blocked_by_credentials=blocked[key],
                 positions=sorted(positions.get(key, ())),
             )
         )
@@ -293,26 +304,51 @@ def main_rule(detail: dict) -> str:
 
 def _unfilled(
     session: Session, plan_id: int, f: GapFilter, open_only: bool, qs: list[Quarter]
-) -> tuple[list, list, Counter]:
-    """The plan's empty seats, its top reasons, and the empty seats per cell."""
-    rows = repository.unfilled_seats(session, plan_id, f.mission, open_only)
+) -> tuple[list, list, Counter, Counter]:
+    """The plan's empty seats, its top reasons, the empty seats per cell and those only credentials kept empty."""
+    rows = list(repository.unfilled_seats(session, plan_id, f.mission, open_only))
+    blocked = _blocked(session, plan_id, [str(SeatId(r[0], r[4])) for r in rows])
     seats: list[UnfilledSeat] = []
     rules: Counter[str] = Counter()
     per_cell: Counter[Key] = Counter()
+    blocked_cell: Counter[Key] = Counter()  # of those, the seats that only credentials kept empty
     for pid, rid, title, mission, seat, reason, detail, level, request_level, required, start, end in rows:
         level = Level(level or request_level)
         codes = {r["code"] for r in required or []}
         if (f.level and level != f.level) or (f.skill and f.skill not in codes):
             continue
+        lacking = blocked.get(str(SeatId(pid, seat)), [])
         seats.append(
-            UnfilledSeat(position_id=pid, request_id=rid, title=title, mission=mission, seat=seat, reason=reason)
+            UnfilledSeat(
+                position_id=pid,
+                request_id=rid,
+                title=title,
+                mission=mission,
+                seat=seat,
+                reason=reason,
+                blocked_by_credentials=lacking,
+            )
         )
         rules[main_rule(detail or {})] += 1
         for code in {f.skill} if f.skill else codes:
             for i in _overlapping(qs, start.toordinal(), end.toordinal()):
                 per_cell[code, level, i] += 1
+                blocked_cell[code, level, i] += bool(lacking)
     top = sorted(rules.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_REASONS]
-    return seats, [ReasonCount(rule=rule, count=n) for rule, n in top], per_cell
+    return seats, [ReasonCount(rule=rule, count=n) for rule, n in top], per_cell, blocked_cell
+
+
+def _blocked(session: Session, plan_id: int, seat_ids: list[str]) -> dict[str, list[CredentialGap]]:
+    """Seat id -> the credential types that alone kept it empty, read from the plan's own instance."""
+    text = repository.plan_instance(session, plan_id) if seat_ids else None
+    if not text:
+        return {}
+    inst = Instance.model_validate_json(text)
+    names = inst.credential_names
+    return {
+        seat: [CredentialGap(code=c, name=names.get(c, c), candidates=n) for c, n in sorted(lacking.items())]
+        for seat, lacking in blocked_by_credentials(inst, seat_ids).items()
+    }
 
 
 # --- The report ------------------------------------------------------------------------
@@ -322,8 +358,9 @@ def gap_report(session: Session, start: date, end: date, f: GapFilter, *, open_o
     """Demand against supply per skill × level × quarter, with the latest plan's unfilled seats."""
     qs = quarters(start, end)
     plan = _latest_plan(session)
-    unfilled, reasons, empty = _unfilled(session, plan.id, f, open_only, qs) if plan else ([], [], Counter())
-    cells = _cells(session, qs, f, empty)
+    none: tuple = ([], [], Counter(), Counter())
+    unfilled, reasons, empty, blocked = _unfilled(session, plan.id, f, open_only, qs) if plan else none
+    cells = _cells(session, qs, f, empty, blocked)
     totals = Totals(
         demand=sum(c.demand for c in cells), supply=sum(c.supply for c in cells), gap=sum(c.gap for c in cells)
     )
@@ -336,6 +373,7 @@ def gap_report(session: Session, start: date, end: date, f: GapFilter, *, open_o
             "totals": totals,
             "latest_plan": plan,
             "unfilled": unfilled,
+            "blocked_by_credentials": sum(1 for seat in unfilled if seat.blocked_by_credentials),
             "top_reasons": reasons,
         }
     )

@@ -5,7 +5,7 @@ import io
 import re
 from typing import Any
 
-from schemas.reports import GapReport
+from schemas.reports import GapReport, UnfilledSeat
 
 CSV_COLUMNS = [
     "skill",
@@ -19,6 +19,7 @@ CSV_COLUMNS = [
     "gap",
     "ratio",
     "unfilled",
+    "blocked_by_credentials",
     "positions",
 ]
 # Spreadsheets skip leading blanks before a formula (" =1+1" runs), and a tab or CR starts one in some of them.
@@ -53,6 +54,11 @@ def prefers_csv(accept: str | None) -> bool:
         if media:
             accepted[media.lower()] = max(q, accepted.get(media.lower(), 0.0))
     return _quality(accepted, "text/csv") > _quality(accepted, "application/json")
+
+
+def credential_words(seat: UnfilledSeat) -> str:
+    """``MEDICAL: 3, SSAFE: 1``: the types that alone kept the seat empty, with how many candidates lack each."""
+    return ", ".join(f"{g.code}: {g.candidates}" for g in seat.blocked_by_credentials)
 
 
 def to_csv(report: GapReport) -> str:

@@ -138,6 +138,11 @@ def latest_plan(session: Session):
     ).first()
 
 
+def plan_instance(session: Session, plan_id: int) -> str | None:
+    """The solver instance a plan was made from, as JSON."""
+    return session.exec(select(Plan.instance).where(Plan.id == plan_id)).first()
+
+
 def unfilled_seats(session: Session, plan_id: int, mission: str | None, open_only: bool):
     """The plan's empty seats with their position's request, level, skills and dates."""
     statement = (

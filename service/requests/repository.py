@@ -251,6 +251,9 @@ def add_position(session: Session, request: CapacityRequest, data: PositionCreat
 
 def update_position(session: Session, request: CapacityRequest, position: Position, data: PositionUpdate) -> Position:
     changes = data.model_dump(exclude_unset=True)
+    if "required_credentials" in changes and changes["required_credentials"] is None:
+        # PositionCreate reads null as "the category's defaults"; a stored position keeps its list unless given one
+        raise Invalid("required_credentials", "required_credentials cannot be null: send the whole list ([] for none)")
     merged = position.model_dump(exclude={"id", "request_id", "filled", "version"}) | changes
     if {"trainees", "trainer_ratio"} & changes.keys() and "count" not in changes:
         merged["count"] = None  # derived again from trainees and ratio

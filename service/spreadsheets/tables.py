@@ -197,9 +197,17 @@ def gap_tables(report: GapReport, places: dict[int, str]) -> list[Table]:
     )
     unfilled = Table(
         "unfilled",
-        ["position_id", "request_id", "title", "mission", "seat", "reason"],
+        ["position_id", "request_id", "title", "mission", "seat", "reason", "blocked_by_credentials"],
         [
-            [u.position_id, u.request_id, u.title, places.get(u.request_id, u.mission), u.seat, u.reason]
+            [
+                u.position_id,
+                u.request_id,
+                u.title,
+                places.get(u.request_id, u.mission),
+                u.seat,
+                u.reason,
+                rendering.credential_words(u),
+            ]
             for u in report.unfilled
         ],
     )

@@ -92,6 +92,7 @@ def position_rows(form: FormData) -> list[dict]:
         values["desired_skills"] = parse_codes(get("desired_skills"), "min_proficiency")
         values["languages"] = parse_codes(get("languages"), "min_level")
         values["assessment_stages"] = [str(stage) for stage in form.getlist(f"positions.{i}.assessment_stages")]
+        values["required_credentials"] = [str(c) for c in form.getlist(f"positions.{i}.required_credentials")]
         for name in ("count", "trainees", "trainer_ratio"):
             if name in values:
                 values[name] = _number(values[name])

@@ -11,6 +11,7 @@ from service.nominations import service as nominations
 from service.platform.deps import SessionDep
 from service.platform.errors import RosterError
 from service.platform.unit import Unit
+from service.reference import credentials
 from service.reference import repository as reference
 from service.requests import repository as repo
 from service.requests import service as requests_service
@@ -34,6 +35,10 @@ def _choices(session: Session) -> dict:
         "benchmarks": list(Benchmark),
         "grades": list(GRADE_RANK),
         "stages": list(AssessmentStage),
+        "credential_types": credentials.types(session),
+        "credential_names": credentials.names(session),
+        # a new position's boxes start ticked with the defaults of "any category" (the script follows the category)
+        "any_defaults": credentials.defaults_for(session, None),
     }
 
 
@@ -127,6 +132,7 @@ def _request_page(
         place=repo.place(found, names),
         asking_state_name=names.get(found.requested_by_state or "", found.requested_by_state),
         codes=forms.format_codes,
+        credential_names=credentials.names(session),
         can_edit=found.status != RequestStatus.declined
         and (principal.role == Role.hq or (principal.role == Role.member_state and own_proposal)),
         can_withdraw=principal.role == Role.member_state and own_proposal,
@@ -240,7 +246,7 @@ def _row_of(index: int, position) -> dict:
     data = position.model_dump(mode="json")
     values = {k: data[k] for k in forms.POSITION_FIELDS if data.get(k) not in (None, "")}
     values |= {flag: True for flag in forms.POSITION_FLAGS if data.get(flag)}
-    for name in ("required_skills", "desired_skills", "languages", "assessment_stages"):
+    for name in ("required_skills", "desired_skills", "languages", "assessment_stages", "required_credentials"):
         values[name] = data[name]
     return {
         "index": index,

@@ -110,6 +110,11 @@ CASES = [
     Case("GET", "/reference/missions", everyone(200)),
     Case("POST", "/reference/missions", only({"admin": 201}), _mission),
     Case("PATCH", "/reference/missions/MINUSCA", only({"admin": 200}), lambda: {"name": "MINUSCA"}),
+    Case("GET", "/reference/credential-types", everyone(200)),
+    Case(
+        "POST", "/reference/credential-types", only({"admin": 201}), lambda: {"code": f"T-{next(_serial)}", "name": "t"}
+    ),
+    Case("PATCH", "/reference/credential-types/MEDICAL", only({"admin": 200}), lambda: {"name": "medical clearance"}),
     Case("GET", "/experts", everyone(200)),
     Case("POST", "/experts", only({"hq": 201, "member_state": 201}), factories.expert),
     Case("GET", "/experts/duplicates", only({"admin": 200, "hq": 200})),
@@ -218,6 +223,7 @@ def test_matrix_covers_every_route(app):
         "{spare_expert}": "{expert_id}",
         "{proposed_request}": "{request_id}",
         "/MINUSCA": "/{code}",
+        "/MEDICAL": "/{code}",
         "/pin": "/{decision}",
     }
     names |= {f"{{{n}}}": f"{{{n}_id}}" for n in World.__dataclass_fields__ if f"{{{n}}}" not in names}

@@ -269,6 +269,7 @@ def test_csv_has_the_json_numbers(client, auth, world):
         "gap",
         "ratio",
         "unfilled",
+        "blocked_by_credentials",
         "positions",
     ]
     assert [

@@ -28,7 +28,33 @@
       if (box && box.name.endsWith(".remove")) l.remove();
     });
     holder.appendChild(copy);
+    copy.dataset.credentialsTouched = "";
+    credentialDefaults(copy);
     const first = copy.querySelector("input:not([type=hidden])");
     if (first) first.focus();
+  });
+})();
+
+// A new position's credential boxes follow its category's defaults until someone ticks or unticks one; a stored
+// position keeps what it requires. "any category": the types required of every category.
+function credentialDefaults(block) {
+  if (block.querySelector('input[type=hidden][name$=".id"]') || block.dataset.credentialsTouched) return;
+  const select = block.querySelector('select[name$=".category"]');
+  if (!select) return;
+  const every = Array.from(select.options, o => o.value).filter(v => v);
+  block.querySelectorAll('input[name$=".required_credentials"]').forEach(function (box) {
+    const wanted = (box.dataset.defaultFor || "").split(" ").filter(v => v);
+    box.checked = select.value ? wanted.includes(select.value) : every.every(c => wanted.includes(c));
+  });
+}
+
+(function () {
+  const holder = document.getElementById("positions");
+  if (!holder) return;
+  holder.addEventListener("change", function (event) {
+    const block = event.target.closest("fieldset.position");
+    if (!block) return;
+    if (event.target.name && event.target.name.endsWith(".required_credentials")) block.dataset.credentialsTouched = "1";
+    else if (event.target.name && event.target.name.endsWith(".category")) credentialDefaults(block);
   });
 })();
