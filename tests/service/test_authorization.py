@@ -208,6 +208,8 @@ CASES = [
     Case("GET", "/offers/import/template", only({"hq": 200, "member_state": 200})),
     Case("GET", "/plans/{plan}/export", only({"admin": 200, "hq": 200, "planner": 200})),
     Case("GET", "/deployments/export", everyone(200)),
+    Case("GET", "/experts/export", everyone(200)),
+    Case("GET", "/offers/export", everyone(200)),
     Case("GET", "/reports/gaps/export", everyone(200)),
     Case("GET", "/tokens", only({"admin": 200})),
     Case("POST", "/tokens", only({"admin": 201}), lambda: {"role": "planner", "name": "new"}),
