@@ -35,9 +35,9 @@ def test_an_offer_and_its_audit_entry_are_one_statement_on_the_event_loop(app, c
     nor = auth("member_state", "NOR")
     statements = []
     event.listen(app.state.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
-    made = client.post(
-        "/offers", json=factories.offer(excluded_missions=["MINUSCA"], excluded_states=["CAF"]), headers=nor
-    )
+    # without attestations: an offer that attests credentials writes their rows too, on a thread
+    body = factories.offer(excluded_missions=["MINUSCA"], excluded_states=["CAF"], credentials=[])
+    made = client.post("/offers", json=body, headers=nor)
     assert made.status_code == 201, made.text
     if not db_url.startswith("postgresql"):
         assert len(threads) == 1  # SQLite: on a thread, in one transaction
@@ -87,3 +87,12 @@ def test_an_offer_goes_to_a_thread_only_when_it_must(
         again = client.post("/offers", json=body, headers=nor | headers)
         assert again.status_code == 201 and again.json() == answer.json()  # replayed, not made twice
         assert _counts(app.state.engine) == (before[0] + 1, before[1] + 1)
+
+
+def test_an_offer_that_attests_credentials_is_written_on_a_thread_with_them(client, auth, threads, db_url):
+    """The one-statement write holds the offer's own row only: its credentials' rows need the thread."""
+    body = factories.offer(credentials=factories.credentials("MEDICAL"))
+    made = client.post("/offers", json=body, headers=auth("member_state", "NOR"))
+    assert made.status_code == 201, made.text
+    assert threads == [body["title"]]
+    assert [c["code"] for c in made.json()["credentials"]] == ["MEDICAL"]
