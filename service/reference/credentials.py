@@ -120,14 +120,9 @@ def replace(held: list[Credential], items: Sequence[CredentialIn], principal: Pr
 
 def with_screening(held: list[Credential], until: date | None, principal: Principal) -> list[Credential]:
     """The list with the human-rights screening set through ``until`` (None: removed), the others kept."""
-    others = [c for c in held if c.code != SCREENING]
-    if until is None:
-        return others
     screening = [c for c in held if c.code == SCREENING]
-    item = CredentialIn(code=SCREENING, expires_on=until)
-    if screening and screening[0].expires_on == until:
-        item = CredentialIn(code=SCREENING, expires_on=until, issued_on=screening[0].issued_on)
-    return others + replace(screening, [item], principal)
+    others = [c for c in held if c.code != SCREENING]
+    return others + replace(screening, listing_screening([], until, held), principal)
 
 
 def listing_screening(
