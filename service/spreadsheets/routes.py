@@ -18,7 +18,7 @@ from service.platform.unit import Unit
 from service.spreadsheets import service
 from service.spreadsheets.columns import Kind, columns_markdown
 from service.spreadsheets.report import ImportReport
-from service.spreadsheets.writing import MEDIA_TYPES, template_csv, template_xlsx
+from service.spreadsheets.writing import MEDIA_TYPES, attachment, template_csv, template_xlsx
 
 router = APIRouter(tags=["import and export"])
 
@@ -148,15 +148,9 @@ async def import_offers(
     return await _import(request, session, principal, "offers", file, dry_run, partial)
 
 
-def _attachment(content: bytes, format: str, filename: str) -> Response:
-    return Response(
-        content, media_type=MEDIA_TYPES[format], headers={"Content-Disposition": f'attachment; filename="{filename}"'}
-    )
-
-
 def _template(kind: Kind, format: str) -> Response:
     content = template_xlsx(kind) if format == "xlsx" else template_csv(kind).encode()
-    return _attachment(content, format, f"{kind}-template.{format}")
+    return attachment(content, format, f"{kind}-template.{format}")
 
 
 TEMPLATE_RESPONSES: dict[int | str, dict[str, Any]] = {200: {"content": {m: {} for m in MEDIA_TYPES.values()}}}
@@ -181,14 +175,14 @@ def offers_template(_: ContributorUser, format: ExportFormat = "xlsx"):
 def export_experts(session: SessionDep, principal: CurrentUser, format: ExportFormat = "xlsx"):
     """Every expert GET /experts would list (Member States: their own), as an import file: edit and import it again."""
     content, filename = service.records_export(session, principal=principal, kind="experts", format=format)
-    return _attachment(content, format, filename)
+    return attachment(content, format, filename)
 
 
 @router.get("/offers/export", response_class=Response, responses=TEMPLATE_RESPONSES)
 def export_offers(session: SessionDep, principal: CurrentUser, format: ExportFormat = "xlsx"):
     """Every offer GET /offers would list (Member States: their own), as an import file: edit and import it again."""
     content, filename = service.records_export(session, principal=principal, kind="offers", format=format)
-    return _attachment(content, format, filename)
+    return attachment(content, format, filename)
 
 
 @router.get("/plans/{plan_id:int}/export", response_class=Response, responses=TEMPLATE_RESPONSES)
@@ -201,7 +195,7 @@ def export_plan(
 ):
     """A plan's assignments and unfilled seats: XLSX with a sheet each, or one of them as CSV."""
     content, filename = service.plan_export(session, plan_id=plan_id, format=format, sheet=sheet)
-    return _attachment(content, format, filename)
+    return attachment(content, format, filename)
 
 
 @router.get("/deployments/export", response_class=Response, responses=TEMPLATE_RESPONSES)
@@ -213,7 +207,7 @@ def export_deployments(
 ):
     """Every deployment GET /deployments would list with the same filters (no paging); Member States see their own."""
     content, filename = service.deployments_export(session, principal=principal, conditions=conditions, format=format)
-    return _attachment(content, format, filename)
+    return attachment(content, format, filename)
 
 
 @router.get("/reports/gaps/export", response_class=Response, responses=TEMPLATE_RESPONSES)
@@ -231,4 +225,4 @@ def export_gaps(
     content, filename = service.gaps_export(
         session, principal=principal, start=start, end=end, mission=mission, level=level, skill=skill, format=format
     )
-    return _attachment(content, format, filename)
+    return attachment(content, format, filename)

@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 from enum import Enum
 from typing import Any, Literal
 
+from starlette.responses import Response
+
 from service.reports.rendering import spreadsheet_safe
 from service.spreadsheets.columns import COLUMNS, Kind
 
@@ -118,3 +120,10 @@ def template_xlsx(kind: Kind) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def attachment(content: bytes, format: Format, filename: str) -> Response:
+    """A file to download: the API's exports and the pages' export buttons answer with this."""
+    return Response(
+        content, media_type=MEDIA_TYPES[format], headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+    )

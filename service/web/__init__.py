@@ -58,7 +58,7 @@ def _html_errors(app: FastAPI) -> None:
 
 def install(app: FastAPI) -> None:
     """Add the pages and their static files to ``app``."""
-    from service.web import calls, deployments, experts, gaps, offer_form, offers, plans, requests, signin
+    from service.web import calls, deployments, downloads, experts, gaps, offer_form, offers, plans, requests, signin
 
     @app.api_route("/", methods=["GET", "HEAD"], include_in_schema=False)
     def home() -> RedirectResponse:
@@ -69,7 +69,8 @@ def install(app: FastAPI) -> None:
         return FileResponse(PLOTLY_JS, media_type="text/javascript", headers={"Cache-Control": STATIC_CACHE})
 
     # offer_form before offers: its /ui/offers/new is not an offer's id
-    for module in (signin, requests, plans, deployments, gaps, offer_form, offers, experts, calls):
+    # downloads before plans and deployments: /ui/deployments/export is not a deployment's id
+    for module in (signin, downloads, requests, plans, deployments, gaps, offer_form, offers, experts, calls):
         app.include_router(module.router, include_in_schema=False)
     app.mount("/ui/static", _Static(directory=render.HERE / "static"), name="ui-static")
     _html_errors(app)
