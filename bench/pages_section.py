@@ -27,7 +27,7 @@ from pathlib import Path
 
 from sqlmodel import Session, col, select
 
-from bench.api_section import _free_port, _process, _wait_http
+from bench.api_section import ROOT, _free_port, _process, _wait_http
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
@@ -38,6 +38,7 @@ DEFINITION = (
     "cold: first visit of the page since the server started, fresh browser context (empty cache, session cookie "
     "only); p50/p90: of {n} further visits in one context (cache kept). Figure: the load event (loadEventEnd)."
 )
+ROSTER = [sys.executable, "-m", "service.cli"]  # this checkout's code, whichever the installed `roster` runs
 LOAD_MS = "() => { const t = performance.getEntriesByType('navigation')[0]; return t.loadEventEnd - t.startTime; }"
 
 
@@ -62,8 +63,7 @@ class Timing:
 
 
 def _roster(*args: str, env: dict) -> str:
-    command = [str(Path(sys.executable).parent / "roster"), *args]
-    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    done = subprocess.run([*ROSTER, *args], env=env, cwd=ROOT, capture_output=True, text=True, check=False)
     if done.returncode:
         raise RuntimeError(f"roster {' '.join(args)} failed:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
     return done.stdout
@@ -169,7 +169,7 @@ def served() -> Iterator[tuple[str, dict]]:
         ids = _prepare(url, env)
         port = _free_port()
         base, log = f"http://127.0.0.1:{port}", Path(folder) / "serve.log"
-        serve = [str(Path(sys.executable).parent / "roster"), "serve", "--port", str(port)]
+        serve = [*ROSTER, "serve", "--port", str(port)]
         with _process(serve, env, log) as child:
             _wait_http(base, "/health", child, log)
             yield base, ids

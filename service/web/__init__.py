@@ -1,28 +1,17 @@
 """The planners' web pages (server-rendered), mounted on the API app under /ui."""
 
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import Any, cast
 
-import plotly
-from fastapi import FastAPI, Request
-from fastapi.responses import FileResponse, RedirectResponse
-from fastapi.staticfiles import StaticFiles
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from service.platform.errors import RosterError
-from service.web import render
+from service.platform.errors import NotFound, RosterError
+from service.web import assets, render
 from service.web.session import SignInRequired
 
-PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
-STATIC_CACHE = "public, max-age=3600"
-
-
-class _Static(StaticFiles):
-    async def get_response(self, path, scope):
-        response = await super().get_response(path, scope)
-        response.headers["Cache-Control"] = STATIC_CACHE
-        return response
+render.templates.env.globals["static"] = assets.static_url
 
 
 def _is_page(request: Request) -> bool:
@@ -64,13 +53,16 @@ def install(app: FastAPI) -> None:
     def home() -> RedirectResponse:
         return RedirectResponse("/ui", status_code=307)
 
-    @app.get("/ui/static/plotly.min.js", include_in_schema=False)
-    def plotly_js() -> FileResponse:
-        return FileResponse(PLOTLY_JS, media_type="text/javascript", headers={"Cache-Control": STATIC_CACHE})
+    @app.api_route("/ui/static/{name:path}", methods=["GET", "HEAD"], include_in_schema=False)
+    def static(request: Request, name: str) -> Response:
+        """A static file of the pages (see web.assets: gzipped, ETag, a year's cache behind a versioned URL)."""
+        answer = assets.response(request, name)
+        if answer is None:
+            raise NotFound(f"no static file {name}")
+        return answer
 
     # offer_form before offers: its /ui/offers/new is not an offer's id
     # downloads before plans and deployments: /ui/deployments/export is not a deployment's id
     for module in (signin, downloads, requests, plans, deployments, gaps, offer_form, offers, experts, calls):
         app.include_router(module.router, include_in_schema=False)
-    app.mount("/ui/static", _Static(directory=render.HERE / "static"), name="ui-static")
     _html_errors(app)
