@@ -62,23 +62,23 @@ class Timing:
         return self.cold <= COLD_MS and self.p50 <= P50_MS
 
 
-def _roster(*args: str, env: dict) -> str:
-    done = subprocess.run([*ROSTER, *args], env=env, cwd=ROOT, capture_output=True, text=True, check=False)
+def _roster(*args: str, env: dict, checkout: Path) -> str:
+    done = subprocess.run([*ROSTER, *args], env=env, cwd=checkout, capture_output=True, text=True, check=False)
     if done.returncode:
         raise RuntimeError(f"roster {' '.join(args)} failed:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
     return done.stdout
 
 
-def _prepare(url: str, env: dict) -> dict:
+def _prepare(url: str, env: dict, checkout: Path) -> dict:
     """Migrate, seed the demo, solve one plan; tokens per role; the ids the pages need."""
     from schemas.enums import Role
     from service.platform.auth import issue_token
     from service.platform.db import make_engine
     from service.platform.tables import CapacityRequest, Expert, NominationCall, Offer, Plan, PlanUnfilled
 
-    _roster("db", "upgrade", env=env)
-    _roster("seed", "--demo", env=env)
-    _roster("solve", "--today", TODAY, "--time-limit", "5", env=env)
+    _roster("db", "upgrade", env=env, checkout=checkout)
+    _roster("seed", "--demo", env=env, checkout=checkout)
+    _roster("solve", "--today", TODAY, "--time-limit", "5", env=env, checkout=checkout)
     engine = make_engine(url)
     with Session(engine) as session:
         plan = session.exec(select(Plan).order_by(col(Plan.id).desc())).first()
@@ -161,16 +161,16 @@ def measure(base: str, ids: dict, warm: int) -> list[Timing]:
 
 
 @contextmanager
-def served() -> Iterator[tuple[str, dict]]:
-    """The demo app on SQLite, served on a free port; its base URL and the ids of the pages to visit."""
+def served(checkout: Path = ROOT) -> Iterator[tuple[str, dict]]:
+    """The demo app of ``checkout`` on SQLite, served on a free port; its base URL and the ids of the pages."""
     with tempfile.TemporaryDirectory(prefix="roster-pages-") as folder:
         url = f"sqlite:///{folder}/pages.db"
         env = os.environ | {"ROSTER_DATABASE_URL": url, "ROSTER_LOG_LEVEL": "WARNING", "PYTHONUNBUFFERED": "1"}
-        ids = _prepare(url, env)
+        ids = _prepare(url, env, checkout)
         port = _free_port()
         base, log = f"http://127.0.0.1:{port}", Path(folder) / "serve.log"
         serve = [*ROSTER, "serve", "--port", str(port)]
-        with _process(serve, env, log) as child:
+        with _process(serve, env, log, cwd=checkout) as child:
             _wait_http(base, "/health", child, log)
             yield base, ids
 
@@ -191,15 +191,19 @@ def table(timings: list[Timing], warm: int) -> str:
 def main(args: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bench pages")
     parser.add_argument("--warm", type=int, default=WARM, help="warm visits per page")
+    parser.add_argument("--checkout", type=Path, default=ROOT, help="serve another checkout (a before/after run)")
     options, _ = parser.parse_known_args(sys.argv[1:] if args is None else args)
     if not os.path.exists(CHROMIUM):
         print(f"bench pages: {CHROMIUM} is missing (apt-get install chromium)")
         return 1
-    started = time.perf_counter()
-    with served() as (base, ids):
+    started, load = time.perf_counter(), os.getloadavg()[0]
+    with served(options.checkout.resolve()) as (base, ids):
         timings = measure(base, ids, options.warm)
     print(table(timings, options.warm))
-    print(f"({time.perf_counter() - started:.0f} s in all)")
+    cores = os.cpu_count()
+    print(
+        f"({options.checkout.resolve()}; {time.perf_counter() - started:.0f} s in all; load {load:.1f} on {cores} cores)"
+    )
     return 0 if all(t.met for t in timings) else 1
 
 
