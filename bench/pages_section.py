@@ -200,10 +200,8 @@ def main(args: list[str] | None = None) -> int:
     with served(options.checkout.resolve()) as (base, ids):
         timings = measure(base, ids, options.warm)
     print(table(timings, options.warm))
-    cores = os.cpu_count()
-    print(
-        f"({options.checkout.resolve()}; {time.perf_counter() - started:.0f} s in all; load {load:.1f} on {cores} cores)"
-    )
+    seconds, cores = time.perf_counter() - started, os.cpu_count()
+    print(f"({options.checkout.resolve()}; {seconds:.0f} s in all; load average {load:.1f} on {cores} cores)")
     return 0 if all(t.met for t in timings) else 1
 
 
