@@ -77,3 +77,13 @@ def test_charts_draw_with_the_bundle_served(page, token):
     page.locator("#heatmap .main-svg").first.wait_for()
     assert page.evaluate("() => typeof Plotly.newPlot") == "function"
     assert not errors
+
+
+def test_pages_are_gzipped_and_the_api_is_left_alone(http, token):
+    _signed_in(http, token("planner"))
+    page = http.get("/ui/offers", headers={"Accept-Encoding": "gzip"})
+    assert page.status_code == 200 and page.headers["content-encoding"] == "gzip"
+    assert "Accept-Encoding" in page.headers["vary"] and "<html" in page.text
+    assert "content-encoding" not in http.get("/ui/offers", headers={"Accept-Encoding": "identity"}).headers
+    api = http.get("/offers", headers={"Accept-Encoding": "gzip", "Authorization": f"Bearer {token('planner')}"})
+    assert api.status_code == 200 and "content-encoding" not in api.headers
