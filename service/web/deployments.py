@@ -8,7 +8,7 @@ from typing import Literal
 from fastapi import APIRouter, Request
 from pydantic import ValidationError
 
-from schemas.enums import DEPLOYMENT_TRANSITIONS, DeploymentStatus, Role
+from schemas.enums import DEPLOYMENT_TRANSITIONS, FREED_DEPLOYMENT, DeploymentStatus, Role
 from schemas.planning import DeploymentUpdate
 from service.deployments import consent, service
 from service.deployments.repository import STATE_DECIDES
@@ -43,38 +43,41 @@ COLOURS = {
 def _chart_rows(data, places: dict[int, str], titles: dict[int, str]) -> list[dict]:
     """A bar per deployment, on a line of its own in each view: by person (a team's slots apart) and by mission
     then person; a person's cancelled or declined bar that overlaps another goes on a second line of theirs."""
-    bars = [
-        {
-            "id": d.id,
-            "who": _who(d),
-            "mission": places.get(d.request_id, d.mission or ""),
-            "seat": f"{titles.get(d.position_id, 'position')}, seat {d.seat}",
-            "supplier": d.supplier.id,
-            "start": d.start_date.isoformat(),
-            "end": (d.end_date + timedelta(days=1)).isoformat(),
-            "status": d.status.value,
-            "status_words": render.words(d.status.value),
-            "state": d.contributing_state or "",
-        }
-        for d in sorted(data, key=lambda d: (d.start_date, d.id))
-    ]
-    for bar, d in zip(bars, sorted(data, key=lambda d: (d.start_date, d.id)), strict=True):
-        supplier = f"{d.supplier.id}/{d.slot}"
-        bar["person_line"], bar["mission_line"] = supplier, f"{bar['mission']}/{supplier}"
-        bar["person_label"], bar["mission_label"] = bar["who"], f"{bar['mission']} · {bar['who']}"
+    bars = [_bar(d, places.get(d.request_id, d.mission or ""), titles) for d in data]
     for view in ("person", "mission"):
         _lines(bars, view)
     return bars
 
 
+def _bar(d, mission: str, titles: dict[int, str]) -> dict:
+    supplier, who = f"{d.supplier.id}/{d.slot}", _who(d)
+    return {
+        "id": d.id,
+        "who": who,
+        "mission": mission,
+        "seat": f"{titles.get(d.position_id, 'position')}, seat {d.seat}",
+        "supplier": d.supplier.id,
+        "start": d.start_date.isoformat(),
+        "end": (d.end_date + timedelta(days=1)).isoformat(),
+        "status": d.status.value,
+        "status_words": render.words(d.status.value),
+        "state": d.contributing_state or "",
+        "person_line": supplier,
+        "person_label": who,
+        "mission_line": f"{mission}/{supplier}",
+        "mission_label": f"{mission} · {who}",
+    }
+
+
 def _lines(bars: list[dict], view: str) -> None:
-    """Bars that overlap in time on one line move to the next line of the same label (bars come by start)."""
-    ends: dict[tuple[str, int], str] = {}
-    for bar in bars:
+    """A bar that overlaps another of its line in time moves to the next line of the same label; live bars are
+    placed first, so a cancelled or declined one is the bar that moves."""
+    taken: dict[tuple[str, int], list[tuple[str, str]]] = {}
+    for bar in sorted(bars, key=lambda b: (b["status"] in FREED_DEPLOYMENT, b["start"], b["id"])):
         base, line = bar[f"{view}_line"], 0
-        while ends.get((base, line), "") > bar["start"]:
+        while any(start < bar["end"] and bar["start"] < end for start, end in taken.get((base, line), [])):
             line += 1
-        ends[(base, line)] = bar["end"]
+        taken.setdefault((base, line), []).append((bar["start"], bar["end"]))
         if line:
             bar[f"{view}_line"] = f"{base}/{line + 1}"
             bar[f"{view}_label"] += f" · line {line + 1}"

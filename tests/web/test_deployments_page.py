@@ -90,6 +90,9 @@ def test_gantt_never_overprints_and_speaks_names(page, web_app, base_url, token,
         assert not any(re.search(r"\(E\d+", t) for t in ticks), ticks
     ticks = page.evaluate("document.getElementById('gantt-person').layout.yaxis.ticktext")
     assert "Bjørn Gantt" in ticks and "Bjørn Gantt · line 2" in ticks  # the cancelled bar that overlaps
+    person = page.evaluate("JSON.parse(document.getElementById('gantt-data').textContent).rows")
+    moved = [bar["status"] for bar in person if bar["person_label"].endswith("line 2")]
+    assert moved and set(moved) <= {"cancelled", "declined"}  # live bars keep the first line
     mission_ticks = page.evaluate("document.getElementById('gantt-mission').layout.yaxis.ticktext")
     assert "MINUSCA · Astrid Gantt" in mission_ticks
     expect(page.locator("main")).not_to_contain_text(re.compile(r"\b1 are\b"))
