@@ -140,19 +140,24 @@ def sent_indexes(posted: dict[str, list[Row]]) -> dict[str, list[int]]:
 
 def choices(session: Session) -> dict:
     """The reference lists a record form picks its codes from."""
-    languages = sorted(
-        ((lang.alpha_2, lang.name) for lang in pycountry.languages if hasattr(lang, "alpha_2")), key=lambda x: x[1]
-    )
-    first = [x for code in UN_LANGUAGES for x in languages if x[0] == code]
     return {
         "skills": skill_options(session),
-        "languages": first + [x for x in languages if x[0] not in UN_LANGUAGES],
+        "languages": language_options(),
         "states": [(s.iso3, f"{s.name} ({s.iso3})") for s in reference.member_states(session)],
         "missions": [(m.code, f"{m.code}: {m.name}") for m in reference.missions(session)],
         "credential_types": [(t.code, f"{t.name} ({t.code})") for t in credentials.types(session, active=True)],
         "levels": list(Level),
         "proficiencies": list(enumerate(PROFICIENCY, 1)),
     }
+
+
+def language_options() -> list[tuple[str, str]]:
+    """The languages to pick from: (code, name), the UN's six official ones first."""
+    languages = sorted(
+        ((lang.alpha_2, lang.name) for lang in pycountry.languages if hasattr(lang, "alpha_2")), key=lambda x: x[1]
+    )
+    first = [x for code in UN_LANGUAGES for x in languages if x[0] == code]
+    return first + [x for x in languages if x[0] not in UN_LANGUAGES]
 
 
 def skill_options(session: Session) -> list[tuple[str, str]]:

@@ -39,7 +39,7 @@ def _choices(session: Session) -> dict:
         "credential_names": credentials.names(session),
         # a new position's boxes start ticked with the defaults of "any category" (the script follows the category)
         "any_defaults": credentials.defaults_for(session, None),
-        "language_options": fields.choices(session)["languages"],
+        "language_options": fields.language_options(),
         "proficiencies": list(enumerate(fields.PROFICIENCY, 1)),
     }
 
@@ -135,7 +135,8 @@ def _request_page(
         item=repo.to_public(found),
         place=repo.place(found, names),
         asking_state_name=names.get(found.requested_by_state or "", found.requested_by_state),
-        codes=forms.format_codes,
+        skill_names={code: label.removesuffix(f" ({code})") for code, label in fields.skill_options(session)},
+        language_names=dict(fields.language_options()),
         credential_names=credentials.names(session),
         can_edit=found.status != RequestStatus.declined
         and (principal.role == Role.hq or (principal.role == Role.member_state and own_proposal)),

@@ -60,6 +60,9 @@ def test_skills_are_picked_by_name_or_code_and_languages_from_a_list(page, base_
     page.get_by_role("button", name="Create request").click()
     expect(page.locator(".notice")).to_contain_text("created")
     request_id = int(page.url.split("?")[0].rsplit("/", 1)[1])
+    row = page.locator("tbody tr").first  # the request's page names them too
+    expect(row).to_contain_text("Security sector reform strategy ≥ 3")
+    expect(row).to_contain_text("French ≥ 4")
 
     stored = _api(base_url, hq, f"/requests/{request_id}")["positions"][0]
     assert stored["required_skills"] == [
