@@ -133,3 +133,26 @@ def test_a_cleared_title_on_edit_is_an_error_and_the_title_stays(page, base_url,
     stored = _api(base_url, hq, f"/requests/{request_id}")
     assert stored["title"] == "Kept title (form test)"
     assert stored["positions"][0]["title"] == "Security sector adviser"
+
+
+def test_a_position_added_by_script_has_its_own_pickers(page, base_url, token):
+    hq = token("hq")
+    sign_in(page, hq)
+    page.goto("/ui/requests/new")
+    _fill_request(page, "Two positions (form test)")
+    page.get_by_role("button", name="Add another position").click()
+    second = page.locator("fieldset.position").nth(1)
+    second.get_by_label("Title").fill("Police trainer")
+    second.get_by_label("Start date").fill("2090-04-01")
+    second.get_by_label("End date").fill("2090-09-30")
+    skills = _skills(second)
+    expect(skills).to_have_attribute("data-name", "positions.1.required_skills")
+    skills.get_by_role("button", name="Add a row").click()
+    expect(skills.get_by_label("Skill")).to_have_count(3)
+    expect(skills.get_by_label("Skill").nth(2)).to_have_attribute("name", "positions.1.required_skills.2.code")
+    skills.get_by_label("Skill").nth(2).fill("ssr-strategy")
+    page.get_by_role("button", name="Create request").click()
+    expect(page.locator(".notice")).to_contain_text("created")
+    request_id = int(page.url.split("?")[0].rsplit("/", 1)[1])
+    positions = _api(base_url, hq, f"/requests/{request_id}")["positions"]
+    assert [p["required_skills"] for p in positions] == [[], [{"code": "SSR-STRATEGY", "min_proficiency": 1}]]
