@@ -145,6 +145,7 @@ def _page(request: Request, session, viewer, *, mission=None, status=None, today
         chart={"rows": _chart_rows(data, places, titles), "colours": COLOURS},
         places=places,
         titles=titles,
+        state_names=requests_repo.state_names(session),
         next_statuses={d.id: _next_statuses(d) for d in data} if viewer.principal.role == Role.planner else {},
         final=FINAL,
         actions=ACTIONS,
