@@ -96,7 +96,7 @@ def test_gantt_never_overprints_and_speaks_names(page, web_app, base_url, token,
     mission_ticks = page.evaluate("document.getElementById('gantt-mission').layout.yaxis.ticktext")
     assert "MINUSCA · Astrid Gantt" in mission_ticks
     expect(page.locator("main")).not_to_contain_text(re.compile(r"\b1 are\b"))
-    shots(page, "deployments-gantt", full_page=True)
+    shots(page, "deployments-lines", full_page=True)
 
 
 def test_a_planner_moves_a_deployment_along_by_the_rules(page, web_app, base_url, token):
