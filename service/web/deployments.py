@@ -235,8 +235,7 @@ def change_status(
 
 def _plain(exc: Exception) -> str:
     """The API's reason in the planners' words: statuses in words, no API addresses."""
-    text = forms.summary(exc) if isinstance(exc, RosterError) else "choose one of the buttons offered"
-    text = re.sub(r"\s*\((?:GET|POST|PATCH|PUT|DELETE) [^)]*\)", "", text)
+    text = forms.plain(forms.summary(exc)) if isinstance(exc, RosterError) else "choose one of the buttons offered"
     for status in DeploymentStatus:
         text = re.sub(rf"\b{status.value}\b", render.words(status.value), text)
     return text.removeprefix("status: ")

@@ -196,9 +196,19 @@ FIELD_WORDS = {
 _FIELD_NAMES = re.compile("|".join(rf"(?<!\w){re.escape(name)}(?!\w)" for name in FIELD_WORDS))
 
 
+# An API address in a message ("(POST /deployments/7/consent)", ": see GET /reference/skills for valid codes"):
+# the page's reader has the list or the button at hand instead.
+_ADDRESSES = re.compile(r"\s*\((?:GET|POST|PATCH|PUT|DELETE) [^)]*\)|:? see (?:GET|POST) \S+(?: for valid codes)?")
+
+
+def plain(message: str) -> str:
+    """A service's message as a page says it: the schema's field names as the form labels them, no API address."""
+    return _FIELD_NAMES.sub(lambda m: FIELD_WORDS[m[0]], _ADDRESSES.sub("", message))
+
+
 def worded(errors: dict[str, list[str]]) -> dict[str, list[str]]:
-    """The messages with the schema's field names as the form labels them."""
-    return {key: [_FIELD_NAMES.sub(lambda m: FIELD_WORDS[m[0]], m) for m in ms] for key, ms in errors.items()}
+    """The messages in the form's words (see ``plain``)."""
+    return {key: [plain(m) for m in messages] for key, messages in errors.items()}
 
 
 def merge(into: dict[str, list[str]], more: dict[str, list[str]]) -> dict[str, list[str]]:

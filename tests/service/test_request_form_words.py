@@ -46,3 +46,11 @@ def test_the_request_says_each_missing_field_and_its_kind():
 def test_the_schema_names_read_as_the_form_labels_them():
     said = forms.worded({"x": ["end_date 2090-03-01 is before start_date 2090-06-01", "set 'group'"]})
     assert said == {"x": ["end date 2090-03-01 is before start date 2090-06-01", "set the group label"]}
+
+
+def test_a_message_names_no_api_address():
+    assert (
+        forms.plain("unknown skill code(s) X: see GET /reference/skills for valid codes") == "unknown skill code(s) X"
+    )
+    said = forms.plain("awaiting the consent of NOR: the state confirms (POST /deployments/7/consent, HQ may record)")
+    assert said == "awaiting the consent of NOR: the state confirms"
