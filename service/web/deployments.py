@@ -217,7 +217,7 @@ def change_status(
 ):
     """Move a deployment to its next status as PATCH /deployments/{id} does, by the same rules (stale: nothing)."""
     try:
-        body = DeploymentUpdate.model_validate({"status": fields.text(form, "status") or to})
+        body = DeploymentUpdate.model_validate({"status": fields.text(form, "status") or to or ""})
         done = service.update_deployment(
             Unit(session, viewer.principal), deployment_id=deployment_id, body=body, if_match=forms.if_match(form)
         )

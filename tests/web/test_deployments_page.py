@@ -135,6 +135,8 @@ def test_a_planner_moves_a_deployment_along_by_the_rules(page, web_app, base_url
     text = refused.text()
     assert "Status not changed: a completed deployment can move to nothing (it is final), not planned" in text
     assert _api(base_url, token("planner"), "GET", f"/deployments/{made['astrid']}")["status"] == "completed"
+    nothing = page.request.post(f"/ui/deployments/{made['bjorn']}/status", form={"csrf": csrf})
+    assert "Status not changed: choose one of the buttons offered" in nothing.text()
 
 
 def test_only_planners_change_statuses(page, web_app, base_url, token):
