@@ -24,6 +24,13 @@ def _fill_request(page, title: str) -> None:
     position.get_by_label("End date").fill("2090-12-31")
 
 
+def _create(page) -> int:
+    """Send the form and read the new request's id off the page it lands on."""
+    page.get_by_role("button", name="Create request").click()
+    expect(page.locator(".notice")).to_contain_text("created")
+    return int(page.url.split("?")[0].rsplit("/", 1)[1])
+
+
 def _api(base_url: str, secret: str, path: str) -> dict:
     answer = httpx.get(f"{base_url}{path}", headers={"Authorization": f"Bearer {secret}"})
     assert answer.status_code == 200, answer.text
@@ -57,9 +64,7 @@ def test_skills_are_picked_by_name_or_code_and_languages_from_a_list(page, base_
     languages = position.locator("fieldset.rows[data-name$='.languages']")
     languages.get_by_label("Language").first.select_option(label="French")
     languages.get_by_label("Lowest level").first.select_option("4")
-    page.get_by_role("button", name="Create request").click()
-    expect(page.locator(".notice")).to_contain_text("created")
-    request_id = int(page.url.split("?")[0].rsplit("/", 1)[1])
+    request_id = _create(page)
     row = page.locator("tbody tr").first  # the request's page names them too
     expect(row).to_contain_text("Security sector reform strategy ≥ 3")
     expect(row).to_contain_text("French ≥ 4")
@@ -119,9 +124,7 @@ def test_a_cleared_title_on_edit_is_an_error_and_the_title_stays(page, base_url,
     sign_in(page, hq)
     page.goto("/ui/requests/new")
     _fill_request(page, "Kept title (form test)")
-    page.get_by_role("button", name="Create request").click()
-    expect(page.locator(".notice")).to_contain_text("created")
-    request_id = int(page.url.split("?")[0].rsplit("/", 1)[1])
+    request_id = _create(page)
 
     page.goto(f"/ui/requests/{request_id}/edit")
     page.get_by_role("group", name="Request").get_by_label("Title").fill("")
@@ -151,8 +154,6 @@ def test_a_position_added_by_script_has_its_own_pickers(page, base_url, token):
     expect(skills.get_by_label("Skill")).to_have_count(3)
     expect(skills.get_by_label("Skill").nth(2)).to_have_attribute("name", "positions.1.required_skills.2.code")
     skills.get_by_label("Skill").nth(2).fill("ssr-strategy")
-    page.get_by_role("button", name="Create request").click()
-    expect(page.locator(".notice")).to_contain_text("created")
-    request_id = int(page.url.split("?")[0].rsplit("/", 1)[1])
+    request_id = _create(page)
     positions = _api(base_url, hq, f"/requests/{request_id}")["positions"]
     assert [p["required_skills"] for p in positions] == [[], [{"code": "SSR-STRATEGY", "min_proficiency": 1}]]
