@@ -69,9 +69,10 @@ def test_nothing_outside_the_static_folder_is_served(http):
         assert http.get(path).status_code == 404, path
 
 
-def test_charts_draw_with_the_bundle_served(page, token):
+def test_charts_draw_with_the_bundle_served_and_nothing_asked_for_is_missing(page, token):
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 else None)
     sign_in(page, token("planner"))
     page.goto("/ui/gaps")
     page.locator("#heatmap .main-svg").first.wait_for()
