@@ -30,8 +30,14 @@ from tests.web.conftest import TODAY, sign_in
 
 HOSTILE = '<a href="https://evil.example/">x</a> <b>Bold</b><br><img src=x onerror="window.pwned=1"> Ane'
 ROLES = [("admin", None), ("hq", None), ("planner", None), ("member_state", "NOR")]
-# GET routes under /ui that are not pages: a redirect, an event stream, a download.
-NOT_PAGES = {"/ui", "/ui/plans/{plan_id}/events"}
+# GET routes under /ui that are not pages: a redirect, an event stream, downloads.
+NOT_PAGES = {
+    "/ui",
+    "/ui/plans/{plan_id}/events",
+    "/ui/plans/{plan_id}/export",
+    "/ui/deployments/export",
+    "/ui/gaps/export",
+}
 # Recorded in the page before any of its own scripts run (Playwright's init scripts are not subject to CSP).
 RECORD_VIOLATIONS = """
 window.violations = [];
