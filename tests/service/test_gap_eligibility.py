@@ -9,7 +9,7 @@ from service.reports.gaps import cell_status
 from service.seeding import seed_demo
 from service.web.gaps import COLOURS
 from tests.service import factories
-from tests.service.test_credential_gaps import SHORT_MEDICAL, _sign_in
+from tests.service.test_credential_gaps import SHORT_MEDICAL
 
 YEAR = {"from": "2027-01-01", "to": "2027-12-31"}
 QUARTERS = ["2027-Q1", "2027-Q2", "2027-Q3", "2027-Q4"]
@@ -34,6 +34,12 @@ def _solve(client, engine, planner, **body) -> int:
     assert queued.status_code == 202, queued.text
     assert jobs.work_once(engine, "test-worker") == queued.json()["id"]
     return queued.json()["id"]
+
+
+def _sign_in(client, auth, *role: str) -> None:
+    secret = auth(*role)["Authorization"].removeprefix("Bearer ")
+    csrf = client.get("/ui/signin").text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+    assert client.post("/ui/signin", data={"token": secret, "csrf": csrf}, follow_redirects=False).status_code == 303
 
 
 def _cells(report: dict, skill: str) -> dict[str, dict]:
@@ -129,3 +135,15 @@ def test_on_the_demo_data_every_seat_the_plan_left_empty_is_in_a_red_or_amber_ce
     assert {(u["position_id"], u["seat"]) for u in report["unfilled"]} <= painted
     assert all(c["status"] != "covered" for c in report["cells"] if c["unfilled"])
     assert sum(c["gap"] for c in report["cells"]) > 0  # supply is no longer everyone holding the skill
+
+
+def test_a_member_state_reads_the_empty_seats_without_the_planners_alternatives(client, auth, engine):
+    hq = auth("hq")
+    _expert(client, hq)
+    _request(client, hq, required_skills=[{"code": "DDR-DESIGN", "min_proficiency": 5}])  # nobody has it
+    _solve(client, engine, auth("planner"))
+    _sign_in(client, auth, "member_state", "NOR")
+    page = client.get("/ui/gaps", params={"start": YEAR["from"], "end": YEAR["to"]})
+    assert page.status_code == 200
+    assert 'id="empty-seats"' in page.text and "1 lack skill DDR-DESIGN ≥ 5" in page.text
+    assert "/alternatives" not in page.text
