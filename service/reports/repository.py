@@ -5,6 +5,7 @@ from datetime import date
 from sqlmodel import Session, select
 
 from schemas.enums import PlanStatus
+from service.platform.readcache import ROSTER_VERSION
 from service.platform.tables import (
     CapacityRequest,
     Mission,
@@ -54,6 +55,11 @@ def latest_plan(session: Session):
         .order_by(Plan.finished_at.desc().nulls_last(), Plan.id.desc())
         .limit(1)
     ).first()
+
+
+def roster_version(session: Session) -> int:
+    """The roster's version: it moves on with every change to experts, their skills, windows and credentials."""
+    return session.exec(ROSTER_VERSION).one()
 
 
 def plan(session: Session, plan_id: int) -> Plan | None:

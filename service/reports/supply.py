@@ -3,6 +3,11 @@
 No rule is written here: the bridge builds the solver's instance of the open positions in range once, and the
 solver's candidate filter (``solver.candidates.generate``, the very one a plan runs) sifts every supplier for
 one seat of each position. A cell's supply is then the union of its positions' candidates, each counted once.
+
+Building the instance is the report's cost, and most of it is the roster (hundreds of experts with their skills,
+languages, windows and credentials as rows). The solver's view of the roster is kept per database while the
+roster's version (``data_version.experts``, moved by triggers on every change to experts, their rows and
+credentials) stands still; offers, positions, deployments and the rest are read fresh every time.
 """
 
 from collections import Counter
@@ -18,12 +23,14 @@ from schemas.ids import SeatId
 from schemas.instance import Parameters
 from service.planning import bridge
 from service.planning.jobs import candidate_pool, solver_parameters
+from service.platform.readcache import VersionedCache
 from service.reports import repository
 from solver.candidates import generate
 from solver.suppliers import Ints, Suppliers
 
 Key = tuple[str, Level, int]  # skill code, level, quarter index in the report
 PROFICIENT = 3
+ROSTERS = VersionedCache(max_bytes=8 * VersionedCache.OTHER_SIZE)  # the rosters of the last 8 databases read
 
 
 @dataclass(frozen=True)
@@ -58,7 +65,12 @@ def candidates(session: Session, how: Basis, first: date, last: date, position_i
     if not position_ids:
         return Candidates()
     instance, seats = bridge.build_instance(
-        session, today=how.today, scope=bridge.Scope(None, first, last), parameters=how.parameters, pool=how.pool
+        session,
+        today=how.today,
+        scope=bridge.Scope(None, first, last),
+        parameters=how.parameters,
+        pool=how.pool,
+        roster=_roster(session),
     )
     first_seat: dict[int, str] = {}
     for seat_id, (position, _) in seats.by_id.items():
@@ -68,6 +80,14 @@ def candidates(session: Session, how: Basis, first: date, last: date, position_i
     instance.positions = [p for p in instance.positions if p.id in wanted]
     sup, filtered = generate(instance)
     return Candidates(sup, {SeatId.parse(f.position.id).position: f.candidates for f in filtered})
+
+
+def _roster(session: Session) -> list:
+    """The solver's view of the active roster, kept while the roster's version stands still (read first: what is
+    kept is at least as new as the version it is kept under)."""
+    version = repository.roster_version(session)
+    key = ("gap-roster", session.get_bind().engine.url.render_as_string(hide_password=True))
+    return ROSTERS.remember(key, version, lambda: bridge.active_roster(session))
 
 
 def cell_supply(found: Candidates, positions: Mapping[Key, set[int]]) -> tuple[Counter, Counter]:

@@ -71,8 +71,8 @@ def holders(client, auth) -> dict:
     request = _request(client, hq, count=2)
     _expert(client, hq, levels=["operational"])
     _expert(client, hq, availability=[{"start": "2027-01-01", "end": "2027-06-30"}])
-    _expert(client, hq, credentials=SHORT_MEDICAL)
-    return {"request": request["id"], "position": request["positions"][0]["id"]}
+    lapsing = _expert(client, hq, credentials=SHORT_MEDICAL)
+    return {"request": request["id"], "position": request["positions"][0]["id"], "lapsing": lapsing}
 
 
 def test_holders_who_cannot_take_the_seats_are_no_supply(client, auth, holders):
@@ -93,12 +93,24 @@ def test_the_page_paints_that_cell_red(client, auth, holders):
     assert len(rows) == 4 and all('class="gap-red"' in row for row in rows), rows
 
 
-def test_one_who_passes_every_rule_counts_once_in_each_quarter(client, auth, holders):
-    _expert(client, auth("hq"))
-    report = client.get("/reports/gaps", params=YEAR, headers=auth("planner")).json()
-    assert {(c["supply"], c["gap"], c["status"]) for c in _cells(report, "SSR-STRATEGY").values()} == {
-        (1, 1, "shortage")
-    }
+def test_one_who_passes_every_rule_counts_once_in_each_quarter_as_soon_as_the_roster_says_so(client, auth, holders):
+    """The report keeps the solver's view of the roster while the roster stands still: a new expert, or a renewed
+    credential (its own table), shows at once."""
+    hq, planner = auth("hq"), auth("planner")
+
+    def supply() -> set[tuple[int, int, str]]:
+        report = client.get("/reports/gaps", params=YEAR, headers=planner).json()
+        return {(c["supply"], c["gap"], c["status"]) for c in _cells(report, "SSR-STRATEGY").values()}
+
+    assert supply() == {(0, 2, "shortage")}
+    _expert(client, hq)
+    assert supply() == {(1, 1, "shortage")}
+    path = f"/experts/{holders['lapsing']}"
+    etag = client.get(path, headers=hq).headers["etag"]
+    renewed = factories.credentials("HR-SCREENING", *factories.HELD)
+    changed = client.patch(path, json={"credentials": renewed}, headers=hq | {"If-Match": etag})
+    assert changed.status_code == 200, changed.text
+    assert supply() == {(2, 0, "covered")}
 
 
 def test_a_seat_left_empty_with_supply_enough_is_amber_and_names_the_seat(client, auth, engine):
