@@ -38,6 +38,18 @@ def _seats(report: GapReport, places: dict[int, dict], viewer: Viewer) -> dict[s
     return {f"{u.position_id}-{u.seat}": _seat(u, places.get(u.position_id), alternatives) for u in report.unfilled}
 
 
+def reasons(detail: dict, reason: str) -> list[str]:
+    """The plan's funnel in plain words; when it left someone and nobody took them elsewhere, what kept them out."""
+    lines = plain_reasons(detail) or [reason]
+    left = int(detail.get("eligible") or 0)
+    if left and not detail.get("competitors"):
+        lines.append(
+            f"The {left} left {'was' if left == 1 else 'were'} kept out by a team rule: a team's seats are filled all "
+            "together or not at all, from one offer with slots left."
+        )
+    return lines
+
+
 def _seat(u: UnfilledSeat, place: dict | None, plan_id: int | None) -> dict:
     lacking = [
         f"{g.name}: {g.candidates} candidate{' who passes' if g.candidates == 1 else 's who pass'} every other rule "
@@ -51,7 +63,7 @@ def _seat(u: UnfilledSeat, place: dict | None, plan_id: int | None) -> dict:
         "position_id": u.position_id,
         "place": place["mission"] if place else (u.mission or "outside a mission"),
         "seat": u.seat,
-        "reasons": plain_reasons(u.detail) or [u.reason],
+        "reasons": reasons(u.detail, u.reason),
         "credentials": lacking,
         "alternatives": (
             f"/ui/plans/{plan_id}/positions/{u.position_id}/alternatives?seat={u.seat}" if plan_id else None

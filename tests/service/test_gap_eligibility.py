@@ -7,7 +7,7 @@ from sqlmodel import Session
 from service.planning import jobs
 from service.reports.gaps import cell_status
 from service.seeding import seed_demo
-from service.web.gaps import COLOURS
+from service.web.gaps import COLOURS, reasons
 from tests.service import factories
 from tests.service.test_credential_gaps import SHORT_MEDICAL
 
@@ -60,6 +60,18 @@ def _cells(report: dict, skill: str) -> dict[str, dict]:
 def test_the_status_of_a_cell(demand, supply, unfilled, status):
     assert cell_status(demand, supply, unfilled) == status
     assert COLOURS[status] == {"shortage": "red", "unfilled": "amber", "covered": "green"}[status]
+
+
+def test_the_reasons_of_a_seat_say_what_kept_out_those_the_rules_left():
+    funnel = {"pool": 4, "eliminations": [{"rule": "level", "eliminated": 3, "remaining": 1, "detail": "do not work"}]}
+    kept_out = reasons(funnel | {"eligible": 1, "competitors": []}, "the solver's sentence")
+    assert kept_out[:2] == ["Started from 4 candidates (experts and offer slots).", "3 do not work — 1 left."]
+    assert kept_out[2].startswith("The 1 left was kept out by a team rule")
+    taken = reasons(
+        funnel | {"eligible": 1, "competitors": [{"supplier_id": "E1", "taken_by": "P2-1", "why": "x"}]}, ""
+    )
+    assert not any("team rule" in line for line in taken)
+    assert reasons({}, "the solver's sentence") == ["the solver's sentence"]
 
 
 @pytest.fixture

@@ -5,7 +5,11 @@
   const data = JSON.parse(document.getElementById("heatmap-data").textContent);
   const element = document.getElementById("heatmap");
   if (!data.y.length) { element.textContent = "No open demand in this range."; element.style.minHeight = "0"; return; }
-  const STATUS = { shortage: "short", unfilled: "seats left empty by the plan", covered: "covered" };
+  const STATUS = {
+    shortage: "short: fewer can take the seats than there are seats",
+    unfilled: "enough could take them, but the latest plan left seats empty",
+    covered: "covered",
+  };
   const plural = function (n, word) { return n + " " + word + (n === 1 ? "" : "s"); };
   const hover = data.cells.map((row, i) => row.map(function (c, j) {
     if (!c) return "";
