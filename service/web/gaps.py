@@ -72,14 +72,14 @@ def _seat(u: UnfilledSeat, place: dict | None, plan_id: int | None) -> dict:
 
 
 def _heatmap(report: GapReport) -> dict:
-    """Rows: skill · level with demand or empty seats; columns: quarters; z: the cell's status as 0, 1, 2."""
+    """Rows: skill · level (by name) with demand or empty seats; columns: quarters; z: the cell's status as 0, 1, 2."""
     shown = [c for c in report.cells if c.demand or c.unfilled]
-    rows = sorted({(c.skill, c.level) for c in shown}, key=lambda key: (key[0], list(Level).index(key[1])))
+    names = {c.skill: c.skill_name for c in shown}
+    rows = sorted({(c.skill, c.level) for c in shown}, key=lambda key: (names[key[0]], list(Level).index(key[1])))
     index = {key: i for i, key in enumerate(rows)}
     column = {q: j for j, q in enumerate(report.quarters)}
     z: list[list[int | None]] = [[None] * len(report.quarters) for _ in rows]
     cells: list[list[dict | None]] = [[None] * len(report.quarters) for _ in rows]
-    names = {c.skill: c.skill_name for c in shown}
     for c in shown:
         i, j = index[c.skill, c.level], column[c.quarter]
         z[i][j] = SHADE[c.status]
