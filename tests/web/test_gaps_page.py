@@ -65,7 +65,9 @@ def test_a_cell_drill_down_opens_in_view_with_the_empty_seats_and_their_reasons(
     seats = box.locator("#cell-seats > li")
     expect(seats).to_have_count(target["seats"])
     first = seats.first
-    expect(first.locator(".seat-reasons li").first).to_be_visible()
+    expect(first.locator(".seat-why").first).to_have_text(re.compile(r"\S"))  # why, in view
+    first.get_by_text("Step by step").click()
+    expect(first.locator(".seat-reasons li").first).to_have_text(re.compile(r"^Started from \d+ candidates"))
     alternatives = first.get_by_role("link", name=re.compile(r"^Alternatives for seat \d+$"))
     expect(alternatives).to_have_attribute(
         "href", re.compile(rf"^/ui/plans/{plan_id}/positions/\d+/alternatives\?seat=\d+$")

@@ -52,14 +52,25 @@
       item.appendChild(document.createTextNode(" · "));
       item.appendChild(link(s.alternatives, "Alternatives for seat " + s.seat));
     }
-    const reasons = document.createElement("ul");
-    reasons.className = "seat-reasons";
-    s.reasons.concat(s.credentials).forEach(function (line) {
+    // The step that left nobody (or what kept out those left) in view; the whole funnel one click away.
+    s.reasons.slice(-1).concat(s.credentials).forEach(function (line) {
+      const why = document.createElement("p");
+      why.className = "seat-why";
+      why.textContent = line;
+      item.appendChild(why);
+    });
+    const steps = document.createElement("ul");
+    steps.className = "seat-reasons";
+    s.reasons.forEach(function (line) {
       const li = document.createElement("li");
       li.textContent = line;
-      reasons.appendChild(li);
+      steps.appendChild(li);
     });
-    item.appendChild(reasons);
+    const details = document.createElement("details");
+    const summary = document.createElement("summary");
+    summary.textContent = "Step by step";
+    details.append(summary, steps);
+    item.appendChild(details);
     return item;
   }
 
