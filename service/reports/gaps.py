@@ -44,9 +44,10 @@ shows donors the technical gaps.
   own eligibility rules (skill and proficiency, level, languages, category, grade, nationality, credentials
   valid through the end, availability for the whole period, other deployments and rest days, notice, offer
   caveats and readiness, nominations and assessments, rejections): the candidate filter a plan runs, on the
-  open positions in range and every active expert and open offer, judged on the planning date and settings of
-  the newest succeeded plan (without one: today and the defaults). Each counts once per cell however many of
-  its positions it could take: an expert as 1, an offer as its slots (as the solver counts it).
+  open positions in range and every active expert and open offer, with the settings of the newest succeeded
+  plan on its planning date, or today if later (without a plan: today and the defaults). Each counts once per
+  cell however many of its positions it could take: an expert as 1, an offer as its slots (as the solver
+  counts it).
   `supply_proficient` is the part at proficiency ≥ {PROFICIENT} in the cell's skill. Supply follows the
   demand: a `mission` filter narrows both.
 - **gap** = max(demand - supply, 0); **ratio** = supply / demand (null without demand); **unfilled** = the seats

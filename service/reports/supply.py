@@ -35,7 +35,7 @@ ROSTERS = VersionedCache(max_bytes=8 * VersionedCache.OTHER_SIZE)  # the rosters
 
 @dataclass(frozen=True)
 class Basis:
-    """What the candidates are judged by: the latest plan's planning date and settings, or today's defaults."""
+    """What the candidates are judged by: the latest plan's settings and planning date (or today), or the defaults."""
 
     today: date
     parameters: Parameters = field(default_factory=Parameters)
@@ -43,13 +43,15 @@ class Basis:
 
 
 def basis(session: Session, plan_id: int | None) -> Basis:
-    """The planning date, parameters and candidate pool of that plan (without one: today, the defaults)."""
+    """The parameters and candidate pool of that plan, on its planning date or today if that is later (notice is
+    counted from it: an old plan's date would let in people who can no longer arrive in time); without a plan,
+    today and the defaults."""
     plan = repository.plan(session, plan_id) if plan_id is not None else None
     if plan is None or not plan.parameters:
         return Basis(date.today())
     parameters, options = solver_parameters(plan)
-    today = date.fromisoformat(options["today"]) if "today" in options else date.today()
-    return Basis(today, parameters, candidate_pool(options))
+    planned_on = date.fromisoformat(options["today"]) if "today" in options else date.today()
+    return Basis(max(planned_on, date.today()), parameters, candidate_pool(options))
 
 
 @dataclass

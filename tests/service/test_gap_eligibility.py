@@ -1,11 +1,16 @@
 """The gap report's supply is who could take the seats by the solver's own rules, not who holds the skill; a cell the
 latest plan left seats empty in is never covered, and on the demo data the heatmap and the plan agree."""
 
+from datetime import date
+
 import pytest
 from sqlmodel import Session
 
+from schemas.enums import CandidatePool, PlanStatus, Readiness
 from service.planning import jobs
+from service.platform.tables import Plan
 from service.reports.gaps import cell_status
+from service.reports.supply import basis
 from service.seeding import seed_demo
 from service.web.gaps import COLOURS, reasons
 from tests.service import factories
@@ -72,6 +77,30 @@ def test_the_reasons_of_a_seat_say_what_kept_out_those_the_rules_left():
     )
     assert not any("team rule" in line for line in taken)
     assert reasons({}, "the solver's sentence") == ["the solver's sentence"]
+
+
+def test_candidates_are_judged_with_the_plans_settings_on_its_date_or_today_if_later(engine):
+    stored = {"min_readiness": "assessed", "candidates": "both", "provisional": False}
+    with Session(engine) as session:
+        plans = [
+            Plan(status=PlanStatus.succeeded, created_by="test", parameters=stored | {"today": day})
+            for day in ("2090-01-01", "2020-01-01")
+        ]
+        session.add_all(plans)
+        session.commit()
+        ahead, behind = (basis(session, p.id) for p in plans)
+        assert (ahead.today, ahead.parameters.min_readiness, ahead.pool) == (
+            date(2090, 1, 1),
+            Readiness.assessed,
+            CandidatePool.both,
+        )
+        assert behind.today == date.today()  # notice counts from today: an old plan's date would let in too many
+        none = basis(session, None)
+        assert (none.today, none.parameters.min_readiness, none.pool) == (
+            date.today(),
+            Readiness.pledged,
+            CandidatePool.roster,
+        )
 
 
 @pytest.fixture
