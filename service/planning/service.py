@@ -114,12 +114,26 @@ def create_plan(
     return unit.commit(public, status=202)
 
 
+# Every setting a plan stores but its scope and pins: a re-solve plans as its parent did (the planning date and
+# the readiness of offers taken included), not with today's defaults.
+RESOLVE_KEEPS = (
+    "time_limit",
+    "workers",
+    "seed",
+    "weights",
+    "rest_days",
+    "max_state_share",
+    "min_readiness",
+    "candidates",
+    "provisional",
+    "gender_targets",
+    "today",
+)
+
+
 def _resolve_body(parent: Plan, pins: list | None = None) -> PlanCreate:
     """The parent plan's scope and settings, for a re-solve (optionally with planner pins)."""
-    stored = dict(parent.parameters)
-    kept = {
-        k: stored[k] for k in ("time_limit", "workers", "seed", "today", "candidates", "provisional") if k in stored
-    }
+    kept = {k: v for k, v in parent.parameters.items() if k in RESOLVE_KEEPS}
     return PlanCreate(
         request_ids=parent.request_ids,
         horizon_start=parent.horizon_start,
