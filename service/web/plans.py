@@ -304,25 +304,40 @@ def resolve(request: Request, session: SessionDep, viewer: PlannerViewer, form: 
 def alternatives(
     request: Request, session: SessionDep, viewer: StaffViewer, plan_id: int, position_id: int, seat: int | None = None
 ):
-    """The ranked alternatives for one seat, why it is empty (if it is), and one click to swap."""
+    """The ranked alternatives for one seat, its holder or why it is empty, every empty seat of the position, and
+    one click to swap."""
     plan = repo.get(session, plan_id)
     options = service.alternatives(session, plan_id=plan_id, position_id=position_id, seat=seat, k=10)
-    why = [u for u in repo.unfilled(session, plan) if u.position_id == position_id and u.seat == options.seat]
-    holder = repo.holder(session, plan, position_id, options.seat)
+    empty = [u for u in repo.unfilled(session, plan) if u.position_id == position_id]
+    why = [u for u in empty if u.seat == options.seat]
     position = repo.position(session, position_id)
+    texts = [u.reason for u in why] + [" ".join(o.displaces) for o in options.data]
+    texts += [
+        f"{c.get('supplier_id')} {c.get('taken_by')} {c.get('why')}"
+        for u in why
+        for c in u.detail.get("competitors") or []
+    ]
+    names = _names(session, texts)
+    asked = repo.capacity_request(session, position.request_id)
     return render.page(
         request,
         "alternatives.html",
         viewer,
-        title=f"Alternatives for position {position_id}",
+        title=f"Alternatives for {position.title}, seat {options.seat}",
         plan=repo.to_public(plan),
         options=options,
         unfilled=why[0] if why else None,
-        current=holder,
+        empty_seats=[u.seat for u in empty],
+        current=repo.holder(session, plan, position_id, options.seat),
         position=position,
-        request_row=repo.capacity_request(session, position.request_id),
+        request_row=asked,
         place=requests_repo.places(session, [position.request_id]).get(position.request_id, ""),
-        reasons=plain_reasons,
+        states=requests_repo.state_names(session),
+        names=names,
+        priority=asked.priority if asked else None,
+        legend=SCORE_LEGEND,
+        reasons=partial(plain_reasons, names=names),
+        plain=partial(plain, names=names),
     )
 
 
