@@ -258,7 +258,7 @@ def _rows(request: Request, session: Session, viewer, plan_id: int, ids: list[in
     template = render.templates.get_template("_plan_row.html")
     shown = {"request": request, "plan": repo.to_public(repo.get(session, plan_id)), "viewer": viewer, **context}
     rows = {
-        str(a.id): template.render(shown | {"a": a, "refusal": extra.get("refusal")})
+        str(a.id): template.render(shown | {"a": a, "refusal": extra.get("refusal")}).strip()
         for a in context["assignments"]
         if a.id in ids
     }
