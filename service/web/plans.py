@@ -171,7 +171,8 @@ def _unfilled_context(session: Session, plan) -> dict:
     unfilled = defaultdict(list)
     for u in repo.unfilled(session, plan):
         unfilled[u.position_id].append(u)
-    names = _names(session, [u.reason for u in repo.unfilled(session, plan)] + _competitor_texts(unfilled))
+    notes = list((plan.summary or {}).get("messages") or [])
+    names = _names(session, [u.reason for u in repo.unfilled(session, plan)] + _competitor_texts(unfilled) + notes)
     return {
         "unfilled": list(unfilled.values()),
         "reasons": partial(plain_reasons, names=names),
