@@ -33,6 +33,7 @@ HINTS = {
 
 # The solver's codes for experts and offers (E17, O4), seats (P12-3) and groups (R7:MINUSCA-7-team).
 CODE = re.compile(r"\b(?:[EO]\d+|P\d+-\d+|R\d+:[A-Za-z0-9_.-]*[A-Za-z0-9])")
+SKILL = re.compile(r"\bskill ([A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*)\b")
 SEAT_LIST = re.compile(r"\bP\d+-\d+(?:, P\d+-\d+)+")
 # The solver counts as "n are ...": one candidate "is".
 SINGULAR = [
@@ -49,8 +50,9 @@ def _count(n: int, what: str = "candidate") -> str:
 
 
 def codes(texts: list[str]) -> set[str]:
-    """Every solver code in these texts."""
-    return {code for text in texts for code in CODE.findall(text)}
+    """Every solver code in these texts, skills as ``skill:CODE``."""
+    found = {code for text in texts for code in CODE.findall(text)}
+    return found | {f"skill:{code}" for text in texts for code in SKILL.findall(text)}
 
 
 def _seats(match: re.Match, names: Mapping[str, str]) -> str:
@@ -73,6 +75,7 @@ def plain(text: str, names: Mapping[str, str]) -> str:
     text = SEAT_LIST.sub(lambda m: _seats(m, names), text)
     text = re.sub(r" \0 has no eligible supplier", " have no eligible candidate", text).replace(" \0", "")
     text = CODE.sub(lambda m: names.get(m.group(0), "someone"), text)
+    text = SKILL.sub(lambda m: f"skill {names.get('skill:' + m.group(1), m.group(1))}", text)
     for pattern, said in SINGULAR:
         text = pattern.sub(said, text)
     text = text.replace("group the team of", "the team of")
@@ -96,5 +99,6 @@ def plain_reasons(detail: dict, names: Mapping[str, str] | None = None) -> list[
         line = f"{c.get('supplier_id')} was eligible but went to {c.get('taken_by')}: {c.get('why')}."
         lines.append(plain(line, names))
     if len(competitors) > 5:
-        lines.append(f"… and {len(competitors) - 5} more eligible candidates went to other positions.")
+        more = len(competitors) - 5
+        lines.append(f"… and {more} more eligible {'candidate' if more == 1 else 'candidates'} went to other seats.")
     return lines

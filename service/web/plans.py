@@ -21,6 +21,7 @@ from service.platform.deps import SessionDep
 from service.platform.errors import RosterError
 from service.platform.tables import stored_id
 from service.platform.unit import Unit
+from service.reports import repository as reports_repo
 from service.requests import repository as requests_repo
 from service.web import forms, render
 from service.web.explain import codes, plain, plain_reasons
@@ -194,7 +195,9 @@ def _names(session: Session, texts: list[str]) -> dict[str, str]:
     found = codes(texts)
     people = suppliers(session, [SupplierId.parse(c) for c in found if c[0] in "EO"])
     names = {str(sid): supplier.name for sid, supplier in people.items()}
-    for code in found:
+    if any(code.startswith("skill:") for code in found):
+        names |= {f"skill:{code}": f"“{name}”" for code, (name, _) in reports_repo.skill_names(session).items()}
+    for code in found - {c for c in found if c.startswith("skill:")}:
         if code[0] == "P":
             seat = SeatId.parse(code)
             position = repo.position(session, seat.position)
