@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from schemas.enums import CandidatePool, PlanStatus, Readiness, ReviewStatus
 from schemas.ids import SeatId, SupplierId
-from schemas.planning import PlanCreate, Review, SeatPin
+from schemas.planning import PlanCreate, Review, SeatPin, UnfilledPublic
 from service.deployments import service as deployments
 from service.deployments.repository import suppliers
 from service.planning import jobs, service
@@ -130,17 +130,19 @@ def _plan_page(request: Request, session: Session, viewer, plan_id: int, status_
     context = {"plan": plan, "title": f"Plan {plan.id}", "finished": plan.status in jobs.FINISHED}
     context["pools"] = {p.value: words for p, words in POOL_CHOICES.items()}
     if plan.status == PlanStatus.succeeded:
-        context |= _rows_context(session, stored, viewer) | _unfilled_context(session, stored)
+        empty = repo.unfilled(session, stored)
+        context |= _rows_context(session, stored, viewer, empty) | _unfilled_context(session, stored, empty)
     return render.page(request, "plan.html", viewer, status_code=status_code, **context, **extra)
 
 
-def _rows_context(session: Session, plan, viewer) -> dict:
-    """What the proposed assignments' rows need (the whole table, or one row answered in place)."""
+def _rows_context(session: Session, plan, viewer, empty: list[UnfilledPublic] | None = None) -> dict:
+    """What the proposed assignments' rows need (the whole table, or one row answered in place); with the empty
+    seats, their requests too."""
     assignments = repo.assignments(session, plan, [])
     by_request = defaultdict(list)
     for a in assignments:
         by_request[a.request_id].append(a)
-    ids = set(by_request) | {u.request_id for u in repo.unfilled(session, plan)}
+    ids = set(by_request) | {u.request_id for u in empty or []}
     requests = repo.requests_by_id(session, ids)
     made = {a.deployment_id for a in assignments if a.deployment_id}
     planned = repo.deployment_statuses(session, made)
@@ -167,13 +169,13 @@ def _rows_context(session: Session, plan, viewer) -> dict:
     }
 
 
-def _unfilled_context(session: Session, plan) -> dict:
+def _unfilled_context(session: Session, plan, empty: list[UnfilledPublic]) -> dict:
     """The empty seats, a card per position, their reasons in plain words."""
     unfilled = defaultdict(list)
-    for u in repo.unfilled(session, plan):
+    for u in empty:
         unfilled[u.position_id].append(u)
     notes = list((plan.summary or {}).get("messages") or [])
-    names = _names(session, [u.reason for u in repo.unfilled(session, plan)] + _competitor_texts(unfilled) + notes)
+    names = _names(session, [u.reason for u in empty] + _competitor_texts(unfilled) + notes)
     return {
         "unfilled": list(unfilled.values()),
         "reasons": partial(plain_reasons, names=names),
