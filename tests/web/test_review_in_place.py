@@ -63,10 +63,14 @@ def test_decisions_happen_in_place_and_keep_the_focus_on_the_row(page, token, sh
     expect(page.locator("#open-count")).to_have_text(f"{open_count} proposals still to decide.")
 
 
-def test_resolve_keeps_the_planning_date_and_the_old_plan_turns_read_only(page, token):
+def test_exports_then_resolve_keeps_the_planning_date_and_the_old_plan_turns_read_only(page, token):
     sign_in(page, token("planner"))
     old_url = _start_plan(page)
     old_id = old_url.rsplit("/", 1)[1]
+    for link, ending in (("Download XLSX", ".xlsx"), ("Assignments CSV", ".csv"), ("Unfilled CSV", ".csv")):
+        with page.expect_download() as download:
+            page.get_by_role("link", name=link).click()
+        assert download.value.suggested_filename.endswith(ending) and download.value.failure() is None
     page.get_by_role("button", name="Re-solve").click()
     expect(page.get_by_role("heading", name="Proposed assignments")).to_be_visible(timeout=PLAN_TIMEOUT)
     assert page.url != old_url
