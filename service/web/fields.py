@@ -98,10 +98,16 @@ def text(form: FormData, name: str) -> str:
     return str(form.get(name, "")).strip()
 
 
-def rows(form: FormData, name: str) -> list[Row]:
-    """Every row of a list field as posted (``skills.3.code``), blank ones included, by their form number."""
-    found = {int(k.split(".")[1]) for k in form if k.startswith(f"{name}.") and k.split(".")[1].isdigit()}
-    return [Row(i, {f: text(form, f"{name}.{i}.{f}") for f in ROWS[name]}) for i in sorted(found)]
+def rows(form: FormData, name: str, names: tuple[str, ...] | None = None) -> list[Row]:
+    """Every row of a list field as posted (``skills.3.code``), blank ones included, by their form number; a list
+    within a list (``positions.0.languages``) names its row's fields."""
+    depth = name.count(".") + 1
+    found = {
+        int(k.split(".")[depth])
+        for k in form
+        if k.startswith(f"{name}.") and len(k.split(".")) > depth and k.split(".")[depth].isdigit()
+    }
+    return [Row(i, {f: text(form, f"{name}.{i}.{f}") for f in names or ROWS[name]}) for i in sorted(found)]
 
 
 def filled(found: list[Row]) -> list[dict]:
@@ -109,21 +115,22 @@ def filled(found: list[Row]) -> list[dict]:
     return [{k: v for k, v in row.values.items() if v} for row in found if not row.blank]
 
 
-def shown(stored: list[dict], name: str) -> list[Row]:
+def shown(stored: list[dict], name: str, names: tuple[str, ...] | None = None) -> list[Row]:
     """Stored rows for the form, and blank ones to fill in."""
-    drawn = [
-        Row(i, {f: "" if item.get(f) is None else str(item[f]) for f in ROWS[name]}) for i, item in enumerate(stored)
-    ]
-    return drawn + blanks(name, len(drawn))
+    fields = names or ROWS[name]
+    drawn = [Row(i, {f: "" if item.get(f) is None else str(item[f]) for f in fields}) for i, item in enumerate(stored)]
+    return drawn + blanks(name, len(drawn), names)
 
 
-def blanks(name: str, start: int) -> list[Row]:
-    return [Row(start + i, dict.fromkeys(ROWS[name], "")) for i in range(BLANK_ROWS)]
+def blanks(name: str, start: int, names: tuple[str, ...] | None = None) -> list[Row]:
+    return [Row(start + i, dict.fromkeys(names or ROWS[name], "")) for i in range(BLANK_ROWS)]
 
 
-def redrawn(found: list[Row], name: str) -> list[Row]:
+def redrawn(found: list[Row], name: str, names: tuple[str, ...] | None = None) -> list[Row]:
     """The posted rows drawn again after a refusal, with a blank row or two if none is left."""
-    return found if any(r.blank for r in found) else found + blanks(name, max((r.index for r in found), default=-1) + 1)
+    if any(r.blank for r in found):
+        return found
+    return found + blanks(name, max((r.index for r in found), default=-1) + 1, names)
 
 
 def sent_indexes(posted: dict[str, list[Row]]) -> dict[str, list[int]]:
@@ -133,19 +140,45 @@ def sent_indexes(posted: dict[str, list[Row]]) -> dict[str, list[int]]:
 
 def choices(session: Session) -> dict:
     """The reference lists a record form picks its codes from."""
-    languages = sorted(
-        ((lang.alpha_2, lang.name) for lang in pycountry.languages if hasattr(lang, "alpha_2")), key=lambda x: x[1]
-    )
-    first = [x for code in UN_LANGUAGES for x in languages if x[0] == code]
     return {
-        "skills": [(s.code, f"{s.name} ({s.code})") for s in reference.skills(session)],
-        "languages": first + [x for x in languages if x[0] not in UN_LANGUAGES],
+        "skills": skill_options(session),
+        "languages": language_options(),
         "states": [(s.iso3, f"{s.name} ({s.iso3})") for s in reference.member_states(session)],
         "missions": [(m.code, f"{m.code}: {m.name}") for m in reference.missions(session)],
         "credential_types": [(t.code, f"{t.name} ({t.code})") for t in credentials.types(session, active=True)],
         "levels": list(Level),
         "proficiencies": list(enumerate(PROFICIENCY, 1)),
     }
+
+
+def language_options() -> list[tuple[str, str]]:
+    """The languages to pick from: (code, name), the UN's six official ones first."""
+    languages = sorted(
+        ((lang.alpha_2, lang.name) for lang in pycountry.languages if hasattr(lang, "alpha_2")), key=lambda x: x[1]
+    )
+    first = [x for code in UN_LANGUAGES for x in languages if x[0] == code]
+    return first + [x for x in languages if x[0] not in UN_LANGUAGES]
+
+
+def skill_options(session: Session) -> list[tuple[str, str]]:
+    """The skills to pick from: (code, "Name (CODE)"), so a search finds a skill by its name or its code."""
+    return [(s.code, f"{s.name} ({s.code})") for s in reference.skills(session)]
+
+
+def pick(typed: str, options: list[tuple[str, str]]) -> str | None:
+    """The code of the entry typed or picked: its label ("Name (CODE)"), its code or its name, in any case."""
+    wanted = typed.strip().casefold()
+    for code, label in options:
+        if wanted in (code.casefold(), label.casefold(), label.removesuffix(f" ({code})").casefold()):
+            return code
+    return None
+
+
+def not_known(typed: str, options: list[tuple[str, str]], what: str) -> str:
+    """Why a typed entry was not taken, with the entries it is part of (three at most) to choose from."""
+    near = [label for _, label in options if typed.strip().casefold() in label.casefold()][:3]
+    hint = f"did you mean {' or '.join(near)}?" if near else "type part of its name or code and pick it from the list"
+    return f"“{typed}” is not a known {what}: {hint}"
 
 
 def errors(

@@ -1,9 +1,20 @@
 """Turn posted forms into API payloads, and API errors back into messages beside the fields."""
 
-from pydantic import ValidationError
+import re
+
+from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData
 
-from schemas.roster import EMAIL, ISO3, SKILL_CODE
+from schemas.numbers import FROM_TEXT
+from schemas.roster import (
+    EMAIL,
+    ISO3,
+    SKILL_CODE,
+    CapacityRequestCreate,
+    PositionCreate,
+    PositionUpdate,
+    check_position,
+)
 from service.platform.errors import RosterError
 
 POSITION_FIELDS = (
@@ -20,6 +31,11 @@ POSITION_FIELDS = (
     "trainer_ratio",
 )
 POSITION_FLAGS = ("all_or_nothing", "same_offer")
+POSITION_LISTS = {  # a position's list drawn as rows -> the fields of one row
+    "required_skills": ("code", "min_proficiency"),
+    "desired_skills": ("code", "min_proficiency"),
+    "languages": ("code", "min_level"),
+}
 REQUEST_FIELDS = (
     "mission",
     "title",
@@ -35,20 +51,6 @@ REQUEST_FIELDS = (
 
 def _number(text: str) -> int | str:
     return int(text) if text.strip().isdigit() else text.strip()
-
-
-def parse_codes(text: str, minimum: str) -> list[dict]:
-    """``SSR-POLICY:3, DDR-DESIGN`` -> [{code, <minimum>: 3}, {code}]; bad numbers go on for the API to refuse."""
-    items: list[dict[str, object]] = []
-    for part in text.replace(";", ",").split(","):
-        code, _, level = part.strip().partition(":")
-        if not code.strip():
-            continue
-        item: dict[str, object] = {"code": code.strip()}
-        if level.strip():
-            item[minimum] = _number(level)
-        items.append(item)
-    return items
 
 
 def format_codes(items: list, minimum: str) -> str:
@@ -79,7 +81,8 @@ def request_values(form: FormData) -> dict:
 
 
 def position_rows(form: FormData) -> list[dict]:
-    """Every position row of the form, as posted: {index, id, remove, values}."""
+    """Every position row of the form, as posted: {index, id, remove, values} (its lists are read as rows by the
+    page, which knows the skills to pick from)."""
     indexes = sorted(
         {int(key.split(".")[1]) for key in form if key.startswith("positions.") and key.split(".")[1].isdigit()}
     )
@@ -88,9 +91,6 @@ def position_rows(form: FormData) -> list[dict]:
         get = lambda name, i=i: str(form.get(f"positions.{i}.{name}", "")).strip()  # noqa: E731
         values: dict[str, object] = {name: get(name) for name in POSITION_FIELDS if get(name)}
         values |= {flag: True for flag in POSITION_FLAGS if get(flag)}
-        values["required_skills"] = parse_codes(get("required_skills"), "min_proficiency")
-        values["desired_skills"] = parse_codes(get("desired_skills"), "min_proficiency")
-        values["languages"] = parse_codes(get("languages"), "min_level")
         values["assessment_stages"] = [str(stage) for stage in form.getlist(f"positions.{i}.assessment_stages")]
         values["required_credentials"] = [str(c) for c in form.getlist(f"positions.{i}.required_credentials")]
         for name in ("count", "trainees", "trainer_ratio"):
@@ -127,7 +127,7 @@ def _beside_field(key: str, message: str) -> str:
     first = message.split(" ", 1)[0]
     parts = key.split(".")
     is_row = len(parts) == 2 and parts[0] == "positions"
-    if is_row and first in POSITION_FIELDS + POSITION_FLAGS:
+    if is_row and first in (*POSITION_FIELDS, *POSITION_FLAGS, *POSITION_LISTS):
         return f"{key}.{first}"
     if key in ("form", "") and first in REQUEST_FIELDS:
         return first
@@ -175,6 +175,87 @@ def in_words(err) -> str:
     if kind in PLAIN:
         return PLAIN[kind].format_map(context)
     return err.get("msg", "invalid value").removeprefix("Value error, ")
+
+
+# The schema's field names in the rules' messages ("end_date … is before start_date …"), as the form labels them.
+FIELD_WORDS = {
+    "start_date": "start date",
+    "end_date": "end date",
+    "grade_min": "lowest grade",
+    "grade_max": "highest grade",
+    "trainer_ratio": "trainees per trainer",
+    "all_or_nothing": "“all or nothing”",
+    "same_offer": "“one offer”",
+    "'group'": "the group label",
+    "required_skills": "required skills",
+    "desired_skills": "desired skills",
+    "assessment_stages": "assessment stages",
+    "required_credentials": "required credentials",
+    "deploy_by": "deploy by",
+}
+_FIELD_NAMES = re.compile("|".join(rf"(?<!\w){re.escape(name)}(?!\w)" for name in FIELD_WORDS))
+
+
+# An API address in a message ("(POST /deployments/7/consent)", ": see GET /reference/skills for valid codes"):
+# the page's reader has the list or the button at hand instead.
+_ADDRESSES = re.compile(r"\s*\((?:GET|POST|PATCH|PUT|DELETE) [^)]*\)|:? see (?:GET|POST) \S+(?: for valid codes)?")
+
+
+def plain(message: str) -> str:
+    """A service's message as a page says it: the schema's field names as the form labels them, no API address."""
+    return _FIELD_NAMES.sub(lambda m: FIELD_WORDS[m[0]], _ADDRESSES.sub("", message))
+
+
+def worded(errors: dict[str, list[str]]) -> dict[str, list[str]]:
+    """The messages in the form's words (see ``plain``)."""
+    return {key: [plain(m) for m in messages] for key, messages in errors.items()}
+
+
+def merge(into: dict[str, list[str]], more: dict[str, list[str]]) -> dict[str, list[str]]:
+    for key, messages in more.items():
+        into.setdefault(key, []).extend(m for m in messages if m not in into.get(key, []))
+    return into
+
+
+def _checked(model: type[BaseModel], values: dict, prefix: str = "") -> dict[str, list[str]]:
+    try:
+        model.model_validate(values, context=FROM_TEXT)
+    except ValidationError as exc:
+        return errors_of(exc, prefix)
+    return {}
+
+
+REQUEST_SELECTS = ("mission", "level", "status")
+POSITION_SELECTS = ("level", "category", "grade_min", "grade_max")
+
+
+def _chosen(found: dict[str, list[str]], selects: tuple[str, ...]) -> dict[str, list[str]]:
+    """A list left unchosen is said so ("choose one", not "fill it in")."""
+    pick = lambda key, m: CHOOSE if m == REQUIRED and key.rsplit(".", 1)[-1] in selects else m  # noqa: E731
+    return {key: [pick(key, m) for m in messages] for key, messages in found.items()}
+
+
+def request_errors(values: dict) -> dict[str, list[str]]:
+    """Every error of the request's own fields (positions aside), as POST /requests reads them."""
+    return _chosen(_checked(CapacityRequestCreate, values | {"positions": []}), REQUEST_SELECTS)
+
+
+def position_errors(values: dict, prefix: str) -> dict[str, list[str]]:
+    """Every error of one position at once: its fields' and, beside them, the rules across the fields that are
+    right (pydantic checks those rules only once every field is right, hence the errors in waves)."""
+    found = _chosen(_checked(PositionCreate, values, prefix), POSITION_SELECTS)
+    if not found:
+        return found
+    wrong = {key.removeprefix(prefix).split(".")[0] for key in found}
+    rest = {k: v for k, v in values.items() if k not in wrong}
+    try:
+        check_position(PositionUpdate.model_validate(rest, context=FROM_TEXT))
+    except ValidationError:
+        pass  # already said, field by field
+    except ValueError as exc:
+        message = str(exc)
+        merge(found, {_key(prefix, (), message): [message]})
+    return found
 
 
 def errors_of(exc: Exception, prefix: str = "") -> dict[str, list[str]]:

@@ -16,7 +16,7 @@ from service.reference import repository as reference
 from service.requests import repository as repo
 from service.requests import service as requests_service
 from service.requests.service import PositionEdit, PositionRejected
-from service.web import forms, render
+from service.web import fields, forms, render
 from service.web.session import ContributorViewer, CurrentViewer, DeciderViewer, PostedForm, Viewer
 
 router = APIRouter(prefix="/ui/requests")
@@ -39,6 +39,8 @@ def _choices(session: Session) -> dict:
         "credential_names": credentials.names(session),
         # a new position's boxes start ticked with the defaults of "any category" (the script follows the category)
         "any_defaults": credentials.defaults_for(session, None),
+        "language_options": fields.language_options(),
+        "proficiencies": list(enumerate(fields.PROFICIENCY, 1)),
     }
 
 
@@ -92,13 +94,15 @@ def new_request(request: Request, session: SessionDep, viewer: ContributorViewer
 @router.post("/new")
 def create_request(request: Request, session: SessionDep, viewer: ContributorViewer, form: PostedForm):
     """Create a request with its positions, validated exactly as POST /requests (a state's is proposed to HQ)."""
-    values, rows = forms.request_values(form), forms.position_rows(form)
+    values, rows, errors = _read(form, fields.skill_options(session))
     wanted = [r for r in rows if not r["blank"] and not r["remove"]]
+    if errors := _all_errors(values, wanted, errors, for_state=viewer.principal.role == Role.member_state):
+        return _form(request, session, viewer, None, values, rows or [_blank_row(0)], errors, 422)
     try:
         body = CapacityRequestCreate.model_validate(values | {"positions": [r["values"] for r in wanted]})
         created = requests_service.create_request(Unit.of(session, viewer.principal), body=body)
     except (ValidationError, RosterError) as exc:
-        errors = _renumber(forms.errors_of(exc), wanted)
+        errors = forms.worded(_renumber(forms.errors_of(exc), wanted))
         return _form(request, session, viewer, None, values, rows or [_blank_row(0)], errors, 422)
     done = "sent to HQ, which accepts or declines it" if created.status == RequestStatus.proposed else "created"
     return render.redirect(f"/ui/requests/{created.id}", f"Request {created.id} {done}.")
@@ -131,7 +135,8 @@ def _request_page(
         item=repo.to_public(found),
         place=repo.place(found, names),
         asking_state_name=names.get(found.requested_by_state or "", found.requested_by_state),
-        codes=forms.format_codes,
+        skill_names={code: label.removesuffix(f" ({code})") for code, label in fields.skill_options(session)},
+        language_names=dict(fields.language_options()),
         credential_names=credentials.names(session),
         can_edit=found.status != RequestStatus.declined
         and (principal.role == Role.hq or (principal.role == Role.member_state and own_proposal)),
@@ -196,8 +201,13 @@ def edit_request(request: Request, session: SessionDep, viewer: ContributorViewe
 
 @router.post("/{request_id}/edit")
 def update_request(request: Request, session: SessionDep, viewer: ContributorViewer, form: PostedForm, request_id: int):
-    """Apply the edit in one transaction: the request's fields, then each position changed, added or removed."""
-    values, rows = forms.request_values(form), forms.position_rows(form)
+    """Apply the edit in one transaction: the request's fields, then each position changed, added or removed; every
+    error of the form at once, a required field cleared among them, before anything is tried."""
+    values, rows, errors = _read(form, fields.skill_options(session))
+    kept = [r for r in rows if not r["remove"] and (r["id"] or not r["blank"])]
+    stored = repo.to_public(repo.get_visible(session, viewer.principal, request_id))
+    if errors := _all_errors(values, kept, errors, for_state=stored.requested_by_state is not None):
+        return _form(request, session, viewer, stored, values, rows, errors, 422)
     edits = (
         PositionEdit(row["index"], int(row["id"]) if row["id"] else None, row["remove"], row["values"])
         for row in rows
@@ -213,10 +223,51 @@ def update_request(request: Request, session: SessionDep, viewer: ContributorVie
             position_changes=_position_changes,
         )
     except (ValidationError, RosterError, PositionRejected) as exc:
-        errors = _errors(exc)
+        errors = forms.worded(_errors(exc))
         found = repo.to_public(repo.get_visible(session, viewer.principal, request_id))
         return _form(request, session, viewer, found, values, rows, errors, 422)
     return render.redirect(f"/ui/requests/{request_id}", "Request saved.")
+
+
+def _read(form, skills: list[tuple[str, str]]) -> tuple[dict, list[dict], dict[str, list[str]]]:
+    """The request's fields and its positions as posted, each position's lists read as rows with the skills picked
+    mapped back to their codes; and the entries that are no skill or lack one, beside their rows."""
+    values, rows = forms.request_values(form), forms.position_rows(form)
+    errors: dict[str, list[str]] = {}
+    for row in rows:
+        prefix = f"positions.{row['index']}."
+        row["lists"] = {n: fields.rows(form, prefix + n, names) for n, names in forms.POSITION_LISTS.items()}
+        for name, found in row["lists"].items():
+            items = (_item(prefix + name, r, skills, errors) for r in found if not r.blank)
+            row["values"][name] = [item for item in items if item]
+    return values, rows, errors
+
+
+def _item(name: str, row: fields.Row, skills: list[tuple[str, str]], errors: dict[str, list[str]]) -> dict | None:
+    """One row of a position's list as the API takes it ({code, min_…}); a skill typed or picked by its name or
+    code; none for a row whose entry is missing or not known, said beside it."""
+    typed, key = row.values["code"], f"{name}.{row.index}.code"
+    code = typed if name.endswith(".languages") else fields.pick(typed, skills)
+    if not typed:
+        errors[key] = [f"{forms.CHOOSE}, or set the level back to “—” to leave the row out"]
+    elif code is None:
+        errors[key] = [fields.not_known(typed, skills, "skill")]
+    if not code:
+        return None
+    return {"code": code} | {k: int(v) if v.isdigit() else v for k, v in row.values.items() if k != "code" and v}
+
+
+def _all_errors(
+    values: dict, positions: list[dict], errors: dict[str, list[str]], *, for_state: bool
+) -> dict[str, list[str]]:
+    """Every error of the form at once, as the API would find them: the request's fields (HQ's names a mission),
+    each position's fields and rules, the skills not known; what only the stored rows can tell, the service says."""
+    found = forms.request_errors(values)
+    if not for_state and not values.get("mission"):
+        forms.merge(found, {"mission": [forms.CHOOSE]})
+    for row in positions:
+        forms.merge(found, forms.position_errors(row["values"], f"positions.{row['index']}."))
+    return forms.worded(forms.merge(found, errors))
 
 
 def _changes(before: CapacityRequestPublic, values: dict) -> dict:
@@ -258,6 +309,20 @@ def _row_of(index: int, position) -> dict:
     }
 
 
+def _lists(row: dict, labels: dict[str, str]) -> dict[str, list[fields.Row]]:
+    """A position's lists as rows to draw: as posted after a refusal (what was typed kept), else as stored, a skill
+    shown by its name and code; with blank rows to fill in."""
+    if "lists" in row:
+        return {name: fields.redrawn(found, name, forms.POSITION_LISTS[name]) for name, found in row["lists"].items()}
+    drawn = {}
+    for name, names in forms.POSITION_LISTS.items():
+        items = row["values"].get(name) or []
+        if name != "languages":
+            items = [item | {"code": labels.get(item["code"], item["code"])} for item in items]
+        drawn[name] = fields.shown(items, name, names)
+    return drawn
+
+
 def _blank_row(index: int) -> dict:
     return {"index": index, "id": "", "remove": False, "values": {}, "blank": True}
 
@@ -285,6 +350,9 @@ def _form(
 ):
     asking = viewer.principal.role == Role.member_state
     title = f"Edit request {item.id}" if item else ("Ask for capacity" if asking else "New capacity request")
+    skills = fields.skill_options(session)
+    for row in rows:
+        row["lists"] = _lists(row, dict(skills))
     return render.page(
         request,
         "request_form.html",
@@ -295,7 +363,7 @@ def _form(
         values=values,
         rows=rows,
         errors=errors,
-        codes=forms.format_codes,
+        skills=skills,
         asking_state=viewer.principal.state if asking else None,
         **_choices(session),
     )

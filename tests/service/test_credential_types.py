@@ -280,8 +280,10 @@ class TestTheRequestForm:
                 "positions.0.start_date": position["start_date"],
                 "positions.0.end_date": position["end_date"],
                 "positions.0.count": "1",
-                "positions.0.required_skills": "SSR-STRATEGY:3",
-                "positions.0.languages": "fr:4",
+                "positions.0.required_skills.0.code": "SSR-STRATEGY",
+                "positions.0.required_skills.0.min_proficiency": "3",
+                "positions.0.languages.0.code": "fr",
+                "positions.0.languages.0.min_level": "4",
             },
             follow_redirects=False,
         )

@@ -31,7 +31,14 @@ from tests.web.conftest import TODAY, sign_in
 HOSTILE = '<a href="https://evil.example/">x</a> <b>Bold</b><br><img src=x onerror="window.pwned=1"> Ane'
 ROLES = [("admin", None), ("hq", None), ("planner", None), ("member_state", "NOR")]
 # GET routes under /ui that are not pages: a redirect, an event stream, a download.
-NOT_PAGES = {"/ui", "/ui/plans/{plan_id}/events", "/ui/gaps.csv"}
+NOT_PAGES = {
+    "/ui",
+    "/ui/plans/{plan_id}/events",
+    "/ui/gaps.csv",
+    "/ui/plans/{plan_id}/export",
+    "/ui/deployments/export",
+    "/ui/gaps/export",
+}
 # Recorded in the page before any of its own scripts run (Playwright's init scripts are not subject to CSP).
 RECORD_VIOLATIONS = """
 window.violations = [];
@@ -99,7 +106,7 @@ def hostile(databases, template_url):
         call = client.post("/calls", json=opened, headers=hq).json()
         nominated = {"position_id": position, "expert_id": expert["id"], "note": HOSTILE[:1000]}
         assert client.post(f"/calls/{call['id']}/nominations", json=nominated, headers=norway).status_code == 201
-        factories.deploy(app.state.engine, position, expert=expert["id"])
+        deployed = factories.deploy(app.state.engine, position, expert=expert["id"])
         offer = client.post("/offers", json=factories.offer(title=HOSTILE[:200]), headers=norway).json()
         visit = {"visited_on": "2026-11-02", "team": HOSTILE[:200], "result": "passed", "note": HOSTILE[:2000]}
         assert client.post(f"/offers/{offer['id']}/assessments", json=visit, headers=hq).status_code == 201
@@ -113,6 +120,7 @@ def hostile(databases, template_url):
         "offer_id": offer["id"],
         "call_id": call["id"],
         "expert_id": expert["id"],
+        "deployment_id": deployed,
     }
     with serve(app) as url:
         yield {"url": url, "app": app, "tokens": tokens, "ids": ids}
@@ -174,7 +182,7 @@ def test_the_gantt_and_the_tables_show_a_hostile_name_as_typed(hostile_page, hos
     page.goto("/ui/deployments")
     page.locator("#gantt-mission .main-svg").first.wait_for()
     bars = page.locator("#gantt-mission svg text").all_text_contents()
-    assert any(t.startswith(f"{HOSTILE} (E") for t in bars), bars  # the bar's label, whole, as typed
+    assert any(t.startswith(f"{HOSTILE}, seat 1") for t in bars), bars  # the bar's label (its seat), whole, as typed
     ticks = page.locator("#gantt-person .ytick text").all_text_contents()
     assert any(t.startswith('<a href="https://evil.example/">x</a> <b>Bold</b>') for t in ticks), ticks
     top = page.evaluate(TOP_BAR)  # "<" sorts first: the hostile name is the person chart's top row

@@ -23,6 +23,10 @@
       else if (el.tagName === "SELECT") el.selectedIndex = 0;
       else if (el.tagName !== "LABEL") el.value = "";
     });
+    copy.querySelectorAll("fieldset.rows").forEach(function (set) {
+      set.dataset.name = set.dataset.name.replace(old, "positions." + next + ".");
+      set.id = "rows-" + set.dataset.name;
+    });
     copy.querySelectorAll("label.check").forEach(function (l) {
       const box = l.querySelector("input");
       if (box && box.name.endsWith(".remove")) l.remove();
