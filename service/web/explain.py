@@ -34,7 +34,7 @@ HINTS = {
 # The solver's codes for experts and offers (E17, O4), seats (P12-3) and groups (R7:MINUSCA-7-team).
 CODE = re.compile(r"\b(?:[EO]\d+|P\d+-\d+|R\d+:[A-Za-z0-9_.-]*[A-Za-z0-9])")
 SKILL = re.compile(r"\bskill ([A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*)\b")
-SEAT_LIST = re.compile(r"\bP\d+-\d+(?:, P\d+-\d+)+")
+SEAT_LIST = re.compile(r"\b(P\d+-\d+(?:, P\d+-\d+)+)( has no eligible supplier)?")
 # The solver counts as "n are ...": one candidate "is".
 SINGULAR = [
     (re.compile(r"\b1 are\b"), "1 is"),
@@ -56,9 +56,10 @@ def codes(texts: list[str]) -> set[str]:
 
 
 def _seats(match: re.Match, names: Mapping[str, str]) -> str:
-    """``P10-1, P10-2, P10-3`` → "Engineering team (seats 1, 2 and 3)"; a list over several positions, each named."""
+    """``P10-1, P10-2, P10-3 has no eligible supplier`` → "Engineering team (seats 1, 2 and 3) have no eligible
+    candidate"; a list over several positions names each."""
     by_position: dict[str, list[str]] = {}
-    for code in match.group(0).split(", "):
+    for code in match.group(1).split(", "):
         position, _, seat = code.partition("-")
         by_position.setdefault(position, []).append(seat)
     said = []
@@ -66,14 +67,13 @@ def _seats(match: re.Match, names: Mapping[str, str]) -> str:
         title = names.get(f"{position}-{seats[0]}", "").rsplit(" (seat", 1)[0] or "a position"
         listed = seats[0] if len(seats) == 1 else ", ".join(seats[:-1]) + " and " + seats[-1]
         said.append(f"{title} ({'seat' if len(seats) == 1 else 'seats'} {listed})")
-    return "; ".join(said) + " \0"  # marks a plural subject for the verb that follows
+    return "; ".join(said) + (" have no eligible candidate" if match.group(2) else "")
 
 
 def plain(text: str, names: Mapping[str, str]) -> str:
     """The solver's sentence with names for its codes and "1 is" for "1 are"."""
     text = re.sub(r"\b([EO]\d+) by (P\d+-\d+)", r"\1 went to \2", text)
     text = SEAT_LIST.sub(lambda m: _seats(m, names), text)
-    text = re.sub(r" \0 has no eligible supplier", " have no eligible candidate", text).replace(" \0", "")
     text = CODE.sub(lambda m: names.get(m.group(0), "someone"), text)
     text = SKILL.sub(lambda m: f"skill {names.get('skill:' + m.group(1), m.group(1))}", text)
     for pattern, said in SINGULAR:
