@@ -83,7 +83,7 @@ def list_plans(
     settings filled in."""
     defaults = {"today": date.today().isoformat(), "time_limit": 10, "min_readiness": "assessed", "candidates": "both"}
     if from_ is not None:
-        defaults |= _settings_of(repo.get(session, from_))
+        defaults |= _settings_of(repo.get(session, from_)) | {"from": from_}
     return _start_form(request, session, viewer, defaults, {})
 
 

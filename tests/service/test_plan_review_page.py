@@ -60,7 +60,7 @@ def test_start_another_plan_keeps_the_planning_date_and_settings(client, auth, e
     review = client.get(f"/ui/plans/{plan['id']}").text
     assert f'href="/ui/plans?from={plan["id"]}"' in review and 'action="/ui/plans/' in review
     form = client.get(f"/ui/plans?from={plan['id']}").text
-    assert 'name="today" type="date" value="2027-02-01"' in form
+    assert 'name="today" type="date" value="2027-02-01"' in form and 'id="seeded"' in form
     assert '<option value="ready" selected>' in form and '<option value="roster" selected>' in form
 
 
