@@ -20,6 +20,7 @@ from schemas.enums import GRADE_RANK, AssessmentResult, CandidatePool, ReviewSta
 from schemas.ids import SeatId, SupplierId
 from schemas.plan import Plan as SolverPlan
 from service.planning import repository as repo
+from service.planning import scoring
 from service.platform.tables import (
     CapacityRequest,
     Expert,
@@ -290,7 +291,7 @@ def plan_rows(plan_id: int, result: SolverPlan, seats: Seats) -> tuple[list[Plan
                 start_date=position.start_date,
                 end_date=position.end_date,
                 score=a.score,
-                total=sum(a.score.values()),
+                total=scoring.total(a.score),
                 review=ReviewStatus.pinned if a.pinned else ReviewStatus.proposed,
             )
         )
