@@ -1,9 +1,11 @@
 """Page: the skill × level × quarter heatmap of demand against the supply that could take the seats, with the seats
 the latest plan left empty in each cell, and its exports."""
 
+from collections.abc import Mapping
 from datetime import date
 
 from fastapi import APIRouter, Request
+from sqlmodel import Session
 
 from schemas.enums import Level, Role
 from schemas.reports import GapReport, UnfilledSeat
@@ -12,6 +14,7 @@ from service.reports import service
 from service.reports.gaps import GapFilter
 from service.web import render
 from service.web.explain import plain_reasons
+from service.web.plans import _names as code_names  # the plan page's names for the solver's codes: one copy
 from service.web.session import CurrentViewer, Viewer
 
 router = APIRouter(prefix="/ui")
@@ -29,18 +32,28 @@ def _filter(mission: str | None, level: str | None, skill: str | None) -> GapFil
     )
 
 
-def _seats(report: GapReport, places: dict[int, dict], viewer: Viewer) -> dict[str, dict]:
-    """Each empty seat of the latest plan, keyed ``position-seat``, in the planners' words."""
+def _seats(session: Session, report: GapReport, places: dict[int, dict], viewer: Viewer) -> dict[str, dict]:
+    """Each empty seat of the latest plan, keyed ``position-seat``, in the planners' words: the solver's codes named
+    as on the plan page; people named to the plans' roles only (a Member State reads "someone")."""
     plan = report.latest_plan
     if plan is None:
         return {}
-    alternatives = plan.id if viewer.can(*STAFF) else None
-    return {f"{u.position_id}-{u.seat}": _seat(u, places.get(u.position_id), alternatives) for u in report.unfilled}
+    staff = viewer.can(*STAFF)
+    texts = [u.reason for u in report.unfilled] + [
+        f"{c.get('supplier_id')} {c.get('taken_by')} {c.get('why')}"
+        for u in report.unfilled
+        for c in u.detail.get("competitors") or []
+    ]
+    names = {code: name for code, name in code_names(session, texts).items() if staff or code[0] not in "EO"}
+    return {
+        f"{u.position_id}-{u.seat}": _seat(u, places.get(u.position_id), plan.id if staff else None, names)
+        for u in report.unfilled
+    }
 
 
-def reasons(detail: dict, reason: str) -> list[str]:
+def reasons(detail: dict, reason: str, names: Mapping[str, str] | None = None) -> list[str]:
     """The plan's funnel in plain words; when it left someone and nobody took them elsewhere, what kept them out."""
-    lines = plain_reasons(detail) or [reason]
+    lines = plain_reasons(detail, names) or [reason]
     left = int(detail.get("eligible") or 0)
     if left and not detail.get("competitors"):
         lines.append(
@@ -50,7 +63,7 @@ def reasons(detail: dict, reason: str) -> list[str]:
     return lines
 
 
-def _seat(u: UnfilledSeat, place: dict | None, plan_id: int | None) -> dict:
+def _seat(u: UnfilledSeat, place: dict | None, plan_id: int | None, names: Mapping[str, str]) -> dict:
     lacking = [
         f"{g.name}: {g.candidates} candidate{' who passes' if g.candidates == 1 else 's who pass'} every other rule "
         f"{'lacks' if g.candidates == 1 else 'lack'} it"
@@ -63,7 +76,7 @@ def _seat(u: UnfilledSeat, place: dict | None, plan_id: int | None) -> dict:
         "position_id": u.position_id,
         "place": place["mission"] if place else (u.mission or "outside a mission"),
         "seat": u.seat,
-        "reasons": reasons(u.detail, u.reason),
+        "reasons": reasons(u.detail, u.reason, names),
         "credentials": lacking,
         "alternatives": (
             f"/ui/plans/{plan_id}/positions/{u.position_id}/alternatives?seat={u.seat}" if plan_id else None
@@ -122,7 +135,7 @@ def gaps(
         level=f.level.value if f.level else None,
         skill=f.skill,
     )
-    seats = _seats(report, places, viewer)
+    seats = _seats(session, report, places, viewer)
     return render.page(
         request,
         "gaps.html",
