@@ -80,6 +80,12 @@ def expert_of(e: Expert) -> si.Expert:
     )
 
 
+def active_roster(session: Session) -> list[si.Expert]:
+    """The solver's view of every active expert (``build_instance`` takes it ready-made from a caller that keeps it
+    while the roster's version stands still: the gap report)."""
+    return [expert_of(e) for e in repo.active_experts(session)]
+
+
 def offer_of(o: Offer) -> si.Offer:
     return si.Offer(
         id=supplier_id(None, o.id),
@@ -176,6 +182,7 @@ def build_instance(
     parent_plan_id: int | None = None,
     pins: Sequence[dict[str, Any]] = (),
     replacing: Collection[int] = (),
+    roster: Sequence[si.Expert] | None = None,
 ) -> tuple[si.Instance, Seats]:
     """The solver's view of the open positions in scope and everyone who might fill them (``replacing``:
     deployments at risk whose seats count as open, and whose suppliers' time counts as free)."""
@@ -192,12 +199,11 @@ def build_instance(
                 sid = seats.seat_id(p.id, n)
                 seats.by_id[sid] = (p, n)
                 positions.append(seat_of(p, r, sid, repo.hosts_of(r, hosts), candidates))
-    experts = repo.active_experts(session)
     offers = repo.open_offers(session, today)
     position_ids = {p.id for p, _ in rows}
     instance = si.Instance(
         today=today,
-        experts=[expert_of(e) for e in experts],
+        experts=list(roster) if roster is not None else active_roster(session),
         offers=[offer_of(o) for o in offers],
         positions=positions,
         deployments=[
