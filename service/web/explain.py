@@ -4,6 +4,13 @@
 import re
 from collections.abc import Mapping
 
+from sqlmodel import Session
+
+from schemas.ids import SeatId, SupplierId
+from service.deployments.repository import suppliers
+from service.planning import repository as planning_repo
+from service.reports import repository as reports_repo
+
 RULES = {
     "category": "of the wrong category",
     "level": "not working at this level",
@@ -102,3 +109,21 @@ def plain_reasons(detail: dict, names: Mapping[str, str] | None = None) -> list[
         more = len(competitors) - 5
         lines.append(f"… and {more} more eligible {'candidate' if more == 1 else 'candidates'} went to other seats.")
     return lines
+
+
+def code_names(session: Session, texts: list[str]) -> dict[str, str]:
+    """Names for the solver's codes in these texts: people and offers, seats of positions, teams of requests."""
+    found = codes(texts)
+    people = suppliers(session, [SupplierId.parse(c) for c in found if c[0] in "EO"])
+    names = {str(sid): supplier.name for sid, supplier in people.items()}
+    if any(code.startswith("skill:") for code in found):
+        names |= {f"skill:{code}": f"“{name}”" for code, (name, _) in reports_repo.skill_names(session).items()}
+    for code in found - {c for c in found if c.startswith("skill:")}:
+        if code[0] == "P":
+            seat = SeatId.parse(code)
+            position = planning_repo.position(session, seat.position)
+            names[code] = f"{position.title if position else 'a position'} (seat {seat.seat})"
+        elif code[0] == "R":
+            asked = planning_repo.capacity_request(session, int(code[1:].partition(":")[0]))
+            names[code] = f"the team of request “{asked.title}”" if asked else "a team"
+    return names

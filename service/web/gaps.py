@@ -13,8 +13,7 @@ from service.platform.deps import SessionDep
 from service.reports import service
 from service.reports.gaps import GapFilter
 from service.web import render
-from service.web.explain import plain_reasons
-from service.web.plans import _names as code_names  # the plan page's names for the solver's codes: one copy
+from service.web.explain import code_names, plain_reasons
 from service.web.session import CurrentViewer, Viewer
 
 router = APIRouter(prefix="/ui")

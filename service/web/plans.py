@@ -10,10 +10,9 @@ from pydantic import ValidationError
 from sqlmodel import Session
 
 from schemas.enums import CandidatePool, PlanStatus, Readiness, ReviewStatus
-from schemas.ids import SeatId, SupplierId
+from schemas.ids import SeatId
 from schemas.planning import PlanCreate, Review, SeatPin, UnfilledPublic
 from service.deployments import service as deployments
-from service.deployments.repository import suppliers
 from service.planning import jobs, service
 from service.planning import repository as repo
 from service.planning.undo import UNDOABLE
@@ -21,10 +20,9 @@ from service.platform.deps import SessionDep
 from service.platform.errors import RosterError
 from service.platform.tables import stored_id
 from service.platform.unit import Unit
-from service.reports import repository as reports_repo
 from service.requests import repository as requests_repo
 from service.web import forms, render
-from service.web.explain import codes, plain, plain_reasons
+from service.web.explain import code_names, plain, plain_reasons
 from service.web.session import PlannerViewer, PostedForm, StaffViewer
 
 router = APIRouter(prefix="/ui/plans")
@@ -175,7 +173,7 @@ def _unfilled_context(session: Session, plan, empty: list[UnfilledPublic]) -> di
     for u in empty:
         unfilled[u.position_id].append(u)
     notes = list((plan.summary or {}).get("messages") or [])
-    names = _names(session, [u.reason for u in empty] + _competitor_texts(unfilled) + notes)
+    names = code_names(session, [u.reason for u in empty] + _competitor_texts(unfilled) + notes)
     return {
         "unfilled": list(unfilled.values()),
         "reasons": partial(plain_reasons, names=names),
@@ -190,24 +188,6 @@ def _competitor_texts(unfilled: dict) -> list[str]:
         for u in seats
         for c in u.detail.get("competitors") or []
     ]
-
-
-def _names(session: Session, texts: list[str]) -> dict[str, str]:
-    """Names for the solver's codes in these texts: people and offers, seats of positions, teams of requests."""
-    found = codes(texts)
-    people = suppliers(session, [SupplierId.parse(c) for c in found if c[0] in "EO"])
-    names = {str(sid): supplier.name for sid, supplier in people.items()}
-    if any(code.startswith("skill:") for code in found):
-        names |= {f"skill:{code}": f"“{name}”" for code, (name, _) in reports_repo.skill_names(session).items()}
-    for code in found - {c for c in found if c.startswith("skill:")}:
-        if code[0] == "P":
-            seat = SeatId.parse(code)
-            position = repo.position(session, seat.position)
-            names[code] = f"{position.title if position else 'a position'} (seat {seat.seat})"
-        elif code[0] == "R":
-            asked = repo.capacity_request(session, int(code[1:].partition(":")[0]))
-            names[code] = f"the team of request “{asked.title}”" if asked else "a team"
-    return names
 
 
 def _wants_row(request: Request) -> bool:
@@ -323,7 +303,7 @@ def alternatives(
         for u in why
         for c in u.detail.get("competitors") or []
     ]
-    names = _names(session, texts)
+    names = code_names(session, texts)
     asked = repo.capacity_request(session, position.request_id)
     return render.page(
         request,
@@ -363,7 +343,7 @@ def swap(
             f"/ui/plans/{plan_id}/positions/{position_id}/alternatives?seat={seat}",
             problem="Nothing changed: " + forms.summary(exc),
         )
-    name = _names(session, [supplier, str(SeatId(position_id, seat))])
+    name = code_names(session, [supplier, str(SeatId(position_id, seat))])
     return render.redirect(
         f"/ui/plans/{child.id}",
         f"{name[supplier]} pinned to {name[str(SeatId(position_id, seat))]}; re-solving as plan {child.id}.",
