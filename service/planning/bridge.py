@@ -20,6 +20,7 @@ from schemas.enums import GRADE_RANK, AssessmentResult, CandidatePool, ReviewSta
 from schemas.ids import SeatId, SupplierId
 from schemas.plan import Plan as SolverPlan
 from service.planning import repository as repo
+from service.planning import scoring
 from service.platform.tables import (
     CapacityRequest,
     Expert,
@@ -77,6 +78,12 @@ def expert_of(e: Expert) -> si.Expert:
         credentials={c.code: c.expires_on for c in e.credentials},
         member_state=e.state,
     )
+
+
+def active_roster(session: Session) -> list[si.Expert]:
+    """The solver's view of every active expert (``build_instance`` takes it ready-made from a caller that keeps it
+    while the roster's version stands still: the gap report)."""
+    return [expert_of(e) for e in repo.active_experts(session)]
 
 
 def offer_of(o: Offer) -> si.Offer:
@@ -175,6 +182,7 @@ def build_instance(
     parent_plan_id: int | None = None,
     pins: Sequence[dict[str, Any]] = (),
     replacing: Collection[int] = (),
+    roster: Sequence[si.Expert] | None = None,
 ) -> tuple[si.Instance, Seats]:
     """The solver's view of the open positions in scope and everyone who might fill them (``replacing``:
     deployments at risk whose seats count as open, and whose suppliers' time counts as free)."""
@@ -191,12 +199,11 @@ def build_instance(
                 sid = seats.seat_id(p.id, n)
                 seats.by_id[sid] = (p, n)
                 positions.append(seat_of(p, r, sid, repo.hosts_of(r, hosts), candidates))
-    experts = repo.active_experts(session)
     offers = repo.open_offers(session, today)
     position_ids = {p.id for p, _ in rows}
     instance = si.Instance(
         today=today,
-        experts=[expert_of(e) for e in experts],
+        experts=list(roster) if roster is not None else active_roster(session),
         offers=[offer_of(o) for o in offers],
         positions=positions,
         deployments=[
@@ -284,7 +291,7 @@ def plan_rows(plan_id: int, result: SolverPlan, seats: Seats) -> tuple[list[Plan
                 start_date=position.start_date,
                 end_date=position.end_date,
                 score=a.score,
-                total=sum(a.score.values()),
+                total=scoring.total(a.score),
                 review=ReviewStatus.pinned if a.pinned else ReviewStatus.proposed,
             )
         )

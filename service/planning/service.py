@@ -26,7 +26,7 @@ from schemas.planning import (
 )
 from service.deployments import repository as deployments
 from service.deployments.repository import suppliers
-from service.planning import jobs
+from service.planning import jobs, scoring
 from service.planning import repository as repo
 from service.planning.review import apply as apply_review
 from service.planning.superseding import refuse_if_replaced
@@ -117,12 +117,26 @@ def create_plan(
     return unit.commit(public, status=202)
 
 
+# Every setting a plan stores but its scope and pins: a re-solve plans as its parent did (the planning date and
+# the readiness of offers taken included), not with today's defaults.
+RESOLVE_KEEPS = (
+    "time_limit",
+    "workers",
+    "seed",
+    "weights",
+    "rest_days",
+    "max_state_share",
+    "min_readiness",
+    "candidates",
+    "provisional",
+    "gender_targets",
+    "today",
+)
+
+
 def _resolve_body(parent: Plan, pins: list | None = None) -> PlanCreate:
     """The parent plan's scope and settings, for a re-solve (optionally with planner pins)."""
-    stored = dict(parent.parameters)
-    kept = {
-        k: stored[k] for k in ("time_limit", "workers", "seed", "today", "candidates", "provisional") if k in stored
-    }
+    kept = {k: v for k, v in parent.parameters.items() if k in RESOLVE_KEEPS}
     return PlanCreate(
         request_ids=parent.request_ids,
         horizon_start=parent.horizon_start,
@@ -191,7 +205,8 @@ def assignments(
 
 
 def alternatives(session: Session, *, plan_id: int, position_id: int, seat: int | None, k: int) -> AlternativesPublic:
-    """The best k suppliers for a seat, scored against the stored plan, without a solve."""
+    """The best k suppliers for a seat other than its holder, ranked by the plan's own score for the pair less what
+    the seats they would leave score in the plan, without a solve."""
     import solver
 
     plan = repo.get(session, plan_id)
@@ -206,14 +221,21 @@ def alternatives(session: Session, *, plan_id: int, position_id: int, seat: int 
     if seat_id not in seats:
         raise not_found(f"seat of position {position_id} in plan {plan.id}", seat)
     current = next((a.supplier_id for a in result.assignments if a.position_id == seat_id), None)
-    options = solver.alternatives(instance, result, seat_id, k)
-    ids = [SupplierId.parse(s) for s in [o.supplier_id for o in options] + [current] if s]
-    known = suppliers(session, ids)
+    held = {a.position_id: scoring.total(a.score) for a in result.assignments}
+    every = solver.alternatives(instance, result, seat_id, len(instance.experts) + len(instance.offers))
+    ranked = sorted(
+        (o for o in every if o.supplier_id != current),
+        key=lambda o: (-_net(o, held), -scoring.total(o.score), o.supplier_id),
+    )[:k]
+    known = suppliers(session, [SupplierId.parse(s) for s in [o.supplier_id for o in ranked] + [current] if s])
     data = [
         AlternativePublic(
-            supplier=known[SupplierId.parse(o.supplier_id)], score=o.score, total=o.total, displaces=o.displaces
+            supplier=known[SupplierId.parse(o.supplier_id)],
+            score=o.score,
+            total=scoring.total(o.score),
+            displaces=o.displaces,
         )
-        for o in options
+        for o in ranked
     ]
     return AlternativesPublic(
         position_id=position_id,
@@ -222,6 +244,11 @@ def alternatives(session: Session, *, plan_id: int, position_id: int, seat: int 
         data=data,
         count=len(data),
     )
+
+
+def _net(option, held: dict[str, int]) -> int:
+    """What the plan would gain with this option in the seat: its score there, less the seats it would leave."""
+    return scoring.total(option.score) - sum(held.get(seat, 0) for seat in option.displaces)
 
 
 def _first_unfilled(result: SolverPlan, seats: list[str]) -> str:

@@ -1,7 +1,7 @@
 """The gap report: demand for skills by level and quarter against the supply of people and offer slots."""
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from sqlmodel import Session
@@ -10,15 +10,25 @@ from schemas.dates import FIRST_DAY, LAST_DAY
 from schemas.enums import Level
 from schemas.ids import SeatId
 from schemas.instance import Instance
-from schemas.reports import CredentialGap, GapCell, GapReport, LatestPlan, ReasonCount, Totals, UnfilledSeat
+from schemas.reports import (
+    CellStatus,
+    CredentialGap,
+    GapCell,
+    GapReport,
+    LatestPlan,
+    ReasonCount,
+    SeatRef,
+    Totals,
+    UnfilledSeat,
+)
 from service.platform.errors import Invalid
 from service.reference.repository import check_missions, check_skills
-from service.reports import repository
+from service.reports import repository, supply
 from solver.candidates import blocked_by_credentials
 
 DEFAULT_QUARTERS_AHEAD = 8
 MAX_YEARS = 5
-PROFICIENT = 3
+PROFICIENT = supply.PROFICIENT
 TOP_REASONS = 10
 
 DEFINITIONS = f"""Demand against supply by skill × level of engagement × calendar quarter: the matrix that
@@ -30,17 +40,23 @@ shows donors the technical gaps.
 - **Demand** of a cell: the open seats (`count - filled`) of positions of open requests (submitted, planning,
   partly filled) that require the skill, at the position's level, whose dates overlap the quarter. A position
   counts in every quarter it overlaps.
-- **Supply** of a cell: active experts holding the skill (any proficiency; `supply_proficient` counts those at
-  ≥ {PROFICIENT}) who work at the level, whose human-rights screening (the `HR-SCREENING` credential) is valid at
-  least to the quarter's start and who have at least one free day in the quarter: inside an availability window
-  (no windows: any time), not on leave, not in a live (planned or deployed) deployment. Plus the free slots
-  (`slots - slots_used`) of submitted or accepted offers of the skill and level, not expired by the quarter's
-  start, whose availability overlaps the quarter.
-  Supply does not depend on the mission.
+- **Supply** of a cell: the suppliers who could take at least one of the cell's open seats by the solver's
+  own eligibility rules (skill and proficiency, level, languages, category, grade, nationality, credentials
+  valid through the end, availability for the whole period, other deployments and rest days, notice, offer
+  caveats and readiness, nominations and assessments, rejections): the candidate filter a plan runs, on the
+  open positions in range and every active expert and open offer, with the settings of the newest succeeded
+  plan on its planning date, or today if later (without a plan: today and the defaults). Each counts once per
+  cell however many of its positions it could take: an expert as 1, an offer as its slots (as the solver
+  counts it).
+  `supply_proficient` is the part at proficiency ≥ {PROFICIENT} in the cell's skill. Supply follows the
+  demand: a `mission` filter narrows both.
 - **gap** = max(demand - supply, 0); **ratio** = supply / demand (null without demand); **unfilled** = the seats
-  of the cell the newest succeeded plan left empty (where skills exist on paper but languages, dates, screening
-  or competing priorities kept people away). Only cells with demand or supply appear, largest gap first, then
-  most unfilled. Totals sum the cells.
+  of the cell the newest succeeded plan left empty (`unfilled_seats` names them), counted in every quarter
+  their position overlaps. Only cells with demand or unfilled seats appear, largest gap first, then most
+  unfilled. Totals sum the cells.
+- **status** of a cell: `shortage` (red on the page) when demand is above supply; otherwise `unfilled` (amber)
+  when the newest plan left seats of the cell empty all the same (eligible people went to other seats, or the
+  rows changed since the plan); otherwise `covered` (green). A cell with an empty seat is never `covered`.
 - **Unfilled**: the seats the newest succeeded plan left empty, with its reason; `top_reasons` counts, per rule
   (`skill`, `language`, `availability`, ...), the seats it was the biggest eliminator of (`competition` when
   no rule eliminated anyone but eligible suppliers went elsewhere, `other` when the plan gave no detail).
@@ -115,7 +131,7 @@ def check_filter(session: Session, f: GapFilter) -> None:
 
 # --- Demand ----------------------------------------------------------------------------
 
-Key = tuple[str, Level, int]  # skill code, level, quarter index in the report
+Key = supply.Key
 
 
 def _overlapping(qs: list[Quarter], start: int, end: int) -> list[int]:
@@ -140,128 +156,40 @@ def demand(session: Session, qs: list[Quarter], f: GapFilter) -> tuple[Counter, 
     return seats, positions
 
 
-# --- Supply: experts -------------------------------------------------------------------
-
-
-def _free_spans(start: int, end: int, busy: list[tuple[int, int]]):
-    """The parts of [start, end] outside every busy span (busy sorted by start)."""
-    cursor = start
-    for busy_start, busy_end in busy:
-        if busy_end < cursor:
-            continue
-        if busy_start > end:
-            break
-        if busy_start > cursor:
-            yield cursor, busy_start - 1
-        cursor = max(cursor, busy_end + 1)
-    if cursor <= end:
-        yield cursor, end
-
-
-def _free_quarters(qs: list[Quarter], screening: int, windows: list | None, busy: list) -> tuple[int, ...]:
-    """Quarters in which the expert is screened (from the quarter's start) and has at least one free day."""
-    screened = sum(q.start <= screening for q in qs)
-    if not windows and not busy:
-        return tuple(range(screened))
-    first, last = qs[0].start, qs[-1].end
-    base = _quarter_index(date.fromordinal(first))
-    busy = sorted(busy)
-    hit: set[int] = set()
-    for start, end in windows or [(first, last)]:
-        for free_start, free_end in _free_spans(max(start, first), min(end, last), busy):
-            hit.update(
-                range(
-                    _quarter_index(date.fromordinal(free_start)) - base,
-                    _quarter_index(date.fromordinal(free_end)) - base + 1,
-                )
-            )
-    return tuple(sorted(i for i in hit if i < screened))
-
-
-def _busy_and_windows(session: Session, qs: list[Quarter], wanted: set[int]) -> tuple[dict, dict]:
-    """Availability windows, and leave plus live deployments, as ordinal spans per wanted expert."""
-    windows: dict[int, list] = defaultdict(list)
-    busy: dict[int, list] = defaultdict(list)
-    first, last = date.fromordinal(qs[0].start), date.fromordinal(qs[-1].end)
-    for eid, kind, start, end in repository.windows(session):
-        if eid in wanted:
-            (windows if kind == "available" else busy)[eid].append((start.toordinal(), end.toordinal()))
-    for eid, start, end in repository.live_deployments(session, first, last):
-        if eid in wanted:
-            busy[eid].append((start.toordinal(), end.toordinal()))
-    return windows, busy
-
-
-def _expert_rows(session: Session, qs: list[Quarter], f: GapFilter) -> tuple[list, dict, dict]:
-    """Skills, levels and screening of active experts screened at least to the first quarter."""
-    skills, levels = repository.expert_skills_and_levels(session, date.fromordinal(qs[0].start), f.skill, f.level)
-    by_expert: dict[int, list[Level]] = defaultdict(list)
-    screening: dict[int, int] = {}
-    for eid, level, until in levels:
-        by_expert[eid].append(level)
-        screening[eid] = until.toordinal()
-    return [row for row in skills if row[0] in by_expert], by_expert, screening
-
-
-def expert_supply(session: Session, qs: list[Quarter], f: GapFilter) -> tuple[Counter, Counter]:
-    """Available experts per cell, and those of them proficient."""
-    skill_rows, levels, screening = _expert_rows(session, qs, f)
-    wanted = {row[0] for row in skill_rows}
-    windows, busy = _busy_and_windows(session, qs, wanted)
-    calendars = {eid: _free_quarters(qs, screening[eid], windows.get(eid), busy.get(eid, [])) for eid in wanted}
-    grouped = Counter(
-        (code, level, proficiency >= PROFICIENT, calendars[eid])
-        for eid, code, proficiency in skill_rows
-        if calendars[eid]
-        for level in levels[eid]
-    )
-    supply: Counter[Key] = Counter()
-    proficient: Counter[Key] = Counter()
-    for (code, level, is_proficient, free), n in grouped.items():
-        for i in free:
-            supply[code, level, i] += n
-            if is_proficient:
-                proficient[code, level, i] += n
-    return supply, proficient
-
-
-# --- Supply: offers --------------------------------------------------------------------
-
-
-def offer_supply(session: Session, qs: list[Quarter], f: GapFilter) -> tuple[Counter, Counter]:
-    """Free offer slots per cell, and those of them offered at proficiency ≥ 3."""
-    first, last = date.fromordinal(qs[0].start), date.fromordinal(qs[-1].end)
-    rows = repository.open_offers(session, first, last)
-    supply: Counter[Key] = Counter()
-    proficient: Counter[Key] = Counter()
-    for skills, levels, slots, used, start, end, expires in rows:
-        quarters_open = [
-            i for i in _overlapping(qs, start.toordinal(), end.toordinal()) if expires.toordinal() >= qs[i].start
-        ]
-        for s in skills or []:
-            for level in {Level(lv) for lv in levels or []}:
-                if (f.skill and s["code"] != f.skill) or (f.level and level != f.level):
-                    continue
-                for i in quarters_open:
-                    supply[s["code"], level, i] += slots - used
-                    if s["proficiency"] >= PROFICIENT:
-                        proficient[s["code"], level, i] += slots - used
-    return supply, proficient
-
-
 # --- Cells -----------------------------------------------------------------------------
 
 
-def _cells(session: Session, qs: list[Quarter], f: GapFilter, empty: Counter, blocked: Counter) -> list[GapCell]:
+def cell_status(open_seats: int, eligible: int, unfilled: int) -> CellStatus:
+    """``shortage`` (red) when fewer can take the seats than there are open seats; else ``unfilled`` (amber) when
+    the latest plan left seats of the cell empty all the same; else ``covered`` (green)."""
+    if open_seats > eligible:
+        return "shortage"
+    return "unfilled" if unfilled else "covered"
+
+
+@dataclass
+class Empty:
+    """The latest plan's empty seats per cell, and of those the ones that only credentials kept empty."""
+
+    seats: defaultdict[Key, list[SeatRef]] = field(default_factory=lambda: defaultdict(list))
+    blocked: Counter[Key] = field(default_factory=Counter)
+
+
+def _cells(session: Session, qs: list[Quarter], f: GapFilter, plan_id: int | None, empty: Empty) -> list[GapCell]:
     seats, positions = demand(session, qs, f)
-    people, people_proficient = expert_supply(session, qs, f)
-    slots, slots_proficient = offer_supply(session, qs, f)
-    supply, proficient = people + slots, people_proficient + slots_proficient
+    found = supply.candidates(
+        session,
+        supply.basis(session, plan_id),
+        date.fromordinal(qs[0].start),
+        date.fromordinal(qs[-1].end),
+        {p for ids in positions.values() for p in ids},
+    )
+    available, proficient = supply.cell_supply(found, positions)
     names = repository.skill_names(session)
     cells = []
-    for key in seats.keys() | supply.keys():
+    for key in seats.keys() | empty.seats.keys():
         code, level, i = key
-        d, s = seats[key], supply[key]
+        d, s, unfilled = seats[key], available[key], len(empty.seats.get(key, ()))
         name, area = names.get(code, (code, ""))
         cells.append(
             GapCell(
@@ -275,9 +203,11 @@ def _cells(session: Session, qs: list[Quarter], f: GapFilter, empty: Counter, bl
                 supply_proficient=proficient[key],
                 gap=max(d - s, 0),
                 ratio=round(s / d, 2) if d else None,
-                unfilled=empty[key],
-                blocked_by_credentials=blocked[key],
+                unfilled=unfilled,
+                blocked_by_credentials=empty.blocked[key],
                 positions=sorted(positions.get(key, ())),
+                status=cell_status(d, s, unfilled),
+                unfilled_seats=empty.seats.get(key, []),
             )
         )
     order = list(Level).index
@@ -304,15 +234,14 @@ def main_rule(detail: dict) -> str:
 
 def _unfilled(
     session: Session, plan_id: int, f: GapFilter, open_only: bool, qs: list[Quarter]
-) -> tuple[list, list, Counter, Counter]:
-    """The plan's empty seats, its top reasons, the empty seats per cell and those only credentials kept empty."""
+) -> tuple[list, list, Empty]:
+    """The plan's empty seats, its top reasons, and the empty seats per cell (with those only credentials kept)."""
     rows = list(repository.unfilled_seats(session, plan_id, f.mission, open_only))
-    blocked = _blocked(session, plan_id, [str(SeatId(r[0], r[4])) for r in rows])
+    blocked = _blocked(session, plan_id, [str(SeatId(r[0], r[5])) for r in rows])
     seats: list[UnfilledSeat] = []
     rules: Counter[str] = Counter()
-    per_cell: Counter[Key] = Counter()
-    blocked_cell: Counter[Key] = Counter()  # of those, the seats that only credentials kept empty
-    for pid, rid, title, mission, seat, reason, detail, level, request_level, required, start, end in rows:
+    empty = Empty()
+    for pid, rid, title, request, mission, seat, reason, detail, level, request_level, required, start, end in rows:
         level = Level(level or request_level)
         codes = {r["code"] for r in required or []}
         if (f.level and level != f.level) or (f.skill and f.skill not in codes):
@@ -323,19 +252,21 @@ def _unfilled(
                 position_id=pid,
                 request_id=rid,
                 title=title,
+                request=request,
                 mission=mission,
                 seat=seat,
                 reason=reason,
                 blocked_by_credentials=lacking,
+                detail=detail or {},
             )
         )
         rules[main_rule(detail or {})] += 1
         for code in {f.skill} if f.skill else codes:
             for i in _overlapping(qs, start.toordinal(), end.toordinal()):
-                per_cell[code, level, i] += 1
-                blocked_cell[code, level, i] += bool(lacking)
+                empty.seats[code, level, i].append(SeatRef(position_id=pid, seat=seat))
+                empty.blocked[code, level, i] += bool(lacking)
     top = sorted(rules.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_REASONS]
-    return seats, [ReasonCount(rule=rule, count=n) for rule, n in top], per_cell, blocked_cell
+    return seats, [ReasonCount(rule=rule, count=n) for rule, n in top], empty
 
 
 def _blocked(session: Session, plan_id: int, seat_ids: list[str]) -> dict[str, list[CredentialGap]]:
@@ -358,9 +289,8 @@ def gap_report(session: Session, start: date, end: date, f: GapFilter, *, open_o
     """Demand against supply per skill × level × quarter, with the latest plan's unfilled seats."""
     qs = quarters(start, end)
     plan = _latest_plan(session)
-    none: tuple = ([], [], Counter(), Counter())
-    unfilled, reasons, empty, blocked = _unfilled(session, plan.id, f, open_only, qs) if plan else none
-    cells = _cells(session, qs, f, empty, blocked)
+    unfilled, reasons, empty = _unfilled(session, plan.id, f, open_only, qs) if plan else ([], [], Empty())
+    cells = _cells(session, qs, f, plan.id if plan else None, empty)
     totals = Totals(
         demand=sum(c.demand for c in cells), supply=sum(c.supply for c in cells), gap=sum(c.gap for c in cells)
     )

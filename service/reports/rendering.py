@@ -21,6 +21,7 @@ CSV_COLUMNS = [
     "unfilled",
     "blocked_by_credentials",
     "positions",
+    "status",
 ]
 # Spreadsheets skip leading blanks before a formula (" =1+1" runs), and a tab or CR starts one in some of them.
 _FORMULA = re.compile(r"^(?:\s*[=+\-@\uff1d\uff0b\uff0d\uff20]|[\t\r])")
@@ -70,7 +71,7 @@ def to_csv(report: GapReport) -> str:
         row = cell.model_dump(mode="json")
         row["ratio"] = "" if cell.ratio is None else cell.ratio
         row["positions"] = " ".join(str(p) for p in cell.positions)
-        writer.writerow({k: spreadsheet_safe(v) for k, v in row.items()})
+        writer.writerow({k: spreadsheet_safe(row[k]) for k in CSV_COLUMNS})
     return out.getvalue()
 
 

@@ -31,11 +31,18 @@ def words(value: object) -> str:
     return str(getattr(value, "value", value) or "").replace("_", " ")
 
 
+def plural(n: int, noun: str, many: str | None = None) -> str:
+    """A count with its noun: ``plural(1, "seat")`` → "1 seat", ``plural(2, "seat")`` → "2 seats"; ``many`` for
+    an irregular plural (``plural(2, "is", "are")`` → "2 are")."""
+    return f"{n} {noun if n == 1 else many or noun + 's'}"
+
+
 def query(**params) -> str:
     return urlencode({k: v for k, v in params.items() if v not in (None, "")})
 
 
 templates.env.filters["words"] = words
+templates.env.filters["plural"] = plural
 templates.env.globals["query"] = query
 
 

@@ -30,11 +30,10 @@ from tests.web.conftest import TODAY, sign_in
 
 HOSTILE = '<a href="https://evil.example/">x</a> <b>Bold</b><br><img src=x onerror="window.pwned=1"> Ane'
 ROLES = [("admin", None), ("hq", None), ("planner", None), ("member_state", "NOR")]
-# GET routes under /ui that are not pages: a redirect, an event stream, a download.
+# GET routes under /ui that are not pages: a redirect, an event stream, downloads.
 NOT_PAGES = {
     "/ui",
     "/ui/plans/{plan_id}/events",
-    "/ui/gaps.csv",
     "/ui/plans/{plan_id}/export",
     "/ui/deployments/export",
     "/ui/gaps/export",

@@ -1,0 +1,88 @@
+"""The plan review page through the session cookie: queued vs solving, a row answered alone, the start form
+seeded from a plan, and alternatives ranked by the plan's own score with the holder apart."""
+
+import json
+import re
+
+from service.planning import jobs
+from tests.service.test_planning_flow import TODAY, _run, world  # noqa: F401 (a fixture)
+
+
+def _sign_in(client, auth, role: str) -> str:
+    """Signs the client in on the pages; the CSRF field of the next form."""
+    secret = auth(role)["Authorization"].removeprefix("Bearer ")
+    form = client.get("/ui/signin")
+    csrf = form.text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+    assert client.post("/ui/signin", data={"token": secret, "csrf": csrf}, follow_redirects=False).status_code == 303
+    page = client.get("/ui/plans")
+    return page.text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+
+
+def test_a_queued_plan_waits_for_a_worker_then_shows_its_review(client, auth, engine, world):  # noqa: F811
+    planner = auth("planner")
+    _sign_in(client, auth, "planner")
+    queued = client.post("/plans", json={"workers": 1, "today": TODAY}, headers=planner).json()
+    page = client.get(f"/ui/plans/{queued['id']}").text
+    assert "Waiting for a worker to pick it up" in page and "Solving" not in page
+    assert re.search(r'<progress id="progress-bar"[^>]* hidden', page)
+    assert jobs.work_once(engine, "test-worker") == queued["id"]
+    page = client.get(f"/ui/plans/{queued['id']}").text
+    assert "Waiting for a worker" not in page and "Proposed assignments" in page
+
+
+def test_a_decision_asked_for_in_place_answers_the_row_alone(client, auth, engine, world):  # noqa: F811
+    planner = auth("planner")
+    csrf = _sign_in(client, auth, "planner")
+    plan = _run(client, engine, planner, body={"workers": 1, "today": TODAY})
+    first = client.get(f"/plans/{plan['id']}/assignments", headers=planner).json()["data"][0]
+    form = {"csrf": csrf, "one": f"reject:{first['id']}"}
+    answer = client.post(f"/ui/plans/{plan['id']}/review", data=form, headers={"X-Fragment": "row"})
+    assert answer.status_code == 200 and answer.headers["content-type"].startswith("application/json")
+    body = answer.json()
+    assert list(body["rows"]) == [str(first["id"])]
+    row = body["rows"][str(first["id"])]
+    assert row.startswith(f'<tr id="assignment-{first["id"]}"') and 'data-review="rejected"' in row
+    assert ">Undo</button>" in row and "<html" not in row
+    assert body["notice"] == "1 assignment rejected." and body["open"] == "4 proposals still to decide."
+
+    refused = client.post(f"/ui/plans/{plan['id']}/review", data=form, headers={"X-Fragment": "row"})
+    assert refused.status_code == 409 and 'id="refusal"' in refused.json()["rows"][str(first["id"])]
+    undo = form | {"one": f"undo:{first['id']}"}
+    without_js = client.post(f"/ui/plans/{plan['id']}/review", data=undo, follow_redirects=False)
+    assert without_js.status_code == 303  # the ordinary form still answers the page again
+
+
+def test_start_another_plan_keeps_the_planning_date_and_settings(client, auth, engine, world):  # noqa: F811
+    planner = auth("planner")
+    _sign_in(client, auth, "planner")
+    body = {"workers": 1, "today": "2027-02-01", "min_readiness": "ready", "candidates": "roster"}
+    plan = _run(client, engine, planner, body=body)
+    review = client.get(f"/ui/plans/{plan['id']}").text
+    assert f'href="/ui/plans?from={plan["id"]}"' in review and 'action="/ui/plans/' in review
+    form = client.get(f"/ui/plans?from={plan['id']}").text
+    assert 'name="today" type="date" value="2027-02-01"' in form and 'id="seeded"' in form
+    assert '<option value="ready" selected>' in form and '<option value="roster" selected>' in form
+
+
+def test_alternatives_rank_by_the_plans_score_and_never_offer_the_holder(client, auth, engine, world):  # noqa: F811
+    planner = auth("planner")
+    plan = _run(client, engine, planner, body={"workers": 1, "today": TODAY})
+    position = world["strategic"]["positions"][0]["id"]
+    held = {
+        a["supplier"]["id"]: a
+        for a in client.get(f"/plans/{plan['id']}/assignments", headers=planner).json()["data"]
+        if a["position_id"] == position
+    }
+    assert len(held) == 3  # Norway's three experts, one per seat
+    holder = next(a for a in held.values() if a["seat"] == 1)
+    options = client.get(f"/plans/{plan['id']}/positions/{position}/alternatives?seat=1", headers=planner).json()
+    assert options["current"]["id"] == holder["supplier"]["id"]
+    offered = {o["supplier"]["id"]: o for o in options["data"]}
+    assert holder["supplier"]["id"] not in offered
+    assert offered and set(offered) <= set(held)
+    for supplier, option in offered.items():  # the same seat's twin: the same number the plan shows for it
+        assert option["total"] == held[supplier]["total"] == sum(option["score"].values())
+        assert option["displaces"] == [f"P{position}-{held[supplier]['seat']}"]
+    totals = [o["total"] for o in options["data"]]
+    assert totals == sorted(totals, reverse=True)
+    assert json.dumps(options).count(holder["supplier"]["id"]) == 1
