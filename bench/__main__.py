@@ -11,6 +11,7 @@ SECTIONS = {
     "import": "bench.import_section",
     "api": "bench.api_section",
     "abuse": "bench.abuse_section",
+    "pages": "bench.pages_section",
 }
 
 

@@ -266,11 +266,11 @@ def _count_offers(url: str) -> int:
 
 
 @contextmanager
-def _process(command: list[str], env: dict, log: Path):
+def _process(command: list[str], env: dict, log: Path, cwd: Path = ROOT):
     """A child process in its own group, logging to ``log``, ended with SIGTERM (SIGKILL after 10 s)."""
     with open(log, "ab") as out:
         child = subprocess.Popen(
-            command, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            command, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
         )
     try:
         yield child

@@ -30,6 +30,7 @@ from service.planning import jobs, scoring
 from service.planning import repository as repo
 from service.planning.review import apply as apply_review
 from service.planning.superseding import refuse_if_replaced
+from service.platform import wakeup
 from service.platform.errors import Conflict, Invalid, not_found
 from service.platform.settings import get_settings
 from service.platform.tables import Plan, utcnow
@@ -109,6 +110,8 @@ def create_plan(
         **_lease(lease_owner),
     )
     repo.add(session, plan)
+    if lease_owner is None:
+        wakeup.announce(session)  # a worker takes it at once, not at its next poll
     public = repo.to_public(plan)
     unit.audit("create", "plan", plan.id, after=public)
     return unit.commit(public, status=202)

@@ -16,7 +16,7 @@ from service.deployments import expiring, reminders
 from service.nominations import deadlines
 from service.notifications import webhooks
 from service.planning import jobs, risks
-from service.platform import idempotency
+from service.platform import idempotency, wakeup
 
 logger = logging.getLogger("roster.worker")
 RECHECK_EVERY_SECONDS = 20 * 3600  # about daily: changes are rechecked when made, this pass is a safety net
@@ -100,16 +100,19 @@ def run(
     webhook_networks: Sequence[str] = (),
     keep_answers_hours: float = 24.0,
 ) -> None:
-    """Work until ``stop`` is set; errors in one round are logged and the loop goes on."""
+    """Work until ``stop`` is set; errors in one round are logged and the loop goes on. Between rounds it
+    waits ``poll_seconds``, or less: queued work wakes it at once (platform.wakeup)."""
     name = worker_id()
     logger.info("worker %s started", name)
+    wakeup.listen(engine, stop)
     while not stop.is_set():
+        seen = wakeup.generation()
         try:
             if tick(engine, name, lease_seconds, reminder_days, webhook_networks, keep_answers_hours):
                 continue
         except Exception:
             logger.exception("worker round failed")
-        stop.wait(poll_seconds)
+        wakeup.wait(seen, poll_seconds, stop)
     logger.info("worker %s stopped", name)
 
 

@@ -1,32 +1,37 @@
 """The planners' web pages (server-rendered), mounted on the API app under /ui."""
 
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import Any, cast
 
-import plotly
-from fastapi import FastAPI, Request
-from fastapi.responses import FileResponse, RedirectResponse
-from fastapi.staticfiles import StaticFiles
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from service.platform.errors import RosterError
-from service.web import render
+from service.platform.errors import NotFound, RosterError
+from service.web import assets, render
 from service.web.session import SignInRequired
 
-PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
-STATIC_CACHE = "public, max-age=3600"
-
-
-class _Static(StaticFiles):
-    async def get_response(self, path, scope):
-        response = await super().get_response(path, scope)
-        response.headers["Cache-Control"] = STATIC_CACHE
-        return response
+render.templates.env.globals["static"] = assets.static_url
 
 
 def _is_page(request: Request) -> bool:
     return request.url.path == "/ui" or request.url.path.startswith("/ui/")
+
+
+class PagesGzip:
+    """The pages' HTML (a plan's review, the offers page: 100 to 200 KB) gzipped when the browser takes it; the
+    API's answers, the static files (gzipped once, web.assets) and the progress stream are left as they are."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.gzip = GZipMiddleware(app, minimum_size=1024, compresslevel=6)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "") if scope["type"] == "http" else ""
+        pages = (path == "/ui" or path.startswith("/ui/")) and not path.startswith("/ui/static/")
+        await (self.gzip if pages else self.app)(scope, receive, send)
 
 
 Handler = Callable[[Request, Any], Awaitable[Any]]
@@ -64,13 +69,17 @@ def install(app: FastAPI) -> None:
     def home() -> RedirectResponse:
         return RedirectResponse("/ui", status_code=307)
 
-    @app.get("/ui/static/plotly.min.js", include_in_schema=False)
-    def plotly_js() -> FileResponse:
-        return FileResponse(PLOTLY_JS, media_type="text/javascript", headers={"Cache-Control": STATIC_CACHE})
+    @app.api_route("/ui/static/{name:path}", methods=["GET", "HEAD"], include_in_schema=False)
+    def static(request: Request, name: str) -> Response:
+        """A static file of the pages (see web.assets: gzipped, ETag, a year's cache behind a versioned URL)."""
+        answer = assets.response(request, name)
+        if answer is None:
+            raise NotFound(f"no static file {name}")
+        return answer
 
     # offer_form before offers: its /ui/offers/new is not an offer's id
     # downloads before plans and deployments: /ui/deployments/export is not a deployment's id
     for module in (signin, downloads, requests, plans, deployments, gaps, offer_form, offers, experts, calls):
         app.include_router(module.router, include_in_schema=False)
-    app.mount("/ui/static", _Static(directory=render.HERE / "static"), name="ui-static")
+    app.add_middleware(PagesGzip)
     _html_errors(app)

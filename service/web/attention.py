@@ -13,7 +13,7 @@ from service.deployments import service as deployments_service
 from service.platform.auth import Principal
 from service.roster import repository as expert_repo
 
-EXPERTS_CHECKED = 2000  # the active experts whose credentials are looked at (a state has far fewer)
+AT_RISK_SHOWN = 2000  # deployments at risk listed at most (a state has far fewer)
 LIVE_OFFERS = {OfferStatus.draft, OfferStatus.submitted, OfferStatus.accepted}
 
 
@@ -61,14 +61,9 @@ def of(
     ``credential_days`` of expiry, live offers within ``offer_days``, deployments at risk."""
     soon = today + timedelta(days=credential_days)
     found = Attention()
-    experts = expert_repo.page_experts(session, principal, expert_repo.ExpertFilter(active=True), EXPERTS_CHECKED, 0)
-    for e in experts:
-        link = f"/ui/experts/{e.id}/edit" if editable else f"/ui/offers#expert-{e.id}"
-        found.credentials += [
-            Lapse(e.full_name, link, c.code, c.expires_on, c.expires_on < today)
-            for c in e.credentials
-            if c.expires_on <= soon
-        ]
+    for expert_id, name, code, expires_on in expert_repo.lapsing_credentials(session, principal, soon):
+        link = f"/ui/experts/{expert_id}/edit" if editable else f"/ui/offers#expert-{expert_id}"
+        found.credentials.append(Lapse(name, link, code, expires_on, expires_on < today))
     live = [o for o in offers if o.status in LIVE_OFFERS]
     for o in live:
         found.credentials += [
@@ -84,7 +79,7 @@ def of(
         session,
         principal=principal,
         conditions=deployments_service.conditions(at_risk=True),
-        limit=EXPERTS_CHECKED,
+        limit=AT_RISK_SHOWN,
         offset=0,
     ).data
     return found

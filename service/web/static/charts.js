@@ -1,6 +1,8 @@
 // Every chart is drawn through Charts.plot. Plotly reads a few HTML tags (<a href>, <b>, <br>, <span style>…)
 // in any text it shows (labels, hover, legend, titles), so every string it is given is escaped here first:
 // a name typed by a user is shown as typed, never as a link or markup. Line breaks: Charts.lines([...]).
+// A chart's box is role="img" until drawn; plotly then puts controls in it (the mode bar, the drag layers), which
+// an image must not hold (axe: nested-interactive), so a drawn chart is a figure with the same label.
 window.Charts = (function () {
   const LINES = Symbol("lines");
   function escape(text) {
@@ -18,6 +20,7 @@ window.Charts = (function () {
   return {
     lines: function (parts) { return { [LINES]: parts }; },
     plot: function (element, traces, layout, config) {
+      if (element.getAttribute("role") === "img") element.setAttribute("role", "figure");
       return Plotly.newPlot(element, safe(traces), safe(layout), config);
     },
   };
