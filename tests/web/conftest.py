@@ -38,6 +38,10 @@ DOCUMENTED = {
     "requests",
     "request-form-errors",
     "signin-refused",
+    "plan-review-in-place",
+    "gaps-drill-down",
+    "request-form-pickers",
+    "deployments-lines",
 }
 
 
