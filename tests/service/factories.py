@@ -54,6 +54,17 @@ def expert(**overrides: Any) -> dict:
     return body | overrides
 
 
+def expert_in(year: int, **overrides: Any) -> dict:
+    """An expert available all of ``year``, screened and holding every usual credential until five years after."""
+    valid = f"{year + 5}-12-31"
+    return expert(
+        availability=[{"start": f"{year}-01-01", "end": f"{year}-12-31"}],
+        screening_valid_until=valid,
+        credentials=credentials(*HELD, expires_on=valid),
+        **overrides,
+    )
+
+
 def offer(**overrides: Any) -> dict:
     n = next(_serial)
     body = {

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
 from sqlmodel import Session
 
 from schemas.enums import Role
@@ -45,15 +46,33 @@ DOCUMENTED = {
 }
 
 
-@pytest.fixture(scope="session")
-def web_app(databases, template_url):
-    """One app for the whole web suite: a database with the demo roster, plans run by an in-process worker."""
+@contextmanager
+def demo_app(databases, template_url: str, **seed) -> Iterator[FastAPI]:
+    """An app on its own copy of the database with the demo roster (``seed``: seed_demo's sizes), plans run by an
+    in-process worker; its engine closed afterwards."""
     url = databases.clone(template_url)
     app = create_app(Settings(database_url=url, environment="test", worker="inprocess", worker_poll_seconds=0.1))
     with Session(app.state.engine) as session:
-        seed_demo(session)
-    yield app
-    app.state.engine.dispose()
+        seed_demo(session, **seed)
+    try:
+        yield app
+    finally:
+        app.state.engine.dispose()
+
+
+def issue(app: FastAPI, role: str, state: str | None = None, name: str = "web") -> str:
+    """A fresh API token's secret for that role (and Member State)."""
+    with Session(app.state.engine) as session:
+        _, secret = issue_token(session, role=Role(role), name=f"{name} {role} {state or ''}".strip(), state=state)
+        session.commit()
+    return secret
+
+
+@pytest.fixture(scope="session")
+def web_app(databases, template_url):
+    """One app for the whole web suite: a database with the demo roster, plans run by an in-process worker."""
+    with demo_app(databases, template_url) as app:
+        yield app
 
 
 @pytest.fixture(scope="session")
@@ -69,11 +88,7 @@ def token(web_app):
 
     def secret(role: str, state: str | None = None) -> str:
         if (role, state) not in cache:
-            with Session(web_app.state.engine) as session:
-                _, cache[role, state] = issue_token(
-                    session, role=Role(role), name=f"web {role} {state or ''}".strip(), state=state
-                )
-                session.commit()
+            cache[role, state] = issue(web_app, role, state)
         return cache[role, state]
 
     return secret

@@ -10,24 +10,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, col, select
 
-from schemas.enums import Role
-from service.app import create_app
-from service.platform.auth import issue_token
-from service.platform.settings import Settings
 from service.platform.tables import CapacityRequest, Expert, NominationCall, Offer, PlanAssignment, PlanUnfilled
-from service.seeding import seed_demo
 from tests.service.conftest import serve
-from tests.web.conftest import TODAY, page_at, sign_in
+from tests.web.conftest import TODAY, demo_app, issue, page_at, sign_in
 
 CHARTS = {"/ui/gaps": "#heatmap", "/ui/deployments": "#gantt-person"}
 DRAWN = "box => box.querySelector('.main-svg') || box.textContent.trim()"  # a chart, or its "nothing to show"
-
-
-def _token(app, role: str, state: str | None = None) -> str:
-    with Session(app.state.engine) as session:
-        _, secret = issue_token(session, role=Role(role), name=f"axe {role} {state or ''}".strip(), state=state)
-        session.commit()
-    return secret
 
 
 def _solved_plan(app, planner: str) -> int:
@@ -65,18 +53,11 @@ def _paths(app, plan_id: int) -> dict[str, list[str]]:
 
 @pytest.fixture(scope="module")
 def axe_app(databases, template_url):
-    app = create_app(
-        Settings(
-            database_url=databases.clone(template_url), environment="test", worker="inprocess", worker_poll_seconds=0.1
-        )
-    )
-    with Session(app.state.engine) as session:
-        seed_demo(session)
-    tokens = {"planner": _token(app, "planner"), "hq": _token(app, "hq"), "NOR": _token(app, "member_state", "NOR")}
-    plan_id = _solved_plan(app, tokens["planner"])
-    with serve(app) as url:
-        yield {"url": url, "tokens": tokens, "paths": _paths(app, plan_id)}
-    app.state.engine.dispose()
+    with demo_app(databases, template_url) as app:
+        tokens = {"planner": issue(app, "planner"), "hq": issue(app, "hq"), "NOR": issue(app, "member_state", "NOR")}
+        plan_id = _solved_plan(app, tokens["planner"])
+        with serve(app) as url:
+            yield {"url": url, "tokens": tokens, "paths": _paths(app, plan_id)}
 
 
 def _violations(page) -> list[str]:

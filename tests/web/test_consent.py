@@ -29,12 +29,7 @@ def _selections(web_app, base_url: str, token) -> tuple[int, dict, list[int]]:
             norway,
             "POST",
             "/experts",
-            factories.expert(
-                full_name=name,
-                availability=[{"start": "2090-01-01", "end": "2090-12-31"}],
-                screening_valid_until="2095-12-31",
-                credentials=factories.credentials(*factories.HELD, expires_on="2095-12-31"),
-            ),
+            factories.expert_in(2090, full_name=name),
         )
         for name in names
     ]

@@ -9,6 +9,7 @@ and the names shown as typed, in the tables and in the plotly charts alike.
 import importlib
 import pkgutil
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -16,17 +17,11 @@ import pytest
 from fastapi import APIRouter
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
-from sqlmodel import Session
 
-from schemas.enums import Role
 from service import web
-from service.app import create_app
-from service.platform.auth import issue_token
-from service.platform.settings import Settings
-from service.seeding import seed_demo
 from tests.service import factories
 from tests.service.conftest import serve
-from tests.web.conftest import TODAY, sign_in
+from tests.web.conftest import TODAY, demo_app, issue, sign_in
 
 HOSTILE = '<a href="https://evil.example/">x</a> <b>Bold</b><br><img src=x onerror="window.pwned=1"> Ane'
 ROLES = [("admin", None), ("hq", None), ("planner", None), ("member_state", "NOR")]
@@ -67,13 +62,6 @@ FIRST_CELL = """() => {
 }"""
 
 
-def _token(app, role: str, state: str | None = None) -> str:
-    with Session(app.state.engine) as session:
-        _, secret = issue_token(session, role=Role(role), name=f"csp {role}", state=state)
-        session.commit()
-    return secret
-
-
 def _wait_for_plan(client: TestClient, plan_id: int, headers: dict) -> None:
     with client.stream("GET", f"/plans/{plan_id}/events", headers=headers) as stream:
         for line in stream.iter_lines():
@@ -84,14 +72,12 @@ def _wait_for_plan(client: TestClient, plan_id: int, headers: dict) -> None:
 @pytest.fixture(scope="module")
 def hostile(databases, template_url):
     """The demo roster, a hostile name deployed on a hostile request, and a finished plan."""
-    app = create_app(
-        Settings(
-            database_url=databases.clone(template_url), environment="test", worker="inprocess", worker_poll_seconds=0.1
-        )
-    )
-    with Session(app.state.engine) as session:
-        seed_demo(session, experts=80, offers=10, requests=6)
-    tokens = {role: _token(app, role, state) for role, state in ROLES}
+    with demo_app(databases, template_url, experts=80, offers=10, requests=6) as app:
+        yield from _hostile_world(app)
+
+
+def _hostile_world(app) -> Iterator[dict]:
+    tokens = {role: issue(app, role, state, "csp") for role, state in ROLES}
     hq, norway = ({"Authorization": f"Bearer {tokens[r]}"} for r in ("hq", "member_state"))
     planner = {"Authorization": f"Bearer {tokens['planner']}"}
     with TestClient(app) as client:
@@ -123,7 +109,6 @@ def hostile(databases, template_url):
     }
     with serve(app) as url:
         yield {"url": url, "app": app, "tokens": tokens, "ids": ids}
-    app.state.engine.dispose()
 
 
 def _pages(ids: dict) -> list[str]:

@@ -31,12 +31,7 @@ def _deployments(web_app, base_url: str, token) -> dict[str, int]:
             norway,
             "POST",
             "/experts",
-            factories.expert(
-                full_name=name,
-                availability=[{"start": "2091-01-01", "end": "2091-12-31"}],
-                screening_valid_until="2095-12-31",
-                credentials=factories.credentials(*factories.HELD, expires_on="2095-12-31"),
-            ),
+            factories.expert_in(2091, full_name=name),
         )["id"]
         for name in ("Astrid Gantt", "Bjørn Gantt")
     }
