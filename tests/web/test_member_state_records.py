@@ -301,7 +301,8 @@ def test_a_state_cannot_open_edit_or_withdraw_another_state_s_record(records_app
         answer = norway.request(method, path, data=body if method == "POST" else None)
         unknown = norway.request(method, missing_path, data=body if method == "POST" else None)
         assert answer.status_code == unknown.status_code == 404, (method, path, answer.text)
-        assert answer.text.replace(str(ghana), "N") == unknown.text.replace(str(missing), "N")  # nothing learnt
+        # nothing learnt: the pages are alike but for the id asked (as a word: a static file's hash may hold its digits)
+        assert re.sub(rf"\b{ghana}\b", "N", answer.text) == re.sub(rf"\b{missing}\b", "N", unknown.text)
     api = {"Authorization": f"Bearer {records_app['tokens']['GHA']}"}
     stored = httpx.get(f"{records_app['url']}/{kind}s/{ghana}", headers=api).json()
     assert stored["version"] == 1 and stored.get("status", "submitted") == "submitted" and stored.get("active", True)
