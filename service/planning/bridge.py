@@ -216,6 +216,10 @@ def build_instance(
     )
     if parent_plan_id is not None:
         instance.pins, instance.previous = _carried_over(session, parent_plan_id, seats, instance)
+        # a rejection forbids the supplier on every seat of the position, but a pinned seat keeps its pin: one
+        # slot of a team rejected beside another slot pinned must not make the re-solve infeasible
+        kept = {(p.position_id, p.supplier_id) for p in instance.pins}
+        instance.forbidden = [f for f in instance.forbidden if (f.position_id, f.supplier_id) not in kept]
     _pin_by_planner(instance, seats, pins)
     return instance, seats
 
