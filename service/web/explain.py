@@ -127,3 +127,10 @@ def code_names(session: Session, texts: list[str]) -> dict[str, str]:
             asked = planning_repo.capacity_request(session, int(code[1:].partition(":")[0]))
             names[code] = f"the team of request “{asked.title}”" if asked else "a team"
     return names
+
+
+def failure(session: Session, error: str) -> str:
+    """A failed plan's error in the planners' words: "P22-3/O36: pair was rejected" names the seat and supplier."""
+    text = re.sub(r"\b(P\d+-\d+)/([EO]\d+)", r"\2 in \1", error)
+    said = plain(text, code_names(session, [text]))
+    return said[:1].upper() + said[1:]

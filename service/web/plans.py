@@ -22,7 +22,7 @@ from service.platform.tables import stored_id
 from service.platform.unit import Unit
 from service.requests import repository as requests_repo
 from service.web import forms, render
-from service.web.explain import code_names, plain, plain_reasons
+from service.web.explain import code_names, failure, plain, plain_reasons
 from service.web.session import PlannerViewer, PostedForm, StaffViewer
 
 router = APIRouter(prefix="/ui/plans")
@@ -130,6 +130,8 @@ def _plan_page(request: Request, session: Session, viewer, plan_id: int, status_
     if plan.status == PlanStatus.succeeded:
         empty = repo.unfilled(session, stored)
         context |= _rows_context(session, stored, viewer, empty) | _unfilled_context(session, stored, empty)
+    elif plan.error:
+        context["failure"] = failure(session, plan.error)
     return render.page(request, "plan.html", viewer, status_code=status_code, **context, **extra)
 
 

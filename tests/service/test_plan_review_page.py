@@ -4,7 +4,11 @@ seeded from a plan, and alternatives ranked by the plan's own score with the hol
 import json
 import re
 
+from sqlmodel import Session
+
+from schemas.enums import PlanStatus
 from service.planning import jobs
+from service.platform.tables import Plan
 from tests.service.test_planning_flow import TODAY, _run, world  # noqa: F401 (a fixture)
 
 
@@ -86,3 +90,25 @@ def test_alternatives_rank_by_the_plans_score_and_never_offer_the_holder(client,
     totals = [o["total"] for o in options["data"]]
     assert totals == sorted(totals, reverse=True)
     assert json.dumps(options).count(holder["supplier"]["id"]) == 1
+
+
+def test_a_failed_re_solve_says_why_in_names_and_leads_back(client, auth, engine, world):  # noqa: F811
+    planner = auth("planner")
+    _sign_in(client, auth, "planner")
+    plan = _run(client, engine, planner, body={"workers": 1, "today": TODAY})
+    team = next(a for a in client.get(f"/plans/{plan['id']}/assignments", headers=planner).json()["data"] if a["slot"])
+    queued = client.post(f"/plans/{plan['id']}/resolve", headers=planner).json()
+    seat, supplier = f"P{team['position_id']}-{team['seat']}", team["supplier"]["id"]
+    with Session(engine) as session:
+        stored = session.get(Plan, queued["id"])
+        stored.status, stored.error = (
+            PlanStatus.failed,
+            f"the plan broke hard rules and was not stored: {seat}/{supplier}: pair was rejected",
+        )
+        session.add(stored)
+        session.commit()
+    page = client.get(f"/ui/plans/{queued['id']}").text
+    assert "The plan failed. The plan broke hard rules" in page
+    assert f"{team['supplier']['name']} in {team['position_title']} (seat {team['seat']})" in page
+    assert seat not in page and f"{supplier}:" not in page
+    assert f'href="/ui/plans/{plan["id"]}">plan {plan["id"]}</a>' in page and f"/ui/plans?from={plan['id']}" in page
