@@ -203,8 +203,8 @@ class Review(Strict):
     undo: list[RowId] = Field(
         default_factory=list,
         max_length=1000,
-        description="assignment ids whose approval (deployment still planned: it is cancelled) or rejection "
-        "(the pair may be proposed again) is reverted; undone before the other decisions apply",
+        description="assignment ids whose approval (deployment still planned: it is cancelled), rejection "
+        "(the pair may be proposed again) or pin is reverted; undone before the other decisions apply",
     )
     override_reason: OverrideReason = None
 

@@ -114,7 +114,7 @@ def review_one(
     decision: Annotated[Literal["approve", "reject", "pin", "undo"], Path(description="what to do with it")],
     body: Override | None = None,
 ):
-    """Approve, reject or pin one assignment, or undo its approval (deployment still planned) or rejection; an
+    """Approve, reject or pin one assignment, or undo its approval (deployment still planned), rejection or pin; an
     approval may carry a reason to override breakable rules."""
     reason = body.override_reason if body is not None else None
     review = Review.model_validate({decision: [assignment_id], "override_reason": reason})

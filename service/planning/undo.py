@@ -1,10 +1,10 @@
-"""Undo a planner's decision: an approval while its deployment is still planned, or a rejection.
+"""Undo a planner's decision: an approval while its deployment is still planned, a rejection, or a pin.
 
 Undoing an approval cancels the deployment (as a planner's cancel does: the seat and the time are free,
 the request's and the offer's fill follow, ``deployment.cancelled`` is emitted); undoing a rejection
-removes the forbidden pair, so the solver may propose that supplier for that position again. Either way
-the assignment is back to ``proposed``. Undo is allowed on a superseded plan: the deployment it made is
-live whatever plan made it.
+removes the forbidden pair, so the solver may propose that supplier for that position again; undoing a pin
+lets the next re-solve move that seat again. Either way the assignment is back to ``proposed``. Undo is
+allowed on a superseded plan: the deployment it made is live whatever plan made it.
 """
 
 from sqlmodel import Session
@@ -31,7 +31,7 @@ UNDOABLE = (DeploymentStatus.awaiting_consent, DeploymentStatus.planned)  # nobo
 
 
 def revert(session: Session, plan: Plan, ids: list[int], principal: Principal) -> tuple[list[int], list[int]]:
-    """Undo these assignments' approvals or rejections: the assignments undone and the deployments cancelled."""
+    """Undo these assignments' approvals, rejections or pins: the assignments undone and the deployments cancelled."""
     if not ids:
         return [], []
     rows = {a.id: a for a in repo.assignment_rows(session, plan, ids)}
@@ -48,10 +48,10 @@ def revert(session: Session, plan: Plan, ids: list[int], principal: Principal) -
             cancelled.append(_unapprove(session, plan, a, principal))
         elif a.review == ReviewStatus.rejected:
             _unreject(session, a, principal)
-        else:
+        elif a.review != ReviewStatus.pinned:  # a pin holds nothing but the seat in the next re-solve
             raise Conflict(
-                f"{_named(session, plan, a)} is {a.review}, not approved or rejected: there is no decision to undo; "
-                "approve or reject it instead"
+                f"{_named(session, plan, a)} is {a.review}, not approved, rejected or pinned: there is no decision "
+                "to undo; approve, reject or pin it instead"
             )
         a.review, a.reviewed_by, a.reviewed_at, a.deployment_id = ReviewStatus.proposed, None, None, None
         session.add(a)

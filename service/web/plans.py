@@ -155,7 +155,7 @@ def _rows_context(session: Session, plan, viewer, empty: list[UnfilledPublic] | 
         "undoable": {
             a.id
             for a in assignments
-            if a.review == ReviewStatus.rejected or planned.get(a.deployment_id or 0) in UNDOABLE
+            if a.review in (ReviewStatus.rejected, ReviewStatus.pinned) or planned.get(a.deployment_id or 0) in UNDOABLE
         },
         "consent_due": deployments.consent_due(session, deployment_ids=made),
         "declined": declined,

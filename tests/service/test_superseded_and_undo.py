@@ -161,8 +161,8 @@ def test_undo_is_refused_once_deployed_or_when_nothing_was_decided(client, auth,
 
     proposed = client.post(f"/plans/{plan['id']}/assignments/{second['id']}/undo", headers=planner)
     assert proposed.status_code == 409
-    assert "is proposed, not approved or rejected" in proposed.json()["detail"]
-    assert "approve or reject it instead" in proposed.json()["detail"]
+    assert "is proposed, not approved, rejected or pinned" in proposed.json()["detail"]
+    assert "approve, reject or pin it instead" in proposed.json()["detail"]
     both = client.post(
         f"/plans/{plan['id']}/review", json={"undo": [first["id"]], "reject": [second["id"]]}, headers=planner
     )
@@ -198,3 +198,16 @@ def test_undo_a_rejection_lets_the_pair_be_proposed_again_even_from_a_replaced_p
 
     third = _run(client, engine, planner, path=f"/plans/{second['id']}/resolve")
     assert pair in {(a["position_id"], a["supplier"]["id"]) for a in _assignments(client, planner, third["id"])}
+
+
+def test_undo_a_pin_puts_the_proposal_back_to_proposed(client, auth, engine, world):
+    planner = auth("planner")
+    plan = _run(client, engine, planner, body=BODY)
+    first = _assignments(client, planner, plan["id"])[0]
+    assert client.post(f"/plans/{plan['id']}/assignments/{first['id']}/pin", headers=planner).status_code == 200
+    undone = client.post(f"/plans/{plan['id']}/review", json={"undo": [first["id"]]}, headers=planner)
+    assert undone.status_code == 200, undone.text
+    assert undone.json()["undone"] == [first["id"]] and undone.json()["cancelled"] == []
+    assert next(a for a in _assignments(client, planner, plan["id"]) if a["id"] == first["id"])["review"] == "proposed"
+    trail = _trail(client, auth, "plan_assignment", first["id"])
+    assert [(e["action"], e["before"]["review"]) for e in trail if e["action"] == "undo"] == [("undo", "pinned")]
