@@ -159,10 +159,12 @@ def demand(session: Session, qs: list[Quarter], f: GapFilter) -> tuple[Counter, 
 # --- Cells -----------------------------------------------------------------------------
 
 
-def cell_status(open_seats: int, eligible: int, unfilled: int) -> CellStatus:
-    """``shortage`` (red) when fewer can take the seats than there are open seats; else ``unfilled`` (amber) when
-    the latest plan left seats of the cell empty all the same; else ``covered`` (green)."""
-    if open_seats > eligible:
+def cell_status(open_seats: int, eligible: int, unfilled: int, stranded: int = 0) -> CellStatus:
+    """``shortage`` (red) when fewer can take the seats than there are open seats, or when a seat the latest plan
+    left empty has no candidate at all (those who count as supply can take other positions of the cell only);
+    else ``unfilled`` (amber) when the latest plan left seats of the cell empty all the same; else ``covered``
+    (green)."""
+    if open_seats > eligible or stranded:
         return "shortage"
     return "unfilled" if unfilled else "covered"
 
@@ -190,6 +192,7 @@ def _cells(session: Session, qs: list[Quarter], f: GapFilter, plan_id: int | Non
     for key in seats.keys() | empty.seats.keys():
         code, level, i = key
         d, s, unfilled = seats[key], available[key], len(empty.seats.get(key, ()))
+        stranded = sum(1 for seat in empty.seats.get(key, ()) if _no_candidate(found, seat.position_id))
         name, area = names.get(code, (code, ""))
         cells.append(
             GapCell(
@@ -206,13 +209,19 @@ def _cells(session: Session, qs: list[Quarter], f: GapFilter, plan_id: int | Non
                 unfilled=unfilled,
                 blocked_by_credentials=empty.blocked[key],
                 positions=sorted(positions.get(key, ())),
-                status=cell_status(d, s, unfilled),
+                status=cell_status(d, s, unfilled, stranded),
                 unfilled_seats=empty.seats.get(key, []),
             )
         )
     order = list(Level).index
     cells.sort(key=lambda c: (-c.gap, -c.unfilled, c.skill, order(c.level), c.quarter))
     return cells
+
+
+def _no_candidate(found: supply.Candidates, position_id: int) -> bool:
+    """Whether nobody passes the solver's rules for this open position (False for one no longer open)."""
+    pool = found.by_position.get(position_id)
+    return pool is not None and len(pool) == 0
 
 
 # --- Unfilled seats of the latest plan ---------------------------------------------------

@@ -53,18 +53,19 @@ def _cells(report: dict, skill: str) -> dict[str, dict]:
 
 
 @pytest.mark.parametrize(
-    ("demand", "supply", "unfilled", "status"),
+    ("demand", "supply", "unfilled", "stranded", "status"),
     [
-        (2, 0, 0, "shortage"),  # nobody can take them
-        (2, 1, 0, "shortage"),  # fewer than the seats
-        (2, 0, 2, "shortage"),
-        (2, 3, 1, "unfilled"),  # enough on paper, yet the plan left one empty
-        (0, 0, 1, "unfilled"),  # an empty seat whose demand has gone since: still not green
-        (2, 2, 0, "covered"),
+        (2, 0, 0, 0, "shortage"),  # nobody can take them
+        (2, 1, 0, 0, "shortage"),  # fewer than the seats
+        (2, 0, 2, 2, "shortage"),
+        (2, 3, 1, 0, "unfilled"),  # enough on paper, yet the plan left one empty
+        (3, 4, 1, 1, "shortage"),  # enough for the cell, but none for the position of its empty seat
+        (0, 0, 1, 0, "unfilled"),  # an empty seat whose demand has gone since: still not green
+        (2, 2, 0, 0, "covered"),
     ],
 )
-def test_the_status_of_a_cell(demand, supply, unfilled, status):
-    assert cell_status(demand, supply, unfilled) == status
+def test_the_status_of_a_cell(demand, supply, unfilled, stranded, status):
+    assert cell_status(demand, supply, unfilled, stranded) == status
     assert COLOURS[status] == {"shortage": "red", "unfilled": "amber", "covered": "green"}[status]
 
 
@@ -179,6 +180,23 @@ def test_a_seat_left_empty_with_supply_enough_is_amber_and_names_the_seat(client
     _sign_in(client, auth, "member_state", "NOR")
     page = client.get("/ui/gaps", params={"start": YEAR["from"], "end": YEAR["to"]}).text
     assert "someone was eligible but went to" in page and "Ane Both" not in page
+
+
+def test_an_empty_seat_nobody_can_take_is_red_though_the_cell_has_supply_enough(client, auth, engine):
+    """Two positions of one cell: two experts can take the first, nobody the second (German, which none speaks):
+    supply 2 for demand 2, yet the empty seat is nobody's: red, not amber (found by a planner's trial: an amber cell
+    whose every empty seat said "0 left")."""
+    hq = auth("hq")
+    for name in ("Ane Some", "Bo Some"):
+        _expert(client, hq, full_name=name)
+    plain = _request(client, hq)
+    german = _request(client, hq, languages=[{"code": "de", "min_level": 4}])
+    _solve(client, engine, auth("planner"), request_ids=[plain["id"], german["id"]])
+    report = client.get("/reports/gaps", params=YEAR, headers=auth("planner")).json()
+    (empty,) = report["unfilled"]
+    assert empty["position_id"] == german["positions"][0]["id"]
+    for cell in _cells(report, "SSR-STRATEGY").values():
+        assert (cell["demand"], cell["supply"], cell["unfilled"], cell["status"]) == (2, 2, 1, "shortage")
 
 
 def test_on_the_demo_data_every_seat_the_plan_left_empty_is_in_a_red_or_amber_cell(client, auth, engine):

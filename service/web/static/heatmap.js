@@ -6,7 +6,7 @@
   const element = document.getElementById("heatmap");
   if (!data.y.length) { element.textContent = "No open demand in this range."; element.style.minHeight = "0"; return; }
   const STATUS = {
-    shortage: "short: fewer can take the seats than there are seats",
+    shortage: "short: fewer can take the seats than there are seats, or nobody can take an empty one",
     unfilled: "enough could take them, but the latest plan left seats empty",
     covered: "covered",
   };
