@@ -48,6 +48,9 @@ def test_decisions_happen_in_place_and_keep_the_focus_on_the_row(page, token, sh
     third = _focused_row(page)
     assert third not in (None, first, second)
     assert _row(page, third).get_attribute("class") == "undecided"
+    _row(page, third).get_by_role("checkbox").check()  # ticked: the focus is on its checkbox, and n still moves
+    page.keyboard.press("n")
+    assert _focused_row(page) not in (None, first, second, third)
     shots(page, "plan-review-in-place")
 
     _row(page, first).get_by_role("button", name="Undo", exact=False).click()  # Undo, in place too

@@ -109,7 +109,9 @@
     if (hint) hint.hidden = false;
     document.addEventListener("keydown", function (e) {
       if (e.key !== "n" && e.key !== "j") return;
-      if (e.ctrlKey || e.metaKey || e.altKey || e.target.closest("input, textarea, select, [contenteditable]")) return;
+      // typing stays typing; a ticked checkbox or radio is a row's, where `n` is most wanted
+      const typing = 'input:not([type="checkbox"]):not([type="radio"]), textarea, select, [contenteditable]';
+      if (e.ctrlKey || e.metaKey || e.altKey || e.target.closest(typing)) return;
       const rows = Array.from(document.querySelectorAll("tr.undecided"));
       if (!rows.length) return;
       const here = document.activeElement && document.activeElement.closest("tr[data-assignment]");
