@@ -31,7 +31,7 @@ ACTIONS = {  # a next status -> its button's words
 }
 MAX_ROWS = 2000
 COLOURS = {
-    "awaiting_consent": "#8a6d00",
+    "awaiting_consent": "#6a4c93",  # violet: apart from planned's amber at a glance
     "planned": "#d08c00",
     "deployed": "#1e7d3a",
     "completed": "#5b6775",

@@ -1,6 +1,8 @@
 """The plan review page through the session cookie: queued vs solving, a row answered alone, the start form
-seeded from a plan, and alternatives ranked by the plan's own score with the holder apart."""
+seeded from a plan, alternatives ranked by the plan's own score with the holder apart, a failed plan in words; and
+the requests list's filter of asking states by name."""
 
+import html
 import json
 import re
 
@@ -112,3 +114,10 @@ def test_a_failed_re_solve_says_why_in_names_and_leads_back(client, auth, engine
     assert f"{team['supplier']['name']} in {team['position_title']} (seat {team['seat']})" in page
     assert seat not in page and f"{supplier}:" not in page
     assert f'href="/ui/plans/{plan["id"]}">plan {plan["id"]}</a>' in page and f"/ui/plans?from={plan['id']}" in page
+
+
+def test_the_requests_filter_lists_the_asking_states_by_name(client, auth):
+    _sign_in(client, auth, "hq")
+    select = client.get("/ui/requests").text.split('id="requested_by_state"', 1)[1].split("</select>", 1)[0]
+    names = [html.unescape(n) for n in re.findall(r'<option value="[A-Z]{3}"[^>]*>([^<]+)</option>', select)]
+    assert len(names) > 100 and names == sorted(names, key=str.lower)  # Albania before Angola, not by code
