@@ -49,6 +49,7 @@ SINGULAR = [
     (re.compile(r"\b1 lack\b"), "1 lacks"),
     (re.compile(r"\b1 have\b"), "1 has"),
     (re.compile(r"\b1 hold\b"), "1 holds"),
+    (re.compile(r"\b1 were\b"), "1 was"),
 ]
 
 
@@ -134,3 +135,12 @@ def failure(session: Session, error: str) -> str:
     text = re.sub(r"\b(P\d+-\d+)/([EO]\d+)", r"\2 in \1", error)
     said = plain(text, code_names(session, [text]))
     return said[:1].upper() + said[1:]
+
+
+def main_reason(rule: str) -> str:
+    """The rule that cut the most candidates from a seat, as the gap report counts it, in the planners' words."""
+    if rule == "competition":
+        return "every candidate left went to another seat"
+    if rule in RULES:
+        return f"those ruled out were mostly those {RULES[rule]}"
+    return "no candidate at all"

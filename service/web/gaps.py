@@ -13,7 +13,7 @@ from service.platform.deps import SessionDep
 from service.reports import service
 from service.reports.gaps import GapFilter
 from service.web import render
-from service.web.explain import code_names, plain_reasons
+from service.web.explain import code_names, main_reason, plain_reasons
 from service.web.session import CurrentViewer, Viewer
 
 router = APIRouter(prefix="/ui")
@@ -150,4 +150,5 @@ def gaps(
         exports={kind: f"/ui/gaps/export?format={kind}&{params}" for kind in ("csv", "xlsx")},
         cells=[c for c in report.cells if c.demand or c.unfilled],
         colours=COLOURS,
+        main_reason=main_reason,
     )

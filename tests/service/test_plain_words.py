@@ -1,6 +1,6 @@
 """The plan pages' words: the solver's codes named, counts in good grammar."""
 
-from service.web.explain import codes, plain, plain_reasons
+from service.web.explain import codes, main_reason, plain, plain_reasons
 from service.web.render import plural
 
 NAMES = {
@@ -22,10 +22,12 @@ def test_plural():
 
 def test_codes_become_names_and_one_is_singular():
     reason = (
+        "of the 9 left, 1 were rejected by a planner; "
         "of the 8 left, 1 are outside the grade range; of the 7 left, 1 lack skill BARRACKS ≥ 4; 0 left; "
         "group R7:MINUSCA-7-team is all-or-nothing and P10-1, P10-2, P10-3 has no eligible supplier"
     )
     said = plain(reason, NAMES)
+    assert "1 was rejected by a planner" in said
     assert "1 is outside the grade range" in said and "1 lacks skill “Barracks and military infrastructure”" in said
     assert "the team of request “Barracks” is all-or-nothing" in said
     assert "Engineering team (seats 1, 2 and 3) have no eligible candidate" in said
@@ -46,3 +48,10 @@ def test_the_steps_name_who_went_where():
         "1 is outside the grade range — 0 left.",
         "Amina Diallo was eligible but went to Police adviser (seat 6): Police adviser (seat 6) has a higher priority.",
     ]
+
+
+def test_the_gap_report_s_main_reasons_are_said_in_words_not_rule_names():
+    assert main_reason("category") == "those ruled out were mostly those of the wrong category"
+    assert main_reason("assessment_failed").endswith("mostly those who failed an assessment stage the position requires")
+    assert main_reason("competition") == "every candidate left went to another seat"
+    assert main_reason("other") == "no candidate at all"
