@@ -52,6 +52,7 @@ def test_the_steps_name_who_went_where():
 
 def test_the_gap_report_s_main_reasons_are_said_in_words_not_rule_names():
     assert main_reason("category") == "those ruled out were mostly those of the wrong category"
-    assert main_reason("assessment_failed").endswith("mostly those who failed an assessment stage the position requires")
+    failed = main_reason("assessment_failed")
+    assert failed.endswith("mostly those who failed an assessment stage the position requires")
     assert main_reason("competition") == "every candidate left went to another seat"
     assert main_reason("other") == "no candidate at all"
