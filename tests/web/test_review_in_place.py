@@ -43,6 +43,8 @@ def test_decisions_happen_in_place_and_keep_the_focus_on_the_row(page, token, sh
     page.keyboard.press("Enter")
     expect(_row(page, second).locator(".badge")).to_have_text("approved")
     expect(page.locator(".notice")).to_contain_text("1 assignment approved")
+    made = _row(page, second).get_by_role("link", name=re.compile(r"^deployment \d+$"))
+    expect(made).to_have_attribute("href", re.compile(r"^/ui/deployments#deployment-\d+$"))  # that one, not the list
     assert _focused_row(page) == second and page.evaluate("() => window.stillHere") == "yes"
     page.keyboard.press("n")
     third = _focused_row(page)
