@@ -11,6 +11,7 @@ from sqlmodel import Session
 from schemas.enums import PlanStatus
 from service.planning import jobs
 from service.platform.tables import Plan
+from tests.service import factories
 from tests.service.test_planning_flow import TODAY, _run, world  # noqa: F401 (a fixture)
 
 
@@ -121,3 +122,21 @@ def test_the_requests_filter_lists_the_asking_states_by_name(client, auth):
     select = client.get("/ui/requests").text.split('id="requested_by_state"', 1)[1].split("</select>", 1)[0]
     names = [html.unescape(n) for n in re.findall(r'<option value="[A-Z]{3}"[^>]*>([^<]+)</option>', select)]
     assert len(names) > 100 and names == sorted(names, key=str.lower)  # Albania before Angola, not by code
+
+
+def test_an_empty_seat_of_a_team_filled_all_or_nothing_warns_before_a_swap(client, auth, engine, world):  # noqa: F811
+    planner, hq = auth("planner"), auth("hq")
+    _sign_in(client, auth, "planner")
+    team = [
+        factories.position(title="Team lead", group="bravo", all_or_nothing=True),
+        factories.position(
+            title="Team linguist", group="bravo", all_or_nothing=True, languages=[{"code": "de", "min_level": 4}]
+        ),
+    ]
+    asked = client.post("/requests", json=factories.capacity_request(positions=team), headers=hq).json()
+    plan = _run(client, engine, planner, body={"workers": 1, "today": TODAY})
+    lead = asked["positions"][0]["id"]
+    page = client.get(f"/ui/plans/{plan['id']}/positions/{lead}/alternatives?seat=1").text
+    assert 'id="all-or-nothing"' in page and "“bravo”" in page and "the re-solve fails" in page
+    other = world["strategic"]["positions"][0]["id"]
+    assert 'id="all-or-nothing"' not in client.get(f"/ui/plans/{plan['id']}/positions/{other}/alternatives").text
