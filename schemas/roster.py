@@ -523,35 +523,51 @@ class PositionLists(Strict):
 
 
 def check_position(p: "PositionCreate | PositionUpdate") -> None:
-    """Cross-field rules of a position, shared by create and (merged) update."""
+    """Cross-field rules of a position, shared by create and (merged) update: the broken ones in one message."""
+    if problems := position_problems(p):
+        raise ValueError("; ".join(problems))
+
+
+def position_problems(p: "PositionCreate | PositionUpdate") -> list[str]:
+    """Every cross-field rule a position breaks, each in a sentence (the request form shows them all at once)."""
+    problems = []
     if p.start_date and p.end_date and p.end_date < p.start_date:
-        raise ValueError(f"end_date {p.end_date} is before start_date {p.start_date}: swap them or fix the dates")
+        problems.append(f"end_date {p.end_date} is before start_date {p.start_date}: swap them or fix the dates")
     if p.grade_min and p.grade_max and GRADE_RANK[p.grade_min] > GRADE_RANK[p.grade_max]:
-        raise ValueError(f"grade_min {p.grade_min} is above grade_max {p.grade_max}: swap them")
+        problems.append(f"grade_min {p.grade_min} is above grade_max {p.grade_max}: swap them")
     if (p.all_or_nothing or p.same_offer) and not p.group:
-        raise ValueError("all_or_nothing and same_offer need a group label: set 'group'")
-    _unique_codes(p.required_skills or [], "required_skills")
-    _unique_codes(p.desired_skills or [], "desired_skills")
-    _unique_codes(p.languages or [], "languages")
+        problems.append("all_or_nothing and same_offer need a group label: set 'group'")
+    for items, what in ((p.required_skills, "required_skills"), (p.desired_skills, "desired_skills")):
+        problems += _twice(items or [], what)
+    problems += _twice(p.languages or [], "languages")
     stages = p.assessment_stages or []
     if len(set(stages)) != len(stages):
-        raise ValueError("assessment_stages lists a stage twice: name each stage once")
+        problems.append("assessment_stages lists a stage twice: name each stage once")
     credentials = p.required_credentials or []
     if len(set(credentials)) != len(credentials):
-        raise ValueError("required_credentials lists a type twice: name each type once")
+        problems.append("required_credentials lists a type twice: name each type once")
+    return problems + _ratio_problems(p)
+
+
+def _twice(items: Sequence[_Coded], what: str) -> list[str]:
+    try:
+        _unique_codes(items, what)
+    except ValueError as exc:
+        return [str(exc)]
+    return []
+
+
+def _ratio_problems(p: "PositionCreate | PositionUpdate") -> list[str]:
     if p.trainer_ratio is None:
-        return
+        return []
     if p.trainees is None:
-        raise ValueError("trainer_ratio needs trainees: give the number of trainees too")
+        return ["trainer_ratio needs trainees: give the number of trainees too"]
     if p.trainer_ratio > p.trainees:
-        raise ValueError(
-            f"trainer_ratio {p.trainer_ratio} exceeds trainees {p.trainees}: a ratio is trainees per trainer"
-        )
+        return [f"trainer_ratio {p.trainer_ratio} exceeds trainees {p.trainees}: a ratio is trainees per trainer"]
     needed = math.ceil(p.trainees / p.trainer_ratio)
     if needed > 500:
-        raise ValueError(
-            f"{p.trainees} trainees at 1:{p.trainer_ratio} need {needed} trainers, over 500: raise the ratio"
-        )
+        return [f"{p.trainees} trainees at 1:{p.trainer_ratio} need {needed} trainers, over 500: raise the ratio"]
+    return []
 
 
 class PositionCreate(PositionBase, PositionLists):

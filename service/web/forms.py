@@ -13,7 +13,7 @@ from schemas.roster import (
     CapacityRequestCreate,
     PositionCreate,
     PositionUpdate,
-    check_position,
+    position_problems,
 )
 from service.platform.errors import RosterError
 
@@ -249,11 +249,10 @@ def position_errors(values: dict, prefix: str) -> dict[str, list[str]]:
     wrong = {key.removeprefix(prefix).split(".")[0] for key in found}
     rest = {k: v for k, v in values.items() if k not in wrong}
     try:
-        check_position(PositionUpdate.model_validate(rest, context=FROM_TEXT))
+        position = PositionUpdate.model_validate(rest, context=FROM_TEXT)
     except ValidationError:
-        pass  # already said, field by field
-    except ValueError as exc:
-        message = str(exc)
+        return found  # already said, field by field
+    for message in position_problems(position):
         merge(found, {_key(prefix, (), message): [message]})
     return found
 

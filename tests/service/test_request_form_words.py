@@ -34,6 +34,17 @@ def test_a_position_says_its_wrong_fields_and_its_broken_rule_at_once():
     assert forms.position_errors({"title": "A", "start_date": "2090-01-01", "end_date": "2090-02-01"}, "p.") == {}
 
 
+def test_every_broken_rule_of_a_position_is_said_at_once():
+    """Dates swapped, grades swapped and a language twice: three rules, one submit (they came one wave each)."""
+    values = {"title": "", "start_date": "2090-06-01", "end_date": "2090-03-01", "grade_min": "P-5", "grade_max": "P-3"}
+    values["languages"] = [{"code": "fr", "min_level": 3}, {"code": "fr", "min_level": 4}]
+    said = [m for messages in forms.position_errors(values, "positions.0.").values() for m in messages]
+    assert forms.REQUIRED in said
+    assert any(m.startswith("end_date 2090-03-01 is before start_date") for m in said)
+    assert any(m.startswith("grade_min P-5 is above grade_max P-3") for m in said)
+    assert any(m.startswith("languages listed more than once: fr") for m in said)
+
+
 def test_the_request_says_each_missing_field_and_its_kind():
     found = forms.request_errors({"title": "", "priority": "9"})
     assert found == {
