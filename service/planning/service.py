@@ -224,7 +224,7 @@ def alternatives(session: Session, *, plan_id: int, position_id: int, seat: int 
     held = {a.position_id: scoring.total(a.score) for a in result.assignments}
     every = solver.alternatives(instance, result, seat_id, len(instance.experts) + len(instance.offers))
     ranked = sorted(
-        (o for o in every if o.supplier_id != current),
+        (o for o in every if o.supplier_id != current and not _moves_within(o, position_id)),
         key=lambda o: (-_net(o, held), -scoring.total(o.score), o.supplier_id),
     )[:k]
     known = suppliers(session, [SupplierId.parse(s) for s in [o.supplier_id for o in ranked] + [current] if s])
@@ -244,6 +244,11 @@ def alternatives(session: Session, *, plan_id: int, position_id: int, seat: int 
         data=data,
         count=len(data),
     )
+
+
+def _moves_within(option, position_id: int) -> bool:
+    """Whether taking this option empties another seat of the same position: its seats are alike, so nothing gains."""
+    return any(SeatId.parse(seat).position == position_id for seat in option.displaces)
 
 
 def _net(option, held: dict[str, int]) -> int:

@@ -12,7 +12,7 @@ from schemas.enums import PlanStatus
 from service.planning import jobs
 from service.platform.tables import Plan
 from tests.service import factories
-from tests.service.test_planning_flow import TODAY, _run, world  # noqa: F401 (a fixture)
+from tests.service.test_planning_flow import TODAY, _expert, _run, world  # noqa: F401 (a fixture)
 
 
 def _sign_in(client, auth, role: str) -> str:
@@ -73,6 +73,7 @@ def test_start_another_plan_keeps_the_planning_date_and_settings(client, auth, e
 
 def test_alternatives_rank_by_the_plans_score_and_never_offer_the_holder(client, auth, engine, world):  # noqa: F811
     planner = auth("planner")
+    spare = client.post("/experts", json=_expert("Dag"), headers=auth("member_state", "NOR")).json()["id"]
     plan = _run(client, engine, planner, body={"workers": 1, "today": TODAY})
     position = world["strategic"]["positions"][0]["id"]
     held = {
@@ -80,18 +81,15 @@ def test_alternatives_rank_by_the_plans_score_and_never_offer_the_holder(client,
         for a in client.get(f"/plans/{plan['id']}/assignments", headers=planner).json()["data"]
         if a["position_id"] == position
     }
-    assert len(held) == 3  # Norway's three experts, one per seat
+    assert len(held) == 3  # three of Norway's four alike experts, one per seat; the fourth is spare
+    (free,) = ({e["id"] for e in world["experts"]} | {spare}) - {int(s[1:]) for s in held}
     holder = next(a for a in held.values() if a["seat"] == 1)
     options = client.get(f"/plans/{plan['id']}/positions/{position}/alternatives?seat=1", headers=planner).json()
     assert options["current"]["id"] == holder["supplier"]["id"]
-    offered = {o["supplier"]["id"]: o for o in options["data"]}
-    assert holder["supplier"]["id"] not in offered
-    assert offered and set(offered) <= set(held)
-    for supplier, option in offered.items():  # the same seat's twin: the same number the plan shows for it
-        assert option["total"] == held[supplier]["total"] == sum(option["score"].values())
-        assert option["displaces"] == [f"P{position}-{held[supplier]['seat']}"]
-    totals = [o["total"] for o in options["data"]]
-    assert totals == sorted(totals, reverse=True)
+    (option,) = options["data"]  # the spare one: moving a twin from another seat of the position gains nothing
+    assert option["supplier"]["id"] == f"E{free}" and option["displaces"] == []
+    # the same number the plan shows for an alike expert in a seat of this position: the full score, not priority
+    assert option["total"] == holder["total"] == sum(option["score"].values()) > option["score"]["priority"]
     assert json.dumps(options).count(holder["supplier"]["id"]) == 1
 
 

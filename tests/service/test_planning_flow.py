@@ -233,6 +233,7 @@ def test_alternatives_of_an_unfinished_plan_answer_a_documented_409(client, auth
 def test_a_planner_pin_puts_the_chosen_alternative_in_the_seat(client, auth, engine, world):
     """The exact swap: re-solve with an alternative pinned to a seat; nothing else is rejected."""
     planner = auth("planner")
+    client.post("/experts", json=_expert("Dag"), headers=auth("member_state", "NOR"))  # a fourth, spare
     plan = _run(client, engine, planner, body={"workers": 1, "today": TODAY})
     held = next(
         a
