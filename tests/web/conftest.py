@@ -84,11 +84,16 @@ def base_url(web_app) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def token(web_app):
     """``token("planner")`` or ``token("member_state", "NOR")``: a fresh secret for that role."""
+    return secrets_of(web_app)
+
+
+def secrets_of(app: FastAPI):
+    """``secret(role, state=None)``: a token's secret for that role on ``app``, issued once and kept."""
     cache: dict = {}
 
     def secret(role: str, state: str | None = None) -> str:
         if (role, state) not in cache:
-            cache[role, state] = issue(web_app, role, state)
+            cache[role, state] = issue(app, role, state)
         return cache[role, state]
 
     return secret
