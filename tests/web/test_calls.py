@@ -7,22 +7,12 @@ An app and a database of their own: the shared demo app's flows count requests a
 import pytest
 from fastapi.testclient import TestClient
 from playwright.sync_api import expect
-from sqlmodel import Session
 
-from schemas.enums import Role
 from service.app import create_app
-from service.platform.auth import issue_token
 from service.platform.settings import Settings
 from tests.service import factories
 from tests.service.conftest import serve
-from tests.web.conftest import page_at, sign_in
-
-
-def _token(app, role: str, state: str | None = None) -> str:
-    with Session(app.state.engine) as session:
-        _, secret = issue_token(session, role=Role(role), name=f"calls {role} {state or ''}".strip(), state=state)
-        session.commit()
-    return secret
+from tests.web.conftest import issue, page_at, sign_in
 
 
 @pytest.fixture(scope="module")
@@ -30,9 +20,9 @@ def calls_app(databases, template_url):
     """A request of two positions (one asks for an interview and a language test) and three Norwegian experts."""
     app = create_app(Settings(database_url=databases.clone(template_url), environment="test", worker="external"))
     tokens = {
-        "hq": _token(app, "hq"),
-        "NOR": _token(app, "member_state", "NOR"),
-        "GHA": _token(app, "member_state", "GHA"),
+        "hq": issue(app, "hq", name="calls"),
+        "NOR": issue(app, "member_state", "NOR", name="calls"),
+        "GHA": issue(app, "member_state", "GHA", name="calls"),
     }
     hq, norway = ({"Authorization": f"Bearer {tokens[k]}"} for k in ("hq", "NOR"))
     with TestClient(app) as client:
