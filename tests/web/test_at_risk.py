@@ -8,24 +8,14 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 from playwright.sync_api import expect
-from sqlmodel import Session
 
-from schemas.enums import Role
 from service.app import create_app
-from service.platform.auth import issue_token
 from service.platform.settings import Settings
 from tests.service import factories
 from tests.service.conftest import serve
-from tests.web.conftest import page_at, sign_in
+from tests.web.conftest import issue, page_at, sign_in
 
 PLAN_TIMEOUT = 90_000
-
-
-def _token(app, role: str, state: str | None = None) -> str:
-    with Session(app.state.engine) as session:
-        _, secret = issue_token(session, role=Role(role), name=f"risk {role}", state=state)
-        session.commit()
-    return secret
 
 
 @pytest.fixture(scope="module")
@@ -36,8 +26,8 @@ def risky(databases, template_url):
             database_url=databases.clone(template_url), environment="test", worker="inprocess", worker_poll_seconds=0.1
         )
     )
-    hq = {"Authorization": f"Bearer {_token(app, 'hq')}"}
-    norway = {"Authorization": f"Bearer {_token(app, 'member_state', 'NOR')}"}
+    hq = {"Authorization": f"Bearer {issue(app, 'hq')}"}
+    norway = {"Authorization": f"Bearer {issue(app, 'member_state', 'NOR')}"}
     with TestClient(app) as client:
         positions = [factories.position(title="Police adviser"), factories.position(title="Justice adviser")]
         request = client.post("/requests", json=factories.capacity_request(positions=positions), headers=hq).json()
@@ -67,7 +57,7 @@ def risk_page(browser, risky):
 def test_deployments_at_risk_come_first_with_the_reason_and_a_replacement(risk_page, risky, shots):
     page = risk_page
     at_risk = risky["deployments"][0]
-    sign_in(page, _token(risky["app"], "planner"))
+    sign_in(page, issue(risky["app"], "planner"))
     page.goto("/ui/deployments")
     section = page.locator("#at-risk")
     expect(section.get_by_role("heading")).to_have_text("At risk: 1 deployment no longer fits")

@@ -11,24 +11,14 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 from playwright.sync_api import expect
-from sqlmodel import Session
 
-from schemas.enums import Role
 from service.app import create_app
-from service.platform.auth import issue_token
 from service.platform.settings import Settings
 from tests.service import factories
 from tests.service.conftest import serve
-from tests.web.conftest import page_at, sign_in
+from tests.web.conftest import issue, page_at, sign_in
 
 OFFER = "Police gender advisers (records test)"
-
-
-def _token(app, role: str, state: str | None = None) -> str:
-    with Session(app.state.engine) as session:
-        _, secret = issue_token(session, role=Role(role), name=f"records {role} {state or ''}".strip(), state=state)
-        session.commit()
-    return secret
 
 
 def _soon(days: int) -> str:
@@ -62,7 +52,7 @@ def records_app(databases, template_url):
     app = create_app(Settings(database_url=databases.clone(template_url), environment="test", worker="external"))
     roles = {"hq": ("hq", None), "planner": ("planner", None), "admin": ("admin", None)}
     roles |= {"NOR": ("member_state", "NOR"), "GHA": ("member_state", "GHA")}
-    tokens = {name: _token(app, role, state) for name, (role, state) in roles.items()}
+    tokens = {name: issue(app, role, state, "records") for name, (role, state) in roles.items()}
     made: dict[str, dict] = {}
     with TestClient(app) as client:
         for state in ("NOR", "GHA"):

@@ -14,15 +14,14 @@ from service.planning import jobs
 from service.platform.settings import Settings
 from tests.service import factories
 from tests.service.conftest import serve
-from tests.web.conftest import page_at, sign_in
-from tests.web.test_calls import _token
+from tests.web.conftest import issue, page_at, sign_in
 
 
 @pytest.fixture(scope="module")
 def journey_app(databases, template_url):
     """A request of one police adviser, and a Norwegian expert who fits it."""
     app = create_app(Settings(database_url=databases.clone(template_url), environment="test", worker="external"))
-    tokens = {role: _token(app, role) for role in ("hq", "planner")} | {"NOR": _token(app, "member_state", "NOR")}
+    tokens = {role: issue(app, role) for role in ("hq", "planner")} | {"NOR": issue(app, "member_state", "NOR")}
     with TestClient(app) as client:
         position = factories.position(title="Police adviser")
         body = factories.capacity_request(title="Community policing", positions=[position])
