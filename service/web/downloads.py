@@ -11,6 +11,7 @@ from fastapi import APIRouter
 from schemas.enums import DeploymentStatus, Level
 from service.deployments import service as deployments
 from service.platform.deps import SessionDep
+from service.platform.params import Id
 from service.spreadsheets import service
 from service.spreadsheets.writing import attachment
 from service.web.session import CurrentViewer, StaffViewer
@@ -23,7 +24,7 @@ Format = Literal["csv", "xlsx"]
 def plan(
     session: SessionDep,
     _: StaffViewer,
-    plan_id: int,
+    plan_id: Id,
     format: Format = "xlsx",
     sheet: Literal["assignments", "unfilled"] = "assignments",
 ):

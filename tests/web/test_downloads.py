@@ -58,3 +58,9 @@ def test_a_member_state_gets_only_its_own_deployments_and_no_plans(http, token):
     ).json()
     assert len(rows) == api["count"]
     assert {r["id"] for r in rows} == {str(d["id"]) for d in api["data"]}
+
+
+def test_an_id_beyond_the_database_s_range_is_a_422_not_a_500(http, token):
+    _sign_in(http, token("planner"))
+    answer = http.get("/ui/plans/99999999999999999999/export")
+    assert answer.status_code == 422 and "plan_id" in answer.text
