@@ -229,7 +229,7 @@ def rule_forbidden(sup: Suppliers, pos: Position, ctx: Context, idx: Ints) -> Ve
     return ~np.isin(idx, list(banned)), "were rejected by a planner or declined by their Member State"
 
 
-FIXED_RULES = [rule_category, rule_level]
+FIXED_RULES: list[Rule] = [rule_category, rule_level]
 LATE_RULES = [
     rule_grade,
     rule_nationality,
