@@ -320,10 +320,7 @@ class PoolIndex:
             if len(kept) < len(idx):
                 steps.append((rule_name(rest[0]), len(idx) - len(kept), len(kept), detail))
             idx, rest = kept, rest[1:]
-        out = _sift(self.sup, pos, self.ctx, rest, idx, steps)
-        if out.candidates is fixed.candidates:  # shared with every position of this category and level
-            out.candidates = out.candidates.copy()
-        return out
+        return _sift(self.sup, pos, self.ctx, rest, idx, steps)
 
     def _after_fixed(self, pos: Position) -> tuple[Filtered, Bools]:
         """Survivors of the category and level rules (and a mask of them over the whole pool), once per pair."""

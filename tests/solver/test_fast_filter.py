@@ -23,7 +23,7 @@ def assert_same_filter(inst: Instance) -> None:
         assert f.steps == r.steps, f.position.id
         assert f.pinned == r.pinned, f.position.id
     arrays = [f.candidates for f in fast if len(f.candidates)]
-    for i, a in enumerate(arrays):  # a later change to one position's candidates must not reach another's
+    for i, a in enumerate(arrays):  # the cached pools must not leak: each position owns its candidates
         assert not any(np.shares_memory(a, b) for b in arrays[i + 1 :])
 
 
@@ -72,6 +72,7 @@ def _mixed_instance() -> Instance:
         position("P3", category=Category.military, required_skills={"DDR-PLAN": 3}, languages={"en": 2}),
         position("P4", required_skills={}, languages={"fr": 3}),
         position("P5", required_skills={}, languages={}, category=None, level=Level.tactical),
+        position("P5b", required_skills={}, languages={}, category=None, level=Level.tactical, grade_min=None),
         position("P6", nominated_only=True, nominees=nominees, stages=["interview"], required_skills={"SSR-POLICY": 2}),
         position("P7", stages=["interview", "language_test"], nominees=nominees),
         position("P8", group="T1", same_offer=True),
