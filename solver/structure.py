@@ -118,36 +118,52 @@ def maximal_cliques(starts: Sequence[int], ends: Sequence[int]) -> list[list[int
 
 
 def _supplier_cliques(st: "Structure", rest: int) -> list[tuple[list[int], int]]:
-    """Per supplier with candidate pairs, by supplier index: its cliques of overlapping windows beyond capacity.
+    """Per supplier, by supplier index: its maximal cliques of overlapping windows beyond capacity.
 
-    Plain Python lists in the sweep: at the huge size (1.26 million pairs over 75,000 suppliers) numpy scalars
-    made it four times slower.
+    The sweep of ``maximal_cliques`` over every supplier at once (the huge size has 1.26 million pairs over
+    75,000 suppliers): items (candidate pairs, then an offer's deployments) sorted by supplier, start and order;
+    the sweep's active set before item k+1 is C_k = {j <= k : end_j >= start_k}, of size
+    k + 1 - #{j : end_j < start_k} (a later item starts at or after start_k, so ends after it), and the sweep
+    emits C_k exactly when the next item drops one of it: |C_k+1| <= |C_k|, or k is the supplier's last.
     """
-    inst, sup = st.inst, st.sup
+    items = _sweep_items(st, rest)
+    owner, start, end, pair = items
+    big = int(end.max()) + 1 if len(end) else 1
+    ends_sorted = np.sort(owner * big + end)  # the count below includes every earlier supplier's items, as k does
+    size = np.arange(len(owner)) + 1 - np.searchsorted(ends_sorted, owner * big + start)
+    last = np.append(owner[1:] != owner[:-1], True)
+    emitted = last | np.append(size[1:] <= size[:-1], True)
+    cap = st.sup.capacity[owner]
+    ks = np.flatnonzero(emitted & (size > cap))
+    # members of C_k lie between the first item whose running maximum end reaches start_k, and k
+    reach = np.maximum.accumulate(owner * big + end)
+    lo = np.searchsorted(reach, owner[ks] * big + start[ks], side="left")
+    span = ks - lo + 1
+    which = np.repeat(np.arange(len(ks)), span)
+    j = np.arange(int(span.sum())) - np.repeat(np.cumsum(span) - span, span) + lo[which]
+    inside = end[j] >= start[ks][which]
+    j, which = j[inside], which[inside]
+    n_fixed = np.bincount(which[pair[j] < 0], minlength=len(ks))
+    var = pair[j] >= 0
+    members, which = pair[j][var].tolist(), which[var]
+    bounds = np.searchsorted(which, np.arange(len(ks) + 1)).tolist()
+    room = np.maximum(cap[ks] - n_fixed, 0).tolist()
+    return [(members[bounds[c] : bounds[c + 1]], room[c]) for c in range(len(ks)) if bounds[c + 1] > bounds[c]]
+
+
+def _sweep_items(st: "Structure", rest: int) -> tuple[Ints, Ints, Ints, Ints]:
+    """Candidate pairs and offers' deployments as intervals (rest gap added to the end): owner, start, end and
+    pair index (-1 for a deployment), sorted by owner, start, then pairs in index order before deployments."""
+    inst, sup, dp = st.inst, st.sup, st.sup.deployments
     starts = np.array([p.start.toordinal() for p in inst.positions], dtype=np.int64)
     ends = np.array([p.end.toordinal() for p in inst.positions], dtype=np.int64) + rest
-    deps = defaultdict(list)
-    dp = sup.deployments
-    for o, s, e in zip(dp.owner.tolist(), dp.start.tolist(), dp.end.tolist()):
-        if sup.is_offer[o]:
-            deps[o].append((s, e + rest))
-    order = np.argsort(st.pair_sup, kind="stable")
-    owners, first, counts = np.unique(st.pair_sup[order], return_index=True, return_counts=True)
-    pair_start, pair_end = starts[st.pair_pos[order]].tolist(), ends[st.pair_pos[order]].tolist()
-    capacity, pairs_of = sup.capacity.tolist(), order.tolist()
-    out = []
-    for s, f, n in zip(owners.tolist(), first.tolist(), counts.tolist()):
-        cap, fixed = capacity[s], deps.get(s, [])
-        if n + len(fixed) <= cap:
-            continue
-        a = pair_start[f : f + n] + [x[0] for x in fixed]
-        b = pair_end[f : f + n] + [x[1] for x in fixed]
-        for clique in maximal_cliques(a, b):
-            var = [pairs_of[f + i] for i in clique if i < n]
-            n_fixed = len(clique) - len(var)
-            if len(var) + n_fixed > cap and var:
-                out.append((var, max(cap - n_fixed, 0)))
-    return out
+    fixed = sup.is_offer[dp.owner]
+    owner = np.concatenate([st.pair_sup, dp.owner[fixed]])
+    start = np.concatenate([starts[st.pair_pos], dp.start[fixed]])
+    end = np.concatenate([ends[st.pair_pos], dp.end[fixed] + rest])
+    pair = np.concatenate([np.arange(st.n_pairs), np.full(int(fixed.sum()), -1)])
+    order = np.lexsort((np.arange(len(owner)), start, owner))
+    return owner[order], start[order], end[order], pair[order]
 
 
 def _groups(inst: Instance, flag: str) -> dict[str, list[int]]:
