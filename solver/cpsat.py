@@ -13,10 +13,11 @@ from schemas.plan import ModelSize, Plan, SolveStatus
 from solver.assemble import assemble
 from solver.checker import pins_against_rules
 from solver.explain import pin_conflicts
+from solver.kept import Kept
 from solver.objectives import Stage, add_keep_tiers, objective_stages, unsolved_tiers
 from solver.rules import build_model, conflicting_commitments
 from solver.structure import Structure, build_structure
-from solver.suppliers import Bools
+from solver.suppliers import Bools, Ints
 
 Event = dict[str, str | float | None]
 Progress = Callable[[Event], None] | None
@@ -108,7 +109,7 @@ def solve_structure(
     seed: int,
     progress: Progress = None,
     hint: list[int] | None = None,
-) -> Plan:
+) -> tuple[Plan, Ints]:
     """Staged lexicographic solve: priority, then fit, fairness, SPC, stability (merged when exact)."""
     t0 = time.perf_counter()
     model, x = build_model(st)
@@ -130,7 +131,7 @@ def solve_structure(
         _params(solver, _share(n, len(stages), time_limit * 0.95 - (time.perf_counter() - t0)), workers, seed)
         code = solver.solve(model, _Reporter(name, progress, t0) if progress else None)
         if code in (cp_model.INFEASIBLE, cp_model.MODEL_INVALID) and n == 0:
-            return _infeasible(st, size, t0, solver.status_name(code))
+            return _infeasible(st, size, t0, solver.status_name(code)), np.zeros(0, dtype=np.int64)
         if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             messages.append(f"stage {name}: {solver.status_name(code)}; kept the previous stage's (or greedy) plan")
             status = SolveStatus.time_limit
@@ -145,11 +146,10 @@ def solve_structure(
                 f"stage {name}: time limit, objective {solver.value(expr)}, bound {solver.best_objective_bound:.0f}"
             )
     gap = _gap(float(st.priority_weight[current].sum()), bound) if stages else 0.0
-    plan = assemble(
-        st, np.flatnonzero(current), status, best_bound=bound, gap=round(gap, 6), model=size, messages=messages
-    )
+    chosen = np.flatnonzero(current)
+    plan = assemble(st, chosen, status, best_bound=bound, gap=round(gap, 6), model=size, messages=messages)
     plan.wall_time = round(time.perf_counter() - t0, 3)
-    return plan
+    return plan, chosen
 
 
 def _infeasible(st: Structure, size: ModelSize, t0: float, why: str) -> Plan:
@@ -166,12 +166,13 @@ def _infeasible(st: Structure, size: ModelSize, t0: float, why: str) -> Plan:
 def solve(
     inst: Instance,
     *,
+    before: Kept | None = None,
     time_limit: float | None = None,
     workers: int | None = None,
     seed: int | None = None,
     progress: Progress = None,
-) -> Plan:
-    """Instance in, plan out: candidates, greedy hint, staged CP-SAT."""
+) -> tuple[Plan, Kept]:
+    """Instance in, plan out (and what it keeps): candidates, greedy hint, staged CP-SAT."""
     from solver.greedy import greedy_pairs
 
     t0 = time.perf_counter()
@@ -188,7 +189,7 @@ def solve(
             "elapsed": round(time.perf_counter() - t0, 3),
         },
     )
-    plan = solve_structure(
+    plan, chosen = solve_structure(
         st,
         time_limit=limit - (time.perf_counter() - t0),
         workers=workers or 2,
@@ -208,4 +209,4 @@ def solve(
             "elapsed": plan.wall_time,
         },
     )
-    return plan
+    return plan, Kept(inst, st, plan, chosen)
