@@ -43,7 +43,7 @@ def solve_kept(
 ) -> tuple[Plan, Kept]:
     """A plan and what it keeps; ``before``, the kept state of the plan this one re-solves, saves the work that
     the decisions since did not change."""
-    from solver.cpsat import solve as _solve
+    from solver.decomposed import solve as _solve
 
     return _solve(instance, before=before, time_limit=time_limit, workers=workers, seed=seed, progress=progress)
 
