@@ -333,7 +333,7 @@ class PoolIndex:
         return self._fixed[key]
 
     def _held(self, rule: Rule, pos: Position) -> tuple[Ints, str]:
-        """The suppliers a pool-free rule keeps out of the whole pool (sorted), and its detail."""
+        """The suppliers of the whole pool that a pool-free rule keeps (sorted), and its detail."""
         name = rule_name(rule)
         if name not in self._holders:
             mask, detail = rule(self.sup, pos, self.ctx, np.arange(len(self.sup)))
