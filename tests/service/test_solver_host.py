@@ -54,3 +54,20 @@ def test_a_stopped_plan_ends_the_host_and_the_next_plan_starts_another(client, a
     assert host().process is None
     _run(client, engine, planner, "/plans", {"workers": 1, "today": TODAY})
     assert host().process.pid != before
+
+
+def test_alternatives_rebuild_a_plan_once_per_process(client, auth, engine, monkeypatch):
+    with Session(engine) as session:
+        seed_demo(session, experts=120, offers=10, requests=10)
+    planner = auth("planner")
+    plan = _run(client, engine, planner, "/plans", {"workers": 1, "today": TODAY})
+    builds = []
+    monkeypatch.setattr(solver, "keep", lambda *args: builds.append(1) or solver.kept.rebuild(*args))
+    proposals = client.get(f"/plans/{plan['id']}/assignments", headers=planner).json()["data"]
+    answers = []
+    for proposal in proposals[:3] * 2:
+        got = client.get(f"/plans/{plan['id']}/positions/{proposal['position_id']}/alternatives", headers=planner)
+        assert got.status_code == 200, got.text
+        answers.append(got.json())
+    assert len(builds) == 1
+    assert answers[:3] == answers[3:]
