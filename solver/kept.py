@@ -8,9 +8,11 @@ that the decisions since did not touch (docs/solver.md, "Incremental re-solve").
 
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from schemas.instance import Instance
 from schemas.plan import Plan
-from solver.structure import Structure
+from solver.structure import Structure, build_structure
 from solver.suppliers import Ints
 
 Pair = tuple[str, str]  # (position id, supplier id)
@@ -35,3 +37,14 @@ class Kept:
     plan: Plan
     chosen: Ints
     parts: dict[str, KeptPart] = field(default_factory=dict)  # by digest
+
+
+def rebuild(instance: Instance, plan: Plan) -> Kept:
+    """The structure of a plan solved in another process, with its chosen pairs (no parts: nothing to take over)."""
+    st = build_structure(instance)
+    where = {(p, s): k for k, (p, s) in enumerate(zip(st.pair_pos.tolist(), st.pair_sup.tolist()))}
+    chosen = [
+        where.get((st.position_index.get(a.position_id, -1), st.sup.index.get(a.supplier_id, -1)))
+        for a in plan.assignments
+    ]
+    return Kept(instance, st, plan, np.array(sorted(k for k in chosen if k is not None), dtype=np.int64))
