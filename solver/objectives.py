@@ -7,8 +7,8 @@ from ortools.sat.python import cp_model
 from ortools.sat.python.cp_model import IntVar, LinearExpr
 
 from solver.score import gender_target, state_quota
-from solver.structure import Structure
-from solver.suppliers import Bools
+from solver.structure import Structure, tier_weights
+from solver.suppliers import Bools, Ints
 
 Terms = tuple[list[IntVar], list[int]]
 Stage = tuple[str, LinearExpr]
@@ -68,14 +68,16 @@ def fairness_term(model: cp_model.CpModel, st: Structure, x: list[IntVar]) -> Te
     return terms, weights
 
 
-def add_keep_tiers(model: cp_model.CpModel, st: Structure, x: list[IntVar], current: Bools) -> None:
+def add_keep_tiers(
+    model: cp_model.CpModel, st: Structure, x: list[IntVar], current: Bools, tiers: list[int] | None = None
+) -> None:
     """Keep the priority level: at least as many filled positions in every priority tier.
 
     With strict tier weights the level's value decomposes uniquely into tier counts, so
     this equals fixing the weighted sum, with small coefficients the LP handles well.
     """
     prio = np.array([p.priority for p in st.inst.positions])[st.pair_pos]
-    for tier in np.unique(prio):
+    for tier in np.unique(prio) if tiers is None else tiers:
         ks = np.flatnonzero(prio == tier)
         n = int(current[ks].sum())
         if n:
@@ -148,7 +150,7 @@ def objective_stages(model: cp_model.CpModel, st: Structure, x: list[IntVar]) ->
         if any(weights):
             rng = _pair_range(st, weights) if name != "fairness" else _level_range(terms, weights, model)
             levels.append((name, terms, weights, sign, rng))
-    stages = _priority_stages(model, st, x)
+    stages = _priority_stages(st, x)
     for group in merge_levels(levels):
         stages.append(("+".join(g[0] for g in group), _stage_expr(group)))
     return stages
@@ -157,36 +159,57 @@ def objective_stages(model: cp_model.CpModel, st: Structure, x: list[IntVar]) ->
 PRIORITY_LIMIT = 2**61
 
 
-def _priority_stages(model: cp_model.CpModel, st: Structure, x: list[IntVar]) -> list[Stage]:
-    """One weighted stage for the priority level; one stage per tier if the weighted sum could overflow.
+def stage_tiers(name: str, st: Structure) -> list[int]:
+    """The priority tiers a stage named "priority" (all) or "priority:1,2" covers."""
+    return [int(t) for t in name.split(":")[1].split(",")] if ":" in name else sorted(st.tier_weight)
 
-    The sum is bounded per pair (CP-SAT checks every term at its upper bound), which overflows long before the
-    level itself can (one pair per seat): then the stage weighs one ``filled`` literal per seat instead, equal to
-    the sum of its pairs (huge: 1.26 million pairs, 20,000 seats, 5 tier stages become one).
+
+def _priority_stages(st: Structure, x: list[IntVar]) -> list[Stage]:
+    """The priority level in as few stages as fit: one weighted stage, else consecutive tiers grouped from the top.
+
+    CP-SAT refuses an objective whose terms at their upper bounds could overflow, and that sum runs over pairs
+    (huge: 1.26 million). A group's tiers get their own strict weights (``tier_weights`` over the group's seats),
+    so each stage is exactly lexicographic; huge needs two stages (tier 1, then tiers 2-5) where it had five.
     """
-    terms, weights = priority_term(st, x)
-    if sum(weights) <= PRIORITY_LIMIT:
-        return [("priority", LinearExpr.weighted_sum(terms, weights))]
-    seats = [i for i, pairs in enumerate(st.pos_pairs) if len(pairs)]
-    per_seat = [int(st.priority_weight[st.pos_pairs[i][0]]) for i in seats]
-    if sum(per_seat) <= PRIORITY_LIMIT:
-        filled = []
-        for i in seats:
-            f = model.new_bool_var(f"filled[{st.inst.positions[i].id}]")
-            model.add(LinearExpr.sum([x[k] for k in st.pos_pairs[i]]) == f)
-            filled.append(f)
-        return [("priority", LinearExpr.weighted_sum(filled, per_seat))]
-    prio = np.array([p.priority for p in st.inst.positions])[st.pair_pos]
-    return [(f"priority:{t}", LinearExpr.sum([x[k] for k in np.flatnonzero(prio == t)])) for t in np.unique(prio)]
+    if int(st.priority_weight.sum()) <= PRIORITY_LIMIT:
+        return [("priority", LinearExpr.weighted_sum(x, st.priority_weight.tolist()))]
+    prio = np.array([p.priority for p in st.inst.positions], dtype=np.int64)[st.pair_pos]
+    seats = [st.inst.positions[i].priority for i, pairs in enumerate(st.pos_pairs) if len(pairs)]
+    groups: list[list[int]] = []
+    for tier in np.unique(prio).tolist():
+        group = [*groups[-1], tier] if groups else [tier]
+        if groups and _weights(prio, seats, group).sum() <= PRIORITY_LIMIT:
+            groups[-1] = group
+        else:
+            groups.append([tier])
+    stages = []
+    for group in groups:
+        ks = np.flatnonzero(np.isin(prio, group))
+        name = "priority:" + ",".join(str(t) for t in group)
+        stages.append((name, LinearExpr.weighted_sum([x[k] for k in ks], _weights(prio, seats, group)[ks].tolist())))
+    return stages
+
+
+def _weights(prio: Ints, seats: list[int], group: list[int]) -> Ints:
+    """Each pair's weight in a stage of these tiers (0 outside them): strict within the group."""
+    weights = tier_weights([p for p in seats if p in group])
+    return np.array([weights.get(p, 0) if p in group else 0 for p in range(6)], dtype=np.int64)[prio]
 
 
 def unsolved_tiers(st: Structure, names: list[str]) -> int:
-    """Bound contribution of priority tiers whose stage never ran: every fillable position filled."""
+    """Bound contribution of priority tiers whose stage never ran (or stopped unproven): every fillable seat filled."""
     total = 0
     for name in names:
         if name.startswith("priority"):
-            tiers = [int(name.split(":")[1])] if ":" in name else list(st.tier_weight)
-            for t in tiers:
-                n = sum(1 for i, p in enumerate(st.pos_pairs) if len(p) and st.inst.positions[i].priority == t)
-                total += n * st.tier_weight[t]
+            total += tiers_value(st, stage_tiers(name, st), None)
+    return total
+
+
+def tiers_value(st: Structure, tiers: list[int], current: Bools | None) -> int:
+    """The priority level's value over these tiers: of the chosen pairs, or with every fillable seat filled."""
+    total = 0
+    for i, pairs in enumerate(st.pos_pairs):
+        tier = st.inst.positions[i].priority
+        if len(pairs) and tier in tiers and (current is None or current[pairs].any()):
+            total += st.tier_weight[tier]
     return total
