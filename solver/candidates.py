@@ -8,7 +8,7 @@ other gives, for free, how many suppliers each rule eliminated.
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 import numpy as np
@@ -423,11 +423,19 @@ def _nominations(inst: Instance, sup: Suppliers, ctx: Context) -> None:
             ctx.failed[p.id] = {s: _indices([n.supplier_id for n in ns if s in n.failed], sup) for s in p.stages}
 
 
-def generate(inst: Instance, sup: Suppliers | None = None) -> tuple[Suppliers, list[Filtered]]:
-    """Filter every position; pinned pairs join the candidates whatever the rules say."""
+def generate(
+    inst: Instance, sup: Suppliers | None = None, reuse: dict[str, Filtered] | None = None
+) -> tuple[Suppliers, list[Filtered]]:
+    """Filter every position (or take its outcome from ``reuse``, by position id, when the caller knows that
+    nothing it depends on changed); pinned pairs join the candidates whatever the rules say."""
     sup = sup or build_suppliers(inst)
-    index = PoolIndex(sup, context(inst, sup))
-    return sup, _pinned(inst, sup, [index.filter(p) for p in inst.positions])
+    reuse = reuse or {}
+    index = PoolIndex(sup, context(inst, sup)) if len(reuse) < len(inst.positions) else None
+    out = [
+        replace(reuse[p.id]) if p.id in reuse else index.filter(p)  # type: ignore[union-attr]  # None: all reused
+        for p in inst.positions
+    ]
+    return sup, _pinned(inst, sup, out)
 
 
 def generate_reference(inst: Instance, sup: Suppliers | None = None) -> tuple[Suppliers, list[Filtered]]:

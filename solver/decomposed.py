@@ -16,9 +16,9 @@ from solver.checker import pins_against_rules
 from solver.components import Component, components, restrict
 from solver.cpsat import Event, Progress, Staged, gap, infeasible, notify, solve_structure
 from solver.greedy import greedy_pairs
-from solver.kept import Kept, KeptPart, Pair
+from solver.kept import Kept, KeptPart, Pair, structure_for
 from solver.score import gender_target
-from solver.structure import Structure, build_structure
+from solver.structure import Structure
 from solver.suppliers import Ints
 
 
@@ -103,7 +103,7 @@ def solve(
     """Instance in, plan out (and what it keeps): candidates, components, then each one kept, chosen or solved."""
     t0 = time.perf_counter()
     limit = time_limit if time_limit is not None else inst.parameters.time_limit
-    st = build_structure(inst)
+    st = structure_for(inst, before)
     comps = components(st)
     greedy = np.asarray(greedy_pairs(st), dtype=np.int64)
     notify(progress, _event("greedy", float(st.priority_weight[greedy].sum()), None, t0))

@@ -48,3 +48,26 @@ def rebuild(instance: Instance, plan: Plan) -> Kept:
         for a in plan.assignments
     ]
     return Kept(instance, st, plan, np.array(sorted(k for k in chosen if k is not None), dtype=np.int64))
+
+
+DECISIONS = ("pins", "forbidden", "previous")  # what a planner's decisions change between a plan and its re-solve
+
+
+def structure_for(instance: Instance, before: Kept | None) -> Structure:
+    """The instance's structure, reusing the plan before's suppliers and the candidates of every seat whose pins
+    and rejections did not change, when nothing but the planner's decisions changed; else built anew."""
+    if before is None:
+        return build_structure(instance)
+    old = before.instance
+    if any(getattr(instance, f) != getattr(old, f) for f in Instance.model_fields if f not in DECISIONS):
+        return build_structure(instance)
+    touched = {d.position_id for d in (*old.pins, *instance.pins)}
+    touched |= {d.position_id for d in (*old.forbidden, *instance.forbidden)}
+    touched -= {p for p in touched if _decisions(old, p) == _decisions(instance, p)}
+    reuse = {f.position.id: f for f in before.structure.filtered if f.position.id not in touched}
+    return build_structure(instance, before.structure.sup, reuse)
+
+
+def _decisions(instance: Instance, position_id: str) -> tuple[set[str], set[str]]:
+    pins = {d.supplier_id for d in instance.pins if d.position_id == position_id}
+    return pins, {d.supplier_id for d in instance.forbidden if d.position_id == position_id}

@@ -191,8 +191,11 @@ def _previous_pairs(
     return previous
 
 
-def build_structure(inst: Instance) -> Structure:
-    sup, filtered = generate(inst)
+def build_structure(
+    inst: Instance, sup: Suppliers | None = None, reuse: dict[str, Filtered] | None = None
+) -> Structure:
+    """The candidate pairs, scores, cliques and groups of an instance (``sup`` and ``reuse``: see ``generate``)."""
+    sup, filtered = generate(inst, sup, reuse)
     fillable = [f.position.priority for f in filtered if len(f.candidates)]
     weights = {**dict.fromkeys(range(1, 6), 1), **tier_weights(fillable)}
     pos_of, sup_of, fit, spc = [], [], [], []

@@ -164,3 +164,30 @@ def test_a_kept_part_is_not_reused_when_its_people_change():
     cold = solver.solve(nxt, time_limit=60)
     assert _levels(again.objectives) == _levels(cold.objectives)
     assert np.all([a.score == b.score for a, b in zip(again.assignments, cold.assignments)])
+
+
+@pytest.mark.parametrize("change", ["reject", "pin"])
+def test_a_re_solve_reuses_the_structure_and_equals_a_fresh_one(change):
+    from solver.kept import structure_for
+
+    inst = generate("tight", 1)
+    plan, kept = solver.solve_kept(inst, time_limit=60)
+    nxt = _decided(inst, plan, change, random.Random(2))
+    reused, fresh = structure_for(nxt, kept), build_structure(nxt)
+    assert reused.sup is kept.structure.sup  # the suppliers were not rebuilt
+    for name in ("pair_pos", "pair_sup", "priority_weight", "fit", "spc", "previous"):
+        assert np.array_equal(getattr(reused, name), getattr(fresh, name)), name
+    assert reused.cliques == fresh.cliques and reused.pinned_pairs == fresh.pinned_pairs
+    assert [(f.steps, f.pinned, f.candidates.tolist()) for f in reused.filtered] == [
+        (f.steps, f.pinned, f.candidates.tolist()) for f in fresh.filtered
+    ]
+
+
+def test_a_changed_roster_rebuilds_the_structure():
+    from solver.kept import structure_for
+
+    inst = generate("small", 1)
+    _, kept = solver.solve_kept(inst, time_limit=60)
+    nxt = inst.model_copy(deep=True)
+    nxt.experts = nxt.experts[1:]
+    assert structure_for(nxt, kept).sup is not kept.structure.sup
