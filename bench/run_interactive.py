@@ -10,6 +10,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -111,13 +112,13 @@ def _pins(inst: Instance, plan: Plan, kept: solver.Kept) -> list[tuple[str, str]
 
 
 def _alternatives(inst: Instance, plan: Plan, kept: solver.Kept) -> tuple[list[float], list[float]]:
-    seats = [pid for pid, _ in _seats(plan, 3)][:SEATS]
-    with_kept = [_timed(lambda pid=pid: solver.alternatives(inst, plan, pid, 5, kept=kept))[1] for pid in seats]
+    """Seconds per seat with the kept structure, and without it (a rebuild each, within PLAIN_BUDGET)."""
+    with_kept: list[float] = []
     plain: list[float] = []
-    for pid in seats:
-        if sum(plain) > PLAIN_BUDGET:
-            break
-        plain.append(_timed(lambda pid=pid: solver.alternatives(inst, plan, pid, 5))[1])
+    for pid, _ in _seats(plan, 3)[:SEATS]:
+        with_kept.append(_timed(partial(solver.alternatives, inst, plan, pid, 5, kept=kept))[1])
+        if sum(plain) <= PLAIN_BUDGET:
+            plain.append(_timed(partial(solver.alternatives, inst, plan, pid, 5))[1])
     return with_kept, plain
 
 
