@@ -73,6 +73,8 @@ class ModelSize(Strict):
     variables: int = 0
     constraints: int = 0
     build_seconds: float = 0.0
+    parts: int = Field(default=0, description="independent components the plan was solved in")
+    parts_kept: int = Field(default=0, description="components taken over unchanged from the plan re-solved")
 
 
 class Objectives(Strict):

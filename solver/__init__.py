@@ -43,9 +43,16 @@ def solve_kept(
 ) -> tuple[Plan, Kept]:
     """A plan and what it keeps; ``before``, the kept state of the plan this one re-solves, saves the work that
     the decisions since did not change."""
-    from solver.cpsat import solve as _solve
+    from solver.decomposed import solve as _solve
 
     return _solve(instance, before=before, time_limit=time_limit, workers=workers, seed=seed, progress=progress)
+
+
+def keep(instance: Instance, plan: Plan) -> Kept:
+    """What a plan solved elsewhere keeps, rebuilt once: for a process that answers questions about it."""
+    from solver.kept import rebuild
+
+    return rebuild(instance, plan)
 
 
 def alternatives(
@@ -61,4 +68,4 @@ def eligibility(instance: Instance, position_id: str, supplier_id: str) -> list[
     return [BrokenRule(rule=rule, detail=detail) for rule, detail in broken_rules(instance, position_id, supplier_id)]
 
 
-__all__ = ["Instance", "Kept", "Plan", "alternatives", "check", "eligibility", "greedy", "solve", "solve_kept"]
+__all__ = ["Instance", "Kept", "Plan", "alternatives", "check", "eligibility", "greedy", "keep", "solve", "solve_kept"]

@@ -3,20 +3,19 @@
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import numpy as np
 from ortools.sat.python import cp_model
 from ortools.sat.python.cp_model import IntVar
 
-from schemas.instance import Instance
 from schemas.plan import ModelSize, Plan, SolveStatus
 from solver.assemble import assemble
-from solver.checker import pins_against_rules
 from solver.explain import pin_conflicts
-from solver.kept import Kept
 from solver.objectives import Stage, add_keep_tiers, objective_stages, unsolved_tiers
+from solver.polish import polish
 from solver.rules import build_model, conflicting_commitments
-from solver.structure import Structure, build_structure
+from solver.structure import Structure
 from solver.suppliers import Bools, Ints
 
 Event = dict[str, str | float | None]
@@ -31,19 +30,19 @@ class _Reporter(cp_model.CpSolverSolutionCallback):
 
     def on_solution_callback(self) -> None:
         obj, bound = self.objective_value, self.best_objective_bound
-        _notify(
+        notify(
             self.progress,
             {
                 "phase": self.phase,
                 "objective": obj,
                 "bound": bound,
-                "gap": _gap(obj, bound),
+                "gap": gap(obj, bound),
                 "elapsed": round(time.perf_counter() - self.t0, 3),
             },
         )
 
 
-def _notify(progress: Progress, event: Event) -> None:
+def notify(progress: Progress, event: Event) -> None:
     """Report progress; a failing listener must not stop the solve."""
     if progress is None:
         return
@@ -53,7 +52,7 @@ def _notify(progress: Progress, event: Event) -> None:
         logger.exception("progress callback failed")
 
 
-def _gap(obj: float, bound: float) -> float:
+def gap(obj: float, bound: float) -> float:
     return abs(bound - obj) / max(1.0, abs(bound))
 
 
@@ -101,6 +100,26 @@ def _keep(
     return 0
 
 
+@dataclass
+class Staged:
+    """The outcome of the staged solve of one structure: chosen pairs, and what the plan reports about them."""
+
+    chosen: Ints
+    status: SolveStatus
+    bound: int
+    size: ModelSize
+    messages: list[str] = field(default_factory=list)
+    infeasible: str | None = None
+
+
+def _polished(st: Structure, current: Bools) -> Bools:
+    """The priority stage's plan with every seat moved to its best free candidate: the next stage's hint
+    (measured on realistic: the stage takes 0.32 s instead of 0.50 s)."""
+    better = np.zeros(st.n_pairs, dtype=bool)
+    better[polish(st, np.flatnonzero(current))] = True
+    return better
+
+
 def solve_structure(
     st: Structure,
     *,
@@ -108,8 +127,8 @@ def solve_structure(
     workers: int,
     seed: int,
     progress: Progress = None,
-    hint: list[int] | None = None,
-) -> tuple[Plan, Ints]:
+    hint: Ints | list[int] | None = None,
+) -> Staged:
     """Staged lexicographic solve: priority, then fit, fairness, SPC, stability (merged when exact)."""
     t0 = time.perf_counter()
     model, x = build_model(st)
@@ -122,7 +141,7 @@ def solve_structure(
     )
     current = np.zeros(st.n_pairs, dtype=bool)
     if hint is not None:
-        current[hint] = True
+        current[np.asarray(hint, dtype=np.int64)] = True
     status, bound, messages, full = SolveStatus.optimal, 0, [], None
     for n, (name, expr) in enumerate(stages):
         _set_hint(model, x, current, full)
@@ -131,7 +150,7 @@ def solve_structure(
         _params(solver, _share(n, len(stages), time_limit * 0.95 - (time.perf_counter() - t0)), workers, seed)
         code = solver.solve(model, _Reporter(name, progress, t0) if progress else None)
         if code in (cp_model.INFEASIBLE, cp_model.MODEL_INVALID) and n == 0:
-            return _infeasible(st, size, t0, solver.status_name(code)), np.zeros(0, dtype=np.int64)
+            return Staged(np.zeros(0, dtype=np.int64), SolveStatus.infeasible, 0, size, [], solver.status_name(code))
         if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             messages.append(f"stage {name}: {solver.status_name(code)}; kept the previous stage's (or greedy) plan")
             status = SolveStatus.time_limit
@@ -140,73 +159,21 @@ def solve_structure(
         current = np.array(solver.boolean_values(x), dtype=bool)
         full = list(solver.response_proto.solution)
         bound += _keep(model, st, x, (name, expr), solver, current)
+        if name.startswith("priority") and n + 1 < len(stages) and not stages[n + 1][0].startswith("priority"):
+            current, full = _polished(st, current), None
         if code == cp_model.FEASIBLE:
             status = SolveStatus.time_limit
             messages.append(
                 f"stage {name}: time limit, objective {solver.value(expr)}, bound {solver.best_objective_bound:.0f}"
             )
-    gap = _gap(float(st.priority_weight[current].sum()), bound) if stages else 0.0
-    chosen = np.flatnonzero(current)
-    plan = assemble(st, chosen, status, best_bound=bound, gap=round(gap, 6), model=size, messages=messages)
-    plan.wall_time = round(time.perf_counter() - t0, 3)
-    return plan, chosen
+    return Staged(np.flatnonzero(current), status, bound, size, messages)
 
 
-def _infeasible(st: Structure, size: ModelSize, t0: float, why: str) -> Plan:
+def infeasible(st: Structure, size: ModelSize, why: str) -> Plan:
+    """The empty plan of pins and groups that cannot hold together, naming them."""
     msg = f"no plan satisfies the pins and groups together ({why})"
     found = pin_conflicts(st.inst)
     if not found:
         names = conflicting_commitments(st)
         found = [f"these cannot hold together: {'; '.join(names)}"] if names else []
-    plan = assemble(st, [], SolveStatus.infeasible, model=size, messages=[msg, *found])
-    plan.wall_time = round(time.perf_counter() - t0, 3)
-    return plan
-
-
-def solve(
-    inst: Instance,
-    *,
-    before: Kept | None = None,
-    time_limit: float | None = None,
-    workers: int | None = None,
-    seed: int | None = None,
-    progress: Progress = None,
-) -> tuple[Plan, Kept]:
-    """Instance in, plan out (and what it keeps): candidates, greedy hint, staged CP-SAT."""
-    from solver.greedy import greedy_pairs
-
-    t0 = time.perf_counter()
-    limit = time_limit if time_limit is not None else inst.parameters.time_limit
-    st = build_structure(inst)
-    hint = greedy_pairs(st)
-    _notify(
-        progress,
-        {
-            "phase": "greedy",
-            "objective": float(st.priority_weight[hint].sum()),
-            "bound": None,
-            "gap": None,
-            "elapsed": round(time.perf_counter() - t0, 3),
-        },
-    )
-    plan, chosen = solve_structure(
-        st,
-        time_limit=limit - (time.perf_counter() - t0),
-        workers=workers or 2,
-        seed=seed or 0,
-        progress=progress,
-        hint=hint,
-    )
-    plan.wall_time = round(time.perf_counter() - t0, 3)
-    plan.messages += pins_against_rules(inst)
-    _notify(
-        progress,
-        {
-            "phase": "done",
-            "objective": float(plan.objectives.priority),
-            "bound": float(plan.best_bound),
-            "gap": plan.gap,
-            "elapsed": plan.wall_time,
-        },
-    )
-    return plan, Kept(inst, st, plan, chosen)
+    return assemble(st, [], SolveStatus.infeasible, model=size, messages=[msg, *found])

@@ -173,6 +173,6 @@ def unsolved_tiers(st: Structure, names: list[str]) -> int:
         if name.startswith("priority"):
             tiers = [int(name.split(":")[1])] if ":" in name else list(st.tier_weight)
             for t in tiers:
-                n = sum(1 for f in st.filtered if f.position.priority == t and len(f.candidates))
+                n = sum(1 for i, p in enumerate(st.pos_pairs) if len(p) and st.inst.positions[i].priority == t)
                 total += n * st.tier_weight[t]
     return total

@@ -1,4 +1,4 @@
-"""Plans as jobs: enqueue, claim under a lease, solve in a child process, store in one transaction.
+"""Plans as jobs: enqueue, claim under a lease, solve in the worker's solver host, store in one transaction.
 
 Any number of workers may share a PostgreSQL database: a worker claims a queued plan (or one
 whose lease expired) with ``SELECT … FOR UPDATE SKIP LOCKED``, renews the lease while the
@@ -8,10 +8,8 @@ again (or failed after ``MAX_ATTEMPTS``).
 """
 
 import logging
-import multiprocessing
 import os
 import queue
-import traceback
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import Engine
@@ -23,6 +21,7 @@ from schemas.plan import Plan as SolverPlan
 from service.notifications.outbox import emit
 from service.planning import bridge
 from service.planning import repository as repo
+from service.planning.host import host
 from service.planning.superseding import supersede_covered
 from service.platform.tables import Plan, utcnow
 
@@ -102,21 +101,7 @@ def build(engine: Engine, plan_id: int) -> tuple[Instance, bridge.Seats, dict]:
             pins=options.get("pins", []),
             replacing=options.get("replace_deployments", []),
         )
-        return instance, seats, options
-
-
-def _exit_with_parent(parent: int) -> None:
-    """A solver whose worker died (SIGKILL) must not run on as an orphan."""
-    import os
-    import threading
-    import time
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(0.5)
-        os._exit(1)
-
-    threading.Thread(target=watch, daemon=True).start()
+        return instance, seats, options | {"parent_id": plan.parent_id}
 
 
 def lowest_priority(own_session: bool) -> None:
@@ -136,25 +121,6 @@ def lowest_priority(own_session: bool) -> None:
                 autogroup.write("19")
     except OSError:
         pass  # not Linux, or no autogroup: the nice above is what counts
-
-
-def _child(instance_json: str, options: dict, out: "multiprocessing.Queue", parent: int) -> None:
-    """Runs in a child process: solve and send progress, then the plan (or the error)."""
-    _exit_with_parent(parent)
-    lowest_priority(own_session=True)
-    try:
-        import solver
-
-        instance = Instance.model_validate_json(instance_json)
-        plan = solver.solve(
-            instance,
-            workers=options.get("workers"),
-            seed=options.get("seed"),
-            progress=lambda p: out.put(("progress", p)),
-        )
-        out.put(("result", plan.model_dump_json()))
-    except Exception:
-        out.put(("error", traceback.format_exc(limit=5)))
 
 
 class Cancelled(Exception):
@@ -179,35 +145,42 @@ def _heartbeat(engine: Engine, plan_id: int, worker_id: str, lease_seconds: floa
         session.commit()
 
 
+def kept_key(engine: Engine, plan_id: int) -> str:
+    """The solver host keeps a plan's state under its database and id (a stale one is harmless: the solver
+    takes over only parts whose every input is unchanged)."""
+    return f"{engine.url}#{plan_id}"
+
+
 def run_solver(
     engine: Engine, plan_id: int, worker_id: str, lease_seconds: float, instance: Instance, options: dict
 ) -> SolverPlan:
-    """Solve in a child process (so it can be cancelled and never blocks a server), renewing the lease."""
-    context = multiprocessing.get_context("spawn")
-    out = context.Queue()
-    child = context.Process(target=_child, args=(instance.model_dump_json(), options, out, os.getpid()), daemon=True)
-    child.start()
+    """Solve in this thread's solver host (so it can be stopped and never blocks a server), renewing the lease."""
+    solver_host = host()
+    parent = options.get("parent_id")
+    job = (kept_key(engine, plan_id), kept_key(engine, parent) if parent else None, instance.model_dump_json(), options)
+    out = solver_host.submit(job)
     last: dict | None = None
+    done = False
     try:
         while True:
             try:
                 kind, payload = out.get(timeout=PROGRESS_EVERY)
             except queue.Empty:
-                if not child.is_alive():
-                    raise RuntimeError(f"the solver process died (exit code {child.exitcode})") from None
+                if not solver_host.alive():
+                    raise RuntimeError(f"the solver process died (exit code {solver_host.exitcode()})") from None
                 _heartbeat(engine, plan_id, worker_id, lease_seconds, last)
                 last = None
                 continue
             if kind == "progress":
                 last = {k: v for k, v in payload.items() if k in ("phase", "objective", "bound", "gap", "elapsed")}
                 continue
+            done = True
             if kind == "error":
                 raise RuntimeError(f"the solver failed:\n{payload}")
             return SolverPlan.model_validate_json(payload)
     finally:
-        if child.is_alive():
-            child.terminate()
-        child.join(timeout=5)
+        if not done:
+            solver_host.stop()
 
 
 def store(

@@ -12,7 +12,6 @@ from sqlmodel import Session
 
 from schemas.enums import PlanStatus, RequestStatus, ReviewStatus
 from schemas.ids import SeatId, SupplierId
-from schemas.instance import Instance
 from schemas.plan import Plan as SolverPlan
 from schemas.planning import (
     AlternativePublic,
@@ -28,6 +27,7 @@ from service.deployments import repository as deployments
 from service.deployments.repository import suppliers
 from service.planning import jobs, scoring
 from service.planning import repository as repo
+from service.planning.kept import kept
 from service.planning.review import apply as apply_review
 from service.planning.superseding import refuse_if_replaced
 from service.platform import wakeup
@@ -212,8 +212,7 @@ def alternatives(session: Session, *, plan_id: int, position_id: int, seat: int 
     plan = repo.get(session, plan_id)
     if plan.result is None or plan.instance is None:
         raise Conflict(f"plan {plan.id} is {plan.status}: alternatives exist once it succeeded")
-    instance = Instance.model_validate_json(plan.instance)
-    result = SolverPlan.model_validate_json(plan.result)
+    instance, result, state = kept(session, plan)
     seats = [s.id for s in instance.positions if SeatId.parse(s.id).position == position_id]
     if not seats:
         raise not_found(f"position in plan {plan.id}", position_id)
@@ -222,7 +221,7 @@ def alternatives(session: Session, *, plan_id: int, position_id: int, seat: int 
         raise not_found(f"seat of position {position_id} in plan {plan.id}", seat)
     current = next((a.supplier_id for a in result.assignments if a.position_id == seat_id), None)
     held = {a.position_id: scoring.total(a.score) for a in result.assignments}
-    every = solver.alternatives(instance, result, seat_id, len(instance.experts) + len(instance.offers))
+    every = solver.alternatives(instance, result, seat_id, len(instance.experts) + len(instance.offers), kept=state)
     ranked = sorted(
         (o for o in every if o.supplier_id != current and not _moves_within(o, position_id)),
         key=lambda o: (-_net(o, held), -scoring.total(o.score), o.supplier_id),
