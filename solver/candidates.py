@@ -229,7 +229,7 @@ def rule_forbidden(sup: Suppliers, pos: Position, ctx: Context, idx: Ints) -> Ve
     return ~np.isin(idx, list(banned)), "were rejected by a planner or declined by their Member State"
 
 
-FIXED_RULES = [rule_category, rule_level]
+FIXED_RULES: list[Rule] = [rule_category, rule_level]
 LATE_RULES = [
     rule_grade,
     rule_nationality,
@@ -261,12 +261,18 @@ def rule_name(rule: Rule) -> str:
 
 
 def filter_position(sup: Suppliers, pos: Position, ctx: Context) -> Filtered:
+    """The reference filter: every rule of the position over the whole pool (``PoolIndex`` gives the same, faster)."""
     return _filter(sup, pos, ctx, rules_for(pos, ctx.credential_names))
 
 
 def _filter(sup: Suppliers, pos: Position, ctx: Context, rules: list[Rule]) -> Filtered:
-    idx = np.arange(len(sup))
-    steps: list[tuple[str, int, int, str]] = []
+    return _sift(sup, pos, ctx, rules, np.arange(len(sup)), [])
+
+
+def _sift(
+    sup: Suppliers, pos: Position, ctx: Context, rules: list[Rule], idx: Ints, steps: list[tuple[str, int, int, str]]
+) -> Filtered:
+    """Apply the rules in order to the pool idx, appending to the trail each rule that eliminated someone."""
     for rule in rules:
         if len(idx) == 0:
             break
@@ -278,6 +284,62 @@ def _filter(sup: Suppliers, pos: Position, ctx: Context, rules: list[Rule]) -> F
             steps.append((rule_name(rule), len(idx) - len(kept), len(kept), detail))
         idx = kept
     return Filtered(pos, idx, steps)
+
+
+# Rules whose verdict on a supplier does not depend on the rest of the pool, and whose detail names only the rule's
+# own code and minimum: their survivors over the whole pool, intersected with any pool, are their survivors there.
+POOL_FREE = ("skill:", "language:")
+
+
+class PoolIndex:
+    """The filter of ``filter_position`` with its first rules answered from indexes kept for one ``generate``.
+
+    Over the whole pool (100,000 suppliers at the huge size) each rule costs a pass, 20,000 times. But the category
+    and level rules read only the position's category and level: their trail and survivors are computed once per
+    (category, level) pair, by ``_filter`` itself. The next rule, a skill (or a language), is pool-free: its
+    holders over the whole pool are computed once per code and minimum, by the rule itself, and intersected with
+    the (category, level) survivors, which gives exactly the pool and count that rule leaves in a full run. The
+    remaining rules then run as usual on that pool, usually a few hundred suppliers.
+    """
+
+    def __init__(self, sup: Suppliers, ctx: Context) -> None:
+        self.sup, self.ctx = sup, ctx
+        self._fixed: dict[tuple[object, object], tuple[Filtered, Bools]] = {}
+        self._holders: dict[str, tuple[Ints, str]] = {}
+
+    def filter(self, pos: Position, rules: list[Rule] | None = None) -> Filtered:
+        rules = rules_for(pos, self.ctx.credential_names) if rules is None else rules
+        n = len(FIXED_RULES)
+        if rules[:n] != FIXED_RULES:
+            return _filter(self.sup, pos, self.ctx, rules)
+        fixed, inside = self._after_fixed(pos)
+        idx, steps, rest = fixed.candidates, list(fixed.steps), rules[n:]
+        if len(idx) and rest and rule_name(rest[0]).startswith(POOL_FREE):
+            holders, detail = self._held(rest[0], pos)
+            kept = holders[inside[holders]]
+            if len(kept) < len(idx):
+                steps.append((rule_name(rest[0]), len(idx) - len(kept), len(kept), detail))
+            idx, rest = kept, rest[1:]
+        return _sift(self.sup, pos, self.ctx, rest, idx, steps)
+
+    def _after_fixed(self, pos: Position) -> tuple[Filtered, Bools]:
+        """Survivors of the category and level rules (and a mask of them over the whole pool), once per pair."""
+        key = (pos.category, pos.level)
+        if key not in self._fixed:
+            fixed = _filter(self.sup, pos, self.ctx, FIXED_RULES)
+            inside = np.zeros(len(self.sup), dtype=np.bool_)
+            inside[fixed.candidates] = True
+            self._fixed[key] = (fixed, inside)
+        return self._fixed[key]
+
+    def _held(self, rule: Rule, pos: Position) -> tuple[Ints, str]:
+        """The suppliers of the whole pool that a pool-free rule keeps (sorted), and its detail."""
+        name = rule_name(rule)
+        if name not in self._holders:
+            mask, detail = rule(self.sup, pos, self.ctx, np.arange(len(self.sup)))
+            assert mask is not None, f"{name} is listed as pool-free but declined to judge"
+            self._holders[name] = (np.flatnonzero(mask).astype(np.int64), detail)
+        return self._holders[name]
 
 
 def broken_rules(inst: Instance, position_id: str, supplier_id: str) -> list[tuple[str, str]]:
@@ -307,6 +369,7 @@ def blocked_by_credentials(inst: Instance, position_ids: Iterable[str]) -> dict[
     """
     sup = build_suppliers(inst)
     ctx = context(inst, sup)
+    index = PoolIndex(sup, ctx)
     wanted = set(position_ids)
     out: dict[str, dict[str, int]] = {}
     for pos in inst.positions:
@@ -314,7 +377,7 @@ def blocked_by_credentials(inst: Instance, position_ids: Iterable[str]) -> dict[
             continue
         rules = rules_for(pos, ctx.credential_names)
         held = [r for r in rules if rule_name(r).startswith("credential:")]
-        idx = _filter(sup, pos, ctx, [r for r in rules if r not in held]).candidates
+        idx = index.filter(pos, [r for r in rules if r not in held]).candidates
         if len(idx) == 0:
             continue
         holds = {rule_name(r).removeprefix("credential:"): r(sup, pos, ctx, idx)[0] for r in held}
@@ -363,8 +426,18 @@ def _nominations(inst: Instance, sup: Suppliers, ctx: Context) -> None:
 def generate(inst: Instance, sup: Suppliers | None = None) -> tuple[Suppliers, list[Filtered]]:
     """Filter every position; pinned pairs join the candidates whatever the rules say."""
     sup = sup or build_suppliers(inst)
+    index = PoolIndex(sup, context(inst, sup))
+    return sup, _pinned(inst, sup, [index.filter(p) for p in inst.positions])
+
+
+def generate_reference(inst: Instance, sup: Suppliers | None = None) -> tuple[Suppliers, list[Filtered]]:
+    """``generate`` without the indexes: every rule over the whole pool, for tests that the fast path is exact."""
+    sup = sup or build_suppliers(inst)
     ctx = context(inst, sup)
-    out = [filter_position(sup, p, ctx) for p in inst.positions]
+    return sup, _pinned(inst, sup, [filter_position(sup, p, ctx) for p in inst.positions])
+
+
+def _pinned(inst: Instance, sup: Suppliers, out: list[Filtered]) -> list[Filtered]:
     by_id = {f.position.id: f for f in out}
     for pin in inst.pins:
         f = by_id.get(pin.position_id)
@@ -374,4 +447,4 @@ def generate(inst: Instance, sup: Suppliers | None = None) -> tuple[Suppliers, l
         f.pinned = s
         if s not in f.candidates:
             f.candidates = np.append(f.candidates, s)
-    return sup, out
+    return out

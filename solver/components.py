@@ -12,7 +12,7 @@ than the quota even if each took as many of its candidate positions as its calen
 """
 
 import hashlib
-from collections import defaultdict
+import itertools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -22,57 +22,70 @@ from solver.structure import Structure
 from solver.suppliers import Ints
 
 
-class _Union:
-    def __init__(self, n: int) -> None:
-        self.parent = list(range(n))
-
-    def find(self, a: int) -> int:
-        parent = self.parent
-        while parent[a] != a:
-            parent[a] = parent[parent[a]]
-            a = parent[a]
-        return a
-
-    def join(self, members: "list[int] | Ints") -> None:
-        if len(members) < 2:
-            return
-        root = self.find(int(members[0]))
-        for m in members[1:]:
-            other = self.find(int(m))
-            if other != root:
-                self.parent[other] = root
+def _flat(cliques: list[tuple[list[int], int]]) -> tuple[Ints, Ints, Ints]:
+    """Cliques as flat arrays: every member pair, the clique it belongs to, and each clique's capacity."""
+    sizes = np.fromiter((len(p) for p, _ in cliques), dtype=np.int64, count=len(cliques))
+    members = np.fromiter(itertools.chain.from_iterable(p for p, _ in cliques), dtype=np.int64, count=int(sizes.sum()))
+    caps = np.fromiter((c for _, c in cliques), dtype=np.int64, count=len(cliques))
+    return members, np.repeat(np.arange(len(cliques)), sizes), caps
 
 
-def most_at_once(starts: Ints, ends: Ints) -> int:
+def _labels(n: int, a: Ints, b: Ints) -> Ints:
+    """Connected components of n nodes joined by the edges (a, b): each node's smallest node id in its part."""
+    labels = np.arange(n)
+    while True:
+        low = np.minimum(labels[a], labels[b])
+        before = labels.copy()
+        np.minimum.at(labels, a, low)
+        np.minimum.at(labels, b, low)
+        labels = labels[labels]
+        while not np.array_equal(labels, labels[labels]):
+            labels = labels[labels]
+        if np.array_equal(labels, before):
+            return labels
+
+
+def _chain(groups: Ints, nodes: Ints) -> tuple[Ints, Ints]:
+    """Edges joining consecutive nodes of each group (nodes sorted by group)."""
+    same = groups[1:] == groups[:-1]
+    return nodes[:-1][same], nodes[1:][same]
+
+
+def most_at_once(starts: list[int], ends: list[int]) -> int:
     """The most intervals of one supplier that can be taken without overlap (earliest end first)."""
     count, free_from = 0, None
-    for i in np.argsort(ends, kind="stable"):
-        if free_from is None or starts[i] > free_from:
-            count, free_from = count + 1, ends[i]
+    for e, st in sorted(zip(ends, starts)):
+        if free_from is None or st > free_from:
+            count, free_from = count + 1, e
     return count
+
+
+def _state_codes(st: Structure) -> tuple[list[str], Ints]:
+    """Member States as codes: the list of states and each supplier's code (-1: UN staff)."""
+    states = sorted({ms for ms in st.sup.member_state if ms is not None})
+    code = {ms: i for i, ms in enumerate(states)}
+    return states, np.array([code.get(ms, -1) if ms else -1 for ms in st.sup.member_state], dtype=np.int64)
 
 
 def binding_states(st: Structure) -> list[str]:
     """Member States whose over-share term could be positive in some plan."""
     quota = state_quota(st)
     rest = st.inst.parameters.rest_days
-    starts = np.array([p.start.toordinal() for p in st.inst.positions], dtype=np.int64)
-    ends = np.array([p.end.toordinal() for p in st.inst.positions], dtype=np.int64) + rest
-    by_state: defaultdict[str, list[int]] = defaultdict(list)
-    for k, s in enumerate(st.pair_sup):
-        ms = st.sup.member_state[s]
-        if ms is not None:
-            by_state[ms].append(k)
+    states, codes = _state_codes(st)
+    pair_state = codes[st.pair_sup]
+    starts = [p.start.toordinal() for p in st.inst.positions]
+    ends = [p.end.toordinal() + rest for p in st.inst.positions]
     out = []
-    for ms, pairs in by_state.items():
-        ks = np.asarray(pairs, dtype=np.int64)
+    for c, ms in enumerate(states):
+        ks = np.flatnonzero(pair_state == c)
         if len(np.unique(st.pair_pos[ks])) <= quota:
             continue
+        order = ks[np.argsort(st.pair_sup[ks], kind="stable")]
+        sups, first = np.unique(st.pair_sup[order], return_index=True)
         most = 0
-        for s in np.unique(st.pair_sup[ks]):
-            own = ks[st.pair_sup[ks] == s]
-            ps = st.pair_pos[own]
-            most += min(len(own), int(st.sup.capacity[s]) * most_at_once(starts[ps], ends[ps]))
+        for s, own in zip(sups, np.split(st.pair_pos[order], first[1:])):
+            ps = own.tolist()
+            most += min(len(ps), int(st.sup.capacity[s]) * most_at_once([starts[i] for i in ps], [ends[i] for i in ps]))
             if most > quota:
                 out.append(ms)
                 break
@@ -93,36 +106,41 @@ class Component:
 def components(st: Structure) -> list[Component]:
     """The independent parts of a structure, largest first; positions without a candidate are left out."""
     n = len(st.inst.positions)
-    union = _Union(n)
-    pos_of = st.pair_pos.tolist()
-    for pairs, _ in st.cliques:
-        union.join([pos_of[k] for k in pairs])
+    members, clique_of, caps = _flat(st.cliques)
+    edges = [_chain(clique_of, st.pair_pos[members])]
     for groups in (st.all_or_nothing, st.same_offer):
-        for members in groups.values():
-            union.join(members)
+        for m in groups.values():
+            edges.append((np.asarray(m[:-1], dtype=np.int64), np.asarray(m[1:], dtype=np.int64)))
     targets = st.inst.parameters.gender_targets
-    by_request: defaultdict[str, list[int]] = defaultdict(list)
-    for i, p in enumerate(st.inst.positions):
-        if targets.get(p.request_id, 0) > 0:
-            by_request[p.request_id].append(i)
-    for members in by_request.values():
-        union.join(members)
-    binding = set(binding_states(st))
+    request = [p.request_id for p in st.inst.positions]
+    by_request = sorted((i for i in range(n) if targets.get(request[i], 0) > 0), key=lambda i: request[i])
+    number = {r: j for j, r in enumerate(dict.fromkeys(request[i] for i in by_request))}
+    codes = np.array([number[request[i]] for i in by_request], dtype=np.int64)
+    edges.append(_chain(codes, np.asarray(by_request, dtype=np.int64)))
+    binding = binding_states(st)
     if binding:
-        for ms in binding:
-            union.join(np.unique(st.pair_pos[[k for k, s in enumerate(st.pair_sup) if st.sup.member_state[s] == ms]]))
-    roots = [union.find(i) for i in range(n)]
-    by_root: defaultdict[int, list[int]] = defaultdict(list)
-    for i in range(n):
-        if len(st.pos_pairs[i]):
-            by_root[roots[i]].append(i)
-    ties: defaultdict[int, list[tuple[list[int], int]]] = defaultdict(list)
-    for pairs, cap in st.cliques:
-        ties[roots[pos_of[pairs[0]]]].append((pairs, cap))
+        states, supplier_state = _state_codes(st)
+        wanted = np.isin(supplier_state[st.pair_sup], [states.index(ms) for ms in binding])
+        pairs = np.flatnonzero(wanted)
+        order = np.lexsort((st.pair_pos[pairs], supplier_state[st.pair_sup[pairs]]))
+        edges.append(_chain(supplier_state[st.pair_sup[pairs]][order], st.pair_pos[pairs][order]))
+    a = np.concatenate([e[0] for e in edges]) if edges else np.zeros(0, dtype=np.int64)
+    b = np.concatenate([e[1] for e in edges]) if edges else np.zeros(0, dtype=np.int64)
+    labels = _labels(n, a, b)
+    has = np.array([len(p) > 0 for p in st.pos_pairs], dtype=bool)
+    ps_all = np.flatnonzero(has)
+    ps_all = ps_all[np.argsort(labels[ps_all], kind="stable")]
+    pos_labels, pos_first = np.unique(labels[ps_all], return_index=True)
+    firsts = np.r_[0, np.cumsum(np.bincount(clique_of, minlength=len(caps)))[:-1]] if len(caps) else clique_of
+    clique_label = labels[st.pair_pos[members[firsts]]] if len(caps) else caps
+    by_label = np.argsort(clique_label, kind="stable")
+    cut = np.searchsorted(clique_label[by_label], pos_labels)
+    ends = np.r_[cut[1:], len(by_label)]
     found = []
-    for root, ps in by_root.items():
-        c = Component(ps, np.concatenate([st.pos_pairs[i] for i in ps]))
-        c.digest, c.previous_digest = digests(st, c, ties[root])
+    for j, ps in enumerate(np.split(ps_all, pos_first[1:])):
+        c = Component(ps.tolist(), np.concatenate([st.pos_pairs[i] for i in ps]))
+        mine = np.sort(by_label[cut[j] : ends[j]])
+        c.digest, c.previous_digest = digests(st, c, [st.cliques[q] for q in mine.tolist()])
         found.append(c)
     return sorted(found, key=lambda c: (-len(c.pairs), c.positions[0]))
 
@@ -132,14 +150,18 @@ def digests(st: Structure, c: Component, ties: list[tuple[list[int], int]]) -> t
     targets that reach it), and apart from that, which of its pairs were in the previous plan."""
     inst = st.inst
     h = hashlib.blake2b(digest_size=16)
-    ids = [f"{inst.positions[i].id}/{st.sup.ids[s]}" for i, s in zip(st.pair_pos[c.pairs], st.pair_sup[c.pairs])]
-    h.update("\n".join(ids).encode())
+    sups, sup_at = np.unique(st.pair_sup[c.pairs], return_inverse=True)
+    pos_at = np.searchsorted(np.asarray(c.positions), st.pair_pos[c.pairs])
+    h.update("\n".join(inst.positions[i].id for i in c.positions).encode() + b"|")
+    h.update("\n".join(st.sup.ids[s] for s in sups).encode() + b"|")
+    h.update(repr([st.sup.member_state[s] for s in sups]).encode())
     tiers = np.array([inst.positions[i].priority for i in c.positions], dtype=np.int64)
-    at = np.searchsorted(np.asarray(c.positions), st.pair_pos[c.pairs])
-    for arr in (tiers[at], st.fit[c.pairs], st.spc[c.pairs], st.sup.female[st.pair_sup[c.pairs]]):
-        h.update(np.ascontiguousarray(arr, dtype=np.int64).tobytes())
-    for pairs, cap in ties:
-        h.update(np.searchsorted(c.pairs, pairs).astype(np.int64).tobytes() + f"<={cap};".encode())
+    for arr in (pos_at, sup_at, tiers, st.fit[c.pairs], st.spc[c.pairs], st.sup.female[sups]):
+        h.update(np.ascontiguousarray(arr, dtype=np.int64).tobytes() + b"|")
+    if ties:
+        members, clique_of, caps = _flat(ties)
+        for arr in (np.searchsorted(c.pairs, members), clique_of, caps):
+            h.update(np.ascontiguousarray(arr, dtype=np.int64).tobytes() + b"|")
     mine = set(c.positions)
     groups = sorted(
         (kind, sorted(inst.positions[i].id for i in m))
@@ -150,8 +172,7 @@ def digests(st: Structure, c: Component, ties: list[tuple[list[int], int]]) -> t
     pins = np.searchsorted(c.pairs, [k for k in st.pinned_pairs if int(st.pair_pos[k]) in mine]).tolist()
     requests = sorted({inst.positions[i].request_id for i in c.positions})
     targets = [(r, inst.parameters.gender_targets.get(r)) for r in requests]
-    states = [st.sup.member_state[s] for s in st.pair_sup[c.pairs]]
-    h.update(repr((groups, pins, targets, state_quota(st), inst.parameters.weights, states)).encode())
+    h.update(repr((groups, pins, targets, state_quota(st), inst.parameters.weights)).encode())
     previous = hashlib.blake2b(np.flatnonzero(st.previous[c.pairs]).tobytes(), digest_size=16).hexdigest()
     return h.hexdigest(), previous
 

@@ -156,8 +156,9 @@ def solve_structure(
             status = SolveStatus.time_limit
             bound += unsolved_tiers(st, [s[0] for s in stages[n:]])
             break
-        current = np.array(solver.boolean_values(x), dtype=bool)
         full = list(solver.response_proto.solution)
+        # by index, not solver.boolean_values: pandas, which it goes through, fails on indexes of over 1e6 variables
+        current = np.asarray(full, dtype=np.int64)[[v.index for v in x]] > 0
         bound += _keep(model, st, x, (name, expr), solver, current)
         if name.startswith("priority") and n + 1 < len(stages) and not stages[n + 1][0].startswith("priority"):
             current, full = _polished(st, current), None

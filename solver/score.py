@@ -85,7 +85,8 @@ def slots_of(st: Structure, chosen: Ints) -> dict[int, int]:
     dp = st.sup.deployments
     out: dict[int, int] = {}
     for s, ivs in by_sup.items():
-        fixed = [(int(a), int(b) + rest) for o, a, b in zip(dp.owner, dp.start, dp.end) if o == s]
+        rows = slice(dp.ptr[s], dp.ptr[s + 1])  # its own deployments (rows sorted by owner), not a scan of all
+        fixed = [(a, b + rest) for a, b in zip(dp.start[rows].tolist(), dp.end[rows].tolist())]
         out.update(colour_slots(ivs, fixed))
     return out
 

@@ -5,6 +5,7 @@ CP-SAT (``solver.cpsat``) and the HiGHS baseline (``bench``) both build from a
 """
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -100,9 +101,9 @@ def spc_scores(inst: Instance, sup: Suppliers, pos: Position, idx: Ints) -> Ints
     return score
 
 
-def maximal_cliques(starts: Ints, ends: Ints) -> list[list[int]]:
+def maximal_cliques(starts: Sequence[int], ends: Sequence[int]) -> list[list[int]]:
     """Maximal sets of mutually overlapping closed intervals (indices), by a sweep on start."""
-    order = np.argsort(starts, kind="stable")
+    order = sorted(range(len(starts)), key=starts.__getitem__)  # stable, as ties must keep their order
     active: list[int] = []
     out: list[list[int]] = []
     for i in order:
@@ -110,39 +111,59 @@ def maximal_cliques(starts: Ints, ends: Ints) -> list[list[int]]:
         still = [a for a in active if ends[a] >= s]
         if len(still) < len(active):
             out.append(active)
-        active = [*still, int(i)]
+        active = [*still, i]
     if active:
         out.append(active)
     return out
 
 
 def _supplier_cliques(st: "Structure", rest: int) -> list[tuple[list[int], int]]:
-    inst, sup = st.inst, st.sup
+    """Per supplier, by supplier index: its maximal cliques of overlapping windows beyond capacity.
+
+    The sweep of ``maximal_cliques`` over every supplier at once (the huge size has 1.26 million pairs over
+    75,000 suppliers): items (candidate pairs, then an offer's deployments) sorted by supplier, start and order;
+    the sweep's active set before item k+1 is C_k = {j <= k : end_j >= start_k}, of size
+    k + 1 - #{j : end_j < start_k} (a later item starts at or after start_k, so ends after it), and the sweep
+    emits C_k exactly when the next item drops one of it: |C_k+1| <= |C_k|, or k is the supplier's last.
+    """
+    items = _sweep_items(st, rest)
+    owner, start, end, pair = items
+    big = int(end.max()) + 1 if len(end) else 1
+    ends_sorted = np.sort(owner * big + end)  # the count below includes every earlier supplier's items, as k does
+    size = np.arange(len(owner)) + 1 - np.searchsorted(ends_sorted, owner * big + start)
+    last = np.append(owner[1:] != owner[:-1], True)
+    emitted = last | np.append(size[1:] <= size[:-1], True)
+    cap = st.sup.capacity[owner]
+    ks = np.flatnonzero(emitted & (size > cap))
+    # members of C_k lie between the first item whose running maximum end reaches start_k, and k
+    reach = np.maximum.accumulate(owner * big + end)
+    lo = np.searchsorted(reach, owner[ks] * big + start[ks], side="left")
+    span = ks - lo + 1
+    which = np.repeat(np.arange(len(ks)), span)
+    j = np.arange(int(span.sum())) - np.repeat(np.cumsum(span) - span, span) + lo[which]
+    inside = end[j] >= start[ks][which]
+    j, which = j[inside], which[inside]
+    n_fixed = np.bincount(which[pair[j] < 0], minlength=len(ks))
+    var = pair[j] >= 0
+    members, which = pair[j][var].tolist(), which[var]
+    bounds = np.searchsorted(which, np.arange(len(ks) + 1)).tolist()
+    room = np.maximum(cap[ks] - n_fixed, 0).tolist()
+    return [(members[bounds[c] : bounds[c + 1]], room[c]) for c in range(len(ks)) if bounds[c + 1] > bounds[c]]
+
+
+def _sweep_items(st: "Structure", rest: int) -> tuple[Ints, Ints, Ints, Ints]:
+    """Candidate pairs and offers' deployments as intervals (rest gap added to the end): owner, start, end and
+    pair index (-1 for a deployment), sorted by owner, start, then pairs in index order before deployments."""
+    inst, sup, dp = st.inst, st.sup, st.sup.deployments
     starts = np.array([p.start.toordinal() for p in inst.positions], dtype=np.int64)
     ends = np.array([p.end.toordinal() for p in inst.positions], dtype=np.int64) + rest
-    deps = defaultdict(list)
-    dp = sup.deployments
-    for o, s, e in zip(dp.owner, dp.start, dp.end):
-        if sup.is_offer[o]:
-            deps[int(o)].append((int(s), int(e) + rest))
-    order = np.argsort(st.pair_sup, kind="stable")
-    bounds = np.searchsorted(st.pair_sup[order], np.arange(len(sup) + 1))
-    out = []
-    for s in range(len(sup)):
-        pairs = order[bounds[s] : bounds[s + 1]]
-        cap = int(sup.capacity[s])
-        fixed = deps.get(s, [])
-        if len(pairs) + len(fixed) <= cap:
-            continue
-        ps = st.pair_pos[pairs]
-        a = np.concatenate([starts[ps], np.array([f[0] for f in fixed], dtype=np.int64)])
-        b = np.concatenate([ends[ps], np.array([f[1] for f in fixed], dtype=np.int64)])
-        for clique in maximal_cliques(a, b):
-            var = [int(pairs[i]) for i in clique if i < len(pairs)]
-            n_fixed = len(clique) - len(var)
-            if len(var) + n_fixed > cap and var:
-                out.append((var, max(cap - n_fixed, 0)))
-    return out
+    fixed = sup.is_offer[dp.owner]
+    owner = np.concatenate([st.pair_sup, dp.owner[fixed]])
+    start = np.concatenate([starts[st.pair_pos], dp.start[fixed]])
+    end = np.concatenate([ends[st.pair_pos], dp.end[fixed] + rest])
+    pair = np.concatenate([np.arange(st.n_pairs), np.full(int(fixed.sum()), -1)])
+    order = np.lexsort((np.arange(len(owner)), start, owner))
+    return owner[order], start[order], end[order], pair[order]
 
 
 def _groups(inst: Instance, flag: str) -> dict[str, list[int]]:
@@ -156,6 +177,18 @@ def _groups(inst: Instance, flag: str) -> dict[str, list[int]]:
 
 def _cat(xs: list[Ints]) -> Ints:
     return np.concatenate(xs) if xs else np.zeros(0, dtype=np.int64)
+
+
+def _previous_pairs(
+    keys: set[tuple[str, str]], position_index: dict[str, int], sup: Suppliers, pair_sup: Ints, pos_pairs: list[Ints]
+) -> Bools:
+    """Which pairs are previous assignments: one look-up per previous assignment, not one per pair."""
+    previous = np.zeros(len(pair_sup), dtype=bool)
+    for position_id, supplier_id in keys:
+        i, s = position_index.get(position_id), sup.index.get(supplier_id)
+        if i is not None and s is not None:
+            previous[pos_pairs[i][pair_sup[pos_pairs[i]] == s]] = True
+    return previous
 
 
 def build_structure(inst: Instance) -> Structure:
@@ -173,11 +206,8 @@ def build_structure(inst: Instance) -> Structure:
     bounds = np.searchsorted(pair_pos, np.arange(len(inst.positions) + 1))
     pos_pairs = [np.arange(bounds[i], bounds[i + 1]) for i in range(len(inst.positions))]
     prev_keys = {(p.position_id, p.supplier_id) for p in inst.previous}
-    previous = np.zeros(len(pair_pos), dtype=bool)
-    if prev_keys:
-        pid = [p.id for p in inst.positions]
-        for k in range(len(pair_pos)):
-            previous[k] = (pid[pair_pos[k]], sup.ids[pair_sup[k]]) in prev_keys
+    position_index = {p.id: i for i, p in enumerate(inst.positions)}
+    previous = _previous_pairs(prev_keys, position_index, sup, pair_sup, pos_pairs)
     st = Structure(
         inst,
         sup,
@@ -192,7 +222,7 @@ def build_structure(inst: Instance) -> Structure:
         previous_total=len(prev_keys),
     )
     st.tier_weight = weights
-    st.position_index = {p.id: i for i, p in enumerate(inst.positions)}
+    st.position_index = position_index
     st.cliques = _supplier_cliques(st, inst.parameters.rest_days)
     st.all_or_nothing = _groups(inst, "all_or_nothing")
     st.same_offer = _groups(inst, "same_offer")
