@@ -129,6 +129,8 @@ def components(st: Structure) -> list[Component]:
     labels = _labels(n, a, b)
     has = np.array([len(p) > 0 for p in st.pos_pairs], dtype=bool)
     ps_all = np.flatnonzero(has)
+    if len(ps_all) == 0:
+        return []
     ps_all = ps_all[np.argsort(labels[ps_all], kind="stable")]
     pos_labels, pos_first = np.unique(labels[ps_all], return_index=True)
     firsts = np.r_[0, np.cumsum(np.bincount(clique_of, minlength=len(caps)))[:-1]] if len(caps) else clique_of

@@ -148,7 +148,7 @@ def objective_stages(model: cp_model.CpModel, st: Structure, x: list[IntVar]) ->
         if any(weights):
             rng = _pair_range(st, weights) if name != "fairness" else _level_range(terms, weights, model)
             levels.append((name, terms, weights, sign, rng))
-    stages = _priority_stages(st, x)
+    stages = _priority_stages(model, st, x)
     for group in merge_levels(levels):
         stages.append(("+".join(g[0] for g in group), _stage_expr(group)))
     return stages
@@ -157,11 +157,25 @@ def objective_stages(model: cp_model.CpModel, st: Structure, x: list[IntVar]) ->
 PRIORITY_LIMIT = 2**61
 
 
-def _priority_stages(st: Structure, x: list[IntVar]) -> list[Stage]:
-    """One weighted stage for the priority level; one stage per tier if the weighted sum could overflow."""
+def _priority_stages(model: cp_model.CpModel, st: Structure, x: list[IntVar]) -> list[Stage]:
+    """One weighted stage for the priority level; one stage per tier if the weighted sum could overflow.
+
+    The sum is bounded per pair (CP-SAT checks every term at its upper bound), which overflows long before the
+    level itself can (one pair per seat): then the stage weighs one ``filled`` literal per seat instead, equal to
+    the sum of its pairs (huge: 1.26 million pairs, 20,000 seats, 5 tier stages become one).
+    """
     terms, weights = priority_term(st, x)
     if sum(weights) <= PRIORITY_LIMIT:
         return [("priority", LinearExpr.weighted_sum(terms, weights))]
+    seats = [i for i, pairs in enumerate(st.pos_pairs) if len(pairs)]
+    per_seat = [int(st.priority_weight[st.pos_pairs[i][0]]) for i in seats]
+    if sum(per_seat) <= PRIORITY_LIMIT:
+        filled = []
+        for i in seats:
+            f = model.new_bool_var(f"filled[{st.inst.positions[i].id}]")
+            model.add(LinearExpr.sum([x[k] for k in st.pos_pairs[i]]) == f)
+            filled.append(f)
+        return [("priority", LinearExpr.weighted_sum(filled, per_seat))]
     prio = np.array([p.priority for p in st.inst.positions])[st.pair_pos]
     return [(f"priority:{t}", LinearExpr.sum([x[k] for k in np.flatnonzero(prio == t)])) for t in np.unique(prio)]
 

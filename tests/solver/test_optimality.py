@@ -156,3 +156,19 @@ def test_tier_by_tier_stages_give_the_same_plan_value(monkeypatch):
     assert staged.status == weighted.status == "optimal"
     assert staged.objectives == weighted.objectives
     assert staged.best_bound == weighted.best_bound
+
+
+def test_seat_weighted_priority_stage_gives_the_same_plan(monkeypatch):
+    """Where the pairs' priority weights could overflow but the seats' cannot, one literal per seat carries them."""
+    import solver.objectives as objectives
+
+    inst = generate("tight", 4)
+    weighted = solver.solve(inst, workers=1, seed=0)
+    st = build_structure(inst)
+    per_seat = sum(int(st.priority_weight[p[0]]) for p in st.pos_pairs if len(p))
+    assert per_seat < int(st.priority_weight.sum())
+    monkeypatch.setattr(objectives, "PRIORITY_LIMIT", per_seat)
+    seated = solver.solve(inst, workers=1, seed=0)
+    assert seated.status == weighted.status == "optimal"
+    assert seated.objectives == weighted.objectives and seated.best_bound == weighted.best_bound
+    assert seated.model.variables > weighted.model.variables  # the seats' literals: one stage, not one per tier
