@@ -32,8 +32,9 @@ TARGET_RATIO = 2.0
 IMPORTERS = 4
 
 
-def _options(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m bench.abuse_section", description=__doc__.splitlines()[0])
+def parser() -> argparse.ArgumentParser:
+    """The section's options (``python -m bench --help`` lists them too)."""
+    parser = argparse.ArgumentParser(prog="python -m bench abuse", description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=20_000, help="rows of each import file")
     parser.add_argument("--experts", type=int, default=5_000, help="demo experts in the database")
     parser.add_argument("--duration", type=float, default=20.0, help="seconds of reads measured, idle and busy")
@@ -42,7 +43,11 @@ def _options(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=0, help="the server's port (default: any free one)")
     parser.add_argument("--server", default=DEFAULT_SERVER, help="PostgreSQL server URL for a throw-away database")
     parser.add_argument("--database", help="use this existing, migrated database URL instead (kept)")
-    return parser.parse_known_args(argv)[0]
+    return parser
+
+
+def _options(argv: list[str]) -> argparse.Namespace:
+    return parser().parse_known_args(argv)[0]
 
 
 def _prepare(url: str, experts: int) -> dict[str, list[str]]:

@@ -146,8 +146,9 @@ class Load:
         return 1000 * self.db_cpu_seconds / self.requests if self.requests else 0.0
 
 
-def _options(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m bench.api_section", description=__doc__.splitlines()[0])
+def parser() -> argparse.ArgumentParser:
+    """The section's options (``python -m bench --help`` lists them too)."""
+    parser = argparse.ArgumentParser(prog="python -m bench api", description=__doc__.splitlines()[0])
     parser.add_argument("--experts", type=int, default=20_000)
     parser.add_argument("--duration", type=int, default=10, help="seconds measured per endpoint and round")
     parser.add_argument("--rounds", type=int, default=3, help="rounds of bare, reads and writes; medians reported")
@@ -162,7 +163,11 @@ def _options(argv: list[str]) -> argparse.Namespace:
         help="PostgreSQL server URL on which a throw-away database is created",
     )
     parser.add_argument("--database", help="use this existing, seeded database URL instead (kept)")
-    return parser.parse_known_args(argv)[0]
+    return parser
+
+
+def _options(argv: list[str]) -> argparse.Namespace:
+    return parser().parse_known_args(argv)[0]
 
 
 def _processes() -> dict[int, tuple[str, list[str]]]:

@@ -1,5 +1,6 @@
 """Seeded synthetic instances of named sizes for the benchmark and the tests."""
 
+import argparse
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -101,6 +102,7 @@ class Size:
     skills: int = 60
     group_share: float = 0.1
     horizon_days: int = 730
+    families: int = 0  # > 0: the skills split into this many families that share no expert, offer or seat
 
 
 SIZES = {
@@ -109,8 +111,23 @@ SIZES = {
     "tight": Size(300, 30, 700, skills=24, group_share=0.3),
     "large": Size(20000, 1500, 5000, skills=200),
     "dense": Size(20000, 1500, 5000, skills=80),
+    "huge": Size(100000, 5000, 20000, skills=200),
+    # large's counts, split as real rosters split: 8 families of 25 skills, each served in 2 missions, so that
+    # seats of different families share no candidate (a family's seats see as many candidates as large's do)
+    "regional": Size(20000, 1500, 5000, skills=200, families=8),
 }
 DEFAULT_SIZES = ["small", "realistic", "tight", "large"]
+
+
+def parse_sizes(text: str) -> list[str]:
+    """``--sizes a,b``: known size names, in order (an argparse type: a ValueError names the known ones)."""
+    names = [n for n in text.split(",") if n]
+    unknown = [n for n in names if n not in SIZES]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f"unknown size(s) {', '.join(unknown) or text!r}; choose from {', '.join(SIZES)}"
+        )
+    return names
 
 
 def _day(offset: int) -> date:
@@ -230,23 +247,16 @@ def _groups(rng, positions: list[Position], share: float) -> None:
             i += 1
 
 
-def generate(name: str, seed: int = 0) -> Instance:
-    size = SIZES[name]
-    rng = np.random.default_rng(seed)
-    pool = SKILLS[: size.skills]
-    experts = [_expert(rng, i, pool) for i in range(1, size.experts + 1)]
-    offers = [_offer(rng, i, pool) for i in range(1, size.offers + 1)]
-    positions, req = [], 0
-    for i in range(1, size.positions + 1):
-        if i == 1 or rng.random() < 0.35:
-            req += 1
-        positions.append(_position(rng, i, req, pool, size))
-    _groups(rng, positions, size.group_share)
-    deployments = [
+def _deployments(rng, experts: list[Expert]) -> list[Deployment]:
+    return [
         Deployment(supplier_id=e.id, start=_day(int(rng.integers(-200, 0))), end=_day(int(rng.integers(30, 400))))
         for e in experts
         if rng.random() < 0.1
     ]
+
+
+def _instance(rng, experts: list[Expert], offers: list[Offer], positions: list[Position], req: int) -> Instance:
+    deployments = _deployments(rng, experts)
     targets = {f"R{r}": float(rng.choice([0.3, 0.4, 0.5])) for r in range(1, req + 1) if rng.random() < 0.2}
     return Instance(
         today=TODAY,
@@ -256,3 +266,49 @@ def generate(name: str, seed: int = 0) -> Instance:
         deployments=deployments,
         parameters=Parameters(gender_targets=targets),
     )
+
+
+def _share(total: int, parts: int, k: int) -> range:
+    """The k-th of ``parts`` near-equal consecutive slices of 1..total."""
+    return range(1 + total * k // parts, 1 + total * (k + 1) // parts)
+
+
+def _regional(rng, size: Size) -> Instance:
+    """Families of skills, each with its own experts, offers and seats (served in two missions of its own)."""
+    experts, offers, positions, req = [], [], [], 0
+    per = size.skills // size.families
+    for f in range(size.families):
+        pool = SKILLS[f * per : (f + 1) * per]
+        experts += [_expert(rng, i, pool) for i in _share(size.experts, size.families, f)]
+        offers += [_offer(rng, i, pool) for i in _share(size.offers, size.families, f)]
+        missions = [MISSIONS[f % len(MISSIONS)], MISSIONS[(f + 3) % len(MISSIONS)]]
+        family = []
+        for n, i in enumerate(_share(size.positions, size.families, f)):
+            if n == 0 or rng.random() < 0.35:
+                req += 1
+            p = _position(rng, i, req, pool, size)
+            p.mission, host, lang = missions[int(rng.integers(2))]
+            p.host_states, p.languages = [host], {lang: next(iter(p.languages.values()))}
+            family.append(p)
+        _groups(rng, family, size.group_share)
+        for p in family:
+            p.group = f"F{f}-{p.group}" if p.group else None
+        positions += family
+    return _instance(rng, experts, offers, positions, req)
+
+
+def generate(name: str, seed: int = 0) -> Instance:
+    size = SIZES[name]
+    rng = np.random.default_rng(seed)
+    if size.families:
+        return _regional(rng, size)
+    pool = SKILLS[: size.skills]
+    experts = [_expert(rng, i, pool) for i in range(1, size.experts + 1)]
+    offers = [_offer(rng, i, pool) for i in range(1, size.offers + 1)]
+    positions, req = [], 0
+    for i in range(1, size.positions + 1):
+        if i == 1 or rng.random() < 0.35:
+            req += 1
+        positions.append(_position(rng, i, req, pool, size))
+    _groups(rng, positions, size.group_share)
+    return _instance(rng, experts, offers, positions, req)

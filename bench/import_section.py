@@ -98,12 +98,17 @@ def _timed_import(database: Path, content: bytes, times: int = 1) -> tuple[list[
     return seconds, report
 
 
+def parser() -> argparse.ArgumentParser:
+    """The section's options (``python -m bench --help`` lists them too)."""
+    parser = argparse.ArgumentParser(prog="python -m bench import", description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=ROWS, help="experts in the import file")
+    parser.add_argument("--repeat", type=int, default=REPEAT, help="imports into a fresh database; median reported")
+    return parser
+
+
 def run(args: list[str]) -> list[dict]:
     """Rows of the table: new rows into a fresh database (median of R), then the same file again (updates)."""
-    parser = argparse.ArgumentParser(prog="bench import")
-    parser.add_argument("--rows", type=int, default=ROWS)
-    parser.add_argument("--repeat", type=int, default=REPEAT)
-    options, _ = parser.parse_known_args(args)
+    options, _ = parser().parse_known_args(args)
     content = experts_xlsx(options.rows)
     fresh, again = [], []
     with tempfile.TemporaryDirectory() as folder:

@@ -188,11 +188,16 @@ def table(timings: list[Timing], warm: int) -> str:
     return "\n".join(lines)
 
 
-def main(args: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="bench pages")
+def parser() -> argparse.ArgumentParser:
+    """The section's options (``python -m bench --help`` lists them too)."""
+    parser = argparse.ArgumentParser(prog="python -m bench pages", description=__doc__.splitlines()[0])
     parser.add_argument("--warm", type=int, default=WARM, help="warm visits per page")
     parser.add_argument("--checkout", type=Path, default=ROOT, help="serve another checkout (a before/after run)")
-    options, _ = parser.parse_known_args(sys.argv[1:] if args is None else args)
+    return parser
+
+
+def main(args: list[str] | None = None) -> int:
+    options, _ = parser().parse_known_args(sys.argv[1:] if args is None else args)
     if not os.path.exists(CHROMIUM):
         print(f"bench pages: {CHROMIUM} is missing (apt-get install chromium)")
         return 1
