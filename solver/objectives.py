@@ -171,14 +171,14 @@ def _priority_stages(st: Structure, x: list[IntVar]) -> list[Stage]:
     (huge: 1.26 million). A group's tiers get their own strict weights (``tier_weights`` over the group's seats),
     so each stage is exactly lexicographic; huge needs two stages (tier 1, then tiers 2-5) where it had five.
     """
-    if int(st.priority_weight.sum()) <= PRIORITY_LIMIT:
+    if sum(st.priority_weight.tolist()) <= PRIORITY_LIMIT:  # Python ints: numpy's int64 sum wraps around
         return [("priority", LinearExpr.weighted_sum(x, st.priority_weight.tolist()))]
     prio = np.array([p.priority for p in st.inst.positions], dtype=np.int64)[st.pair_pos]
     seats = [st.inst.positions[i].priority for i, pairs in enumerate(st.pos_pairs) if len(pairs)]
     groups: list[list[int]] = []
     for tier in np.unique(prio).tolist():
         group = [*groups[-1], tier] if groups else [tier]
-        if groups and _weights(prio, seats, group).sum() <= PRIORITY_LIMIT:
+        if groups and sum(_weights(prio, seats, group).tolist()) <= PRIORITY_LIMIT:
             groups[-1] = group
         else:
             groups.append([tier])

@@ -176,3 +176,16 @@ def test_grouped_tier_stages_give_the_same_plan(monkeypatch):
     assert grouped.objectives == weighted.objectives and grouped.best_bound == weighted.best_bound
     staged = {p for p in phases if p.startswith("priority:")}
     assert any("," in p for p in staged) and len(staged) < 5, staged  # grouped: fewer stages than tiers
+
+
+def test_priority_weights_whose_sum_passes_int64_are_never_one_stage():
+    """numpy's int64 sum wraps around: the overflow check must add Python integers (huge's pairs wrapped to a
+    small sum, and CP-SAT refused the model)."""
+    from solver.objectives import objective_stages
+    from solver.rules import build_model
+
+    st = build_structure(generate("tight", 4))
+    st.priority_weight = np.full(st.n_pairs, 2**64 // st.n_pairs + 1, dtype=np.int64)
+    assert int(st.priority_weight.sum()) < 2**61  # wrapped
+    model, x = build_model(st)
+    assert objective_stages(model, st, x)[0][0] != "priority"
