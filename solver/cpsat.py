@@ -155,7 +155,9 @@ def solve_structure(
         solver = cp_model.CpSolver()
         _params(solver, _share(n, len(stages), time_limit * 0.95 - (time.perf_counter() - t0)), workers, seed)
         code = solver.solve(model, _Reporter(name, progress, t0) if progress else None)
-        if code in (cp_model.INFEASIBLE, cp_model.MODEL_INVALID) and n == 0:
+        if code == cp_model.MODEL_INVALID:  # a bug of ours, not the planner's: say so loudly
+            raise RuntimeError(f"stage {name}: CP-SAT refused the model: {model.validate()}")
+        if code == cp_model.INFEASIBLE and n == 0:
             return Staged(np.zeros(0, dtype=np.int64), SolveStatus.infeasible, 0, size, [], solver.status_name(code))
         if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             messages.append(f"stage {name}: {solver.status_name(code)}; kept the previous stage's (or greedy) plan")
