@@ -12,7 +12,7 @@ from ortools.sat.python.cp_model import IntVar
 from schemas.plan import ModelSize, Plan, SolveStatus
 from solver.assemble import assemble
 from solver.explain import pin_conflicts
-from solver.objectives import Stage, add_keep_tiers, objective_stages, stage_tiers, tiers_value, unsolved_tiers
+from solver.objectives import Stage, add_keep_tiers, objective_stages, stage_tiers, unsolved_tiers
 from solver.polish import polish
 from solver.rules import build_model, conflicting_commitments
 from solver.structure import Structure
@@ -89,8 +89,7 @@ def _set_hint(model: cp_model.CpModel, x: list[IntVar], current: Bools, full: li
 def _keep(
     model: cp_model.CpModel, st: Structure, x: list[IntVar], stage: Stage, solver: cp_model.CpSolver, current: Bools
 ) -> int:
-    """Hold the stage's level in the stages after it; return its share of the priority level's bound (in the
-    structure's tier weights: a stage of several tiers weighs them its own way, so unproven it counts them full)."""
+    """Hold the stage's level in the stages after it; return its share of the priority level's bound."""
     name, expr = stage
     if not name.startswith("priority"):
         model.add(expr >= int(solver.value(expr)))
@@ -99,11 +98,7 @@ def _keep(
     add_keep_tiers(model, st, x, current, tiers)
     if name == "priority":
         return round(solver.best_objective_bound)
-    if round(solver.best_objective_bound) == round(solver.objective_value):
-        return tiers_value(st, tiers, current)
-    if len(tiers) == 1:
-        return round(solver.best_objective_bound) * int(st.tier_weight[tiers[0]])
-    return tiers_value(st, tiers, None)
+    return round(solver.best_objective_bound) * int(st.tier_weight[tiers[0]])
 
 
 @dataclass

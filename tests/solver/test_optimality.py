@@ -158,26 +158,6 @@ def test_tier_by_tier_stages_give_the_same_plan_value(monkeypatch):
     assert staged.best_bound == weighted.best_bound
 
 
-def test_grouped_tier_stages_give_the_same_plan(monkeypatch):
-    """Where the weighted priority level could overflow, tiers are grouped from the top into as few stages as fit."""
-    import solver.objectives as objectives
-
-    inst = generate("tight", 4)
-    weighted = solver.solve(inst, workers=1, seed=0)
-    st = build_structure(inst)
-    prio = np.array([p.priority for p in inst.positions])[st.pair_pos]
-    seats = [inst.positions[i].priority for i, p in enumerate(st.pos_pairs) if len(p)]
-    lower = int(objectives._weights(prio, seats, [2, 3, 4, 5]).sum())
-    assert lower < int(st.priority_weight.sum())
-    monkeypatch.setattr(objectives, "PRIORITY_LIMIT", lower)
-    phases = []
-    grouped = solver.solve(inst, workers=1, seed=0, progress=lambda e: phases.append(e["phase"]))
-    assert grouped.status == weighted.status == "optimal"
-    assert grouped.objectives == weighted.objectives and grouped.best_bound == weighted.best_bound
-    staged = {p for p in phases if p.startswith("priority:")}
-    assert any("," in p for p in staged) and len(staged) < 5, staged  # grouped: fewer stages than tiers
-
-
 def test_priority_weights_whose_sum_passes_int64_are_never_one_stage():
     """numpy's int64 sum wraps around: the overflow check must add Python integers (huge's pairs wrapped to a
     small sum, and CP-SAT refused the model)."""
