@@ -12,13 +12,14 @@ from ortools.sat.python.cp_model import IntVar
 from schemas.plan import ModelSize, Plan, SolveStatus
 from solver.assemble import assemble
 from solver.explain import pin_conflicts
-from solver.objectives import Stage, add_keep_tiers, objective_stages, stage_tiers, unsolved_tiers
+from solver.objectives import Stage, add_keep_tiers, indices, objective_stages, stage_tiers, unsolved_tiers
 from solver.polish import polish
 from solver.rules import build_model, conflicting_commitments
 from solver.structure import Structure
 from solver.suppliers import Bools, Ints
 
 Event = dict[str, str | float | None]
+INT64_MAX = 2**63 - 1
 Progress = Callable[[Event], None] | None
 logger = logging.getLogger(__name__)
 
@@ -74,7 +75,7 @@ def _share(n: int, stages: int, left: float) -> float:
     return 0.6 * left if n == 0 else left / (stages - n)
 
 
-def _set_hint(model: cp_model.CpModel, x: list[IntVar], current: Bools, full: list[int] | None) -> None:
+def _set_hint(model: cp_model.CpModel, xi: Ints, current: Bools, full: list[int] | None) -> None:
     """Hint the previous stage's complete solution (every variable), else the pairs alone."""
     model.clear_hints()  # type: ignore[no-untyped-call]  # ortools leaves clear_hints unannotated
     hint = model.proto.solution_hint
@@ -82,17 +83,37 @@ def _set_hint(model: cp_model.CpModel, x: list[IntVar], current: Bools, full: li
         hint.vars.extend(range(len(full)))
         hint.values.extend(full)
     else:
-        hint.vars.extend(v.index for v in x)
-        hint.values.extend(int(b) for b in current)
+        hint.vars.extend(xi.tolist())
+        hint.values.extend(current.astype(np.int64).tolist())
+
+
+def _maximize(model: cp_model.CpModel, idx: Ints, coef: Ints) -> None:
+    """The stage's objective, written on the proto (CP-SAT minimises: maximising negates the weights)."""
+    model.clear_objective()  # type: ignore[no-untyped-call]  # ortools leaves clear_objective unannotated
+    objective = model.proto.objective
+    objective.vars.extend(idx.tolist())
+    objective.coeffs.extend((-coef).tolist())
+    objective.scaling_factor = -1.0
+
+
+def _at_least(model: cp_model.CpModel, idx: Ints, coef: Ints, value: int) -> None:
+    linear = model.proto.constraints.add().linear
+    linear.vars.extend(idx.tolist())
+    linear.coeffs.extend(coef.tolist())
+    linear.domain.extend([value, INT64_MAX])
+
+
+def _value(solution: Ints, idx: Ints, coef: Ints) -> int:
+    return int(np.dot(solution[idx], coef))
 
 
 def _keep(
     model: cp_model.CpModel, st: Structure, x: list[IntVar], stage: Stage, solver: cp_model.CpSolver, current: Bools
 ) -> int:
     """Hold the stage's level in the stages after it; return its share of the priority level's bound."""
-    name, expr = stage
+    name, idx, coef = stage
     if not name.startswith("priority"):
-        model.add(expr >= int(solver.value(expr)))
+        _at_least(model, idx, coef, _value(np.asarray(solver.response_proto.solution, dtype=np.int64), idx, coef))
         return 0
     tiers = stage_tiers(name, st)
     add_keep_tiers(model, st, x, current, tiers)
@@ -144,9 +165,10 @@ def solve_structure(
     if hint is not None:
         current[np.asarray(hint, dtype=np.int64)] = True
     status, bound, messages, full = SolveStatus.optimal, 0, [], None
-    for n, (name, expr) in enumerate(stages):
-        _set_hint(model, x, current, full)
-        model.maximize(expr)
+    xi = indices(x)
+    for n, (name, idx, coef) in enumerate(stages):
+        _set_hint(model, xi, current, full)
+        _maximize(model, idx, coef)
         solver = cp_model.CpSolver()
         _params(solver, _share(n, len(stages), time_limit * 0.95 - (time.perf_counter() - t0)), workers, seed)
         code = solver.solve(model, _Reporter(name, progress, t0) if progress else None)
@@ -161,14 +183,15 @@ def solve_structure(
             break
         full = list(solver.response_proto.solution)
         # by index, not solver.boolean_values: pandas, which it goes through, fails on indexes of over 1e6 variables
-        current = np.asarray(full, dtype=np.int64)[[v.index for v in x]] > 0
-        bound += _keep(model, st, x, (name, expr), solver, current)
+        current = np.asarray(full, dtype=np.int64)[xi] > 0
+        bound += _keep(model, st, x, (name, idx, coef), solver, current)
         if name.startswith("priority") and n + 1 < len(stages) and not stages[n + 1][0].startswith("priority"):
             current, full = _polished(st, current), None
         if code == cp_model.FEASIBLE:
             status = SolveStatus.time_limit
             messages.append(
-                f"stage {name}: time limit, objective {solver.value(expr)}, bound {solver.best_objective_bound:.0f}"
+                f"stage {name}: time limit, objective {solver.objective_value:.0f}, "
+                f"bound {solver.best_objective_bound:.0f}"
             )
     return Staged(np.flatnonzero(current), status, bound, size, messages)
 
