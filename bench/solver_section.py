@@ -13,7 +13,8 @@ OUT = Path(__file__).parent / "out"
 # Room to read the instance and write the plan is left below each target's wall (huge: 60 s -> 58 s); the
 # others run past their target so that the table shows how far off a miss is.
 TIME_LIMITS = {"small": 10.0, "realistic": 10.0, "tight": 20.0, "large": 28.0, "dense": 28.0, "regional": 28.0}
-TIME_LIMITS |= {"huge": 58.0}
+# huge's wall runs from its 50 MB of JSON (about 5 s to read) to the plan: its solve gets 50 s of the 60 s target
+TIME_LIMITS |= {"huge": 50.0}
 METHODS = ["cpsat", "greedy", "highs"]
 RESOLVE_SIZES = {"realistic", "tight"}
 
