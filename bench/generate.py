@@ -130,6 +130,19 @@ def parse_sizes(text: str) -> list[str]:
     return names
 
 
+def sizes_parser(section: str, doc: str, defaults: list[str]) -> argparse.ArgumentParser:
+    """A section's options: ``--sizes`` (``python -m bench --help`` lists them too)."""
+    parser = argparse.ArgumentParser(prog=f"python -m bench {section}", description=doc.splitlines()[0])
+    parser.add_argument(
+        "--sizes",
+        type=parse_sizes,
+        default=",".join(defaults),
+        metavar="A,B",
+        help="instances to run, comma-separated",
+    )
+    return parser
+
+
 def _day(offset: int) -> date:
     return TODAY + timedelta(days=int(offset))
 

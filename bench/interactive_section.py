@@ -16,7 +16,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bench.generate import generate, parse_sizes
+from bench.generate import generate, sizes_parser
 from bench.solver_section import OUT, TIME_LIMITS
 
 DEFAULT_SIZES = ["realistic", "large"]
@@ -27,15 +27,7 @@ ALTERNATIVES_MS = {"large": 100.0}  # alternatives for one seat with the kept st
 
 def parser() -> argparse.ArgumentParser:
     """The section's options (``python -m bench --help`` lists them too)."""
-    parser = argparse.ArgumentParser(prog="python -m bench interactive", description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--sizes",
-        type=parse_sizes,
-        default=",".join(DEFAULT_SIZES),
-        metavar="A,B",
-        help="instances to run, comma-separated",
-    )
-    return parser
+    return sizes_parser("interactive", __doc__ or "", DEFAULT_SIZES)
 
 
 def measure(size: str, seed: int = 0) -> dict:

@@ -7,7 +7,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.generate import DEFAULT_SIZES, generate, parse_sizes
+from bench.generate import DEFAULT_SIZES, generate, sizes_parser
 
 OUT = Path(__file__).parent / "out"
 # Room to read the instance and write the plan is left below each target's wall (huge: 60 s -> 58 s); the
@@ -39,15 +39,7 @@ TARGETS = {
 
 def parser() -> argparse.ArgumentParser:
     """The section's options (``python -m bench --help`` lists them too)."""
-    parser = argparse.ArgumentParser(prog="python -m bench solver", description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--sizes",
-        type=parse_sizes,
-        default=",".join(DEFAULT_SIZES),
-        metavar="A,B",
-        help="instances to run, comma-separated",
-    )
-    return parser
+    return sizes_parser("solver", __doc__ or "", DEFAULT_SIZES)
 
 
 def _run(method: str, path: Path, limit: float) -> dict:
