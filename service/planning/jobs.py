@@ -194,6 +194,10 @@ def store(
         plan = _holds_lease(session, plan_id, worker_id, engine)
         if plan is None:
             return False
+        if plan.cancel_requested:  # asked while the solve ran, which ended before the next heartbeat saw it
+            _finish(session, plan, PlanStatus.cancelled)
+            session.commit()
+            return True
         if violations:
             _finish(
                 session,

@@ -31,7 +31,7 @@ from service.planning.kept import kept
 from service.planning.review import apply as apply_review
 from service.planning.superseding import refuse_if_replaced
 from service.platform import wakeup
-from service.platform.errors import Conflict, Invalid, not_found
+from service.platform.errors import Conflict, Invalid, NotFound
 from service.platform.settings import get_settings
 from service.platform.tables import Plan, utcnow
 from service.platform.unit import Unit
@@ -215,10 +215,10 @@ def alternatives(session: Session, *, plan_id: int, position_id: int, seat: int 
     instance, result, state = kept(session, plan)
     seats = [s.id for s in instance.positions if SeatId.parse(s.id).position == position_id]
     if not seats:
-        raise not_found(f"position in plan {plan.id}", position_id)
+        raise NotFound(f"position {position_id} is not in plan {plan.id}")
     seat_id = str(SeatId(position_id, seat)) if seat else _first_unfilled(result, seats)
     if seat_id not in seats:
-        raise not_found(f"seat of position {position_id} in plan {plan.id}", seat)
+        raise NotFound(f"position {position_id} has no seat {seat} in plan {plan.id}")
     current = next((a.supplier_id for a in result.assignments if a.position_id == seat_id), None)
     held = {a.position_id: scoring.total(a.score) for a in result.assignments}
     every = solver.alternatives(instance, result, seat_id, len(instance.experts) + len(instance.offers), kept=state)

@@ -82,6 +82,24 @@ def test_a_running_plan_stops_at_its_next_heartbeat_when_cancelled(engine):
     assert _assignments(engine, plan_id) == 0
 
 
+def test_a_plan_cancelled_while_its_solve_ran_is_not_stored(engine, monkeypatch):
+    """A solve that ends before the next heartbeat: the cancellation is seen when its result would be stored."""
+    with Session(engine) as session:
+        seed_demo(session, experts=40, offers=4, requests=4)
+    plan_id = _queue(engine, workers=1)
+
+    def solved_then_cancelled(*args):
+        with Session(engine) as session:
+            jobs.request_cancel(session, session.get(Plan, plan_id))
+            session.commit()
+        return SolverPlan(status=SolveStatus.optimal)
+
+    monkeypatch.setattr(jobs, "run_solver", solved_then_cancelled)
+    assert jobs.work_once(engine, "w") == plan_id
+    plan = _plan(engine, plan_id)
+    assert plan.status == PlanStatus.cancelled and plan.result is None and _assignments(engine, plan_id) == 0
+
+
 def test_a_plan_that_breaks_a_rule_is_never_stored(engine, monkeypatch):
     with Session(engine) as session:
         seed_demo(session, experts=40, offers=4, requests=4)
