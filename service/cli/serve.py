@@ -47,11 +47,12 @@ def worker(
 
     from service.planning import jobs
     from service.planning import worker as loop
+    from service.planning.host import lowest_priority
 
     settings = get_settings()
     engine = open_engine()
     require_current_schema(engine)
-    jobs.lowest_priority(own_session=False)
+    lowest_priority(own_session=False)
     if once:
         ran = jobs.work_once(engine, loop.worker_id(), settings.worker_lease_seconds)
         typer.echo(f"plan {ran} done" if ran else "no queued plan", err=True)

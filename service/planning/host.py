@@ -31,10 +31,27 @@ def _exit_with_parent(parent: int) -> None:
     threading.Thread(target=watch, daemon=True).start()
 
 
+def lowest_priority(own_session: bool) -> None:
+    """Batch work (solving, the worker loop): API processes on the same machine answer first.
+
+    Linux's autogroup scheduler shares the CPU between sessions before nice counts inside one, so
+    the session's priority is lowered too, but only that of a session this process leads: one of
+    its own if ``own_session`` (the solver), or one it was started in by a supervisor (``setsid``).
+    A worker started from a shell leaves the shell's session alone.
+    """
+    os.nice(19)
+    try:
+        if own_session:
+            os.setsid()
+        if os.getsid(0) == os.getpid():
+            with open("/proc/self/autogroup", "w") as autogroup:
+                autogroup.write("19")
+    except OSError:
+        pass  # not Linux, or no autogroup: the nice above is what counts
+
+
 def _serve(inbox: "Queue[Job]", out: "Queue[tuple[str, Any]]", parent: int) -> None:
     """The host's loop: solve each job, report progress and the plan, keep its state for a re-solve."""
-    from service.planning.jobs import lowest_priority
-
     _exit_with_parent(parent)
     lowest_priority(own_session=True)
     import solver

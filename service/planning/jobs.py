@@ -8,7 +8,6 @@ again (or failed after ``MAX_ATTEMPTS``).
 """
 
 import logging
-import os
 import queue
 from datetime import date, datetime, timedelta
 
@@ -102,25 +101,6 @@ def build(engine: Engine, plan_id: int) -> tuple[Instance, bridge.Seats, dict]:
             replacing=options.get("replace_deployments", []),
         )
         return instance, seats, options | {"parent_id": plan.parent_id}
-
-
-def lowest_priority(own_session: bool) -> None:
-    """Batch work (solving, the worker loop): API processes on the same machine answer first.
-
-    Linux's autogroup scheduler shares the CPU between sessions before nice counts inside one, so
-    the session's priority is lowered too, but only that of a session this process leads: one of
-    its own if ``own_session`` (the solver), or one it was started in by a supervisor (``setsid``).
-    A worker started from a shell leaves the shell's session alone.
-    """
-    os.nice(19)
-    try:
-        if own_session:
-            os.setsid()
-        if os.getsid(0) == os.getpid():
-            with open("/proc/self/autogroup", "w") as autogroup:
-                autogroup.write("19")
-    except OSError:
-        pass  # not Linux, or no autogroup: the nice above is what counts
 
 
 class Cancelled(Exception):

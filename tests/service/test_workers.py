@@ -204,7 +204,7 @@ def test_a_worker_killed_mid_solve_is_replaced(engine, db_url):
 
 def _priority_after(own_session: bool, **popen) -> tuple[str, bool, str]:
     probe = (
-        "import os; from service.planning.jobs import lowest_priority; "
+        "import os; from service.planning.host import lowest_priority; "
         f"lowest_priority(own_session={own_session}); "
         "print(os.getpriority(os.PRIO_PROCESS, 0), os.getsid(0) == os.getpid()); "
         "print(open('/proc/self/autogroup').read().strip() if os.path.exists('/proc/self/autogroup') else '-')"
