@@ -12,6 +12,7 @@ from ortools.sat.python.cp_model import IntVar
 from schemas.plan import ModelSize, Plan, SolveStatus
 from solver.assemble import assemble
 from solver.explain import pin_conflicts
+from solver.greedy import greedy_pairs
 from solver.objectives import Stage, add_keep_tiers, indices, objective_stages, stage_tiers, unsolved_tiers
 from solver.polish import polish
 from solver.rules import build_model, conflicting_commitments
@@ -142,6 +143,15 @@ def _polished(st: Structure, current: Bools) -> Bools:
     return better
 
 
+def _completed(st: Structure, current: Bools) -> Bools:
+    """A tier stage's plan with the seats of the other tiers filled greedily where people are free: the next
+    stage's hint, and the plan kept if that stage finds nothing in its time (huge: the tier-1 stage alone left
+    3,442 of 20,000 seats filled where the greedy fills 16,110)."""
+    whole = np.zeros(st.n_pairs, dtype=bool)
+    whole[greedy_pairs(st, np.flatnonzero(current))] = True
+    return whole
+
+
 def _polishing(st: Structure, stages: list[Stage], n: int) -> bool:
     """Polish after the last priority stage of a first solve; a re-solve's stage already starts from the plan before,
     near its optimum, whose complete hint polishing would drop (large, one rejection: 2 s became 25 s)."""
@@ -194,6 +204,8 @@ def solve_structure(
         bound += _keep(model, st, x, (name, idx, coef), solver, current)
         if _polishing(st, stages, n):
             current, full = _polished(st, current), None
+        elif name.startswith("priority:") and n + 1 < len(stages):
+            current, full = _completed(st, current), None
         if code == cp_model.FEASIBLE:
             status = SolveStatus.time_limit
             messages.append(

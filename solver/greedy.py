@@ -2,7 +2,7 @@
 
 import time
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 
@@ -85,13 +85,14 @@ def _try_group(st: Structure, occ: Occupancy, members: list[int]) -> list[int]:
     return best
 
 
-def greedy_pairs(st: Structure) -> list[int]:
-    """Chosen pair indices: pins first, then groups and positions by priority and start date."""
+def greedy_pairs(st: Structure, start: Iterable[int] = ()) -> list[int]:
+    """Chosen pair indices: pins (and ``start``, a valid plan to complete) first, then groups and positions by
+    priority and start date. A group with a seat taken in ``start`` is left as it is."""
     inst = st.inst
     occ = Occupancy(st)
     chosen = []
     done = set()
-    for k in st.pinned_pairs:
+    for k in dict.fromkeys([*st.pinned_pairs, *(int(k) for k in start)]):
         occ.take(int(st.pair_sup[k]), int(st.pair_pos[k]))
         chosen.append(k)
         done.add(int(st.pair_pos[k]))
@@ -99,6 +100,9 @@ def greedy_pairs(st: Structure) -> list[int]:
     for i, p in enumerate(inst.positions):
         if p.group in st.all_or_nothing or p.group in st.same_offer:
             groups[p.group].append(i)
+    for members in groups.values():
+        if done.intersection(members):
+            done.update(members)
     order = sorted(range(len(inst.positions)), key=lambda i: (inst.positions[i].priority, inst.positions[i].start, i))
     for i in order:
         if i in done:
