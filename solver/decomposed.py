@@ -105,8 +105,10 @@ def solve(
     limit = time_limit if time_limit is not None else inst.parameters.time_limit
     st = structure_for(inst, before)
     comps = components(st)
-    greedy = np.asarray(greedy_pairs(st), dtype=np.int64)
-    notify(progress, _event("greedy", float(st.priority_weight[greedy].sum()), None, t0))
+    greedy = np.zeros(0, dtype=np.int64)
+    if before is None:  # a re-solve starts from the plan before instead
+        greedy = np.asarray(greedy_pairs(st), dtype=np.int64)
+        notify(progress, _event("greedy", float(st.priority_weight[greedy].sum()), None, t0))
     chosen, parts, messages = [], {}, []
     status, bound, size = SolveStatus.optimal, 0, ModelSize(candidates=st.n_pairs)
     kept = 0

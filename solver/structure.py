@@ -192,18 +192,24 @@ def _previous_pairs(
 
 
 def build_structure(
-    inst: Instance, sup: Suppliers | None = None, reuse: dict[str, Filtered] | None = None
+    inst: Instance,
+    sup: Suppliers | None = None,
+    reuse: dict[str, Filtered] | None = None,
+    scores: dict[str, tuple[Ints, Ints]] | None = None,
 ) -> Structure:
-    """The candidate pairs, scores, cliques and groups of an instance (``sup`` and ``reuse``: see ``generate``)."""
+    """The candidate pairs, scores, cliques and groups of an instance (``sup`` and ``reuse``: see ``generate``;
+    ``scores``: the fit and SPC scores of reused seats' candidates, by position id)."""
     sup, filtered = generate(inst, sup, reuse)
+    scores = scores or {}
     fillable = [f.position.priority for f in filtered if len(f.candidates)]
     weights = {**dict.fromkeys(range(1, 6), 1), **tier_weights(fillable)}
     pos_of, sup_of, fit, spc = [], [], [], []
     for i, f in enumerate(filtered):
         pos_of.append(np.full(len(f.candidates), i, dtype=np.int64))
         sup_of.append(f.candidates.astype(np.int64))
-        fit.append(fit_scores(inst, sup, f.position, f.candidates))
-        spc.append(spc_scores(inst, sup, f.position, f.candidates))
+        known = scores.get(f.position.id)
+        fit.append(known[0] if known else fit_scores(inst, sup, f.position, f.candidates))
+        spc.append(known[1] if known else spc_scores(inst, sup, f.position, f.candidates))
     pair_pos, pair_sup = _cat(pos_of), _cat(sup_of)
     prio = np.array([weights[p.priority] for p in inst.positions], dtype=np.int64)
     bounds = np.searchsorted(pair_pos, np.arange(len(inst.positions) + 1))
