@@ -48,15 +48,15 @@ def _kept(st: Structure, c: Component, before: Kept | None) -> Ints | None:
     return chosen if np.array_equal(np.sort(previous), chosen) else None
 
 
-def _one_seat(st: Structure, c: Component) -> Ints | None:
-    """The best pair of a component of one seat outside any group, by the levels in order; None otherwise."""
+def _one_seat(st: Structure, c: Component, blocked: set[int]) -> Ints | None:
+    """The best pair of a component of one seat outside any group, by the levels in order (``blocked``: pairs
+    whose supplier has no slot left at those dates); None otherwise."""
     (i,) = c.positions if len(c.positions) == 1 else (None,)
     if i is None or st.inst.positions[i].group:
         return None
     pinned = [k for k in st.pinned_pairs if st.pair_pos[k] == i]
     if pinned:
         return np.array(pinned[:1], dtype=np.int64)
-    blocked = {k for pairs, cap in st.cliques if cap == 0 for k in pairs}
     target = st.inst.parameters.gender_targets.get(st.inst.positions[i].request_id, 0)
     weight = st.inst.parameters.weights.gender_shortfall
     best, key = None, None
@@ -76,7 +76,8 @@ def _hint(st: Structure, c: Component, before: Kept | None, greedy: Ints) -> Int
     if before is not None:
         old = _indices(st, c, [key for part in before.parts.values() for key in part.chosen])
         pinned = {int(st.pair_pos[k]) for k in st.pinned_pairs}
-        mine = [k for k in st.pinned_pairs if k in set(c.pairs.tolist())]
+        inside = set(c.pairs.tolist())
+        mine = [k for k in st.pinned_pairs if k in inside]
         return np.array(mine + [int(k) for k in old if int(st.pair_pos[k]) not in pinned], dtype=np.int64)
     return greedy[np.isin(greedy, c.pairs)]
 
@@ -112,13 +113,14 @@ def solve(
     chosen, parts, messages = [], {}, []
     status, bound, size = SolveStatus.optimal, 0, ModelSize(candidates=st.n_pairs)
     kept = 0
+    blocked = {k for pairs, cap in st.cliques if cap == 0 for k in pairs}
     for n, c in enumerate(comps):
         mine = _kept(st, c, before)
         optimal = True
         if mine is not None:
             kept += 1
         else:
-            mine = _one_seat(st, c)
+            mine = _one_seat(st, c, blocked)
         if mine is None:
             left = limit - (time.perf_counter() - t0)
             share = left * len(c.pairs) / max(1, sum(len(d.pairs) for d in comps[n:]))
