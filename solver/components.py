@@ -13,7 +13,7 @@ than the quota even if each took as many of its candidate positions as its calen
 
 import hashlib
 import itertools
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -100,13 +100,11 @@ class Component:
     pairs: Ints
     digest: str = ""
     previous_digest: str = ""
-    chosen: Ints = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
 
-def components(st: Structure) -> list[Component]:
-    """The independent parts of a structure, largest first; positions without a candidate are left out."""
+def _ties(st: Structure, members: Ints, clique_of: Ints) -> tuple[Ints, Ints]:
+    """Edges between seats that must be solved together: cliques, groups, gender targets, binding states."""
     n = len(st.inst.positions)
-    members, clique_of, caps = _flat(st.cliques)
     edges = [_chain(clique_of, st.pair_pos[members])]
     for groups in (st.all_or_nothing, st.same_offer):
         for m in groups.values():
@@ -124,9 +122,13 @@ def components(st: Structure) -> list[Component]:
         pairs = np.flatnonzero(wanted)
         order = np.lexsort((st.pair_pos[pairs], supplier_state[st.pair_sup[pairs]]))
         edges.append(_chain(supplier_state[st.pair_sup[pairs]][order], st.pair_pos[pairs][order]))
-    a = np.concatenate([e[0] for e in edges]) if edges else np.zeros(0, dtype=np.int64)
-    b = np.concatenate([e[1] for e in edges]) if edges else np.zeros(0, dtype=np.int64)
-    labels = _labels(n, a, b)
+    return np.concatenate([e[0] for e in edges]), np.concatenate([e[1] for e in edges])
+
+
+def components(st: Structure) -> list[Component]:
+    """The independent parts of a structure, largest first; positions without a candidate are left out."""
+    members, clique_of, caps = _flat(st.cliques)
+    labels = _labels(len(st.inst.positions), *_ties(st, members, clique_of))
     has = np.array([len(p) > 0 for p in st.pos_pairs], dtype=bool)
     ps_all = np.flatnonzero(has)
     if len(ps_all) == 0:
