@@ -109,12 +109,18 @@ def _value(solution: Ints, idx: Ints, coef: Ints) -> int:
 
 
 def _keep(
-    model: cp_model.CpModel, st: Structure, x: list[IntVar], stage: Stage, solver: cp_model.CpSolver, current: Bools
+    model: cp_model.CpModel,
+    st: Structure,
+    x: list[IntVar],
+    stage: Stage,
+    solver: cp_model.CpSolver,
+    solution: Ints,
+    current: Bools,
 ) -> int:
     """Hold the stage's level in the stages after it; return its share of the priority level's bound."""
     name, idx, coef = stage
     if not name.startswith("priority"):
-        _at_least(model, idx, coef, _value(np.asarray(solver.response_proto.solution, dtype=np.int64), idx, coef))
+        _at_least(model, idx, coef, _value(solution, idx, coef))
         return 0
     tiers = stage_tiers(name, st)
     add_keep_tiers(model, st, x, current, tiers)
@@ -200,8 +206,9 @@ def solve_structure(
             break
         full = list(solver.response_proto.solution)
         # by index, not solver.boolean_values: pandas, which it goes through, fails on indexes of over 1e6 variables
-        current = np.asarray(full, dtype=np.int64)[xi] > 0
-        bound += _keep(model, st, x, (name, idx, coef), solver, current)
+        solution = np.asarray(full, dtype=np.int64)
+        current = solution[xi] > 0
+        bound += _keep(model, st, x, (name, idx, coef), solver, solution, current)
         if _polishing(st, stages, n):
             current, full = _polished(st, current), None
         elif name.startswith("priority:") and n + 1 < len(stages):

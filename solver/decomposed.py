@@ -71,10 +71,10 @@ def _one_seat(st: Structure, c: Component, blocked: set[int]) -> Ints | None:
     return np.array([] if best is None else [best], dtype=np.int64)
 
 
-def _hint(st: Structure, c: Component, before: Kept | None, greedy: Ints) -> Ints:
+def _hint(st: Structure, c: Component, before: list[Pair] | None, greedy: Ints) -> Ints:
     """A complete starting point: the plan before on this component (pins first), else the greedy plan."""
     if before is not None:
-        old = _indices(st, c, [key for part in before.parts.values() for key in part.chosen])
+        old = _indices(st, c, before)
         pinned = {int(st.pair_pos[k]) for k in st.pinned_pairs}
         inside = set(c.pairs.tolist())
         mine = [k for k in st.pinned_pairs if k in inside]
@@ -114,6 +114,7 @@ def solve(
     status, bound, size = SolveStatus.optimal, 0, ModelSize(candidates=st.n_pairs)
     kept = 0
     blocked = {k for pairs, cap in st.cliques if cap == 0 for k in pairs}
+    earlier = [key for part in before.parts.values() for key in part.chosen] if before is not None else None
     for n, c in enumerate(comps):
         mine = _kept(st, c, before)
         optimal = True
@@ -124,7 +125,7 @@ def solve(
         if mine is None:
             left = limit - (time.perf_counter() - t0)
             share = left * len(c.pairs) / max(1, sum(len(d.pairs) for d in comps[n:]))
-            hint = _hint(st, c, before, greedy)
+            hint = _hint(st, c, earlier, greedy)
             out = _solve_part(st, c, hint, share, workers or 2, seed or 0, progress if n == 0 else None)
             if out.infeasible is not None:
                 plan = infeasible(st, out.size, out.infeasible)

@@ -65,9 +65,10 @@ def structure_for(instance: Instance, before: Kept | None) -> Structure:
     touched |= {d.position_id for d in (*old.forbidden, *instance.forbidden)}
     touched -= {p for p in touched if _decisions(old, p) == _decisions(instance, p)}
     st = before.structure
-    reuse = {f.position.id: f for f in st.filtered if f.position.id not in touched}
-    scores = {f.position.id: (st.fit[st.pos_pairs[i]], st.spc[st.pos_pairs[i]]) for i, f in enumerate(st.filtered)}
-    return build_structure(instance, st.sup, reuse, {p: s for p, s in scores.items() if p in reuse})
+    kept = [(i, f) for i, f in enumerate(st.filtered) if f.position.id not in touched]
+    reuse = {f.position.id: f for _, f in kept}
+    scores = {f.position.id: (st.fit[st.pos_pairs[i]], st.spc[st.pos_pairs[i]]) for i, f in kept}
+    return build_structure(instance, st.sup, reuse, scores)
 
 
 def _decisions(instance: Instance, position_id: str) -> tuple[set[str], set[str]]:
