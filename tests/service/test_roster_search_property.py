@@ -354,10 +354,10 @@ def by_keyset(client: TestClient, headers: dict[str, str], s: Search, limit: int
     raise AssertionError(f"next_after goes on past the {many} expected experts: {ids}")
 
 
-def explain(roster: list[Held], s: Search, got: list[int], expected: list[int]) -> str:
+def explain(roster: list[Held], s: Search, got: list[int], expected: list[int], *also: tuple[str, str]) -> str:
     """The query, then each expert that the API and the reference disagree on, as it was written."""
     records = {e.id: e for e in roster}
-    lines = [f"as {s.role} {s.own_state or ''}: GET /experts?{urlencode(params(s))}"]
+    lines = [f"as {s.role} {s.own_state or ''}: GET /experts?{urlencode([*params(s), *also])}"]
     lines += [f"missing {i}: {records[i]}" for i in sorted(set(expected) - set(got))]
     lines += [f"extra {i}: {records.get(i)}" for i in sorted(set(got) - set(expected))]
     return "\n".join([*lines, f"got {got}", f"expected {expected}"])
@@ -368,13 +368,13 @@ def check_search(client: TestClient, auth, roster: list[Held], s: Search) -> Non
     headers = auth(s.role, s.own_state) if s.own_state else auth(s.role)
     limit = max(1, -(-len(expected) // s.pages))  # s.pages pages, the last one full or short
     got, counts = by_offset(client, headers, s, limit, len(expected))
-    assert got == expected, explain(roster, s, got, expected)
+    assert got == expected, explain(roster, s, got, expected, ("limit", str(limit)))
     assert counts <= {len(expected)}, f"count {counts}, expected {len(expected)}\n{explain(roster, s, got, expected)}"
     if "next_after" in page(client, headers, [*params(s), ("limit", str(limit))]):
         after = min((e.id for e in roster), default=1) - 1 + s.after_cut
         later = [i for i in expected if i > after]
         got = by_keyset(client, headers, s, limit, after, len(later))
-        assert got == later, explain(roster, s, got, later)
+        assert got == later, explain(roster, s, got, later, ("limit", str(limit)), ("after", str(after)))
 
 
 # No shrinking: each try writes a roster through the API again, and shrinking one failure took over five minutes;
