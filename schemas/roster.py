@@ -183,7 +183,7 @@ class CredentialPublic(BaseModel):
     code: str
     issued_on: date | None
     expires_on: date = Field(description="valid through this day")
-    verified_by: str
+    verified_by: str | None = Field(description="who checked it; null where the reader may not see it")
     verified_on: date
 
 
