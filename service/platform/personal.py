@@ -111,5 +111,5 @@ def _nulls(record: BaseModel, hidden: frozenset[str]) -> dict[str, Any]:
     update: dict[str, Any] = {name: None for name in hidden if "." not in name and hasattr(record, name)}
     nested = _nested(hidden, "credentials")
     if nested and getattr(record, "credentials", None):
-        update["credentials"] = [c.model_copy(update=dict.fromkeys(nested)) for c in record.credentials]  # type: ignore[attr-defined]
+        update["credentials"] = [c.model_copy(update=dict.fromkeys(nested)) for c in record.credentials]
     return update
