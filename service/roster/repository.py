@@ -106,7 +106,7 @@ def page_records(
     shape, params = search.shape_of(principal, f)
     statement = search.page_statement(shape, search.hidden_for(principal))
     rows = session.execute(statement, search.page_params(params, after=after, limit=limit, offset=offset))
-    return [search.record(row) for row in rows]
+    return [search.record(text) for _, text in rows]
 
 
 def _check_references(session: Session, data: ExpertCreate | ExpertUpdate, *also: tuple) -> None:

@@ -4,7 +4,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 from pydantic import BaseModel, Field, WithJsonSchema
-from pydantic_core import to_json
 
 from schemas.dates import Day
 from schemas.enums import Category, Level, Role, Source
@@ -116,13 +115,8 @@ async def get_expert(principal: CurrentUser, expert_id: Id, request: Request):
     )
     if not rows:
         raise not_found("expert", expert_id)
-    version, *row = rows[0]
-
-    def render():
-        found = search.record(row)
-        return to_json(found), found["version"]
-
-    return json_answer(*state.roster_cache.remember(key, version, render))
+    roster, version, text = rows[0]
+    return json_answer(*state.roster_cache.remember(key, roster, lambda: (text.encode(), version)))
 
 
 @router.patch("/{expert_id:int}", response_model=ExpertPublic)

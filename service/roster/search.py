@@ -17,6 +17,7 @@ period, language, page), and every roster change empties the cache. So (issue 22
   database.
 """
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -24,61 +25,20 @@ from typing import Any
 
 import anyio
 from pydantic_core import to_json
-from sqlalchemy import Date, Integer, String, bindparam, cast, exists, func, null, or_, select
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.functions import FunctionElement
-from sqlalchemy.types import JSON
-from sqlmodel import Session
+from sqlalchemy import Date, Integer, String, Text, and_, bindparam, case, cast, exists, func, literal_column, null, or_
+from sqlmodel import Session, select
 
 from schemas.enums import Level, Role
 from service.platform.auth import Principal
 from service.platform.personal import LIST_HIDDEN, hidden_fields, viewer
 from service.platform.readcache import ROSTER_VERSION, audience, roster_version
 from service.platform.readpool import estimate, fetch
+from service.platform.sqljson import json_agg, json_agg_values, json_bool, json_list, json_object, json_time
 from service.platform.tables import Credential, Expert, ExpertLanguage, ExpertLevel, ExpertSkill, ExpertWindow
 from service.reference.credentials import SCREENING
 from service.reference.repository import check_skills
 
-EXPERT_COLUMNS = tuple(Expert.__table__.columns)
-LIST_NAMES = ("skills", "languages", "levels", "windows", "credentials")
-_LEVEL_ORDER = {level.value: i for i, level in enumerate(Level)}
 CHEAP_COUNT_COST = 2_000.0  # the planner's cost units: about 1 ms of a count's execution on the bench machine
-
-
-class JsonRows(FunctionElement):
-    """A JSON array with one array per row aggregated: ``[[a, b], ...]`` (null for no rows on PostgreSQL)."""
-
-    type = JSON()
-    inherit_cache = True
-
-
-@compiles(JsonRows)
-def _json_rows_sqlite(element, compiler, **kw) -> str:
-    return f"json_group_array(json_array({compiler.process(element.clauses, **kw)}))"
-
-
-@compiles(JsonRows, "postgresql")
-def _json_rows_postgresql(element, compiler, **kw) -> str:
-    return f"json_agg(json_build_array({compiler.process(element.clauses, **kw)}))"
-
-
-class JsonLists(FunctionElement):
-    """Several JSON values in one JSON array: one value to decode per expert, not one per list."""
-
-    type = JSON()
-    inherit_cache = True
-
-
-@compiles(JsonLists)
-def _json_lists_sqlite(element, compiler, **kw) -> str:
-    # json() keeps each subquery's text as JSON, not as a string inside the array
-    values = ", ".join(f"json({compiler.process(c, **kw)})" for c in element.clauses)
-    return f"json_array({values})"
-
-
-@compiles(JsonLists, "postgresql")
-def _json_lists_postgresql(element, compiler, **kw) -> str:
-    return f"json_build_array({compiler.process(element.clauses, **kw)})"
 
 
 @dataclass(frozen=True)
@@ -187,31 +147,111 @@ def available(start, end) -> list:
     ]
 
 
-def _lists(expert_id, hidden: frozenset[str]):
-    """The lists of the expert ``expert_id`` (``LIST_NAMES``), each a JSON array of arrays, in one JSON array."""
-    verified_by = cast(null(), String) if "credentials.verified_by" in hidden else Credential.verified_by
+EXPERT_ID: Any = literal_column("expert.id")  # the expert of the row being written, from inside nested subqueries
 
-    def rows(*columns, where):
-        return select(JsonRows(*columns)).where(where).scalar_subquery()
 
-    return JsonLists(
-        rows(ExpertSkill.code, ExpertSkill.proficiency, where=ExpertSkill.expert_id == expert_id),
-        rows(ExpertLanguage.code, ExpertLanguage.level, where=ExpertLanguage.expert_id == expert_id),
-        rows(ExpertLevel.level, where=ExpertLevel.expert_id == expert_id),
-        rows(ExpertWindow.kind, ExpertWindow.start, ExpertWindow.end, where=ExpertWindow.expert_id == expert_id),
-        rows(
-            Credential.code,
-            Credential.issued_on,
-            Credential.expires_on,
-            verified_by,
-            Credential.verified_on,
-            where=Credential.expert_id == expert_id,
+def _items(*fields, where, order_by) -> json_list:
+    """A JSON array of one object per row of a list table (``fields``: key, column, ...), in order."""
+    rows = select(json_object(*fields).label("item")).where(where).order_by(*order_by).subquery()
+    return json_list(select(json_agg(rows.c.item)).scalar_subquery())
+
+
+def _record(hidden: frozenset[str]):
+    """An expert's record as JSON text, written by the database as ``ExpertPublic`` writes it; the fields in
+    ``hidden`` are null (``credentials.verified_by`` for a credential's)."""
+
+    def shown(name: str, value):
+        return null() if name in hidden else value
+
+    c = Expert.__table__.c
+    skills = _items(
+        "code",
+        ExpertSkill.code,
+        "proficiency",
+        ExpertSkill.proficiency,
+        where=ExpertSkill.expert_id == EXPERT_ID,
+        order_by=[ExpertSkill.code],
+    )
+    languages = _items(
+        "code",
+        ExpertLanguage.code,
+        "level",
+        ExpertLanguage.level,
+        where=ExpertLanguage.expert_id == EXPERT_ID,
+        order_by=[ExpertLanguage.code],
+    )
+    rank = case(*((ExpertLevel.level == lv.value, i) for i, lv in enumerate(Level)), else_=len(Level))
+    levels = json_list(
+        select(json_agg_values(literal_column("ranked.level")))
+        .select_from(
+            select(ExpertLevel.level).where(ExpertLevel.expert_id == EXPERT_ID).order_by(rank).subquery("ranked")
+        )
+        .scalar_subquery()
+    )
+
+    def windows(kind: str):
+        return _items(
+            "start",
+            ExpertWindow.start,
+            "end",
+            ExpertWindow.end,
+            where=and_(ExpertWindow.expert_id == EXPERT_ID, ExpertWindow.kind == kind),
+            order_by=[ExpertWindow.start, ExpertWindow.end],
+        )
+
+    held = _items(
+        "code",
+        Credential.code,
+        "issued_on",
+        Credential.issued_on,
+        "expires_on",
+        Credential.expires_on,
+        "verified_by",
+        shown("credentials.verified_by", Credential.verified_by),
+        "verified_on",
+        Credential.verified_on,
+        where=Credential.expert_id == EXPERT_ID,
+        order_by=[Credential.code],
+    )
+    screening = (
+        select(Credential.expires_on)
+        .where(Credential.expert_id == EXPERT_ID, Credential.code == SCREENING)
+        .scalar_subquery()
+    )
+    return cast(
+        json_object(
+            *(
+                item
+                for name in _BASE
+                for item in (name, shown(name, json_bool(c[name]) if name == "active" else c[name]))
+            ),
+            "id",
+            c.id,
+            "state",
+            c.state,
+            "skills",
+            skills,
+            "languages",
+            languages,
+            "levels",
+            levels,
+            "availability",
+            windows("available"),
+            "leave",
+            windows("leave"),
+            "credentials",
+            held,
+            "screening_valid_until",
+            screening,
+            "version",
+            c.version,
+            "created_at",
+            json_time(c.created_at),
+            "updated_at",
+            json_time(c.updated_at),
         ),
-    ).label("lists")
-
-
-def _columns(hidden: frozenset[str]) -> list:
-    return [cast(null(), c.type).label(c.name) if c.name in hidden else c for c in EXPERT_COLUMNS]
+        Text,
+    ).label("record")
 
 
 @lru_cache(maxsize=512)
@@ -225,11 +265,7 @@ def page_statement(shape: Shape, hidden: frozenset[str]):
         .offset(bindparam("offset", type_=Integer))
         .subquery("page")
     )
-    return (
-        select(*_columns(hidden), _lists(Expert.id, hidden))
-        .join_from(Expert, page, page.c.id == Expert.id)
-        .order_by(Expert.id)
-    )
+    return select(Expert.id, _record(hidden)).join_from(Expert, page, page.c.id == Expert.id).order_by(Expert.id)
 
 
 @lru_cache(maxsize=512)
@@ -239,9 +275,9 @@ def count_statement(shape: Shape):
 
 @lru_cache(maxsize=8)
 def one_statement(scoped: bool, hidden: frozenset[str]):
-    """The roster's version, then one expert (``id`` bound) with its lists: no row if it is not visible."""
+    """The roster's version, the expert's (``id`` bound) version and record: no row if it is not visible."""
     visible = [Expert.state == bindparam("scope", type_=String)] if scoped else []
-    return select(ROSTER_VERSION.scalar_subquery(), *_columns(hidden), _lists(Expert.id, hidden)).where(
+    return select(ROSTER_VERSION.scalar_subquery(), Expert.version, _record(hidden)).where(
         Expert.id == bindparam("id", type_=Integer), *visible
     )
 
@@ -269,33 +305,9 @@ def one_params(principal: Principal, expert_id: int) -> dict[str, Any]:
 # --- Rows to answers ----------------------------------------------------------------------------------
 
 
-def record(row: Sequence) -> dict[str, Any]:
-    """An expert's record as ``ExpertPublic`` writes it, from a row of ``page_statement`` (or of
-    ``one_statement`` without its first column): plain data, in the model's field order."""
-    columns = {c.name: value for c, value in zip(EXPERT_COLUMNS, row)}
-    skills, languages, levels, windows, held = (value or [] for value in row[len(EXPERT_COLUMNS)])
-    credentials = sorted(
-        (
-            {"code": c, "issued_on": issued, "expires_on": expires, "verified_by": by, "verified_on": on}
-            for c, issued, expires, by, on in held
-        ),
-        key=lambda c: c["code"],
-    )
-    return {
-        **{name: columns[name] for name in _BASE},
-        "id": columns["id"],
-        "state": columns["state"],
-        "skills": [{"code": c, "proficiency": n} for c, n in sorted(map(tuple, skills))],
-        "languages": [{"code": c, "level": n} for c, n in sorted(map(tuple, languages))],
-        "levels": sorted((lv for (lv,) in levels), key=_LEVEL_ORDER.__getitem__),
-        "availability": _windows(windows, "available"),
-        "leave": _windows(windows, "leave"),
-        "credentials": credentials,
-        "screening_valid_until": next((c["expires_on"] for c in credentials if c["code"] == SCREENING), None),
-        "version": columns["version"],
-        "created_at": columns["created_at"],
-        "updated_at": columns["updated_at"],
-    }
+def record(text: str) -> dict[str, Any]:
+    """An expert's record as plain data, from the JSON text the statements write."""
+    return json.loads(text)
 
 
 _BASE = (
@@ -312,15 +324,10 @@ _BASE = (
 )
 
 
-def _windows(windows: list, kind: str) -> list[dict[str, Any]]:
-    return [{"start": s, "end": e} for k, s, e in sorted(map(tuple, windows), key=lambda w: (w[1], w[2])) if k == kind]
-
-
-def body(records: list[dict[str, Any]], count: int, count_exact: bool, next_after: int | None) -> bytes:
-    """The JSON of an ``ExpertsPublic`` answer."""
-    return to_json(
-        {"count": count, "count_exact": count_exact, "next_after": next_after, "data": records}, by_alias=False
-    )
+def body(records: Sequence[str], count: int, count_exact: bool, next_after: int | None) -> bytes:
+    """The JSON of an ``ExpertsPublic`` answer around the records as the database wrote them."""
+    head = to_json({"count": count, "count_exact": count_exact, "next_after": next_after})
+    return b'%s,"data":[%s]}' % (head[:-1], ",".join(records).encode())
 
 
 # --- The search, end to end -----------------------------------------------------------------------------
@@ -357,14 +364,14 @@ async def answer(state, principal: Principal, f, paging: Paging) -> tuple[bytes,
     rows = await fetch(
         state, statement, page_params(params, after=paging.after, limit=paging.limit, offset=paging.offset)
     )
-    records = [record(row) for row in rows]
+    records = [text for _, text in rows]
     if not records and f.skills:  # a skill code that does not exist matches no one: say so instead
         await anyio.to_thread.run_sync(_check_skills, state, [code for code, _ in f.skills])
     if paging.first and len(records) < paging.limit and not paging.exact_count:
         count = Count(len(records), True)
     else:
         count = await _count(state, ("experts-count", *question), version, shape, params, paging.exact_count)
-    next_after = records[-1]["id"] if len(records) == paging.limit else None
+    next_after = rows[-1][0] if len(records) == paging.limit else None
     kept = body(records, count.value, count.exact, next_after), None
     state.roster_cache.put(key, version, kept)
     return kept

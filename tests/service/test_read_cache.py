@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import text
@@ -16,8 +17,8 @@ from service.platform.personal import redact_expert
 from service.platform.readcache import ROSTER_VERSION, SharedRead, VersionedCache
 from service.platform.tables import ApiToken, Expert, Skill, utcnow
 from service.roster import repository as repo
-from service.roster import search
 from service.roster import routes as expert_routes
+from service.roster import search
 from tests.service import factories
 
 RICH = dict(
@@ -53,7 +54,7 @@ def test_plain_reads_give_the_same_record_as_the_orm_as_each_role_may_see_it(app
             orm = repo.to_public(session.get(Expert, expert_id))
             statement, params = search.one_statement(False, frozenset()), search.one_params(admin, expert_id)
             row = session.connection().execute(statement, params).one()
-        assert ExpertPublic.model_validate(search.record(row[1:])) == orm  # read on a thread, as on SQLite
+        assert ExpertPublic.model_validate(search.record(row[2])) == orm  # read on a thread, as on SQLite
         for role, principal in (("admin", admin), ("planner", planner)):
             served = client.get(f"/experts/{expert_id}", headers=auth(role))  # on PostgreSQL, on the event loop
             seen = redact_expert(orm, principal)
@@ -350,3 +351,19 @@ def test_no_cache_time_means_every_request_checks_the_database(db_url):
         _change(app, "UPDATE api_token SET revoked_at = :at WHERE id = :id", at=utcnow(), id=token_id)
         assert client.get("/experts", headers=headers).status_code == 401
     app.state.engine.dispose()
+
+
+def test_a_record_written_by_the_database_reads_as_the_model_writes_it_whole_seconds_and_no_lists_included(
+    app, client, auth
+):
+    expert_id = client.post(
+        "/experts", json=factories.expert(skills=[], languages=[], levels=[], availability=[]), headers=auth("hq")
+    ).json()["id"]
+    with Session(app.state.engine) as session:  # through the model's column type, as every writer stores it
+        session.get(Expert, expert_id).created_at = datetime(2027, 1, 1, tzinfo=UTC)
+        session.commit()
+    with Session(app.state.engine) as session:
+        orm = repo.to_public(session.get(Expert, expert_id))
+    served = client.get(f"/experts/{expert_id}", headers=auth("admin")).json()
+    assert served == json.loads(orm.model_dump_json()) and served["created_at"] == "2027-01-01T00:00:00Z"
+    assert served["skills"] == [] and served["active"] is True
