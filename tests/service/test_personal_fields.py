@@ -412,6 +412,7 @@ def _principal(engine, role: Role, name: str) -> Principal:
     with Session(engine) as session:
         token, _ = issue_token(session, role=role, name=name, state=None)
         session.commit()
+        assert token.id is not None
         return Principal(token_id=token.id, name=name, role=role, state=None)
 
 
