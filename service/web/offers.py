@@ -16,7 +16,6 @@ from service.offers import repository as repo
 from service.offers import service as offers_service
 from service.platform.deps import SessionDep
 from service.platform.errors import Forbidden, RosterError
-from service.platform.personal import redact_expert
 from service.platform.unit import Unit
 from service.roster import repository as expert_repo
 from service.web import attention, forms, render
@@ -47,8 +46,7 @@ def offers(request: Request, session: SessionDep, viewer: CurrentViewer):
 def _offers_page(request: Request, session: Session, viewer: Viewer, status_code: int = 200, **consent_form):
     data, count = repo.list_offers(session, viewer.principal, {}, MAX_ROWS, 0)
     everyone = expert_repo.ExpertFilter()
-    found = expert_repo.page_experts(session, viewer.principal, everyone, MAX_ROWS, 0)
-    experts = [redact_expert(e, viewer.principal) for e in found]
+    experts = expert_repo.page_experts(session, viewer.principal, everyone, MAX_ROWS, 0)
     expert_count = expert_repo.count_experts(session, viewer.principal, everyone)
     today = date.today()
     answers = viewer.principal.role in CONSENT_ROLES
