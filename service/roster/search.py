@@ -62,6 +62,25 @@ def _json_rows_postgresql(element, compiler, **kw) -> str:
     return f"json_agg(json_build_array({compiler.process(element.clauses, **kw)}))"
 
 
+class JsonLists(FunctionElement):
+    """Several JSON values in one JSON array: one value to decode per expert, not one per list."""
+
+    type = JSON()
+    inherit_cache = True
+
+
+@compiles(JsonLists)
+def _json_lists_sqlite(element, compiler, **kw) -> str:
+    # json() keeps each subquery's text as JSON, not as a string inside the array
+    values = ", ".join(f"json({compiler.process(c, **kw)})" for c in element.clauses)
+    return f"json_array({values})"
+
+
+@compiles(JsonLists, "postgresql")
+def _json_lists_postgresql(element, compiler, **kw) -> str:
+    return f"json_build_array({compiler.process(element.clauses, **kw)})"
+
+
 @dataclass(frozen=True)
 class Shape:
     """What a search's statement depends on; its values are bound parameters."""
@@ -168,20 +187,18 @@ def available(start, end) -> list:
     ]
 
 
-def _lists(expert_id, hidden: frozenset[str]) -> list:
-    """Each list of the expert ``expert_id`` as a JSON array of arrays, one column each (``LIST_NAMES``)."""
+def _lists(expert_id, hidden: frozenset[str]):
+    """The lists of the expert ``expert_id`` (``LIST_NAMES``), each a JSON array of arrays, in one JSON array."""
     verified_by = cast(null(), String) if "credentials.verified_by" in hidden else Credential.verified_by
 
     def rows(*columns, where):
         return select(JsonRows(*columns)).where(where).scalar_subquery()
 
-    return [
-        rows(ExpertSkill.code, ExpertSkill.proficiency, where=ExpertSkill.expert_id == expert_id).label("skills"),
-        rows(ExpertLanguage.code, ExpertLanguage.level, where=ExpertLanguage.expert_id == expert_id).label("languages"),
-        rows(ExpertLevel.level, where=ExpertLevel.expert_id == expert_id).label("levels"),
-        rows(ExpertWindow.kind, ExpertWindow.start, ExpertWindow.end, where=ExpertWindow.expert_id == expert_id).label(
-            "windows"
-        ),
+    return JsonLists(
+        rows(ExpertSkill.code, ExpertSkill.proficiency, where=ExpertSkill.expert_id == expert_id),
+        rows(ExpertLanguage.code, ExpertLanguage.level, where=ExpertLanguage.expert_id == expert_id),
+        rows(ExpertLevel.level, where=ExpertLevel.expert_id == expert_id),
+        rows(ExpertWindow.kind, ExpertWindow.start, ExpertWindow.end, where=ExpertWindow.expert_id == expert_id),
         rows(
             Credential.code,
             Credential.issued_on,
@@ -189,8 +206,8 @@ def _lists(expert_id, hidden: frozenset[str]) -> list:
             verified_by,
             Credential.verified_on,
             where=Credential.expert_id == expert_id,
-        ).label("credentials"),
-    ]
+        ),
+    ).label("lists")
 
 
 def _columns(hidden: frozenset[str]) -> list:
@@ -209,7 +226,7 @@ def page_statement(shape: Shape, hidden: frozenset[str]):
         .subquery("page")
     )
     return (
-        select(*_columns(hidden), *_lists(Expert.id, hidden))
+        select(*_columns(hidden), _lists(Expert.id, hidden))
         .join_from(Expert, page, page.c.id == Expert.id)
         .order_by(Expert.id)
     )
@@ -224,7 +241,7 @@ def count_statement(shape: Shape):
 def one_statement(scoped: bool, hidden: frozenset[str]):
     """The roster's version, then one expert (``id`` bound) with its lists: no row if it is not visible."""
     visible = [Expert.state == bindparam("scope", type_=String)] if scoped else []
-    return select(ROSTER_VERSION.scalar_subquery(), *_columns(hidden), *_lists(Expert.id, hidden)).where(
+    return select(ROSTER_VERSION.scalar_subquery(), *_columns(hidden), _lists(Expert.id, hidden)).where(
         Expert.id == bindparam("id", type_=Integer), *visible
     )
 
@@ -256,7 +273,7 @@ def record(row: Sequence) -> dict[str, Any]:
     """An expert's record as ``ExpertPublic`` writes it, from a row of ``page_statement`` (or of
     ``one_statement`` without its first column): plain data, in the model's field order."""
     columns = {c.name: value for c, value in zip(EXPERT_COLUMNS, row)}
-    skills, languages, levels, windows, held = (_json(value) for value in row[len(EXPERT_COLUMNS) :])
+    skills, languages, levels, windows, held = (value or [] for value in row[len(EXPERT_COLUMNS)])
     credentials = sorted(
         (
             {"code": c, "issued_on": issued, "expires_on": expires, "verified_by": by, "verified_on": on}
@@ -293,11 +310,6 @@ _BASE = (
     "notice_days",
     "active",
 )
-
-
-def _json(value: Any) -> list:
-    """A JSON aggregate as read: parsed by psycopg or by SQLAlchemy's JSON type; none for no rows."""
-    return value or []
 
 
 def _windows(windows: list, kind: str) -> list[dict[str, Any]]:
