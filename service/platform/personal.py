@@ -18,14 +18,19 @@ The surfaces that show an expert's record (the API's answers, the spreadsheet ex
 events and webhooks) all go through ``redact_expert`` or ``hidden_fields``; ``docs/privacy.md`` lists them.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from enum import StrEnum
 from typing import Any, TypeVar
 
+from fastapi.encoders import jsonable_encoder
 from pydantic import BaseModel
+from sqlalchemy import Connection, insert
+from sqlmodel import Session
 
 from schemas.enums import Role
+from service.platform import audit
 from service.platform.auth import Principal
+from service.platform.tables import AuditEntry, utcnow
 
 
 class Viewer(StrEnum):
@@ -62,6 +67,10 @@ AUDITED = frozenset({"national_id"})
 IDENTIFYING = ("full_name", "email", "national_id")
 
 
+# What at least one viewer may not see: what a record read by every role (an event) must leave out.
+HIDDEN_FROM_SOME = frozenset(name for name, allowed in MATRIX.items() if allowed != EVERYONE)
+
+
 def viewer(principal: Principal, owner_state: str | None) -> Viewer:
     """How ``principal`` sees a record owned by ``owner_state`` (None: UN staff, owned by no state).
 
@@ -96,13 +105,24 @@ def redact_expert(record: Model, principal: Principal) -> Model:
 
 def redact_dict(record: dict[str, Any], who: Viewer) -> dict[str, Any]:
     """The same for an expert's record as JSON data (an event's payload, an export's row)."""
-    hidden = hidden_fields(who)
+    return _redact_dict(record, hidden_fields(who))
+
+
+def for_everyone(record: dict[str, Any]) -> dict[str, Any]:
+    """Only what every viewer may see: an event is one row that reaches the subscribers of every role."""
+    return _redact_dict(record, HIDDEN_FROM_SOME)
+
+
+def _redact_dict(record: dict[str, Any], hidden: frozenset[str]) -> dict[str, Any]:
     if not hidden:
         return record
     out = {name: (None if name in hidden else value) for name, value in record.items()}
     nested = _nested(hidden, "credentials")
     if nested and isinstance(out.get("credentials"), list):
-        out["credentials"] = [{k: (None if k in nested else v) for k, v in c.items()} for c in out["credentials"]]
+        out["credentials"] = [
+            {k: (None if k in nested else v) for k, v in c.items()} if isinstance(c, dict) else c
+            for c in out["credentials"]
+        ]
     return out
 
 
@@ -116,3 +136,53 @@ def _nulls(record: BaseModel, hidden: frozenset[str]) -> dict[str, Any]:
     if nested and getattr(record, "credentials", None):
         update["credentials"] = [c.model_copy(update=dict.fromkeys(nested)) for c in record.credentials]
     return update
+
+
+# --- Audited access ----------------------------------------------------------------------------------------------
+# Who was shown an AUDITED field of whom, in the audit trail: the action, the expert, the fields' names and never
+# their values (the trail must not become a second copy of the data it guards).
+VIEW = "view_personal"
+EXPORT = "export_personal"
+_INSERT = insert(AuditEntry.__table__)
+
+
+def record_view(
+    bind: Session | Connection, principal: Principal, expert_ids: Iterable[int], fields: Iterable[str]
+) -> int:
+    """Record that ``principal`` was shown the AUDITED ``fields`` of these experts: one entry each; how many."""
+    audited, ids = sorted(AUDITED.intersection(fields)), sorted(set(expert_ids))
+    if not audited or not ids:
+        return 0
+    at = utcnow()
+    _connection(bind).execute(
+        _INSERT, [audit.row(principal, VIEW, "expert", i, after={"fields": audited}, at=at) for i in ids]
+    )
+    return len(ids)
+
+
+def record_views(bind: Session | Connection, principal: Principal, shown: Iterable[BaseModel]) -> int:
+    """Record the AUDITED fields that these records, as shown (redacted already), hold: an entry per expert."""
+    rows = [audit.row(principal, VIEW, "expert", r.id, after={"fields": f}) for r in shown if (f := _audited(r))]
+    if rows:
+        _connection(bind).execute(_INSERT, rows)
+    return len(rows)
+
+
+def record_export(
+    bind: Session | Connection, principal: Principal, *, count: int, fields: Iterable[str], filters: Mapping[str, Any]
+) -> bool:
+    """Record an export that showed AUDITED ``fields`` of ``count`` experts: one entry, with the filters it had."""
+    audited = sorted(AUDITED.intersection(fields))
+    if not audited or not count:
+        return False
+    after = {"fields": audited, "count": count, "filters": jsonable_encoder(dict(filters))}
+    _connection(bind).execute(_INSERT, audit.row(principal, EXPORT, "expert", "*", after=after))
+    return True
+
+
+def _audited(record: BaseModel) -> list[str]:
+    return sorted(name for name in AUDITED if getattr(record, name, None) is not None)
+
+
+def _connection(bind: Session | Connection) -> Connection:
+    return bind.connection() if isinstance(bind, Session) else bind

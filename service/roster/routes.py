@@ -87,13 +87,13 @@ def create_expert(
 
 
 @router.get("/duplicates", response_model=DuplicatesPublic)
-def list_duplicates(session: SessionDep, _: Annotated[Principal, Depends(require(Role.admin, Role.hq))]):
+def list_duplicates(session: SessionDep, principal: Annotated[Principal, Depends(require(Role.admin, Role.hq))]):
     """Experts of different Member States (or UN staff) sharing an e-mail or a national id, for HQ to resolve.
 
     Each state's e-mails and national ids are unique within that state only, so that no state can block or
     discover another's people; the same person put forward twice shows up here instead.
     """
-    return roster_service.duplicates(session)
+    return roster_service.duplicates(session, principal=principal)
 
 
 @lean_get(router, "/{expert_id:int}", response_model=ExpertPublic)
