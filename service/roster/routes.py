@@ -1,7 +1,9 @@
 """Routes: the roster of experts."""
 
+from functools import partial
 from typing import Annotated
 
+import anyio
 from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 from pydantic import BaseModel, Field, WithJsonSchema
 
@@ -106,17 +108,19 @@ async def get_expert(principal: CurrentUser, expert_id: Id, request: Request):
     # who reads matters twice: which experts a Member State reaches, and which fields each role sees
     hidden = search.hidden_for(principal)
     state, key = request.app.state, ("expert", audience(principal), hidden, expert_id)
-    if state.roster_cache.holds(key) and (kept := state.roster_cache.get(key, await roster_version(state))):
-        return json_answer(*kept)
-    rows = await fetch(
-        state,
-        search.one_statement(principal.role == Role.member_state, hidden),
-        search.one_params(principal, expert_id),
-    )
-    if not rows:
-        raise not_found("expert", expert_id)
-    roster, version, text = rows[0]
-    return json_answer(*state.roster_cache.remember(key, roster, lambda: (text.encode(), version)))
+    if not (state.roster_cache.holds(key) and (kept := state.roster_cache.get(key, await roster_version(state)))):
+        rows = await fetch(
+            state,
+            search.one_statement(principal.role == Role.member_state, hidden),
+            search.one_params(principal, expert_id),
+        )
+        if not rows:
+            raise not_found("expert", expert_id)
+        roster, version, text = rows[0]
+        kept = state.roster_cache.remember(key, roster, lambda: (text.encode(), version))
+    if "national_id" not in hidden and not search.holds_null(kept[0], "national_id"):
+        await anyio.to_thread.run_sync(partial(roster_service.audit_view, state.engine, principal, expert_id))
+    return json_answer(*kept)
 
 
 @router.patch("/{expert_id:int}", response_model=ExpertPublic)

@@ -324,6 +324,12 @@ _BASE = (
 )
 
 
+def holds_null(record: bytes, field: str) -> bool:
+    """Whether an expert's record, as JSON written here, has ``field`` null. Quotes inside a JSON string are
+    escaped, so the bytes ``"field":null`` can only be the field itself."""
+    return b'"%s":null' % field.encode() in record
+
+
 def body(records: Sequence[str], count: int, count_exact: bool, next_after: int | None) -> bytes:
     """The JSON of an ``ExpertsPublic`` answer around the records as the database wrote them."""
     head = to_json({"count": count, "count_exact": count_exact, "next_after": next_after})

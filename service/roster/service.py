@@ -1,5 +1,6 @@
 """Use cases of the roster: experts nominated, changed and deactivated."""
 
+from sqlalchemy import Engine
 from sqlmodel import Session
 
 from schemas.ids import SupplierId
@@ -14,7 +15,7 @@ from schemas.roster import (
 from service.platform import hooks, locks
 from service.platform.auth import Principal
 from service.platform.etags import check_if_match
-from service.platform.personal import record_views, redact_expert
+from service.platform.personal import record_view, record_views, redact_expert
 from service.platform.unit import Unit
 from service.platform.usecase import use_case
 from service.roster import repository as repo
@@ -91,3 +92,10 @@ def duplicates(session: Session, *, principal: Principal) -> DuplicatesPublic:
     if record_views(session, principal, {e.id: e for g in groups for e in g.experts}.values()):
         session.commit()
     return DuplicatesPublic(data=groups, count=len(groups))
+
+
+def audit_view(engine: Engine, principal: Principal, expert_id: int) -> None:
+    """Record that ``principal`` was shown this expert's national id (its own transaction: a read's)."""
+    with Session(engine) as session:
+        record_view(session, principal, [expert_id], ["national_id"])
+        session.commit()
