@@ -13,6 +13,7 @@ the workload interleaves, one request in ``WRITE_EVERY``.
 
 import json
 import random
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -125,16 +126,42 @@ def _after_postgres(connection: Connection, last_id: int) -> None:
     connection.execute(sa.text("UPDATE data_version SET version = version + 1 WHERE name = 'experts'"))
 
 
+def unique_national_ids(experts: Sequence[ExpertCreate]) -> list[ExpertCreate]:
+    """The experts, a national id drawn twice for one state and nationality moved on to the next free number.
+
+    The demo draws 8-digit ids at random: past some 100,000 experts two of a large state collide, which the
+    database's unique index refuses (``roster seed --demo`` fails alike). One expert in thousands changes.
+    """
+    taken: set[tuple[str | None, str, str]] = set()
+    out = []
+    for data in experts:
+        if data.national_id is not None:
+            key = (data.state, data.nationality, data.national_id)
+            if key in taken:
+                prefix, number = data.national_id[:2], int(data.national_id[2:])
+                while key in taken:
+                    number += 1
+                    key = (data.state, data.nationality, f"{prefix}{number}")
+                data = data.model_copy(update={"national_id": key[2]})
+            taken.add(key)
+        out.append(data)
+    return out
+
+
 @dataclass(frozen=True)
 class Seeded:
     added: int
     defaulted_columns: list[str]  # the expert table's columns the seeder knows nothing of: their defaults
+    generated_s: float  # the demo generator's share of the time
+    written_s: float
 
 
 def seed_experts(engine: Engine, *, experts: int, seed: int = 2027) -> Seeded:
     """Write the demo's first ``experts`` experts (those not there yet, counted by id) in one transaction."""
     columns, defaulted = expert_columns(engine)
-    demo = generate(experts=experts, offers=0, requests=0, seed=seed).experts
+    started = time.perf_counter()
+    demo = unique_national_ids(generate(experts=experts, offers=0, requests=0, seed=seed).experts)
+    generated = time.perf_counter()
     with engine.begin() as connection:
         present = int(connection.execute(sa.text("SELECT coalesce(max(id), 0) FROM expert")).scalar_one())
         postgres = connection.dialect.name == "postgresql"
@@ -144,7 +171,8 @@ def seed_experts(engine: Engine, *, experts: int, seed: int = 2027) -> Seeded:
             _write(connection, batch_rows(demo[start : start + CHUNK], start + 1, columns), columns)
         if postgres and experts > present:
             _after_postgres(connection, experts)
-    return Seeded(added=max(0, experts - present), defaulted_columns=defaulted)
+    written = time.perf_counter() - generated
+    return Seeded(max(0, experts - present), defaulted, generated - started, written)
 
 
 # --- The workload -------------------------------------------------------------------------------

@@ -189,3 +189,17 @@ def test_wrk_makes_one_request_in_20_a_write_and_counts_no_error(live_server, au
         patched = connection.execute(text("SELECT sum(version - 1) FROM expert")).scalar_one()
     assert load.errors == 0 and load.requests >= 40
     assert load.requests // 20 <= patched <= (load.requests + 1) // 20  # the last request may still be on its way
+
+
+def test_a_national_id_drawn_twice_moves_on_to_the_next_free_number():
+    first, second, third = roster_load.Sample.of(3, 1, 3).experts
+    same = {"state": "NOR", "nationality": "NOR"}
+    experts = [
+        first.model_copy(update=same | {"national_id": "NO12345678"}),
+        second.model_copy(update=same | {"national_id": "NO12345678"}),
+        third.model_copy(update=same | {"national_id": "NO12345679"}),
+    ]
+    ids = [e.national_id for e in roster_load.unique_national_ids(experts)]
+    assert ids == ["NO12345678", "NO12345679", "NO12345680"]
+    un_staff = first.model_copy(update={"national_id": None})
+    assert [e.national_id for e in roster_load.unique_national_ids([un_staff, un_staff])] == [None, None]
