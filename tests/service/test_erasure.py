@@ -49,7 +49,8 @@ def _counts(engine) -> dict[str, int]:
 
 
 def _expert(client, headers, **overrides) -> dict:
-    made = client.post("/experts", json=factories.expert_in(2027, **({"nationality": "NOR"} | overrides)), headers=headers)
+    body = factories.expert_in(2027, **({"nationality": "NOR"} | overrides))
+    made = client.post("/experts", json=body, headers=headers)
     assert made.status_code == 201, made.text
     return made.json()
 
@@ -100,7 +101,8 @@ def test_an_erased_person_is_nowhere_in_the_database(client, auth, engine, perso
     counts = _counts(engine)
     assert counts["deployment"] == counts["nomination"] == 1
 
-    erased = client.post("/privacy/erasures", json={"expert_id": person["id"], "reason": "asked"}, headers=auth("admin"))
+    asked = {"expert_id": person["id"], "reason": "asked"}
+    erased = client.post("/privacy/erasures", json=asked, headers=auth("admin"))
 
     assert erased.status_code == 201, erased.text
     assert erased.json()["status"] == "done" and erased.json()["pseudonym"] == f"Erased person E{person['id']}"
@@ -274,7 +276,7 @@ class TestScrub:
         assert self.scrubber.json_text("not json: Ana Diallo") == "not json: Erased person E7"
 
     def test_escaped_forms_are_looked_for(self):
-        person = Person("Zoë \"Z\" O'Hara", None, None, "P")
+        person = Person('Zoë "Z" O\'Hara', None, None, "P")
         assert {'Zoë "Z" O\'Hara', 'Zo\\u00eb \\"Z\\" O\'Hara', 'Zoë \\"Z\\" O\'Hara'} == set(person.patterns())
 
 
