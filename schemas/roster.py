@@ -355,6 +355,12 @@ class DuplicatesPublic(Page):
 
 
 class ExpertsPublic(Page):
+    count_exact: bool = Field(
+        True, description="false when count is PostgreSQL's estimate (ask exact_count=true for an exact one)"
+    )
+    next_after: int | None = Field(
+        None, description="pass as after= for the next page (keyset paging, by id); null on the last page"
+    )
     data: list[ExpertPublic]
 
 

@@ -53,6 +53,9 @@ MATRIX: dict[str, frozenset[Viewer]] = {
     "national_id": frozenset({Viewer.admin, Viewer.owner}),
     "credentials.verified_by": frozenset({Viewer.admin, Viewer.hq, Viewer.owner}),
 }
+# Search answers and lists never carry these, whoever asks: a list does not need them, and the record that
+# shows them (``GET /experts/{id}``) has its every reading audited.
+LIST_HIDDEN = frozenset({"national_id"})
 # Fields whose every reading is itself recorded in the audit trail (who viewed them, when, whose).
 AUDITED = frozenset({"national_id"})
 # What identifies the person, for erasure and the subject-access export: gone after an erasure.

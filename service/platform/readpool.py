@@ -164,3 +164,17 @@ async def change(pool: ReadPool, statement: Executable, params: dict[str, Any]) 
     event loop: it commits by itself, and is never sent twice."""
     sql, literals = _sql(statement)
     return await pool.rows(sql, literals | params, changes=True)
+
+
+async def estimate(state, statement: Executable, params: dict[str, Any]) -> tuple[int, float]:
+    """PostgreSQL's planner's estimate for a ``SELECT count(*)`` statement, without running it: the rows it
+    would count, and the cost of counting them (the planner's units). Only where ``state`` has a pool."""
+    sql, literals = _sql(statement)
+    rows = await state.read_pool.rows("EXPLAIN (FORMAT JSON) " + sql, literals | params)
+    top = rows[0][0][0]["Plan"]
+    node, workers = top, 1
+    while node.get("Node Type") in ("Aggregate", "Gather", "Gather Merge") and node.get("Plans"):
+        workers = max(workers, 1 + node.get("Workers Planned", 0))
+        node = node["Plans"][0]
+    counted = node["Plan Rows"] * (workers if node.get("Parallel Aware") else 1)
+    return round(counted), float(top["Total Cost"])
