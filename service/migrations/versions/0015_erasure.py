@@ -1,7 +1,7 @@
 """erasure of one person everywhere
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0014
 Create Date: 2026-12-09
 
 Issue 23 (erasure): an admin, or the owning Member State with HQ's approval when the expert was deployed, erases
@@ -17,7 +17,7 @@ import sqlmodel
 from alembic import op
 
 revision = "0015"
-down_revision = "0013"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
