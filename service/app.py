@@ -28,6 +28,7 @@ from service.platform.readcache import SharedRead, VersionedCache, read_roster_v
 from service.platform.readpool import read_pool
 from service.platform.settings import Settings, get_settings
 from service.platform.websessions import WebSessions
+from service.privacy import routes as privacy
 from service.reference import routes as reference
 from service.reports import routes as reports
 from service.requests import routes as requests
@@ -126,6 +127,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         events,
         reports,
         accounts,
+        privacy,
         health,
     ):
         app.include_router(module.router)

@@ -688,3 +688,45 @@ class DataVersion(SQLModel, table=True):
     __tablename__ = "data_version"
     name: str = Field(primary_key=True, max_length=24)
     version: int = Field(sa_type=sa.BigInteger)
+
+
+# --- Privacy: erasures -----------------------------------------------------------------
+
+ERASURE_STATUSES = ("pending", "declined", "done")
+OPEN_ERASURE_SQL = "status <> 'declined'"  # a pending or done erasure: one per expert
+
+
+class Erasure(SQLModel, table=True):
+    """A request to erase one person everywhere (issue 23): done at once, or waiting for HQ's approval."""
+
+    __tablename__ = "erasure"
+    __table_args__ = (
+        sa.CheckConstraint("status IN ('pending', 'declined', 'done')", name="ck_erasure_status"),
+        sa.CheckConstraint("(status = 'pending') = (decided_at IS NULL)", name="ck_erasure_decided"),
+        sa.Index(
+            "uq_erasure_expert_open",
+            "expert_id",
+            unique=True,
+            sqlite_where=sa.text(OPEN_ERASURE_SQL),
+            postgresql_where=sa.text(OPEN_ERASURE_SQL),
+        ),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    expert_id: int = Field(foreign_key="expert.id", index=True)
+    state: str | None = Field(default=None, foreign_key="member_state.iso3", index=True, max_length=3)
+    reason: str = Field(max_length=1000)
+    status: str = Field(max_length=10, index=True)
+    requested_by: str = Field(max_length=120)
+    requested_at: datetime = Field(default_factory=utcnow)
+    decided_by: str | None = Field(default=None, max_length=120)
+    decided_at: datetime | None = None
+    decision_note: str = Field(default="", max_length=1000)
+    pseudonym: str | None = Field(default=None, max_length=200)
+
+
+class ErasureInProgress(SQLModel, table=True):
+    """Filled and emptied by an erasure's own transaction: SQLite's audit guard lets only that transaction rewrite
+    the personal data in past entries (PostgreSQL's asks for ``SET LOCAL roster.erasing``)."""
+
+    __tablename__ = "erasure_in_progress"
+    expert_id: int = Field(primary_key=True)
