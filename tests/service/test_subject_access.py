@@ -163,3 +163,23 @@ def test_who_may_ask_and_every_export_is_audited(client, auth, engine, person):
         ("hq", "expert", str(person["id"]), "xlsx"),
     ]
     assert all(e.after["fields"] == ["national_id"] and e.before is None for e in entries)
+
+
+def test_an_erased_persons_export_holds_the_pseudonym_and_the_erasure(client, auth, person):
+    hq = auth("hq")
+    (pending,) = client.get("/privacy/erasures", params={"status": "pending"}, headers=hq).json()["data"]
+    assert client.post(f"/privacy/erasures/{pending['id']}/approve", headers=hq).status_code == 200
+
+    exported = _export(client, auth("member_state", "NOR"), person["id"]).json()
+
+    record = exported["record"]
+    assert (record["full_name"], record["email"], record["national_id"]) == (
+        f"Erased person E{person['id']}",
+        None,
+        None,
+    )
+    assert [e["status"] for e in exported["erasures"]] == ["done"]
+    assert exported["audit"][-1]["action"] == "erase"
+    assert exported["audit"][-1]["fields"] == ["active", "email", "full_name", "national_id"]
+    assert [e["fields"] for e in exported["audit"] if e["action"] == "update"] == [["grade"]]
+    assert not [value for value in (NAME, EMAIL, NATIONAL_ID) if value in json.dumps(exported)]
