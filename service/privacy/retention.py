@@ -62,7 +62,7 @@ from service.privacy.erasure import _audit_rewrite, erase, pseudonym_of
 logger = logging.getLogger("roster.retention")
 ACTION, ENTITY = "purge", "retention"  # the run's audit entry; service/health/retention.py reads them back
 SYSTEM = Principal(token_id=None, name="retention", role=Role.admin)
-EXPERTS_PER_RUN = 100  # an erasure scans every table holding copies: about 0.1 s each on 100,000 experts
+EXPERTS_PER_RUN = 100  # each erasure scans every table that may hold a copy (no index helps): a short transaction
 CHECK_EVERY_SECONDS = 3600  # each worker asks hourly whether a day has gone since any worker's last run
 RUN_EVERY = timedelta(hours=23)  # daily, with an hour's slack for the hourly check
 NO_AUDIT_REWRITE = 0  # erasure_in_progress's key while a purge rewrites: no expert has id 0
@@ -245,7 +245,7 @@ def event_bodies(session: Session, cutoff: datetime, *, apply: bool) -> Found:
 
 Rule = Callable[..., Found]
 # (data class, its period's name in Periods: None keeps it, its rule), in the order the report lists them. The
-# answers go first: ``idempotency.purge`` commits, and then with nothing else of the run in its transaction.
+# answers go first: ``idempotency.purge`` commits, and so commits nothing else of the run with them.
 RULES: tuple[tuple[str, str | None, Rule], ...] = (
     ("stored idempotent answers", "answers_hours", stored_answers),
     ("inactive experts", "inactive_experts", inactive_experts),
