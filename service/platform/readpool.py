@@ -137,7 +137,7 @@ def read_pool(url: str | URL, *, size: int, timeout: float) -> ReadPool | None:
     return ReadPool(conninfo, size=size, timeout=timeout)
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=2048)  # every shape of roster search is two statements: a few hundred in all
 def _sql(statement: Executable) -> tuple[str, dict[str, Any]]:
     """The statement as PostgreSQL text for psycopg, with the values of its literals; compiled once."""
     compiled = statement.compile(dialect=_DIALECT)
