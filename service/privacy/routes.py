@@ -1,16 +1,25 @@
-"""Routes: erasure of one person everywhere."""
+"""Routes: erasure of one person everywhere, and subject access (everything held about one person)."""
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from schemas.enums import Role
 from service.platform.auth import Principal
 from service.platform.deps import DeciderUser, SessionDep, require
 from service.platform.params import Id, Limit, Offset
 from service.platform.unit import Unit
+from service.privacy import access
 from service.privacy import service as privacy_service
-from service.privacy.schemas import ErasureCreate, ErasureDecision, ErasurePublic, ErasuresPublic
+from service.privacy.schemas import (
+    ErasureCreate,
+    ErasureDecision,
+    ErasurePublic,
+    ErasuresPublic,
+    SubjectAccess,
+    SubjectFormat,
+)
+from service.spreadsheets.writing import MEDIA_TYPES, attachment
 
 router = APIRouter(prefix="/privacy", tags=["privacy"])
 Requester = Annotated[Principal, Depends(require(Role.admin, Role.member_state))]
@@ -68,3 +77,24 @@ def decline_erasure(
     """Decline a Member State's pending request (HQ or admin); say why in the note."""
     unit = Unit.of(session, principal, request)
     return privacy_service.decline_erasure(unit, erasure_id=erasure_id, body=body or ErasureDecision())
+
+
+SUBJECT_RESPONSES: dict[int | str, dict[str, Any]] = {200: {"content": {MEDIA_TYPES["xlsx"]: {}}}}
+
+
+@router.get("/subjects/{expert_id:int}", response_model=SubjectAccess, responses=SUBJECT_RESPONSES)
+def subject_access(
+    session: SessionDep,
+    principal: Reader,
+    expert_id: Id,
+    format: Annotated[SubjectFormat, Query(description="json, or xlsx: a sheet per section")] = "json",
+):
+    """Everything held about one expert, for their subject access request: the whole record, deployments,
+    nominations and stage results, plans' proposals, erasure requests, and who changed the record (field names).
+
+    Admin, HQ, and the expert's own Member State (404 for another's); every export is itself audited.
+    """
+    if format == "xlsx":
+        content, filename = access.subject_access_file(session, principal=principal, expert_id=expert_id)
+        return attachment(content, "xlsx", filename)
+    return access.subject_access(session, principal=principal, expert_id=expert_id)

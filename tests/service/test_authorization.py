@@ -226,6 +226,7 @@ CASES = [
     Case("GET", "/privacy/erasures/{erasure}", only({"admin": 200, "hq": 200, "member_state": 200})),
     Case("POST", "/privacy/erasures/{erasure}/approve", only({"admin": 200, "hq": 200})),
     Case("POST", "/privacy/erasures/{erasure}/decline", only({"admin": 200, "hq": 200})),
+    Case("GET", "/privacy/subjects/{expert}", only({"admin": 200, "hq": 200, "member_state": 200})),
 ]
 
 
