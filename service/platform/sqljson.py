@@ -20,6 +20,8 @@ class _Json(FunctionElement):
 class json_object(_Json):
     """``{"k1": v1, ...}`` from ``json_object("k1", v1, ...)``: keys as plain strings, values as SQL."""
 
+    inherit_cache = True
+
     def __init__(self, *pairs) -> None:
         keys = pairs[0::2]
         values = pairs[1::2]
@@ -43,6 +45,8 @@ class json_agg(_Json):
     """The JSON values of a subquery's rows as one array, in the subquery's order (a JSON value on SQLite's
     side is text once it leaves a subquery: ``json()`` makes it JSON again)."""
 
+    inherit_cache = True
+
 
 @compiles(json_agg)
 def _agg_sqlite(element, compiler, **kw) -> str:
@@ -56,6 +60,8 @@ def _agg_postgresql(element, compiler, **kw) -> str:
 
 class json_agg_values(_Json):
     """The plain values (strings, numbers) of a subquery's rows as one JSON array, in the subquery's order."""
+
+    inherit_cache = True
 
 
 @compiles(json_agg_values)
@@ -71,6 +77,8 @@ def _agg_values_postgresql(element, compiler, **kw) -> str:
 class json_list(_Json):
     """A scalar subquery's JSON array, ``[]`` where it has no rows, as a value inside another JSON value."""
 
+    inherit_cache = True
+
 
 @compiles(json_list)
 def _list_sqlite(element, compiler, **kw) -> str:
@@ -84,6 +92,8 @@ def _list_postgresql(element, compiler, **kw) -> str:
 
 class json_bool(_Json):
     """A boolean column as ``true`` / ``false`` (SQLite stores 1 and 0)."""
+
+    inherit_cache = True
 
 
 @compiles(json_bool)
@@ -99,6 +109,8 @@ def _bool_postgresql(element, compiler, **kw) -> str:
 class json_time(_Json):
     """A time stamp in UTC (sqlmodel's ``UTCDateTime``: ``timestamptz`` on PostgreSQL, UTC without a zone on
     SQLite) as pydantic writes it: ``2026-12-07T10:09:13.123000Z``, the fraction left out when it is zero."""
+
+    inherit_cache = True
 
 
 @compiles(json_time)

@@ -1,7 +1,8 @@
 """Subject access (issue 23): everything the roster holds about one person, as JSON or as an XLSX workbook.
 
-The record is the person's own data, so it is exported whole (national id included) whoever of admin, HQ or the
-owning Member State asks: each export is recorded in the audit trail instead, with no personal data in the entry.
+The record is shown as the field matrix lets the asker see it (``personal.redact_expert``): the owning Member State
+and an admin export it whole, national id included, for the person; HQ exports it without the national id, which
+it never sees. Each export is recorded in the audit trail, with no personal data in the entry.
 The audit section says who changed (or was shown, or exported) the record and which fields, never the values: the
 trail guards the data and must not become a second copy of it.
 """
@@ -18,7 +19,7 @@ from schemas.roster import CredentialPublic, ExpertPublic, LanguageLevel, SkillL
 from service.platform import audit
 from service.platform.auth import Principal
 from service.platform.errors import Forbidden
-from service.platform.personal import AUDITED, EXPORT, IDENTIFYING, VIEW
+from service.platform.personal import AUDITED, EXPORT, IDENTIFYING, VIEW, redact_expert
 from service.platform.tables import AuditEntry, Expert, utcnow
 from service.privacy import repository as repo
 from service.privacy.schemas import (
@@ -53,6 +54,7 @@ def subject_access(
         raise Forbidden("admin, HQ and the expert's own Member State export a person's data; a planner does not")
     expert = roster.get_visible(session, principal, expert_id)
     answer = gather(session, expert)
+    answer.record = redact_expert(answer.record, principal)
     shown = sorted(name for name in AUDITED if getattr(answer.record, name) is not None)
     audit.record(session, principal, EXPORT_SUBJECT, "expert", expert_id, after={"format": format, "fields": shown})
     session.commit()

@@ -30,7 +30,10 @@ Reader = Annotated[Principal, Depends(require(Role.admin, Role.hq, Role.member_s
     "/erasures",
     response_model=ErasurePublic,
     status_code=status.HTTP_201_CREATED,
-    responses={202: {"model": ErasurePublic, "description": "asked: waits for HQ's approval"}},
+    responses={
+        202: {"model": ErasurePublic, "description": "asked: waits for HQ's approval"},
+        404: {"description": "No such expert, or one the caller may not see"},
+    },
 )
 def request_erasure(
     session: SessionDep, principal: Requester, body: ErasureCreate, request: Request, response: Response

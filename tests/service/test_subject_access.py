@@ -162,7 +162,15 @@ def test_who_may_ask_and_every_export_is_audited(client, auth, engine, person):
         ("member_state", "expert", str(person["id"]), "json"),
         ("hq", "expert", str(person["id"]), "xlsx"),
     ]
-    assert all((e.after or {})["fields"] == ["national_id"] and e.before is None for e in entries)
+    # HQ never sees a national id, here as everywhere (docs/privacy.md): its exports show none
+    assert [(e.actor_role, (e.after or {})["fields"]) for e in entries] == [
+        ("admin", ["national_id"]),
+        ("hq", []),
+        ("member_state", ["national_id"]),
+        ("hq", []),
+    ]
+    assert all(e.before is None for e in entries)
+    assert client.get(path, headers=auth("hq")).json()["record"]["national_id"] is None
 
 
 def test_an_erased_persons_export_holds_the_pseudonym_and_the_erasure(client, auth, person):
