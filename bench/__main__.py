@@ -27,6 +27,8 @@ EXAMPLES = """examples:
   python -m bench solver interactive --sizes small  both solver sections on the small instance
   python -m bench solver --sizes huge               100,000 experts, 20,000 seats (several minutes)
   python -m bench pages --checkout /path/to/old     page speed of another checkout (a before/after run)
+  python -m bench api --checkout /path/to/old       API load of another checkout (then again without: after)
+  python -m bench api --experts 200000              the roster searches at 200,000 experts (seeded in bulk)
   make bench BENCH_ARGS="solver --sizes regional"
 """
 

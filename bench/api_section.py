@@ -1,20 +1,32 @@
-"""API load against a baseline measured in the same run: ``python -m bench.api_section``.
+"""API load against baselines measured in the same run: ``python -m bench api``.
 
-On a fresh PostgreSQL database with the demo roster scaled to 20,000 experts, wrk drives in turn, for
-several rounds, the bare FastAPI app (bench/bare_app.py, the framework's ceiling), ``GET /experts/{id}``,
-the filtered expert list and ``POST /offers``; each figure is the median over the rounds, so that a
-noisy moment on a shared machine weighs on one round, not on the result. Then, once and for
-information: the list with a new period each time (which the roster cache has not kept yet), the bare
-app on the event loop and after one ``SELECT 1``; then the two reads again while a large plan solves
-in a ``roster worker`` (once its instance is built; the CPU that the worker and its solver used meanwhile
-is printed: both run at the lowest priority, so they take what the API leaves). Both servers run with
-the same uvicorn settings (workers, log level, no access log). Prints requests per second, p50 / p95 /
-p99 and the ratio to the bare endpoint.
+On a fresh PostgreSQL database with the demo roster (``--experts``, 20,000 by default; seeded in bulk by
+bench/roster_load.py, 200,000 in a few minutes), wrk drives in turn, for several rounds, the bare FastAPI app
+(bench/bare_app.py: ``/bare``, the framework's ceiling, and ``/bare-db``, the same after one ``SELECT 1``),
+``GET /experts/{id}``, the filtered expert list with the same query each time (its answer kept), varied
+searches with 5 % writes, and ``POST /offers``; each figure is the median over the rounds, so that a noisy
+moment on a shared machine weighs on one round, not on the result. Then, once and for information: the bare
+app on the event loop; then the two reads again while a large plan solves in a ``roster worker`` (once its
+instance is built; the CPU that the worker and its solver used meanwhile is printed: both run at the lowest
+priority, so they take what the API leaves). Both servers run with the same uvicorn settings (workers, log
+level, no access log). Prints requests per second, p50 / p95 / p99 and the ratios to both bare endpoints.
+
+Varied searches (issue 22): each request a different ``GET /experts?...`` drawn from the demo's distributions
+(skills and languages with minimums, level, category, period, part of a name, state, a later page by offset or
+by ``after``), one request in 20 a Member State's PATCH of one of its experts, which moves the roster's
+version so that kept answers are dropped as in real use. Targets depend on the roster's size: up to 20,000
+experts, >= 0.3 x ``/bare-db``'s req/s and p99 < 100 ms; above (the issue's 200,000), p99 < 250 ms alone;
+no errors either way (wrk counts an answer >= 400 as an error).
+
+``--checkout PATH`` serves another checkout of the repository (same virtualenv) on a database that checkout
+migrated and seeded (its reference data, offers and requests; the experts in bulk, the same rows): run the
+section once with ``--checkout`` on the code before a change and once without, or compare two worktrees.
 """
 
 import argparse
 import json
 import os
+import random
 import shutil
 import signal
 import socket
@@ -29,14 +41,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-from sqlalchemy import func, make_url, text
-from sqlmodel import Session, select
+from sqlalchemy import make_url, text
 
-from schemas.enums import Role
-from service.platform.auth import issue_token
+from bench import roster_load
 from service.platform.db import make_engine, upgrade
-from service.platform.tables import Expert, Offer
-from service.seeding import seed_demo, seed_reference
 
 DEFAULT_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,6 +52,14 @@ ROOT = Path(__file__).resolve().parent.parent
 # language, and most availability windows run from early 2027 into 2028.
 LIST_QUERY = "/experts?skill=RECRUITMENT:3&language=en:3&available_from=2027-03-01&available_to=2027-09-30"
 READ_P99_MS, WRITE_P99_MS, READ_RATIO, SOLVE_SLOWDOWN = 50.0, 100.0, 0.5, 2.0
+SEARCHES, WRITES, SAMPLE = 4000, 1000, 3000  # distinct search paths, distinct PATCHes, demo experts drawn from
+# The checkout's own seeding, for all but the experts: reference data first (the experts' rows name it).
+SEED_OTHERS = (
+    "import os; from sqlmodel import Session; from service.platform.db import make_engine; "
+    "from service.seeding import seed_demo, seed_reference; "
+    "engine = make_engine(os.environ['ROSTER_DATABASE_URL']); session = Session(engine); "
+    "seed_reference(session); seed_demo(session, experts=0, offers=300, requests=200)"
+)
 
 LUA_COMMON = r"""
 local threads = {}
@@ -53,8 +69,14 @@ function setup(thread)
   thread:set("tid", count)
   table.insert(threads, thread)
 end
+-- Each wrk process and thread its own random run number: a warm-up and the measurement after it, started in
+-- the same second, would otherwise draw the same requests and POST the same offer titles (409 conflicts).
 function init(args)
-  math.randomseed(tid * 7919 + os.time())
+  local urandom = io.open("/dev/urandom", "rb")
+  local a, b, c = urandom:read(3):byte(1, 3)
+  urandom:close()
+  run = (a * 256 + b) * 256 + c
+  math.randomseed(run * 64 + tid)
   serial = 0
   wrk.headers["Authorization"] = "Bearer __TOKEN__"
 end
@@ -74,14 +96,19 @@ function request()
 end
 """
 
-# The same skills and languages over a different period each time: answers not kept yet.
-LUA_LIST_PERIODS = r"""
-local base = os.time{year=2027, month=1, day=1, hour=12}
+
+# Searches by the planner's token (wrk.headers); one request in __EVERY__ a Member State's PATCH by its own token.
+LUA_VARIED = r"""
+local reads = {__READS__}
+local writes = {__WRITES__}
+local writer = {["Authorization"] = "Bearer __WRITER__", ["Content-Type"] = "application/json"}
 function request()
-  local from = base + 86400 * math.random(0, 365)
-  local to = from + 86400 * math.random(1, 365)
-  return wrk.format("GET", "__QUERY__&available_from=" .. os.date("!%Y-%m-%d", from) ..
-                    "&available_to=" .. os.date("!%Y-%m-%d", to))
+  serial = serial + 1
+  if serial % __EVERY__ == 0 then
+    local w = writes[math.random(#writes)]
+    return wrk.format(w[1], w[2], writer, w[3])
+  end
+  return wrk.format("GET", reads[math.random(#reads)])
 end
 """
 
@@ -95,7 +122,7 @@ local template = '{"title":"Bench offer %s-%d-%d-%d","kind":"individual","slots"
   '"languages":[{"code":"en","level":4}],"excluded_missions":[],"excluded_states":[]}'
 function request()
   serial = serial + 1
-  return wrk.format(nil, "/offers", nil, string.format(template, "__NONCE__", os.time(), tid, serial))
+  return wrk.format(nil, "/offers", nil, string.format(template, "__NONCE__", run, tid, serial))
 end
 """
 
@@ -149,7 +176,7 @@ class Load:
 def parser() -> argparse.ArgumentParser:
     """The section's options (``python -m bench --help`` lists them too)."""
     parser = argparse.ArgumentParser(prog="python -m bench api", description=__doc__.splitlines()[0])
-    parser.add_argument("--experts", type=int, default=20_000)
+    parser.add_argument("--experts", type=int, default=20_000, help="demo experts seeded; the targets depend on it")
     parser.add_argument("--duration", type=int, default=10, help="seconds measured per endpoint and round")
     parser.add_argument("--rounds", type=int, default=3, help="rounds of bare, reads and writes; medians reported")
     parser.add_argument("--warmup", type=int, default=3, help="seconds of load before each measurement")
@@ -163,7 +190,34 @@ def parser() -> argparse.ArgumentParser:
         help="PostgreSQL server URL on which a throw-away database is created",
     )
     parser.add_argument("--database", help="use this existing, seeded database URL instead (kept)")
+    parser.add_argument(
+        "--checkout",
+        type=Path,
+        default=ROOT,
+        help="serve this checkout of the repository (migrated and seeded by its own code): a before/after run",
+    )
     return parser
+
+
+@dataclass(frozen=True)
+class VariedTarget:
+    """The varied searches' target at one roster size: a share of ``/bare-db``'s req/s (None: none) and a p99."""
+
+    ratio: float | None
+    p99_ms: float
+
+    @classmethod
+    def at(cls, experts: int) -> "VariedTarget":
+        """Issue 22's targets: 20,000 experts or fewer, >= 0.3 x bare-db and p99 < 100 ms; more, p99 < 250 ms."""
+        return cls(0.3, 100.0) if experts <= 20_000 else cls(None, 250.0)
+
+    def text(self) -> str:
+        share = f">= {self.ratio:g} x bare-db, " if self.ratio is not None else ""
+        return f"{share}p99 < {self.p99_ms:g} ms, no errors, roster changed"
+
+    def met(self, load: "Load", bare_db_rps: float) -> bool:
+        fast = self.ratio is None or load.rps >= self.ratio * bare_db_rps
+        return fast and load.p99_ms < self.p99_ms
 
 
 def _options(argv: list[str]) -> argparse.Namespace:
@@ -220,9 +274,30 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
+def _checkout_env(checkout: Path, url: str) -> dict:
+    return _service_env(url, PYTHONPATH=str(checkout))
+
+
+def _in_checkout(checkout: Path, url: str, *args: str) -> str:
+    """Run ``python ARGS`` in a checkout, on its own code; its stdout (RuntimeError with its output on failure)."""
+    done = subprocess.run(
+        [sys.executable, *args], cwd=checkout, env=_checkout_env(checkout, url), capture_output=True, text=True
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(args[:4])} in {checkout} failed: {done.stdout[-1000:]} {done.stderr[-2000:]}")
+    return done.stdout
+
+
+def _migrate(url: str, checkout: Path) -> None:
+    if checkout == ROOT:
+        upgrade(url)
+    else:
+        _in_checkout(checkout, url, "-m", "service.cli", "db", "upgrade")
+
+
 @contextmanager
-def _database(opts: argparse.Namespace):
-    """A fresh database URL on the server, migrated, dropped at the end (or the one given, kept)."""
+def _database(opts: argparse.Namespace, checkout: Path = ROOT):
+    """A fresh database URL on the server, migrated by ``checkout``, dropped at the end (or the one given, kept)."""
     if opts.database:
         yield opts.database
         return
@@ -232,7 +307,7 @@ def _database(opts: argparse.Namespace):
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     try:
         url = make_url(opts.server).set(database=name).render_as_string(hide_password=False)
-        upgrade(url)
+        _migrate(url, checkout)
         yield url
     finally:
         with admin.connect() as connection:
@@ -240,34 +315,68 @@ def _database(opts: argparse.Namespace):
         admin.dispose()
 
 
-def _prepare(url: str, experts: int) -> dict:
-    """Seed reference and demo data (unless already there); tokens; the range of expert ids."""
+def _scalar(url: str, sql: str) -> int:
     engine = make_engine(url)
-    with Session(engine) as session:
-        if session.exec(select(func.count()).select_from(Expert)).one() < experts:
-            started = time.perf_counter()
-            seed_reference(session)
-            seed_demo(session, experts=experts, offers=300, requests=200)
-            print(
-                f"seeded {experts} experts, 300 offers, 200 requests in {time.perf_counter() - started:.0f} s",
-                flush=True,
-            )
-        _, planner = issue_token(session, role=Role.planner, name="bench planner")
-        _, member = issue_token(session, role=Role.member_state, name="bench NOR", state="NOR")
-        lo, hi = session.exec(select(func.min(Expert.id), func.max(Expert.id))).one()
-        session.commit()
+    with engine.connect() as connection:
+        value = int(connection.execute(text(sql)).scalar_one())
+    engine.dispose()
+    return value
+
+
+def _seed(url: str, experts: int, checkout: Path) -> None:
+    """The checkout's reference data, offers and requests, then the demo's experts in bulk; both timed."""
+    started = time.perf_counter()
+    _in_checkout(checkout, url, "-c", SEED_OTHERS)
+    others = time.perf_counter() - started
+    engine = make_engine(url)
+    done = roster_load.seed_experts(engine, experts=experts)
+    engine.dispose()
+    print(
+        f"seeded {done.added:,} experts in bulk in {time.perf_counter() - started - others:.0f} s (generated in "
+        f"{done.generated_s:.0f} s, written in {done.written_s:.0f} s); reference "
+        f"data, 300 offers, 200 requests by the checkout's seeding in {others:.0f} s",
+        flush=True,
+    )
+    if done.defaulted_columns:
+        print(f"warning: expert columns left to their defaults: {', '.join(done.defaulted_columns)}", flush=True)
+
+
+def _token(url: str, checkout: Path, role: str, state: str | None = None) -> str:
+    named = ["--role", role, "--name", "bench", *(["--state", state] if state else [])]
+    made = _in_checkout(checkout, url, "-m", "service.cli", "token", "create", *named)
+    return made.strip().splitlines()[-1]
+
+
+def _prepare(url: str, experts: int, checkout: Path = ROOT) -> dict:
+    """Seed the demo (unless already there); tokens; the range of expert ids; the varied workload's writer."""
+    if _scalar(url, "SELECT count(*) FROM expert") < experts:
+        _seed(url, experts, checkout)
+    engine = make_engine(url)
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         connection.execute(text("VACUUM ANALYZE"))  # planner statistics, as a live database has them
+        lo, hi = (int(x) for x in connection.execute(text("SELECT min(id), max(id) FROM expert")).one())
+    sample = roster_load.Sample.of(min(SAMPLE, experts), lo, hi)
+    writer = roster_load.busiest_state(sample)
+    with engine.connect() as connection:
+        owned = roster_load.owned_skills(connection, writer)
     engine.dispose()
-    return {"planner": planner, "member": member, "lo": lo, "hi": hi}
+    return {
+        "planner": _token(url, checkout, "planner"),
+        "member": _token(url, checkout, "member_state", "NOR"),
+        "writer": _token(url, checkout, "member_state", writer),
+        "lo": lo,
+        "hi": hi,
+        "sample": sample,
+        "owned": owned,
+    }
 
 
 def _count_offers(url: str) -> int:
-    engine = make_engine(url)
-    with Session(engine) as session:
-        count = session.exec(select(func.count()).select_from(Offer)).one()
-    engine.dispose()
-    return count
+    return _scalar(url, "SELECT count(*) FROM offer")
+
+
+def _roster_version(url: str) -> int:
+    return _scalar(url, "SELECT version FROM data_version WHERE name = 'experts'")
 
 
 @contextmanager
@@ -324,6 +433,26 @@ def _script(folder: Path, name: str, token: str, body: str = "", **values: objec
     path = folder / f"{name}.lua"
     path.write_text(source)
     return path
+
+
+def _lua(text: str) -> str:
+    """A Lua long string: no escaping needed (URL-encoded paths and JSON never hold ``]==]``)."""
+    return f"[==[{text}]==]"
+
+
+def varied_body(paths: list[str], writes: list[roster_load.Write], writer: str) -> str:
+    """The varied workload's ``request()``: a random search, and every ``WRITE_EVERY``-th request a write."""
+    reads = ",\n".join(_lua(path) for path in paths)
+    changes = ",\n".join(f"{{{_lua(w.method)}, {_lua(w.path)}, {_lua(w.body)}}}" for w in writes)
+    body = LUA_VARIED.replace("__EVERY__", str(roster_load.WRITE_EVERY)).replace("__WRITER__", writer)
+    return body.replace("__READS__", reads).replace("__WRITES__", changes)
+
+
+def _varied_script(folder: Path, tokens: dict) -> Path:
+    rng = random.Random(22)  # the same workload on every run: before and after see the same questions
+    paths = roster_load.search_paths(rng, tokens["sample"], SEARCHES)
+    writes = roster_load.write_requests(rng, tokens["owned"], WRITES)
+    return _script(folder, "varied", tokens["planner"], varied_body(paths, writes, tokens["writer"]))
 
 
 def _wrk(opts: argparse.Namespace, url: str, script: Path, seconds: int) -> Load:
@@ -422,7 +551,8 @@ def _start_plan(api: str, token: str, solve_seconds: float) -> int:
 def _mixed(opts, api: str, url: str, tokens: dict, reads: dict, log: Path) -> list[dict]:
     """The two reads again while a large plan solves; p99 must stay within twice its idle value."""
     rows = []
-    with _process([sys.executable, "-m", "service.cli", "worker"], _service_env(url), log) as worker:
+    worker_command = [sys.executable, "-m", "service.cli", "worker"]
+    with _process(worker_command, _checkout_env(opts.checkout, url), log, cwd=opts.checkout) as worker:
         for endpoint, (target, script, idle) in reads.items():
             plan_id = _start_plan(api, tokens["planner"], opts.solve_seconds)
             solver_before = _tree_cpu_seconds(worker.pid)
@@ -456,112 +586,101 @@ def _wait_plan_end(api: str, token: str, plan_id: int, seconds: float) -> None:
         time.sleep(0.5)
 
 
+def _servers(opts: argparse.Namespace, stack: ExitStack, url: str, folder: Path):
+    """The checkout's API and the bare app, started and answering; their base URLs and processes."""
+    api, bare = f"http://127.0.0.1:{_free_port()}", f"http://127.0.0.1:{_free_port()}"
+    uvicorn = ["--host", "127.0.0.1", "--workers", str(opts.api_workers)]
+    serve = [sys.executable, "-m", "service.cli", "serve", *uvicorn, "--port", api.rsplit(":", 1)[1]]
+    plain = [sys.executable, "-m", "uvicorn", "bench.bare_app:app", *uvicorn, "--port", bare.rsplit(":", 1)[1]]
+    plain += ["--log-level", "warning", "--no-access-log"]
+    api_log, bare_log = folder / "api.log", folder / "bare.log"
+    api_child = stack.enter_context(_process(serve, _checkout_env(opts.checkout, url), api_log, cwd=opts.checkout))
+    bare_env = os.environ | {"PYTHONUNBUFFERED": "1", "BENCH_DATABASE_URL": url}
+    bare_child = stack.enter_context(_process(plain, bare_env, bare_log))
+    _wait_http(api, "/health", api_child, api_log)
+    _wait_http(bare, "/bare", bare_child, bare_log)
+    return api, api_child, bare, bare_child
+
+
+def _rows(opts: argparse.Namespace, loads: dict[str, Load], offers_made: int, versions: int) -> list[dict]:
+    """The measured rows, each with its target; the ratios to /bare and to /bare-db."""
+    bare, bare_db, varied, posted = loads["bare"], loads["bare-db"], loads["varied"], loads["post"]
+    target = VariedTarget.at(opts.experts)
+    writes = f"{100 / roster_load.WRITE_EVERY:g} %"
+    return [
+        _row(f"bare GET /bare (median of {opts.rounds})", bare, bare.rps, "baseline, no errors", True),
+        _row("bare GET /bare-db (async, one SELECT 1)", bare_db, bare.rps, "baseline, no errors", True),
+        _read_row("GET /experts/{id}", loads["by id"], bare.rps),
+        _read_row("GET /experts?skill&language&available", loads["list"], bare.rps),
+        _row(
+            f"GET /experts?... varied + {writes} writes",
+            varied,
+            bare.rps,
+            f"{target.text()} (roster version +{versions} in {opts.rounds} round(s))",
+            target.met(varied, bare_db.rps) and versions > 0,
+        ),
+        _row(
+            "POST /offers",
+            posted,
+            bare.rps,
+            f"p99 < {WRITE_P99_MS:g} ms, no errors, each a new offer",
+            posted.p99_ms < WRITE_P99_MS and offers_made >= posted.requests,
+        )
+        | {"offers_created": offers_made},
+    ]
+
+
+def _with_bare_db(rows: list[dict], bare_db_rps: float) -> list[dict]:
+    for r in rows:
+        r["ratio_to_bare_db"] = round(r["rps"] / bare_db_rps, 2) if r["ratio_to_bare"] is not None else None
+    return rows
+
+
 def run(argv: list[str] | None = None) -> list[dict]:
     """Measure every endpoint in turn; one row each, with its target and whether it was met."""
     opts = _options(argv or [])
+    opts.checkout = opts.checkout.resolve()
     if shutil.which("wrk") is None:
         raise RuntimeError("wrk is not installed: `apt-get install -y wrk` (Debian's package) and run again")
-    with ExitStack() as stack, _database(opts) as url:
+    with ExitStack() as stack, _database(opts, opts.checkout) as url:
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="roster-bench-")))
-        tokens = _prepare(url, opts.experts)
-        api, bare = f"http://127.0.0.1:{_free_port()}", f"http://127.0.0.1:{_free_port()}"
-        workers = str(opts.api_workers)
-        serve = [
-            sys.executable,
-            "-m",
-            "service.cli",
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            api.rsplit(":", 1)[1],
-            "--workers",
-            workers,
-        ]
-        plain = [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "bench.bare_app:app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            bare.rsplit(":", 1)[1],
-            "--workers",
-            workers,
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ]
-        api_log, bare_log = folder / "api.log", folder / "bare.log"
-        api_child = stack.enter_context(_process(serve, _service_env(url), api_log))
-        bare_env = os.environ | {"PYTHONUNBUFFERED": "1", "BENCH_DATABASE_URL": url}
-        bare_child = stack.enter_context(_process(plain, bare_env, bare_log))
-        _wait_http(api, "/health", api_child, api_log)
-        _wait_http(bare, "/bare", bare_child, bare_log)
-
+        tokens = _prepare(url, opts.experts, opts.checkout)
+        api, api_child, bare, bare_child = _servers(opts, stack, url, folder)
         static = _script(folder, "static", tokens["planner"])
         by_id = _script(folder, "by_id", tokens["planner"], LUA_BY_ID, lo=tokens["lo"], hi=tokens["hi"])
         post = _script(folder, "post", tokens["member"], LUA_POST_OFFER, nonce=uuid.uuid4().hex[:8])
-        periods = _script(
-            folder, "periods", tokens["planner"], LUA_LIST_PERIODS, query=LIST_QUERY.split("&available")[0]
-        )
-        offers_before = _count_offers(url)
+        varied = _varied_script(folder, tokens)
+        offers_before, versions = _count_offers(url), 0
 
-        rounds: dict[str, list[Load]] = {"bare": [], "by id": [], "list": [], "post": []}
+        rounds: dict[str, list[Load]] = {name: [] for name in ("bare", "bare-db", "by id", "list", "varied", "post")}
         for _ in range(opts.rounds):
             rounds["bare"].append(_measure(opts, bare + "/bare", static, bare_child))
+            rounds["bare-db"].append(_measure(opts, bare + "/bare-db", static, bare_child))
             rounds["by id"].append(_measure(opts, api, by_id, api_child))
             rounds["list"].append(_measure(opts, api + LIST_QUERY, static, api_child))
+            version = _roster_version(url)
+            rounds["varied"].append(_measure(opts, api, varied, api_child))
+            versions += _roster_version(url) - version  # the writes' commits (the warm-up's included)
             rounds["post"].append(_measure(opts, api, post, api_child))
         offers_made = _count_offers(url) - offers_before
-        bare_load, get_one, listed, posted = (Load.median(loads) for loads in rounds.values())
-        varied = _measure(opts, api, periods, api_child)
+        loads = {name: Load.median(each) for name, each in rounds.items()}
+        rows = _rows(opts, loads, offers_made, versions)
         bare_async = _measure(opts, bare + "/bare-async", static, bare_child)
-        bare_db = _measure(opts, bare + "/bare-db", static, bare_child)
-        ceiling, each = bare_load.rps, ", ".join(f"{load.rps:.0f}" for load in rounds["bare"])
-
-        post_row = _row(
-            "POST /offers",
-            posted,
-            ceiling,
-            f"p99 < {WRITE_P99_MS:g} ms, no errors, each a new offer",
-            posted.p99_ms < WRITE_P99_MS and offers_made >= sum(load.requests for load in rounds["post"]),
-        )
-        post_row["offers_created"] = offers_made
-        rows = [
-            _row(
-                f"bare GET /bare (median of {opts.rounds})",
-                bare_load,
-                ceiling,
-                f"baseline, no errors (req/s: {each})",
-                True,
-            ),
-            _read_row("GET /experts/{id}", get_one, ceiling),
-            _read_row("GET /experts?skill&language&available", listed, ceiling),
-            post_row,
-            _row("GET /experts?... a new period each time", varied, ceiling, "information: answers not kept yet", True),
+        rows.append(
             _row(
                 "bare GET /bare-async (async def)",
                 bare_async,
-                ceiling,
+                loads["bare"].rps,
                 "information: the framework's ceiling on the event loop",
                 True,
-            ),
-            _row(
-                "bare GET /bare-db (async, one SELECT 1)",
-                bare_db,
-                ceiling,
-                "information: the ceiling of one round trip",
-                True,
-            ),
-        ]
+            )
+        )
         reads = {
-            "GET /experts/{id}": (api, by_id, get_one),
-            "GET /experts?skill&language&available": (api + LIST_QUERY, static, listed),
+            "GET /experts/{id}": (api, by_id, loads["by id"]),
+            "GET /experts?skill&language&available": (api + LIST_QUERY, static, loads["list"]),
         }
         rows += _mixed(opts, api, url, tokens, reads, folder / "worker.log")
-    return rows
+    return _with_bare_db(rows, loads["bare-db"].rps)
 
 
 def _ms(value: float) -> str:
@@ -570,7 +689,8 @@ def _ms(value: float) -> str:
 
 def table(rows: list[dict]) -> str:
     header = (
-        f"{'endpoint':46} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'x bare':>6} {'errors':>6} "
+        f"{'endpoint':46} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'x bare':>6} {'x db':>5} "
+        f"{'errors':>6} "
         f"{'cpu ms/req':>10} {'pg ms/req':>9}  ok  target"
     )
     lines = [header, "-" * len(header)]
@@ -581,12 +701,15 @@ def table(rows: list[dict]) -> str:
             else (f"{r['p99_vs_idle']:.2f}*" if "p99_vs_idle" in r else "-")
         )
         cpu, db = (_ms(r[name]) for name in ("cpu_ms_per_request", "db_cpu_ms_per_request"))
+        to_db = f"{r['ratio_to_bare_db']:.2f}" if r.get("ratio_to_bare_db") is not None else "-"
         lines.append(
             f"{r['endpoint']:46} {r['rps']:7.0f} {r['p50_ms']:7.1f} {r['p95_ms']:7.1f} {r['p99_ms']:7.1f} "
-            f"{ratio:>6} {r['errors']:6d} {cpu:>10} {db:>9}  {'yes' if r['ok'] else 'NO ':3} {r['target']}"
+            f"{ratio:>6} {to_db:>5} {r['errors']:6d} {cpu:>10} {db:>9}  {'yes' if r['ok'] else 'NO ':3} "
+            f"{r['target']}"
         )
     lines.append(
-        "bare, reads and POST: medians over the rounds; * under solve: p99 divided by the idle p99 of the same endpoint"
+        "all but bare-async and 'while solving': medians over the rounds; x bare, x db: req/s over /bare's and "
+        "/bare-db's; * under solve: p99 divided by the idle p99 of the same endpoint"
     )
     lines.append(
         "cpu ms/req: CPU of the server's processes per request; pg ms/req: of PostgreSQL's processes "

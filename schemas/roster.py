@@ -183,7 +183,7 @@ class CredentialPublic(BaseModel):
     code: str
     issued_on: date | None
     expires_on: date = Field(description="valid through this day")
-    verified_by: str
+    verified_by: str | None = Field(description="who checked it; null where the reader may not see it")
     verified_on: date
 
 
@@ -355,6 +355,12 @@ class DuplicatesPublic(Page):
 
 
 class ExpertsPublic(Page):
+    count_exact: bool = Field(
+        True, description="false when count is PostgreSQL's estimate (ask exact_count=true for an exact one)"
+    )
+    next_after: int | None = Field(
+        None, description="pass as after= for the next page (keyset paging, by id); null on the last page"
+    )
     data: list[ExpertPublic]
 
 

@@ -12,6 +12,7 @@ from service import web
 from service.accounts import routes as accounts
 from service.deployments import routes as deployments
 from service.health import routes as health
+from service.health.retention import RetentionCollector
 from service.nominations import routes as nominations
 from service.notifications import outbox
 from service.notifications import routes as events
@@ -28,6 +29,8 @@ from service.platform.readcache import SharedRead, VersionedCache, read_roster_v
 from service.platform.readpool import read_pool
 from service.platform.settings import Settings, get_settings
 from service.platform.websessions import WebSessions
+from service.privacy import retention
+from service.privacy import routes as privacy
 from service.reference import routes as reference
 from service.reports import routes as reports
 from service.requests import routes as requests
@@ -86,6 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     risks.install()
     outbox.install()
+    retention.install()
     engine = make_engine(
         settings.database_url, pool_size=settings.db_pool_size, connect_timeout=settings.db_connect_timeout
     )
@@ -109,6 +113,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.read_pool = app.state.roster_version = None  # made by the lifespan, on the event loop that will use them
     app.state.settings = settings
     app.state.metrics = Metrics(engine)
+    app.state.metrics.registry.register(RetentionCollector(engine))
     app.state.sign_in_throttle = SignInThrottle(engine)
     app.state.web_sessions = WebSessions(engine, settings.session_idle_seconds, settings.session_lifetime_seconds)
     install_handlers(app)
@@ -126,6 +131,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         events,
         reports,
         accounts,
+        privacy,
         health,
     ):
         app.include_router(module.router)

@@ -3,7 +3,7 @@
 One module per command group; importing them registers their commands on ``app``, in the order ``--help`` lists.
 """
 
-from service.cli import database, planning, serve, spreadsheets, tokens  # noqa: F401  (registers the commands)
+from service.cli import database, planning, privacy, serve, spreadsheets, tokens  # noqa: F401  (registers the commands)
 from service.cli.common import app
 
 __all__ = ["app"]

@@ -31,9 +31,11 @@ def open_engine():
     """The database, with the changes commands make rechecking the deployments they touch (as the app does)."""
     from service.notifications import outbox
     from service.planning import risks
+    from service.privacy import retention
 
     risks.install()
     outbox.install()
+    retention.install()
     return make_engine(get_settings().database_url)
 
 

@@ -7,6 +7,7 @@ from sqlalchemy import text
 from sqlmodel import Session, col
 
 from service.platform import hooks
+from service.platform.personal import for_everyone
 from service.platform.tables import OutboxEvent
 
 CURRENT_TXID = "(pg_current_xact_id()::text)::bigint"  # still recorded, for diagnosis; the feed no longer reads it
@@ -57,8 +58,10 @@ def emit(session: Session, type: str, *, state: str | None, entity: str, entity_
     """Add an event; ``state`` is the Member State concerned (it and HQ see it), None for HQ only."""
     if type not in EVENT_TYPES:
         raise ValueError(f"unknown event type {type!r}")
+    # One event reaches the subscribers of every role: it carries no personal field that some role may not see.
+    shown = for_everyone(payload) if isinstance(payload, dict) else payload
     event = OutboxEvent(
-        type=type, state=state, entity=entity, entity_id=str(entity_id), payload=jsonable_encoder(payload)
+        type=type, state=state, entity=entity, entity_id=str(entity_id), payload=jsonable_encoder(shown)
     )
     if session.get_bind().dialect.name == "postgresql":
         _announce_writer(session)

@@ -1,5 +1,5 @@
 """The worker loop: plans, webhook deliveries, end-of-mission and credential reminders, a daily recheck of live
-deployments."""
+deployments, and the chores higher domains schedule (privacy's daily retention purge)."""
 
 import logging
 import os
@@ -7,7 +7,7 @@ import socket
 import threading
 import time
 import weakref
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -25,6 +25,10 @@ DEADLINES_EVERY_SECONDS = 3600  # deadlines are days: an hour late at most
 _last_recheck: weakref.WeakKeyDictionary[Engine, float] = weakref.WeakKeyDictionary()
 _last_purge: weakref.WeakKeyDictionary[Engine, float] = weakref.WeakKeyDictionary()
 _last_deadlines: weakref.WeakKeyDictionary[Engine, float] = weakref.WeakKeyDictionary()
+Chore = Callable[[Engine], object]
+# Periodic work of a domain above planning (privacy's retention purge), which the worker may not import: each
+# chore's name -> (every how many seconds, the chore, its last round per engine).
+_chores: dict[str, tuple[float, Chore, weakref.WeakKeyDictionary[Engine, float]]] = {}
 
 
 def worker_id() -> str:
@@ -45,6 +49,7 @@ def tick(
     _deadlines_hourly(engine)
     _recheck_daily(engine)
     _purge_hourly(engine, keep_answers_hours)
+    _scheduled(engine)
     with Session(engine) as session:
         webhooks.enqueue(session)
         session.commit()
@@ -88,6 +93,18 @@ def _purge_hourly(engine: Engine, keep_answers_hours: float) -> None:
         with Session(engine) as session:
             if gone := idempotency.purge(session, keep_answers_hours):
                 logger.info("purged %d kept answer(s) older than %s h", gone, keep_answers_hours)
+
+
+def schedule(name: str, every_seconds: float, chore: Chore) -> None:
+    """Run ``chore(engine)`` on the first round and then every ``every_seconds`` (once, however often scheduled)."""
+    if name not in _chores:
+        _chores[name] = (every_seconds, chore, weakref.WeakKeyDictionary())
+
+
+def _scheduled(engine: Engine) -> None:
+    for every, chore, last in list(_chores.values()):
+        if _due(last, engine, every):
+            chore(engine)
 
 
 def run(

@@ -137,7 +137,7 @@ def read_pool(url: str | URL, *, size: int, timeout: float) -> ReadPool | None:
     return ReadPool(conninfo, size=size, timeout=timeout)
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=2048)  # every shape of roster search is two statements: a few hundred in all
 def _sql(statement: Executable) -> tuple[str, dict[str, Any]]:
     """The statement as PostgreSQL text for psycopg, with the values of its literals; compiled once."""
     compiled = statement.compile(dialect=_DIALECT)
@@ -164,3 +164,17 @@ async def change(pool: ReadPool, statement: Executable, params: dict[str, Any]) 
     event loop: it commits by itself, and is never sent twice."""
     sql, literals = _sql(statement)
     return await pool.rows(sql, literals | params, changes=True)
+
+
+async def estimate(state, statement: Executable, params: dict[str, Any]) -> tuple[int, float]:
+    """PostgreSQL's planner's estimate for a ``SELECT count(*)`` statement, without running it: the rows it
+    would count, and the cost of counting them (the planner's units). Only where ``state`` has a pool."""
+    sql, literals = _sql(statement)
+    rows = await state.read_pool.rows("EXPLAIN (FORMAT JSON) " + sql, literals | params)
+    top = rows[0][0][0]["Plan"]
+    node, workers = top, 1
+    while node.get("Node Type") in ("Aggregate", "Gather", "Gather Merge") and node.get("Plans"):
+        workers = max(workers, 1 + node.get("Workers Planned", 0))
+        node = node["Plans"][0]
+    counted = node["Plan Rows"] * (workers if node.get("Parallel Aware") else 1)
+    return round(counted), float(top["Total Cost"])

@@ -43,6 +43,37 @@ class Settings(BaseSettings):
         default=24.0, gt=0, description="how long an Idempotency-Key's answer is replayed; older ones are purged"
     )
     worker_poll_seconds: float = 1.0
+    # Retention (issue 23; service/privacy/retention.py): days each data class is kept, then purged by the worker
+    # daily. 0 keeps that class for ever (never the default: each is personal data).
+    retain_inactive_experts_days: int = Field(
+        default=730,
+        ge=0,
+        description="an inactive expert unchanged this long, with no live deployment, is erased (0: never)",
+    )
+    retain_deployment_notes_days: int = Field(
+        default=365,
+        ge=0,
+        description="a completed, cancelled or declined deployment unchanged this long loses its free-text notes "
+        "(0: never)",
+    )
+    retain_plan_data_days: int = Field(
+        default=180,
+        ge=0,
+        description="a failed, cancelled or superseded plan finished this long ago loses its stored solver instance "
+        "and result (0: never)",
+    )
+    retain_audit_personal_days: int = Field(
+        default=365,
+        ge=0,
+        description="an audit entry about an expert this old loses the personal fields of its before and after "
+        "(0: never)",
+    )
+    retain_webhook_bodies_days: int = Field(
+        default=30,
+        ge=0,
+        description="webhook deliveries done this long ago are deleted, and events this old lose their payload "
+        "(0: never)",
+    )
     reminder_days: int = 30
     credential_reminder_days: int = Field(
         default=60,

@@ -130,6 +130,13 @@ class Expert(ExpertBase, Versioned, table=True):
         sa.Index(
             "uq_expert_state_national_id", sa.text("coalesce(state, '')"), "nationality", "national_id", unique=True
         ),
+        # searching names by any part: a trigram index on PostgreSQL (migration 0014), a plain one on SQLite
+        sa.Index(
+            "ix_expert_name_trigram",
+            sa.text("lower(full_name)"),
+            postgresql_using="gin",
+            postgresql_ops={"lower(full_name)": "gin_trgm_ops"},
+        ),
     )
     id: int | None = Field(default=None, primary_key=True)
     state: str | None = Field(default=None, foreign_key="member_state.iso3", index=True, max_length=3)
@@ -163,7 +170,7 @@ class ExpertSkill(SQLModel, table=True):
     __tablename__ = "expert_skill"
     __table_args__ = (
         sa.CheckConstraint("proficiency BETWEEN 1 AND 5", name="ck_expert_skill_proficiency"),
-        sa.Index("ix_expert_skill_code_proficiency", "code", "proficiency"),
+        sa.Index("ix_expert_skill_code_expert", "code", "expert_id", "proficiency"),
     )
     expert_id: int = Field(foreign_key="expert.id", primary_key=True, ondelete="CASCADE")
     code: str = Field(foreign_key="skill.code", primary_key=True, max_length=24)
@@ -174,7 +181,7 @@ class ExpertLanguage(SQLModel, table=True):
     __tablename__ = "expert_language"
     __table_args__ = (
         sa.CheckConstraint("level BETWEEN 1 AND 5", name="ck_expert_language_level"),
-        sa.Index("ix_expert_language_code_level", "code", "level"),
+        sa.Index("ix_expert_language_code_expert", "code", "expert_id", "level"),
     )
     expert_id: int = Field(foreign_key="expert.id", primary_key=True, ondelete="CASCADE")
     code: str = Field(primary_key=True, max_length=2)
@@ -183,7 +190,7 @@ class ExpertLanguage(SQLModel, table=True):
 
 class ExpertLevel(SQLModel, table=True):
     __tablename__ = "expert_level"
-    __table_args__ = (sa.Index("ix_expert_level_level", "level"),)
+    __table_args__ = (sa.Index("ix_expert_level_level_expert", "level", "expert_id"),)
     expert_id: int = Field(foreign_key="expert.id", primary_key=True, ondelete="CASCADE")
     level: Level = Field(sa_type=enum_type(Level), primary_key=True)
 
@@ -681,3 +688,45 @@ class DataVersion(SQLModel, table=True):
     __tablename__ = "data_version"
     name: str = Field(primary_key=True, max_length=24)
     version: int = Field(sa_type=sa.BigInteger)
+
+
+# --- Privacy: erasures -----------------------------------------------------------------
+
+ERASURE_STATUSES = ("pending", "declined", "done")
+OPEN_ERASURE_SQL = "status <> 'declined'"  # a pending or done erasure: one per expert
+
+
+class Erasure(SQLModel, table=True):
+    """A request to erase one person everywhere (issue 23): done at once, or waiting for HQ's approval."""
+
+    __tablename__ = "erasure"
+    __table_args__ = (
+        sa.CheckConstraint("status IN ('pending', 'declined', 'done')", name="ck_erasure_status"),
+        sa.CheckConstraint("(status = 'pending') = (decided_at IS NULL)", name="ck_erasure_decided"),
+        sa.Index(
+            "uq_erasure_expert_open",
+            "expert_id",
+            unique=True,
+            sqlite_where=sa.text(OPEN_ERASURE_SQL),
+            postgresql_where=sa.text(OPEN_ERASURE_SQL),
+        ),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    expert_id: int = Field(foreign_key="expert.id", index=True)
+    state: str | None = Field(default=None, foreign_key="member_state.iso3", index=True, max_length=3)
+    reason: str = Field(max_length=1000)
+    status: str = Field(max_length=10, index=True)
+    requested_by: str = Field(max_length=120)
+    requested_at: datetime = Field(default_factory=utcnow)
+    decided_by: str | None = Field(default=None, max_length=120)
+    decided_at: datetime | None = None
+    decision_note: str = Field(default="", max_length=1000)
+    pseudonym: str | None = Field(default=None, max_length=200)
+
+
+class ErasureInProgress(SQLModel, table=True):
+    """Filled and emptied by an erasure's own transaction: SQLite's audit guard lets only that transaction rewrite
+    the personal data in past entries (PostgreSQL's asks for ``SET LOCAL roster.erasing``)."""
+
+    __tablename__ = "erasure_in_progress"
+    expert_id: int = Field(primary_key=True)

@@ -43,12 +43,20 @@ class Unit:
         return answer
 
     def update(
-        self, row: Any, *, entity: str, if_match: str | None, public: Callable[[Any], Any], change: Callable[[], object]
+        self,
+        row: Any,
+        *,
+        entity: str,
+        if_match: str | None,
+        public: Callable[[Any], Any],
+        change: Callable[[], object],
+        shown: Callable[[Any], Any] | None = None,
     ) -> Any:
-        """Apply ``change`` unless If-Match is stale (412); audit before and after; commit; answer ``after``."""
+        """Apply ``change`` unless If-Match is stale (412); audit before and after; commit; answer ``after``, or
+        what ``shown`` makes of it (the caller's view of a record with personal data)."""
         check_if_match(if_match, row.version)
         before = public(row)
         change()
         after = public(row)
         self.audit("update", entity, row.id, before=before, after=after)
-        return self.commit(after)
+        return self.commit(shown(after) if shown else after)

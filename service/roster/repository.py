@@ -1,17 +1,14 @@
 """Experts: persistence, filtering and the Member State scope."""
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import Date, Integer, String, bindparam, cast, exists, func, literal, null, or_, union_all
-from sqlalchemy.sql.expression import BindParameter, CompoundSelect
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 from schemas.enums import Category, Level, Role, Source
 from schemas.roster import (
     EXPERT_NOT_NULL,
-    CredentialPublic,
     ExpertCreate,
     ExpertPublic,
     ExpertUpdate,
@@ -22,7 +19,6 @@ from schemas.roster import (
 from service.platform.auth import Principal
 from service.platform.errors import Conflict, Invalid
 from service.platform.queries import get_scoped
-from service.platform.readcache import ROSTER_VERSION
 from service.platform.tables import (
     Credential,
     Expert,
@@ -34,6 +30,7 @@ from service.platform.tables import (
 )
 from service.reference import credentials
 from service.reference.repository import check
+from service.roster import search
 
 LIST_FIELDS = {"skills", "languages", "levels", "availability", "leave"}
 # Not columns of the expert: its credentials, and the screening (the HR-SCREENING credential, seen as a field).
@@ -89,215 +86,27 @@ def get_visible(session: Session, principal: Principal, expert_id: int) -> Exper
     return get_scoped(session, Expert, expert_id, principal, scope, "expert")
 
 
-def _conditions(f: ExpertFilter) -> list:
-    conditions = []
-    for code, minimum in f.skills:
-        conditions.append(
-            exists().where(
-                ExpertSkill.expert_id == Expert.id, ExpertSkill.code == code, ExpertSkill.proficiency >= minimum
-            )
-        )
-    for code, minimum in f.languages:
-        conditions.append(
-            exists().where(
-                ExpertLanguage.expert_id == Expert.id, ExpertLanguage.code == code, ExpertLanguage.level >= minimum
-            )
-        )
-    if f.level is not None:
-        conditions.append(exists().where(ExpertLevel.expert_id == Expert.id, ExpertLevel.level == f.level))
-    for column, value in (
-        (Expert.category, f.category),
-        (Expert.nationality, f.nationality),
-        (Expert.state, f.state),
-        (Expert.source, f.source),
-        (Expert.active, f.active),
-    ):
-        if value is not None:
-            conditions.append(column == value)
-    if f.available_from is not None and f.available_to is not None:
-        conditions += _available(f.available_from, f.available_to)
-    if f.q:
-        conditions.append(func.lower(Expert.full_name).contains(f.q.lower(), autoescape=True))
-    return conditions
-
-
-def _available(start: date, end: date) -> list:
-    """Inside one availability window for the whole range (no windows: any time), on no leave during it.
-
-    The same reading as the solver's, so that a filter and a plan never disagree.
-    """
-    windows = ExpertWindow.expert_id == Expert.id, ExpertWindow.kind == "available"
-    return [
-        or_(
-            ~exists().where(*windows),
-            exists().where(*windows, ExpertWindow.start <= start, ExpertWindow.end >= end),
-        ),
-        ~exists().where(
-            ExpertWindow.expert_id == Expert.id,
-            ExpertWindow.kind == "leave",
-            ExpertWindow.start <= end,
-            ExpertWindow.end >= start,
-        ),
-    ]
-
-
-# --- Reads without ORM objects: one query for an expert, two for a page ------------------------
-# Built once, with bound parameters, so that a read neither rebuilds nor recompiles them.
-
-_IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
-_NONE_TEXT, _NONE_INT, _NONE_DATE = cast(null(), String), cast(null(), Integer), cast(null(), Date)
-LIST_COLUMNS = ("kind", "code", "number", "start", "end", "note", "day")
-
-
-def _lists_where(of) -> CompoundSelect:
-    """Skills, languages, levels, windows and credentials as rows of one shape (a credential: its code, issued,
-    expires, verified by, verified on), for the experts ``of(expert_id)`` admits."""
-    nothing = (_NONE_TEXT, _NONE_DATE)
-    return union_all(
-        select(
-            ExpertSkill.expert_id,
-            literal("skills").label("kind"),
-            ExpertSkill.code.label("code"),
-            ExpertSkill.proficiency.label("number"),
-            _NONE_DATE.label("start"),
-            _NONE_DATE.label("end"),
-            _NONE_TEXT.label("note"),
-            _NONE_DATE.label("day"),
-        ).where(of(ExpertSkill.expert_id)),
-        select(
-            ExpertLanguage.expert_id,
-            literal("languages"),
-            ExpertLanguage.code,
-            ExpertLanguage.level,
-            _NONE_DATE,
-            _NONE_DATE,
-            *nothing,
-        ).where(of(ExpertLanguage.expert_id)),
-        select(
-            ExpertLevel.expert_id, literal("levels"), ExpertLevel.level, _NONE_INT, _NONE_DATE, _NONE_DATE, *nothing
-        ).where(of(ExpertLevel.expert_id)),
-        select(
-            ExpertWindow.expert_id,
-            ExpertWindow.kind,
-            _NONE_TEXT,
-            _NONE_INT,
-            ExpertWindow.start,
-            ExpertWindow.end,
-            *nothing,
-        ).where(of(ExpertWindow.expert_id)),
-        select(
-            Credential.expert_id,
-            literal("credentials"),
-            Credential.code,
-            _NONE_INT,
-            Credential.issued_on,
-            Credential.expires_on,
-            Credential.verified_by,
-            Credential.verified_on,
-        ).where(of(Credential.expert_id)),
-    )
-
-
-LISTS_OF = _lists_where(lambda column: column.in_(_IDS))
-EXPERT_COLUMNS = tuple(Expert.__table__.columns)
-_LISTS = _lists_where(lambda column: column == bindparam("id")).subquery("lists")
-_LIST_ITEM = tuple(_LISTS.c[name] for name in LIST_COLUMNS)
-
-
-def _expert_then_lists(*visible) -> CompoundSelect:
-    """The expert's row (the roster's version, its columns, nulls), then a row per item of its lists
-    (nulls, the item): one statement, so the version and the data come from the same snapshot, and
-    the expert's columns are sent once, not with every item."""
-    expert = select(
-        ROSTER_VERSION.scalar_subquery(), *EXPERT_COLUMNS, *(cast(null(), c.type) for c in _LIST_ITEM)
-    ).where(Expert.id == bindparam("id"), *visible)
-    items = select(cast(null(), Integer), *(cast(null(), c.type) for c in EXPERT_COLUMNS), *_LIST_ITEM)
-    if visible:
-        items = items.where(exists().where(Expert.id == bindparam("id"), *visible))
-    return union_all(expert, items)
-
-
-ROW_WITH_LISTS = _expert_then_lists()
-SCOPED_ROW_WITH_LISTS = _expert_then_lists(Expert.state == bindparam("state"))
-_FIRST_LIST_COLUMN = 1 + len(EXPERT_COLUMNS)
-
-
-def _no_lists() -> dict[str, list]:
-    return {"skills": [], "languages": [], "levels": [], "available": [], "leave": [], "credentials": []}
-
-
-def _add(lists: dict[str, list], kind: str, code, number, start, end, note, day) -> None:
-    if kind == "credentials":
-        lists[kind].append(
-            CredentialPublic(code=code, issued_on=start, expires_on=end, verified_by=note, verified_on=day)
-        )
-    else:
-        lists[kind].append((code, number) if start is None and end is None else (start, end))
-
-
-def _lists_of(session: Session, ids: list[int]) -> dict[int, dict]:
-    """Skills, languages, levels and windows of these experts, in one query."""
-    lists = {i: _no_lists() for i in ids}
-    for expert_id, *item in session.exec(LISTS_OF, params={"ids": ids}):
-        _add(lists[expert_id], *item)
-    return lists
-
-
-def _public_row(row: Sequence, lists: dict) -> ExpertPublic:
-    """The public record from the expert's columns and lists, sorted as ``to_public`` sorts them."""
-    levels = {code for code, _ in lists["levels"]}
-    return ExpertPublic(
-        **{column.name: value for column, value in zip(EXPERT_COLUMNS, row)},
-        skills=[SkillLevel(code=c, proficiency=n) for c, n in sorted(lists["skills"])],
-        languages=[LanguageLevel(code=c, level=n) for c, n in sorted(lists["languages"])],
-        levels=[lv for lv in Level if lv.value in levels],
-        availability=[Window(start=s, end=e) for s, e in sorted(lists["available"])],
-        leave=[Window(start=s, end=e) for s, e in sorted(lists["leave"])],
-        credentials=sorted(lists["credentials"], key=_code),
-        screening_valid_until=credentials.screening_of(lists["credentials"]),
-    )
-
-
-def one_expert(principal: Principal, expert_id: int) -> tuple[CompoundSelect, dict]:
-    """The statement and parameters that read an expert the principal may see (no rows if none)."""
-    if principal.role == Role.member_state:
-        return SCOPED_ROW_WITH_LISTS, {"id": expert_id, "state": principal.state}
-    return ROW_WITH_LISTS, {"id": expert_id}
-
-
-def _expert_row(rows: Sequence[tuple]) -> tuple:
-    """Of the rows of ``one_expert``, the expert's own: the one that carries the roster's version."""
-    return next(row for row in rows if row[0] is not None)
-
-
-def roster_version_of(rows: Sequence[tuple]) -> int:
-    return _expert_row(rows)[0]
-
-
-def public_of(rows: Sequence[tuple]) -> ExpertPublic:
-    """The public record from the rows of ``one_expert`` (at least one)."""
-    lists = _no_lists()
-    for row in rows:
-        if row[0] is None:
-            _add(lists, *row[_FIRST_LIST_COLUMN:])
-    return _public_row(_expert_row(rows)[1:_FIRST_LIST_COLUMN], lists)
-
-
 def count_experts(session: Session, principal: Principal, f: ExpertFilter) -> int:
-    """How many visible experts match the filter."""
-    return session.exec(scope(select(func.count()).select_from(Expert).where(*_conditions(f)), principal)).one()
+    """How many visible experts match the filter: an exact count."""
+    shape, params = search.shape_of(principal, f)
+    return session.execute(search.count_statement(shape), params).scalar_one()
 
 
-def page_experts(session: Session, principal: Principal, f: ExpertFilter, limit: int, offset: int):
-    """One page of visible experts matching the filter, by id: two queries."""
-    rows = session.exec(
-        scope(select(*Expert.__table__.columns).where(*_conditions(f)), principal)
-        .order_by(Expert.id)
-        .limit(limit)
-        .offset(offset)
-    ).all()
-    lists = _lists_of(session, [r.id for r in rows]) if rows else {}
-    return [_public_row(r, lists[r.id]) for r in rows]
+def page_experts(
+    session: Session, principal: Principal, f: ExpertFilter, limit: int, offset: int, after: int | None = None
+) -> list[ExpertPublic]:
+    """One page of visible experts matching the filter, by id, as ``principal`` may see them: one query."""
+    return [ExpertPublic.model_validate(r) for r in page_records(session, principal, f, limit, offset, after)]
+
+
+def page_records(
+    session: Session, principal: Principal, f: ExpertFilter, limit: int, offset: int, after: int | None = None
+) -> list[dict]:
+    """The same page as plain records (``search.record``): no model built per expert."""
+    shape, params = search.shape_of(principal, f)
+    statement = search.page_statement(shape, search.hidden_for(principal))
+    rows = session.execute(statement, search.page_params(params, after=after, limit=limit, offset=offset))
+    return [search.record(text) for _, text in rows]
 
 
 def _check_references(session: Session, data: ExpertCreate | ExpertUpdate, *also: tuple) -> None:

@@ -1,10 +1,11 @@
 """Routes: the roster of experts."""
 
+from functools import partial
 from typing import Annotated
 
+import anyio
 from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 from pydantic import BaseModel, Field, WithJsonSchema
-from sqlmodel import Session
 
 from schemas.dates import Day
 from schemas.enums import Category, Level, Role, Source
@@ -15,11 +16,11 @@ from service.platform.errors import not_found
 from service.platform.etags import json_answer, set_etag
 from service.platform.lean import lean_get
 from service.platform.params import Id, Limit, Offset, check_range, parse_code_min
-from service.platform.readcache import audience, rendered, roster_answer, roster_version
+from service.platform.readcache import audience, roster_version
 from service.platform.readpool import fetch
 from service.platform.unit import Unit
-from service.reference.repository import check_skills
 from service.roster import repository as repo
+from service.roster import search
 from service.roster import service as roster_service
 
 router = APIRouter(prefix="/experts", tags=["experts"])
@@ -46,15 +47,21 @@ class ExpertSearch(BaseModel):
     q: str | None = Field(None, max_length=100, description="part of the name")
     limit: Limit = 50
     offset: Offset = 0
+    after: int | None = Field(None, ge=0, le=2**63 - 1, description="keyset paging: experts with a larger id")
+    exact_count: bool = Field(False, description="count exactly even where an estimate is much cheaper")
 
 
 @lean_get(router, "", response_model=ExpertsPublic)
 async def list_experts(principal: CurrentUser, request: Request, query: Annotated[ExpertSearch, Query()]):
-    """List experts, filtered; Member States see only their own."""
+    """List experts, filtered, by id; Member States see only their own.
+
+    Page with ``after`` (the previous page's ``next_after``: fast at any depth) or ``offset``. ``count`` is
+    exact unless ``count_exact`` is false: then it is PostgreSQL's estimate; ``exact_count=true`` asks for an
+    exact one. Search answers carry no national ids: an expert's own record does.
+    """
     check_range(query.available_from, query.available_to, "available_from", "available_to")
-    skills = parse_code_min("skill", query.skill, query.min_proficiency, upper=True)
     f = repo.ExpertFilter(
-        skills=skills,
+        skills=parse_code_min("skill", query.skill, query.min_proficiency, upper=True),
         languages=parse_code_min("language", query.language, 1, upper=False),
         level=query.level,
         category=query.category,
@@ -66,19 +73,8 @@ async def list_experts(principal: CurrentUser, request: Request, query: Annotate
         available_to=query.available_to or query.available_from,
         q=query.q,
     )
-
-    search = ("experts", audience(principal), repr(f))
-
-    def compute(version: int):  # on a worker thread, only when no answer is kept
-        with Session(request.app.state.read_engine) as session:
-            check_skills(session, "skill", [code for code, _ in skills])
-            count = request.app.state.roster_cache.remember(
-                (*search, "count"), version, lambda: repo.count_experts(session, principal, f)
-            )
-            data = repo.page_experts(session, principal, f, query.limit, query.offset)
-            return ExpertsPublic(data=data, count=count), None
-
-    return await roster_answer(request, (*search, query.limit, query.offset), compute)
+    page = search.Paging(after=query.after, limit=query.limit, offset=query.offset, exact_count=query.exact_count)
+    return json_answer(*await search.answer(request.app.state, principal, f, page))
 
 
 @router.post("", response_model=ExpertPublic, status_code=status.HTTP_201_CREATED)
@@ -93,13 +89,13 @@ def create_expert(
 
 
 @router.get("/duplicates", response_model=DuplicatesPublic)
-def list_duplicates(session: SessionDep, _: Annotated[Principal, Depends(require(Role.admin, Role.hq))]):
+def list_duplicates(session: SessionDep, principal: Annotated[Principal, Depends(require(Role.admin, Role.hq))]):
     """Experts of different Member States (or UN staff) sharing an e-mail or a national id, for HQ to resolve.
 
     Each state's e-mails and national ids are unique within that state only, so that no state can block or
     discover another's people; the same person put forward twice shows up here instead.
     """
-    return roster_service.duplicates(session)
+    return roster_service.duplicates(session, principal=principal)
 
 
 @lean_get(router, "/{expert_id:int}", response_model=ExpertPublic)
@@ -109,18 +105,22 @@ async def get_expert(principal: CurrentUser, expert_id: Id, request: Request):
     An expert read before, while the roster has not changed since, is answered after reading the
     roster's version alone; otherwise the version and the expert are read in one statement.
     """
-    state, key = request.app.state, ("expert", audience(principal), expert_id)
-    if state.roster_cache.holds(key) and (kept := state.roster_cache.get(key, await roster_version(state))):
-        return json_answer(*kept)
-    rows = await fetch(state, *repo.one_expert(principal, expert_id))
-    if not rows:
-        raise not_found("expert", expert_id)
-
-    def render():
-        public = repo.public_of(rows)
-        return rendered(public, public.version)
-
-    return json_answer(*state.roster_cache.remember(key, repo.roster_version_of(rows), render))
+    # who reads matters twice: which experts a Member State reaches, and which fields each role sees
+    hidden = search.hidden_for(principal)
+    state, key = request.app.state, ("expert", audience(principal), hidden, expert_id)
+    if not (state.roster_cache.holds(key) and (kept := state.roster_cache.get(key, await roster_version(state)))):
+        rows = await fetch(
+            state,
+            search.one_statement(principal.role == Role.member_state, hidden),
+            search.one_params(principal, expert_id),
+        )
+        if not rows:
+            raise not_found("expert", expert_id)
+        roster, version, text = rows[0]
+        kept = state.roster_cache.remember(key, roster, lambda: (text.encode(), version))
+    if "national_id" not in hidden and not search.holds_null(kept[0], "national_id"):
+        await anyio.to_thread.run_sync(partial(roster_service.audit_view, state.engine, principal, expert_id))
+    return json_answer(*kept)
 
 
 @router.patch("/{expert_id:int}", response_model=ExpertPublic)

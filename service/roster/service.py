@@ -1,5 +1,6 @@
 """Use cases of the roster: experts nominated, changed and deactivated."""
 
+from sqlalchemy import Engine
 from sqlmodel import Session
 
 from schemas.ids import SupplierId
@@ -12,7 +13,9 @@ from schemas.roster import (
     ExpertUpdate,
 )
 from service.platform import hooks, locks
+from service.platform.auth import Principal
 from service.platform.etags import check_if_match
+from service.platform.personal import record_view, record_views, redact_expert
 from service.platform.unit import Unit
 from service.platform.usecase import use_case
 from service.roster import repository as repo
@@ -24,7 +27,7 @@ def create_expert(unit: Unit, *, body: ExpertCreate) -> ExpertPublic:
     expert = repo.create(unit.session, unit.principal, body)
     public = repo.to_public(expert)
     unit.audit("create", "expert", expert.id, after=public)
-    return unit.commit(public, status=201)
+    return unit.commit(_shown(unit, public), status=201)
 
 
 @use_case
@@ -37,7 +40,29 @@ def update_expert(unit: Unit, *, expert_id: int, body: ExpertUpdate, if_match: s
         repo.update(unit.session, unit.principal, expert, body)
         hooks.announce(unit, experts=[expert_id])
 
-    return unit.update(expert, entity="expert", if_match=if_match, public=repo.to_public, change=change)
+    return unit.update(
+        expert,
+        entity="expert",
+        if_match=if_match,
+        public=repo.to_public,
+        change=change,
+        shown=lambda after: _shown(unit, after),
+    )
+
+
+def expert_shown(session: Session, *, principal: Principal, expert_id: int) -> ExpertPublic:
+    """One expert as the principal may see it (a page's form); a national id shown is audited."""
+    shown = redact_expert(repo.to_public(repo.get_visible(session, principal, expert_id)), principal)
+    record_views(session, principal, [shown])
+    session.commit()
+    return shown
+
+
+def _shown(unit: Unit, public: ExpertPublic) -> ExpertPublic:
+    """The answer as the caller may see it; a national id it shows is audited in the same transaction."""
+    shown = redact_expert(public, unit.principal)
+    record_views(unit.session, unit.principal, [shown])
+    return shown
 
 
 @use_case
@@ -54,10 +79,23 @@ def delete_expert(unit: Unit, *, expert_id: int, if_match: str | None) -> None:
     unit.commit(None)
 
 
-def duplicates(session: Session) -> DuplicatesPublic:
-    """Experts of different owners sharing an e-mail or a national id, for HQ to resolve."""
+def duplicates(session: Session, *, principal: Principal) -> DuplicatesPublic:
+    """Experts of different owners sharing an e-mail or a national id, for HQ to resolve (HQ learns that a national
+    id is shared, not the id); the national ids shown are audited."""
     groups = [
-        DuplicateGroup(shared=shared, experts=[DuplicateExpert.model_validate(e, from_attributes=True) for e in found])
+        DuplicateGroup(
+            shared=shared,
+            experts=[redact_expert(DuplicateExpert.model_validate(e, from_attributes=True), principal) for e in found],
+        )
         for shared, found in repo.duplicates(session)
     ]
+    if record_views(session, principal, {e.id: e for g in groups for e in g.experts}.values()):
+        session.commit()
     return DuplicatesPublic(data=groups, count=len(groups))
+
+
+def audit_view(engine: Engine, principal: Principal, expert_id: int) -> None:
+    """Record that ``principal`` was shown this expert's national id (its own transaction: a read's)."""
+    with Session(engine) as session:
+        record_view(session, principal, [expert_id], ["national_id"])
+        session.commit()

@@ -12,6 +12,7 @@ from service.offers import repository as offer_repo
 from service.planning import repository as plan_repo
 from service.platform import heavy, hooks, locks
 from service.platform.auth import Principal
+from service.platform.personal import AUDITED, hidden_fields, record_export, viewer
 from service.platform.settings import get_settings
 from service.platform.unit import Unit
 from service.platform.usecase import use_case
@@ -126,12 +127,18 @@ def deployments_export(
 
 
 def records_export(session: Session, *, principal: Principal, kind: Kind, format: Format) -> tuple[bytes, str]:
-    """Every expert or offer the caller may see (a Member State: its own), in the columns of the import file."""
-    if kind == "experts":
-        rows: list = roster_repo.page_experts(session, principal, roster_repo.ExpertFilter(), MAX_EXPORT_ROWS, 0)
-    else:
-        rows, _ = offer_repo.list_offers(session, principal, {}, MAX_EXPORT_ROWS, 0)
-    return render([tables.records_table(kind, rows)], format), f"{kind}.{format}"
+    """Every expert or offer the caller may see (a Member State: its own), in the columns of the import file;
+    an expert's personal fields only where the caller may see them, and national ids exported are audited."""
+    if kind == "offers":
+        offers, _ = offer_repo.list_offers(session, principal, {}, MAX_EXPORT_ROWS, 0)
+        return render([tables.records_table(kind, offers)], format), f"{kind}.{format}"
+    rows = roster_repo.page_experts(session, principal, roster_repo.ExpertFilter(), MAX_EXPORT_ROWS, 0)
+    # A Member State exports its own experts only (the repository's scope); every other role sees by its role.
+    hidden = hidden_fields(viewer(principal, principal.state))
+    shown = [name for name in AUDITED - hidden if any(getattr(r, name) is not None for r in rows)]
+    if record_export(session, principal, count=len(rows), fields=shown, filters={"format": format}):
+        session.commit()
+    return render([tables.records_table(kind, rows, hidden=hidden)], format), f"{kind}.{format}"
 
 
 def gaps_export(

@@ -168,10 +168,12 @@ def deployments_table(rows: list[DeploymentPublic], places: dict[int, str]) -> T
 # --- Experts and offers, as their import files -----------------------------------------------------
 
 
-def records_table(kind: Kind, rows: Sequence[BaseModel]) -> Table:
+def records_table(kind: Kind, rows: Sequence[BaseModel], hidden: frozenset[str] = frozenset()) -> Table:
     """Experts or offers in the columns of their import file, each cell as an import reads it: a file exported,
-    edited and imported again changes only what was edited."""
-    columns = COLUMNS[kind]
+    edited and imported again changes only what was edited. The ``hidden`` columns (personal fields the reader
+    may not see) are left out rather than left blank: an import keeps a column left out as stored, a blank
+    cell would erase it."""
+    columns = [c for c in COLUMNS[kind] if c.name not in hidden]
     return Table(
         kind,
         [c.name for c in columns],

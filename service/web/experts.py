@@ -9,6 +9,8 @@ from schemas.enums import GRADE_RANK, Category, Gender, Role, Source
 from schemas.roster import EXPERT_NOT_NULL, ExpertCreate, ExpertPublic, ExpertUpdate
 from service.platform.deps import SessionDep
 from service.platform.errors import RosterError
+from service.platform.personal import hidden_fields, redact_expert
+from service.platform.personal import viewer as personal_viewer
 from service.platform.unit import Unit
 from service.roster import repository as repo
 from service.roster import service as roster_service
@@ -61,7 +63,7 @@ def create_expert(request: Request, session: SessionDep, viewer: ContributorView
 @router.get("/{expert_id}/edit")
 def edit_expert(request: Request, session: SessionDep, viewer: ContributorViewer, expert_id: int):
     """The expert form, filled in (a Member State's own experts only)."""
-    expert = repo.to_public(repo.get_visible(session, viewer.principal, expert_id))
+    expert = roster_service.expert_shown(session, principal=viewer.principal, expert_id=expert_id)
     values = SHAPE.stored(expert)
     return _form(request, session, viewer, expert, values, {n: fields.shown(values[n], n) for n in SHAPE.lists}, {})
 
@@ -69,7 +71,8 @@ def edit_expert(request: Request, session: SessionDep, viewer: ContributorViewer
 @router.post("/{expert_id}/edit")
 def update_expert(request: Request, session: SessionDep, viewer: ContributorViewer, form: PostedForm, expert_id: int):
     """Save what changed, checked exactly as PATCH /experts/{id} (a stale form: nothing changes)."""
-    before = repo.to_public(repo.get_visible(session, viewer.principal, expert_id))
+    # As the viewer saw it: a field hidden from the form is not posted, and must not read as blanked.
+    before = redact_expert(repo.to_public(repo.get_visible(session, viewer.principal, expert_id)), viewer.principal)
     values, posted = SHAPE.read(form)
     changes = {"active": True} if "active" in values and not before.active else {}
     try:
@@ -152,5 +155,6 @@ def _form(
         sources=list(Source),
         grades=list(GRADE_RANK),
         names_state=viewer.principal.role != Role.member_state and expert is None,
+        hidden=hidden_fields(personal_viewer(viewer.principal, expert.state)) if expert else frozenset(),
         **fields.choices(session),
     )

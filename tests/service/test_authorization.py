@@ -45,6 +45,7 @@ class World:
     call_position: int
     nomination: int
     proposed_request: int
+    erasure: int
 
 
 def _skill() -> dict:
@@ -215,6 +216,17 @@ CASES = [
     Case("POST", "/tokens", only({"admin": 201}), lambda: {"role": "planner", "name": "new"}),
     Case("DELETE", "/tokens/{token}", only({"admin": 200})),
     Case("GET", "/audit", only({"admin": 200})),
+    Case(
+        "POST",
+        "/privacy/erasures",
+        only({"admin": 201, "member_state": 201}),
+        lambda: {"expert_id": WORLD.spare_expert, "reason": "asked"},
+    ),
+    Case("GET", "/privacy/erasures", only({"admin": 200, "hq": 200, "member_state": 200})),
+    Case("GET", "/privacy/erasures/{erasure}", only({"admin": 200, "hq": 200, "member_state": 200})),
+    Case("POST", "/privacy/erasures/{erasure}/approve", only({"admin": 200, "hq": 200})),
+    Case("POST", "/privacy/erasures/{erasure}/decline", only({"admin": 200, "hq": 200})),
+    Case("GET", "/privacy/subjects/{expert}", only({"admin": 200, "hq": 200, "member_state": 200})),
 ]
 
 
@@ -269,6 +281,7 @@ def _build_world(client, headers, engine) -> World:
     subscription = client.post("/subscriptions", json={"url": "https://example.org/nor"}, headers=norway).json()
     call, call_position, nomination = _call_and_nomination(client, hq, norway, expert["id"])
     proposed = client.post("/requests", json=factories.capacity_request(), headers=norway).json()
+    erasure = client.post("/privacy/erasures", json={"expert_id": expert["id"], "reason": "asked"}, headers=norway)
     return World(
         expert["id"],
         spare["id"],
@@ -285,6 +298,7 @@ def _build_world(client, headers, engine) -> World:
         call_position,
         nomination,
         proposed["id"],
+        erasure.json()["id"],
     )
 
 

@@ -94,9 +94,11 @@ def test_expert_lifecycle(client, auth):
     assert created.headers["location"] == f"/experts/{expert['id']}"
     assert expert["skills"] == [{"code": "SSR-STRATEGY", "proficiency": 4}]
     assert expert["version"] == 1
-    fetched = client.get(f"/experts/{expert['id']}", headers=auth("planner"))
+    fetched = client.get(f"/experts/{expert['id']}", headers=hq)
     assert fetched.status_code == 200 and fetched.headers["etag"] == '"1"'
     assert fetched.json() == expert
+    planner = client.get(f"/experts/{expert['id']}", headers=auth("planner")).json()
+    assert planner["email"] is None and planner["full_name"] == expert["full_name"]  # a planner needs no e-mail
     patched = client.patch(
         f"/experts/{expert['id']}",
         json={"notice_days": 7, "leave": [{"start": "2027-06-01", "end": "2027-06-30"}]},

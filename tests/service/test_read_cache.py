@@ -2,19 +2,23 @@
 
 import asyncio
 import json
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import text
 from sqlmodel import Session, select
 
 from schemas.enums import Role
+from schemas.roster import ExpertPublic
 from service.platform import auth as auth_module
 from service.platform import deps as deps_module
 from service.platform.auth import Principal
+from service.platform.personal import redact_expert
 from service.platform.readcache import ROSTER_VERSION, SharedRead, VersionedCache
 from service.platform.tables import ApiToken, Expert, Skill, utcnow
 from service.roster import repository as repo
 from service.roster import routes as expert_routes
+from service.roster import search
 from tests.service import factories
 
 RICH = dict(
@@ -33,28 +37,43 @@ def _change(app, statement: str, **params) -> None:
         session.commit()
 
 
-def test_plain_reads_give_the_same_record_as_the_orm(app, client, auth):
+def test_plain_reads_give_the_same_record_as_the_orm_as_each_role_may_see_it(app, client, auth):
     ids = [
-        client.post("/experts", json=factories.expert(**RICH), headers=auth("hq")).json()["id"],
+        client.post(
+            "/experts",
+            json=factories.expert(**RICH, national_id="NID-77", screening_valid_until="2029-01-01"),
+            headers=auth("hq"),
+        ).json()["id"],
         client.post(
             "/experts", json=factories.expert(skills=[], languages=[], levels=[], availability=[]), headers=auth("hq")
         ).json()["id"],
     ]
-    planner = Principal(token_id=0, name="t", role=Role.planner)
+    admin, planner = (Principal(token_id=0, name="t", role=role) for role in (Role.admin, Role.planner))
     for expert_id in ids:
         with Session(app.state.engine) as session:
             orm = repo.to_public(session.get(Expert, expert_id))
-            rows = session.connection().execute(*repo.one_expert(planner, expert_id)).all()
-        assert repo.public_of(rows) == orm  # read on a thread, as on SQLite
-        served = client.get(f"/experts/{expert_id}", headers=auth("planner"))  # on PostgreSQL, on the event loop
-        assert served.json() == json.loads(orm.model_dump_json()) and served.headers["ETag"] == f'"{orm.version}"'
+            statement, params = search.one_statement(False, frozenset()), search.one_params(admin, expert_id)
+            row = session.connection().execute(statement, params).one()
+        assert ExpertPublic.model_validate(search.record(row[2])) == orm  # read on a thread, as on SQLite
+        for role, principal in (("admin", admin), ("planner", planner)):
+            served = client.get(f"/experts/{expert_id}", headers=auth(role))  # on PostgreSQL, on the event loop
+            seen = redact_expert(orm, principal)
+            assert served.json() == json.loads(seen.model_dump_json()) and served.headers["ETag"] == f'"{orm.version}"'
+    assert orm.email is not None and redact_expert(orm, planner).email is None  # the matrix did hide something
     with Session(app.state.engine) as session:
-        listed = repo.page_experts(session, planner, repo.ExpertFilter(), limit=500, offset=0)
-        count = repo.count_experts(session, planner, repo.ExpertFilter())
-        orm = [repo.to_public(e) for e in session.exec(select(Expert).order_by(Expert.id)).all()]
-    assert listed == orm and count == len(orm) >= 2
+        listed = repo.page_experts(session, admin, repo.ExpertFilter(), limit=500, offset=0)
+        count = repo.count_experts(session, admin, repo.ExpertFilter())
+        orm_all = [repo.to_public(e) for e in session.exec(select(Expert).order_by(Expert.id)).all()]
+    assert listed == orm_all and count == len(orm_all) >= 2
     assert [s.code for s in listed[-2].skills] == ["DDR-DESIGN", "SSR-STRATEGY"]
     assert [lv.value for lv in listed[-2].levels] == ["strategic", "tactical"]
+    assert listed[-2].national_id == "NID-77" and listed[-2].credentials[0].verified_by
+    answer = client.get("/experts?limit=500", headers=auth("planner")).json()
+    expected = [
+        json.loads(redact_expert(e, planner).model_copy(update={"national_id": None}).model_dump_json())
+        for e in orm_all
+    ]
+    assert answer["data"] == expected and answer["count"] == len(orm_all) and answer["count_exact"] is True
 
 
 def _version(app) -> int:
@@ -101,7 +120,9 @@ def test_a_kept_expert_is_answered_after_reading_the_version_alone(app, client, 
     assert first.status_code == 200 and len(full_reads) == 1
     again = client.get(url, headers=auth("planner"))
     assert (again.json(), again.headers["ETag"], len(full_reads)) == (first.json(), first.headers["ETag"], 1)
-    assert client.get(url, headers=auth("member_state", "SEN")).json() == first.json()
+    owner = client.get(url, headers=auth("member_state", "SEN")).json()
+    assert owner["email"] == expert["email"] and first.json()["email"] is None  # the owner sees its own e-mails
+    assert owner["full_name"] == first.json()["full_name"]
     assert len(full_reads) == 2  # another audience keeps its own answers
     assert client.get(url, headers=auth("member_state", "NOR")).status_code == 404 and len(full_reads) == 3
 
@@ -330,3 +351,19 @@ def test_no_cache_time_means_every_request_checks_the_database(db_url):
         _change(app, "UPDATE api_token SET revoked_at = :at WHERE id = :id", at=utcnow(), id=token_id)
         assert client.get("/experts", headers=headers).status_code == 401
     app.state.engine.dispose()
+
+
+def test_a_record_written_by_the_database_reads_as_the_model_writes_it_whole_seconds_and_no_lists_included(
+    app, client, auth
+):
+    expert_id = client.post(
+        "/experts", json=factories.expert(skills=[], languages=[], levels=[], availability=[]), headers=auth("hq")
+    ).json()["id"]
+    with Session(app.state.engine) as session:  # through the model's column type, as every writer stores it
+        session.get(Expert, expert_id).created_at = datetime(2027, 1, 1, tzinfo=UTC)
+        session.commit()
+    with Session(app.state.engine) as session:
+        orm = repo.to_public(session.get(Expert, expert_id))
+    served = client.get(f"/experts/{expert_id}", headers=auth("admin")).json()
+    assert served == json.loads(orm.model_dump_json()) and served["created_at"] == "2027-01-01T00:00:00Z"
+    assert served["skills"] == [] and served["active"] is True
