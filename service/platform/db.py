@@ -57,6 +57,13 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+    # SQLite's lower() folds ASCII letters only ("É" stays "É"); the name search folds with Python's, as
+    # PostgreSQL's lower() does under a UTF-8 locale (service.platform.sqljson.folded)
+    dbapi_connection.create_function("unicode_lower", 1, _lower, deterministic=True)
+
+
+def _lower(text: str | None) -> str | None:
+    return None if text is None else text.lower()
 
 
 def _sqlite_begin_immediate(connection) -> None:

@@ -128,3 +128,21 @@ def _time_postgresql(element, compiler, **kw) -> str:
         f"|| CASE WHEN mod(date_part('microseconds', {utc})::int, 1000000) = 0 THEN '' ELSE to_char({utc}, '.US') END"
         " || 'Z'"
     )
+
+
+class folded(FunctionElement):
+    """Text in lower case, every letter of it: PostgreSQL's ``lower()``; on SQLite, whose ``lower()`` folds ASCII
+    letters only, Python's (``unicode_lower``, made on each connection by ``service.platform.db``)."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(folded)
+def _folded_sqlite(element, compiler, **kw) -> str:
+    return f"unicode_lower({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(folded, "postgresql")
+def _folded_postgresql(element, compiler, **kw) -> str:
+    return f"lower({compiler.process(element.clauses, **kw)})"

@@ -33,7 +33,7 @@ from service.platform.auth import Principal
 from service.platform.personal import LIST_HIDDEN, hidden_fields, viewer
 from service.platform.readcache import ROSTER_VERSION, audience, roster_version
 from service.platform.readpool import estimate, fetch
-from service.platform.sqljson import json_agg, json_agg_values, json_bool, json_list, json_object, json_time
+from service.platform.sqljson import folded, json_agg, json_agg_values, json_bool, json_list, json_object, json_time
 from service.platform.tables import Credential, Expert, ExpertLanguage, ExpertLevel, ExpertSkill, ExpertWindow
 from service.reference.credentials import SCREENING
 from service.reference.repository import check_skills
@@ -121,7 +121,7 @@ def conditions(shape: Shape) -> list:
     if shape.period:
         found += available(bindparam("start", type_=Date), bindparam("end", type_=Date))
     if shape.q:
-        found.append(func.lower(Expert.full_name).like(bindparam("q", type_=String), escape="\\"))
+        found.append(folded(Expert.full_name).like(bindparam("q", type_=String), escape="\\"))
     if shape.scoped:
         found.append(Expert.state == bindparam("scope", type_=String))
     return found
