@@ -29,6 +29,7 @@ from sqlalchemy import Date, Integer, String, Text, and_, bindparam, case, cast,
 from sqlmodel import Session, select
 
 from schemas.enums import Level, Role
+from schemas.roster import ExpertBase
 from service.platform.auth import Principal
 from service.platform.personal import LIST_HIDDEN, hidden_fields, viewer
 from service.platform.readcache import ROSTER_VERSION, audience, roster_version
@@ -310,18 +311,7 @@ def record(text: str) -> dict[str, Any]:
     return json.loads(text)
 
 
-_BASE = (
-    "full_name",
-    "email",
-    "national_id",
-    "category",
-    "nationality",
-    "gender",
-    "grade",
-    "source",
-    "notice_days",
-    "active",
-)
+_BASE = tuple(ExpertBase.model_fields)  # the record's own fields, in the order ExpertPublic writes them
 
 
 def holds_null(record: bytes, field: str) -> bool:
