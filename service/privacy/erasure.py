@@ -139,10 +139,10 @@ def erase(session: Session, expert_id: int, *, pseudonym: str) -> dict[str, int]
     for name, columns in PLACES.items():
         audit = name == "audit_log"
         if audit:
-            _audit_rewrite(session, expert_id, allowed=True)
+            audit_rewrite(session, expert_id, allowed=True)
         changed[name] = _scrub_table(session, tables[name], columns, scrubber)
         if audit:  # not reached when the scrub fails: the rollback that follows takes the permission back too
-            _audit_rewrite(session, expert_id, allowed=False)
+            audit_rewrite(session, expert_id, allowed=False)
     session.expire_all()
     return {name: count for name, count in changed.items() if count}
 
@@ -158,7 +158,7 @@ def _pseudonymise(session: Session, expert: Expert, pseudonym: str) -> None:
     session.flush()
 
 
-def _audit_rewrite(session: Session, expert_id: int, *, allowed: bool) -> None:
+def audit_rewrite(session: Session, expert_id: int, *, allowed: bool) -> None:
     """The audit log's guard (migration 0015) lets this transaction rewrite before and after, or no longer."""
     connection = session.connection()
     if connection.dialect.name == "postgresql":

@@ -57,7 +57,7 @@ from service.platform.tables import (
     Plan,
     utcnow,
 )
-from service.privacy.erasure import _audit_rewrite, erase, pseudonym_of
+from service.privacy.erasure import audit_rewrite, erase, pseudonym_of
 
 logger = logging.getLogger("roster.retention")
 ACTION, ENTITY = "purge", "retention"  # the run's audit entry; service/health/retention.py reads them back
@@ -350,11 +350,11 @@ def _names_a_field(column: Any) -> Any:
 def _rewrite_audit(session: Session, rows: list[tuple[int | None, Any, Any]]) -> None:
     """Rewrite before and after of these entries, as the audit log's guard lets only an erasure's transaction."""
     table = AuditEntry.__table__
-    _audit_rewrite(session, NO_AUDIT_REWRITE, allowed=True)
+    audit_rewrite(session, NO_AUDIT_REWRITE, allowed=True)
     connection = session.connection()
     for entry_id, before, after in rows:
         connection.execute(update(table).where(table.c.id == entry_id).values(before=before, after=after))
-    _audit_rewrite(session, NO_AUDIT_REWRITE, allowed=False)
+    audit_rewrite(session, NO_AUDIT_REWRITE, allowed=False)
 
 
 def _erase_inactive(session: Session, expert_id: int, cutoff: datetime) -> None:

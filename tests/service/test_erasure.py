@@ -214,14 +214,14 @@ def test_the_audit_log_refuses_a_change_outside_an_erasure_and_any_but_before_an
     with pytest.raises(DBAPIError, match="append-only"), engine.begin() as connection:
         connection.execute(text("UPDATE audit_log SET after = NULL"))
     with Session(engine) as session:
-        from service.privacy.erasure import _audit_rewrite
+        from service.privacy.erasure import audit_rewrite
 
-        _audit_rewrite(session, 1, allowed=True)
+        audit_rewrite(session, 1, allowed=True)
         with pytest.raises(DBAPIError, match="append-only"):
             session.connection().execute(text("UPDATE audit_log SET actor_name = 'forged'"))
         session.rollback()
     with Session(engine) as session:
-        _audit_rewrite(session, 1, allowed=True)
+        audit_rewrite(session, 1, allowed=True)
         session.connection().execute(text("UPDATE audit_log SET after = NULL"))
         with pytest.raises(DBAPIError, match="append-only"):
             session.connection().execute(text("DELETE FROM audit_log"))
