@@ -50,7 +50,8 @@ SHAPES = [
         0,
     ),
     ("a Member State's own experts, by nationality", NORWAY, ExpertFilter(nationality="NOR"), None, 0),
-    ("part of a name", PLANNER, ExpertFilter(q="son"), None, 0),
+    ("part of a name, a common one", PLANNER, ExpertFilter(q="son"), None, 0),
+    ("part of a name, a rare one (the trigram index)", PLANNER, ExpertFilter(q="bekov"), None, 0),
     ("a deep page by keyset", PLANNER, ExpertFilter(languages=[("fr", 3)]), 15000, 0),
     ("the same depth by offset (why keyset)", PLANNER, ExpertFilter(languages=[("fr", 3)]), None, 2000),
 ]
