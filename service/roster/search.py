@@ -6,9 +6,10 @@ period, language, page), and every roster change empties the cache. So (issue 22
 - **One statement per shape** (which filters are given, how many skills and languages, who asks), built and
   compiled once, its values bound: PostgreSQL gets the same text each time and psycopg prepares it.
 - **One round trip for a page**: the page's ids in a subquery (the filters, then ``id > after`` in id order, or
-  an offset), and each expert's lists gathered as JSON arrays by correlated subqueries, evaluated for the page's
-  rows only. Reading the lists as one row per item, 650 rows for a page of 50, and building a pydantic model
-  per expert (its validators run in Python: 16 ms a page) was most of a search's CPU.
+  an offset), and each of those experts' records written as JSON text by the database (``_record``: its lists
+  by correlated subqueries, evaluated for the page's rows only); the answer joins those texts. Reading the lists
+  as one row per item, 650 rows for a page of 50, and building a pydantic model per expert (its validators run
+  in Python: 16 ms a page) was most of a search's CPU.
 - **Counts that do not scan everything**: exact when the first page holds them all, when asked
   (``exact_count``), or when PostgreSQL's planner says the count is cheap; otherwise the planner's estimate,
   labelled ``count_exact: false``. An exact count of a common skill took 13.7 ms at 20,000 experts (the page
@@ -257,7 +258,7 @@ def _record(hidden: frozenset[str]):
 
 @lru_cache(maxsize=512)
 def page_statement(shape: Shape, hidden: frozenset[str]):
-    """A page of the shape's experts (``after``, ``limit``, ``offset`` bound), each with its lists."""
+    """A page of the shape's experts (``after``, ``limit``, ``offset`` bound): each one's id and record."""
     page = (
         select(Expert.id)
         .where(*conditions(shape), Expert.id > bindparam("after", type_=Integer))
