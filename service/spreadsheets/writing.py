@@ -80,6 +80,11 @@ def to_xlsx(tables: list[Table]) -> bytes:
 
 
 def _xlsx_cell(sheet, cell_type, value: Any) -> Any:
+    if isinstance(value, str):
+        # XML 1.0 has no place for most control characters; openpyxl refuses them rather than write a broken file
+        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+        value = ILLEGAL_CHARACTERS_RE.sub("\N{REPLACEMENT CHARACTER}", value)
     if isinstance(value, str) and value.startswith("="):
         cell = cell_type(sheet, value=value)
         cell.data_type = "s"

@@ -191,3 +191,17 @@ def test_an_erased_persons_export_holds_the_pseudonym_and_the_erasure(client, au
     assert exported["audit"][-1]["fields"] == ["active", "email", "full_name", "national_id"]
     assert [e["fields"] for e in exported["audit"] if e["action"] == "update"] == [["grade"]]
     assert not [value for value in (NAME, EMAIL, NATIONAL_ID) if value in json.dumps(exported)]
+
+
+def test_control_characters_in_a_text_do_not_break_the_workbook(client, auth, person):
+    hq = auth("hq")
+    (pending,) = client.get("/privacy/erasures", params={"status": "pending"}, headers=hq).json()["data"]
+    declined = client.post(
+        f"/privacy/erasures/{pending['id']}/decline", json={"note": "bell \x07 and \x19 in a reason"}, headers=hq
+    )
+    assert declined.status_code == 200, declined.text
+    answer = client.get(f"/privacy/subjects/{person['id']}", params={"format": "xlsx"}, headers=auth("admin"))
+    assert answer.status_code == 200, answer.text
+    book = openpyxl.load_workbook(io.BytesIO(answer.content))
+    texts = [str(cell) for sheet in book for row in sheet.iter_rows(values_only=True) for cell in row]
+    assert any("bell \ufffd and \ufffd in a reason" in text for text in texts)
