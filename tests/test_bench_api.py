@@ -188,7 +188,9 @@ def test_wrk_makes_one_request_in_20_a_write_and_counts_no_error(live_server, au
     with engine.connect() as connection:
         patched = connection.execute(text("SELECT sum(version - 1) FROM expert")).scalar_one()
     assert load.errors == 0 and load.requests >= 40
-    assert load.requests // 20 <= patched <= (load.requests + 1) // 20  # the last request may still be on its way
+    # the request on its way when the time ran out is not counted, though its write may land; and wrk builds one
+    # request ahead of sending it: the writes seen may run up to two requests ahead of those counted
+    assert load.requests // 20 <= patched <= (load.requests + 2) // 20
 
 
 def test_a_national_id_drawn_twice_moves_on_to_the_next_free_number():
