@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from schemas.enums import (
     AssessmentResult,
@@ -23,6 +23,14 @@ class ErasureCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
     expert_id: int = Field(ge=1, le=2_147_483_647)
     reason: str = Field(min_length=1, max_length=1000, description="why (the person's request, a retention rule)")
+
+    @field_validator("expert_id", mode="before")
+    @classmethod
+    def _whole_number(cls, value: object) -> object:
+        """JSON has one kind of number: 17.0 is the integer 17, as the schema reads it ("17" and true are not)."""
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        return value
 
 
 class ErasureDecision(BaseModel):

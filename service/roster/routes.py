@@ -47,7 +47,7 @@ class ExpertSearch(BaseModel):
     q: str | None = Field(None, max_length=100, description="part of the name")
     limit: Limit = 50
     offset: Offset = 0
-    after: int | None = Field(None, ge=0, le=2**63 - 1, description="keyset paging: experts with a larger id")
+    after: int | None = Field(None, ge=0, le=2_147_483_647, description="keyset paging: experts with a larger id")
     exact_count: bool = Field(False, description="count exactly even where an estimate is much cheaper")
 
 

@@ -287,3 +287,13 @@ def test_every_text_column_is_scrubbed_or_said_to_hold_no_copy():
         columns = {c.name for c in table.columns if isinstance(c.type, text_types) and not isinstance(c.type, sa.Enum)}
         placed = set(PLACES.get(table.name, {})) | NOT_COPIES.get(table.name, (set(), ""))[0]
         assert columns <= placed, f"{table.name}: {sorted(columns - placed)} not placed (privacy/erasure.py)"
+
+
+def test_an_expert_id_written_as_17_0_is_17_and_as_text_or_true_is_refused_in_words(client, auth):
+    admin = auth("admin")
+    made = client.post("/experts", json=factories.expert(), headers=auth("hq")).json()
+    erased = client.post("/privacy/erasures", json={"expert_id": float(made["id"]), "reason": "asked"}, headers=admin)
+    assert erased.status_code == 201, erased.text
+    for wrong in (str(made["id"]), True):
+        refused = client.post("/privacy/erasures", json={"expert_id": wrong, "reason": "asked"}, headers=admin)
+        assert refused.status_code == 422 and "expert_id" in refused.text, refused.text

@@ -367,3 +367,11 @@ def test_a_record_written_by_the_database_reads_as_the_model_writes_it_whole_sec
     served = client.get(f"/experts/{expert_id}", headers=auth("admin")).json()
     assert served == json.loads(orm.model_dump_json()) and served["created_at"] == "2027-01-01T00:00:00Z"
     assert served["skills"] == [] and served["active"] is True
+
+
+def test_a_keyset_cursor_past_every_id_answers_an_empty_page_and_one_past_ids_range_a_422(client, auth):
+    planner = auth("planner")
+    last = client.get("/experts", params={"after": 2_147_483_647}, headers=planner)
+    assert last.status_code == 200 and last.json()["data"] == [] and last.json()["next_after"] is None
+    beyond = client.get("/experts", params={"after": 2_147_483_648}, headers=planner)
+    assert beyond.status_code == 422 and beyond.json()["detail"][0]["field"] == "query.after"
